@@ -1,1 +1,22 @@
-//! oxid-client
+//! oxid-client: a relying-party library for any OpenID Connect provider.
+//!
+//! Discovery and the provider summary, authorization URLs and callbacks, token calls with
+//! every client authentication method, ID token validation against the provider's keys,
+//! protected resource discovery (RFC 9728), userinfo, introspection, revocation and logout.
+#![deny(missing_docs)]
+
+pub mod clock;
+pub mod error;
+pub mod jws;
+pub mod random;
+pub mod signing;
+pub mod summary;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use error::ClientError;
+pub use jws::{JwsAlgorithm, JwsError, VerifyingKey};
+pub use random::Pkce;
+pub use signing::SigningKey;
+pub use summary::{
+    AuthQueryParams, OidcSummary, append_auth_query_params, basic_authentication_header,
+};
