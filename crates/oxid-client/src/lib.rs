@@ -6,7 +6,9 @@
 #![deny(missing_docs)]
 
 pub mod clock;
+pub mod discovery;
 pub mod error;
+pub mod http;
 pub mod jws;
 pub mod random;
 pub mod signing;
