@@ -8,8 +8,13 @@
 #![deny(missing_docs)]
 
 mod model;
+mod postgres;
+mod rows;
+mod sqlite;
 
 pub use model::*;
+pub use postgres::PostgresStore;
+pub use sqlite::SqliteStore;
 
 use async_trait::async_trait;
 use std::sync::Arc;
@@ -84,7 +89,11 @@ pub trait ConsentStore: Send + Sync {
     /// Stores (or replaces) consent for this user and client.
     async fn put_consent(&self, consent: &ConsentRecord) -> StoreResult<()>;
     /// The consent this user gave this client, if any.
-    async fn get_consent(&self, user_id: &str, client_id: &str) -> StoreResult<Option<ConsentRecord>>;
+    async fn get_consent(
+        &self,
+        user_id: &str,
+        client_id: &str,
+    ) -> StoreResult<Option<ConsentRecord>>;
 }
 
 /// Authorization codes.
@@ -148,6 +157,21 @@ impl<T> Store for T where
 /// `sqlite://PATH` (created with WAL and a busy timeout), `sqlite::memory:` (for tests), or
 /// `postgres://...`.
 pub async fn open(url: &str) -> StoreResult<Arc<dyn Store>> {
-    let _ = url;
-    Err(StoreError::UnsupportedUrl(url.to_string()))
+    if url.starts_with("sqlite:") {
+        Ok(Arc::new(SqliteStore::open(url).await?))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(PostgresStore::open(url).await?))
+    } else {
+        Err(StoreError::UnsupportedUrl(redact(url)))
+    }
+}
+
+/// The URL without its password, for error messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            format!("{}://***{}", &url[..scheme], &url[at..])
+        }
+        _ => url.to_string(),
+    }
 }

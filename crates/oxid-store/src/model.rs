@@ -179,6 +179,8 @@ pub struct TokenRecord {
 }
 
 /// The outcome of [`crate::CodeStore::consume_code`].
+// Returned once per call and matched at once: boxing would only add an allocation.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CodeConsumption {
     /// The code was unused and is now consumed; here is what it was bound to.
@@ -194,6 +196,8 @@ pub enum CodeConsumption {
 }
 
 /// The outcome of [`crate::TokenStore::rotate_refresh_token`].
+// Returned once per call and matched at once: boxing would only add an allocation.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RefreshRotation {
     /// The old token was live; it is now consumed and the new one stored.

@@ -1,0 +1,204 @@
+//! Authorization codes and tokens on PostgreSQL. Single use and rotation are conditional
+//! `UPDATE … RETURNING` statements: the database, not Rust, decides who wins.
+
+use super::{CODE_COLS, PostgresStore};
+use crate::rows::{self, backend, db_err, json_text, opt_to_db, to_db};
+use crate::{
+    CodeConsumption, CodeRecord, CodeStore, RefreshRotation, StoreResult, TokenRecord, TokenStore,
+};
+use async_trait::async_trait;
+use sqlx::{PgExecutor, Row};
+
+async fn insert_token_with<'e>(db: impl PgExecutor<'e>, t: &TokenRecord) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO tokens (token_hash, kind, grant_id, client_id, user_id, scopes, sid, \
+         auth_time, issued_at, expires_at, consumed_at, revoked_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+    )
+    .bind(t.token_hash.as_str())
+    .bind(t.kind.as_str())
+    .bind(t.grant_id.as_str())
+    .bind(t.client_id.as_str())
+    .bind(t.user_id.as_deref())
+    .bind(t.scopes.as_slice())
+    .bind(t.sid.as_deref())
+    .bind(opt_to_db(t.auth_time))
+    .bind(to_db(t.issued_at))
+    .bind(to_db(t.expires_at))
+    .bind(opt_to_db(t.consumed_at))
+    .bind(opt_to_db(t.revoked_at))
+    .execute(db)
+    .await
+    .map_err(db_err("token"))?;
+    Ok(())
+}
+
+#[async_trait]
+impl CodeStore for PostgresStore {
+    async fn insert_code(&self, code: &CodeRecord) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO codes (code_hash, grant_id, client_id, user_id, redirect_uri, scopes, \
+             nonce, code_challenge, code_challenge_method, sid, auth_time, acr, amr, \
+             claims_request, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::jsonb, $15)",
+        )
+        .bind(code.code_hash.as_str())
+        .bind(code.grant_id.as_str())
+        .bind(code.client_id.as_str())
+        .bind(code.user_id.as_str())
+        .bind(code.redirect_uri.as_deref())
+        .bind(code.scopes.as_slice())
+        .bind(code.nonce.as_deref())
+        .bind(code.code_challenge.as_deref())
+        .bind(code.code_challenge_method.as_deref())
+        .bind(code.sid.as_deref())
+        .bind(to_db(code.auth_time))
+        .bind(code.acr.as_deref())
+        .bind(code.amr.as_slice())
+        .bind(code.claims_request.as_ref().map(json_text))
+        .bind(to_db(code.expires_at))
+        .execute(&self.pool)
+        .await
+        .map_err(db_err("code"))?;
+        Ok(())
+    }
+
+    async fn consume_code(&self, code_hash: &str, now: u64) -> StoreResult<CodeConsumption> {
+        let won = sqlx::query(&format!(
+            "UPDATE codes SET consumed_at = $1 \
+             WHERE code_hash = $2 AND consumed_at IS NULL AND expires_at > $1 \
+             RETURNING {CODE_COLS}"
+        ))
+        .bind(to_db(now))
+        .bind(code_hash)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?;
+        if let Some(row) = won {
+            return Ok(CodeConsumption::Consumed(rows::code(&row)?));
+        }
+        // Lost: only tell a replay (RFC 6749 §4.1.2) from an unknown or expired code.
+        let row = sqlx::query(
+            "SELECT grant_id FROM codes WHERE code_hash = $1 AND consumed_at IS NOT NULL",
+        )
+        .bind(code_hash)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?;
+        match row {
+            Some(r) => Ok(CodeConsumption::AlreadyConsumed {
+                grant_id: r.try_get("grant_id").map_err(backend)?,
+            }),
+            None => Ok(CodeConsumption::NotFound),
+        }
+    }
+}
+
+#[async_trait]
+impl TokenStore for PostgresStore {
+    async fn insert_token(&self, token: &TokenRecord) -> StoreResult<()> {
+        insert_token_with(&self.pool, token).await
+    }
+
+    async fn get_token(&self, token_hash: &str) -> StoreResult<Option<TokenRecord>> {
+        let row = sqlx::query("SELECT * FROM tokens WHERE token_hash = $1")
+            .bind(token_hash)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        row.as_ref().map(rows::token).transpose()
+    }
+
+    async fn rotate_refresh_token(
+        &self,
+        old_hash: &str,
+        new_token: &TokenRecord,
+        now: u64,
+    ) -> StoreResult<RefreshRotation> {
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let won = sqlx::query(
+            "UPDATE tokens SET consumed_at = $1 \
+             WHERE token_hash = $2 AND kind = 'refresh' AND consumed_at IS NULL \
+             AND revoked_at IS NULL AND expires_at > $1 RETURNING *",
+        )
+        .bind(to_db(now))
+        .bind(old_hash)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(backend)?;
+        if let Some(row) = won {
+            let old = rows::token(&row)?;
+            insert_token_with(&mut *tx, new_token).await?;
+            tx.commit().await.map_err(backend)?;
+            return Ok(RefreshRotation::Rotated(old));
+        }
+        tx.rollback().await.map_err(backend)?;
+        // Lost: only tell reuse of a spent or revoked token from an unknown or expired one.
+        let row = sqlx::query(
+            "SELECT grant_id FROM tokens WHERE token_hash = $1 AND kind = 'refresh' \
+             AND (consumed_at IS NOT NULL OR revoked_at IS NOT NULL)",
+        )
+        .bind(old_hash)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?;
+        match row {
+            Some(r) => Ok(RefreshRotation::Reused {
+                grant_id: r.try_get("grant_id").map_err(backend)?,
+            }),
+            None => Ok(RefreshRotation::NotFound),
+        }
+    }
+
+    async fn revoke_token(&self, token_hash: &str, now: u64) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE tokens SET revoked_at = COALESCE(revoked_at, $1) WHERE token_hash = $2",
+        )
+        .bind(to_db(now))
+        .bind(token_hash)
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn revoke_grant(&self, grant_id: &str, now: u64) -> StoreResult<u64> {
+        let done = sqlx::query(
+            "UPDATE tokens SET revoked_at = $1 WHERE grant_id = $2 AND revoked_at IS NULL",
+        )
+        .bind(to_db(now))
+        .bind(grant_id)
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(done.rows_affected())
+    }
+
+    async fn purge_expired(&self, now: u64) -> StoreResult<u64> {
+        let now = to_db(now);
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let mut gone = 0;
+        for sql in [
+            "DELETE FROM codes WHERE expires_at <= $1",
+            "DELETE FROM tokens WHERE expires_at <= $1",
+            "DELETE FROM sessions WHERE expires_at <= $1",
+        ] {
+            let done = sqlx::query(sql)
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+            gone += done.rows_affected();
+        }
+        let done = sqlx::query(
+            "DELETE FROM session_clients sc \
+             WHERE NOT EXISTS (SELECT 1 FROM sessions s WHERE s.sid = sc.sid)",
+        )
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+        gone += done.rows_affected();
+        tx.commit().await.map_err(backend)?;
+        Ok(gone)
+    }
+}

@@ -1,0 +1,109 @@
+//! The SQLite backend: embedded, the default.
+//!
+//! A file database runs in WAL mode with `synchronous=NORMAL`, foreign keys on and a busy
+//! timeout, so concurrent writers wait for each other instead of failing with "database is
+//! locked"; write transactions start with `BEGIN IMMEDIATE` so they never have to upgrade a
+//! read lock. An in-memory database lives in one connection that the pool never closes.
+
+mod clients;
+mod grants;
+mod keys;
+mod sessions;
+
+use crate::rows::{Columns, backend};
+use crate::{StoreError, StoreResult};
+use sqlx::Row;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
+    SqliteSynchronous,
+};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// How long a connection waits for another's write lock before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+/// Connections of a file database: readers run in parallel under WAL, writers take turns.
+const FILE_POOL_SIZE: u32 = 8;
+
+/// The storage contract on SQLite.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens `sqlite://PATH` (creating the file when missing) or `sqlite::memory:`, and runs
+    /// the migrations.
+    pub async fn open(url: &str) -> StoreResult<Self> {
+        let memory = is_memory(url);
+        let mut options = SqliteConnectOptions::from_str(url)
+            .map_err(|e| StoreError::Backend(format!("bad SQLite URL: {e}")))?
+            .foreign_keys(true)
+            .busy_timeout(BUSY_TIMEOUT)
+            .synchronous(SqliteSynchronous::Normal);
+        let pool = if memory {
+            // One connection that never closes: every caller sees the same database.
+            SqlitePoolOptions::new()
+                .max_connections(1)
+                .min_connections(1)
+                .idle_timeout(None)
+                .max_lifetime(None)
+                .acquire_timeout(BUSY_TIMEOUT)
+                .connect_with(options)
+                .await
+        } else {
+            options = options
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal);
+            SqlitePoolOptions::new()
+                .max_connections(FILE_POOL_SIZE)
+                .acquire_timeout(BUSY_TIMEOUT)
+                .connect_with(options)
+                .await
+        }
+        .map_err(backend)?;
+        sqlx::migrate!("./migrations/sqlite")
+            .run(&pool)
+            .await
+            .map_err(|e| StoreError::Backend(format!("migration failed: {e}")))?;
+        Ok(SqliteStore { pool })
+    }
+
+    /// Starts a write transaction that holds the write lock from its first statement.
+    async fn begin_write(&self) -> StoreResult<sqlx::Transaction<'static, sqlx::Sqlite>> {
+        self.pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(backend)
+    }
+}
+
+/// Whether the URL names an in-memory database.
+fn is_memory(url: &str) -> bool {
+    url.contains(":memory:") || url.contains("mode=memory")
+}
+
+impl Columns for SqliteRow {
+    fn text(&self, col: &str) -> StoreResult<String> {
+        self.try_get(col).map_err(backend)
+    }
+    fn opt_text(&self, col: &str) -> StoreResult<Option<String>> {
+        self.try_get(col).map_err(backend)
+    }
+    fn int(&self, col: &str) -> StoreResult<i64> {
+        self.try_get(col).map_err(backend)
+    }
+    fn opt_int(&self, col: &str) -> StoreResult<Option<i64>> {
+        self.try_get(col).map_err(backend)
+    }
+    fn flag(&self, col: &str) -> StoreResult<bool> {
+        self.try_get(col).map_err(backend)
+    }
+    fn opt_bytes(&self, col: &str) -> StoreResult<Option<Vec<u8>>> {
+        self.try_get(col).map_err(backend)
+    }
+    fn list(&self, col: &str) -> StoreResult<Vec<String>> {
+        let text: String = self.try_get(col).map_err(backend)?;
+        serde_json::from_str(&text).map_err(|e| StoreError::Backend(format!("column {col}: {e}")))
+    }
+}
