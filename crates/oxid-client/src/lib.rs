@@ -5,12 +5,14 @@
 //! protected resource discovery (RFC 9728), userinfo, introspection, revocation and logout.
 #![deny(missing_docs)]
 
+pub mod client_auth;
 pub mod clock;
 pub mod discovery;
 pub mod error;
 pub mod http;
 pub mod jws;
 pub mod random;
+pub mod resource;
 pub mod signing;
 pub mod summary;
 
