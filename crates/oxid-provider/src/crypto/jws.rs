@@ -1,0 +1,331 @@
+//! Compact JWS (RFC 7515 §7.1) signed with keys parsed once into aws-lc-rs key pairs.
+//!
+//! Algorithms (RFC 7518 §3): RS256 (RSASSA-PKCS1-v1_5 with SHA-256), PS256 (RSASSA-PSS with
+//! SHA-256), ES256 (ECDSA P-256 with SHA-256, signature as fixed-length `R || S`, §3.4),
+//! EdDSA with Ed25519 (RFC 8037), and HS256 with a shared secret (client-secret-signed tokens).
+
+use super::secrets::random_id;
+use super::{CryptoError, Result};
+use aws_lc_rs::encoding::AsDer as _;
+use aws_lc_rs::rsa::KeySize;
+use aws_lc_rs::signature::{
+    ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, Ed25519KeyPair, KeyPair as _, RSA_PKCS1_SHA256,
+    RSA_PSS_SHA256, RsaKeyPair,
+};
+use aws_lc_rs::{digest, hmac, rand::SystemRandom};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::Serialize;
+use serde_json::json;
+use std::fmt;
+use std::str::FromStr;
+
+/// A JWS `alg` the provider signs with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SigningAlg {
+    /// RSASSA-PKCS1-v1_5 with SHA-256 (RFC 7518 §3.3); OIDC's mandatory algorithm.
+    RS256,
+    /// RSASSA-PSS with SHA-256 and MGF1 with SHA-256 (RFC 7518 §3.5).
+    PS256,
+    /// ECDSA with P-256 and SHA-256 (RFC 7518 §3.4).
+    ES256,
+    /// EdDSA with Ed25519 (RFC 8037 §3.1).
+    EdDSA,
+    /// HMAC with SHA-256 keyed by a client secret (RFC 7518 §3.2); no key pair.
+    HS256,
+}
+
+impl SigningAlg {
+    /// Every algorithm that signs with a key pair of ours, in discovery order (RS256 first).
+    pub const ASYMMETRIC: [SigningAlg; 4] = [
+        SigningAlg::RS256,
+        SigningAlg::PS256,
+        SigningAlg::ES256,
+        SigningAlg::EdDSA,
+    ];
+
+    /// The registered `alg` name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SigningAlg::RS256 => "RS256",
+            SigningAlg::PS256 => "PS256",
+            SigningAlg::ES256 => "ES256",
+            SigningAlg::EdDSA => "EdDSA",
+            SigningAlg::HS256 => "HS256",
+        }
+    }
+}
+
+impl fmt::Display for SigningAlg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for SigningAlg {
+    type Err = CryptoError;
+
+    /// Parses a registered `alg` name (case-sensitive, RFC 7515 §4.1.1).
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "RS256" => Ok(SigningAlg::RS256),
+            "PS256" => Ok(SigningAlg::PS256),
+            "ES256" => Ok(SigningAlg::ES256),
+            "EdDSA" => Ok(SigningAlg::EdDSA),
+            "HS256" => Ok(SigningAlg::HS256),
+            other => Err(CryptoError::UnsupportedAlg(other.to_string())),
+        }
+    }
+}
+
+impl Serialize for SigningAlg {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for SigningAlg {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        name.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+enum Pair {
+    Rsa(RsaKeyPair),
+    Ec(EcdsaKeyPair),
+    Ed(Ed25519KeyPair),
+}
+
+/// A private signing key, parsed once, with its `kid` and `alg`. `Debug` shows only those.
+pub struct SigningKey {
+    kid: String,
+    alg: SigningAlg,
+    pair: Pair,
+    jwk: serde_json::Value,
+}
+
+fn rejected(alg: SigningAlg) -> impl FnOnce(aws_lc_rs::error::KeyRejected) -> CryptoError {
+    move |err| CryptoError::InvalidKey {
+        alg: alg.as_str(),
+        reason: err.to_string(),
+    }
+}
+
+impl SigningKey {
+    /// A fresh key for `alg` with a random `kid` (RSA keys are 2048 bits). HS256 has no key
+    /// pair and is `UnsupportedAlg`.
+    pub fn generate(alg: SigningAlg) -> Result<SigningKey> {
+        SigningKey::generate_with_kid(alg, random_id(16))
+    }
+
+    /// A fresh key for `alg` with the given `kid` (RSA keys are 2048 bits).
+    pub fn generate_with_kid(alg: SigningAlg, kid: impl Into<String>) -> Result<SigningKey> {
+        let failed = |_| CryptoError::Operation("key generation");
+        let pair = match alg {
+            SigningAlg::RS256 | SigningAlg::PS256 => {
+                Pair::Rsa(RsaKeyPair::generate(KeySize::Rsa2048).map_err(failed)?)
+            }
+            SigningAlg::ES256 => {
+                Pair::Ec(EcdsaKeyPair::generate(&ECDSA_P256_SHA256_FIXED_SIGNING).map_err(failed)?)
+            }
+            SigningAlg::EdDSA => Pair::Ed(Ed25519KeyPair::generate().map_err(failed)?),
+            SigningAlg::HS256 => return Err(CryptoError::UnsupportedAlg(alg.to_string())),
+        };
+        Ok(SigningKey::assemble(kid.into(), alg, pair))
+    }
+
+    /// Parses an unencrypted PKCS#8 private key (what [`SigningKey::pkcs8_der`] returns).
+    pub fn from_pkcs8(alg: SigningAlg, kid: impl Into<String>, der: &[u8]) -> Result<SigningKey> {
+        let pair = match alg {
+            SigningAlg::RS256 | SigningAlg::PS256 => {
+                Pair::Rsa(RsaKeyPair::from_pkcs8(der).map_err(rejected(alg))?)
+            }
+            SigningAlg::ES256 => Pair::Ec(
+                EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, der)
+                    .map_err(rejected(alg))?,
+            ),
+            SigningAlg::EdDSA => Pair::Ed(Ed25519KeyPair::from_pkcs8(der).map_err(rejected(alg))?),
+            SigningAlg::HS256 => return Err(CryptoError::UnsupportedAlg(alg.to_string())),
+        };
+        Ok(SigningKey::assemble(kid.into(), alg, pair))
+    }
+
+    fn assemble(kid: String, alg: SigningAlg, pair: Pair) -> SigningKey {
+        let b64 = |bytes: &[u8]| URL_SAFE_NO_PAD.encode(bytes);
+        // RFC 7517 §4 common members, RFC 7518 §6 key-type members, RFC 8037 §2 for OKP.
+        let jwk = match &pair {
+            Pair::Rsa(rsa) => {
+                let public = rsa.public_key();
+                json!({
+                    "kty": "RSA", "kid": kid, "use": "sig", "alg": alg.as_str(),
+                    "n": b64(public.modulus().big_endian_without_leading_zero()),
+                    "e": b64(public.exponent().big_endian_without_leading_zero()),
+                })
+            }
+            Pair::Ec(ec) => {
+                // Uncompressed SEC1 point: 0x04 || x (32 bytes) || y (32 bytes).
+                let point = ec.public_key().as_ref();
+                let coordinates = point.get(1..).unwrap_or_default();
+                let (x, y) = coordinates.split_at(coordinates.len() / 2);
+                json!({
+                    "kty": "EC", "kid": kid, "use": "sig", "alg": alg.as_str(),
+                    "crv": "P-256", "x": b64(x), "y": b64(y),
+                })
+            }
+            Pair::Ed(ed) => json!({
+                "kty": "OKP", "kid": kid, "use": "sig", "alg": alg.as_str(),
+                "crv": "Ed25519", "x": b64(ed.public_key().as_ref()),
+            }),
+        };
+        SigningKey {
+            kid,
+            alg,
+            pair,
+            jwk,
+        }
+    }
+
+    /// The key id.
+    pub fn kid(&self) -> &str {
+        &self.kid
+    }
+
+    /// The algorithm this key signs with.
+    pub fn alg(&self) -> SigningAlg {
+        self.alg
+    }
+
+    /// The unencrypted PKCS#8 DER of the private key, to encrypt and store. Handle with care.
+    pub fn pkcs8_der(&self) -> Result<Vec<u8>> {
+        let failed = |_| CryptoError::Operation("PKCS#8 export");
+        match &self.pair {
+            Pair::Rsa(rsa) => Ok(rsa.as_der().map_err(failed)?.as_ref().to_vec()),
+            Pair::Ec(ec) => Ok(ec.to_pkcs8v1().map_err(failed)?.as_ref().to_vec()),
+            Pair::Ed(ed) => Ok(ed.to_pkcs8v1().map_err(failed)?.as_ref().to_vec()),
+        }
+    }
+
+    /// The public key as a JWK with `kty`, `kid`, `use` = `sig`, `alg` and `n`/`e` or
+    /// `crv`/`x`(/`y`), for the JWKS.
+    pub fn public_jwk(&self) -> serde_json::Value {
+        self.jwk.clone()
+    }
+
+    pub(crate) fn jwk_ref(&self) -> &serde_json::Value {
+        &self.jwk
+    }
+
+    /// Signs `message` (the JWS signing input) and returns the raw JWS signature bytes.
+    pub fn sign(&self, message: &[u8]) -> Result<Vec<u8>> {
+        let failed = |_| CryptoError::Operation("signing");
+        match &self.pair {
+            Pair::Rsa(rsa) => {
+                let padding = if self.alg == SigningAlg::PS256 {
+                    &RSA_PSS_SHA256
+                } else {
+                    &RSA_PKCS1_SHA256
+                };
+                let mut signature = vec![0u8; rsa.public_modulus_len()];
+                rsa.sign(padding, &SystemRandom::new(), message, &mut signature)
+                    .map_err(failed)?;
+                Ok(signature)
+            }
+            Pair::Ec(ec) => Ok(ec
+                .sign(&SystemRandom::new(), message)
+                .map_err(failed)?
+                .as_ref()
+                .to_vec()),
+            Pair::Ed(ed) => Ok(ed.sign(message).as_ref().to_vec()),
+        }
+    }
+}
+
+impl fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SigningKey")
+            .field("kid", &self.kid)
+            .field("alg", &self.alg)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Serialize)]
+struct Header<'a> {
+    alg: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kid: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    typ: Option<&'a str>,
+}
+
+/// `base64url(header) "." base64url(payload)`, with room for the signature.
+fn signing_input(header: &Header<'_>, claims: &impl Serialize) -> Result<String> {
+    let header = serde_json::to_vec(header)?;
+    let payload = serde_json::to_vec(claims)?;
+    let mut out = String::with_capacity((header.len() + payload.len()) * 4 / 3 + 360);
+    URL_SAFE_NO_PAD.encode_string(&header, &mut out);
+    out.push('.');
+    URL_SAFE_NO_PAD.encode_string(&payload, &mut out);
+    Ok(out)
+}
+
+/// A compact JWS (RFC 7515 §7.1) of `claims` with protected header `{alg, kid, typ?}`.
+pub fn sign_compact(
+    key: &SigningKey,
+    typ: Option<&str>,
+    claims: &impl Serialize,
+) -> Result<String> {
+    let header = Header {
+        alg: key.alg.as_str(),
+        kid: Some(&key.kid),
+        typ,
+    };
+    let mut jws = signing_input(&header, claims)?;
+    let signature = key.sign(jws.as_bytes())?;
+    jws.push('.');
+    URL_SAFE_NO_PAD.encode_string(&signature, &mut jws);
+    Ok(jws)
+}
+
+/// A compact JWS with HS256 keyed by `secret` (the octets of a client secret, OIDC Core
+/// §10.1), header `{alg, typ?}`. The secret must be at least 32 bytes (RFC 7518 §3.2).
+pub fn sign_compact_hs256(
+    secret: &[u8],
+    typ: Option<&str>,
+    claims: &impl Serialize,
+) -> Result<String> {
+    if secret.len() < 32 {
+        return Err(CryptoError::WeakHmacKey(secret.len()));
+    }
+    let header = Header {
+        alg: SigningAlg::HS256.as_str(),
+        kid: None,
+        typ,
+    };
+    let mut jws = signing_input(&header, claims)?;
+    let tag = hmac::sign(&hmac::Key::new(hmac::HMAC_SHA256, secret), jws.as_bytes());
+    jws.push('.');
+    URL_SAFE_NO_PAD.encode_string(tag.as_ref(), &mut jws);
+    Ok(jws)
+}
+
+/// `at_hash` / `c_hash` (OIDC Core §3.1.3.6, §3.3.2.11): the left half of the hash of the
+/// ASCII `value`, base64url. The hash is the one of the ID token's `alg`: SHA-256 for every
+/// algorithm we sign with, including EdDSA with Ed25519 (OpenID Connect Core errata set 2).
+pub fn left_half_hash(alg: SigningAlg, value: &str) -> String {
+    let algorithm = match alg {
+        SigningAlg::RS256
+        | SigningAlg::PS256
+        | SigningAlg::ES256
+        | SigningAlg::EdDSA
+        | SigningAlg::HS256 => &digest::SHA256,
+    };
+    let hash = digest::digest(algorithm, value.as_bytes());
+    let (left, _) = hash.as_ref().split_at(hash.as_ref().len() / 2);
+    URL_SAFE_NO_PAD.encode(left)
+}
+
+#[cfg(test)]
+#[path = "jws_tests.rs"]
+pub(crate) mod tests;

@@ -1,0 +1,206 @@
+//! [`KeyRing`]: an immutable snapshot of the signing keys, built when keys change and shared
+//! behind an `Arc`. Per algorithm it holds the current signing key; it publishes every stored
+//! key (next, current, retired) in a JWKS serialized once, at build.
+
+use super::Result;
+use super::jws::{SigningAlg, SigningKey};
+use super::secrets::SecretBox;
+use axum::body::Bytes;
+use oxid_store::{KeyRecord, KeyState};
+use std::collections::BTreeMap;
+
+/// Signing keys by algorithm plus the published JWKS. Immutable: rebuild on change.
+#[derive(Debug)]
+pub struct KeyRing {
+    /// Every published key, oldest first.
+    keys: Vec<SigningKey>,
+    /// Per algorithm, the index in `keys` of the current signing key.
+    current: BTreeMap<SigningAlg, usize>,
+    jwks: Bytes,
+}
+
+impl KeyRing {
+    /// Decrypts and parses `records` (as returned by `KeyStore::list_keys`, which leaves out
+    /// expired keys). When several keys of one algorithm are `current` (two instances racing
+    /// on first start), the most recently activated one signs; all are published.
+    ///
+    /// Fails on an unknown algorithm or a key that does not decrypt with `secret_box`: a wrong
+    /// encryption key must stop the start, not silently publish a partial JWKS.
+    pub fn from_records(records: &[KeyRecord], secret_box: &SecretBox) -> Result<KeyRing> {
+        let mut keys = Vec::with_capacity(records.len());
+        let mut current: BTreeMap<SigningAlg, (usize, (u64, &str))> = BTreeMap::new();
+        for record in records {
+            let alg: SigningAlg = record.alg.parse()?;
+            let der = secret_box.decrypt(&record.private_key_encrypted)?;
+            let key = SigningKey::from_pkcs8(alg, record.kid.clone(), &der)?;
+            if record.state == KeyState::Current {
+                let rank = (
+                    record.activated_at.unwrap_or(record.created_at),
+                    record.kid.as_str(),
+                );
+                let index = keys.len();
+                current
+                    .entry(alg)
+                    .and_modify(|best| {
+                        if rank > best.1 {
+                            *best = (index, rank);
+                        }
+                    })
+                    .or_insert((index, rank));
+            }
+            keys.push(key);
+        }
+        let jwks = jwks_bytes(&keys)?;
+        Ok(KeyRing {
+            current: current
+                .into_iter()
+                .map(|(alg, (index, _))| (alg, index))
+                .collect(),
+            keys,
+            jwks,
+        })
+    }
+
+    /// Loads the live keys from the store at `now` and builds the ring.
+    pub async fn load(
+        store: &dyn oxid_store::Store,
+        secret_box: &SecretBox,
+        now: u64,
+    ) -> Result<KeyRing> {
+        let records = store.list_keys(now).await?;
+        KeyRing::from_records(&records, secret_box)
+    }
+
+    /// The key that signs with `alg` now, if there is one.
+    pub fn signer(&self, alg: SigningAlg) -> Option<&SigningKey> {
+        self.current
+            .get(&alg)
+            .and_then(|&index| self.keys.get(index))
+    }
+
+    /// Any published key by `kid` (for checking tokens we issued, such as `id_token_hint`).
+    pub fn key(&self, kid: &str) -> Option<&SigningKey> {
+        self.keys.iter().find(|key| key.kid() == kid)
+    }
+
+    /// `{"keys":[...]}`, serialized once; cloning is a reference-count increment.
+    pub fn jwks_json(&self) -> Bytes {
+        self.jwks.clone()
+    }
+
+    /// The algorithms that can sign, RS256 first (for `id_token_signing_alg_values_supported`).
+    pub fn algs(&self) -> Vec<SigningAlg> {
+        self.current.keys().copied().collect()
+    }
+}
+
+fn jwks_bytes(keys: &[SigningKey]) -> Result<Bytes> {
+    let jwks = serde_json::json!({
+        "keys": keys.iter().map(SigningKey::jwk_ref).collect::<Vec<_>>(),
+    });
+    Ok(Bytes::from(serde_json::to_vec(&jwks)?))
+}
+
+/// Test helper: a stored record for `key`, encrypted with `secret_box`.
+#[cfg(test)]
+pub(crate) fn record_for(
+    key: &SigningKey,
+    secret_box: &SecretBox,
+    state: KeyState,
+    created_at: u64,
+) -> KeyRecord {
+    KeyRecord {
+        kid: key.kid().to_string(),
+        alg: key.alg().as_str().to_string(),
+        private_key_encrypted: secret_box.encrypt(&key.pkcs8_der().unwrap()).unwrap(),
+        state,
+        created_at,
+        activated_at: (state != KeyState::Next).then_some(created_at),
+        retired_at: None,
+        expires_at: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::CryptoError;
+    use crate::crypto::jws::sign_compact;
+    use serde_json::Value;
+
+    fn sbox() -> SecretBox {
+        SecretBox::new([3u8; 32])
+    }
+
+    #[test]
+    fn signer_is_the_current_key_and_jwks_publishes_next_current_and_retired() {
+        let sb = sbox();
+        let retired = SigningKey::generate(SigningAlg::ES256).unwrap();
+        let current = SigningKey::generate(SigningAlg::ES256).unwrap();
+        let next = SigningKey::generate(SigningAlg::ES256).unwrap();
+        let ed = SigningKey::generate(SigningAlg::EdDSA).unwrap();
+        let records = [
+            record_for(&retired, &sb, KeyState::Retired, 10),
+            record_for(&current, &sb, KeyState::Current, 20),
+            record_for(&next, &sb, KeyState::Next, 30),
+            record_for(&ed, &sb, KeyState::Current, 30),
+        ];
+        let ring = KeyRing::from_records(&records, &sb).unwrap();
+        assert_eq!(ring.signer(SigningAlg::ES256).unwrap().kid(), current.kid());
+        assert_eq!(ring.signer(SigningAlg::EdDSA).unwrap().kid(), ed.kid());
+        assert!(ring.signer(SigningAlg::RS256).is_none());
+        assert_eq!(ring.algs(), vec![SigningAlg::ES256, SigningAlg::EdDSA]);
+        assert_eq!(ring.key(retired.kid()).unwrap().kid(), retired.kid());
+
+        // RFC 7517 §5: a JWK Set is {"keys": [...]}.
+        let jwks: Value = serde_json::from_slice(&ring.jwks_json()).unwrap();
+        let kids: Vec<&str> = jwks["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| k["kid"].as_str().unwrap())
+            .collect();
+        assert_eq!(kids, [retired.kid(), current.kid(), next.kid(), ed.kid()]);
+        assert!(!String::from_utf8_lossy(&ring.jwks_json()).contains("\"d\""));
+
+        // What the signer signs verifies against the published JWK of its kid.
+        let jws = sign_compact(ring.signer(SigningAlg::ES256).unwrap(), None, &1).unwrap();
+        let jwk = &jwks["keys"][1];
+        assert!(crate::crypto::jws::tests::verify_with_jwk(jwk, &jws).is_some());
+    }
+
+    #[test]
+    fn the_latest_activated_current_key_wins_a_race() {
+        let sb = sbox();
+        let a = SigningKey::generate(SigningAlg::EdDSA).unwrap();
+        let b = SigningKey::generate(SigningAlg::EdDSA).unwrap();
+        let records = [
+            record_for(&a, &sb, KeyState::Current, 50),
+            record_for(&b, &sb, KeyState::Current, 40),
+        ];
+        let ring = KeyRing::from_records(&records, &sb).unwrap();
+        assert_eq!(ring.signer(SigningAlg::EdDSA).unwrap().kid(), a.kid());
+    }
+
+    #[test]
+    fn a_wrong_encryption_key_or_unknown_alg_fails_the_build() {
+        let key = SigningKey::generate(SigningAlg::EdDSA).unwrap();
+        let mut record = record_for(&key, &sbox(), KeyState::Current, 1);
+        assert!(matches!(
+            KeyRing::from_records(std::slice::from_ref(&record), &SecretBox::new([4u8; 32])),
+            Err(CryptoError::Decrypt)
+        ));
+        record.alg = "none".into();
+        assert!(matches!(
+            KeyRing::from_records(&[record], &sbox()),
+            Err(CryptoError::UnsupportedAlg(_))
+        ));
+    }
+
+    #[test]
+    fn an_empty_ring_has_an_empty_jwks() {
+        let ring = KeyRing::from_records(&[], &sbox()).unwrap();
+        assert_eq!(&ring.jwks_json()[..], br#"{"keys":[]}"#);
+        assert!(ring.algs().is_empty());
+    }
+}

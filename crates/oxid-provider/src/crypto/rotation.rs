@@ -1,0 +1,287 @@
+//! Signing-key rotation: keys are published ahead as `next`, sign as `current`, and stay
+//! published as `retired` until everything they signed has expired.
+//!
+//! The decision is a pure function ([`plan`]) over the stored records and `now`; the async
+//! wrappers ([`ensure_keys`], [`rotate_now`]) generate keys and apply the plan through
+//! `KeyStore`. Every step is safe to repeat and heals a half-applied earlier run (two
+//! `current` keys, a `current` missing): run [`ensure_keys`] at start and periodically.
+
+use super::jws::{SigningAlg, SigningKey};
+use super::secrets::{SecretBox, random_id};
+use super::{CryptoError, Result};
+use oxid_store::{KeyRecord, KeyState, Store};
+use std::collections::BTreeSet;
+
+const DAY: u64 = 24 * 60 * 60;
+
+/// When keys are made, promoted and dropped. Times are in seconds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RotationPolicy {
+    /// The algorithms to keep keys for. Keys of other algorithms are retired.
+    pub algs: Vec<SigningAlg>,
+    /// How long a key signs before the next one takes over (default 90 days).
+    pub rotate_every: u64,
+    /// How long a next key is published before it may sign (default 1 day); must be at least
+    /// the JWKS cache max-age plus the interval at which instances reload their key ring.
+    pub publish_ahead: u64,
+    /// How long a retired key stays published (default 7 days); must be at least the longest
+    /// lifetime of anything it signed (ID tokens, JWT access tokens, logout tokens).
+    pub retain_after: u64,
+}
+
+impl Default for RotationPolicy {
+    fn default() -> Self {
+        RotationPolicy {
+            algs: vec![SigningAlg::RS256, SigningAlg::ES256, SigningAlg::EdDSA],
+            rotate_every: 90 * DAY,
+            publish_ahead: DAY,
+            retain_after: 7 * DAY,
+        }
+    }
+}
+
+/// One step of a rotation plan; [`ensure_keys`] and [`rotate_now`] return what they applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyChange {
+    /// Generate and store a new key in `state` (`Next`, or `Current` when none can sign).
+    Create {
+        /// The new key's id.
+        kid: String,
+        /// Its algorithm.
+        alg: SigningAlg,
+        /// `Next` or `Current`.
+        state: KeyState,
+    },
+    /// A next key starts signing.
+    Promote {
+        /// The key.
+        kid: String,
+        /// Its algorithm.
+        alg: SigningAlg,
+    },
+    /// A current (or superfluous next) key stops signing and stays published until
+    /// `expires_at`.
+    Retire {
+        /// The key.
+        kid: String,
+        /// Its algorithm.
+        alg: SigningAlg,
+        /// When it leaves the JWKS.
+        expires_at: u64,
+    },
+    /// A retired key without an expiry gets one.
+    SetExpiry {
+        /// The key.
+        kid: String,
+        /// When it leaves the JWKS.
+        expires_at: u64,
+    },
+}
+
+impl KeyChange {
+    /// The `kid` this change is about.
+    pub fn kid(&self) -> &str {
+        match self {
+            KeyChange::Create { kid, .. }
+            | KeyChange::Promote { kid, .. }
+            | KeyChange::Retire { kid, .. }
+            | KeyChange::SetExpiry { kid, .. } => kid,
+        }
+    }
+}
+
+fn activated(record: &KeyRecord) -> u64 {
+    record.activated_at.unwrap_or(record.created_at)
+}
+
+/// The changes that bring `records` (the live keys, as `list_keys(now)` returns them) in line
+/// with `policy` at `now`. With `force` (`oxid keys rotate`), every algorithm rotates now,
+/// whatever the age of its keys.
+pub fn plan(
+    records: &[KeyRecord],
+    policy: &RotationPolicy,
+    now: u64,
+    force: bool,
+) -> Vec<KeyChange> {
+    let mut changes = Vec::new();
+    let retire = |record: &KeyRecord, alg| KeyChange::Retire {
+        kid: record.kid.clone(),
+        alg,
+        expires_at: now.saturating_add(policy.retain_after),
+    };
+    let wanted: BTreeSet<SigningAlg> = policy.algs.iter().copied().collect();
+    let stored: BTreeSet<SigningAlg> = records.iter().filter_map(|r| r.alg.parse().ok()).collect();
+
+    for &alg in wanted.union(&stored) {
+        let mine = || records.iter().filter(move |r| r.alg == alg.as_str());
+        let mut currents: Vec<&KeyRecord> =
+            mine().filter(|r| r.state == KeyState::Current).collect();
+        let mut nexts: Vec<&KeyRecord> = mine().filter(|r| r.state == KeyState::Next).collect();
+        // Newest activation signs; oldest next is promoted first.
+        currents.sort_by(|a, b| (activated(b), &b.kid).cmp(&(activated(a), &a.kid)));
+        nexts.sort_by(|a, b| (a.created_at, &a.kid).cmp(&(b.created_at, &b.kid)));
+
+        if !wanted.contains(&alg) {
+            // Dropped from the policy: stop signing, stay published for what was signed.
+            changes.extend(currents.iter().chain(&nexts).map(|r| retire(r, alg)));
+        } else {
+            // Two current keys: a start raced or an earlier run stopped half-way.
+            changes.extend(currents.iter().skip(1).map(|r| retire(r, alg)));
+            let create = |state| KeyChange::Create {
+                kid: random_id(16),
+                alg,
+                state,
+            };
+            match currents.first() {
+                None => match nexts.first() {
+                    Some(next) => {
+                        changes.push(KeyChange::Promote {
+                            kid: next.kid.clone(),
+                            alg,
+                        });
+                        nexts.remove(0);
+                    }
+                    None => changes.push(create(KeyState::Current)),
+                },
+                Some(current) => {
+                    let due =
+                        force || now >= activated(current).saturating_add(policy.rotate_every);
+                    let ready = nexts.first().filter(|next| {
+                        force || now >= next.created_at.saturating_add(policy.publish_ahead)
+                    });
+                    match ready {
+                        Some(next) if due => {
+                            changes.push(KeyChange::Promote {
+                                kid: next.kid.clone(),
+                                alg,
+                            });
+                            changes.push(retire(current, alg));
+                            nexts.remove(0);
+                        }
+                        None if force => {
+                            changes.push(create(KeyState::Current));
+                            changes.push(retire(current, alg));
+                        }
+                        // Not due, or the next key is not published long enough yet.
+                        _ => {}
+                    }
+                }
+            }
+            if nexts.is_empty() {
+                changes.push(create(KeyState::Next));
+            }
+        }
+        changes.extend(
+            mine()
+                .filter(|r| r.state == KeyState::Retired && r.expires_at.is_none())
+                .map(|r| KeyChange::SetExpiry {
+                    kid: r.kid.clone(),
+                    expires_at: r
+                        .retired_at
+                        .unwrap_or(now)
+                        .saturating_add(policy.retain_after),
+                }),
+        );
+    }
+    changes
+}
+
+/// `record` after `change` (which must be about it) at `now`.
+pub fn updated(record: &KeyRecord, change: &KeyChange, now: u64) -> KeyRecord {
+    let mut record = record.clone();
+    match change {
+        KeyChange::Promote { .. } => {
+            record.state = KeyState::Current;
+            record.activated_at = Some(now);
+        }
+        KeyChange::Retire { expires_at, .. } => {
+            record.state = KeyState::Retired;
+            record.retired_at = Some(now);
+            record.expires_at = Some(*expires_at);
+        }
+        KeyChange::SetExpiry { expires_at, .. } => record.expires_at = Some(*expires_at),
+        KeyChange::Create { .. } => {}
+    }
+    record
+}
+
+/// The record of a new key in `state`, its private key encrypted with `secret_box`.
+pub fn new_record(
+    key: &SigningKey,
+    state: KeyState,
+    secret_box: &SecretBox,
+    now: u64,
+) -> Result<KeyRecord> {
+    Ok(KeyRecord {
+        kid: key.kid().to_string(),
+        alg: key.alg().as_str().to_string(),
+        private_key_encrypted: secret_box.encrypt(&key.pkcs8_der()?)?,
+        state,
+        created_at: now,
+        activated_at: (state == KeyState::Current).then_some(now),
+        retired_at: None,
+        expires_at: None,
+    })
+}
+
+/// Brings the stored keys in line with `policy` at `now` (first start: a current and a next
+/// key per algorithm; then scheduled rotation). Returns the changes applied.
+pub async fn ensure_keys(
+    store: &dyn Store,
+    secret_box: &SecretBox,
+    policy: &RotationPolicy,
+    now: u64,
+) -> Result<Vec<KeyChange>> {
+    run(store, secret_box, policy, now, false).await
+}
+
+/// Rotates every algorithm of `policy` now (`oxid keys rotate`): next → current, current →
+/// retired, a new next; a new current when there is no next key to promote.
+pub async fn rotate_now(
+    store: &dyn Store,
+    secret_box: &SecretBox,
+    policy: &RotationPolicy,
+    now: u64,
+) -> Result<Vec<KeyChange>> {
+    run(store, secret_box, policy, now, true).await
+}
+
+async fn run(
+    store: &dyn Store,
+    secret_box: &SecretBox,
+    policy: &RotationPolicy,
+    now: u64,
+    force: bool,
+) -> Result<Vec<KeyChange>> {
+    let records = store.list_keys(now).await?;
+    let changes = plan(&records, policy, now, force);
+    for change in &changes {
+        match change {
+            KeyChange::Create { kid, alg, state } => {
+                let (kid, alg) = (kid.clone(), *alg);
+                // RSA generation takes tens of milliseconds: keep it off the async workers.
+                let key =
+                    tokio::task::spawn_blocking(move || SigningKey::generate_with_kid(alg, kid))
+                        .await
+                        .map_err(|_| CryptoError::Operation("key generation task"))??;
+                store
+                    .insert_key(&new_record(&key, *state, secret_box, now)?)
+                    .await?;
+            }
+            other => {
+                let Some(record) = records.iter().find(|r| r.kid == other.kid()) else {
+                    continue;
+                };
+                if !store.update_key(&updated(record, other, now)).await? {
+                    tracing::warn!(kid = other.kid(), "signing key vanished during rotation");
+                }
+            }
+        }
+        tracing::info!(change = ?change, "signing key change");
+    }
+    Ok(changes)
+}
+
+#[cfg(test)]
+#[path = "rotation_tests.rs"]
+mod tests;

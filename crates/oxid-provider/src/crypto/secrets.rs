@@ -1,0 +1,239 @@
+//! Opaque secrets: random tokens and ids, SHA-256 lookup hashes, constant-time comparison,
+//! and [`SecretBox`], AES-256-GCM encryption at rest (used for signing keys in the store).
+
+use super::{CryptoError, Result};
+use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
+use aws_lc_rs::{constant_time, digest, rand};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use std::fmt;
+use std::io::{self, Read as _, Write as _};
+use std::path::Path;
+
+/// Fills `buf` from the system CSPRNG (AWS-LC's `RAND_bytes`).
+///
+/// AWS-LC aborts the process itself when its entropy source fails, so the error branch is
+/// unreachable in practice; should it ever be reached, continuing with predictable
+/// "random" bytes would be worse than stopping, so we abort too (no panic, no unwinding).
+pub(crate) fn fill_random(buf: &mut [u8]) {
+    if rand::fill(buf).is_err() {
+        tracing::error!("the system random number generator failed; aborting");
+        std::process::abort();
+    }
+}
+
+/// A 256-bit random value, base64url without padding (43 characters): the form of every
+/// opaque token, code, session cookie and client secret.
+pub fn random_token() -> String {
+    random_id(32)
+}
+
+/// `bytes` random bytes, base64url without padding.
+pub fn random_id(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    fill_random(&mut buf);
+    URL_SAFE_NO_PAD.encode(&buf)
+}
+
+/// SHA-256 of `value` as lowercase hex: what the store keeps instead of an opaque secret.
+pub fn sha256_hex(value: &str) -> String {
+    let hash = digest::digest(&digest::SHA256, value.as_bytes());
+    let mut out = String::with_capacity(64);
+    for byte in hash.as_ref() {
+        for nibble in [byte >> 4, byte & 0x0f] {
+            out.push(char::from_digit(u32::from(nibble), 16).unwrap_or('0'));
+        }
+    }
+    out
+}
+
+/// Compares two byte strings in time independent of their contents (not of their lengths).
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    constant_time::verify_slices_are_equal(a, b).is_ok()
+}
+
+/// Symmetric encryption at rest: AES-256-GCM with a random 96-bit nonce prepended to each
+/// ciphertext. `Debug` never shows the key.
+pub struct SecretBox {
+    key: LessSafeKey,
+}
+
+impl SecretBox {
+    /// A box around this 256-bit key.
+    pub fn new(key: [u8; 32]) -> SecretBox {
+        // AES-256 accepts every 32-byte key, so this cannot fail; the match keeps it panic-free.
+        match UnboundKey::new(&AES_256_GCM, &key) {
+            Ok(unbound) => SecretBox {
+                key: LessSafeKey::new(unbound),
+            },
+            Err(_) => {
+                tracing::error!("AES-256-GCM rejected a 32-byte key; aborting");
+                std::process::abort()
+            }
+        }
+    }
+
+    /// Reads a raw 32-byte key from `path`, or creates the file with a fresh random key and
+    /// mode 0600 when it does not exist. A file of any other length is an `InvalidData` error.
+    pub fn load_or_create(path: &Path) -> io::Result<SecretBox> {
+        match read_key_file(path) {
+            Err(err) if err.kind() == io::ErrorKind::NotFound => {}
+            other => return other.map(SecretBox::new),
+        }
+        let mut key = [0u8; 32];
+        fill_random(&mut key);
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt as _;
+            options.mode(0o600);
+        }
+        match options.open(path) {
+            Ok(mut file) => {
+                file.write_all(&key)?;
+                file.sync_all()?;
+                Ok(SecretBox::new(key))
+            }
+            // Another process created it between our read and our create: use theirs.
+            Err(err) if err.kind() == io::ErrorKind::AlreadyExists => {
+                read_key_file(path).map(SecretBox::new)
+            }
+            Err(err) => Err(err),
+        }
+    }
+
+    /// Encrypts `plaintext`; the result is `nonce (12 bytes) || ciphertext || tag (16 bytes)`.
+    pub fn encrypt(&self, plaintext: &[u8]) -> Result<Vec<u8>> {
+        let mut nonce = [0u8; NONCE_LEN];
+        fill_random(&mut nonce);
+        let mut out = Vec::with_capacity(NONCE_LEN + plaintext.len() + AES_256_GCM.tag_len());
+        out.extend_from_slice(&nonce);
+        let mut body = plaintext.to_vec();
+        self.key
+            .seal_in_place_append_tag(Nonce::assume_unique_for_key(nonce), Aad::empty(), &mut body)
+            .map_err(|_| CryptoError::Operation("AES-256-GCM seal"))?;
+        out.extend_from_slice(&body);
+        Ok(out)
+    }
+
+    /// Decrypts what [`SecretBox::encrypt`] produced; `Decrypt` on a wrong key or any change.
+    pub fn decrypt(&self, sealed: &[u8]) -> Result<Vec<u8>> {
+        if sealed.len() < NONCE_LEN + AES_256_GCM.tag_len() {
+            return Err(CryptoError::Decrypt);
+        }
+        let (nonce, body) = sealed.split_at(NONCE_LEN);
+        let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|_| CryptoError::Decrypt)?;
+        let mut body = body.to_vec();
+        let plain_len = self
+            .key
+            .open_in_place(nonce, Aad::empty(), &mut body)
+            .map_err(|_| CryptoError::Decrypt)?
+            .len();
+        body.truncate(plain_len);
+        Ok(body)
+    }
+}
+
+impl fmt::Debug for SecretBox {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SecretBox(<redacted>)")
+    }
+}
+
+fn read_key_file(path: &Path) -> io::Result<[u8; 32]> {
+    let file = std::fs::File::open(path)?;
+    let mut bytes = Vec::with_capacity(33);
+    file.take(33).read_to_end(&mut bytes)?;
+    <[u8; 32]>::try_from(bytes.as_slice()).map_err(|_| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("{} must hold exactly 32 bytes", path.display()),
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn random_token_is_256_bits_base64url_without_padding() {
+        let a = random_token();
+        let b = random_token();
+        assert_eq!(a.len(), 43);
+        assert_ne!(a, b);
+        let decoded = URL_SAFE_NO_PAD.decode(&a).unwrap();
+        assert_eq!(decoded.len(), 32);
+        assert_eq!(random_id(16).len(), 22);
+    }
+
+    #[test]
+    fn sha256_hex_matches_the_fips_180_test_vector() {
+        assert_eq!(
+            sha256_hex("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+
+    #[test]
+    fn constant_time_eq_compares_contents_and_lengths() {
+        assert!(constant_time_eq(b"secret", b"secret"));
+        assert!(!constant_time_eq(b"secret", b"secreT"));
+        assert!(!constant_time_eq(b"secret", b"secret!"));
+        assert!(constant_time_eq(b"", b""));
+    }
+
+    #[test]
+    fn secret_box_round_trips_and_rejects_tampering_and_wrong_keys() {
+        let sbox = SecretBox::new([7u8; 32]);
+        let sealed = sbox.encrypt(b"private key").unwrap();
+        assert_eq!(sealed.len(), 12 + 11 + 16);
+        assert_eq!(sbox.decrypt(&sealed).unwrap(), b"private key");
+        // Fresh nonce every time.
+        assert_ne!(sbox.encrypt(b"private key").unwrap(), sealed);
+
+        let mut tampered = sealed.clone();
+        tampered[15] ^= 1;
+        assert!(matches!(sbox.decrypt(&tampered), Err(CryptoError::Decrypt)));
+        assert!(matches!(
+            SecretBox::new([8u8; 32]).decrypt(&sealed),
+            Err(CryptoError::Decrypt)
+        ));
+        assert!(matches!(
+            sbox.decrypt(&sealed[..20]),
+            Err(CryptoError::Decrypt)
+        ));
+        assert_eq!(sbox.decrypt(&sbox.encrypt(b"").unwrap()).unwrap(), b"");
+    }
+
+    #[test]
+    fn secret_box_debug_is_redacted() {
+        assert_eq!(
+            format!("{:?}", SecretBox::new([1u8; 32])),
+            "SecretBox(<redacted>)"
+        );
+    }
+
+    #[test]
+    fn load_or_create_makes_a_0600_key_file_once_and_reads_it_back() {
+        let dir = std::env::temp_dir().join(format!("oxid-secretbox-{}", random_id(8)));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("key");
+        let first = SecretBox::load_or_create(&path).unwrap();
+        let sealed = first.encrypt(b"hello").unwrap();
+        let second = SecretBox::load_or_create(&path).unwrap();
+        assert_eq!(second.decrypt(&sealed).unwrap(), b"hello");
+        assert_eq!(std::fs::read(&path).unwrap().len(), 32);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        std::fs::write(&path, b"short").unwrap();
+        let err = SecretBox::load_or_create(&path).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
