@@ -288,3 +288,66 @@ fn over_two_years_every_signed_token_stays_verifiable_and_keys_are_published_ahe
     assert_eq!(rotations, 16);
     assert!(sim.live(now).len() <= 2 * 3);
 }
+
+#[tokio::test]
+async fn ensure_keys_and_rotate_now_through_the_sqlite_store() {
+    use crate::crypto::keyring::KeyRing;
+    let store = oxid_store::open("sqlite::memory:").await.unwrap();
+    let sb = SecretBox::new([9u8; 32]);
+    let p = policy(&[SigningAlg::RS256, SigningAlg::EdDSA]);
+
+    let created = ensure_keys(store.as_ref(), &sb, &p, T0).await.unwrap();
+    assert_eq!(created.len(), 4);
+    assert!(
+        ensure_keys(store.as_ref(), &sb, &p, T0 + 60)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let ring = KeyRing::load(store.as_ref(), &sb, T0 + 60).await.unwrap();
+    assert_eq!(ring.algs(), [SigningAlg::RS256, SigningAlg::EdDSA]);
+    let first = ring.signer(SigningAlg::EdDSA).unwrap().kid().to_string();
+    let next = created
+        .iter()
+        .find(|c| {
+            matches!(
+                c,
+                KeyChange::Create {
+                    alg: SigningAlg::EdDSA,
+                    state: KeyState::Next,
+                    ..
+                }
+            )
+        })
+        .unwrap()
+        .kid()
+        .to_string();
+    assert_eq!(
+        kinds(&rotate_now(store.as_ref(), &sb, &p, T0 + 120).await.unwrap()),
+        [
+            "promote RS256",
+            "retire RS256",
+            "create RS256 next",
+            "promote EdDSA",
+            "retire EdDSA",
+            "create EdDSA next"
+        ]
+    );
+    let ring = KeyRing::load(store.as_ref(), &sb, T0 + 120).await.unwrap();
+    assert_eq!(ring.signer(SigningAlg::EdDSA).unwrap().kid(), next);
+    // The retired key is still published: two per alg before, three after (RFC 7517 §5).
+    assert!(ring.key(&first).is_some());
+    let jwks: serde_json::Value = serde_json::from_slice(&ring.jwks_json()).unwrap();
+    assert_eq!(jwks["keys"].as_array().unwrap().len(), 6);
+    // ... until retain_after has passed.
+    let later = KeyRing::load(store.as_ref(), &sb, T0 + 120 + p.retain_after + 1)
+        .await
+        .unwrap();
+    assert!(later.key(&first).is_none());
+    // The private keys are encrypted at rest: another SecretBox cannot load them.
+    assert!(
+        KeyRing::load(store.as_ref(), &SecretBox::new([1u8; 32]), T0)
+            .await
+            .is_err()
+    );
+}
