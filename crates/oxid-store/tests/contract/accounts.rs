@@ -1,0 +1,200 @@
+//! Clients, users, sessions and consent.
+
+use super::fixtures::*;
+use oxid_store::{CodeConsumption, Store, StoreError, TokenKind};
+use std::sync::Arc;
+
+pub async fn client_round_trips_and_lists_by_id(s: Arc<dyn Store>) {
+    assert_eq!(s.list_clients().await.unwrap(), vec![]);
+    let (b, a) = (client("b-client"), public_client("a-client"));
+    s.insert_client(&b).await.unwrap();
+    s.insert_client(&a).await.unwrap();
+    assert_eq!(s.get_client("b-client").await.unwrap(), Some(b.clone()));
+    assert_eq!(s.get_client("a-client").await.unwrap(), Some(a.clone()));
+    assert_eq!(s.get_client("c-client").await.unwrap(), None);
+    assert_eq!(s.list_clients().await.unwrap(), vec![a, b]);
+}
+
+pub async fn client_id_is_unique(s: Arc<dyn Store>) {
+    s.insert_client(&client("c1")).await.unwrap();
+    let err = s.insert_client(&public_client("c1")).await.unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+    assert_eq!(s.get_client("c1").await.unwrap(), Some(client("c1")));
+}
+
+pub async fn update_client_replaces_the_record(s: Arc<dyn Store>) {
+    s.insert_client(&client("c1")).await.unwrap();
+    let mut changed = public_client("c1");
+    changed.redirect_uris = vec!["https://new.example/cb".into()];
+    changed.metadata = serde_json::json!({"software_id": "x"});
+    assert!(s.update_client(&changed).await.unwrap());
+    assert_eq!(s.get_client("c1").await.unwrap(), Some(changed));
+    assert!(!s.update_client(&client("nobody")).await.unwrap());
+    assert_eq!(s.get_client("nobody").await.unwrap(), None);
+}
+
+pub async fn delete_client_removes_its_codes_tokens_consents_and_session_links(s: Arc<dyn Store>) {
+    seed(&*s).await;
+    for c in ["c1", "c2"] {
+        s.put_consent(&consent("u1", c, &["openid"])).await.unwrap();
+        s.insert_code(&code(&format!("code-{c}"), &format!("g-{c}"), c, "u1"))
+            .await
+            .unwrap();
+        let t = token(&format!("at-{c}"), TokenKind::Access, "g", c, None);
+        s.insert_token(&t).await.unwrap();
+        s.add_session_client("sid-1", c).await.unwrap();
+    }
+    assert!(s.delete_client("c1").await.unwrap());
+    assert!(!s.delete_client("c1").await.unwrap());
+    assert_eq!(s.get_client("c1").await.unwrap(), None);
+    assert_eq!(s.get_consent("u1", "c1").await.unwrap(), None);
+    assert_eq!(s.get_token("at-c1").await.unwrap(), None);
+    assert_eq!(
+        s.consume_code("code-c1", NOW).await.unwrap(),
+        CodeConsumption::NotFound
+    );
+    assert_eq!(s.session_clients("sid-1").await.unwrap(), vec!["c2"]);
+    // The other client keeps everything.
+    assert!(s.get_consent("u1", "c2").await.unwrap().is_some());
+    assert!(s.get_token("at-c2").await.unwrap().is_some());
+    assert!(matches!(
+        s.consume_code("code-c2", NOW).await.unwrap(),
+        CodeConsumption::Consumed(_)
+    ));
+}
+
+pub async fn user_round_trips_by_id_and_username(s: Arc<dyn Store>) {
+    let (zed, amy) = (user("u-z", "zed"), user("u-a", "amy"));
+    s.insert_user(&zed).await.unwrap();
+    s.insert_user(&amy).await.unwrap();
+    assert_eq!(s.get_user("u-z").await.unwrap(), Some(zed.clone()));
+    assert_eq!(
+        s.get_user_by_username("amy").await.unwrap(),
+        Some(amy.clone())
+    );
+    assert_eq!(s.get_user("zed").await.unwrap(), None, "id, not username");
+    assert_eq!(s.get_user_by_username("u-a").await.unwrap(), None);
+    assert_eq!(s.list_users().await.unwrap(), vec![amy, zed]);
+}
+
+pub async fn username_is_unique(s: Arc<dyn Store>) {
+    s.insert_user(&user("u1", "alice")).await.unwrap();
+    let err = s.insert_user(&user("u2", "alice")).await.unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+    let err = s.insert_user(&user("u1", "alice2")).await.unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+    assert_eq!(s.list_users().await.unwrap().len(), 1);
+}
+
+pub async fn delete_user_removes_sessions_consents_codes_and_tokens(s: Arc<dyn Store>) {
+    seed(&*s).await;
+    for (u, name) in [("u1", "alice"), ("u2", "bob")] {
+        let sess = session(&format!("sess-{u}"), &format!("sid-{u}"), u, NOW + 100);
+        s.insert_session(&sess).await.unwrap();
+        s.put_consent(&consent(u, "c1", &["openid"])).await.unwrap();
+        s.insert_code(&code(&format!("code-{u}"), &format!("g-{u}"), "c1", u))
+            .await
+            .unwrap();
+        let rt = token(&format!("rt-{u}"), TokenKind::Refresh, "g", "c1", Some(u));
+        s.insert_token(&rt).await.unwrap();
+        assert!(s.get_user_by_username(name).await.unwrap().is_some());
+    }
+    assert!(s.delete_user("alice").await.unwrap());
+    assert!(!s.delete_user("alice").await.unwrap());
+    assert!(!s.delete_user("u2").await.unwrap(), "by username, not id");
+    assert_eq!(s.get_user("u1").await.unwrap(), None);
+    assert_eq!(s.get_session("sess-u1", NOW).await.unwrap(), None);
+    assert_eq!(s.get_consent("u1", "c1").await.unwrap(), None);
+    assert_eq!(s.get_token("rt-u1").await.unwrap(), None);
+    assert_eq!(
+        s.consume_code("code-u1", NOW).await.unwrap(),
+        CodeConsumption::NotFound
+    );
+    assert!(s.get_session("sess-u2", NOW).await.unwrap().is_some());
+    assert!(s.get_consent("u2", "c1").await.unwrap().is_some());
+    assert!(s.get_token("rt-u2").await.unwrap().is_some());
+}
+
+pub async fn session_is_found_until_it_expires(s: Arc<dyn Store>) {
+    seed(&*s).await;
+    let sess = session("hash-1", "sid-1", "u1", NOW + 100);
+    s.insert_session(&sess).await.unwrap();
+    assert_eq!(
+        s.get_session("hash-1", NOW).await.unwrap(),
+        Some(sess.clone())
+    );
+    assert_eq!(
+        s.get_session("hash-1", NOW + 99).await.unwrap(),
+        Some(sess.clone())
+    );
+    assert_eq!(s.get_session("hash-1", NOW + 100).await.unwrap(), None);
+    assert_eq!(
+        s.get_session_by_sid("sid-1", NOW).await.unwrap(),
+        Some(sess)
+    );
+    assert_eq!(
+        s.get_session_by_sid("sid-1", NOW + 100).await.unwrap(),
+        None
+    );
+    assert_eq!(s.get_session_by_sid("hash-1", NOW).await.unwrap(), None);
+    assert_eq!(s.get_session("sid-1", NOW).await.unwrap(), None);
+    let dup = session("hash-1", "sid-2", "u1", NOW + 100);
+    let err = s.insert_session(&dup).await.unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+}
+
+pub async fn delete_session_returns_it_once(s: Arc<dyn Store>) {
+    seed(&*s).await;
+    let sess = session("hash-1", "sid-1", "u1", NOW + 100);
+    s.insert_session(&sess).await.unwrap();
+    s.insert_session(&session("hash-2", "sid-2", "u1", NOW + 100))
+        .await
+        .unwrap();
+    assert_eq!(s.delete_session("hash-1").await.unwrap(), Some(sess));
+    assert_eq!(s.delete_session("hash-1").await.unwrap(), None);
+    assert_eq!(s.get_session("hash-1", NOW).await.unwrap(), None);
+    assert!(s.get_session("hash-2", NOW).await.unwrap().is_some());
+}
+
+pub async fn session_clients_are_recorded_once_and_outlive_the_session_until_purge(
+    s: Arc<dyn Store>,
+) {
+    seed(&*s).await;
+    s.insert_session(&session("hash-1", "sid-1", "u1", NOW + 100))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.session_clients("sid-1").await.unwrap(),
+        Vec::<String>::new()
+    );
+    for c in ["c2", "c1", "c2"] {
+        s.add_session_client("sid-1", c).await.unwrap();
+    }
+    assert_eq!(s.session_clients("sid-1").await.unwrap(), vec!["c1", "c2"]);
+    assert_eq!(
+        s.session_clients("sid-2").await.unwrap(),
+        Vec::<String>::new()
+    );
+    // Logout fan-out may read the list after ending the session.
+    s.delete_session("hash-1").await.unwrap();
+    assert_eq!(s.session_clients("sid-1").await.unwrap(), vec!["c1", "c2"]);
+    assert_eq!(s.purge_expired(NOW).await.unwrap(), 2);
+    assert_eq!(
+        s.session_clients("sid-1").await.unwrap(),
+        Vec::<String>::new()
+    );
+}
+
+pub async fn put_consent_replaces_earlier_consent(s: Arc<dyn Store>) {
+    seed(&*s).await;
+    assert_eq!(s.get_consent("u1", "c1").await.unwrap(), None);
+    let first = consent("u1", "c1", &["openid", "email"]);
+    s.put_consent(&first).await.unwrap();
+    assert_eq!(s.get_consent("u1", "c1").await.unwrap(), Some(first));
+    let mut second = consent("u1", "c1", &["openid", "profile", "address"]);
+    second.granted_at = NOW + 50;
+    s.put_consent(&second).await.unwrap();
+    assert_eq!(s.get_consent("u1", "c1").await.unwrap(), Some(second));
+    assert_eq!(s.get_consent("u1", "c2").await.unwrap(), None);
+    assert_eq!(s.get_consent("u2", "c1").await.unwrap(), None);
+}

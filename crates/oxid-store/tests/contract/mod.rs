@@ -1,0 +1,90 @@
+//! The storage contract suite, written once and run against every backend.
+//!
+//! Each backend's test file builds a [`Fixture`] (a fresh, empty store plus what removes it
+//! afterwards) and expands [`contract_suite!`], which makes one `#[tokio::test]` per rule.
+
+pub mod accounts;
+pub mod fixtures;
+pub mod grants;
+pub mod keys;
+
+pub use accounts::*;
+pub use grants::*;
+pub use keys::*;
+
+use oxid_store::Store;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+/// Removes what a fixture created (a schema, a temporary directory).
+pub type Cleanup = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// A fresh, empty store and its cleanup.
+pub struct Fixture {
+    /// The store under test.
+    pub store: Arc<dyn Store>,
+    /// Runs after the test, whether it passed or not.
+    pub cleanup: Cleanup,
+}
+
+/// Runs one contract test on a fixture (none: the backend is skipped), cleaning up even when
+/// the test panics, then re-raising the panic.
+pub async fn run<F, Fut>(fixture: Option<Fixture>, test: F)
+where
+    F: FnOnce(Arc<dyn Store>) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let Some(fixture) = fixture else { return };
+    let outcome = tokio::spawn(test(fixture.store)).await;
+    fixture.cleanup.await;
+    if let Err(e) = outcome {
+        if e.is_panic() {
+            std::panic::resume_unwind(e.into_panic());
+        }
+        panic!("contract test did not finish: {e}");
+    }
+}
+
+/// Expands to one test per contract rule, each on a fresh store from `$fixture()`.
+macro_rules! contract_suite {
+    ($fixture:path) => {
+        contract_suite!(@tests $fixture;
+            client_round_trips_and_lists_by_id,
+            client_id_is_unique,
+            update_client_replaces_the_record,
+            delete_client_removes_its_codes_tokens_consents_and_session_links,
+            user_round_trips_by_id_and_username,
+            username_is_unique,
+            delete_user_removes_sessions_consents_codes_and_tokens,
+            session_is_found_until_it_expires,
+            delete_session_returns_it_once,
+            session_clients_are_recorded_once_and_outlive_the_session_until_purge,
+            put_consent_replaces_earlier_consent,
+            code_is_consumed_exactly_once_then_reported_as_replay,
+            expired_or_unknown_code_is_not_found,
+            concurrent_consumers_of_one_code_have_one_winner,
+            many_concurrent_inserts_and_consumes_all_succeed,
+            insert_referencing_unknown_client_is_a_backend_error,
+            refresh_token_rotates_once_then_reports_reuse,
+            expired_unknown_or_access_token_does_not_rotate,
+            revoked_refresh_token_counts_as_reuse,
+            failed_rotation_leaves_the_old_token_live,
+            concurrent_rotations_of_one_refresh_token_have_one_winner,
+            revoke_token_marks_it_and_keeps_the_first_time,
+            revoke_grant_revokes_every_live_token_of_the_family,
+            purge_expired_deletes_only_what_expired,
+            key_round_trips_and_kid_is_unique,
+            list_keys_is_oldest_first_and_drops_expired_keys,
+            update_key_changes_state_and_times,
+        );
+    };
+    (@tests $fixture:path; $($name:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $name() {
+                crate::contract::run($fixture().await, crate::contract::$name).await;
+            }
+        )*
+    };
+}
