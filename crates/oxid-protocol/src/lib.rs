@@ -1,1 +1,47 @@
-//! oxid-protocol
+//! # oxid-protocol
+//!
+//! Every OpenID Connect and OAuth 2.0 message of Oxid as a type: parse, encode, validate.
+//! No I/O and no cryptography: the provider and the client library do the HTTP, the storage
+//! and the signatures, and speak through these types.
+//!
+//! - [`params`]: form / query parameters with RFC 6749 §3.1's rules (no repeats, empty =
+//!   absent, strict percent-encoding).
+//! - [`scope`]: the space-delimited `scope` set (RFC 6749 §3.3).
+//! - [`error`]: the character rules of `error_description` / `error_uri` (RFC 6749 §5.2).
+//! - [`authorization`]: authentication request, success and error responses (OIDC Core
+//!   §3.1.2).
+//! - [`token`]: token requests per grant, client authentication, token responses and errors
+//!   (RFC 6749 §4-§6, RFC 7523, RFC 8628, RFC 8693).
+//! - [`claims`]: ID token, JWT access token and logout token claims with `validate_extern`.
+//! - [`jose`] and [`jwk`]: compact JWS framing, JOSE header, JWK and JWK Set.
+//! - [`metadata`]: provider metadata (OIDC Discovery §3, RFC 8414 §2) and its strict check.
+//! - [`userinfo`], [`introspection`], [`revocation`], [`registration`], [`logout`],
+//!   [`bearer`]: the remaining endpoints' messages.
+#![deny(missing_docs)]
+
+pub mod error;
+mod serde_util;
+
+pub mod authorization;
+pub mod bearer;
+pub mod claims;
+pub mod jose;
+pub mod jwk;
+pub mod metadata;
+pub mod params;
+pub mod scope;
+pub mod token;
+
+pub use authorization::{
+    AuthErrorCode, AuthenticationRequest, AuthorizationError, AuthorizationResponse, AuthorizationResult,
+    CodeChallengeMethod, Display, Prompt, PromptSet, ResponseMode, ResponseType,
+};
+pub use bearer::{BearerChallenge, BearerErrorCode};
+pub use claims::{AccessTokenClaims, Audience, ClaimsError, IdTokenClaims, LogoutTokenClaims, Validation};
+pub use error::{UnknownValue, is_valid_error_text, sanitize_error_text};
+pub use jose::{CompactJws, JoseError, JoseHeader};
+pub use jwk::{Jwk, JwkSet, KeyParams};
+pub use metadata::{MetadataError, MetadataProfile, MetadataViolation, ProviderMetadata};
+pub use params::{ParamError, ParamErrorKind, Params};
+pub use scope::{Scope, ScopeError};
+pub use token::{ClientAuthMethod, ClientAuthParams, TokenError, TokenErrorCode, TokenRequest, TokenResponse};
