@@ -1,5 +1,10 @@
 //! The client's error type.
 
+use oxid_protocol::authorization::AuthorizationError;
+use oxid_protocol::claims::ClaimsError;
+use oxid_protocol::jose::JoseError;
+use oxid_protocol::token::TokenError;
+
 use crate::jws::JwsError;
 
 /// Everything that can go wrong talking to a provider.
@@ -62,6 +67,18 @@ pub enum ClientError {
     /// The authorization callback is wrong (state, issuer, missing code).
     #[error("invalid callback: {0}")]
     Callback(String),
+    /// The authorization endpoint answered with an error (RFC 6749 §4.1.2.1).
+    #[error("authorization failed: {0}")]
+    Authorization(AuthorizationError),
+    /// The token endpoint answered with an error (RFC 6749 §5.2).
+    #[error("token request failed: {}", .0.error.as_str())]
+    Token(TokenError),
+    /// A token's framing is malformed.
+    #[error("malformed token: {0}")]
+    Jose(#[from] JoseError),
+    /// A token's claims were refused by the protocol rules.
+    #[error("claims refused: {0}")]
+    Claims(#[from] ClaimsError),
     /// A local cryptographic operation failed.
     #[error("crypto failure: {0}")]
     Crypto(String),

@@ -5,16 +5,19 @@
 //! protected resource discovery (RFC 9728), userinfo, introspection, revocation and logout.
 #![deny(missing_docs)]
 
+pub mod authorization;
 pub mod client_auth;
 pub mod clock;
 pub mod discovery;
 pub mod error;
 pub mod http;
+pub mod jwks;
 pub mod jws;
 pub mod random;
 pub mod resource;
 pub mod signing;
 pub mod summary;
+pub mod token;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::ClientError;
