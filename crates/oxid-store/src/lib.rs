@@ -78,6 +78,9 @@ pub trait SessionStore: Send + Sync {
     /// Ends a session; returns it when it existed.
     async fn delete_session(&self, id_hash: &str) -> StoreResult<Option<SessionRecord>>;
     /// Records that `client_id` received tokens within session `sid` (for logout fan-out).
+    /// Recording twice is a no-op. The client must exist (else `Backend`). The links outlive
+    /// `delete_session`, so logout can read them after ending the session; `purge_expired`
+    /// removes links whose session is gone, and `delete_client` the client's links.
     async fn add_session_client(&self, sid: &str, client_id: &str) -> StoreResult<()>;
     /// The clients that received tokens within session `sid`.
     async fn session_clients(&self, sid: &str) -> StoreResult<Vec<String>>;
@@ -99,34 +102,42 @@ pub trait ConsentStore: Send + Sync {
 /// Authorization codes.
 #[async_trait]
 pub trait CodeStore: Send + Sync {
-    /// Stores a new code.
+    /// Stores a new code; `Conflict` when the hash exists. Its client and user must exist
+    /// (else `Backend`).
     async fn insert_code(&self, code: &CodeRecord) -> StoreResult<()>;
     /// Consumes a code atomically: exactly one caller ever gets `Consumed` for a code, even
-    /// across processes sharing one database. An expired code at `now` is `NotFound`.
+    /// across processes sharing one database. An expired code at `now` is `NotFound`. A
+    /// consumed code stays `AlreadyConsumed` (even past its expiry) until it is purged.
     async fn consume_code(&self, code_hash: &str, now: u64) -> StoreResult<CodeConsumption>;
 }
 
 /// Access and refresh tokens, grouped into grants (token families).
 #[async_trait]
 pub trait TokenStore: Send + Sync {
-    /// Stores a new token.
+    /// Stores a new token; `Conflict` when the hash exists. Its client (and user, when set)
+    /// must exist (else `Backend`).
     async fn insert_token(&self, token: &TokenRecord) -> StoreResult<()>;
     /// A token by hash, whatever its state (the caller checks expiry and revocation).
     async fn get_token(&self, token_hash: &str) -> StoreResult<Option<TokenRecord>>;
     /// Rotates a refresh token atomically: when `old_hash` is a live, unconsumed, unrevoked
     /// refresh token at `now`, marks it consumed, stores `new_token` and returns the old
-    /// record; when it was already consumed or revoked returns `Reused`; else `NotFound`.
+    /// record (with `consumed_at = now`); when it was already consumed or revoked returns
+    /// `Reused`; else `NotFound`. All or nothing: when storing `new_token` fails (e.g.
+    /// `Conflict`), the old token stays live.
     async fn rotate_refresh_token(
         &self,
         old_hash: &str,
         new_token: &TokenRecord,
         now: u64,
     ) -> StoreResult<RefreshRotation>;
-    /// Revokes one token; false when there was none.
+    /// Revokes one token; false when there was none. Revoking again keeps the first time.
     async fn revoke_token(&self, token_hash: &str, now: u64) -> StoreResult<bool>;
-    /// Revokes every token of a grant; returns how many were revoked.
+    /// Revokes every token of a grant; returns how many were revoked (tokens revoked
+    /// before are left as they were and not counted).
     async fn revoke_grant(&self, grant_id: &str, now: u64) -> StoreResult<u64>;
-    /// Deletes codes, tokens and sessions that expired before `now`; returns how many rows went.
+    /// Deletes codes, tokens and sessions that expired at or before `now` (`expires_at <=
+    /// now`), and session-client links whose session is gone; returns how many rows went.
+    /// Consumed codes and refresh tokens stay until they expire, so replays are still seen.
     async fn purge_expired(&self, now: u64) -> StoreResult<u64>;
 }
 
@@ -135,9 +146,11 @@ pub trait TokenStore: Send + Sync {
 pub trait KeyStore: Send + Sync {
     /// Adds a key; `Conflict` when the kid exists.
     async fn insert_key(&self, key: &KeyRecord) -> StoreResult<()>;
-    /// All keys that are not past `expires_at` at `now`, oldest first.
+    /// All keys that are not past `expires_at` at `now` (kept while `expires_at > now`),
+    /// oldest first (by `created_at`, then kid).
     async fn list_keys(&self, now: u64) -> StoreResult<Vec<KeyRecord>>;
-    /// Replaces a key's state and times (same kid); false when absent.
+    /// Replaces a key's state, `activated_at`, `retired_at` and `expires_at` (same kid; the
+    /// algorithm, key material and `created_at` never change); false when absent.
     async fn update_key(&self, key: &KeyRecord) -> StoreResult<bool>;
 }
 
@@ -154,8 +167,14 @@ impl<T> Store for T where
 
 /// Opens (creating when needed) the database at `url` and runs its migrations.
 ///
-/// `sqlite://PATH` (created with WAL and a busy timeout), `sqlite::memory:` (for tests), or
-/// `postgres://...`.
+/// - `sqlite://PATH`: the file is created when missing (its directory must exist), in WAL
+///   mode with a busy timeout, so concurrent requests wait rather than fail.
+/// - `sqlite::memory:`: a private in-memory database (one connection), for tests.
+/// - `postgres://...` or `postgresql://...`: any libpq-style URL, e.g. with
+///   `?options=-c%20search_path%3Dmyschema` to use a schema other than `public`.
+///
+/// Errors: `UnsupportedUrl` for other schemes (the password is not echoed), `Backend` when
+/// the database cannot be reached or migrated.
 pub async fn open(url: &str) -> StoreResult<Arc<dyn Store>> {
     if url.starts_with("sqlite:") {
         Ok(Arc::new(SqliteStore::open(url).await?))

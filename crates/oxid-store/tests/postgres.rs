@@ -89,3 +89,15 @@ async fn open_accepts_both_url_schemes_and_reopening_keeps_the_data() {
     drop((first, second));
     drop_schema(admin, schema).await;
 }
+
+#[tokio::test]
+async fn unreachable_server_fails_fast_without_echoing_the_password() {
+    let started = std::time::Instant::now();
+    let err = oxid_store::open("postgres://oxid:hunter2@127.0.0.1:1/oxid")
+        .await
+        .err()
+        .unwrap();
+    assert!(matches!(err, oxid_store::StoreError::Backend(_)), "{err:?}");
+    assert!(!err.to_string().contains("hunter2"), "{err}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+}

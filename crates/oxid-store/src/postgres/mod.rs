@@ -12,8 +12,8 @@ mod sessions;
 
 use crate::rows::{Columns, backend};
 use crate::{StoreError, StoreResult};
-use sqlx::Row;
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions, PgRow};
+use sqlx::{Connection, Row};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -52,16 +52,22 @@ impl PostgresStore {
 
     /// Connects with explicit options (e.g. a `search_path`) and runs the migrations.
     pub async fn open_with(options: PgConnectOptions) -> StoreResult<Self> {
+        // One direct connection first: a wrong host or password fails at once with the
+        // server's reason, where a pool would retry until its timeout and say only that.
+        let mut conn = PgConnection::connect_with(&options)
+            .await
+            .map_err(backend)?;
+        sqlx::migrate!("./migrations/postgres")
+            .run(&mut conn)
+            .await
+            .map_err(|e| StoreError::Backend(format!("migration failed: {e}")))?;
+        conn.close().await.map_err(backend)?;
         let pool = PgPoolOptions::new()
             .max_connections(POOL_SIZE)
             .acquire_timeout(ACQUIRE_TIMEOUT)
             .connect_with(options)
             .await
             .map_err(backend)?;
-        sqlx::migrate!("./migrations/postgres")
-            .run(&pool)
-            .await
-            .map_err(|e| StoreError::Backend(format!("migration failed: {e}")))?;
         Ok(PostgresStore { pool })
     }
 
