@@ -25,12 +25,17 @@ mod serde_util;
 pub mod authorization;
 pub mod bearer;
 pub mod claims;
+pub mod introspection;
 pub mod jose;
 pub mod jwk;
+pub mod logout;
 pub mod metadata;
 pub mod params;
+pub mod registration;
+pub mod revocation;
 pub mod scope;
 pub mod token;
+pub mod userinfo;
 
 pub use authorization::{
     AuthErrorCode, AuthenticationRequest, AuthorizationError, AuthorizationResponse, AuthorizationResult,
@@ -45,3 +50,8 @@ pub use metadata::{MetadataError, MetadataProfile, MetadataViolation, ProviderMe
 pub use params::{ParamError, ParamErrorKind, Params};
 pub use scope::{Scope, ScopeError};
 pub use token::{ClientAuthMethod, ClientAuthParams, TokenError, TokenErrorCode, TokenRequest, TokenResponse};
+pub use introspection::{IntrospectionError, IntrospectionRequest, IntrospectionResponse};
+pub use logout::{BackchannelLogoutRequest, EndSessionRequest, FrontchannelLogoutNotification};
+pub use registration::{ClientMetadata, RegistrationError, RegistrationErrorCode, RegistrationResponse};
+pub use revocation::{RevocationError, RevocationRequest};
+pub use userinfo::{UserinfoError, UserinfoRequest, UserinfoResponse};
