@@ -107,3 +107,39 @@ impl Columns for SqliteRow {
         serde_json::from_str(&text).map_err(|e| StoreError::Backend(format!("column {col}: {e}")))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn pragma(store: &SqliteStore, name: &str) -> String {
+        let row = sqlx::query(&format!("PRAGMA {name}"))
+            .fetch_one(&store.pool)
+            .await
+            .unwrap();
+        match row.try_get::<String, _>(0) {
+            Ok(text) => text,
+            Err(_) => row.try_get::<i64, _>(0).unwrap().to_string(),
+        }
+    }
+
+    #[tokio::test]
+    async fn file_connections_use_wal_normal_sync_foreign_keys_and_a_busy_timeout() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("p.db").display());
+        let store = SqliteStore::open(&url).await.unwrap();
+        assert_eq!(pragma(&store, "journal_mode").await, "wal");
+        assert_eq!(pragma(&store, "synchronous").await, "1", "NORMAL");
+        assert_eq!(pragma(&store, "foreign_keys").await, "1");
+        let busy: u64 = pragma(&store, "busy_timeout").await.parse().unwrap();
+        assert!(busy >= 5000, "busy_timeout {busy} ms");
+        assert!(store.pool.options().get_max_connections() > 1);
+    }
+
+    #[tokio::test]
+    async fn memory_database_lives_in_one_connection_with_foreign_keys() {
+        let store = SqliteStore::open("sqlite::memory:").await.unwrap();
+        assert_eq!(pragma(&store, "foreign_keys").await, "1");
+        assert_eq!(store.pool.options().get_max_connections(), 1);
+    }
+}

@@ -198,3 +198,36 @@ pub async fn put_consent_replaces_earlier_consent(s: Arc<dyn Store>) {
     assert_eq!(s.get_consent("u1", "c2").await.unwrap(), None);
     assert_eq!(s.get_consent("u2", "c1").await.unwrap(), None);
 }
+
+pub async fn odd_values_round_trip_unchanged(s: Arc<dyn Store>) {
+    let mut c = public_client("client 'quoted' \"twice\"; DROP TABLE clients; --");
+    c.client_name = Some("Ünïcødé ✓ 名前 😀".into());
+    c.redirect_uris = vec![];
+    c.scopes = vec!["".into(), "a b".into(), "x,y".into(), "[\"json\"]".into()];
+    c.secret_encrypted = Some(vec![]);
+    c.metadata = serde_json::json!({"nested": {"deep": [1, 2.5, null, true]}, "ü": "ß"});
+    c.created_at = i64::MAX as u64;
+    s.insert_client(&c).await.unwrap();
+    assert_eq!(s.get_client(&c.client_id).await.unwrap(), Some(c.clone()));
+    assert_eq!(s.list_clients().await.unwrap(), vec![c]);
+    let mut u = user("ü-1", "Ünïcødé");
+    u.claims = serde_json::json!({});
+    u.updated_at = 0;
+    s.insert_user(&u).await.unwrap();
+    assert_eq!(s.get_user_by_username("Ünïcødé").await.unwrap(), Some(u));
+    assert_eq!(
+        s.get_user_by_username("ünïcødé").await.unwrap(),
+        None,
+        "case matters"
+    );
+}
+
+pub async fn times_beyond_i64_are_clamped_not_wrapped(s: Arc<dyn Store>) {
+    seed(&*s).await;
+    // A session that never ends in practice: still found, never negative.
+    s.insert_session(&session("hash-1", "sid-1", "u1", u64::MAX))
+        .await
+        .unwrap();
+    let got = s.get_session("hash-1", NOW).await.unwrap().unwrap();
+    assert_eq!(got.expires_at, i64::MAX as u64);
+}

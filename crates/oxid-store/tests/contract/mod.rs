@@ -61,6 +61,8 @@ macro_rules! contract_suite {
             delete_session_returns_it_once,
             session_clients_are_recorded_once_and_outlive_the_session_until_purge,
             put_consent_replaces_earlier_consent,
+            odd_values_round_trip_unchanged,
+            times_beyond_i64_are_clamped_not_wrapped,
             code_is_consumed_exactly_once_then_reported_as_replay,
             expired_or_unknown_code_is_not_found,
             concurrent_consumers_of_one_code_have_one_winner,
