@@ -1,0 +1,183 @@
+//! ID token and back-channel logout token validation: the signature first (OIDC Core
+//! §3.1.3.7 steps 6-8), then the protocol library's `validate_extern`, then at_hash / c_hash
+//! (§3.1.3.8, §3.3.2.11) and max_age (§3.1.3.7 step 13).
+
+use aws_lc_rs::constant_time::verify_slices_are_equal;
+use aws_lc_rs::digest::digest;
+use oxid_protocol::claims::{Check, IdTokenClaims, LogoutTokenClaims, Validation};
+use oxid_protocol::jose::{CompactJws, TYP_LOGOUT_JWT, left_half_hash};
+
+use crate::error::ClientError;
+use crate::http::HttpClient;
+use crate::jwks::JwksCache;
+use crate::jws::JwsAlgorithm;
+
+/// What the client knows that the ID token must match.
+#[derive(Debug, Clone, Default)]
+pub struct IdTokenExpectations<'a> {
+    /// The issuer.
+    pub issuer: &'a str,
+    /// The client's own id.
+    pub client_id: &'a str,
+    /// The client secret, which alone may key HS* tokens (OIDC Core §10.1).
+    pub client_secret: Option<&'a str>,
+    /// The algorithms accepted (never `none`).
+    pub algorithms: &'a [JwsAlgorithm],
+    /// The `nonce` sent in the authorization request.
+    pub nonce: Option<&'a str>,
+    /// The access token issued with the ID token, for at_hash.
+    pub access_token: Option<&'a str>,
+    /// The code issued with the ID token (hybrid flow), for c_hash.
+    pub code: Option<&'a str>,
+    /// The `max_age` requested: `auth_time` is then required and must be recent enough.
+    pub max_age: Option<u64>,
+    /// Audiences other than the client that are trusted.
+    pub extra_trusted_audiences: &'a [String],
+    /// Clock skew allowed, in seconds.
+    pub leeway: u64,
+}
+
+/// Checks `value` against a left-half hash claim (OIDC Core §3.1.3.8): the base64url of the
+/// left half of the hash of its ASCII octets, with the hash of the token's `alg`.
+pub fn check_half_hash(claim: &str, value: &str, alg: JwsAlgorithm) -> bool {
+    let expected = left_half_hash(digest(alg.hash_algorithm(), value.as_bytes()).as_ref());
+    verify_slices_are_equal(expected.as_bytes(), claim.as_bytes()).is_ok()
+}
+
+fn invalid(detail: impl Into<String>) -> ClientError {
+    ClientError::InvalidToken(detail.into())
+}
+
+/// Validates an ID token and returns its claims.
+pub async fn validate_id_token(
+    http: &HttpClient,
+    jwks: &JwksCache,
+    token: &str,
+    expect: &IdTokenExpectations<'_>,
+    now: u64,
+) -> Result<IdTokenClaims, ClientError> {
+    let jws = CompactJws::parse(token)?;
+    let alg = jwks
+        .verify(http, &jws, expect.algorithms, expect.client_secret, now)
+        .await?;
+    let claims: IdTokenClaims = jws
+        .payload_json()
+        .map_err(|e| invalid(format!("ID token claims: {e}")))?;
+    let validation = Validation::new(now).with_leeway(expect.leeway);
+    let min_auth_time = match expect.max_age {
+        Some(max_age) => {
+            // OIDC Core §3.1.2.1: with max_age, auth_time is required.
+            if claims.auth_time.is_none() {
+                return Err(invalid(
+                    "max_age was requested but the ID token has no auth_time",
+                ));
+            }
+            now.saturating_sub(max_age)
+        }
+        None => 0,
+    };
+    claims.validate_extern(
+        expect.issuer,
+        expect.client_id,
+        expect.nonce,
+        expect.extra_trusted_audiences,
+        0,
+        None,
+        min_auth_time,
+        &validation,
+    )?;
+    if claims.iat > now.saturating_add(expect.leeway) {
+        return Err(invalid("the ID token was issued in the future"));
+    }
+    // at_hash is checked when both are there (it is optional in the code flow, §3.1.3.8).
+    if let (Some(at_hash), Some(access_token)) = (&claims.at_hash, expect.access_token) {
+        if !check_half_hash(at_hash, access_token, alg) {
+            return Err(invalid("at_hash does not match the access token"));
+        }
+    }
+    if let Some(code) = expect.code {
+        match &claims.c_hash {
+            Some(c_hash) if check_half_hash(c_hash, code, alg) => {}
+            Some(_) => return Err(invalid("c_hash does not match the code")),
+            None => {}
+        }
+    }
+    Ok(claims)
+}
+
+/// Callbacks of back-channel logout token validation (OIDC Back-Channel Logout §2.6).
+#[derive(Default)]
+pub struct LogoutTokenChecks<'a> {
+    /// Refuses a `jti` seen before.
+    pub unique_jti: Option<Check<'a>>,
+    /// Refuses an issuer without sessions here.
+    pub iss_has_sessions: Option<Check<'a>>,
+    /// Refuses a subject without sessions here.
+    pub sub_has_sessions: Option<Check<'a>>,
+    /// Refuses an unknown session id.
+    pub sid_exists: Option<Check<'a>>,
+}
+
+/// Validates a back-channel logout token (OIDC Back-Channel Logout §2.6): signature as for
+/// ID tokens, `typ` absent or `logout+jwt` (§2.4), then the protocol library's rules.
+pub async fn validate_logout_token(
+    http: &HttpClient,
+    jwks: &JwksCache,
+    token: &str,
+    expect: &IdTokenExpectations<'_>,
+    checks: &LogoutTokenChecks<'_>,
+    now: u64,
+) -> Result<LogoutTokenClaims, ClientError> {
+    let jws = CompactJws::parse(token)?;
+    let header = jws.header();
+    if header.typ.is_some() && !header.typ_is(TYP_LOGOUT_JWT) && !header.typ_is("JWT") {
+        return Err(invalid("a logout token's typ must be logout+jwt"));
+    }
+    jwks.verify(http, &jws, expect.algorithms, expect.client_secret, now)
+        .await?;
+    let claims: LogoutTokenClaims = jws
+        .payload_json()
+        .map_err(|e| invalid(format!("logout token claims: {e}")))?;
+    let validation = Validation::new(now).with_leeway(expect.leeway);
+    claims.validate_extern(
+        expect.issuer,
+        expect.client_id,
+        expect.extra_trusted_audiences,
+        0,
+        checks.unique_jti,
+        checks.iss_has_sessions,
+        checks.sub_has_sessions,
+        checks.sid_exists,
+        &validation,
+    )?;
+    if claims.iat > now.saturating_add(expect.leeway) {
+        return Err(invalid("the logout token was issued in the future"));
+    }
+    Ok(claims)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn at_hash_matches_oidc_core_example() {
+        // OIDC Core Appendix A.3 / A.4: at_hash of "jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y".
+        assert!(check_half_hash(
+            "77QmUPtjPfzWtF2AnpK9RQ",
+            "jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y",
+            JwsAlgorithm::RS256
+        ));
+        assert!(!check_half_hash(
+            "77QmUPtjPfzWtF2AnpK9RQ",
+            "other",
+            JwsAlgorithm::RS256
+        ));
+        // c_hash of Appendix A.4's code "Qcb0Orv1zh30vL1MPRsbm-diHiMwcLyZvn1arpZv-Jxf_11jnpEX3Tgfvk".
+        assert!(check_half_hash(
+            "LDktKdoQak3Pk0cnXxCltA",
+            "Qcb0Orv1zh30vL1MPRsbm-diHiMwcLyZvn1arpZv-Jxf_11jnpEX3Tgfvk",
+            JwsAlgorithm::RS256
+        ));
+    }
+}
