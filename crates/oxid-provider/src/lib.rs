@@ -1,1 +1,22 @@
-//! oxid-provider
+//! The Oxid authorization server as a library: configuration, keys, grants, sessions, pages
+//! and the axum router. The `oxid` binary only wires it up.
+
+pub mod admin;
+pub mod authorize;
+pub mod claims;
+pub mod client_auth;
+pub mod clock;
+pub mod config;
+pub mod crypto;
+pub mod discovery;
+pub mod error;
+pub mod grants;
+pub mod http;
+pub mod interaction;
+pub mod issuer;
+pub mod pages;
+pub mod server;
+pub mod session;
+pub mod state;
+
+pub use state::Provider;

@@ -1,1 +1,120 @@
-fn main() {}
+//! `oxid`: the one binary. It parses the command line and wires the library crates together;
+//! every rule lives in the libraries.
+
+mod admin;
+
+use clap::{Parser, Subcommand};
+use oxid_provider::config::Settings;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Oxid: an OpenID Connect provider and OAuth 2.0 authorization server.
+#[derive(Parser)]
+#[command(name = "oxid", version, about)]
+struct Cli {
+    /// A TOML configuration file; its keys are those of docs/configuration.md.
+    #[arg(long, global = true, env = "OXID_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// The database: sqlite://PATH (default sqlite://oxid.db) or postgres://...
+    #[arg(long, global = true, env = "OXID_DATABASE", value_name = "URL")]
+    database: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the provider.
+    Serve(ServeArgs),
+    /// Manage users.
+    #[command(subcommand)]
+    User(admin::UserCommand),
+    /// Manage clients.
+    #[command(subcommand)]
+    Client(admin::ClientCommand),
+    /// Manage signing keys.
+    #[command(subcommand)]
+    Keys(admin::KeysCommand),
+}
+
+/// Flags of `oxid serve`.
+#[derive(clap::Args)]
+struct ServeArgs {
+    /// The issuer identifier, e.g. https://login.example.com (default http://localhost:8080).
+    #[arg(long, env = "OXID_ISSUER", value_name = "URL")]
+    issuer: Option<String>,
+    /// The address to listen on (default 127.0.0.1:8080).
+    #[arg(long, env = "OXID_LISTEN", value_name = "ADDR")]
+    listen: Option<String>,
+    /// A bearer token that opens dynamic client registration.
+    #[arg(long, env = "OXID_REGISTRATION_TOKEN", value_name = "TOKEN")]
+    registration_token: Option<String>,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => return fail(format!("cannot start the runtime: {e}")),
+    };
+    runtime.block_on(run(cli))
+}
+
+async fn run(cli: Cli) -> ExitCode {
+    let mut settings = match load_settings(cli.config.as_deref()) {
+        Ok(settings) => settings,
+        Err(message) => return fail(message),
+    };
+    if let Some(database) = cli.database {
+        settings.database = database;
+    }
+    match cli.command {
+        Command::Serve(args) => {
+            if let Some(issuer) = args.issuer {
+                settings.issuer = issuer;
+            }
+            if let Some(listen) = args.listen {
+                settings.listen = listen;
+            }
+            if args.registration_token.is_some() {
+                settings.registration_token = args.registration_token;
+            }
+            init_logging();
+            match oxid_provider::server::serve(settings).await {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => fail(e.to_string()),
+            }
+        }
+        Command::User(command) => admin::run_user(command, &settings).await,
+        Command::Client(command) => admin::run_client(command, &settings).await,
+        Command::Keys(command) => admin::run_keys(command, &settings).await,
+    }
+}
+
+/// Defaults, then the TOML file when given (environment and flags are applied by the caller).
+fn load_settings(path: Option<&std::path::Path>) -> Result<Settings, String> {
+    let Some(path) = path else {
+        return Ok(Settings::default());
+    };
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read config {}: {e}", path.display()))?;
+    toml::from_str(&text).map_err(|e| format!("config {}: {e}", path.display()))
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("OXID_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .init();
+}
+
+/// Prints one clear line and returns a failing exit code.
+pub(crate) fn fail(message: impl std::fmt::Display) -> ExitCode {
+    eprintln!("oxid: {message}");
+    ExitCode::FAILURE
+}

@@ -1,0 +1,368 @@
+//! The authorization endpoint's decisions (RFC 6749 §4.1.1, OIDC Core §3.1.2), apart from
+//! HTTP: trust the client and redirect URI first (else an error page, never a redirect), then
+//! check the request (errors go back to the client), then decide between the login page, the
+//! consent page and issuing a code.
+
+use oxid_protocol::authorization::{
+    AuthErrorCode, AuthenticationRequest, AuthorizationError, AuthorizationResponse,
+    CodeChallengeMethod, Prompt, ResponseMode, ResponseType,
+};
+use oxid_protocol::params::{ParamError, Params};
+use oxid_store::{ClientRecord, CodeRecord, SessionRecord};
+
+use crate::crypto::secrets::{random_id, random_token, sha256_hex};
+use crate::error::OAuthError;
+use crate::state::Provider;
+
+/// What the endpoint answers.
+#[derive(Debug)]
+pub enum AuthorizeOutcome {
+    /// The client or redirect URI cannot be trusted: an HTML error page, never a redirect.
+    ErrorPage {
+        /// `invalid_request` or `invalid_client`.
+        error: AuthErrorCode,
+        /// What is wrong.
+        description: String,
+    },
+    /// Back to the client: a code or an error (with `state` and `iss`, RFC 9207).
+    Redirect(String),
+    /// The user must log in first.
+    Login(Box<PendingAuthorization>),
+    /// The user must consent first.
+    Consent(Box<PendingAuthorization>),
+}
+
+/// A checked request waiting for the user.
+#[derive(Debug)]
+pub struct PendingAuthorization {
+    /// The checked request.
+    pub request: AuthenticationRequest,
+    /// The client asking.
+    pub client: ClientRecord,
+    /// The session, when the user is logged in.
+    pub session: Option<SessionRecord>,
+    /// The logged-in user's name, for the consent page.
+    pub username: Option<String>,
+    /// When the request was first seen.
+    pub started_at: u64,
+}
+
+impl PendingAuthorization {
+    fn new(
+        request: AuthenticationRequest,
+        client: ClientRecord,
+        session: Option<SessionRecord>,
+        started_at: u64,
+    ) -> Self {
+        PendingAuthorization {
+            request,
+            client,
+            session,
+            username: None,
+            started_at,
+        }
+    }
+}
+
+/// Runs the authorization endpoint on `params`. `session` is the browser's login session;
+/// `started_at` is when this authorization began (now, or when the login page was shown).
+pub async fn authorize(
+    provider: &Provider,
+    params: Result<Params, ParamError>,
+    raw_pairs: &[(String, String)],
+    session: Option<SessionRecord>,
+    started_at: u64,
+) -> Result<AuthorizeOutcome, OAuthError> {
+    // RFC 6749 §4.1.2.1 / §3.1.2.4: without a trusted client and redirect URI, say so here.
+    let single = |name: &str| {
+        let mut values = raw_pairs.iter().filter(|(k, _)| k == name).map(|(_, v)| v);
+        match (values.next(), values.next()) {
+            (Some(v), None) if !v.is_empty() => Ok(Some(v.clone())),
+            (None, _) => Ok(None),
+            (Some(v), None) if v.is_empty() => Ok(None),
+            _ => Err(format!("parameter '{name}' is repeated")),
+        }
+    };
+    let page = |error, description: String| Ok(AuthorizeOutcome::ErrorPage { error, description });
+    let client_id = match single("client_id") {
+        Ok(Some(id)) => id,
+        Ok(None) => return page(AuthErrorCode::InvalidRequest, "client_id is missing".into()),
+        Err(e) => return page(AuthErrorCode::InvalidRequest, e),
+    };
+    let Some(client) = provider.store().get_client(&client_id).await? else {
+        return page(
+            AuthErrorCode::InvalidClient,
+            "the client is not registered".into(),
+        );
+    };
+    let redirect_uri = match single("redirect_uri") {
+        Ok(Some(uri)) => uri,
+        Ok(None) => {
+            return page(
+                AuthErrorCode::InvalidRequest,
+                "redirect_uri is missing".into(),
+            );
+        }
+        Err(e) => return page(AuthErrorCode::InvalidRequest, e),
+    };
+    // RFC 9700 §4.1.3: exact string matching.
+    if !client.redirect_uris.iter().any(|r| *r == redirect_uri) {
+        return page(
+            AuthErrorCode::InvalidRequest,
+            "redirect_uri is not registered for this client".into(),
+        );
+    }
+    let state = single("state").ok().flatten();
+    let iss = provider.config().issuer.clone();
+    let fail = |code: AuthErrorCode, description: &str| {
+        let error = AuthorizationError::new(code, description)
+            .with_state(state.clone())
+            .with_iss(iss.clone());
+        Ok(AuthorizeOutcome::Redirect(
+            error.redirect_url(&redirect_uri, ResponseMode::Query),
+        ))
+    };
+    let params = match params {
+        Ok(params) => params,
+        Err(error) => return fail(AuthErrorCode::InvalidRequest, &error.description()),
+    };
+    let request = match AuthenticationRequest::from_params(&params) {
+        Ok(request) => request,
+        Err(error) => {
+            let error = error.with_state(state.clone()).with_iss(iss.clone());
+            return Ok(AuthorizeOutcome::Redirect(
+                error.redirect_url(&redirect_uri, ResponseMode::Query),
+            ));
+        }
+    };
+    if let Some((code, description)) = check_request(provider, &client, &request) {
+        return fail(code, &description);
+    }
+    decide(provider, request, client, session, started_at).await
+}
+
+/// The request-level rules that need the client's registration and our configuration.
+fn check_request(
+    provider: &Provider,
+    client: &ClientRecord,
+    request: &AuthenticationRequest,
+) -> Option<(AuthErrorCode, String)> {
+    let config = provider.config();
+    if request.response_type != ResponseType::CODE {
+        return Some((
+            AuthErrorCode::UnsupportedResponseType,
+            "only response_type=code is supported".into(),
+        ));
+    }
+    if !client.response_types.iter().any(|r| r == "code")
+        || !client.grant_types.iter().any(|g| g == "authorization_code")
+    {
+        return Some((
+            AuthErrorCode::UnauthorizedClient,
+            "this client may not use the authorization code flow".into(),
+        ));
+    }
+    if request
+        .response_mode
+        .is_some_and(|m| m != ResponseMode::Query)
+    {
+        return Some((
+            AuthErrorCode::InvalidRequest,
+            "only response_mode=query is supported".into(),
+        ));
+    }
+    // OIDC Core §6.1, §6.2, §7.2.1: what we do not support is said with its own code.
+    if request.request.is_some() {
+        return Some((
+            AuthErrorCode::RequestNotSupported,
+            "request objects are not supported".into(),
+        ));
+    }
+    if request.request_uri.is_some() {
+        return Some((
+            AuthErrorCode::RequestUriNotSupported,
+            "request_uri is not supported".into(),
+        ));
+    }
+    if request.registration.is_some() {
+        return Some((
+            AuthErrorCode::RegistrationNotSupported,
+            "the registration parameter is not supported".into(),
+        ));
+    }
+    if request.scope.is_empty() {
+        return Some((AuthErrorCode::InvalidScope, "scope is missing".into()));
+    }
+    if let Some(scope) = request
+        .scope
+        .iter()
+        .find(|s| !client.scopes.iter().any(|allowed| allowed == s))
+    {
+        return Some((
+            AuthErrorCode::InvalidScope,
+            format!("scope '{scope}' is not allowed for this client"),
+        ));
+    }
+    // RFC 7636 §4.4.1, RFC 9700 §2.1.1: PKCE for public clients always, for all by default.
+    let public = client.token_endpoint_auth_method == "none";
+    match request.effective_code_challenge_method() {
+        None if public || config.require_pkce => {
+            return Some((
+                AuthErrorCode::InvalidRequest,
+                "code_challenge is required (PKCE, RFC 7636)".into(),
+            ));
+        }
+        Some(CodeChallengeMethod::Plain) if !config.allow_plain_pkce => {
+            return Some((
+                AuthErrorCode::InvalidRequest,
+                "code_challenge_method must be S256".into(),
+            ));
+        }
+        _ => {}
+    }
+    None
+}
+
+/// Login, consent, or a code.
+async fn decide(
+    provider: &Provider,
+    request: AuthenticationRequest,
+    client: ClientRecord,
+    session: Option<SessionRecord>,
+    started_at: u64,
+) -> Result<AuthorizeOutcome, OAuthError> {
+    let now = provider.now();
+    let prompt_none = request.prompt.is_none();
+    let login_needed = match &session {
+        None => true,
+        Some(session) => {
+            let forced = (request.prompt.contains(Prompt::Login)
+                || request.prompt.contains(Prompt::SelectAccount))
+                && session.auth_time < started_at;
+            // OIDC Core §3.1.2.1 max_age: re-authenticate when the last login is older.
+            let too_old = request
+                .max_age
+                .is_some_and(|max| now.saturating_sub(session.auth_time) > max);
+            let other_user = request
+                .id_token_hint
+                .as_deref()
+                .and_then(hinted_subject)
+                .is_some_and(|sub| sub != session.user_id);
+            forced || too_old || other_user
+        }
+    };
+    let session = match session {
+        Some(session) if !login_needed => session,
+        session => {
+            let pending = PendingAuthorization::new(request, client, session, started_at);
+            return Ok(if prompt_none {
+                redirect_error(
+                    provider,
+                    &pending,
+                    AuthErrorCode::LoginRequired,
+                    "the user is not logged in",
+                )
+            } else {
+                AuthorizeOutcome::Login(Box::new(pending))
+            });
+        }
+    };
+    let consent = provider
+        .store()
+        .get_consent(&session.user_id, &client.client_id)
+        .await?;
+    let consent_covers = consent.as_ref().is_some_and(|c| {
+        request
+            .scope
+            .iter()
+            .all(|s| c.scopes.iter().any(|g| g == s))
+            && !(request.prompt.contains(Prompt::Consent) && c.granted_at < started_at)
+    });
+    if !client.skip_consent && !consent_covers {
+        if prompt_none {
+            let pending = PendingAuthorization::new(request, client, Some(session), started_at);
+            return Ok(redirect_error(
+                provider,
+                &pending,
+                AuthErrorCode::ConsentRequired,
+                "the user has not consented to this client",
+            ));
+        }
+        let username = provider
+            .store()
+            .get_user(&session.user_id)
+            .await?
+            .map(|u| u.username);
+        let mut pending = PendingAuthorization::new(request, client, Some(session), started_at);
+        pending.username = username;
+        return Ok(AuthorizeOutcome::Consent(Box::new(pending)));
+    }
+    issue_code(provider, &request, &client, &session).await
+}
+
+/// The `sub` of an `id_token_hint`. Only compared against the session's user to decide whether
+/// to ask for a login again, so an unverified hint can only cause an extra login.
+fn hinted_subject(id_token: &str) -> Option<String> {
+    let jws = oxid_protocol::jose::CompactJws::parse(id_token).ok()?;
+    let claims: serde_json::Value = serde_json::from_slice(jws.payload()).ok()?;
+    claims.get("sub")?.as_str().map(str::to_string)
+}
+
+/// An error redirect for a request whose client and redirect URI are trusted.
+pub fn redirect_error(
+    provider: &Provider,
+    pending: &PendingAuthorization,
+    code: AuthErrorCode,
+    description: &str,
+) -> AuthorizeOutcome {
+    let error = AuthorizationError::new(code, description)
+        .with_state(pending.request.state.clone())
+        .with_iss(provider.config().issuer.clone());
+    AuthorizeOutcome::Redirect(
+        error.redirect_url(&pending.request.redirect_uri, ResponseMode::Query),
+    )
+}
+
+/// Issues a code bound to the client, redirect URI, PKCE challenge, nonce and session
+/// (RFC 6749 §4.1.2), and redirects with `code`, `state` and `iss`.
+pub async fn issue_code(
+    provider: &Provider,
+    request: &AuthenticationRequest,
+    client: &ClientRecord,
+    session: &SessionRecord,
+) -> Result<AuthorizeOutcome, OAuthError> {
+    let now = provider.now();
+    let code = random_token();
+    let record = CodeRecord {
+        code_hash: sha256_hex(&code),
+        grant_id: random_id(16),
+        client_id: client.client_id.clone(),
+        user_id: session.user_id.clone(),
+        redirect_uri: Some(request.redirect_uri.clone()),
+        scopes: request.scope.iter().map(str::to_string).collect(),
+        nonce: request.nonce.clone(),
+        code_challenge: request.code_challenge.clone(),
+        code_challenge_method: request
+            .effective_code_challenge_method()
+            .map(|m| m.as_str().to_string()),
+        sid: Some(session.sid.clone()),
+        auth_time: session.auth_time,
+        acr: session.acr.clone(),
+        amr: session.amr.clone(),
+        claims_request: request.claims.clone(),
+        expires_at: now + provider.config().lifetimes.code,
+    };
+    provider.store().insert_code(&record).await?;
+    provider
+        .store()
+        .add_session_client(&session.sid, &client.client_id)
+        .await?;
+    let response = AuthorizationResponse::code(
+        code,
+        request.state.clone(),
+        Some(provider.config().issuer.clone()),
+    );
+    Ok(AuthorizeOutcome::Redirect(
+        response.redirect_url(&request.redirect_uri, ResponseMode::Query),
+    ))
+}

@@ -1,0 +1,127 @@
+//! Which user claims a scope releases (OIDC Core §5.4) and the `claims` request (§5.5).
+
+use oxid_store::UserRecord;
+use serde_json::{Map, Value};
+
+/// OIDC Core §5.4: the claims each standard scope asks for.
+pub fn scope_claims(scope: &str) -> &'static [&'static str] {
+    match scope {
+        "profile" => &[
+            "name",
+            "family_name",
+            "given_name",
+            "middle_name",
+            "nickname",
+            "preferred_username",
+            "profile",
+            "picture",
+            "website",
+            "gender",
+            "birthdate",
+            "zoneinfo",
+            "locale",
+            "updated_at",
+        ],
+        "email" => &["email", "email_verified"],
+        "address" => &["address"],
+        "phone" => &["phone_number", "phone_number_verified"],
+        _ => &[],
+    }
+}
+
+/// Every claim name any scope can release, for `claims_supported` in discovery.
+pub fn supported_claims() -> Vec<&'static str> {
+    let mut claims = vec![
+        "sub",
+        "iss",
+        "aud",
+        "exp",
+        "iat",
+        "auth_time",
+        "nonce",
+        "sid",
+    ];
+    for scope in ["profile", "email", "address", "phone"] {
+        claims.extend_from_slice(scope_claims(scope));
+    }
+    claims
+}
+
+/// The value of one claim of `user`, if the user has it.
+fn user_claim(user: &UserRecord, name: &str) -> Option<Value> {
+    match name {
+        "sub" => Some(Value::String(user.id.clone())),
+        "preferred_username" => Some(Value::String(user.username.clone())),
+        "updated_at" => Some(Value::from(user.updated_at)),
+        _ => user.claims.get(name).filter(|v| !v.is_null()).cloned(),
+    }
+}
+
+/// The claims released for `scopes`, plus those named in the `claims` request member
+/// (`userinfo` or `id_token`, OIDC Core §5.5) when the scopes allow the user's data at all.
+pub fn released_claims<'a>(
+    user: &UserRecord,
+    scopes: impl IntoIterator<Item = &'a str>,
+    requested: Option<&Value>,
+) -> Map<String, Value> {
+    let mut out = Map::new();
+    out.insert("sub".into(), Value::String(user.id.clone()));
+    for scope in scopes {
+        for name in scope_claims(scope) {
+            if let Some(value) = user_claim(user, name) {
+                out.insert((*name).to_string(), value);
+            }
+        }
+    }
+    if let Some(Value::Object(requested)) = requested {
+        for name in requested.keys() {
+            if let Some(value) = user_claim(user, name) {
+                out.insert(name.clone(), value);
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn alice() -> UserRecord {
+        UserRecord {
+            id: "u1".into(),
+            username: "alice".into(),
+            password_hash: String::new(),
+            claims: json!({"email": "a@example.com", "email_verified": true, "name": "Alice",
+                "phone_number": "+15550100", "address": {"country": "FR"}}),
+            created_at: 1,
+            updated_at: 2,
+        }
+    }
+
+    #[test]
+    fn scopes_release_only_their_claims_oidc_core_5_4() {
+        let claims = released_claims(&alice(), ["openid", "email"], None);
+        assert_eq!(
+            Value::Object(claims),
+            json!({"sub": "u1", "email": "a@example.com", "email_verified": true})
+        );
+        let claims = released_claims(&alice(), ["openid", "profile"], None);
+        assert_eq!(claims["name"], "Alice");
+        assert_eq!(claims["preferred_username"], "alice");
+        assert_eq!(claims["updated_at"], 2);
+        assert!(!claims.contains_key("email"));
+        let claims = released_claims(&alice(), ["address", "phone"], None);
+        assert_eq!(claims["address"], json!({"country": "FR"}));
+        assert_eq!(claims["phone_number"], "+15550100");
+    }
+
+    #[test]
+    fn claims_request_adds_named_claims_oidc_core_5_5() {
+        let requested = json!({"name": {"essential": true}, "unknown": null});
+        let claims = released_claims(&alice(), ["openid"], Some(&requested));
+        assert_eq!(claims["name"], "Alice");
+        assert!(!claims.contains_key("unknown"));
+    }
+}

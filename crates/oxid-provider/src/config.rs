@@ -1,0 +1,291 @@
+//! One typed configuration: read as [`Settings`] (defaults, then TOML, then environment and
+//! flags, merged by the binary), validated once into [`ProviderConfig`], from which both
+//! discovery and enforcement are derived.
+
+use serde::Deserialize;
+use std::path::PathBuf;
+use url::Url;
+
+use crate::crypto::jws::SigningAlg;
+
+/// Settings as an operator writes them (every key is documented in docs/configuration.md).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    /// The issuer identifier (OIDC Discovery §3 `issuer`); https, or http on loopback.
+    pub issuer: String,
+    /// Socket address to listen on.
+    pub listen: String,
+    /// `sqlite://PATH` or `postgres://...`.
+    pub database: String,
+    /// Where generated files (the encryption key) are kept; defaults to the SQLite file's folder.
+    pub data_dir: Option<PathBuf>,
+    /// The 32-byte encryption key for secrets at rest, base64; generated into `data_dir` when absent.
+    pub secret_key: Option<String>,
+    /// Bearer token that allows dynamic client registration; registration is closed without it.
+    pub registration_token: Option<String>,
+    /// A folder whose templates (`login.html`, ...) and `style.css` replace the built-in ones.
+    pub templates_dir: Option<PathBuf>,
+    /// Token and session lifetimes.
+    pub lifetimes: Lifetimes,
+    /// Signing keys.
+    pub keys: KeySettings,
+    /// Require PKCE from every client, not only public ones (RFC 9700 §2.1.1).
+    pub require_pkce: bool,
+    /// Accept `code_challenge_method=plain` (RFC 7636 §4.2); S256 is always accepted.
+    pub allow_plain_pkce: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            issuer: "http://localhost:8080".into(),
+            listen: "127.0.0.1:8080".into(),
+            database: "sqlite://oxid.db".into(),
+            data_dir: None,
+            secret_key: None,
+            registration_token: None,
+            templates_dir: None,
+            lifetimes: Lifetimes::default(),
+            keys: KeySettings::default(),
+            require_pkce: true,
+            allow_plain_pkce: true,
+        }
+    }
+}
+
+/// Lifetimes in seconds.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Lifetimes {
+    /// Authorization codes; at most 60 (RFC 6749 §4.1.2 recommends at most 10 minutes; we keep 60 s).
+    pub code: u64,
+    /// Access tokens.
+    pub access_token: u64,
+    /// ID tokens.
+    pub id_token: u64,
+    /// Refresh tokens.
+    pub refresh_token: u64,
+    /// Login sessions.
+    pub session: u64,
+}
+
+impl Default for Lifetimes {
+    fn default() -> Self {
+        Lifetimes {
+            code: 60,
+            access_token: 3600,
+            id_token: 3600,
+            refresh_token: 30 * 86400,
+            session: 14 * 86400,
+        }
+    }
+}
+
+/// Signing key settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct KeySettings {
+    /// Algorithms kept in the key ring; RS256 is required by OIDC Core §15.1.
+    pub algs: Vec<String>,
+    /// Days a key signs before the next one takes over.
+    pub rotate_every_days: u64,
+    /// Hours a new key is published in the JWKS before it signs.
+    pub publish_ahead_hours: u64,
+}
+
+impl Default for KeySettings {
+    fn default() -> Self {
+        KeySettings {
+            algs: vec![
+                "RS256".into(),
+                "PS256".into(),
+                "ES256".into(),
+                "EdDSA".into(),
+            ],
+            rotate_every_days: 90,
+            publish_ahead_hours: 24,
+        }
+    }
+}
+
+/// A configuration error, naming the key.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration key `{key}`: {message}")]
+pub struct ConfigError {
+    /// The offending key.
+    pub key: &'static str,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+fn config_error(key: &'static str, message: impl Into<String>) -> ConfigError {
+    ConfigError {
+        key,
+        message: message.into(),
+    }
+}
+
+/// The validated configuration the provider runs with.
+#[derive(Debug, Clone)]
+pub struct ProviderConfig {
+    /// The issuer, exactly as published (no trailing slash unless configured so).
+    pub issuer: String,
+    /// The issuer parsed.
+    pub issuer_url: Url,
+    /// Lifetimes.
+    pub lifetimes: Lifetimes,
+    /// Algorithms the key ring holds, RS256 first.
+    pub signing_algs: Vec<SigningAlg>,
+    /// Seconds a key signs.
+    pub rotate_every: u64,
+    /// Seconds a key is published before it signs.
+    pub publish_ahead: u64,
+    /// PKCE required of confidential clients too.
+    pub require_pkce: bool,
+    /// `plain` accepted.
+    pub allow_plain_pkce: bool,
+    /// Registration bearer token.
+    pub registration_token: Option<String>,
+    /// Template override folder.
+    pub templates_dir: Option<PathBuf>,
+}
+
+impl ProviderConfig {
+    /// Validates settings; errors name the key.
+    pub fn from_settings(settings: &Settings) -> Result<Self, ConfigError> {
+        let issuer_url = Url::parse(&settings.issuer)
+            .map_err(|e| config_error("issuer", format!("not a URL: {e}")))?;
+        // OIDC Discovery §3 / RFC 8414 §2: https, no query or fragment; http only on loopback.
+        let loopback = matches!(
+            issuer_url.host_str(),
+            Some("localhost") | Some("127.0.0.1") | Some("[::1]")
+        );
+        if issuer_url.scheme() != "https" && !(issuer_url.scheme() == "http" && loopback) {
+            return Err(config_error(
+                "issuer",
+                "must use https (http only for localhost)",
+            ));
+        }
+        if issuer_url.query().is_some() || issuer_url.fragment().is_some() {
+            return Err(config_error("issuer", "must not have a query or fragment"));
+        }
+        let issuer = settings.issuer.trim_end_matches('/').to_string();
+        let lt = settings.lifetimes;
+        if lt.code == 0 || lt.code > 60 {
+            return Err(config_error("lifetimes.code", "must be 1..=60 seconds"));
+        }
+        for (key, value) in [
+            ("lifetimes.access_token", lt.access_token),
+            ("lifetimes.id_token", lt.id_token),
+            ("lifetimes.refresh_token", lt.refresh_token),
+            ("lifetimes.session", lt.session),
+        ] {
+            if value == 0 {
+                return Err(config_error(key, "must be positive"));
+            }
+        }
+        let mut signing_algs = Vec::new();
+        for name in &settings.keys.algs {
+            let alg: SigningAlg = name
+                .parse()
+                .map_err(|_| config_error("keys.algs", format!("unknown algorithm {name:?}")))?;
+            if alg == SigningAlg::HS256 {
+                return Err(config_error(
+                    "keys.algs",
+                    "HS256 uses each client's secret, not a key-ring key",
+                ));
+            }
+            if !signing_algs.contains(&alg) {
+                signing_algs.push(alg);
+            }
+        }
+        if !signing_algs.contains(&SigningAlg::RS256) {
+            return Err(config_error(
+                "keys.algs",
+                "must contain RS256 (OIDC Core §15.1)",
+            ));
+        }
+        signing_algs.sort_by_key(|a| *a != SigningAlg::RS256);
+        if settings.keys.rotate_every_days == 0 {
+            return Err(config_error("keys.rotate_every_days", "must be positive"));
+        }
+        Ok(ProviderConfig {
+            issuer,
+            issuer_url,
+            lifetimes: lt,
+            signing_algs,
+            rotate_every: settings.keys.rotate_every_days * 86400,
+            publish_ahead: settings.keys.publish_ahead_hours * 3600,
+            require_pkce: settings.require_pkce,
+            allow_plain_pkce: settings.allow_plain_pkce,
+            registration_token: settings.registration_token.clone(),
+            templates_dir: settings.templates_dir.clone(),
+        })
+    }
+
+    /// An endpoint URL under the issuer.
+    pub fn endpoint(&self, path: &str) -> String {
+        format!("{}{}", self.issuer, path)
+    }
+
+    /// Whether the session cookie must be `Secure`.
+    pub fn secure_cookies(&self) -> bool {
+        self.issuer_url.scheme() == "https"
+    }
+
+    /// The issuer's path, used as the cookie path and for RFC 8414 §3.1 path insertion.
+    pub fn issuer_path(&self) -> &str {
+        self.issuer_url.path().trim_end_matches('/')
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_validate() {
+        let config = ProviderConfig::from_settings(&Settings::default()).unwrap();
+        assert_eq!(config.issuer, "http://localhost:8080");
+        assert_eq!(config.signing_algs[0], SigningAlg::RS256);
+    }
+
+    #[test]
+    fn http_issuer_only_on_loopback_discovery_3() {
+        let settings = Settings {
+            issuer: "http://example.com".into(),
+            ..Settings::default()
+        };
+        let err = ProviderConfig::from_settings(&settings).unwrap_err();
+        assert_eq!(err.key, "issuer");
+        let settings = Settings {
+            issuer: "https://example.com/tenant?x=1".into(),
+            ..Settings::default()
+        };
+        assert_eq!(
+            ProviderConfig::from_settings(&settings).unwrap_err().key,
+            "issuer"
+        );
+    }
+
+    #[test]
+    fn code_lifetime_is_capped_at_60_seconds() {
+        let mut settings = Settings::default();
+        settings.lifetimes.code = 600;
+        assert_eq!(
+            ProviderConfig::from_settings(&settings).unwrap_err().key,
+            "lifetimes.code"
+        );
+    }
+
+    #[test]
+    fn rs256_is_required() {
+        let mut settings = Settings::default();
+        settings.keys.algs = vec!["ES256".into()];
+        assert_eq!(
+            ProviderConfig::from_settings(&settings).unwrap_err().key,
+            "keys.algs"
+        );
+    }
+}

@@ -1,0 +1,190 @@
+//! The one error type of the token-like endpoints (token, userinfo, introspection,
+//! revocation) and its one mapping to HTTP: RFC 6749 §5.2 JSON bodies, RFC 6750 §3
+//! `WWW-Authenticate` for bearer errors, `no-store` always. Public text and private detail are
+//! kept apart: the detail is logged, never sent.
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use oxid_protocol::error::sanitize_error_text;
+use oxid_protocol::token::{TokenError, TokenErrorCode};
+use serde_json::json;
+use std::borrow::Cow;
+
+/// What went wrong, as the wire codes say it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// An RFC 6749 §5.2 code (and the device-flow codes).
+    Token(TokenErrorCode),
+    /// RFC 6750 §3.1 `invalid_request` at a resource.
+    BearerInvalidRequest,
+    /// RFC 6750 §3.1 `invalid_token`.
+    InvalidToken,
+    /// RFC 6750 §3.1 `insufficient_scope`.
+    InsufficientScope,
+    /// RFC 6750 §3.1: the request carried no token at all; only `WWW-Authenticate: Bearer`.
+    MissingToken,
+    /// A fault of ours: 500 `server_error`.
+    Server,
+}
+
+/// An error answered to a client.
+#[derive(Debug)]
+pub struct OAuthError {
+    /// The code.
+    pub kind: ErrorKind,
+    /// `error_description`, sent to the client.
+    pub description: Cow<'static, str>,
+    /// Private detail, logged only.
+    pub detail: Option<String>,
+}
+
+impl OAuthError {
+    /// An RFC 6749 §5.2 error.
+    pub fn token(code: TokenErrorCode, description: impl Into<Cow<'static, str>>) -> Self {
+        OAuthError {
+            kind: ErrorKind::Token(code),
+            description: description.into(),
+            detail: None,
+        }
+    }
+
+    /// `invalid_request`.
+    pub fn invalid_request(description: impl Into<Cow<'static, str>>) -> Self {
+        Self::token(TokenErrorCode::InvalidRequest, description)
+    }
+
+    /// `invalid_client` (401).
+    pub fn invalid_client(description: impl Into<Cow<'static, str>>) -> Self {
+        Self::token(TokenErrorCode::InvalidClient, description)
+    }
+
+    /// `invalid_grant`.
+    pub fn invalid_grant(description: impl Into<Cow<'static, str>>) -> Self {
+        Self::token(TokenErrorCode::InvalidGrant, description)
+    }
+
+    /// `invalid_scope`.
+    pub fn invalid_scope(description: impl Into<Cow<'static, str>>) -> Self {
+        Self::token(TokenErrorCode::InvalidScope, description)
+    }
+
+    /// `unauthorized_client`.
+    pub fn unauthorized_client(description: impl Into<Cow<'static, str>>) -> Self {
+        Self::token(TokenErrorCode::UnauthorizedClient, description)
+    }
+
+    /// A bearer error at a resource.
+    pub fn bearer(kind: ErrorKind, description: impl Into<Cow<'static, str>>) -> Self {
+        OAuthError {
+            kind,
+            description: description.into(),
+            detail: None,
+        }
+    }
+
+    /// A fault of ours; `detail` is logged.
+    pub fn server(detail: impl std::fmt::Display) -> Self {
+        OAuthError {
+            kind: ErrorKind::Server,
+            description: Cow::Borrowed("the server could not complete the request"),
+            detail: Some(detail.to_string()),
+        }
+    }
+
+    /// The wire code.
+    pub fn code(&self) -> &'static str {
+        match &self.kind {
+            ErrorKind::Token(code) => code.as_str(),
+            ErrorKind::BearerInvalidRequest => "invalid_request",
+            ErrorKind::InvalidToken | ErrorKind::MissingToken => "invalid_token",
+            ErrorKind::InsufficientScope => "insufficient_scope",
+            ErrorKind::Server => "server_error",
+        }
+    }
+
+    fn status(&self) -> StatusCode {
+        match &self.kind {
+            ErrorKind::Token(code) => {
+                StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::BAD_REQUEST)
+            }
+            ErrorKind::BearerInvalidRequest => StatusCode::BAD_REQUEST,
+            ErrorKind::InvalidToken | ErrorKind::MissingToken => StatusCode::UNAUTHORIZED,
+            ErrorKind::InsufficientScope => StatusCode::FORBIDDEN,
+            ErrorKind::Server => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// RFC 6749 §5.2 (`invalid_client` → `Basic`) and RFC 6750 §3 challenges.
+    fn challenge(&self, description: &str) -> Option<String> {
+        match &self.kind {
+            ErrorKind::Token(TokenErrorCode::InvalidClient) => {
+                Some("Basic realm=\"oxid\"".to_string())
+            }
+            ErrorKind::MissingToken => Some("Bearer realm=\"oxid\"".to_string()),
+            ErrorKind::BearerInvalidRequest
+            | ErrorKind::InvalidToken
+            | ErrorKind::InsufficientScope => Some(format!(
+                "Bearer realm=\"oxid\", error=\"{}\", error_description=\"{}\"",
+                self.code(),
+                description.replace(['"', '\\'], "'")
+            )),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for OAuthError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code(), self.description)
+    }
+}
+
+impl From<TokenError> for OAuthError {
+    fn from(e: TokenError) -> Self {
+        OAuthError {
+            kind: ErrorKind::Token(e.error),
+            description: Cow::Owned(e.error_description.unwrap_or_default()),
+            detail: None,
+        }
+    }
+}
+
+impl From<oxid_store::StoreError> for OAuthError {
+    fn from(e: oxid_store::StoreError) -> Self {
+        OAuthError::server(e)
+    }
+}
+
+impl From<crate::crypto::CryptoError> for OAuthError {
+    fn from(e: crate::crypto::CryptoError) -> Self {
+        OAuthError::server(e)
+    }
+}
+
+impl IntoResponse for OAuthError {
+    fn into_response(self) -> Response {
+        if let Some(detail) = &self.detail {
+            tracing::error!(error = self.code(), detail = %detail, "request failed");
+        }
+        let description = sanitize_error_text(&self.description);
+        let status = self.status();
+        let challenge = self.challenge(&description);
+        let mut response = if self.kind == ErrorKind::MissingToken {
+            status.into_response()
+        } else {
+            (
+                status,
+                Json(json!({"error": self.code(), "error_description": description})),
+            )
+                .into_response()
+        };
+        let headers = response.headers_mut();
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+        if let Some(value) = challenge.and_then(|c| HeaderValue::from_str(&c).ok()) {
+            headers.insert(header::WWW_AUTHENTICATE, value);
+        }
+        response
+    }
+}

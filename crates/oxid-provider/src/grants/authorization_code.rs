@@ -1,0 +1,146 @@
+//! `grant_type=authorization_code` (RFC 6749 §4.1.3, RFC 7636 §4.6, OIDC Core §3.1.3).
+
+use aws_lc_rs::digest;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use oxid_protocol::token::TokenResponse;
+use oxid_store::{CodeConsumption, CodeRecord, TokenKind};
+
+use crate::client_auth::VerifiedClient;
+use crate::crypto::secrets::{constant_time_eq, sha256_hex};
+use crate::error::OAuthError;
+use crate::issuer::{Issuance, issue, new_token};
+use crate::state::Provider;
+
+/// Exchanges a code: single use (a replay revokes everything the code produced), bound to
+/// the client, the redirect URI and the PKCE challenge.
+pub async fn handle(
+    provider: &Provider,
+    client: &VerifiedClient,
+    code: &str,
+    redirect_uri: &str,
+    code_verifier: Option<&str>,
+) -> Result<TokenResponse, OAuthError> {
+    let now = provider.now();
+    let store = provider.store();
+    let record = match store.consume_code(&sha256_hex(code), now).await? {
+        CodeConsumption::Consumed(record) => record,
+        CodeConsumption::AlreadyConsumed { grant_id } => {
+            // RFC 6749 §4.1.2: a code used twice revokes the tokens issued from it.
+            let revoked = store.revoke_grant(&grant_id, now).await?;
+            tracing::warn!(
+                client_id = client.id(),
+                revoked,
+                "authorization code replayed"
+            );
+            return Err(OAuthError::invalid_grant(
+                "the authorization code was already used; tokens issued from it are revoked",
+            ));
+        }
+        CodeConsumption::NotFound => {
+            return Err(OAuthError::invalid_grant(
+                "the authorization code is invalid or expired",
+            ));
+        }
+    };
+    check_binding(&record, client, redirect_uri, code_verifier)?;
+    let Some(user) = store.get_user(&record.user_id).await? else {
+        return Err(OAuthError::invalid_grant("the user no longer exists"));
+    };
+    let issuance = Issuance {
+        client: client.record(),
+        user: Some(&user),
+        grant_id: &record.grant_id,
+        scopes: &record.scopes,
+        sid: record.sid.as_deref(),
+        auth_time: Some(record.auth_time),
+        nonce: record.nonce.as_deref(),
+        acr: record.acr.as_deref(),
+        amr: &record.amr,
+        claims_request: record.claims_request.as_ref(),
+    };
+    // OIDC Core §11: a refresh token only with offline_access, to clients allowed to refresh.
+    let wants_refresh =
+        record.scopes.iter().any(|s| s == "offline_access") && client.allows_grant("refresh_token");
+    let refresh_token = if wants_refresh {
+        let (token, refresh) = new_token(provider, &issuance, TokenKind::Refresh, &record.scopes);
+        store.insert_token(&refresh).await?;
+        Some(token)
+    } else {
+        None
+    };
+    issue(provider, &issuance, refresh_token).await
+}
+
+/// RFC 6749 §4.1.3 and RFC 7636 §4.6: same client, same redirect URI, matching verifier.
+fn check_binding(
+    record: &CodeRecord,
+    client: &VerifiedClient,
+    redirect_uri: &str,
+    code_verifier: Option<&str>,
+) -> Result<(), OAuthError> {
+    if record.client_id != client.id() {
+        return Err(OAuthError::invalid_grant(
+            "the authorization code was issued to another client",
+        ));
+    }
+    if record
+        .redirect_uri
+        .as_deref()
+        .is_some_and(|r| r != redirect_uri)
+    {
+        return Err(OAuthError::invalid_grant(
+            "redirect_uri differs from the authorization request",
+        ));
+    }
+    match (&record.code_challenge, code_verifier) {
+        (Some(challenge), Some(verifier)) => {
+            let method = record.code_challenge_method.as_deref().unwrap_or("plain");
+            if !pkce_matches(challenge, method, verifier) {
+                return Err(OAuthError::invalid_grant("code_verifier does not match"));
+            }
+        }
+        (Some(_), None) => {
+            return Err(OAuthError::invalid_grant(
+                "code_verifier is required (PKCE, RFC 7636)",
+            ));
+        }
+        // RFC 9700 §4.8.2: a verifier for a code issued without a challenge is a downgrade.
+        (None, Some(_)) => {
+            return Err(OAuthError::invalid_grant(
+                "code_verifier sent but the authorization request had no code_challenge",
+            ));
+        }
+        (None, None) => {}
+    }
+    Ok(())
+}
+
+/// RFC 7636 §4.6.
+fn pkce_matches(challenge: &str, method: &str, verifier: &str) -> bool {
+    let computed = match method {
+        "S256" => URL_SAFE_NO_PAD.encode(digest::digest(&digest::SHA256, verifier.as_bytes())),
+        "plain" => verifier.to_string(),
+        _ => return false,
+    };
+    constant_time_eq(computed.as_bytes(), challenge.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn s256_matches_the_rfc7636_appendix_b_example() {
+        let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+        let challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+        assert!(pkce_matches(challenge, "S256", verifier));
+        assert!(!pkce_matches(
+            challenge,
+            "S256",
+            "wrong-verifier-wrong-verifier-wrong-verifier"
+        ));
+        assert!(pkce_matches(verifier, "plain", verifier));
+        assert!(!pkce_matches(challenge, "unknown", verifier));
+    }
+}

@@ -1,0 +1,79 @@
+//! `grant_type=refresh_token` (RFC 6749 §6, OIDC Core §12): rotation on every use, and reuse
+//! of a rotated token revokes the whole family (RFC 9700 §4.14.2).
+
+use oxid_protocol::scope::Scope;
+use oxid_protocol::token::TokenResponse;
+use oxid_store::{RefreshRotation, TokenKind};
+
+use crate::client_auth::VerifiedClient;
+use crate::crypto::secrets::sha256_hex;
+use crate::error::OAuthError;
+use crate::issuer::{Issuance, issue, new_token};
+use crate::state::Provider;
+
+/// Exchanges a refresh token for new tokens; the scope may narrow, never widen.
+pub async fn handle(
+    provider: &Provider,
+    client: &VerifiedClient,
+    refresh_token: &str,
+    scope: Option<&Scope>,
+) -> Result<TokenResponse, OAuthError> {
+    let now = provider.now();
+    let store = provider.store();
+    let old_hash = sha256_hex(refresh_token);
+    let invalid = || OAuthError::invalid_grant("the refresh token is invalid or expired");
+    let Some(old) = store.get_token(&old_hash).await? else {
+        return Err(invalid());
+    };
+    if old.kind != TokenKind::Refresh || old.client_id != client.id() {
+        return Err(invalid());
+    }
+    // RFC 6749 §6: the requested scope must not include any scope not originally granted.
+    let access_scopes: Vec<String> = match scope {
+        Some(scope) => {
+            if let Some(extra) = scope.iter().find(|s| !old.scopes.iter().any(|o| o == s)) {
+                return Err(OAuthError::invalid_scope(format!(
+                    "scope '{extra}' was not granted originally"
+                )));
+            }
+            scope.iter().map(str::to_string).collect()
+        }
+        None => old.scopes.clone(),
+    };
+    let user = match &old.user_id {
+        Some(id) => match store.get_user(id).await? {
+            Some(user) => Some(user),
+            None => return Err(invalid()),
+        },
+        None => None,
+    };
+    let issuance = Issuance {
+        client: client.record(),
+        user: user.as_ref(),
+        grant_id: &old.grant_id,
+        scopes: &access_scopes,
+        sid: old.sid.as_deref(),
+        auth_time: old.auth_time,
+        nonce: None,
+        acr: None,
+        amr: &[],
+        claims_request: None,
+    };
+    // The new refresh token keeps the originally granted scopes.
+    let (new_refresh, new_record) = new_token(provider, &issuance, TokenKind::Refresh, &old.scopes);
+    match store
+        .rotate_refresh_token(&old_hash, &new_record, now)
+        .await?
+    {
+        RefreshRotation::Rotated(_) => {}
+        RefreshRotation::Reused { grant_id } => {
+            let revoked = store.revoke_grant(&grant_id, now).await?;
+            tracing::warn!(client_id = client.id(), revoked, "refresh token reused");
+            return Err(OAuthError::invalid_grant(
+                "the refresh token was already used; its grant is revoked",
+            ));
+        }
+        RefreshRotation::NotFound => return Err(invalid()),
+    }
+    issue(provider, &issuance, Some(new_refresh)).await
+}

@@ -1,0 +1,57 @@
+//! The HTTP surface: the router and thin handlers that parse into protocol types, call the
+//! logic, and map its one error type to responses.
+
+mod authorize;
+pub mod cookies;
+mod layers;
+mod pages;
+mod token;
+mod userinfo;
+mod wellknown;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+use crate::discovery::paths;
+use crate::state::Provider;
+
+/// Builds the router; endpoints live under the issuer's path.
+pub fn router(provider: Provider) -> Router {
+    let prefix = provider.config().issuer_path().to_string();
+    let cors = Router::new()
+        .route(
+            paths::OPENID_CONFIGURATION,
+            get(wellknown::openid_configuration),
+        )
+        .route(paths::OAUTH_METADATA, get(wellknown::oauth_metadata))
+        .route(paths::JWKS, get(wellknown::jwks))
+        .route(paths::TOKEN, post(token::token))
+        .route(
+            paths::USERINFO,
+            get(userinfo::userinfo).post(userinfo::userinfo),
+        )
+        .layer(axum::middleware::from_fn(layers::cors));
+    let pages = Router::new()
+        .route(
+            paths::AUTHORIZE,
+            get(authorize::authorize_get).post(authorize::authorize_post),
+        )
+        .route(paths::LOGIN, post(authorize::login))
+        .route(paths::CONSENT, post(authorize::consent))
+        .route("/assets/style.css", get(wellknown::style))
+        .layer(axum::middleware::from_fn(layers::page_headers));
+    let endpoints: Router = cors.merge(pages).with_state(provider.clone());
+    let app: Router = if prefix.is_empty() {
+        endpoints
+    } else {
+        // RFC 8414 §3.1: the well-known segment goes between the host and the issuer's path.
+        let inserted = format!("{}{}", paths::OAUTH_METADATA, prefix);
+        let root: Router = Router::new()
+            .route(&inserted, get(wellknown::oauth_metadata))
+            .layer(axum::middleware::from_fn(layers::cors))
+            .with_state(provider);
+        Router::new().nest(&prefix, endpoints).merge(root)
+    };
+    app.fallback(wellknown::not_found)
+        .layer(axum::middleware::from_fn(layers::log_request))
+}

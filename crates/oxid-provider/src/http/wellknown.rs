@@ -1,0 +1,61 @@
+//! Discovery documents, the JWK Set and static assets: bytes serialized once, served as is.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use crate::state::Provider;
+
+fn json_bytes(body: Bytes, cache: &'static str) -> Response {
+    let mut response = body.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    response
+}
+
+/// OIDC Discovery §4.
+pub async fn openid_configuration(State(provider): State<Provider>) -> Response {
+    json_bytes(provider.openid_configuration(), "public, max-age=3600")
+}
+
+/// RFC 8414 §3.
+pub async fn oauth_metadata(State(provider): State<Provider>) -> Response {
+    json_bytes(provider.oauth_metadata(), "public, max-age=3600")
+}
+
+/// RFC 7517 §5. Short caching: a next key is published ahead of use, so a cached set
+/// always holds the key that signs next.
+pub async fn jwks(State(provider): State<Provider>) -> Response {
+    let body = provider.keys().jwks_json();
+    let mut response = json_bytes(body, "public, max-age=300");
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/jwk-set+json"),
+    );
+    response
+}
+
+/// The stylesheet of the pages.
+pub async fn style(State(provider): State<Provider>) -> Response {
+    let mut response = provider.pages().style().to_string().into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/css; charset=utf-8"),
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=3600"),
+    );
+    response
+}
+
+/// Anything else.
+pub async fn not_found() -> Response {
+    (StatusCode::NOT_FOUND, "not found").into_response()
+}

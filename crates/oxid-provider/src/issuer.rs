@@ -1,0 +1,175 @@
+//! Minting: opaque access and refresh tokens (stored as hashes) and signed ID tokens. Every
+//! grant goes through here, so claims, lifetimes and signing are decided in one place.
+
+use oxid_protocol::token::TokenResponse;
+use oxid_store::{ClientRecord, TokenKind, TokenRecord, UserRecord};
+use serde_json::{Map, Value};
+
+use crate::claims::released_claims;
+use crate::crypto::jws::{SigningAlg, left_half_hash, sign_compact, sign_compact_hs256};
+use crate::crypto::secrets::{random_token, sha256_hex};
+use crate::error::OAuthError;
+use crate::state::Provider;
+
+/// What a grant decided to issue.
+#[derive(Debug, Clone)]
+pub struct Issuance<'a> {
+    /// The client.
+    pub client: &'a ClientRecord,
+    /// The user, absent for client_credentials.
+    pub user: Option<&'a UserRecord>,
+    /// The grant (token family).
+    pub grant_id: &'a str,
+    /// Scopes of the access token.
+    pub scopes: &'a [String],
+    /// Session `sid`.
+    pub sid: Option<&'a str>,
+    /// `auth_time`.
+    pub auth_time: Option<u64>,
+    /// `nonce` (code flow only; never on refresh, OIDC Core §12.2).
+    pub nonce: Option<&'a str>,
+    /// `acr`.
+    pub acr: Option<&'a str>,
+    /// `amr`.
+    pub amr: &'a [String],
+    /// The `claims` request parameter, for its `id_token` member.
+    pub claims_request: Option<&'a Value>,
+}
+
+impl Issuance<'_> {
+    fn has_scope(&self, scope: &str) -> bool {
+        self.scopes.iter().any(|s| s == scope)
+    }
+}
+
+/// A new opaque token and its record.
+pub fn new_token(
+    provider: &Provider,
+    issuance: &Issuance<'_>,
+    kind: TokenKind,
+    scopes: &[String],
+) -> (String, TokenRecord) {
+    let now = provider.now();
+    let lifetimes = provider.config().lifetimes;
+    let ttl = match kind {
+        TokenKind::Access => lifetimes.access_token,
+        TokenKind::Refresh => lifetimes.refresh_token,
+    };
+    let token = random_token();
+    let record = TokenRecord {
+        token_hash: sha256_hex(&token),
+        kind,
+        grant_id: issuance.grant_id.to_string(),
+        client_id: issuance.client.client_id.clone(),
+        user_id: issuance.user.map(|u| u.id.clone()),
+        scopes: scopes.to_vec(),
+        sid: issuance.sid.map(str::to_string),
+        auth_time: issuance.auth_time,
+        issued_at: now,
+        expires_at: now + ttl,
+        consumed_at: None,
+        revoked_at: None,
+    };
+    (token, record)
+}
+
+/// Issues an access token, and an ID token when `openid` was granted to a user. The refresh
+/// token, when there is one, is made and stored by the grant (rotation is the grant's concern).
+pub async fn issue(
+    provider: &Provider,
+    issuance: &Issuance<'_>,
+    refresh_token: Option<String>,
+) -> Result<TokenResponse, OAuthError> {
+    let (access_token, record) = new_token(provider, issuance, TokenKind::Access, issuance.scopes);
+    provider.store().insert_token(&record).await?;
+    let id_token = match issuance.user {
+        Some(user) if issuance.has_scope("openid") => {
+            Some(id_token(provider, issuance, user, &access_token)?)
+        }
+        _ => None,
+    };
+    let mut response = TokenResponse::bearer(access_token);
+    response.expires_in = Some(provider.config().lifetimes.access_token);
+    response.refresh_token = refresh_token;
+    response.id_token = id_token;
+    response.scope = oxid_protocol::scope::Scope::parse(&issuance.scopes.join(" ")).ok();
+    Ok(response)
+}
+
+/// The algorithm the client's ID tokens are signed with: its registered
+/// `id_token_signed_response_alg`, RS256 otherwise (OIDC Registration §2).
+pub fn id_token_alg(client: &ClientRecord) -> SigningAlg {
+    client
+        .id_token_signed_response_alg
+        .as_deref()
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(SigningAlg::RS256)
+}
+
+/// Builds and signs an ID token (OIDC Core §2, §3.1.3.6 `at_hash`).
+fn id_token(
+    provider: &Provider,
+    issuance: &Issuance<'_>,
+    user: &UserRecord,
+    access_token: &str,
+) -> Result<String, OAuthError> {
+    let now = provider.now();
+    let alg = id_token_alg(issuance.client);
+    let client_id = issuance.client.client_id.as_str();
+    let mut claims = Map::new();
+    claims.insert(
+        "iss".into(),
+        Value::String(provider.config().issuer.clone()),
+    );
+    claims.insert("sub".into(), Value::String(user.id.clone()));
+    claims.insert("aud".into(), Value::String(client_id.to_string()));
+    claims.insert(
+        "exp".into(),
+        Value::from(now + provider.config().lifetimes.id_token),
+    );
+    claims.insert("iat".into(), Value::from(now));
+    if let Some(auth_time) = issuance.auth_time {
+        claims.insert("auth_time".into(), Value::from(auth_time));
+    }
+    if let Some(nonce) = issuance.nonce {
+        claims.insert("nonce".into(), Value::String(nonce.to_string()));
+    }
+    if let Some(acr) = issuance.acr {
+        claims.insert("acr".into(), Value::String(acr.to_string()));
+    }
+    if !issuance.amr.is_empty() {
+        claims.insert("amr".into(), Value::from(issuance.amr.to_vec()));
+    }
+    claims.insert("azp".into(), Value::String(client_id.to_string()));
+    if let Some(sid) = issuance.sid {
+        claims.insert("sid".into(), Value::String(sid.to_string()));
+    }
+    claims.insert(
+        "at_hash".into(),
+        Value::String(left_half_hash(alg, access_token)),
+    );
+    // OIDC Core §5.5: claims asked for by name in the `id_token` member of `claims`.
+    let requested = issuance.claims_request.and_then(|c| c.get("id_token"));
+    if requested.is_some() {
+        for (name, value) in released_claims(user, [], requested) {
+            claims.entry(name).or_insert(value);
+        }
+    }
+    let claims = Value::Object(claims);
+    let token = if alg == SigningAlg::HS256 {
+        let sealed = issuance.client.secret_encrypted.as_deref().ok_or_else(|| {
+            OAuthError::server(format!(
+                "client {client_id} asks for HS256 but has no stored secret"
+            ))
+        })?;
+        let secret = provider.secret_box().decrypt(sealed)?;
+        sign_compact_hs256(&secret, None, &claims)?
+    } else {
+        let keys = provider.keys();
+        let key = keys
+            .signer(alg)
+            .ok_or_else(|| OAuthError::server(format!("no current {} key", alg.as_str())))?;
+        sign_compact(key, None, &claims)?
+    };
+    Ok(token)
+}

@@ -1,0 +1,208 @@
+//! Server-rendered pages (login, consent, error): minijinja templates built in, replaceable
+//! from a folder, localized through one JSON message catalogue per language.
+
+use minijinja::{Environment, Value, context};
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+/// Languages with a catalogue; the first is the fallback.
+pub const LANGUAGES: [&str; 3] = ["en", "fr", "de"];
+
+const BUILTIN_TEMPLATES: [(&str, &str); 4] = [
+    ("base.html", include_str!("../templates/base.html")),
+    ("login.html", include_str!("../templates/login.html")),
+    ("consent.html", include_str!("../templates/consent.html")),
+    ("error.html", include_str!("../templates/error.html")),
+];
+const BUILTIN_STYLE: &str = include_str!("../templates/style.css");
+const BUILTIN_CATALOGUES: [(&str, &str); 3] = [
+    ("en", include_str!("../templates/i18n/en.json")),
+    ("fr", include_str!("../templates/i18n/fr.json")),
+    ("de", include_str!("../templates/i18n/de.json")),
+];
+
+/// A message catalogue: message key to text.
+pub type Catalogue = BTreeMap<String, String>;
+
+/// The page renderer.
+pub struct Pages {
+    env: Environment<'static>,
+    catalogues: BTreeMap<&'static str, Arc<Catalogue>>,
+    style: String,
+    assets_path: String,
+}
+
+/// Errors loading templates.
+#[derive(Debug, thiserror::Error)]
+#[error("templates: {0}")]
+pub struct PagesError(String);
+
+impl Pages {
+    /// Builds the renderer; files in `override_dir` (same names as the built-ins, plus
+    /// `style.css`) replace the built-in ones. `assets_path` is where `style.css` is served.
+    pub fn new(override_dir: Option<&Path>, assets_path: String) -> Result<Pages, PagesError> {
+        let mut env = Environment::new();
+        for (name, builtin) in BUILTIN_TEMPLATES {
+            let source = read_override(override_dir, name)?.unwrap_or_else(|| builtin.to_string());
+            env.add_template_owned(name, source)
+                .map_err(|e| PagesError(format!("{name}: {e}")))?;
+        }
+        let style =
+            read_override(override_dir, "style.css")?.unwrap_or_else(|| BUILTIN_STYLE.to_string());
+        let mut catalogues = BTreeMap::new();
+        for (lang, json) in BUILTIN_CATALOGUES {
+            let catalogue: Catalogue = serde_json::from_str(json)
+                .map_err(|e| PagesError(format!("catalogue {lang}: {e}")))?;
+            catalogues.insert(lang, Arc::new(catalogue));
+        }
+        Ok(Pages {
+            env,
+            catalogues,
+            style,
+            assets_path,
+        })
+    }
+
+    /// The stylesheet.
+    pub fn style(&self) -> &str {
+        &self.style
+    }
+
+    /// Picks the language: the first of `ui_locales` (OIDC Core §3.1.2.1) we have, then the
+    /// first of the `Accept-Language` header, then English. Matches on the primary subtag.
+    pub fn negotiate(
+        &self,
+        ui_locales: Option<&str>,
+        accept_language: Option<&str>,
+    ) -> &'static str {
+        let from_ui = ui_locales.into_iter().flat_map(|s| s.split_whitespace());
+        let from_header = accept_language
+            .into_iter()
+            .flat_map(|s| s.split(','))
+            .map(|part| part.split(';').next().unwrap_or("").trim());
+        for tag in from_ui.chain(from_header) {
+            let primary = tag
+                .split(['-', '_'])
+                .next()
+                .unwrap_or("")
+                .to_ascii_lowercase();
+            if let Some(lang) = LANGUAGES.iter().find(|l| **l == primary) {
+                return lang;
+            }
+        }
+        LANGUAGES[0]
+    }
+
+    /// The catalogue of `lang` (English when unknown).
+    pub fn catalogue(&self, lang: &str) -> Arc<Catalogue> {
+        self.catalogues
+            .get(lang)
+            .or_else(|| self.catalogues.get(LANGUAGES[0]))
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// One message in `lang`, the key itself when missing.
+    pub fn message(&self, lang: &str, key: &str) -> String {
+        self.catalogue(lang)
+            .get(key)
+            .cloned()
+            .unwrap_or_else(|| key.to_string())
+    }
+
+    /// The words for a scope on the consent page.
+    pub fn scope_description(&self, lang: &str, scope: &str) -> String {
+        let catalogue = self.catalogue(lang);
+        match catalogue.get(&format!("scope_{scope}")) {
+            Some(text) => text.clone(),
+            None => format!(
+                "{} “{scope}”",
+                catalogue.get("scope_other").map_or("", String::as_str)
+            ),
+        }
+    }
+
+    /// Renders a template with the catalogue of `lang` as `t` and the caller's values.
+    pub fn render(&self, name: &str, lang: &str, values: Value) -> Result<String, PagesError> {
+        let template = self
+            .env
+            .get_template(name)
+            .map_err(|e| PagesError(e.to_string()))?;
+        let catalogue = Value::from_serialize(&*self.catalogue(lang));
+        template
+            .render(context! { t => catalogue, lang => lang, assets => self.assets_path, ..values })
+            .map_err(|e| PagesError(format!("{name}: {e}")))
+    }
+}
+
+fn read_override(dir: Option<&Path>, name: &str) -> Result<Option<String>, PagesError> {
+    let Some(dir) = dir else { return Ok(None) };
+    let path = dir.join(name);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Ok(Some(text)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(PagesError(format!("{}: {e}", path.display()))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pages() -> Pages {
+        Pages::new(None, "/assets".into()).unwrap()
+    }
+
+    #[test]
+    fn every_catalogue_has_every_english_key() {
+        let pages = pages();
+        let english = pages.catalogue("en");
+        for lang in LANGUAGES {
+            let catalogue = pages.catalogue(lang);
+            for key in english.keys() {
+                assert!(catalogue.contains_key(key), "{lang} lacks {key}");
+            }
+        }
+    }
+
+    #[test]
+    fn ui_locales_win_over_accept_language_oidc_core_3_1_2_1() {
+        let pages = pages();
+        assert_eq!(pages.negotiate(Some("fr-CA en"), Some("de")), "fr");
+        assert_eq!(pages.negotiate(Some("ja"), Some("de-DE;q=0.9, en")), "de");
+        assert_eq!(pages.negotiate(None, None), "en");
+    }
+
+    #[test]
+    fn login_page_escapes_values_and_has_the_named_inputs() {
+        let pages = pages();
+        let html = pages
+            .render(
+                "login.html",
+                "fr",
+                context! { action => "/login", csrf_token => "c", interaction => "i",
+                username => "<script>", client_name => "App", error => "" },
+            )
+            .unwrap();
+        assert!(html.contains("name=\"username\""));
+        assert!(html.contains("name=\"password\""));
+        assert!(html.contains("name=\"csrf_token\""));
+        assert!(html.contains("Se connecter"));
+        assert!(!html.contains("<script>"));
+        assert!(html.contains("&lt;script&gt;"));
+    }
+
+    #[test]
+    fn override_folder_replaces_a_template() {
+        let dir = std::env::temp_dir().join(format!("oxid-pages-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("error.html"), "custom {{ error }}").unwrap();
+        let pages = Pages::new(Some(&dir), "/assets".into()).unwrap();
+        let html = pages
+            .render("error.html", "en", context! { error => "invalid_client" })
+            .unwrap();
+        assert_eq!(html, "custom invalid_client");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

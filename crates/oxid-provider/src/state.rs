@@ -1,0 +1,133 @@
+//! The running provider: everything a handler needs, built once from one validated
+//! configuration and shared behind an `Arc`.
+
+use axum::body::Bytes;
+use oxid_store::Store;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use crate::clock::Clock;
+use crate::config::ProviderConfig;
+use crate::crypto::{KeyRing, SecretBox};
+use crate::discovery;
+use crate::pages::Pages;
+use crate::server::{Backend, StartError};
+
+/// The provider; cheap to clone.
+#[derive(Clone)]
+pub struct Provider(Arc<Inner>);
+
+struct Inner {
+    backend: Backend,
+    keys: RwLock<Arc<KeyRing>>,
+    pages: Pages,
+    openid_configuration: Bytes,
+    oauth_metadata: Bytes,
+}
+
+impl Provider {
+    /// Builds the provider over an opened backend whose keys exist (see `Backend::ensure_keys`).
+    pub async fn start(backend: Backend) -> Result<Provider, StartError> {
+        let ring = backend.load_keyring().await?;
+        let assets = format!("{}/assets", backend.config.issuer_path());
+        let pages = Pages::new(backend.config.templates_dir.as_deref(), assets)?;
+        let openid_configuration = discovery::openid_configuration(&backend.config).into();
+        let oauth_metadata = discovery::oauth_authorization_server(&backend.config).into();
+        Ok(Provider(Arc::new(Inner {
+            backend,
+            keys: RwLock::new(Arc::new(ring)),
+            pages,
+            openid_configuration,
+            oauth_metadata,
+        })))
+    }
+
+    /// The axum router serving every endpoint.
+    pub fn router(&self) -> axum::Router {
+        crate::http::router(self.clone())
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ProviderConfig {
+        &self.0.backend.config
+    }
+
+    /// The store.
+    pub fn store(&self) -> &dyn Store {
+        self.0.backend.store.as_ref()
+    }
+
+    /// Encryption of secrets at rest.
+    pub fn secret_box(&self) -> &SecretBox {
+        &self.0.backend.secret_box
+    }
+
+    /// The clock.
+    pub fn clock(&self) -> &dyn Clock {
+        self.0.backend.clock.as_ref()
+    }
+
+    /// The current time.
+    pub fn now(&self) -> u64 {
+        self.0.backend.clock.now()
+    }
+
+    /// The current key ring snapshot.
+    pub fn keys(&self) -> Arc<KeyRing> {
+        match self.0.keys.read() {
+            Ok(guard) => guard.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// The page renderer.
+    pub fn pages(&self) -> &Pages {
+        &self.0.pages
+    }
+
+    /// `/.well-known/openid-configuration`, serialized once.
+    pub fn openid_configuration(&self) -> Bytes {
+        self.0.openid_configuration.clone()
+    }
+
+    /// `/.well-known/oauth-authorization-server`, serialized once.
+    pub fn oauth_metadata(&self) -> Bytes {
+        self.0.oauth_metadata.clone()
+    }
+
+    /// Performs due key rotations and reloads the ring from the store, so that every instance
+    /// sharing the database converges on the same keys.
+    pub async fn refresh_keys(&self) -> Result<(), StartError> {
+        self.0.backend.ensure_keys().await?;
+        let ring = self.0.backend.load_keyring().await?;
+        match self.0.keys.write() {
+            Ok(mut guard) => *guard = Arc::new(ring),
+            Err(poisoned) => *poisoned.into_inner() = Arc::new(ring),
+        }
+        Ok(())
+    }
+
+    /// Rotates keys now and reloads the ring.
+    pub async fn rotate_keys(&self) -> Result<(), StartError> {
+        self.0.backend.rotate_keys().await?;
+        self.refresh_keys().await
+    }
+
+    /// Every `period`: key rotation and reload, and purging of expired codes, tokens and sessions.
+    pub fn spawn_maintenance(&self, period: Duration) {
+        let provider = self.clone();
+        tokio::spawn(async move {
+            let mut ticker = tokio::time::interval(period);
+            ticker.tick().await;
+            loop {
+                ticker.tick().await;
+                if let Err(e) = provider.refresh_keys().await {
+                    tracing::error!(error = %e, "key maintenance failed");
+                }
+                if let Err(e) = provider.store().purge_expired(provider.now()).await {
+                    tracing::error!(error = %e, "purging expired records failed");
+                }
+            }
+        });
+    }
+}

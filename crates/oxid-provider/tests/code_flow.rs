@@ -1,0 +1,486 @@
+//! The authorization code flow end to end over HTTP, as a browser and a client do it.
+//! Test names carry the OpenID conformance module they mirror where one applies.
+
+mod common;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use common::*;
+use oxid_client::jws::{JwkParams, JwsAlgorithm, VerifyingKey};
+use oxid_protocol::jose::CompactJws;
+use serde_json::Value;
+
+/// Verifies a JWS against the provider's JWKS and returns its claims.
+async fn verify_with_jwks(server: &TestServer, token: &str) -> Value {
+    let jws = CompactJws::parse(token).unwrap();
+    let header = jws.header();
+    let kid = header
+        .kid
+        .clone()
+        .expect("kid in the JOSE header (OIDC Core §10.1)");
+    let alg = JwsAlgorithm::from_name(&header.alg).unwrap();
+    let jwks: Value = reqwest::get(server.url("/jwks"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let jwk = jwks["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["kid"] == kid.as_str())
+        .expect("the kid resolves in jwks_uri");
+    let s = |name: &str| jwk[name].as_str();
+    let params = JwkParams {
+        kty: s("kty").unwrap(),
+        crv: s("crv"),
+        alg: s("alg"),
+        use_: s("use"),
+        n: s("n"),
+        e: s("e"),
+        x: s("x"),
+        y: s("y"),
+        ..JwkParams::default()
+    };
+    let key = VerifyingKey::from_jwk(&params, alg).unwrap();
+    key.verify(alg, jws.signing_input(), jws.signature())
+        .expect("signature verifies");
+    serde_json::from_slice(jws.payload()).unwrap()
+}
+
+#[tokio::test]
+async fn oidcc_server_code_flow_with_pkce_then_userinfo_and_refresh() {
+    let server = TestServer::start().await;
+    let secret = server.add_client("app", |_| {}).await;
+    let browser = server.browser();
+    let code = obtain_code(
+        &server,
+        &browser,
+        "app",
+        "openid profile email offline_access",
+    )
+    .await;
+    // OIDC Core §3.1.3.3: 200, JSON, no-store.
+    let response = reqwest::Client::new()
+        .post(server.url("/token"))
+        .basic_auth("app", Some(&secret))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", VERIFIER),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    assert_eq!(response.headers()["pragma"], "no-cache");
+    let tokens: Value = response.json().await.unwrap();
+    assert_eq!(tokens["token_type"], "Bearer");
+    assert_eq!(tokens["expires_in"], 3600);
+    let access_token = tokens["access_token"].as_str().unwrap();
+    let refresh_token = tokens["refresh_token"]
+        .as_str()
+        .expect("offline_access gives a refresh token");
+
+    // OIDC Core §3.1.3.7: the ID token.
+    let claims = verify_with_jwks(&server, tokens["id_token"].as_str().unwrap()).await;
+    assert_eq!(claims["iss"], server.base.as_str());
+    assert_eq!(claims["aud"], "app");
+    assert_eq!(claims["azp"], "app");
+    assert_eq!(claims["nonce"], "n-456");
+    assert_eq!(claims["iat"], T0);
+    assert_eq!(claims["exp"], T0 + 3600);
+    assert_eq!(claims["auth_time"], T0);
+    assert!(claims["sid"].is_string());
+    assert!(
+        claims.get("email").is_none(),
+        "scope claims go to userinfo, not the ID token"
+    );
+    // OIDC Core §3.1.3.6: at_hash is the left half of SHA-256 of the access token.
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, access_token.as_bytes());
+    assert_eq!(
+        claims["at_hash"],
+        URL_SAFE_NO_PAD.encode(&digest.as_ref()[..16])
+    );
+    let sub = claims["sub"].as_str().unwrap().to_string();
+
+    // OIDC Core §5.3: userinfo with the access token (oidcc-userinfo-get).
+    let userinfo: Value = reqwest::Client::new()
+        .get(server.url("/userinfo"))
+        .bearer_auth(access_token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(userinfo["sub"], sub.as_str());
+    assert_eq!(userinfo["email"], "alice@example.com");
+    assert_eq!(userinfo["name"], "Alice Liddell");
+    assert!(
+        userinfo.get("phone_number").is_none(),
+        "phone scope not granted"
+    );
+
+    // RFC 6749 §6 refresh (oidcc-refresh-token): rotation and a fresh ID token.
+    let refreshed = refresh(&server, &secret, refresh_token, None).await;
+    assert_eq!(refreshed.0, 200, "{}", refreshed.1);
+    let new_refresh = refreshed.1["refresh_token"].as_str().unwrap().to_string();
+    assert_ne!(new_refresh, refresh_token);
+    let id_claims = verify_with_jwks(&server, refreshed.1["id_token"].as_str().unwrap()).await;
+    assert_eq!(id_claims["sub"], sub.as_str());
+    assert!(
+        id_claims.get("nonce").is_none(),
+        "no nonce on refresh (OIDC Core §12.2)"
+    );
+
+    // RFC 9700 §4.14.2: reuse of the rotated token revokes the family.
+    let reused = refresh(&server, &secret, refresh_token, None).await;
+    assert_eq!(reused.0, 400);
+    assert_eq!(reused.1["error"], "invalid_grant");
+    let after = refresh(&server, &secret, &new_refresh, None).await;
+    assert_eq!(
+        after.1["error"], "invalid_grant",
+        "the newest token of the family is revoked too"
+    );
+    let new_access = refreshed.1["access_token"].as_str().unwrap();
+    let status = reqwest::Client::new()
+        .get(server.url("/userinfo"))
+        .bearer_auth(new_access)
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, 401);
+}
+
+async fn refresh(
+    server: &TestServer,
+    secret: &str,
+    token: &str,
+    scope: Option<&str>,
+) -> (u16, Value) {
+    let mut form = vec![("grant_type", "refresh_token"), ("refresh_token", token)];
+    if let Some(scope) = scope {
+        form.push(("scope", scope));
+    }
+    let response = reqwest::Client::new()
+        .post(server.url("/token"))
+        .basic_auth("app", Some(secret))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    (response.status().as_u16(), response.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn refresh_scope_narrows_but_never_widens_rfc6749_6() {
+    let server = TestServer::start().await;
+    let secret = server.add_client("app", |_| {}).await;
+    let code = obtain_code(
+        &server,
+        &server.browser(),
+        "app",
+        "openid email offline_access",
+    )
+    .await;
+    let (_, tokens) = exchange_code(&server, "app", &secret, &code).await;
+    let token = tokens["refresh_token"].as_str().unwrap();
+    let widened = refresh(&server, &secret, token, Some("openid profile")).await;
+    assert_eq!(widened.1["error"], "invalid_scope");
+    let narrowed = refresh(&server, &secret, token, Some("openid")).await;
+    assert_eq!(narrowed.0, 200);
+    assert_eq!(narrowed.1["scope"], "openid");
+}
+
+#[tokio::test]
+async fn no_refresh_token_without_offline_access_oidc_core_11() {
+    let server = TestServer::start().await;
+    let secret = server.add_client("app", |_| {}).await;
+    let code = obtain_code(&server, &server.browser(), "app", "openid").await;
+    let (status, tokens) = exchange_code(&server, "app", &secret, &code).await;
+    assert_eq!(status, 200);
+    assert!(tokens.get("refresh_token").is_none());
+}
+
+#[tokio::test]
+async fn oidcc_codereuse_second_use_fails_and_revokes_tokens() {
+    let server = TestServer::start().await;
+    let secret = server.add_client("app", |_| {}).await;
+    let code = obtain_code(&server, &server.browser(), "app", "openid offline_access").await;
+    let (status, tokens) = exchange_code(&server, "app", &secret, &code).await;
+    assert_eq!(status, 200);
+    let (status, error) = exchange_code(&server, "app", &secret, &code).await;
+    assert_eq!(status, 400);
+    assert_eq!(error["error"], "invalid_grant");
+    // RFC 6749 §4.1.2: the tokens issued from the code are revoked.
+    let userinfo = reqwest::Client::new()
+        .get(server.url("/userinfo"))
+        .bearer_auth(tokens["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(userinfo.status(), 401);
+    let refreshed = refresh(
+        &server,
+        &secret,
+        tokens["refresh_token"].as_str().unwrap(),
+        None,
+    )
+    .await;
+    assert_eq!(refreshed.1["error"], "invalid_grant");
+}
+
+#[tokio::test]
+async fn code_expires_after_60_seconds() {
+    let server = TestServer::start().await;
+    let secret = server.add_client("app", |_| {}).await;
+    let code = obtain_code(&server, &server.browser(), "app", "openid").await;
+    server.clock.advance(61);
+    let (status, error) = exchange_code(&server, "app", &secret, &code).await;
+    assert_eq!(status, 400);
+    assert_eq!(error["error"], "invalid_grant");
+}
+
+#[tokio::test]
+async fn pkce_wrong_or_missing_verifier_is_invalid_grant_rfc7636_4_6() {
+    let server = TestServer::start().await;
+    let secret = server.add_client("app", |_| {}).await;
+    for verifier in [Some("wrong-verifier-wrong-verifier-wrong-verifier-x"), None] {
+        let code = obtain_code(&server, &server.browser(), "app", "openid").await;
+        let mut form = vec![
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", REDIRECT),
+        ];
+        if let Some(v) = verifier {
+            form.push(("code_verifier", v));
+        }
+        let response = reqwest::Client::new()
+            .post(server.url("/token"))
+            .basic_auth("app", Some(&secret))
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 400);
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["error"], "invalid_grant");
+    }
+}
+
+#[tokio::test]
+async fn token_redirect_uri_must_match_rfc6749_4_1_3() {
+    let server = TestServer::start().await;
+    let secret = server
+        .add_client("app", |c| {
+            c.redirect_uris.push("https://app.example.com/other".into());
+        })
+        .await;
+    let code = obtain_code(&server, &server.browser(), "app", "openid").await;
+    let response = reqwest::Client::new()
+        .post(server.url("/token"))
+        .basic_auth("app", Some(&secret))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", "https://app.example.com/other"),
+            ("code_verifier", VERIFIER),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"], "invalid_grant");
+}
+
+#[tokio::test]
+async fn oidcc_server_client_secret_post_and_public_client_with_pkce() {
+    let server = TestServer::start().await;
+    let secret = server
+        .add_client("post", |c| {
+            c.auth_method = Some("client_secret_post".into())
+        })
+        .await;
+    let code = obtain_code(&server, &server.browser(), "post", "openid").await;
+    let response = reqwest::Client::new()
+        .post(server.url("/token"))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", VERIFIER),
+            ("client_id", "post"),
+            ("client_secret", secret.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+
+    server.add_client("spa", |c| c.public = true).await;
+    let code = obtain_code(&server, &server.browser(), "spa", "openid").await;
+    let response = reqwest::Client::new()
+        .post(server.url("/token"))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", VERIFIER),
+            ("client_id", "spa"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+}
+
+#[tokio::test]
+async fn bad_client_secret_is_401_with_www_authenticate_rfc6749_5_2() {
+    let server = TestServer::start().await;
+    server.add_client("app", |_| {}).await;
+    let code = obtain_code(&server, &server.browser(), "app", "openid").await;
+    let response = reqwest::Client::new()
+        .post(server.url("/token"))
+        .basic_auth("app", Some("wrong"))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", VERIFIER),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401);
+    assert!(
+        response.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .starts_with("Basic")
+    );
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"], "invalid_client");
+    // The method must be the registered one.
+    let response = reqwest::Client::new()
+        .post(server.url("/token"))
+        .form(&[("grant_type", "client_credentials"), ("client_id", "app")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401);
+}
+
+#[tokio::test]
+async fn token_endpoint_rejects_repeated_parameters_and_unknown_grants() {
+    let server = TestServer::start().await;
+    let secret = server.add_client("app", |_| {}).await;
+    let response = reqwest::Client::new()
+        .post(server.url("/token"))
+        .basic_auth("app", Some(&secret))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("grant_type=authorization_code&code=a&code=b&redirect_uri=x")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"], "invalid_request");
+    assert!(body["error_description"].as_str().unwrap().contains("code"));
+    let response = reqwest::Client::new()
+        .post(server.url("/token"))
+        .basic_auth("app", Some(&secret))
+        .form(&[("grant_type", "urn:example:unknown")])
+        .send()
+        .await
+        .unwrap();
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"], "unsupported_grant_type");
+    // Registered for code + refresh only.
+    let response = reqwest::Client::new()
+        .post(server.url("/token"))
+        .basic_auth("app", Some(&secret))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"], "unauthorized_client");
+}
+
+#[tokio::test]
+async fn client_credentials_issues_an_access_token_only_rfc6749_4_4() {
+    let server = TestServer::start().await;
+    let secret = server
+        .add_client("service", |c| {
+            c.grant_types = vec!["client_credentials".into()];
+            c.redirect_uris.clear();
+            c.scopes = vec!["openid read:records write:records".into()];
+        })
+        .await;
+    let token = |scope: &'static str| {
+        let secret = secret.clone();
+        let url = server.url("/token");
+        async move {
+            let response = reqwest::Client::new()
+                .post(url)
+                .basic_auth("service", Some(&secret))
+                .form(&[("grant_type", "client_credentials"), ("scope", scope)])
+                .send()
+                .await
+                .unwrap();
+            (
+                response.status().as_u16(),
+                response.json::<Value>().await.unwrap(),
+            )
+        }
+    };
+    let (status, body) = token("read:records").await;
+    assert_eq!(status, 200);
+    assert_eq!(body["scope"], "read:records");
+    assert!(body.get("refresh_token").is_none());
+    assert!(body.get("id_token").is_none());
+    let (status, body) = token("admin").await;
+    assert_eq!(status, 400);
+    assert_eq!(body["error"], "invalid_scope");
+    let (_, body) = token("openid").await;
+    assert_eq!(body["error"], "invalid_scope", "openid needs a user");
+}
+
+#[tokio::test]
+async fn hs256_id_token_for_a_client_that_asks_for_it() {
+    let server = TestServer::start().await;
+    let secret = server
+        .add_client("hmac", |c| {
+            c.id_token_signed_response_alg = Some("HS256".into())
+        })
+        .await;
+    let code = obtain_code(&server, &server.browser(), "hmac", "openid").await;
+    let (status, tokens) = exchange_code(&server, "hmac", &secret, &code).await;
+    assert_eq!(status, 200);
+    let jws = CompactJws::parse(tokens["id_token"].as_str().unwrap()).unwrap();
+    assert_eq!(jws.header().alg, "HS256");
+    VerifyingKey::from_client_secret(&secret)
+        .verify(JwsAlgorithm::HS256, jws.signing_input(), jws.signature())
+        .unwrap();
+}
+
+#[tokio::test]
+async fn es256_id_token_for_a_client_that_registered_it() {
+    let server = TestServer::start().await;
+    let secret = server
+        .add_client("ec", |c| {
+            c.id_token_signed_response_alg = Some("ES256".into())
+        })
+        .await;
+    let code = obtain_code(&server, &server.browser(), "ec", "openid").await;
+    let (_, tokens) = exchange_code(&server, "ec", &secret, &code).await;
+    let token = tokens["id_token"].as_str().unwrap();
+    assert_eq!(CompactJws::parse(token).unwrap().header().alg, "ES256");
+    let claims = verify_with_jwks(&server, token).await;
+    assert_eq!(claims["aud"], "ec");
+}

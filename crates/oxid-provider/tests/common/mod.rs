@@ -1,0 +1,253 @@
+//! A real provider on 127.0.0.1:0 over an in-memory SQLite store, a moveable clock, and a
+//! browser-like HTTP client with a cookie jar that does not follow redirects.
+#![allow(dead_code)]
+
+use oxid_protocol::params::Params;
+use oxid_provider::Provider;
+use oxid_provider::admin::{NewClient, NewUser, add_client, add_user};
+use oxid_provider::clock::TestClock;
+use oxid_provider::config::{ProviderConfig, Settings};
+use oxid_provider::crypto::SecretBox;
+use oxid_provider::server::Backend;
+use reqwest::redirect::Policy;
+use serde_json::{Map, Value, json};
+use std::sync::Arc;
+
+/// 2026-01-01T00:00:00Z.
+pub const T0: u64 = 1_767_225_600;
+
+pub struct TestServer {
+    pub base: String,
+    pub provider: Provider,
+    pub clock: TestClock,
+}
+
+pub const USER: &str = "alice";
+pub const PASSWORD: &str = "correct horse battery staple";
+pub const REDIRECT: &str = "https://app.example.com/callback";
+
+impl TestServer {
+    pub async fn start() -> TestServer {
+        Self::start_with(|_| {}).await
+    }
+
+    /// Starts with settings changed by `adjust` (the issuer is set to the bound address).
+    pub async fn start_with(adjust: impl FnOnce(&mut Settings)) -> TestServer {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let mut settings = Settings {
+            issuer: base.clone(),
+            ..Settings::default()
+        };
+        // Two key types keep start-up fast; the other algorithms are tested in crypto.
+        settings.keys.algs = vec!["RS256".into(), "ES256".into()];
+        adjust(&mut settings);
+        let issuer = settings.issuer.clone();
+        let clock = TestClock::new(T0);
+        let backend = Backend {
+            config: ProviderConfig::from_settings(&settings).unwrap(),
+            store: oxid_store::open("sqlite::memory:").await.unwrap(),
+            secret_box: SecretBox::new([42; 32]),
+            clock: Arc::new(clock.clone()),
+        };
+        backend.ensure_keys().await.unwrap();
+        let provider = Provider::start(backend).await.unwrap();
+        let app = provider.router();
+        tokio::spawn(async move {
+            axum::serve(listener, app).await.unwrap();
+        });
+        let server = TestServer {
+            base: issuer,
+            provider,
+            clock,
+        };
+        let mut claims = Map::new();
+        claims.insert("email".into(), json!("alice@example.com"));
+        claims.insert("email_verified".into(), json!(true));
+        claims.insert("name".into(), json!("Alice Liddell"));
+        claims.insert("phone_number".into(), json!("+33 1 23 45 67 89"));
+        claims.insert("address".into(), json!({"country": "FR"}));
+        let user = NewUser {
+            username: USER.into(),
+            password: PASSWORD.into(),
+            claims,
+        };
+        add_user(server.provider.store(), user, T0).await.unwrap();
+        server
+    }
+
+    /// Registers a confidential client `id` with secret `secret-of-{id}` (padded to 32+ bytes).
+    pub async fn add_client(&self, id: &str, adjust: impl FnOnce(&mut NewClient)) -> String {
+        let secret = format!("secret-of-{id}-0123456789abcdefghijklmnop");
+        let mut new = NewClient {
+            client_id: id.into(),
+            client_secret: Some(secret.clone()),
+            client_name: Some(format!("App {id}")),
+            redirect_uris: vec![REDIRECT.into()],
+            grant_types: vec!["authorization_code".into(), "refresh_token".into()],
+            ..NewClient::default()
+        };
+        adjust(&mut new);
+        if new.public {
+            new.client_secret = None;
+        }
+        add_client(self.provider.store(), self.provider.secret_box(), new, T0)
+            .await
+            .unwrap();
+        secret
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub fn browser(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(Policy::none())
+            .build()
+            .unwrap()
+    }
+}
+
+/// The value of a hidden input in a page.
+pub fn hidden_field(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {name} in {html}"))
+        + marker.len();
+    let end = html[start..].find('"').unwrap() + start;
+    html[start..end]
+        .replace("&#x2f;", "/")
+        .replace("&amp;", "&")
+}
+
+/// The query parameters of a redirect's `Location`.
+pub fn location_params(response: &reqwest::Response) -> (String, Params) {
+    let location = response
+        .headers()
+        .get("location")
+        .unwrap_or_else(|| panic!("no Location; status {}", response.status()))
+        .to_str()
+        .unwrap()
+        .to_string();
+    let (base, query) = location.split_once('?').unwrap_or((&location, ""));
+    (base.to_string(), Params::parse_query(query).unwrap())
+}
+
+/// RFC 7636 Appendix B.
+pub const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+pub const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+
+/// Authorization query for `client_id` with PKCE S256, state and nonce, plus `extra`.
+pub fn auth_query(client_id: &str, scope: &str, extra: &[(&str, &str)]) -> String {
+    let mut pairs = vec![
+        ("response_type", "code"),
+        ("client_id", client_id),
+        ("redirect_uri", REDIRECT),
+        ("scope", scope),
+        ("state", "st-123"),
+        ("nonce", "n-456"),
+        ("code_challenge", CHALLENGE),
+        ("code_challenge_method", "S256"),
+    ];
+    pairs.extend_from_slice(extra);
+    oxid_protocol::params::encode_pairs(pairs)
+}
+
+/// Posts the login form found in `html`.
+pub async fn submit_login(
+    server: &TestServer,
+    browser: &reqwest::Client,
+    html: &str,
+    username: &str,
+    password: &str,
+) -> reqwest::Response {
+    browser
+        .post(server.url("/login"))
+        .form(&[
+            ("csrf_token", hidden_field(html, "csrf_token")),
+            ("interaction", hidden_field(html, "interaction")),
+            ("username", username.to_string()),
+            ("password", password.to_string()),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Posts the consent form found in `html`.
+pub async fn submit_consent(
+    server: &TestServer,
+    browser: &reqwest::Client,
+    html: &str,
+    decision: &str,
+) -> reqwest::Response {
+    browser
+        .post(server.url("/consent"))
+        .form(&[
+            ("csrf_token", hidden_field(html, "csrf_token")),
+            ("interaction", hidden_field(html, "interaction")),
+            ("decision", decision.to_string()),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Runs authorize → login → consent and returns the code from the redirect.
+pub async fn obtain_code(
+    server: &TestServer,
+    browser: &reqwest::Client,
+    client_id: &str,
+    scope: &str,
+) -> String {
+    let page = browser
+        .get(server.url(&format!("/authorize?{}", auth_query(client_id, scope, &[]))))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    let after_login = submit_login(server, browser, &html, USER, PASSWORD).await;
+    let response = if after_login.status() == 200 {
+        let html = after_login.text().await.unwrap();
+        assert!(
+            html.contains("name=\"decision\""),
+            "expected consent page: {html}"
+        );
+        submit_consent(server, browser, &html, "allow").await
+    } else {
+        after_login
+    };
+    assert_eq!(response.status(), 303, "expected redirect to the client");
+    let (base, params) = location_params(&response);
+    assert_eq!(base, REDIRECT);
+    assert_eq!(params.get("state"), Some("st-123"));
+    assert_eq!(params.get("iss"), Some(server.base.as_str()));
+    params.get("code").expect("code").to_string()
+}
+
+/// Exchanges a code with client_secret_basic.
+pub async fn exchange_code(
+    server: &TestServer,
+    client_id: &str,
+    secret: &str,
+    code: &str,
+) -> (u16, Value) {
+    let response = reqwest::Client::new()
+        .post(server.url("/token"))
+        .basic_auth(client_id, Some(secret))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", VERIFIER),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap())
+}

@@ -1,0 +1,311 @@
+//! `oxid user`, `oxid client`, `oxid keys`: thin wrappers over `oxid_provider::admin`.
+
+use clap::Subcommand;
+use oxid_provider::admin::{self, NewClient, NewUser};
+use oxid_provider::config::Settings;
+use oxid_provider::server::{Backend, open_backend};
+use serde_json::{Map, Value, json};
+use std::io::Read;
+use std::process::ExitCode;
+
+use crate::fail;
+
+/// `oxid user ...`
+#[derive(Subcommand)]
+pub enum UserCommand {
+    /// Add a user.
+    Add(UserAddArgs),
+    /// List users.
+    List,
+    /// Remove a user, their sessions and tokens.
+    Remove {
+        /// The username.
+        username: String,
+    },
+}
+
+/// Flags of `oxid user add`.
+#[derive(clap::Args)]
+pub struct UserAddArgs {
+    /// Login name.
+    #[arg(long)]
+    username: String,
+    /// Read the password from standard input (one line).
+    #[arg(long, conflicts_with = "password")]
+    password_stdin: bool,
+    /// The password (visible in the process list: prefer --password-stdin).
+    #[arg(long, required_unless_present = "password_stdin")]
+    password: Option<String>,
+    /// `email` claim.
+    #[arg(long)]
+    email: Option<String>,
+    /// Mark the email as verified (`email_verified`).
+    #[arg(long)]
+    email_verified: bool,
+    /// `name` claim.
+    #[arg(long)]
+    name: Option<String>,
+    /// `given_name` claim.
+    #[arg(long)]
+    given_name: Option<String>,
+    /// `family_name` claim.
+    #[arg(long)]
+    family_name: Option<String>,
+    /// `locale` claim (BCP 47, e.g. en-US).
+    #[arg(long)]
+    locale: Option<String>,
+    /// `phone_number` claim (E.164).
+    #[arg(long)]
+    phone_number: Option<String>,
+}
+
+/// `oxid client ...`
+#[derive(Subcommand)]
+pub enum ClientCommand {
+    /// Register a client; prints its id and, once only, its secret.
+    Add(ClientAddArgs),
+    /// List clients.
+    List,
+    /// Remove a client and everything issued to it.
+    Remove {
+        /// The client id.
+        client_id: String,
+    },
+}
+
+/// Flags of `oxid client add`.
+#[derive(clap::Args)]
+pub struct ClientAddArgs {
+    /// The client id.
+    #[arg(long)]
+    client_id: String,
+    /// The secret (generated when neither this nor --public is given).
+    #[arg(long, conflicts_with = "public")]
+    client_secret: Option<String>,
+    /// A public client: no secret, PKCE required.
+    #[arg(long)]
+    public: bool,
+    /// Name shown on the consent page.
+    #[arg(long)]
+    name: Option<String>,
+    /// A redirect URI (repeatable), matched exactly.
+    #[arg(long = "redirect-uri")]
+    redirect_uris: Vec<String>,
+    /// A grant type (repeatable): authorization_code, refresh_token, client_credentials.
+    #[arg(long = "grant-type")]
+    grant_types: Vec<String>,
+    /// A response type (repeatable): code.
+    #[arg(long = "response-type")]
+    response_types: Vec<String>,
+    /// Token endpoint authentication: client_secret_basic, client_secret_post, none.
+    #[arg(long)]
+    auth_method: Option<String>,
+    /// Allowed scopes, space-separated (repeatable).
+    #[arg(long = "scope")]
+    scopes: Vec<String>,
+    /// A post-logout redirect URI (repeatable).
+    #[arg(long = "post-logout-redirect-uri")]
+    post_logout_redirect_uris: Vec<String>,
+    /// OIDC Back-Channel Logout URI.
+    #[arg(long)]
+    backchannel_logout_uri: Option<String>,
+    /// OIDC Front-Channel Logout URI.
+    #[arg(long)]
+    frontchannel_logout_uri: Option<String>,
+    /// ID token signing algorithm: RS256 (default), PS256, ES256, EdDSA, HS256.
+    #[arg(long)]
+    id_token_signing_alg: Option<String>,
+    /// Skip the consent page (first-party applications).
+    #[arg(long)]
+    skip_consent: bool,
+}
+
+/// `oxid keys ...`
+#[derive(Subcommand)]
+pub enum KeysCommand {
+    /// List signing keys and their state.
+    List,
+    /// Rotate now: the published next key starts signing, a new next key is published.
+    Rotate,
+}
+
+async fn backend(settings: &Settings) -> Result<Backend, ExitCode> {
+    open_backend(settings).await.map_err(fail)
+}
+
+fn print_json(value: &Value) {
+    match serde_json::to_string_pretty(value) {
+        Ok(text) => println!("{text}"),
+        Err(e) => eprintln!("oxid: {e}"),
+    }
+}
+
+/// Runs `oxid user ...`.
+pub async fn run_user(command: UserCommand, settings: &Settings) -> ExitCode {
+    let backend = match backend(settings).await {
+        Ok(b) => b,
+        Err(code) => return code,
+    };
+    let now = backend.now();
+    match command {
+        UserCommand::Add(args) => {
+            let password = match (args.password, args.password_stdin) {
+                (Some(p), _) => p,
+                (None, _) => {
+                    let mut line = String::new();
+                    if let Err(e) = std::io::stdin().read_to_string(&mut line) {
+                        return fail(format!("cannot read the password: {e}"));
+                    }
+                    line.lines().next().unwrap_or("").to_string()
+                }
+            };
+            let mut claims = Map::new();
+            let strings = [
+                ("email", args.email),
+                ("name", args.name),
+                ("given_name", args.given_name),
+                ("family_name", args.family_name),
+                ("locale", args.locale),
+                ("phone_number", args.phone_number),
+            ];
+            for (key, value) in strings {
+                if let Some(value) = value {
+                    claims.insert(key.into(), Value::String(value));
+                }
+            }
+            if claims.contains_key("email") {
+                claims.insert("email_verified".into(), Value::Bool(args.email_verified));
+            }
+            let new = NewUser {
+                username: args.username,
+                password,
+                claims,
+            };
+            match admin::add_user(backend.store.as_ref(), new, now).await {
+                Ok(user) => {
+                    print_json(&json!({"sub": user.id, "username": user.username}));
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(e),
+            }
+        }
+        UserCommand::List => match backend.store.list_users().await {
+            Ok(users) => {
+                let rows: Vec<Value> = users
+                    .iter()
+                    .map(|u| json!({"sub": u.id, "username": u.username, "claims": u.claims}))
+                    .collect();
+                print_json(&Value::Array(rows));
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(e),
+        },
+        UserCommand::Remove { username } => match backend.store.delete_user(&username).await {
+            Ok(true) => ExitCode::SUCCESS,
+            Ok(false) => fail(format!("no user {username:?}")),
+            Err(e) => fail(e),
+        },
+    }
+}
+
+/// Runs `oxid client ...`.
+pub async fn run_client(command: ClientCommand, settings: &Settings) -> ExitCode {
+    let backend = match backend(settings).await {
+        Ok(b) => b,
+        Err(code) => return code,
+    };
+    let now = backend.now();
+    match command {
+        ClientCommand::Add(args) => {
+            let new = NewClient {
+                client_id: args.client_id,
+                client_secret: args.client_secret,
+                public: args.public,
+                client_name: args.name,
+                redirect_uris: args.redirect_uris,
+                post_logout_redirect_uris: args.post_logout_redirect_uris,
+                grant_types: args.grant_types,
+                response_types: args.response_types,
+                auth_method: args.auth_method,
+                scopes: args.scopes,
+                id_token_signed_response_alg: args.id_token_signing_alg,
+                backchannel_logout_uri: args.backchannel_logout_uri,
+                frontchannel_logout_uri: args.frontchannel_logout_uri,
+                skip_consent: args.skip_consent,
+            };
+            match admin::add_client(backend.store.as_ref(), &backend.secret_box, new, now).await {
+                Ok((client, secret)) => {
+                    let mut out = client_json(&client);
+                    if let (Some(secret), Value::Object(map)) = (secret, &mut out) {
+                        map.insert("client_secret".into(), Value::String(secret));
+                    }
+                    print_json(&out);
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(e),
+            }
+        }
+        ClientCommand::List => match backend.store.list_clients().await {
+            Ok(clients) => {
+                print_json(&Value::Array(clients.iter().map(client_json).collect()));
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(e),
+        },
+        ClientCommand::Remove { client_id } => {
+            match backend.store.delete_client(&client_id).await {
+                Ok(true) => ExitCode::SUCCESS,
+                Ok(false) => fail(format!("no client {client_id:?}")),
+                Err(e) => fail(e),
+            }
+        }
+    }
+}
+
+fn client_json(client: &oxid_store::ClientRecord) -> Value {
+    json!({
+        "client_id": client.client_id,
+        "client_name": client.client_name,
+        "redirect_uris": client.redirect_uris,
+        "post_logout_redirect_uris": client.post_logout_redirect_uris,
+        "grant_types": client.grant_types,
+        "response_types": client.response_types,
+        "token_endpoint_auth_method": client.token_endpoint_auth_method,
+        "scope": client.scopes.join(" "),
+        "id_token_signed_response_alg": client.id_token_signed_response_alg,
+        "backchannel_logout_uri": client.backchannel_logout_uri,
+        "frontchannel_logout_uri": client.frontchannel_logout_uri,
+        "skip_consent": client.skip_consent,
+    })
+}
+
+/// Runs `oxid keys ...`.
+pub async fn run_keys(command: KeysCommand, settings: &Settings) -> ExitCode {
+    let backend = match backend(settings).await {
+        Ok(b) => b,
+        Err(code) => return code,
+    };
+    let result = match command {
+        KeysCommand::List => backend.ensure_keys().await.map(|_| ()),
+        KeysCommand::Rotate => backend.rotate_keys().await.map(|_| ()),
+    };
+    if let Err(e) = result {
+        return fail(e);
+    }
+    let now = backend.now();
+    match backend.store.list_keys(now).await {
+        Ok(keys) => {
+            let rows: Vec<Value> = keys
+                .iter()
+                .map(|k| {
+                    json!({"kid": k.kid, "alg": k.alg, "state": k.state.as_str(),
+                        "created_at": k.created_at, "activated_at": k.activated_at,
+                        "retired_at": k.retired_at, "expires_at": k.expires_at})
+                })
+                .collect();
+            print_json(&Value::Array(rows));
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(e),
+    }
+}
