@@ -151,7 +151,9 @@ mod tests {
     use base64::Engine as _;
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-    fn apply(auth: &ClientAuth) -> (Vec<(String, String)>, Vec<(String, String)>) {
+    type Pairs = Vec<(String, String)>;
+
+    fn apply(auth: &ClientAuth) -> (Pairs, Pairs) {
         let (mut form, mut headers) = (Vec::new(), Vec::new());
         auth.apply(
             "client:1",

@@ -90,10 +90,10 @@ pub async fn validate_id_token(
         return Err(invalid("the ID token was issued in the future"));
     }
     // at_hash is checked when both are there (it is optional in the code flow, §3.1.3.8).
-    if let (Some(at_hash), Some(access_token)) = (&claims.at_hash, expect.access_token) {
-        if !check_half_hash(at_hash, access_token, alg) {
-            return Err(invalid("at_hash does not match the access token"));
-        }
+    if let (Some(at_hash), Some(access_token)) = (&claims.at_hash, expect.access_token)
+        && !check_half_hash(at_hash, access_token, alg)
+    {
+        return Err(invalid("at_hash does not match the access token"));
     }
     if let Some(code) = expect.code {
         match &claims.c_hash {

@@ -6,9 +6,11 @@
 #![deny(missing_docs)]
 
 pub mod authorization;
+pub mod client;
 pub mod client_auth;
 pub mod clock;
 pub mod discovery;
+pub mod endpoints;
 pub mod error;
 pub mod http;
 pub mod id_token;
@@ -21,9 +23,14 @@ pub mod signing;
 pub mod summary;
 pub mod token;
 
+pub use client::{OidcClient, Tokens};
+pub use client_auth::ClientAuth;
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use discovery::WellKnown;
 pub use error::ClientError;
+pub use http::HttpClient;
 pub use jws::{JwsAlgorithm, JwsError, VerifyingKey};
+pub use provider::{DiscoveryOptions, Provider};
 pub use random::Pkce;
 pub use signing::SigningKey;
 pub use summary::{
