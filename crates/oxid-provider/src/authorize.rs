@@ -43,8 +43,32 @@ pub struct PendingAuthorization {
     pub session: Option<SessionRecord>,
     /// The logged-in user's name, for the consent page.
     pub username: Option<String>,
-    /// When the request was first seen.
+    /// How far this authorization has come.
+    pub progress: Progress,
+}
+
+/// How far an authorization has come across the login and consent pages. `prompt=login` and
+/// `prompt=consent` (OIDC Core §3.1.2.1) are satisfied only by a login or consent given
+/// within this authorization, whatever the clock says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    /// When the authorization endpoint first saw the request.
     pub started_at: u64,
+    /// The user logged in within this authorization.
+    pub login_done: bool,
+    /// The user consented within this authorization.
+    pub consent_done: bool,
+}
+
+impl Progress {
+    /// A request seen for the first time at `now`.
+    pub fn new(now: u64) -> Self {
+        Progress {
+            started_at: now,
+            login_done: false,
+            consent_done: false,
+        }
+    }
 }
 
 impl PendingAuthorization {
@@ -52,26 +76,26 @@ impl PendingAuthorization {
         request: AuthenticationRequest,
         client: ClientRecord,
         session: Option<SessionRecord>,
-        started_at: u64,
+        progress: Progress,
     ) -> Self {
         PendingAuthorization {
             request,
             client,
             session,
             username: None,
-            started_at,
+            progress,
         }
     }
 }
 
 /// Runs the authorization endpoint on `params`. `session` is the browser's login session;
-/// `started_at` is when this authorization began (now, or when the login page was shown).
+/// `progress` says what already happened within this authorization.
 pub async fn authorize(
     provider: &Provider,
     params: Result<Params, ParamError>,
     raw_pairs: &[(String, String)],
     session: Option<SessionRecord>,
-    started_at: u64,
+    progress: Progress,
 ) -> Result<AuthorizeOutcome, OAuthError> {
     // RFC 6749 §4.1.2.1 / §3.1.2.4: without a trusted client and redirect URI, say so here.
     let single = |name: &str| {
@@ -138,7 +162,7 @@ pub async fn authorize(
     if let Some((code, description)) = check_request(provider, &client, &request) {
         return fail(code, &description);
     }
-    decide(provider, request, client, session, started_at).await
+    decide(provider, request, client, session, progress).await
 }
 
 /// The request-level rules that need the client's registration and our configuration.
@@ -229,7 +253,7 @@ async fn decide(
     request: AuthenticationRequest,
     client: ClientRecord,
     session: Option<SessionRecord>,
-    started_at: u64,
+    progress: Progress,
 ) -> Result<AuthorizeOutcome, OAuthError> {
     let now = provider.now();
     let prompt_none = request.prompt.is_none();
@@ -238,7 +262,7 @@ async fn decide(
         Some(session) => {
             let forced = (request.prompt.contains(Prompt::Login)
                 || request.prompt.contains(Prompt::SelectAccount))
-                && session.auth_time < started_at;
+                && !progress.login_done;
             // OIDC Core §3.1.2.1 max_age: re-authenticate when the last login is older.
             let too_old = request
                 .max_age
@@ -254,7 +278,7 @@ async fn decide(
     let session = match session {
         Some(session) if !login_needed => session,
         session => {
-            let pending = PendingAuthorization::new(request, client, session, started_at);
+            let pending = PendingAuthorization::new(request, client, session, progress);
             return Ok(if prompt_none {
                 redirect_error(
                     provider,
@@ -276,11 +300,11 @@ async fn decide(
             .scope
             .iter()
             .all(|s| c.scopes.iter().any(|g| g == s))
-            && !(request.prompt.contains(Prompt::Consent) && c.granted_at < started_at)
+            && !(request.prompt.contains(Prompt::Consent) && !progress.consent_done)
     });
     if !client.skip_consent && !consent_covers {
         if prompt_none {
-            let pending = PendingAuthorization::new(request, client, Some(session), started_at);
+            let pending = PendingAuthorization::new(request, client, Some(session), progress);
             return Ok(redirect_error(
                 provider,
                 &pending,
@@ -293,7 +317,7 @@ async fn decide(
             .get_user(&session.user_id)
             .await?
             .map(|u| u.username);
-        let mut pending = PendingAuthorization::new(request, client, Some(session), started_at);
+        let mut pending = PendingAuthorization::new(request, client, Some(session), progress);
         pending.username = username;
         return Ok(AuthorizeOutcome::Consent(Box::new(pending)));
     }

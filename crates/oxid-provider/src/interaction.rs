@@ -16,9 +16,11 @@ pub const INTERACTION_TTL: u64 = 3600;
 pub struct Interaction {
     /// The authorization request's parameters, form-encoded as received.
     pub request: String,
-    /// When the authorization endpoint first saw the request. A login or consent given after
-    /// this instant satisfies `prompt=login` / `prompt=consent` (OIDC Core §3.1.2.1).
+    /// When the authorization endpoint first saw the request.
     pub started_at: u64,
+    /// The user already logged in within this authorization (the consent page follows).
+    #[serde(default)]
+    pub login_done: bool,
 }
 
 impl Interaction {
@@ -48,6 +50,7 @@ mod tests {
         let interaction = Interaction {
             request: "client_id=a&state=x".into(),
             started_at: 1000,
+            login_done: true,
         };
         let sealed = interaction.seal(&secret_box).unwrap();
         assert_eq!(

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use oxid_protocol::params::{ParamError, Params};
 use oxid_store::{ConsentRecord, SessionRecord};
 
-use crate::authorize::{AuthorizeOutcome, authorize, redirect_error};
+use crate::authorize::{AuthorizeOutcome, Progress, authorize, redirect_error};
 use crate::crypto::password::{dummy_verify, verify_password};
 use crate::error::OAuthError;
 use crate::http::cookies::csrf_matches;
@@ -27,10 +27,10 @@ async fn run(
     provider: &Provider,
     params: Result<Params, ParamError>,
     encoded: &[u8],
-    started_at: u64,
+    progress: Progress,
     session: Option<SessionRecord>,
 ) -> Result<AuthorizeOutcome, OAuthError> {
-    authorize(provider, params, &raw_pairs(encoded), session, started_at).await
+    authorize(provider, params, &raw_pairs(encoded), session, progress).await
 }
 
 async fn start(
@@ -44,7 +44,7 @@ async fn start(
         Err(e) => return server_error_page(provider, headers, e),
     };
     let now = provider.now();
-    match run(provider, params, encoded, now, session).await {
+    match run(provider, params, encoded, Progress::new(now), session).await {
         Ok(outcome) => respond(provider, headers, outcome, LoginNotice::default()),
         Err(e) => server_error_page(provider, headers, e),
     }
@@ -110,6 +110,15 @@ fn open_form(
     Ok((form, interaction))
 }
 
+/// The progress a sealed interaction carries, plus what this form just did.
+fn progress(interaction: &Interaction, logged_in_now: bool, consented_now: bool) -> Progress {
+    Progress {
+        started_at: interaction.started_at,
+        login_done: interaction.login_done || logged_in_now,
+        consent_done: consented_now,
+    }
+}
+
 fn with_cookie(mut response: Response, cookie: &str) -> Response {
     if let Ok(value) = HeaderValue::from_str(cookie) {
         response.headers_mut().append(header::SET_COOKIE, value);
@@ -138,7 +147,14 @@ pub async fn login(State(provider): State<Provider>, headers: HeaderMap, body: B
     };
     let (Some(user), true) = (user, verified) else {
         tracing::info!("login failed");
-        let outcome = run(&provider, params, request, interaction.started_at, None).await;
+        let outcome = run(
+            &provider,
+            params,
+            request,
+            progress(&interaction, false, false),
+            None,
+        )
+        .await;
         let notice = LoginNotice {
             username: Some(username),
             wrong_password: true,
@@ -160,7 +176,7 @@ pub async fn login(State(provider): State<Provider>, headers: HeaderMap, body: B
         &provider,
         params,
         request,
-        interaction.started_at,
+        progress(&interaction, true, false),
         Some(session),
     )
     .await;
@@ -205,7 +221,14 @@ pub async fn consent(
             return server_error_page(&provider, &headers, e);
         }
     }
-    let outcome = run(&provider, params, request, interaction.started_at, session).await;
+    let outcome = run(
+        &provider,
+        params,
+        request,
+        progress(&interaction, false, allow),
+        session,
+    )
+    .await;
     let outcome = match outcome {
         // RFC 6749 §4.1.2.1 access_denied: the user said no.
         Ok(AuthorizeOutcome::Consent(pending)) if !allow => redirect_error(

@@ -83,7 +83,8 @@ pub fn respond(
 fn seal(provider: &Provider, pending: &PendingAuthorization) -> Option<String> {
     Interaction {
         request: pending.request.encode(),
-        started_at: pending.started_at,
+        started_at: pending.progress.started_at,
+        login_done: pending.progress.login_done,
     }
     .seal(provider.secret_box())
 }
