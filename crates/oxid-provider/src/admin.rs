@@ -8,6 +8,7 @@ use url::Url;
 use crate::crypto::jws::SigningAlg;
 use crate::crypto::password::hash_password;
 use crate::crypto::secrets::{SecretBox, random_id, random_token, sha256_hex};
+use crate::discovery::SUPPORTED_SCOPES;
 
 /// Grant types a client may be registered for (what the token endpoint implements).
 pub const SUPPORTED_GRANT_TYPES: [&str; 3] =

@@ -1,7 +1,8 @@
 //! Provider metadata (OIDC Discovery 1.0 §3, RFC 8414 §2), derived from the same
 //! configuration the endpoints enforce: nothing is advertised that is not built.
 
-use serde_json::{Value, json};
+use oxid_protocol::metadata::ProviderMetadata;
+use serde_json::json;
 
 use crate::admin::{SUPPORTED_AUTH_METHODS, SUPPORTED_GRANT_TYPES, SUPPORTED_RESPONSE_TYPES};
 use crate::claims::supported_claims;
@@ -29,45 +30,65 @@ pub mod paths {
     pub const OAUTH_METADATA: &str = "/.well-known/oauth-authorization-server";
 }
 
-/// The metadata as a JSON value.
-pub fn metadata(config: &ProviderConfig) -> Value {
+fn strings<S: AsRef<str>>(values: &[S]) -> Option<Vec<String>> {
+    Some(values.iter().map(|v| v.as_ref().to_string()).collect())
+}
+
+/// The provider's metadata.
+pub fn metadata(config: &ProviderConfig) -> ProviderMetadata {
     let mut id_token_algs: Vec<&str> = config.signing_algs.iter().map(|a| a.as_str()).collect();
     id_token_algs.push(SigningAlg::HS256.as_str());
     let mut pkce = vec!["S256"];
     if config.allow_plain_pkce {
         pkce.push("plain");
     }
-    json!({
-        "issuer": config.issuer,
-        "authorization_endpoint": config.endpoint(paths::AUTHORIZE),
-        "token_endpoint": config.endpoint(paths::TOKEN),
-        "userinfo_endpoint": config.endpoint(paths::USERINFO),
-        "jwks_uri": config.endpoint(paths::JWKS),
-        "scopes_supported": ["openid", "profile", "email", "address", "phone", "offline_access"],
-        "response_types_supported": SUPPORTED_RESPONSE_TYPES,
-        "response_modes_supported": ["query"],
-        "grant_types_supported": SUPPORTED_GRANT_TYPES,
-        "subject_types_supported": ["public"],
-        "id_token_signing_alg_values_supported": id_token_algs,
-        "token_endpoint_auth_methods_supported": SUPPORTED_AUTH_METHODS,
-        "claims_supported": supported_claims(),
-        "claim_types_supported": ["normal"],
-        "claims_parameter_supported": false,
-        "request_parameter_supported": false,
-        "request_uri_parameter_supported": false,
-        "require_request_uri_registration": false,
-        "code_challenge_methods_supported": pkce,
-        "authorization_response_iss_parameter_supported": true,
-        "prompt_values_supported": ["none", "login", "consent", "select_account"],
-        "display_values_supported": ["page", "popup", "touch", "wap"],
-        "ui_locales_supported": LANGUAGES,
-    })
+    let mut metadata = ProviderMetadata {
+        issuer: Some(config.issuer.clone()),
+        authorization_endpoint: Some(config.endpoint(paths::AUTHORIZE)),
+        token_endpoint: Some(config.endpoint(paths::TOKEN)),
+        userinfo_endpoint: Some(config.endpoint(paths::USERINFO)),
+        jwks_uri: Some(config.endpoint(paths::JWKS)),
+        scopes_supported: strings(&SUPPORTED_SCOPES),
+        response_types_supported: strings(&SUPPORTED_RESPONSE_TYPES),
+        response_modes_supported: strings(&["query"]),
+        grant_types_supported: strings(&SUPPORTED_GRANT_TYPES),
+        subject_types_supported: strings(&["public"]),
+        id_token_signing_alg_values_supported: strings(&id_token_algs),
+        token_endpoint_auth_methods_supported: strings(&SUPPORTED_AUTH_METHODS),
+        claims_supported: strings(&supported_claims()),
+        claim_types_supported: strings(&["normal"]),
+        claims_parameter_supported: Some(false),
+        request_parameter_supported: Some(false),
+        request_uri_parameter_supported: Some(false),
+        require_request_uri_registration: Some(false),
+        code_challenge_methods_supported: strings(&pkce),
+        authorization_response_iss_parameter_supported: Some(true),
+        display_values_supported: strings(&["page", "popup", "touch", "wap"]),
+        ui_locales_supported: strings(&LANGUAGES),
+        ..ProviderMetadata::default()
+    };
+    // OIDC Prompt Create §4.1 / Discovery registry: the prompt values we honour.
+    metadata.extra.insert(
+        "prompt_values_supported".into(),
+        json!(["none", "login", "consent", "select_account"]),
+    );
+    metadata
 }
 
 /// `/.well-known/openid-configuration`, serialized.
 pub fn openid_configuration(config: &ProviderConfig) -> Vec<u8> {
     serde_json::to_vec(&metadata(config)).unwrap_or_default()
 }
+
+/// Scopes the provider knows; clients may be registered for their own API scopes besides.
+pub const SUPPORTED_SCOPES: [&str; 6] = [
+    "openid",
+    "profile",
+    "email",
+    "address",
+    "phone",
+    "offline_access",
+];
 
 /// `/.well-known/oauth-authorization-server`, serialized (RFC 8414 §3: the same members).
 pub fn oauth_authorization_server(config: &ProviderConfig) -> Vec<u8> {

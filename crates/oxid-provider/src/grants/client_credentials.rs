@@ -5,6 +5,8 @@ use oxid_protocol::token::TokenResponse;
 
 use crate::client_auth::VerifiedClient;
 use crate::crypto::secrets::random_id;
+// The OpenID scopes all concern a user, which this grant has not.
+use crate::discovery::SUPPORTED_SCOPES;
 use crate::error::OAuthError;
 use crate::issuer::{Issuance, issue};
 use crate::state::Provider;
@@ -36,7 +38,7 @@ pub async fn handle(
             let mut scopes = Vec::new();
             for s in scope.iter() {
                 let allowed = client.record().scopes.iter().any(|a| a == s);
-                if !allowed || USER_SCOPES.contains(&s) {
+                if !allowed || SUPPORTED_SCOPES.contains(&s) {
                     return Err(OAuthError::invalid_scope(format!(
                         "scope '{s}' is not available to this client"
                     )));
