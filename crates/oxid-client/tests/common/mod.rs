@@ -2,6 +2,8 @@
 //! request is recorded.
 #![allow(dead_code)]
 
+pub mod op;
+
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
