@@ -180,14 +180,7 @@ pub async fn add_client(
             .flat_map(|s| s.split_whitespace())
             .map(str::to_string)
             .collect(),
-        &[
-            "openid",
-            "profile",
-            "email",
-            "address",
-            "phone",
-            "offline_access",
-        ],
+        &SUPPORTED_SCOPES,
     );
     let secret = if public {
         None

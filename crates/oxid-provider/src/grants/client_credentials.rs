@@ -7,19 +7,11 @@ use crate::client_auth::VerifiedClient;
 use crate::crypto::secrets::random_id;
 // The OpenID scopes all concern a user, which this grant has not.
 use crate::discovery::SUPPORTED_SCOPES;
+// The OpenID scopes all concern a user, which this grant has not.
+use crate::discovery::SUPPORTED_SCOPES;
 use crate::error::OAuthError;
 use crate::issuer::{Issuance, issue};
 use crate::state::Provider;
-
-/// Scopes that only make sense with a user.
-const USER_SCOPES: [&str; 6] = [
-    "openid",
-    "profile",
-    "email",
-    "address",
-    "phone",
-    "offline_access",
-];
 
 /// Issues an access token (no refresh token, RFC 6749 §4.4.3; no ID token: there is no user).
 pub async fn handle(
