@@ -6,7 +6,6 @@ use oxid_protocol::token::TokenResponse;
 use crate::client_auth::VerifiedClient;
 use crate::crypto::secrets::random_id;
 // The OpenID scopes all concern a user, which this grant has not.
-// The OpenID scopes all concern a user, which this grant has not.
 use crate::discovery::SUPPORTED_SCOPES;
 use crate::error::OAuthError;
 use crate::issuer::{Issuance, issue};
