@@ -18,6 +18,10 @@ pub mod paths {
     pub const TOKEN: &str = "/token";
     /// UserInfo endpoint.
     pub const USERINFO: &str = "/userinfo";
+    /// Revocation endpoint (RFC 7009).
+    pub const REVOCATION: &str = "/revoke";
+    /// Introspection endpoint (RFC 7662).
+    pub const INTROSPECTION: &str = "/introspect";
     /// JWK Set.
     pub const JWKS: &str = "/jwks";
     /// Login form target.
@@ -55,6 +59,17 @@ pub fn metadata(config: &ProviderConfig) -> ProviderMetadata {
         subject_types_supported: strings(&["public"]),
         id_token_signing_alg_values_supported: strings(&id_token_algs),
         token_endpoint_auth_methods_supported: strings(&SUPPORTED_AUTH_METHODS),
+        revocation_endpoint: Some(config.endpoint(paths::REVOCATION)),
+        revocation_endpoint_auth_methods_supported: strings(&SUPPORTED_AUTH_METHODS),
+        introspection_endpoint: Some(config.endpoint(paths::INTROSPECTION)),
+        // RFC 7662 §2.1: introspection needs real client authentication, so not `none`.
+        introspection_endpoint_auth_methods_supported: Some(
+            SUPPORTED_AUTH_METHODS
+                .iter()
+                .filter(|m| **m != "none")
+                .map(|m| m.to_string())
+                .collect(),
+        ),
         claims_supported: strings(&supported_claims()),
         claim_types_supported: strings(&["normal"]),
         claims_parameter_supported: Some(false),

@@ -3,8 +3,10 @@
 
 mod authorize;
 pub mod cookies;
+mod introspection;
 mod layers;
 mod pages;
+mod revocation;
 mod token;
 mod userinfo;
 mod wellknown;
@@ -26,6 +28,8 @@ pub fn router(provider: Provider) -> Router {
         .route(paths::OAUTH_METADATA, get(wellknown::oauth_metadata))
         .route(paths::JWKS, get(wellknown::jwks))
         .route(paths::TOKEN, post(token::token))
+        .route(paths::REVOCATION, post(revocation::revoke))
+        .route(paths::INTROSPECTION, post(introspection::introspect))
         .route(
             paths::USERINFO,
             get(userinfo::userinfo).post(userinfo::userinfo),

@@ -1,0 +1,103 @@
+//! The revocation endpoint (RFC 7009): a client revokes one of its own tokens.
+//!
+//! Rules, all from RFC 7009 §2.1–2.2:
+//! - the client authenticates exactly as at the token endpoint (public clients with `none`
+//!   included: they hold their own tokens and may give them up);
+//! - the token is looked up by hash whatever `token_type_hint` says, so the hint never
+//!   changes the outcome and an unknown hint is ignored; `unsupported_token_type` is never
+//!   sent because every kind of token this server issues can be revoked;
+//! - a refresh token revokes its whole grant (§2.1 "SHOULD also invalidate all access tokens
+//!   based on the same authorization grant"); an access token revokes only itself;
+//! - an unknown token, or a token of another client, is answered 200 like a success (§2.2):
+//!   the caller learns nothing about tokens that are not its own, and another client's token
+//!   is left untouched.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use oxid_protocol::params::Params;
+use oxid_protocol::revocation::RevocationRequest;
+use oxid_protocol::token::TokenError;
+use oxid_store::TokenKind;
+
+use crate::client_auth::{VerifiedClient, authenticate_client};
+use crate::crypto::secrets::sha256_hex;
+use crate::error::OAuthError;
+use crate::state::Provider;
+
+/// `POST /revoke`.
+pub async fn revoke(State(provider): State<Provider>, headers: HeaderMap, body: Bytes) -> Response {
+    match revocation(&provider, &headers, &body).await {
+        // RFC 7009 §2.2: 200, and the content of the body is ignored by the client: none.
+        Ok(()) => no_store(StatusCode::OK.into_response()),
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn revocation(
+    provider: &Provider,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(), OAuthError> {
+    let (client, params) = authenticated_form(provider, headers, body).await?;
+    let request = RevocationRequest::from_params(&params).map_err(TokenError::from)?;
+    let now = provider.now();
+    let store = provider.store();
+    let Some(record) = store.get_token(&sha256_hex(&request.token)).await? else {
+        return Ok(());
+    };
+    if record.client_id != client.id() {
+        // §2.1: the server verifies the token was issued to the caller; §2.2 keeps it a 200.
+        tracing::warn!(
+            client_id = client.id(),
+            "revocation of a token issued to another client refused"
+        );
+        return Ok(());
+    }
+    match record.kind {
+        TokenKind::Refresh => {
+            store.revoke_grant(&record.grant_id, now).await?;
+        }
+        TokenKind::Access => {
+            store.revoke_token(&record.token_hash, now).await?;
+        }
+    }
+    Ok(())
+}
+
+/// The form of a token-like request (RFC 7009 §2.1, RFC 7662 §2.1: POST with an
+/// `application/x-www-form-urlencoded` body) and the client it authenticates, with the token
+/// endpoint's rules. Shared by revocation and introspection so both authenticate alike.
+pub(super) async fn authenticated_form(
+    provider: &Provider,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(VerifiedClient, Params), OAuthError> {
+    let form_encoded = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("application/x-www-form-urlencoded")
+        });
+    if !form_encoded {
+        return Err(OAuthError::invalid_request(
+            "the body must be application/x-www-form-urlencoded",
+        ));
+    }
+    // Repeated parameters and bad encodings are `invalid_request` here (RFC 6749 §3.1).
+    let params =
+        Params::parse_form(body).map_err(|e| OAuthError::invalid_request(e.description()))?;
+    let client = authenticate_client(provider.store(), headers, &params).await?;
+    Ok((client, params))
+}
+
+/// RFC 6749 §5.1's no-cache headers: these answers are about live credentials.
+pub(super) fn no_store(mut response: Response) -> Response {
+    let h = response.headers_mut();
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    response
+}
