@@ -10,7 +10,7 @@ use oxid_store::{KeyRecord, KeyState};
 use std::collections::BTreeMap;
 
 /// Signing keys by algorithm plus the published JWKS. Immutable: rebuild on change.
-#[derive(Debug)]
+/// `Debug` lists kids only.
 pub struct KeyRing {
     /// Every published key, oldest first.
     keys: Vec<SigningKey>,
@@ -24,14 +24,27 @@ impl KeyRing {
     /// expired keys). When several keys of one algorithm are `current` (two instances racing
     /// on first start), the most recently activated one signs; all are published.
     ///
-    /// Fails on an unknown algorithm or a key that does not decrypt with `secret_box`: a wrong
-    /// encryption key must stop the start, not silently publish a partial JWKS.
+    /// Records of an algorithm this build does not know are skipped with a warning (a newer
+    /// version may have written them). A key that does not decrypt with `secret_box` or does
+    /// not parse fails the build: a wrong encryption key must stop the start, not silently
+    /// publish a partial JWKS.
     pub fn from_records(records: &[KeyRecord], secret_box: &SecretBox) -> Result<KeyRing> {
         let mut keys = Vec::with_capacity(records.len());
         let mut current: BTreeMap<SigningAlg, (usize, (u64, &str))> = BTreeMap::new();
         for record in records {
-            let alg: SigningAlg = record.alg.parse()?;
-            let der = secret_box.decrypt(&record.private_key_encrypted)?;
+            let Some(alg) = record
+                .alg
+                .parse::<SigningAlg>()
+                .ok()
+                .filter(|alg| SigningAlg::ASYMMETRIC.contains(alg))
+            else {
+                tracing::warn!(kid = %record.kid, alg = %record.alg, "skipping key of unknown alg");
+                continue;
+            };
+            let der = secret_box.decrypt_for(
+                &signing_key_context(&record.kid),
+                &record.private_key_encrypted,
+            )?;
             let key = SigningKey::from_pkcs8(alg, record.kid.clone(), &der)?;
             if record.state == KeyState::Current {
                 let rank = (
@@ -94,6 +107,29 @@ impl KeyRing {
     }
 }
 
+impl std::fmt::Debug for KeyRing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let signers: BTreeMap<&str, &str> = self
+            .current
+            .iter()
+            .filter_map(|(alg, &index)| Some((alg.as_str(), self.keys.get(index)?.kid())))
+            .collect();
+        f.debug_struct("KeyRing")
+            .field("signers", &signers)
+            .field(
+                "published",
+                &self.keys.iter().map(SigningKey::kid).collect::<Vec<_>>(),
+            )
+            .finish()
+    }
+}
+
+/// The encryption context of a stored private key: bound to its kid, so that rows cannot be
+/// swapped and no other ciphertext of the same `SecretBox` passes for a key.
+pub(crate) fn signing_key_context(kid: &str) -> Vec<u8> {
+    [b"oxid/signing-key/".as_slice(), kid.as_bytes()].concat()
+}
+
 fn jwks_bytes(keys: &[SigningKey]) -> Result<Bytes> {
     let jwks = serde_json::json!({
         "keys": keys.iter().map(SigningKey::jwk_ref).collect::<Vec<_>>(),
@@ -112,7 +148,9 @@ pub(crate) fn record_for(
     KeyRecord {
         kid: key.kid().to_string(),
         alg: key.alg().as_str().to_string(),
-        private_key_encrypted: secret_box.encrypt(&key.pkcs8_der().unwrap()).unwrap(),
+        private_key_encrypted: secret_box
+            .encrypt_for(&signing_key_context(key.kid()), &key.pkcs8_der().unwrap())
+            .unwrap(),
         state,
         created_at,
         activated_at: (state != KeyState::Next).then_some(created_at),
@@ -183,18 +221,51 @@ mod tests {
     }
 
     #[test]
-    fn a_wrong_encryption_key_or_unknown_alg_fails_the_build() {
+    fn a_wrong_encryption_key_fails_the_build_and_unknown_algs_are_skipped() {
         let key = SigningKey::generate(SigningAlg::EdDSA).unwrap();
         let mut record = record_for(&key, &sbox(), KeyState::Current, 1);
         assert!(matches!(
             KeyRing::from_records(std::slice::from_ref(&record), &SecretBox::new([4u8; 32])),
             Err(CryptoError::Decrypt)
         ));
-        record.alg = "none".into();
+        // Ciphertexts are bound to their kid: rows cannot be swapped.
+        record.kid = "other".into();
         assert!(matches!(
-            KeyRing::from_records(&[record], &sbox()),
-            Err(CryptoError::UnsupportedAlg(_))
+            KeyRing::from_records(std::slice::from_ref(&record), &sbox()),
+            Err(CryptoError::Decrypt)
         ));
+        record.kid = key.kid().into();
+        // A key stored under the wrong alg does not parse.
+        record.alg = "ES256".into();
+        assert!(matches!(
+            KeyRing::from_records(std::slice::from_ref(&record), &sbox()),
+            Err(CryptoError::InvalidKey { .. })
+        ));
+        for alg in ["ES512", "none", "HS256"] {
+            record.alg = alg.into();
+            let ring = KeyRing::from_records(std::slice::from_ref(&record), &sbox()).unwrap();
+            assert!(
+                ring.algs().is_empty() && ring.key(key.kid()).is_none(),
+                "{alg}"
+            );
+        }
+    }
+
+    #[test]
+    fn debug_lists_kids_only() {
+        let sb = sbox();
+        let key = SigningKey::generate(SigningAlg::EdDSA).unwrap();
+        let ring =
+            KeyRing::from_records(&[record_for(&key, &sb, KeyState::Current, 1)], &sb).unwrap();
+        let debug = format!("{ring:?}");
+        assert!(
+            debug.contains(key.kid()) && debug.contains("EdDSA"),
+            "{debug}"
+        );
+        assert!(
+            !debug.contains(key.public_jwk()["x"].as_str().unwrap()),
+            "{debug}"
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! `current` keys, a `current` missing): run [`ensure_keys`] at start and periodically.
 
 use super::jws::{SigningAlg, SigningKey};
+use super::keyring::signing_key_context;
 use super::secrets::{SecretBox, random_id};
 use super::{CryptoError, Result};
 use oxid_store::{KeyRecord, KeyState, Store};
@@ -27,6 +28,30 @@ pub struct RotationPolicy {
     /// How long a retired key stays published (default 7 days); must be at least the longest
     /// lifetime of anything it signed (ID tokens, JWT access tokens, logout tokens).
     pub retain_after: u64,
+}
+
+impl RotationPolicy {
+    /// Checks the policy against the provider's other settings: a retired key must outlive
+    /// the longest-lived token it signed, and a next key must be published for longer than
+    /// verifiers cache the JWKS. The error names the offending setting.
+    pub fn check(&self, longest_token_lifetime: u64, jwks_max_age: u64) -> Result<(), String> {
+        if self.retain_after < longest_token_lifetime {
+            return Err(format!(
+                "retain_after ({}s) is shorter than the longest token lifetime ({}s)",
+                self.retain_after, longest_token_lifetime
+            ));
+        }
+        if self.publish_ahead < jwks_max_age {
+            return Err(format!(
+                "publish_ahead ({}s) is shorter than the JWKS cache max-age ({}s)",
+                self.publish_ahead, jwks_max_age
+            ));
+        }
+        if self.rotate_every == 0 {
+            return Err("rotate_every must be positive".to_string());
+        }
+        Ok(())
+    }
 }
 
 impl Default for RotationPolicy {
@@ -109,8 +134,14 @@ pub fn plan(
         alg,
         expires_at: now.saturating_add(policy.retain_after),
     };
-    let wanted: BTreeSet<SigningAlg> = policy.algs.iter().copied().collect();
-    let stored: BTreeSet<SigningAlg> = records.iter().filter_map(|r| r.alg.parse().ok()).collect();
+    // Only key-pair algorithms have stored keys; HS256 is keyed by client secrets.
+    let asymmetric = |alg: &SigningAlg| SigningAlg::ASYMMETRIC.contains(alg);
+    let wanted: BTreeSet<SigningAlg> = policy.algs.iter().copied().filter(asymmetric).collect();
+    let stored: BTreeSet<SigningAlg> = records
+        .iter()
+        .filter_map(|r| r.alg.parse().ok())
+        .filter(asymmetric)
+        .collect();
 
     for &alg in wanted.union(&stored) {
         let mine = || records.iter().filter(move |r| r.alg == alg.as_str());
@@ -215,7 +246,8 @@ pub fn new_record(
     Ok(KeyRecord {
         kid: key.kid().to_string(),
         alg: key.alg().as_str().to_string(),
-        private_key_encrypted: secret_box.encrypt(&key.pkcs8_der()?)?,
+        private_key_encrypted: secret_box
+            .encrypt_for(&signing_key_context(key.kid()), &key.pkcs8_der()?)?,
         state,
         created_at: now,
         activated_at: (state == KeyState::Current).then_some(now),

@@ -227,6 +227,28 @@ fn half_applied_runs_heal_two_currents_and_a_missing_current() {
 }
 
 #[test]
+fn hs256_in_the_policy_gets_no_keys_and_check_names_the_bad_setting() {
+    let p = policy(&[SigningAlg::HS256, SigningAlg::EdDSA]);
+    let mut sim = Sim::default();
+    assert_eq!(
+        kinds(&sim.step(&p, T0, false)),
+        ["create EdDSA current", "create EdDSA next"]
+    );
+    let p = RotationPolicy::default();
+    assert_eq!(p.check(3600, 3600), Ok(()));
+    assert!(
+        p.check(30 * DAY, 3600)
+            .unwrap_err()
+            .contains("retain_after")
+    );
+    assert!(
+        p.check(3600, 2 * DAY)
+            .unwrap_err()
+            .contains("publish_ahead")
+    );
+}
+
+#[test]
 fn an_alg_dropped_from_the_policy_is_retired_but_stays_published() {
     let mut sim = Sim::default();
     sim.step(&policy(&[SigningAlg::RS256, SigningAlg::PS256]), T0, false);

@@ -104,21 +104,39 @@ impl SecretBox {
     }
 
     /// Encrypts `plaintext`; the result is `nonce (12 bytes) || ciphertext || tag (16 bytes)`.
+    /// Same as [`SecretBox::encrypt_for`] with an empty context.
     pub fn encrypt(&self, plaintext: &[u8]) -> Result<Vec<u8>> {
-        let mut nonce = [0u8; NONCE_LEN];
-        fill_random(&mut nonce);
-        let mut out = Vec::with_capacity(NONCE_LEN + plaintext.len() + AES_256_GCM.tag_len());
-        out.extend_from_slice(&nonce);
-        let mut body = plaintext.to_vec();
-        self.key
-            .seal_in_place_append_tag(Nonce::assume_unique_for_key(nonce), Aad::empty(), &mut body)
-            .map_err(|_| CryptoError::Operation("AES-256-GCM seal"))?;
-        out.extend_from_slice(&body);
-        Ok(out)
+        self.encrypt_for(b"", plaintext)
     }
 
     /// Decrypts what [`SecretBox::encrypt`] produced; `Decrypt` on a wrong key or any change.
     pub fn decrypt(&self, sealed: &[u8]) -> Result<Vec<u8>> {
+        self.decrypt_for(b"", sealed)
+    }
+
+    /// Encrypts `plaintext` bound to `context` (authenticated, not stored): it decrypts only
+    /// with the same context. Use a distinct context per purpose (`b"oxid/interaction"`), so
+    /// that a ciphertext made for one purpose is never accepted for another.
+    pub fn encrypt_for(&self, context: &[u8], plaintext: &[u8]) -> Result<Vec<u8>> {
+        let mut nonce = [0u8; NONCE_LEN];
+        fill_random(&mut nonce);
+        let mut out = Vec::with_capacity(NONCE_LEN + plaintext.len() + AES_256_GCM.tag_len());
+        out.extend_from_slice(&nonce);
+        out.extend_from_slice(plaintext);
+        let tag = self
+            .key
+            .seal_in_place_separate_tag(
+                Nonce::assume_unique_for_key(nonce),
+                Aad::from(context),
+                out.get_mut(NONCE_LEN..).unwrap_or_default(),
+            )
+            .map_err(|_| CryptoError::Operation("AES-256-GCM seal"))?;
+        out.extend_from_slice(tag.as_ref());
+        Ok(out)
+    }
+
+    /// Decrypts what [`SecretBox::encrypt_for`] produced with the same `context`.
+    pub fn decrypt_for(&self, context: &[u8], sealed: &[u8]) -> Result<Vec<u8>> {
         if sealed.len() < NONCE_LEN + AES_256_GCM.tag_len() {
             return Err(CryptoError::Decrypt);
         }
@@ -127,7 +145,7 @@ impl SecretBox {
         let mut body = body.to_vec();
         let plain_len = self
             .key
-            .open_in_place(nonce, Aad::empty(), &mut body)
+            .open_in_place(nonce, Aad::from(context), &mut body)
             .map_err(|_| CryptoError::Decrypt)?
             .len();
         body.truncate(plain_len);
@@ -143,6 +161,15 @@ impl fmt::Debug for SecretBox {
 
 fn read_key_file(path: &Path) -> io::Result<[u8; 32]> {
     let file = std::fs::File::open(path)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = file.metadata()?.permissions().mode();
+        if mode & 0o077 != 0 {
+            tracing::warn!(path = %path.display(), mode = format!("{:o}", mode & 0o777),
+                "the encryption key file is readable by group or others; chmod 600 it");
+        }
+    }
     let mut bytes = Vec::with_capacity(33);
     file.take(33).read_to_end(&mut bytes)?;
     <[u8; 32]>::try_from(bytes.as_slice()).map_err(|_| {
@@ -205,6 +232,19 @@ mod tests {
             Err(CryptoError::Decrypt)
         ));
         assert_eq!(sbox.decrypt(&sbox.encrypt(b"").unwrap()).unwrap(), b"");
+    }
+
+    #[test]
+    fn a_ciphertext_opens_only_in_its_own_context() {
+        let sbox = SecretBox::new([7u8; 32]);
+        let sealed = sbox.encrypt_for(b"oxid/a", b"data").unwrap();
+        assert_eq!(sbox.decrypt_for(b"oxid/a", &sealed).unwrap(), b"data");
+        assert!(sbox.decrypt_for(b"oxid/b", &sealed).is_err());
+        assert!(sbox.decrypt(&sealed).is_err());
+        assert!(
+            sbox.decrypt_for(b"oxid/a", &sbox.encrypt(b"data").unwrap())
+                .is_err()
+        );
     }
 
     #[test]
