@@ -1,0 +1,194 @@
+//! Discovery, JWKS and key rotation as clients see them (OIDC Discovery §3-4, RFC 8414 §3,
+//! RFC 7517), mirroring oidcc-discovery-endpoint-verification.
+
+mod common;
+
+use common::*;
+use oxid_protocol::metadata::ProviderMetadata;
+use serde_json::Value;
+use std::collections::HashSet;
+
+async fn get_json(url: &str) -> (reqwest::header::HeaderMap, Value) {
+    let response = reqwest::get(url).await.unwrap();
+    assert_eq!(response.status(), 200, "{url}");
+    let headers = response.headers().clone();
+    (headers, response.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn oidcc_discovery_endpoint_verification() {
+    let server = TestServer::start().await;
+    let (headers, document) = get_json(&server.url("/.well-known/openid-configuration")).await;
+    assert_eq!(headers["access-control-allow-origin"], "*");
+    assert!(
+        headers["cache-control"]
+            .to_str()
+            .unwrap()
+            .contains("max-age")
+    );
+    assert!(
+        headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/json")
+    );
+    let bytes = serde_json::to_vec(&document).unwrap();
+    let metadata = ProviderMetadata::parse_strict(&bytes, &server.base).expect("strictly valid");
+    assert!(metadata.check_strict(&server.base).is_empty());
+    assert_eq!(metadata.issuer.as_deref(), Some(server.base.as_str()));
+    let algs = metadata
+        .id_token_signing_alg_values_supported
+        .clone()
+        .unwrap();
+    assert!(algs.contains(&"RS256".to_string()));
+    assert!(metadata.authorization_response_iss_parameter_supported());
+    assert!(!metadata.request_uri_parameter_supported());
+    // Nothing is advertised that is not served.
+    assert_eq!(metadata.response_types_supported.unwrap(), vec!["code"]);
+    assert!(metadata.end_session_endpoint.is_none());
+    assert!(metadata.registration_endpoint.is_none());
+    // RFC 8414 §3: the same document at the OAuth well-known.
+    let (_, oauth) = get_json(&server.url("/.well-known/oauth-authorization-server")).await;
+    assert_eq!(oauth, document);
+}
+
+#[tokio::test]
+async fn advertised_endpoints_answer() {
+    let server = TestServer::start().await;
+    let (_, document) = get_json(&server.url("/.well-known/openid-configuration")).await;
+    let jwks_uri = document["jwks_uri"].as_str().unwrap();
+    let (_, jwks) = get_json(jwks_uri).await;
+    assert!(!jwks["keys"].as_array().unwrap().is_empty());
+    let client = reqwest::Client::new();
+    // Without credentials each endpoint answers with its own error, not 404/405.
+    let token = client
+        .post(document["token_endpoint"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(token.status(), 401);
+    let userinfo = client
+        .get(document["userinfo_endpoint"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(userinfo.status(), 401);
+    assert_eq!(
+        userinfo.headers()["www-authenticate"],
+        "Bearer realm=\"oxid\""
+    );
+    let authorize = client
+        .get(document["authorization_endpoint"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(authorize.status(), 400);
+}
+
+#[tokio::test]
+async fn jwks_keys_have_distinct_kids_use_and_alg_rfc7517_4() {
+    let server = TestServer::start().await;
+    let (headers, jwks) = get_json(&server.url("/jwks")).await;
+    assert_eq!(headers["access-control-allow-origin"], "*");
+    let keys = jwks["keys"].as_array().unwrap();
+    let kids: HashSet<&str> = keys.iter().map(|k| k["kid"].as_str().unwrap()).collect();
+    assert_eq!(
+        kids.len(),
+        keys.len(),
+        "kids are distinct (OIDC Core §10.1)"
+    );
+    for key in keys {
+        assert_eq!(key["use"], "sig");
+        assert!(key["alg"].is_string());
+        assert!(key.get("d").is_none(), "no private material");
+        assert!(key.get("p").is_none());
+    }
+    // Current and next key per algorithm: the next one is published before it signs.
+    let rs256 = keys.iter().filter(|k| k["alg"] == "RS256").count();
+    assert_eq!(rs256, 2);
+}
+
+#[tokio::test]
+async fn oidcc_server_rotate_keys_publishes_ahead_and_keeps_the_retired_key() {
+    let server = TestServer::start().await;
+    let secret = server.add_client("app", |_| {}).await;
+    let (_, before) = get_json(&server.url("/jwks")).await;
+    let kids_before: HashSet<String> = before["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["kid"].as_str().unwrap().to_string())
+        .collect();
+    let code = obtain_code(&server, &server.browser(), "app", "openid").await;
+    let (_, tokens) = exchange_code(&server, "app", &secret, &code).await;
+    let old_kid = kid_of(tokens["id_token"].as_str().unwrap());
+
+    server.provider.rotate_keys().await.unwrap();
+    let code = obtain_code(&server, &server.browser(), "app", "openid").await;
+    let (_, tokens) = exchange_code(&server, "app", &secret, &code).await;
+    let new_kid = kid_of(tokens["id_token"].as_str().unwrap());
+    assert_ne!(new_kid, old_kid);
+    assert!(
+        kids_before.contains(&new_kid),
+        "the new signing key was published before use"
+    );
+    let (_, after) = get_json(&server.url("/jwks")).await;
+    let kids_after: HashSet<String> = after["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["kid"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        kids_after.contains(&old_kid),
+        "the retired key still verifies old tokens"
+    );
+    assert!(
+        kids_after.len() > kids_before.len(),
+        "a new next key is published"
+    );
+}
+
+fn kid_of(token: &str) -> String {
+    oxid_protocol::jose::CompactJws::parse(token)
+        .unwrap()
+        .header()
+        .kid
+        .clone()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn issuer_with_a_path_serves_under_it_and_rfc8414_path_insertion() {
+    let server = TestServer::start_with(|s| s.issuer = format!("{}/tenant", s.issuer)).await;
+    assert!(server.base.ends_with("/tenant"));
+    let (_, document) = get_json(&server.url("/.well-known/openid-configuration")).await;
+    assert_eq!(document["issuer"], server.base.as_str());
+    assert_eq!(document["token_endpoint"], format!("{}/token", server.base));
+    let root = server.base.trim_end_matches("/tenant");
+    let (headers, inserted) = get_json(&format!(
+        "{root}/.well-known/oauth-authorization-server/tenant"
+    ))
+    .await;
+    assert_eq!(inserted, document);
+    assert_eq!(headers["access-control-allow-origin"], "*");
+    // The flow works under the path too.
+    let secret = server.add_client("app", |_| {}).await;
+    let code = obtain_code(&server, &server.browser(), "app", "openid").await;
+    let (status, _) = exchange_code(&server, "app", &secret, &code).await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn cors_preflight_on_the_token_endpoint() {
+    let server = TestServer::start().await;
+    let response = reqwest::Client::new()
+        .request(reqwest::Method::OPTIONS, server.url("/token"))
+        .header("origin", "https://spa.example.com")
+        .header("access-control-request-method", "POST")
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success());
+    assert_eq!(response.headers()["access-control-allow-origin"], "*");
+}
