@@ -106,10 +106,10 @@ impl BearerChallenge {
     /// unknown parameters ignored). `None` when it is not a Bearer challenge.
     pub fn parse(header: &str) -> Option<Self> {
         let h = header.trim_start();
-        if h.len() < 6 || !h[..6].eq_ignore_ascii_case("bearer") {
-            return None;
-        }
-        let rest = &h[6..];
+        let rest = match (h.get(..6), h.get(6..)) {
+            (Some(scheme), Some(rest)) if scheme.eq_ignore_ascii_case("bearer") => rest,
+            _ => return None,
+        };
         if !rest.is_empty() && !rest.starts_with(' ') {
             return None;
         }
@@ -178,10 +178,10 @@ fn parse_auth_params(s: &str) -> Vec<(String, String)> {
 /// scheme is case-insensitive, the token must be a `b64token`. `None` otherwise.
 pub fn parse_bearer_authorization(header: &str) -> Option<&str> {
     let h = header.trim();
-    if h.len() < 7 || !h[..6].eq_ignore_ascii_case("bearer") || h.as_bytes()[6] != b' ' {
-        return None;
-    }
-    let token = h[7..].trim_start();
+    let token = match (h.get(..7), h.get(7..)) {
+        (Some(scheme), Some(rest)) if scheme.eq_ignore_ascii_case("bearer ") => rest.trim_start(),
+        _ => return None,
+    };
     let body = token.trim_end_matches('=');
     let ok = !body.is_empty()
         && body.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/'));
