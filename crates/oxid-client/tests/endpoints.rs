@@ -296,7 +296,7 @@ async fn protected_resource_leads_to_its_authorization_server_rfc9728() {
     );
     let http = HttpClient::new().unwrap();
     let found = discover_resource(&http, &resource).await.unwrap();
-    assert_eq!(found.authorization_servers, [op.mock.base.clone()]);
+    assert_eq!(found.authorization_servers, vec![op.mock.base.clone()]);
     // From a 401's challenge, as MCP clients do.
     let header = format!(
         r#"Bearer realm="mcp", resource_metadata="{}""#,
