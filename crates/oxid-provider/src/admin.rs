@@ -197,7 +197,7 @@ pub async fn add_client(
     let secret_encrypted = match (&secret, alg) {
         (Some(secret), Some(SigningAlg::HS256)) => Some(
             secret_box
-                .encrypt(secret.as_bytes())
+                .encrypt_for(&client_secret_context(&client_id), secret.as_bytes())
                 .map_err(|e| invalid(e.to_string()))?,
         ),
         _ => None,
@@ -223,6 +223,11 @@ pub async fn add_client(
     };
     store.insert_client(&client).await?;
     Ok((client, secret))
+}
+
+/// Binds a stored client secret to its client: a row's ciphertext cannot be moved to another.
+pub fn client_secret_context(client_id: &str) -> Vec<u8> {
+    format!("oxid/client-secret/{client_id}").into_bytes()
 }
 
 fn or_default(values: Vec<String>, default: &[&str]) -> Vec<String> {

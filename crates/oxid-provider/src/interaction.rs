@@ -8,6 +8,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::crypto::SecretBox;
 
+/// Binds sealed interactions to their purpose: no other sealed value is accepted as one.
+const CONTEXT: &[u8] = b"oxid/interaction";
+
 /// How long a login or consent page may stay open.
 pub const INTERACTION_TTL: u64 = 3600;
 
@@ -27,14 +30,14 @@ impl Interaction {
     /// Seals the interaction into an opaque form value.
     pub fn seal(&self, secret_box: &SecretBox) -> Option<String> {
         let json = serde_json::to_vec(self).ok()?;
-        let sealed = secret_box.encrypt(&json).ok()?;
+        let sealed = secret_box.encrypt_for(CONTEXT, &json).ok()?;
         Some(URL_SAFE_NO_PAD.encode(sealed))
     }
 
     /// Opens a sealed value; `None` when forged, altered or older than [`INTERACTION_TTL`].
     pub fn open(value: &str, secret_box: &SecretBox, now: u64) -> Option<Interaction> {
         let sealed = URL_SAFE_NO_PAD.decode(value.trim()).ok()?;
-        let json = secret_box.decrypt(&sealed).ok()?;
+        let json = secret_box.decrypt_for(CONTEXT, &sealed).ok()?;
         let interaction: Interaction = serde_json::from_slice(&json).ok()?;
         (now <= interaction.started_at.saturating_add(INTERACTION_TTL)).then_some(interaction)
     }

@@ -5,6 +5,7 @@ use oxid_protocol::token::TokenResponse;
 use oxid_store::{ClientRecord, TokenKind, TokenRecord, UserRecord};
 use serde_json::{Map, Value};
 
+use crate::admin::client_secret_context;
 use crate::claims::released_claims;
 use crate::crypto::jws::{SigningAlg, left_half_hash, sign_compact, sign_compact_hs256};
 use crate::crypto::secrets::{random_token, sha256_hex};
@@ -162,7 +163,9 @@ fn id_token(
                 "client {client_id} asks for HS256 but has no stored secret"
             ))
         })?;
-        let secret = provider.secret_box().decrypt(sealed)?;
+        let secret = provider
+            .secret_box()
+            .decrypt_for(&client_secret_context(client_id), sealed)?;
         sign_compact_hs256(&secret, None, &claims)?
     } else {
         let keys = provider.keys();

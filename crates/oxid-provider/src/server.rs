@@ -64,14 +64,7 @@ impl Backend {
 
     /// The rotation policy derived from the configuration.
     pub fn rotation_policy(&self) -> RotationPolicy {
-        let lt = &self.config.lifetimes;
-        RotationPolicy {
-            algs: self.config.signing_algs.clone(),
-            rotate_every: self.config.rotate_every,
-            publish_ahead: self.config.publish_ahead,
-            // A retired key verifies everything it signed until that expires.
-            retain_after: lt.id_token.max(lt.access_token) + 3600,
-        }
+        rotation_policy(&self.config)
     }
 
     /// Creates missing keys and performs due rotations.
@@ -98,14 +91,28 @@ impl Backend {
 
     /// Loads the key ring from the store.
     pub async fn load_keyring(&self) -> Result<KeyRing, CryptoError> {
-        let records = self.store.list_keys(self.now()).await?;
-        KeyRing::from_records(&records, &self.secret_box)
+        KeyRing::load(self.store.as_ref(), &self.secret_box, self.now()).await
+    }
+}
+
+/// Seconds clients may cache the JWKS (its `Cache-Control: max-age`).
+pub const JWKS_MAX_AGE: u64 = 300;
+
+fn rotation_policy(config: &ProviderConfig) -> RotationPolicy {
+    let lt = &config.lifetimes;
+    RotationPolicy {
+        algs: config.signing_algs.clone(),
+        rotate_every: config.rotate_every,
+        publish_ahead: config.publish_ahead,
+        // A retired key verifies everything it signed until that expires.
+        retain_after: lt.id_token.max(lt.access_token) + 3600,
     }
 }
 
 /// Opens the store (running migrations) and the secret box, with the wall clock.
 pub async fn open_backend(settings: &Settings) -> Result<Backend, StartError> {
     let config = ProviderConfig::from_settings(settings)?;
+    check_rotation(&config)?;
     let store = oxid_store::open(&settings.database).await?;
     let secret_box = open_secret_box(settings)?;
     Ok(Backend {
@@ -114,6 +121,20 @@ pub async fn open_backend(settings: &Settings) -> Result<Backend, StartError> {
         secret_box,
         clock: Arc::new(SystemClock),
     })
+}
+
+/// Rotation must outlive every token a key signs and every cached JWKS.
+fn check_rotation(config: &ProviderConfig) -> Result<(), StartError> {
+    let lt = &config.lifetimes;
+    let policy = rotation_policy(config);
+    policy
+        .check(lt.id_token.max(lt.access_token), JWKS_MAX_AGE)
+        .map_err(|message| {
+            StartError::Config(crate::config::ConfigError {
+                key: "keys",
+                message,
+            })
+        })
 }
 
 /// The key from `secret_key`, or the key file in the data folder, made on first start.

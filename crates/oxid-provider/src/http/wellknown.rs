@@ -7,6 +7,9 @@ use axum::response::{IntoResponse, Response};
 
 use crate::state::Provider;
 
+/// Must agree with `server::JWKS_MAX_AGE`, which rotation is checked against.
+const JWKS_CACHE_CONTROL: &str = "public, max-age=300";
+
 fn json_bytes(body: Bytes, cache: &'static str) -> Response {
     let mut response = body.into_response();
     let headers = response.headers_mut();
@@ -32,7 +35,7 @@ pub async fn oauth_metadata(State(provider): State<Provider>) -> Response {
 /// always holds the key that signs next.
 pub async fn jwks(State(provider): State<Provider>) -> Response {
     let body = provider.keys().jwks_json();
-    let mut response = json_bytes(body, "public, max-age=300");
+    let mut response = json_bytes(body, JWKS_CACHE_CONTROL);
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/jwk-set+json"),
@@ -58,4 +61,13 @@ pub async fn style(State(provider): State<Provider>) -> Response {
 /// Anything else.
 pub async fn not_found() -> Response {
     (StatusCode::NOT_FOUND, "not found").into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn jwks_cache_control_matches_the_rotation_check() {
+        let expected = format!("public, max-age={}", crate::server::JWKS_MAX_AGE);
+        assert_eq!(super::JWKS_CACHE_CONTROL, expected);
+    }
 }

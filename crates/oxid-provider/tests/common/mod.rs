@@ -33,6 +33,20 @@ impl TestServer {
 
     /// Starts with settings changed by `adjust` (the issuer is set to the bound address).
     pub async fn start_with(adjust: impl FnOnce(&mut Settings)) -> TestServer {
+        Self::start_at(T0, adjust).await
+    }
+
+    /// Starts with the clock at the wall-clock time, for third-party clients that read it.
+    pub async fn start_now() -> TestServer {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        Self::start_at(now, |_| {}).await
+    }
+
+    /// Starts with the clock at `start`.
+    pub async fn start_at(start: u64, adjust: impl FnOnce(&mut Settings)) -> TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let mut settings = Settings {
@@ -43,7 +57,7 @@ impl TestServer {
         settings.keys.algs = vec!["RS256".into(), "ES256".into()];
         adjust(&mut settings);
         let issuer = settings.issuer.clone();
-        let clock = TestClock::new(T0);
+        let clock = TestClock::new(start);
         let backend = Backend {
             config: ProviderConfig::from_settings(&settings).unwrap(),
             store: oxid_store::open("sqlite::memory:").await.unwrap(),
