@@ -1,0 +1,269 @@
+//! The `oxid` binary as operators use it: help, errors as one line, users, clients, keys,
+//! and `serve` starting on a fresh database and stopping gracefully on SIGTERM.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn oxid(dir: &Path, args: &[&str]) -> Output {
+    let database = format!("sqlite://{}", dir.join("oxid.db").display());
+    Command::new(env!("CARGO_BIN_EXE_oxid"))
+        .args(args)
+        .env("OXID_DATABASE", database)
+        .env_remove("OXID_ISSUER")
+        .current_dir(dir)
+        .output()
+        .unwrap()
+}
+
+fn temp_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("oxid-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn every_command_has_help() {
+    let dir = temp_dir("help");
+    for args in [
+        &["--help"][..],
+        &["serve", "--help"],
+        &["user", "add", "--help"],
+        &["user", "list", "--help"],
+        &["user", "remove", "--help"],
+        &["client", "add", "--help"],
+        &["client", "list", "--help"],
+        &["client", "remove", "--help"],
+        &["keys", "list", "--help"],
+        &["keys", "rotate", "--help"],
+    ] {
+        let output = oxid(&dir, args);
+        assert!(output.status.success(), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&output.stdout).contains("Usage"),
+            "{args:?}"
+        );
+    }
+}
+
+#[test]
+fn bad_flag_unreadable_config_and_unreachable_database_give_one_line() {
+    let dir = temp_dir("errors");
+    let output = oxid(&dir, &["serve", "--no-such-flag"]);
+    assert!(!output.status.success());
+    assert_eq!(
+        stderr(&output).trim().lines().count(),
+        1,
+        "{}",
+        stderr(&output)
+    );
+    let output = oxid(&dir, &["--config", "/nonexistent/oxid.toml", "serve"]);
+    assert!(!output.status.success());
+    assert_eq!(stderr(&output).trim().lines().count(), 1);
+    assert!(stderr(&output).contains("/nonexistent/oxid.toml"));
+    let output = oxid(
+        &dir,
+        &[
+            "--database",
+            "postgres://nobody@127.0.0.1:1/none",
+            "user",
+            "list",
+        ],
+    );
+    assert!(!output.status.success());
+    assert_eq!(
+        stderr(&output).trim().lines().count(),
+        1,
+        "{}",
+        stderr(&output)
+    );
+    std::fs::write(dir.join("bad.toml"), "issuer = \"ftp://x\"\n").unwrap();
+    let output = oxid(&dir, &["--config", "bad.toml", "serve"]);
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).contains("issuer"),
+        "the error names the key"
+    );
+    std::fs::write(dir.join("unknown.toml"), "isuer = \"https://x\"\n").unwrap();
+    let output = oxid(&dir, &["--config", "unknown.toml", "serve"]);
+    assert!(!output.status.success());
+    assert!(stderr(&output).contains("isuer"));
+}
+
+#[test]
+fn users_clients_and_keys_round_trip() {
+    let dir = temp_dir("admin");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_oxid"))
+        .args([
+            "user",
+            "add",
+            "--username",
+            "alice",
+            "--password-stdin",
+            "--email",
+            "a@example.com",
+        ])
+        .env(
+            "OXID_DATABASE",
+            format!("sqlite://{}", dir.join("oxid.db").display()),
+        )
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"s3cret pass\n")
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let listed = oxid(&dir, &["user", "list"]);
+    let users: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+    assert_eq!(users[0]["username"], "alice");
+    assert!(
+        !String::from_utf8_lossy(&listed.stdout).contains("argon2"),
+        "no hashes listed"
+    );
+    let duplicate = oxid(
+        &dir,
+        &["user", "add", "--username", "alice", "--password", "x"],
+    );
+    assert!(!duplicate.status.success());
+
+    let added = oxid(
+        &dir,
+        &[
+            "client",
+            "add",
+            "--client-id",
+            "app",
+            "--redirect-uri",
+            "https://app.example.com/cb",
+            "--scope",
+            "openid email",
+        ],
+    );
+    assert!(added.status.success(), "{}", stderr(&added));
+    let client: serde_json::Value = serde_json::from_slice(&added.stdout).unwrap();
+    assert_eq!(client["client_id"], "app");
+    let secret = client["client_secret"]
+        .as_str()
+        .expect("the secret, printed once");
+    assert!(secret.len() >= 43);
+    let listed = oxid(&dir, &["client", "list"]);
+    assert!(
+        !String::from_utf8_lossy(&listed.stdout).contains(secret),
+        "never again"
+    );
+    let bad = oxid(
+        &dir,
+        &[
+            "client",
+            "add",
+            "--client-id",
+            "x",
+            "--redirect-uri",
+            "https://a/#frag",
+        ],
+    );
+    assert!(!bad.status.success());
+    assert!(oxid(&dir, &["client", "remove", "app"]).status.success());
+    assert!(!oxid(&dir, &["client", "remove", "app"]).status.success());
+    assert!(oxid(&dir, &["user", "remove", "alice"]).status.success());
+
+    let keys = oxid(&dir, &["keys", "list"]);
+    assert!(keys.status.success(), "{}", stderr(&keys));
+    let before: serde_json::Value = serde_json::from_slice(&keys.stdout).unwrap();
+    let rotated = oxid(&dir, &["keys", "rotate"]);
+    let after: serde_json::Value = serde_json::from_slice(&rotated.stdout).unwrap();
+    assert!(after.as_array().unwrap().len() > before.as_array().unwrap().len());
+    assert!(
+        after
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|k| k["state"] == "retired")
+    );
+}
+
+#[test]
+fn serve_starts_on_a_fresh_database_logs_requests_and_stops_on_sigterm() {
+    let dir = temp_dir("serve");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_oxid"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env(
+            "OXID_DATABASE",
+            format!("sqlite://{}", dir.join("oxid.db").display()),
+        )
+        .env("OXID_LOG", "info")
+        .env("NO_COLOR", "1")
+        .current_dir(&dir)
+        .stderr(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (lines_tx, lines_rx) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if lines_tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut log = Vec::new();
+    let addr = loop {
+        let line = lines_rx
+            .recv_timeout(deadline - Instant::now())
+            .expect("server starts");
+        log.push(line.clone());
+        if let Some(rest) = line.split("listen=").nth(1) {
+            break rest.split_whitespace().next().unwrap().to_string();
+        }
+    };
+    let response = http_get(&addr, "/.well-known/openid-configuration?secret=abc");
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(
+        dir.join("oxid.key").exists(),
+        "the encryption key is generated on first start"
+    );
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "graceful exit");
+    log.extend(lines_rx.try_iter());
+    let log = log.join("\n");
+    assert!(
+        log.contains("oxid user add"),
+        "says how to add a user: {log}"
+    );
+    assert!(log.contains("oxid client add"));
+    assert!(log.contains("path=/.well-known/openid-configuration"));
+    assert!(!log.contains("secret=abc"), "queries are never logged");
+    assert!(log.contains("oxid stopped"));
+}
+
+fn http_get(addr: &str, path: &str) -> String {
+    use std::io::Read;
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response
+}
