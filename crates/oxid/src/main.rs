@@ -2,6 +2,8 @@
 //! every rule lives in the libraries.
 
 mod admin;
+mod discover;
+mod login;
 
 use clap::{Parser, Subcommand};
 use oxid_provider::config::Settings;
@@ -35,6 +37,10 @@ enum Command {
     /// Manage signing keys.
     #[command(subcommand)]
     Keys(admin::KeysCommand),
+    /// Discover any OpenID provider and print its summary.
+    Discover(discover::DiscoverArgs),
+    /// Log in at a provider as a native app (RFC 8252) and print the tokens.
+    Login(login::LoginArgs),
 }
 
 /// Flags of `oxid serve`.
@@ -94,6 +100,8 @@ async fn run(cli: Cli) -> ExitCode {
         Command::User(command) => admin::run_user(command, &settings).await,
         Command::Client(command) => admin::run_client(command, &settings).await,
         Command::Keys(command) => admin::run_keys(command, &settings).await,
+        Command::Discover(args) => discover::run(args).await,
+        Command::Login(args) => login::run(args).await,
     }
 }
 
