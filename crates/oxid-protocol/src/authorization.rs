@@ -332,7 +332,12 @@ pub struct AuthorizationError {
     /// The issuer identifier (RFC 9207).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iss: Option<String>,
+    /// Every other parameter (for example OIDC Session's `session_state`), in order.
+    #[serde(flatten)]
+    pub extra: IndexMap<String, String>,
 }
+
+const AUTHORIZATION_ERROR_PARAMS: &[&str] = &["error", "error_description", "error_uri", "state", "iss"];
 
 impl AuthorizationError {
     /// An error with a description (sanitized to RFC 6749 §5.2 characters).
@@ -344,12 +349,13 @@ impl AuthorizationError {
             error_uri: None,
             state: None,
             iss: None,
+            extra: IndexMap::new(),
         }
     }
 
     /// An error without description.
     pub fn bare(error: AuthErrorCode) -> Self {
-        AuthorizationError { error, error_description: None, error_uri: None, state: None, iss: None }
+        AuthorizationError { error, error_description: None, error_uri: None, state: None, iss: None, extra: IndexMap::new() }
     }
 
     /// Sets `state`.
@@ -388,6 +394,10 @@ impl AuthorizationError {
             error_uri: params.get("error_uri").map(str::to_owned),
             state: params.get("state").map(str::to_owned),
             iss: params.get("iss").map(str::to_owned),
+            extra: params
+                .unknown(AUTHORIZATION_ERROR_PARAMS)
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect(),
         }))
     }
 
@@ -398,6 +408,11 @@ impl AuthorizationError {
         push_opt(&mut v, "error_uri", &self.error_uri);
         push_opt(&mut v, "state", &self.state);
         push_opt(&mut v, "iss", &self.iss);
+        for (k, val) in &self.extra {
+            if !AUTHORIZATION_ERROR_PARAMS.contains(&k.as_str()) && !val.is_empty() {
+                v.push((k.clone(), val.clone()));
+            }
+        }
         v
     }
 

@@ -158,13 +158,16 @@ pub struct RegistrationError {
     /// Human-readable ASCII text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_description: Option<String>,
+    /// Every other member, in order.
+    #[serde(flatten)]
+    pub extra: IndexMap<String, Value>,
 }
 
 impl RegistrationError {
     /// An error with a description (sanitized).
     pub fn new(error: RegistrationErrorCode, description: impl AsRef<str>) -> Self {
         let d = sanitize_error_text(description.as_ref());
-        RegistrationError { error, error_description: (!d.is_empty()).then_some(d) }
+        RegistrationError { error, error_description: (!d.is_empty()).then_some(d), extra: IndexMap::new() }
     }
 
     /// `invalid_redirect_uri`.

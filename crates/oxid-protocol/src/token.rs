@@ -88,18 +88,21 @@ pub struct TokenError {
     /// A URI of a page describing the error.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_uri: Option<String>,
+    /// Every other member, in order.
+    #[serde(flatten)]
+    pub extra: IndexMap<String, serde_json::Value>,
 }
 
 impl TokenError {
     /// An error with a description (sanitized to RFC 6749 §5.2 characters).
     pub fn new(error: TokenErrorCode, description: impl AsRef<str>) -> Self {
         let d = sanitize_error_text(description.as_ref());
-        TokenError { error, error_description: (!d.is_empty()).then_some(d), error_uri: None }
+        TokenError { error, error_description: (!d.is_empty()).then_some(d), error_uri: None, extra: IndexMap::new() }
     }
 
     /// An error without description.
     pub fn bare(error: TokenErrorCode) -> Self {
-        TokenError { error, error_description: None, error_uri: None }
+        TokenError { error, error_description: None, error_uri: None, extra: IndexMap::new() }
     }
 
     /// `invalid_request` with a description.

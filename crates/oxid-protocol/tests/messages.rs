@@ -271,3 +271,18 @@ fn scope_and_enums_serde() {
     rt(&AuthorizationError::new(AuthErrorCode::ConsentRequired, "x").with_state(Some("s")));
     rt(&AuthorizationResponse::code("c", Some("s".into()), Some("https://op".into())));
 }
+
+#[test]
+fn error_responses_keep_unknown_members() {
+    let doc = json!({"error": "invalid_grant", "error_description": "expired", "trace_id": "abc", "retry": 3});
+    let e: TokenError = same_json(&doc);
+    assert_eq!(e.extra.get("trace_id"), Some(&json!("abc")));
+    let doc = json!({"error": "invalid_client_metadata", "vendor_hint": {"field": "logo_uri"}});
+    let _: RegistrationError = same_json(&doc);
+    let doc = json!({"error": "invalid_token", "error_description": "gone", "x": 1});
+    let _: UserinfoError = same_json(&doc);
+    let p = Params::parse_query("error=access_denied&state=s&session_state=abc.def&iss=https%3A%2F%2Fop").unwrap();
+    let a = AuthorizationError::from_params(&p).unwrap().unwrap();
+    assert_eq!(a.extra.get("session_state").map(String::as_str), Some("abc.def"));
+    assert_eq!(Params::parse_query(&a.encode()).unwrap(), p);
+}

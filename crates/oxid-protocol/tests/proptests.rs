@@ -108,7 +108,7 @@ prop_compose! {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
+    // 256 cases by default; PROPTEST_CASES=n for more.
 
     #[test]
     fn params_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..200)) {
