@@ -1,0 +1,248 @@
+// panva's oauth4webapi: the same flows through its processing functions, which check our
+// responses strictly (status, content-type, JSON shape, iss, ID token claims, challenges).
+import assert from 'node:assert/strict';
+import { before } from 'node:test';
+import * as oauth from 'oauth4webapi';
+import * as jose from 'jose';
+import { config, suiteTest, skipLoud, userAgentAuthorize } from '../lib/oxid.js';
+
+const test = suiteTest('oauth4webapi');
+const cfg = config();
+const issuer = new URL(cfg.issuer);
+const alice = cfg.users.alice;
+const opts = { [oauth.allowInsecureRequests]: true }; // the test issuer is http://127.0.0.1
+
+let as;
+const b = cfg.clients.basic;
+const basicClient = { client_id: b.client_id };
+const basicAuth = oauth.ClientSecretBasic(b.client_secret);
+const p = cfg.clients.post;
+const postClient = { client_id: p.client_id };
+const postAuth = oauth.ClientSecretPost(p.client_secret);
+const publicClient = { client_id: cfg.clients.public.client_id };
+
+before(async () => {
+  const response = await oauth.discoveryRequest(issuer, { ...opts, algorithm: 'oidc' });
+  as = await oauth.processDiscoveryResponse(issuer, response);
+});
+
+async function authorize(client, redirectUri, { scope = 'openid profile email offline_access', decision = 'allow', extra = {} } = {}) {
+  const codeVerifier = oauth.generateRandomCodeVerifier();
+  const state = oauth.generateRandomState();
+  const nonce = oauth.generateRandomNonce();
+  const url = new URL(as.authorization_endpoint);
+  url.search = new URLSearchParams({
+    client_id: client.client_id, redirect_uri: redirectUri, response_type: 'code', scope, state, nonce,
+    code_challenge: await oauth.calculatePKCECodeChallenge(codeVerifier), code_challenge_method: 'S256', ...extra,
+  }).toString();
+  const { callbackUrl } = await userAgentAuthorize(url, redirectUri, { user: alice, decision });
+  return { callbackUrl, codeVerifier, state, nonce };
+}
+
+async function codeFlow(client, auth, redirectUri, options) {
+  const { callbackUrl, codeVerifier, state, nonce } = await authorize(client, redirectUri, options);
+  const params = oauth.validateAuthResponse(as, client, callbackUrl, state); // checks iss (RFC 9207)
+  const response = await oauth.authorizationCodeGrantRequest(as, client, auth, params, redirectUri, codeVerifier, opts);
+  const result = await oauth.processAuthorizationCodeResponse(as, client, response, { expectedNonce: nonce, requireIdToken: true });
+  return { result, claims: oauth.getValidatedIdTokenClaims(result), nonce };
+}
+
+test('discovery: processDiscoveryResponse accepts the OIDC document', () => {
+  assert.equal(as.issuer, cfg.issuer);
+  assert.ok(as.code_challenge_methods_supported.includes('S256'));
+  assert.equal(as.authorization_response_iss_parameter_supported, true);
+});
+
+test('discovery: RFC 8414 document processes with the oauth2 algorithm', async () => {
+  const response = await oauth.discoveryRequest(issuer, { ...opts, algorithm: 'oauth2' });
+  const md = await oauth.processDiscoveryResponse(issuer, response);
+  assert.equal(md.issuer, cfg.issuer);
+  assert.equal(md.token_endpoint, as.token_endpoint);
+});
+
+test('authorization code + PKCE (client_secret_basic): processAuthorizationCodeResponse', async () => {
+  const { result, claims, nonce } = await codeFlow(basicClient, basicAuth, b.redirect_uri);
+  assert.equal(result.token_type, 'bearer'); // normalised to lower case by oauth4webapi
+  assert.ok(result.access_token);
+  assert.ok(result.refresh_token);
+  assert.equal(claims.iss, cfg.issuer);
+  assert.equal(claims.aud, b.client_id);
+  assert.equal(claims.nonce, nonce);
+  assert.equal(typeof claims.auth_time, 'number');
+});
+
+test('ID token signature verifies against jwks_uri (RS256, kid)', async () => {
+  const { result } = await codeFlow(basicClient, basicAuth, b.redirect_uri, { scope: 'openid' });
+  const jwks = jose.createRemoteJWKSet(new URL(as.jwks_uri));
+  const { payload, protectedHeader } = await jose.jwtVerify(result.id_token, jwks, {
+    issuer: cfg.issuer, audience: b.client_id, algorithms: ['RS256'],
+  });
+  assert.ok(protectedHeader.kid, 'the ID token header names its key');
+  assert.ok(payload.sub);
+  // at_hash (OIDC Core §3.1.3.6) when present matches the access token
+  if (payload.at_hash) {
+    const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(result.access_token));
+    assert.equal(payload.at_hash, Buffer.from(digest).subarray(0, 16).toString('base64url'));
+  }
+});
+
+test('max_age: auth_time is present and accepted', async () => {
+  const { callbackUrl, codeVerifier, state, nonce } = await authorize(basicClient, b.redirect_uri, { scope: 'openid', extra: { max_age: '300' } });
+  const params = oauth.validateAuthResponse(as, basicClient, callbackUrl, state);
+  const response = await oauth.authorizationCodeGrantRequest(as, basicClient, basicAuth, params, b.redirect_uri, codeVerifier, opts);
+  const result = await oauth.processAuthorizationCodeResponse(as, basicClient, response, { expectedNonce: nonce, maxAge: 300 });
+  assert.equal(typeof oauth.getValidatedIdTokenClaims(result).auth_time, 'number');
+});
+
+test('authorization code + PKCE (client_secret_post)', async () => {
+  const { result, claims } = await codeFlow(postClient, postAuth, p.redirect_uri, { scope: 'openid profile' });
+  assert.ok(result.access_token);
+  assert.equal(claims.aud, p.client_id);
+});
+
+test('authorization code + PKCE (public client, none)', async () => {
+  const { result, claims } = await codeFlow(publicClient, oauth.None(), cfg.clients.public.redirect_uri);
+  assert.ok(result.access_token);
+  assert.equal(claims.aud, publicClient.client_id);
+});
+
+test('userinfo: processUserInfoResponse', async () => {
+  const { result, claims } = await codeFlow(basicClient, basicAuth, b.redirect_uri);
+  const response = await oauth.userInfoRequest(as, basicClient, result.access_token, opts);
+  const info = await oauth.processUserInfoResponse(as, basicClient, claims.sub, response);
+  assert.equal(info.sub, claims.sub);
+  assert.equal(info.name, alice.name);
+  assert.equal(info.email, alice.email);
+});
+
+test('userinfo: POST with a Bearer header works too (OIDC Core §5.3.1)', async () => {
+  const { result, claims } = await codeFlow(basicClient, basicAuth, b.redirect_uri, { scope: 'openid' });
+  const response = await oauth.protectedResourceRequest(result.access_token, 'POST', new URL(as.userinfo_endpoint), new Headers({ accept: 'application/json' }), null, opts);
+  assert.equal(response.status, 200);
+  assert.equal((await response.json()).sub, claims.sub);
+});
+
+test('userinfo: a bad token gets a parseable Bearer challenge (RFC 6750 §3)', async () => {
+  const response = await oauth.userInfoRequest(as, basicClient, 'not-a-token', opts);
+  await assert.rejects(oauth.processUserInfoResponse(as, basicClient, oauth.skipSubjectCheck, response), (e) => {
+    assert.ok(e instanceof oauth.WWWAuthenticateChallengeError, `WWWAuthenticateChallengeError, got ${e}`);
+    assert.equal(e.status, 401);
+    assert.equal(e.cause[0].scheme, 'bearer');
+    return true;
+  });
+});
+
+test('refresh: processRefreshTokenResponse, rotation', async () => {
+  const { result, claims } = await codeFlow(basicClient, basicAuth, b.redirect_uri);
+  const response = await oauth.refreshTokenGrantRequest(as, basicClient, basicAuth, result.refresh_token, opts);
+  const refreshed = await oauth.processRefreshTokenResponse(as, basicClient, response);
+  assert.ok(refreshed.access_token);
+  assert.ok(refreshed.refresh_token);
+  assert.notEqual(refreshed.refresh_token, result.refresh_token);
+  if (refreshed.id_token) assert.equal(oauth.getValidatedIdTokenClaims(refreshed).sub, claims.sub);
+});
+
+test('refresh: reuse is an invalid_grant ResponseBodyError (RFC 6749 §5.2)', async () => {
+  const { result } = await codeFlow(basicClient, basicAuth, b.redirect_uri);
+  await oauth.processRefreshTokenResponse(as, basicClient, await oauth.refreshTokenGrantRequest(as, basicClient, basicAuth, result.refresh_token, opts));
+  const response = await oauth.refreshTokenGrantRequest(as, basicClient, basicAuth, result.refresh_token, opts);
+  await assert.rejects(oauth.processRefreshTokenResponse(as, basicClient, response), (e) => {
+    assert.ok(e instanceof oauth.ResponseBodyError, `ResponseBodyError, got ${e}`);
+    assert.equal(e.status, 400);
+    assert.equal(e.error, 'invalid_grant');
+    return true;
+  });
+});
+
+test('authorization response: state mismatch is caught by validateAuthResponse', async () => {
+  const { callbackUrl } = await authorize(basicClient, b.redirect_uri, { scope: 'openid' });
+  assert.throws(() => oauth.validateAuthResponse(as, basicClient, callbackUrl, 'another-state'));
+});
+
+test('consent denied: validateAuthResponse raises access_denied (iss checked)', async () => {
+  const { callbackUrl, state } = await authorize(basicClient, b.redirect_uri, { scope: 'openid profile', decision: 'deny', extra: { prompt: 'consent' } });
+  assert.throws(() => oauth.validateAuthResponse(as, basicClient, callbackUrl, state), (e) => {
+    assert.ok(e instanceof oauth.AuthorizationResponseError, `AuthorizationResponseError, got ${e}`);
+    assert.equal(e.error, 'access_denied');
+    return true;
+  });
+});
+
+test('prompt=none without a session: login_required at the redirect (OIDC Core §3.1.2.6), iss checked', async () => {
+  const url = new URL(as.authorization_endpoint);
+  const state = oauth.generateRandomState();
+  url.search = new URLSearchParams({
+    client_id: basicClient.client_id, redirect_uri: b.redirect_uri, response_type: 'code', scope: 'openid', state,
+    prompt: 'none', code_challenge: await oauth.calculatePKCECodeChallenge(oauth.generateRandomCodeVerifier()), code_challenge_method: 'S256',
+  }).toString();
+  const { callbackUrl } = await userAgentAuthorize(url, b.redirect_uri, {});
+  assert.throws(() => oauth.validateAuthResponse(as, basicClient, callbackUrl, state), (e) => e.error === 'login_required');
+});
+
+test('client credentials: processClientCredentialsResponse', async () => {
+  const response = await oauth.clientCredentialsGrantRequest(as, basicClient, basicAuth, new URLSearchParams(), opts);
+  const result = await oauth.processClientCredentialsResponse(as, basicClient, response);
+  assert.ok(result.access_token);
+  assert.equal(result.token_type, 'bearer');
+  assert.ok(result.expires_in > 0);
+});
+
+test('client credentials (client_secret_post); a user scope is a clean invalid_scope error', async () => {
+  const ok = await oauth.processClientCredentialsResponse(as, postClient,
+    await oauth.clientCredentialsGrantRequest(as, postClient, postAuth, new URLSearchParams(), opts));
+  assert.ok(ok.access_token);
+  // `profile` describes a user; a client acting for itself is refused with a spec error body
+  const response = await oauth.clientCredentialsGrantRequest(as, postClient, postAuth, new URLSearchParams({ scope: 'profile' }), opts);
+  await assert.rejects(oauth.processClientCredentialsResponse(as, postClient, response), (e) => {
+    assert.ok(e instanceof oauth.ResponseBodyError, `ResponseBodyError, got ${e}`);
+    assert.equal(e.error, 'invalid_scope');
+    return true;
+  });
+});
+
+test('token endpoint: wrong client secret is 401 invalid_client with a Basic challenge', async () => {
+  const response = await oauth.clientCredentialsGrantRequest(as, basicClient, oauth.ClientSecretBasic('wrong'), new URLSearchParams(), opts);
+  await assert.rejects(oauth.processClientCredentialsResponse(as, basicClient, response), (e) => {
+    assert.ok(e instanceof oauth.WWWAuthenticateChallengeError, `WWWAuthenticateChallengeError, got ${e}`);
+    assert.equal(e.status, 401);
+    assert.equal(e.cause[0].scheme, 'basic');
+    return true;
+  });
+});
+
+test('token endpoint: unsupported grant type is a ResponseBodyError', async () => {
+  const response = await oauth.genericTokenEndpointRequest(as, basicClient, basicAuth, 'urn:example:nope', new URLSearchParams(), opts);
+  await assert.rejects(oauth.processGenericTokenEndpointResponse(as, basicClient, response), (e) => {
+    assert.ok(e instanceof oauth.ResponseBodyError, `ResponseBodyError, got ${e}`);
+    assert.equal(e.error, 'unsupported_grant_type');
+    return true;
+  });
+});
+
+test('introspection: processIntrospectionResponse (active, inactive)', async (t) => {
+  if (!as.introspection_endpoint) return skipLoud(t, 'token introspection: introspection_endpoint not advertised by the provider');
+  const { result, claims } = await codeFlow(basicClient, basicAuth, b.redirect_uri);
+  const active = await oauth.processIntrospectionResponse(as, basicClient,
+    await oauth.introspectionRequest(as, basicClient, basicAuth, result.access_token, opts));
+  assert.equal(active.active, true);
+  assert.equal(active.sub, claims.sub);
+  assert.equal(active.client_id, b.client_id);
+  const inactive = await oauth.processIntrospectionResponse(as, basicClient,
+    await oauth.introspectionRequest(as, basicClient, basicAuth, 'unknown-token', opts));
+  assert.equal(inactive.active, false);
+});
+
+test('revocation: processRevocationResponse, then the token is inactive', async (t) => {
+  if (!as.revocation_endpoint) return skipLoud(t, 'token revocation: revocation_endpoint not advertised by the provider');
+  const { result } = await codeFlow(basicClient, basicAuth, b.redirect_uri);
+  const response = await oauth.revocationRequest(as, basicClient, basicAuth, result.refresh_token, { ...opts, additionalParameters: { token_type_hint: 'refresh_token' } });
+  assert.equal(await oauth.processRevocationResponse(response), undefined);
+  const again = await oauth.refreshTokenGrantRequest(as, basicClient, basicAuth, result.refresh_token, opts);
+  await assert.rejects(oauth.processRefreshTokenResponse(as, basicClient, again), (e) => e.error === 'invalid_grant');
+});
+
+test('end-session endpoint is advertised with an absolute URL', async (t) => {
+  if (!as.end_session_endpoint) return skipLoud(t, 'RP-initiated logout: end_session_endpoint not advertised by the provider');
+  const url = new URL(as.end_session_endpoint);
+  assert.equal(url.origin, issuer.origin);
+});

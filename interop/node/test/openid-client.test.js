@@ -1,0 +1,233 @@
+// panva's openid-client v6 as a relying party against a running Oxid provider.
+import assert from 'node:assert/strict';
+import { before } from 'node:test';
+import * as client from 'openid-client';
+import { config, suiteTest, skipLoud, userAgentAuthorize, decodeJwtHeader } from '../lib/oxid.js';
+
+const test = suiteTest('openid-client');
+const cfg = config();
+const issuer = new URL(cfg.issuer);
+const alice = cfg.users.alice;
+const insecure = { execute: [client.allowInsecureRequests] }; // the test issuer is http://127.0.0.1
+
+let basic; // confidential client, client_secret_basic
+let post; // confidential client, client_secret_post
+let pub; // public client, none
+
+before(async () => {
+  const b = cfg.clients.basic;
+  basic = await client.discovery(issuer, b.client_id, b.client_secret, client.ClientSecretBasic(b.client_secret), insecure);
+  client.enableNonRepudiationChecks(basic); // verify ID token signatures against jwks_uri
+  const p = cfg.clients.post;
+  post = await client.discovery(issuer, p.client_id, p.client_secret, client.ClientSecretPost(p.client_secret), insecure);
+  pub = await client.discovery(issuer, cfg.clients.public.client_id, undefined, client.None(), insecure);
+});
+
+// The full code flow: authorization URL with PKCE, login and consent over HTTP, code exchange.
+async function codeFlow(conf, redirectUri, { scope = 'openid profile email offline_access', extra = {} } = {}) {
+  const codeVerifier = client.randomPKCECodeVerifier();
+  const codeChallenge = await client.calculatePKCECodeChallenge(codeVerifier);
+  const state = client.randomState();
+  const nonce = client.randomNonce();
+  const url = client.buildAuthorizationUrl(conf, {
+    redirect_uri: redirectUri, scope, state, nonce,
+    code_challenge: codeChallenge, code_challenge_method: 'S256', ...extra,
+  });
+  const { callbackUrl } = await userAgentAuthorize(url, redirectUri, { user: alice });
+  const tokens = await client.authorizationCodeGrant(conf, callbackUrl, {
+    pkceCodeVerifier: codeVerifier, expectedState: state, expectedNonce: nonce, idTokenExpected: true,
+  });
+  return { tokens, nonce };
+}
+
+test('discovery: issuer, endpoints and capabilities', () => {
+  const md = basic.serverMetadata();
+  assert.equal(md.issuer, cfg.issuer);
+  for (const k of ['authorization_endpoint', 'token_endpoint', 'userinfo_endpoint', 'jwks_uri']) {
+    assert.ok(md[k], `${k} is advertised`);
+  }
+  assert.ok(md.supportsPKCE('S256'), 'S256 PKCE is advertised');
+  assert.ok(md.response_types_supported.includes('code'));
+  assert.equal(md.authorization_response_iss_parameter_supported, true);
+});
+
+test('authorization code + PKCE (client_secret_basic): tokens, validated ID token', async () => {
+  const { tokens, nonce } = await codeFlow(basic, cfg.clients.basic.redirect_uri);
+  assert.equal(tokens.token_type.toLowerCase(), 'bearer');
+  assert.ok(tokens.access_token);
+  assert.ok(tokens.expiresIn() > 0);
+  assert.ok(tokens.refresh_token, 'offline_access gives a refresh token');
+  const claims = tokens.claims();
+  assert.equal(claims.iss, cfg.issuer);
+  assert.equal(claims.aud, cfg.clients.basic.client_id);
+  assert.equal(claims.nonce, nonce);
+  assert.ok(claims.sub);
+  assert.equal(decodeJwtHeader(tokens.id_token).alg, 'RS256');
+});
+
+test('authorization code + PKCE (client_secret_post)', async () => {
+  const { tokens } = await codeFlow(post, cfg.clients.post.redirect_uri, { scope: 'openid profile' });
+  assert.ok(tokens.access_token);
+  assert.equal(tokens.refresh_token, undefined, 'no refresh token without offline_access');
+  assert.equal(tokens.claims().aud, cfg.clients.post.client_id);
+});
+
+test('authorization code + PKCE (public client, none)', async () => {
+  const { tokens } = await codeFlow(pub, cfg.clients.public.redirect_uri, { scope: 'openid email' });
+  assert.ok(tokens.access_token);
+  assert.equal(tokens.claims().aud, cfg.clients.public.client_id);
+});
+
+test('userinfo: claims by scope, subject matches the ID token', async () => {
+  const { tokens } = await codeFlow(basic, cfg.clients.basic.redirect_uri);
+  const sub = tokens.claims().sub;
+  const info = await client.fetchUserInfo(basic, tokens.access_token, sub);
+  assert.equal(info.sub, sub);
+  assert.equal(info.name, alice.name);
+  assert.equal(info.email, alice.email);
+  assert.equal(info.email_verified, true);
+});
+
+test('userinfo: a wrong subject is rejected by the client', async () => {
+  const { tokens } = await codeFlow(basic, cfg.clients.basic.redirect_uri, { scope: 'openid' });
+  await assert.rejects(client.fetchUserInfo(basic, tokens.access_token, 'someone-else'));
+});
+
+test('refresh: rotated refresh token, new ID token for the same subject', async () => {
+  const { tokens } = await codeFlow(basic, cfg.clients.basic.redirect_uri);
+  const sub = tokens.claims().sub;
+  const refreshed = await client.refreshTokenGrant(basic, tokens.refresh_token);
+  assert.ok(refreshed.access_token);
+  assert.notEqual(refreshed.access_token, tokens.access_token);
+  assert.ok(refreshed.refresh_token, 'a new refresh token is issued');
+  assert.notEqual(refreshed.refresh_token, tokens.refresh_token, 'the refresh token is rotated');
+  if (refreshed.id_token) assert.equal(refreshed.claims().sub, sub);
+  const info = await client.fetchUserInfo(basic, refreshed.access_token, sub);
+  assert.equal(info.sub, sub);
+});
+
+test('refresh: reusing a rotated refresh token fails with invalid_grant', async () => {
+  const { tokens } = await codeFlow(basic, cfg.clients.basic.redirect_uri);
+  const refreshed = await client.refreshTokenGrant(basic, tokens.refresh_token);
+  await assert.rejects(client.refreshTokenGrant(basic, tokens.refresh_token), (e) => {
+    assert.ok(e instanceof client.ResponseBodyError, `ResponseBodyError, got ${e}`);
+    assert.equal(e.error, 'invalid_grant');
+    return true;
+  });
+  // reuse revokes the family: the newest refresh token is dead too
+  await assert.rejects(client.refreshTokenGrant(basic, refreshed.refresh_token), (e) => e.error === 'invalid_grant');
+});
+
+test('authorization code: a code is single-use', async () => {
+  const codeVerifier = client.randomPKCECodeVerifier();
+  const state = client.randomState();
+  const url = client.buildAuthorizationUrl(basic, {
+    redirect_uri: cfg.clients.basic.redirect_uri, scope: 'openid', state,
+    code_challenge: await client.calculatePKCECodeChallenge(codeVerifier), code_challenge_method: 'S256',
+  });
+  const { callbackUrl } = await userAgentAuthorize(url, cfg.clients.basic.redirect_uri, { user: alice });
+  await client.authorizationCodeGrant(basic, callbackUrl, { pkceCodeVerifier: codeVerifier, expectedState: state });
+  await assert.rejects(
+    client.authorizationCodeGrant(basic, callbackUrl, { pkceCodeVerifier: codeVerifier, expectedState: state }),
+    (e) => e.error === 'invalid_grant',
+  );
+});
+
+test('authorization code: a wrong PKCE verifier is rejected (invalid_grant)', async () => {
+  const codeVerifier = client.randomPKCECodeVerifier();
+  const state = client.randomState();
+  const url = client.buildAuthorizationUrl(basic, {
+    redirect_uri: cfg.clients.basic.redirect_uri, scope: 'openid', state,
+    code_challenge: await client.calculatePKCECodeChallenge(codeVerifier), code_challenge_method: 'S256',
+  });
+  const { callbackUrl } = await userAgentAuthorize(url, cfg.clients.basic.redirect_uri, { user: alice });
+  await assert.rejects(
+    client.authorizationCodeGrant(basic, callbackUrl, { pkceCodeVerifier: client.randomPKCECodeVerifier(), expectedState: state }),
+    (e) => e.error === 'invalid_grant',
+  );
+});
+
+test('consent denied: access_denied error response with iss (RFC 9207)', async () => {
+  const state = client.randomState();
+  const codeVerifier = client.randomPKCECodeVerifier();
+  const url = client.buildAuthorizationUrl(basic, {
+    redirect_uri: cfg.clients.basic.redirect_uri, scope: 'openid profile', state, prompt: 'consent',
+    code_challenge: await client.calculatePKCECodeChallenge(codeVerifier), code_challenge_method: 'S256',
+  });
+  const { callbackUrl } = await userAgentAuthorize(url, cfg.clients.basic.redirect_uri, { user: alice, decision: 'deny' });
+  assert.equal(callbackUrl.searchParams.get('iss'), cfg.issuer);
+  await assert.rejects(
+    client.authorizationCodeGrant(basic, callbackUrl, { pkceCodeVerifier: codeVerifier, expectedState: state }),
+    (e) => {
+      assert.ok(e instanceof client.AuthorizationResponseError, `AuthorizationResponseError, got ${e}`);
+      assert.equal(e.error, 'access_denied');
+      return true;
+    },
+  );
+});
+
+test('client credentials (client_secret_basic)', async () => {
+  const tokens = await client.clientCredentialsGrant(basic, {});
+  assert.ok(tokens.access_token);
+  assert.equal(tokens.token_type.toLowerCase(), 'bearer');
+  assert.equal(tokens.id_token, undefined);
+});
+
+test('client credentials: a wrong secret is 401 invalid_client with a Basic challenge (RFC 6749 §5.2)', async () => {
+  const wrong = await client.discovery(issuer, cfg.clients.basic.client_id, 'not-the-secret', client.ClientSecretBasic('not-the-secret'), insecure);
+  let error;
+  try { await client.clientCredentialsGrant(wrong, {}); } catch (e) { error = e; }
+  assert.ok(error instanceof client.WWWAuthenticateChallengeError, `WWWAuthenticateChallengeError, got ${error}`);
+  assert.equal(error.status, 401);
+  assert.equal(error.cause[0].scheme, 'basic');
+  const body = await error.response.json();
+  assert.equal(body.error, 'invalid_client');
+});
+
+test('introspection: an active access token, then an unknown one', async (t) => {
+  if (!basic.serverMetadata().introspection_endpoint) return skipLoud(t, 'token introspection: introspection_endpoint not advertised by the provider');
+  const { tokens } = await codeFlow(basic, cfg.clients.basic.redirect_uri);
+  const active = await client.tokenIntrospection(basic, tokens.access_token);
+  assert.equal(active.active, true);
+  assert.equal(active.client_id, cfg.clients.basic.client_id);
+  assert.equal(active.sub, tokens.claims().sub);
+  const unknown = await client.tokenIntrospection(basic, 'no-such-token');
+  assert.equal(unknown.active, false);
+});
+
+test('revocation: a revoked refresh token no longer refreshes', async (t) => {
+  if (!basic.serverMetadata().revocation_endpoint) return skipLoud(t, 'token revocation: revocation_endpoint not advertised by the provider');
+  const { tokens } = await codeFlow(basic, cfg.clients.basic.redirect_uri);
+  await client.tokenRevocation(basic, tokens.refresh_token, { token_type_hint: 'refresh_token' });
+  await assert.rejects(client.refreshTokenGrant(basic, tokens.refresh_token), (e) => e.error === 'invalid_grant');
+  // revoking an unknown token is not an error (RFC 7009 §2.2)
+  await client.tokenRevocation(basic, 'no-such-token');
+});
+
+test('revocation: a revoked access token is inactive at introspection and refused by userinfo', async (t) => {
+  const md = basic.serverMetadata();
+  if (!md.revocation_endpoint) return skipLoud(t, 'access token revocation: revocation_endpoint not advertised by the provider');
+  const { tokens } = await codeFlow(basic, cfg.clients.basic.redirect_uri);
+  await client.tokenRevocation(basic, tokens.access_token, { token_type_hint: 'access_token' });
+  await assert.rejects(client.fetchUserInfo(basic, tokens.access_token, tokens.claims().sub));
+  if (md.introspection_endpoint) {
+    const r = await client.tokenIntrospection(basic, tokens.access_token);
+    assert.equal(r.active, false);
+  }
+});
+
+test('end-session URL: built from discovery with id_token_hint', async (t) => {
+  const md = basic.serverMetadata();
+  if (!md.end_session_endpoint) return skipLoud(t, 'RP-initiated logout: end_session_endpoint not advertised by the provider');
+  const { tokens } = await codeFlow(basic, cfg.clients.basic.redirect_uri, { scope: 'openid' });
+  const url = client.buildEndSessionUrl(basic, {
+    id_token_hint: tokens.id_token,
+    post_logout_redirect_uri: cfg.clients.basic.post_logout_redirect_uri,
+    state: 'bye',
+  });
+  assert.equal(url.origin + url.pathname, md.end_session_endpoint);
+  assert.equal(url.searchParams.get('client_id'), cfg.clients.basic.client_id);
+  // the provider answers the logout request with a page or a redirect, not an error
+  const res = await fetch(url, { redirect: 'manual' });
+  assert.ok(res.status < 400, `end_session_endpoint answered ${res.status}`);
+});
