@@ -130,7 +130,7 @@ pub async fn authorize(
         Err(e) => return page(AuthErrorCode::InvalidRequest, e),
     };
     // RFC 9700 §4.1.3: exact string matching.
-    if !client.redirect_uris.iter().any(|r| *r == redirect_uri) {
+    if !client.redirect_uris.contains(&redirect_uri) {
         return page(
             AuthErrorCode::InvalidRequest,
             "redirect_uri is not registered for this client".into(),
@@ -300,7 +300,7 @@ async fn decide(
             .scope
             .iter()
             .all(|s| c.scopes.iter().any(|g| g == s))
-            && !(request.prompt.contains(Prompt::Consent) && !progress.consent_done)
+            && (!request.prompt.contains(Prompt::Consent) || progress.consent_done)
     });
     if !client.skip_consent && !consent_covers {
         if prompt_none {

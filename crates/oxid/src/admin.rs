@@ -63,7 +63,7 @@ pub struct UserAddArgs {
 #[derive(Subcommand)]
 pub enum ClientCommand {
     /// Register a client; prints its id and, once only, its secret.
-    Add(ClientAddArgs),
+    Add(Box<ClientAddArgs>),
     /// List clients.
     List,
     /// Remove a client and everything issued to it.
@@ -217,6 +217,7 @@ pub async fn run_client(command: ClientCommand, settings: &Settings) -> ExitCode
     let now = backend.now();
     match command {
         ClientCommand::Add(args) => {
+            let args = *args;
             let new = NewClient {
                 client_id: args.client_id,
                 client_secret: args.client_secret,

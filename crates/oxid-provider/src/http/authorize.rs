@@ -216,10 +216,10 @@ pub async fn consent(
             );
         }
     };
-    if let (true, Some(session), Ok(params)) = (allow, &session, &params) {
-        if let Err(e) = remember_consent(&provider, session, params).await {
-            return server_error_page(&provider, &headers, e);
-        }
+    if let (true, Some(session), Ok(params)) = (allow, &session, &params)
+        && let Err(e) = remember_consent(&provider, session, params).await
+    {
+        return server_error_page(&provider, &headers, e);
     }
     let outcome = run(
         &provider,
