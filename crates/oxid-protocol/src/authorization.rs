@@ -3,7 +3,9 @@
 //! (RFC 6749 §4.1.2.1, OIDC Core §3.1.2.6).
 
 use crate::error::{sanitize_error_text, serde_via_str, string_enum};
-use crate::params::{ParamError, ParamErrorKind, Params, append_query, encode_pairs, split_space_list};
+use crate::params::{
+    ParamError, ParamErrorKind, Params, append_query, encode_pairs, split_space_list,
+};
 use crate::scope::Scope;
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
@@ -45,14 +47,20 @@ impl PromptSet {
         let mut set = PromptSet::new();
         for v in value.split(' ').filter(|v| !v.is_empty()) {
             let p = Prompt::parse(v).ok_or_else(|| {
-                ParamError::invalid("prompt", format!("unknown value '{}'", sanitize_error_text(v)))
+                ParamError::invalid(
+                    "prompt",
+                    format!("unknown value '{}'", sanitize_error_text(v)),
+                )
             })?;
             if !set.values.contains(&p) {
                 set.values.push(p);
             }
         }
         if set.values.contains(&Prompt::None) && set.values.len() > 1 {
-            return Err(ParamError::invalid("prompt", "'none' cannot be combined with other values"));
+            return Err(ParamError::invalid(
+                "prompt",
+                "'none' cannot be combined with other values",
+            ));
         }
         Ok(set)
     }
@@ -140,7 +148,8 @@ string_enum! {
 /// (RFC 7636 §4.1/§4.2: 43 to 128 characters of `[A-Za-z0-9-._~]`).
 pub fn is_valid_pkce_value(s: &str) -> bool {
     (43..=128).contains(&s.len())
-        && s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
 }
 
 /// The `response_type` parameter: a set of `code`, `token` and `id_token` (or `none` alone),
@@ -155,21 +164,53 @@ pub struct ResponseType {
 
 impl ResponseType {
     /// `code` (Authorization Code Flow).
-    pub const CODE: ResponseType = ResponseType { code: true, token: false, id_token: false };
+    pub const CODE: ResponseType = ResponseType {
+        code: true,
+        token: false,
+        id_token: false,
+    };
     /// `id_token` (Implicit Flow without access token).
-    pub const ID_TOKEN: ResponseType = ResponseType { code: false, token: false, id_token: true };
+    pub const ID_TOKEN: ResponseType = ResponseType {
+        code: false,
+        token: false,
+        id_token: true,
+    };
     /// `token` (OAuth implicit grant).
-    pub const TOKEN: ResponseType = ResponseType { code: false, token: true, id_token: false };
+    pub const TOKEN: ResponseType = ResponseType {
+        code: false,
+        token: true,
+        id_token: false,
+    };
     /// `id_token token` (Implicit Flow).
-    pub const ID_TOKEN_TOKEN: ResponseType = ResponseType { code: false, token: true, id_token: true };
+    pub const ID_TOKEN_TOKEN: ResponseType = ResponseType {
+        code: false,
+        token: true,
+        id_token: true,
+    };
     /// `code id_token` (Hybrid Flow).
-    pub const CODE_ID_TOKEN: ResponseType = ResponseType { code: true, token: false, id_token: true };
+    pub const CODE_ID_TOKEN: ResponseType = ResponseType {
+        code: true,
+        token: false,
+        id_token: true,
+    };
     /// `code token` (Hybrid Flow).
-    pub const CODE_TOKEN: ResponseType = ResponseType { code: true, token: true, id_token: false };
+    pub const CODE_TOKEN: ResponseType = ResponseType {
+        code: true,
+        token: true,
+        id_token: false,
+    };
     /// `code id_token token` (Hybrid Flow).
-    pub const CODE_ID_TOKEN_TOKEN: ResponseType = ResponseType { code: true, token: true, id_token: true };
+    pub const CODE_ID_TOKEN_TOKEN: ResponseType = ResponseType {
+        code: true,
+        token: true,
+        id_token: true,
+    };
     /// `none` (no credentials returned).
-    pub const NONE: ResponseType = ResponseType { code: false, token: false, id_token: false };
+    pub const NONE: ResponseType = ResponseType {
+        code: false,
+        token: false,
+        id_token: false,
+    };
 
     /// Parses the space-delimited value, in any order. Unknown or repeated values, an empty
     /// value, and `none` with others are errors.
@@ -192,7 +233,10 @@ impl ResponseType {
                 }
             };
             if *slot {
-                return Err(ParamError::invalid("response_type", format!("'{v}' is repeated")));
+                return Err(ParamError::invalid(
+                    "response_type",
+                    format!("'{v}' is repeated"),
+                ));
             }
             *slot = true;
         }
@@ -200,7 +244,10 @@ impl ResponseType {
             return Err(ParamError::missing("response_type"));
         }
         if none && count > 1 {
-            return Err(ParamError::invalid("response_type", "'none' cannot be combined"));
+            return Err(ParamError::invalid(
+                "response_type",
+                "'none' cannot be combined",
+            ));
         }
         Ok(rt)
     }
@@ -237,7 +284,11 @@ impl ResponseType {
 
     /// The default response mode: `query` for `code` and `none`, `fragment` otherwise.
     pub fn default_response_mode(&self) -> ResponseMode {
-        if self.token || self.id_token { ResponseMode::Fragment } else { ResponseMode::Query }
+        if self.token || self.id_token {
+            ResponseMode::Fragment
+        } else {
+            ResponseMode::Query
+        }
     }
 
     /// The canonical string (`code`, `id_token token`, `code id_token token`, ...).
@@ -337,7 +388,8 @@ pub struct AuthorizationError {
     pub extra: IndexMap<String, String>,
 }
 
-const AUTHORIZATION_ERROR_PARAMS: &[&str] = &["error", "error_description", "error_uri", "state", "iss"];
+const AUTHORIZATION_ERROR_PARAMS: &[&str] =
+    &["error", "error_description", "error_uri", "state", "iss"];
 
 impl AuthorizationError {
     /// An error with a description (sanitized to RFC 6749 §5.2 characters).
@@ -355,7 +407,14 @@ impl AuthorizationError {
 
     /// An error without description.
     pub fn bare(error: AuthErrorCode) -> Self {
-        AuthorizationError { error, error_description: None, error_uri: None, state: None, iss: None, extra: IndexMap::new() }
+        AuthorizationError {
+            error,
+            error_description: None,
+            error_uri: None,
+            state: None,
+            iss: None,
+            extra: IndexMap::new(),
+        }
     }
 
     /// Sets `state`.
@@ -385,9 +444,15 @@ impl AuthorizationError {
     /// Reads an error response from redirect parameters. `Ok(None)` when there is no
     /// `error` parameter.
     pub fn from_params(params: &Params) -> Result<Option<Self>, ParamError> {
-        let Some(code) = params.get("error") else { return Ok(None) };
-        let error = AuthErrorCode::parse(code)
-            .ok_or_else(|| ParamError::invalid("error", format!("unknown error code '{}'", sanitize_error_text(code))))?;
+        let Some(code) = params.get("error") else {
+            return Ok(None);
+        };
+        let error = AuthErrorCode::parse(code).ok_or_else(|| {
+            ParamError::invalid(
+                "error",
+                format!("unknown error code '{}'", sanitize_error_text(code)),
+            )
+        })?;
         Ok(Some(AuthorizationError {
             error,
             error_description: params.get("error_description").map(str::to_owned),
@@ -446,10 +511,10 @@ impl fmt::Display for AuthorizationError {
 impl std::error::Error for AuthorizationError {}
 
 fn push_opt(v: &mut Vec<(String, String)>, k: &str, val: &Option<String>) {
-    if let Some(x) = val {
-        if !x.is_empty() {
-            v.push((k.to_owned(), x.clone()));
-        }
+    if let Some(x) = val
+        && !x.is_empty()
+    {
+        v.push((k.to_owned(), x.clone()));
     }
 }
 
@@ -461,7 +526,11 @@ fn push_list(v: &mut Vec<(String, String)>, k: &str, val: &[String]) {
 
 /// Builds a redirect to `redirect_uri` carrying `pairs` in the query (`query`) or fragment
 /// (`fragment`). `form_post` cannot be expressed as a URL; the query form is returned.
-pub fn redirect_with(redirect_uri: &str, mode: ResponseMode, pairs: Vec<(String, String)>) -> String {
+pub fn redirect_with(
+    redirect_uri: &str,
+    mode: ResponseMode,
+    pairs: Vec<(String, String)>,
+) -> String {
     match mode {
         ResponseMode::Fragment => {
             let base = redirect_uri.split('#').next().unwrap_or(redirect_uri);
@@ -552,7 +621,11 @@ pub struct AuthenticationRequest {
     pub extra: IndexMap<String, String>,
 }
 
-fn err_with_state(code: AuthErrorCode, description: impl AsRef<str>, state: Option<&str>) -> AuthorizationError {
+fn err_with_state(
+    code: AuthErrorCode,
+    description: impl AsRef<str>,
+    state: Option<&str>,
+) -> AuthorizationError {
     AuthorizationError::new(code, description).with_state(state)
 }
 
@@ -566,7 +639,11 @@ pub fn is_absolute_uri_without_fragment(uri: &str) -> bool {
 
 impl AuthenticationRequest {
     /// A minimal code-flow request.
-    pub fn new(client_id: impl Into<String>, redirect_uri: impl Into<String>, scope: Scope) -> Self {
+    pub fn new(
+        client_id: impl Into<String>,
+        redirect_uri: impl Into<String>,
+        scope: Scope,
+    ) -> Self {
         AuthenticationRequest {
             scope,
             response_type: ResponseType::CODE,
@@ -601,7 +678,11 @@ impl AuthenticationRequest {
         }
         let rt_raw = params.require("response_type").map_err(from_pe)?;
         let response_type = ResponseType::parse(rt_raw).map_err(|e| {
-            err_with_state(AuthErrorCode::UnsupportedResponseType, e.description(), state)
+            err_with_state(
+                AuthErrorCode::UnsupportedResponseType,
+                e.description(),
+                state,
+            )
         })?;
         let scope = match params.get("scope") {
             Some(s) => Scope::parse(s)
@@ -611,8 +692,12 @@ impl AuthenticationRequest {
         let response_mode = params
             .get("response_mode")
             .map(|v| {
-                ResponseMode::parse(v)
-                    .ok_or_else(|| from_pe(ParamError::invalid("response_mode", format!("unknown value '{}'", sanitize_error_text(v)))))
+                ResponseMode::parse(v).ok_or_else(|| {
+                    from_pe(ParamError::invalid(
+                        "response_mode",
+                        format!("unknown value '{}'", sanitize_error_text(v)),
+                    ))
+                })
             })
             .transpose()?;
         let display = match params.get("display") {
@@ -620,7 +705,10 @@ impl AuthenticationRequest {
                 .iter()
                 .map(|d| {
                     Display::parse(d).ok_or_else(|| {
-                        from_pe(ParamError::invalid("display", format!("unknown value '{}'", sanitize_error_text(d))))
+                        from_pe(ParamError::invalid(
+                            "display",
+                            format!("unknown value '{}'", sanitize_error_text(d)),
+                        ))
                     })
                 })
                 .collect::<Result<Vec<_>, _>>()?,
@@ -633,15 +721,22 @@ impl AuthenticationRequest {
         let max_age = params
             .get("max_age")
             .map(|v| {
-                v.parse::<u64>()
-                    .map_err(|_| from_pe(ParamError::invalid("max_age", "must be a non-negative integer")))
+                v.parse::<u64>().map_err(|_| {
+                    from_pe(ParamError::invalid(
+                        "max_age",
+                        "must be a non-negative integer",
+                    ))
+                })
             })
             .transpose()?;
         let nonce = params.get("nonce").map(str::to_owned);
         if scope.is_openid() && response_type.id_token() && nonce.is_none() {
             return Err(from_pe(ParamError::new(
                 "nonce",
-                ParamErrorKind::InvalidValue("is required when an ID token is returned from the authorization endpoint".into()),
+                ParamErrorKind::InvalidValue(
+                    "is required when an ID token is returned from the authorization endpoint"
+                        .into(),
+                ),
             )));
         }
         let code_challenge = params.get("code_challenge").map(str::to_owned);
@@ -649,7 +744,10 @@ impl AuthenticationRequest {
             .get("code_challenge_method")
             .map(|v| {
                 CodeChallengeMethod::parse(v).ok_or_else(|| {
-                    from_pe(ParamError::invalid("code_challenge_method", "must be S256 or plain"))
+                    from_pe(ParamError::invalid(
+                        "code_challenge_method",
+                        "must be S256 or plain",
+                    ))
                 })
             })
             .transpose()?;
@@ -670,7 +768,10 @@ impl AuthenticationRequest {
             .get("claims")
             .map(|v| match serde_json::from_str::<serde_json::Value>(v) {
                 Ok(j @ serde_json::Value::Object(_)) => Ok(j),
-                _ => Err(from_pe(ParamError::invalid("claims", "must be a JSON object"))),
+                _ => Err(from_pe(ParamError::invalid(
+                    "claims",
+                    "must be a JSON object",
+                ))),
             })
             .transpose()?;
         let request = params.get("request").map(str::to_owned);
@@ -682,13 +783,13 @@ impl AuthenticationRequest {
             )));
         }
         let resource = params.get("resource").map(str::to_owned);
-        if let Some(r) = &resource {
-            if !is_absolute_uri_without_fragment(r) {
-                return Err(from_pe(ParamError::invalid(
-                    "resource",
-                    "must be an absolute URI without a fragment",
-                )));
-            }
+        if let Some(r) = &resource
+            && !is_absolute_uri_without_fragment(r)
+        {
+            return Err(from_pe(ParamError::invalid(
+                "resource",
+                "must be an absolute URI without a fragment",
+            )));
         }
         let extra = params
             .unknown(AUTHENTICATION_REQUEST_PARAMS)
@@ -705,11 +806,20 @@ impl AuthenticationRequest {
             display,
             prompt,
             max_age,
-            ui_locales: params.get("ui_locales").map(split_space_list).unwrap_or_default(),
-            claims_locales: params.get("claims_locales").map(split_space_list).unwrap_or_default(),
+            ui_locales: params
+                .get("ui_locales")
+                .map(split_space_list)
+                .unwrap_or_default(),
+            claims_locales: params
+                .get("claims_locales")
+                .map(split_space_list)
+                .unwrap_or_default(),
             id_token_hint: params.get("id_token_hint").map(str::to_owned),
             login_hint: params.get("login_hint").map(str::to_owned),
-            acr_values: params.get("acr_values").map(split_space_list).unwrap_or_default(),
+            acr_values: params
+                .get("acr_values")
+                .map(split_space_list)
+                .unwrap_or_default(),
             registration: params.get("registration").map(str::to_owned),
             code_challenge,
             code_challenge_method,
@@ -723,13 +833,17 @@ impl AuthenticationRequest {
 
     /// The effective response mode: the requested one, or the response type's default.
     pub fn effective_response_mode(&self) -> ResponseMode {
-        self.response_mode.unwrap_or_else(|| self.response_type.default_response_mode())
+        self.response_mode
+            .unwrap_or_else(|| self.response_type.default_response_mode())
     }
 
     /// The effective PKCE method: `None` without a challenge, `plain` when the method is
     /// absent (RFC 7636 §4.3).
     pub fn effective_code_challenge_method(&self) -> Option<CodeChallengeMethod> {
-        self.code_challenge.as_ref().map(|_| self.code_challenge_method.unwrap_or(CodeChallengeMethod::Plain))
+        self.code_challenge.as_ref().map(|_| {
+            self.code_challenge_method
+                .unwrap_or(CodeChallengeMethod::Plain)
+        })
     }
 
     /// The request as parameters, in a stable order, extras last.
@@ -833,7 +947,11 @@ pub struct AuthorizationResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token_type: Option<String>,
     /// Lifetime of the access token in seconds.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::serde_util::opt_lenient_u64")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::serde_util::opt_lenient_u64"
+    )]
     pub expires_in: Option<u64>,
     /// ID token (implicit and hybrid flows).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -864,7 +982,12 @@ const AUTHORIZATION_RESPONSE_PARAMS: &[&str] = &[
 impl AuthorizationResponse {
     /// A code-flow response.
     pub fn code(code: impl Into<String>, state: Option<String>, iss: Option<String>) -> Self {
-        AuthorizationResponse { code: Some(code.into()), state, iss, ..Default::default() }
+        AuthorizationResponse {
+            code: Some(code.into()),
+            state,
+            iss,
+            ..Default::default()
+        }
     }
 
     /// Reads a success response from redirect parameters. An `error` parameter is rejected
@@ -875,7 +998,10 @@ impl AuthorizationResponse {
         }
         let expires_in = params
             .get("expires_in")
-            .map(|v| v.parse::<u64>().map_err(|_| ParamError::invalid("expires_in", "must be an integer")))
+            .map(|v| {
+                v.parse::<u64>()
+                    .map_err(|_| ParamError::invalid("expires_in", "must be an integer"))
+            })
             .transpose()?;
         let g = |k: &str| params.get(k).map(str::to_owned);
         Ok(AuthorizationResponse {

@@ -94,12 +94,16 @@ impl BearerChallenge {
         if let Some(d) = &self.error_description {
             params.push(format!("error_description=\"{}\"", quote_safe(d)));
         }
-        if let Some(u) = &self.error_uri {
-            if crate::error::is_valid_error_uri(u) {
-                params.push(format!("error_uri=\"{u}\""));
-            }
+        if let Some(u) = &self.error_uri
+            && crate::error::is_valid_error_uri(u)
+        {
+            params.push(format!("error_uri=\"{u}\""));
         }
-        if params.is_empty() { "Bearer".to_owned() } else { format!("Bearer {}", params.join(", ")) }
+        if params.is_empty() {
+            "Bearer".to_owned()
+        } else {
+            format!("Bearer {}", params.join(", "))
+        }
     }
 
     /// Parses a `WWW-Authenticate: Bearer ...` value (the first Bearer challenge only;
@@ -184,7 +188,9 @@ pub fn parse_bearer_authorization(header: &str) -> Option<&str> {
     };
     let body = token.trim_end_matches('=');
     let ok = !body.is_empty()
-        && body.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/'));
+        && body.bytes().all(|b| {
+            b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/')
+        });
     ok.then_some(token)
 }
 
@@ -197,16 +203,25 @@ mod tests {
         let c = BearerChallenge::error(BearerErrorCode::InvalidToken, "The access token expired")
             .with_realm("example");
         let h = c.www_authenticate();
-        assert_eq!(h, "Bearer realm=\"example\", error=\"invalid_token\", error_description=\"The access token expired\"");
+        assert_eq!(
+            h,
+            "Bearer realm=\"example\", error=\"invalid_token\", error_description=\"The access token expired\""
+        );
         assert_eq!(BearerChallenge::parse(&h).unwrap(), c);
         assert_eq!(c.http_status(), 401);
         assert_eq!(BearerChallenge::default().www_authenticate(), "Bearer");
-        assert_eq!(BearerChallenge::error(BearerErrorCode::InsufficientScope, "").http_status(), 403);
+        assert_eq!(
+            BearerChallenge::error(BearerErrorCode::InsufficientScope, "").http_status(),
+            403
+        );
     }
 
     #[test]
     fn bearer_header() {
-        assert_eq!(parse_bearer_authorization("Bearer abc.DEF-_~+/=="), Some("abc.DEF-_~+/=="));
+        assert_eq!(
+            parse_bearer_authorization("Bearer abc.DEF-_~+/=="),
+            Some("abc.DEF-_~+/==")
+        );
         assert_eq!(parse_bearer_authorization("bearer x"), Some("x"));
         assert_eq!(parse_bearer_authorization("Basic x"), None);
         assert_eq!(parse_bearer_authorization("Bearer "), None);

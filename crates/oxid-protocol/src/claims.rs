@@ -67,7 +67,11 @@ impl From<Vec<String>> for Audience {
 
 impl Serialize for Audience {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        if self.0.len() == 1 { s.serialize_str(&self.0[0]) } else { self.0.serialize(s) }
+        if self.0.len() == 1 {
+            s.serialize_str(&self.0[0])
+        } else {
+            self.0.serialize(s)
+        }
     }
 }
 
@@ -99,7 +103,10 @@ pub struct Validation {
 impl Validation {
     /// `now` with the default leeway of 60 seconds.
     pub fn new(now: u64) -> Self {
-        Validation { now, leeway: DEFAULT_LEEWAY }
+        Validation {
+            now,
+            leeway: DEFAULT_LEEWAY,
+        }
     }
 
     /// Sets the leeway.
@@ -233,7 +240,9 @@ fn check_audience(
         return Err(ClaimsError::AudienceMissing);
     }
     if !aud.contains(client_id) {
-        return Err(ClaimsError::AudienceMissingClient { client_id: client_id.to_owned() });
+        return Err(ClaimsError::AudienceMissingClient {
+            client_id: client_id.to_owned(),
+        });
     }
     for a in aud.iter() {
         if a != client_id && !extra_trusted_audiences.iter().any(|t| t == a) {
@@ -268,7 +277,11 @@ pub struct IdTokenClaims {
     #[serde(with = "crate::serde_util::numeric_date")]
     pub iat: u64,
     /// Time of the End-User authentication.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::serde_util::opt_numeric_date")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::serde_util::opt_numeric_date"
+    )]
     pub auth_time: Option<u64>,
     /// The request's nonce.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -321,7 +334,10 @@ impl IdTokenClaims {
         validation: &Validation,
     ) -> Result<(), ClaimsError> {
         if self.iss != issuer {
-            return Err(ClaimsError::IssuerMismatch { expected: issuer.to_owned(), found: self.iss.clone() });
+            return Err(ClaimsError::IssuerMismatch {
+                expected: issuer.to_owned(),
+                found: self.iss.clone(),
+            });
         }
         if !is_valid_subject(&self.sub) {
             return Err(ClaimsError::InvalidSubject);
@@ -329,24 +345,33 @@ impl IdTokenClaims {
         check_audience(&self.aud, client_id, extra_trusted_audiences)?;
         match &self.azp {
             Some(azp) if azp != client_id => {
-                return Err(ClaimsError::AzpMismatch { expected: client_id.to_owned(), found: azp.clone() });
+                return Err(ClaimsError::AzpMismatch {
+                    expected: client_id.to_owned(),
+                    found: azp.clone(),
+                });
             }
             None if self.aud.len() > 1 => return Err(ClaimsError::AzpMissing),
             _ => {}
         }
-        if let Some(n) = nonce {
-            if self.nonce.as_deref() != Some(n) {
-                return Err(ClaimsError::NonceMismatch);
-            }
+        if let Some(n) = nonce
+            && self.nonce.as_deref() != Some(n)
+        {
+            return Err(ClaimsError::NonceMismatch);
         }
         validation.check_exp(self.exp)?;
         if !check_min(self.iat, min_iat, validation.leeway) {
-            return Err(ClaimsError::IssuedTooEarly { iat: self.iat, min_iat });
+            return Err(ClaimsError::IssuedTooEarly {
+                iat: self.iat,
+                min_iat,
+            });
         }
-        if let Some(at) = self.auth_time {
-            if !check_min(at, min_auth_time, validation.leeway) {
-                return Err(ClaimsError::AuthTimeTooEarly { auth_time: at, min_auth_time });
-            }
+        if let Some(at) = self.auth_time
+            && !check_min(at, min_auth_time, validation.leeway)
+        {
+            return Err(ClaimsError::AuthTimeTooEarly {
+                auth_time: at,
+                min_auth_time,
+            });
         }
         if let Some(f) = validate_acr {
             f(self.acr.as_deref()).map_err(ClaimsError::AcrRejected)?;
@@ -374,13 +399,21 @@ pub struct AccessTokenClaims {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
     /// Issue time.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::serde_util::opt_numeric_date")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::serde_util::opt_numeric_date"
+    )]
     pub iat: Option<u64>,
     /// Unique token identifier.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub jti: Option<String>,
     /// Time of the End-User authentication.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::serde_util::opt_numeric_date")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::serde_util::opt_numeric_date"
+    )]
     pub auth_time: Option<u64>,
     /// Authentication Context Class Reference.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -398,9 +431,16 @@ pub struct AccessTokenClaims {
 
 impl AccessTokenClaims {
     /// Checks `iss` equals `issuer` and the token is not expired (with the leeway).
-    pub fn validate_extern(&self, issuer: &str, validation: &Validation) -> Result<(), ClaimsError> {
+    pub fn validate_extern(
+        &self,
+        issuer: &str,
+        validation: &Validation,
+    ) -> Result<(), ClaimsError> {
         if self.iss != issuer {
-            return Err(ClaimsError::IssuerMismatch { expected: issuer.to_owned(), found: self.iss.clone() });
+            return Err(ClaimsError::IssuerMismatch {
+                expected: issuer.to_owned(),
+                found: self.iss.clone(),
+            });
         }
         validation.check_exp(self.exp)
     }
@@ -410,7 +450,9 @@ impl AccessTokenClaims {
     pub fn validate_audience(&self, resource: &str) -> Result<(), ClaimsError> {
         match &self.aud {
             Some(a) if a.contains(resource) => Ok(()),
-            Some(_) => Err(ClaimsError::AudienceMissingClient { client_id: resource.to_owned() }),
+            Some(_) => Err(ClaimsError::AudienceMissingClient {
+                client_id: resource.to_owned(),
+            }),
             None => Err(ClaimsError::AudienceMissing),
         }
     }
@@ -420,7 +462,10 @@ impl AccessTokenClaims {
         if header.typ_is(crate::jose::TYP_AT_JWT) {
             Ok(())
         } else {
-            Err(ClaimsError::InvalidType { expected: crate::jose::TYP_AT_JWT, found: header.typ.clone() })
+            Err(ClaimsError::InvalidType {
+                expected: crate::jose::TYP_AT_JWT,
+                found: header.typ.clone(),
+            })
         }
     }
 }
@@ -439,7 +484,11 @@ pub struct LogoutTokenClaims {
     #[serde(with = "crate::serde_util::numeric_date")]
     pub iat: u64,
     /// Expiration time (REQUIRED in the final specification; checked when present).
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::serde_util::opt_numeric_date")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::serde_util::opt_numeric_date"
+    )]
     pub exp: Option<u64>,
     /// REQUIRED. Unique token identifier.
     pub jti: String,
@@ -468,7 +517,10 @@ impl LogoutTokenClaims {
         sid: Option<String>,
     ) -> Self {
         let mut events = serde_json::Map::new();
-        events.insert(BACKCHANNEL_LOGOUT_EVENT.into(), Value::Object(serde_json::Map::new()));
+        events.insert(
+            BACKCHANNEL_LOGOUT_EVENT.into(),
+            Value::Object(serde_json::Map::new()),
+        );
         LogoutTokenClaims {
             iss: iss.into(),
             sub,
@@ -508,11 +560,17 @@ impl LogoutTokenClaims {
         validation: &Validation,
     ) -> Result<(), ClaimsError> {
         if self.iss != issuer {
-            return Err(ClaimsError::IssuerMismatch { expected: issuer.to_owned(), found: self.iss.clone() });
+            return Err(ClaimsError::IssuerMismatch {
+                expected: issuer.to_owned(),
+                found: self.iss.clone(),
+            });
         }
         check_audience(&self.aud, client_id, extra_trusted_audiences)?;
         if !check_min(self.iat, min_iat, validation.leeway) {
-            return Err(ClaimsError::IssuedTooEarly { iat: self.iat, min_iat });
+            return Err(ClaimsError::IssuedTooEarly {
+                iat: self.iat,
+                min_iat,
+            });
         }
         if let Some(exp) = self.exp {
             validation.check_exp(exp)?;

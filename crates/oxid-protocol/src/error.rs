@@ -8,14 +8,17 @@ use std::fmt;
 /// Whether `text` is a valid `error_description` (RFC 6749 §5.2: `%x20-21 / %x23-5B /
 /// %x5D-7E`, i.e. printable ASCII without `"` and `\`).
 pub fn is_valid_error_text(text: &str) -> bool {
-    text.bytes().all(|b| matches!(b, 0x20..=0x21 | 0x23..=0x5B | 0x5D..=0x7E))
+    text.bytes()
+        .all(|b| matches!(b, 0x20..=0x21 | 0x23..=0x5B | 0x5D..=0x7E))
 }
 
 /// Whether `uri` may be an `error_uri` (RFC 6749 §5.2: `%x21 / %x23-5B / %x5D-7E`) and is an
 /// absolute URI.
 pub fn is_valid_error_uri(uri: &str) -> bool {
     !uri.is_empty()
-        && uri.bytes().all(|b| matches!(b, 0x21 | 0x23..=0x5B | 0x5D..=0x7E))
+        && uri
+            .bytes()
+            .all(|b| matches!(b, 0x21 | 0x23..=0x5B | 0x5D..=0x7E))
         && url::Url::parse(uri).is_ok()
 }
 
@@ -51,7 +54,12 @@ pub struct UnknownValue {
 
 impl fmt::Display for UnknownValue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "unknown {} value '{}'", self.expected, sanitize_error_text(&self.found))
+        write!(
+            f,
+            "unknown {} value '{}'",
+            self.expected,
+            sanitize_error_text(&self.found)
+        )
     }
 }
 
@@ -165,7 +173,9 @@ mod tests {
 
     #[test]
     fn error_uri_rules() {
-        assert!(is_valid_error_uri("https://example.com/errors/invalid_request"));
+        assert!(is_valid_error_uri(
+            "https://example.com/errors/invalid_request"
+        ));
         assert!(!is_valid_error_uri("https://example.com/a b"));
         assert!(!is_valid_error_uri("relative/path"));
         assert!(!is_valid_error_uri(""));

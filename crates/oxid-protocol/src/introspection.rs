@@ -26,7 +26,11 @@ pub struct IntrospectionRequest {
 impl IntrospectionRequest {
     /// A request for `token`.
     pub fn new(token: impl Into<String>) -> Self {
-        IntrospectionRequest { token: token.into(), token_type_hint: None, extra: IndexMap::new() }
+        IntrospectionRequest {
+            token: token.into(),
+            token_type_hint: None,
+            extra: IndexMap::new(),
+        }
     }
 
     /// Reads the form parameters; `token` is required.
@@ -36,7 +40,9 @@ impl IntrospectionRequest {
             token_type_hint: p.get("token_type_hint").map(str::to_owned),
             extra: p
                 .iter()
-                .filter(|(k, _)| !matches!(*k, "token" | "token_type_hint") && !CLIENT_AUTH_PARAMS.contains(k))
+                .filter(|(k, _)| {
+                    !matches!(*k, "token" | "token_type_hint") && !CLIENT_AUTH_PARAMS.contains(k)
+                })
                 .map(|(k, v)| (k.to_owned(), v.to_owned()))
                 .collect(),
         })
@@ -77,13 +83,25 @@ pub struct IntrospectionResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token_type: Option<String>,
     /// Expiration time.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::serde_util::opt_numeric_date")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::serde_util::opt_numeric_date"
+    )]
     pub exp: Option<u64>,
     /// Issue time.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::serde_util::opt_numeric_date")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::serde_util::opt_numeric_date"
+    )]
     pub iat: Option<u64>,
     /// Not-before time.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::serde_util::opt_numeric_date")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::serde_util::opt_numeric_date"
+    )]
     pub nbf: Option<u64>,
     /// Subject.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -43,7 +43,9 @@ pub fn b64url_encode(bytes: impl AsRef<[u8]>) -> String {
 /// Decodes base64url without padding (strict: no padding, no other alphabet, canonical
 /// trailing bits).
 pub fn b64url_decode(s: &str) -> Result<Vec<u8>, JoseError> {
-    URL_SAFE_NO_PAD.decode(s).map_err(|_| JoseError::InvalidBase64("value"))
+    URL_SAFE_NO_PAD
+        .decode(s)
+        .map_err(|_| JoseError::InvalidBase64("value"))
 }
 
 /// The left-most half of a hash, base64url-encoded: the `at_hash` / `c_hash` / `s_hash`
@@ -72,7 +74,12 @@ pub struct JoseHeader {
 impl JoseHeader {
     /// A header with `alg`, and `kid` and `typ` when given.
     pub fn new(alg: impl Into<String>, kid: Option<String>, typ: Option<String>) -> Self {
-        JoseHeader { alg: alg.into(), kid, typ, extra: IndexMap::new() }
+        JoseHeader {
+            alg: alg.into(),
+            kid,
+            typ,
+            extra: IndexMap::new(),
+        }
     }
 
     /// Whether `typ` equals `expected` the way RFC 7515 §4.1.9 compares media types:
@@ -112,11 +119,17 @@ impl CompactJws {
         if parts.len() != 3 {
             return Err(JoseError::WrongPartCount(parts.len()));
         }
-        let header_bytes = URL_SAFE_NO_PAD.decode(parts[0]).map_err(|_| JoseError::InvalidBase64("header"))?;
-        let payload = URL_SAFE_NO_PAD.decode(parts[1]).map_err(|_| JoseError::InvalidBase64("payload"))?;
-        let signature = URL_SAFE_NO_PAD.decode(parts[2]).map_err(|_| JoseError::InvalidBase64("signature"))?;
-        let header: JoseHeader =
-            serde_json::from_slice(&header_bytes).map_err(|e| JoseError::InvalidHeader(e.to_string()))?;
+        let header_bytes = URL_SAFE_NO_PAD
+            .decode(parts[0])
+            .map_err(|_| JoseError::InvalidBase64("header"))?;
+        let payload = URL_SAFE_NO_PAD
+            .decode(parts[1])
+            .map_err(|_| JoseError::InvalidBase64("payload"))?;
+        let signature = URL_SAFE_NO_PAD
+            .decode(parts[2])
+            .map_err(|_| JoseError::InvalidBase64("signature"))?;
+        let header: JoseHeader = serde_json::from_slice(&header_bytes)
+            .map_err(|e| JoseError::InvalidHeader(e.to_string()))?;
         if header.extra.contains_key("crit") {
             return Err(JoseError::Unsupported("crit".into()));
         }
@@ -124,7 +137,12 @@ impl CompactJws {
             return Err(JoseError::Unsupported("b64".into()));
         }
         let signing_input = format!("{}.{}", parts[0], parts[1]);
-        Ok(CompactJws { header, payload, signature, signing_input })
+        Ok(CompactJws {
+            header,
+            payload,
+            signature,
+            signing_input,
+        })
     }
 
     /// The JOSE header.
@@ -165,7 +183,12 @@ impl CompactJws {
 
 impl fmt::Display for CompactJws {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{}", self.signing_input, b64url_encode(&self.signature))
+        write!(
+            f,
+            "{}.{}",
+            self.signing_input,
+            b64url_encode(&self.signature)
+        )
     }
 }
 
@@ -189,13 +212,22 @@ mod tests {
 
     #[test]
     fn rejects_junk() {
-        assert_eq!(CompactJws::parse("a.b").unwrap_err(), JoseError::WrongPartCount(2));
+        assert_eq!(
+            CompactJws::parse("a.b").unwrap_err(),
+            JoseError::WrongPartCount(2)
+        );
         assert!(CompactJws::parse("a.b.c.d.e").is_err());
         assert!(CompactJws::parse("!!.e30.").is_err());
         let h = b64url_encode(b"{\"typ\":\"JWT\"}");
-        assert!(matches!(CompactJws::parse(&format!("{h}.e30.")), Err(JoseError::InvalidHeader(_))));
+        assert!(matches!(
+            CompactJws::parse(&format!("{h}.e30.")),
+            Err(JoseError::InvalidHeader(_))
+        ));
         let h = b64url_encode(b"{\"alg\":\"RS256\",\"crit\":[\"x\"]}");
-        assert!(matches!(CompactJws::parse(&format!("{h}.e30.")), Err(JoseError::Unsupported(_))));
+        assert!(matches!(
+            CompactJws::parse(&format!("{h}.e30.")),
+            Err(JoseError::Unsupported(_))
+        ));
     }
 
     #[test]

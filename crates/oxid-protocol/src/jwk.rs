@@ -94,22 +94,39 @@ pub const PRIVATE_MEMBERS: &[&str] = &["d", "p", "q", "dp", "dq", "qi", "oth", "
 impl Jwk {
     /// A key with `params` and nothing else.
     pub fn new(params: KeyParams) -> Self {
-        Jwk { params, kid: None, use_: None, alg: None, key_ops: None, extra: IndexMap::new() }
+        Jwk {
+            params,
+            kid: None,
+            use_: None,
+            alg: None,
+            key_ops: None,
+            extra: IndexMap::new(),
+        }
     }
 
     /// An RSA public key.
     pub fn rsa(n: impl Into<String>, e: impl Into<String>) -> Self {
-        Self::new(KeyParams::Rsa { n: n.into(), e: e.into() })
+        Self::new(KeyParams::Rsa {
+            n: n.into(),
+            e: e.into(),
+        })
     }
 
     /// An EC P-256 public key.
     pub fn ec_p256(x: impl Into<String>, y: impl Into<String>) -> Self {
-        Self::new(KeyParams::Ec { crv: "P-256".into(), x: x.into(), y: y.into() })
+        Self::new(KeyParams::Ec {
+            crv: "P-256".into(),
+            x: x.into(),
+            y: y.into(),
+        })
     }
 
     /// An Ed25519 public key.
     pub fn ed25519(x: impl Into<String>) -> Self {
-        Self::new(KeyParams::Okp { crv: "Ed25519".into(), x: x.into() })
+        Self::new(KeyParams::Okp {
+            crv: "Ed25519".into(),
+            x: x.into(),
+        })
     }
 
     /// Sets `kid`.
@@ -179,9 +196,16 @@ impl Jwk {
         Some(match &self.params {
             KeyParams::Rsa { n, e } => format!("{{\"e\":{},\"kty\":\"RSA\",\"n\":{}}}", s(e), s(n)),
             KeyParams::Ec { crv, x, y } => {
-                format!("{{\"crv\":{},\"kty\":\"EC\",\"x\":{},\"y\":{}}}", s(crv), s(x), s(y))
+                format!(
+                    "{{\"crv\":{},\"kty\":\"EC\",\"x\":{},\"y\":{}}}",
+                    s(crv),
+                    s(x),
+                    s(y)
+                )
             }
-            KeyParams::Okp { crv, x } => format!("{{\"crv\":{},\"kty\":\"OKP\",\"x\":{}}}", s(crv), s(x)),
+            KeyParams::Okp { crv, x } => {
+                format!("{{\"crv\":{},\"kty\":\"OKP\",\"x\":{}}}", s(crv), s(x))
+            }
             KeyParams::Oct { k } => format!("{{\"k\":{},\"kty\":\"oct\"}}", s(k)),
             KeyParams::Unknown { .. } => return None,
         })
@@ -221,7 +245,10 @@ impl Jwk {
             put("alg", v);
         }
         if let Some(ops) = &self.key_ops {
-            m.insert("key_ops".into(), Value::Array(ops.iter().cloned().map(Value::String).collect()));
+            m.insert(
+                "key_ops".into(),
+                Value::Array(ops.iter().cloned().map(Value::String).collect()),
+            );
         }
         for (k, v) in &self.extra {
             if !m.contains_key(k) {
@@ -247,9 +274,19 @@ impl Jwk {
             }
         };
         let params = match kty.as_str() {
-            "RSA" => KeyParams::Rsa { n: take("n")?, e: take("e")? },
-            "EC" => KeyParams::Ec { crv: take("crv")?, x: take("x")?, y: take("y")? },
-            "OKP" => KeyParams::Okp { crv: take("crv")?, x: take("x")? },
+            "RSA" => KeyParams::Rsa {
+                n: take("n")?,
+                e: take("e")?,
+            },
+            "EC" => KeyParams::Ec {
+                crv: take("crv")?,
+                x: take("x")?,
+                y: take("y")?,
+            },
+            "OKP" => KeyParams::Okp {
+                crv: take("crv")?,
+                x: take("x")?,
+            },
             "oct" => KeyParams::Oct { k: take("k")? },
             _ => KeyParams::Unknown { kty: kty.clone() },
         };
@@ -266,9 +303,19 @@ impl Jwk {
         let alg = opt_str("alg")?;
         let key_ops = match m.shift_remove("key_ops") {
             None | Some(Value::Null) => None,
-            Some(v) => Some(serde_json::from_value::<Vec<String>>(v).map_err(|_| "key_ops must be an array of strings")?),
+            Some(v) => Some(
+                serde_json::from_value::<Vec<String>>(v)
+                    .map_err(|_| "key_ops must be an array of strings")?,
+            ),
         };
-        Ok(Jwk { params, kid, use_, alg, key_ops, extra: m.into_iter().collect() })
+        Ok(Jwk {
+            params,
+            kid,
+            use_,
+            alg,
+            key_ops,
+            extra: m.into_iter().collect(),
+        })
     }
 }
 
@@ -298,7 +345,10 @@ pub struct JwkSet {
 impl JwkSet {
     /// A set of `keys`.
     pub fn new(keys: Vec<Jwk>) -> Self {
-        JwkSet { keys, extra: IndexMap::new() }
+        JwkSet {
+            keys,
+            extra: IndexMap::new(),
+        }
     }
 
     /// The first key with this `kid`.
@@ -309,7 +359,11 @@ impl JwkSet {
     /// The keys that may verify a JWS with header `kid` and `alg`: with a `kid`, the keys
     /// having that `kid`; without one, every key; in both cases only keys fitting `alg`
     /// ([`Jwk::fits_alg`]).
-    pub fn candidates<'a>(&'a self, kid: Option<&'a str>, alg: &'a str) -> impl Iterator<Item = &'a Jwk> + 'a {
+    pub fn candidates<'a>(
+        &'a self,
+        kid: Option<&'a str>,
+        alg: &'a str,
+    ) -> impl Iterator<Item = &'a Jwk> + 'a {
         self.keys
             .iter()
             .filter(move |k| kid.is_none_or(|kid| k.kid.as_deref() == Some(kid)))
@@ -318,7 +372,10 @@ impl JwkSet {
 
     /// The set with private members removed and symmetric keys dropped, for publication.
     pub fn to_public(&self) -> JwkSet {
-        JwkSet { keys: self.keys.iter().filter_map(Jwk::to_public).collect(), extra: self.extra.clone() }
+        JwkSet {
+            keys: self.keys.iter().filter_map(Jwk::to_public).collect(),
+            extra: self.extra.clone(),
+        }
     }
 }
 
@@ -346,10 +403,17 @@ mod tests {
         let set: JwkSet = serde_json::from_str(doc).unwrap();
         assert_eq!(set.keys.len(), 2);
         assert_eq!(set.find("1").unwrap().kty(), "EC");
-        assert_eq!(set.find("2011-04-29").unwrap().alg.as_deref(), Some("RS256"));
+        assert_eq!(
+            set.find("2011-04-29").unwrap().alg.as_deref(),
+            Some("RS256")
+        );
         assert!(set.find("nope").is_none());
         assert_eq!(set.candidates(Some("2011-04-29"), "RS256").count(), 1);
-        assert_eq!(set.candidates(None, "ES256").count(), 0, "EC key is use=enc");
+        assert_eq!(
+            set.candidates(None, "ES256").count(),
+            0,
+            "EC key is use=enc"
+        );
         let back: JwkSet = serde_json::from_str(&serde_json::to_string(&set).unwrap()).unwrap();
         assert_eq!(back, set);
     }
@@ -357,12 +421,18 @@ mod tests {
     #[test]
     fn rfc7638_thumbprint_input() {
         let k = Jwk::rsa("0vx7", "AQAB").with_kid("x");
-        assert_eq!(k.thumbprint_input().unwrap(), r#"{"e":"AQAB","kty":"RSA","n":"0vx7"}"#);
+        assert_eq!(
+            k.thumbprint_input().unwrap(),
+            r#"{"e":"AQAB","kty":"RSA","n":"0vx7"}"#
+        );
     }
 
     #[test]
     fn private_members_stay_in_extra_and_strip() {
-        let k: Jwk = serde_json::from_str(r#"{"kty":"OKP","crv":"Ed25519","x":"11qY","d":"nWGx","kid":"e"}"#).unwrap();
+        let k: Jwk = serde_json::from_str(
+            r#"{"kty":"OKP","crv":"Ed25519","x":"11qY","d":"nWGx","kid":"e"}"#,
+        )
+        .unwrap();
         assert!(k.is_private());
         let p = k.to_public().unwrap();
         assert!(!p.is_private());
@@ -370,6 +440,9 @@ mod tests {
         assert!(serde_json::from_str::<Jwk>(r#"{"kty":"RSA","e":"AQAB"}"#).is_err());
         let u: Jwk = serde_json::from_str(r#"{"kty":"XYZ","foo":1}"#).unwrap();
         assert_eq!(u.kty(), "XYZ");
-        assert_eq!(serde_json::to_value(&u).unwrap(), serde_json::json!({"kty":"XYZ","foo":1}));
+        assert_eq!(
+            serde_json::to_value(&u).unwrap(),
+            serde_json::json!({"kty":"XYZ","foo":1})
+        );
     }
 }

@@ -38,20 +38,27 @@ pub mod token;
 pub mod userinfo;
 
 pub use authorization::{
-    AuthErrorCode, AuthenticationRequest, AuthorizationError, AuthorizationResponse, AuthorizationResult,
-    CodeChallengeMethod, Display, Prompt, PromptSet, ResponseMode, ResponseType,
+    AuthErrorCode, AuthenticationRequest, AuthorizationError, AuthorizationResponse,
+    AuthorizationResult, CodeChallengeMethod, Display, Prompt, PromptSet, ResponseMode,
+    ResponseType,
 };
 pub use bearer::{BearerChallenge, BearerErrorCode};
-pub use claims::{AccessTokenClaims, Audience, ClaimsError, IdTokenClaims, LogoutTokenClaims, Validation};
+pub use claims::{
+    AccessTokenClaims, Audience, ClaimsError, IdTokenClaims, LogoutTokenClaims, Validation,
+};
 pub use error::{UnknownValue, is_valid_error_text, sanitize_error_text};
+pub use introspection::{IntrospectionError, IntrospectionRequest, IntrospectionResponse};
 pub use jose::{CompactJws, JoseError, JoseHeader};
 pub use jwk::{Jwk, JwkSet, KeyParams};
+pub use logout::{BackchannelLogoutRequest, EndSessionRequest, FrontchannelLogoutNotification};
 pub use metadata::{MetadataError, MetadataProfile, MetadataViolation, ProviderMetadata};
 pub use params::{ParamError, ParamErrorKind, Params};
-pub use scope::{Scope, ScopeError};
-pub use token::{ClientAuthMethod, ClientAuthParams, TokenError, TokenErrorCode, TokenRequest, TokenResponse};
-pub use introspection::{IntrospectionError, IntrospectionRequest, IntrospectionResponse};
-pub use logout::{BackchannelLogoutRequest, EndSessionRequest, FrontchannelLogoutNotification};
-pub use registration::{ClientMetadata, RegistrationError, RegistrationErrorCode, RegistrationResponse};
+pub use registration::{
+    ClientMetadata, RegistrationError, RegistrationErrorCode, RegistrationResponse,
+};
 pub use revocation::{RevocationError, RevocationRequest};
+pub use scope::{Scope, ScopeError};
+pub use token::{
+    ClientAuthMethod, ClientAuthParams, TokenError, TokenErrorCode, TokenRequest, TokenResponse,
+};
 pub use userinfo::{UserinfoError, UserinfoRequest, UserinfoResponse};

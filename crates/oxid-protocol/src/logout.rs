@@ -5,8 +5,14 @@
 use crate::params::{ParamError, Params, append_query, encode_pairs, split_space_list};
 use indexmap::IndexMap;
 
-const END_SESSION_PARAMS: &[&str] =
-    &["id_token_hint", "logout_hint", "client_id", "post_logout_redirect_uri", "state", "ui_locales"];
+const END_SESSION_PARAMS: &[&str] = &[
+    "id_token_hint",
+    "logout_hint",
+    "client_id",
+    "post_logout_redirect_uri",
+    "state",
+    "ui_locales",
+];
 
 /// An RP-Initiated Logout request to the `end_session_endpoint` (RP-Initiated Logout §2).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -32,13 +38,13 @@ impl EndSessionRequest {
     /// URI when present.
     pub fn from_params(p: &Params) -> Result<Self, ParamError> {
         let post = p.get("post_logout_redirect_uri").map(str::to_owned);
-        if let Some(u) = &post {
-            if !crate::authorization::is_absolute_uri_without_fragment(u) {
-                return Err(ParamError::invalid(
-                    "post_logout_redirect_uri",
-                    "must be an absolute URI without a fragment",
-                ));
-            }
+        if let Some(u) = &post
+            && !crate::authorization::is_absolute_uri_without_fragment(u)
+        {
+            return Err(ParamError::invalid(
+                "post_logout_redirect_uri",
+                "must be an absolute URI without a fragment",
+            ));
         }
         Ok(EndSessionRequest {
             id_token_hint: p.get("id_token_hint").map(str::to_owned),
@@ -46,8 +52,14 @@ impl EndSessionRequest {
             client_id: p.get("client_id").map(str::to_owned),
             post_logout_redirect_uri: post,
             state: p.get("state").map(str::to_owned),
-            ui_locales: p.get("ui_locales").map(split_space_list).unwrap_or_default(),
-            extra: p.unknown(END_SESSION_PARAMS).map(|(k, v)| (k.to_owned(), v.to_owned())).collect(),
+            ui_locales: p
+                .get("ui_locales")
+                .map(split_space_list)
+                .unwrap_or_default(),
+            extra: p
+                .unknown(END_SESSION_PARAMS)
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect(),
         })
     }
 
@@ -102,7 +114,9 @@ pub struct BackchannelLogoutRequest {
 impl BackchannelLogoutRequest {
     /// Reads the form; `logout_token` is required.
     pub fn from_params(p: &Params) -> Result<Self, ParamError> {
-        Ok(BackchannelLogoutRequest { logout_token: p.require("logout_token")?.to_owned() })
+        Ok(BackchannelLogoutRequest {
+            logout_token: p.require("logout_token")?.to_owned(),
+        })
     }
 
     /// The form parameters.

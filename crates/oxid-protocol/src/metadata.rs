@@ -243,7 +243,9 @@ pub enum MetadataProfile {
 
 fn is_loopback_host(host: &url::Host<&str>) -> bool {
     match host {
-        url::Host::Domain(d) => d.eq_ignore_ascii_case("localhost") || d.to_ascii_lowercase().ends_with(".localhost"),
+        url::Host::Domain(d) => {
+            d.eq_ignore_ascii_case("localhost") || d.to_ascii_lowercase().ends_with(".localhost")
+        }
         url::Host::Ipv4(ip) => ip.is_loopback(),
         url::Host::Ipv6(ip) => ip.is_loopback(),
     }
@@ -260,8 +262,14 @@ pub fn check_issuer(issuer: &str) -> Vec<MetadataViolation> {
             if u.scheme() != "https" && !http_ok {
                 v.push(MetadataViolation::IssuerNotHttps(issuer.to_owned()));
             }
-            if u.query().is_some() || u.fragment().is_some() || issuer.contains('?') || issuer.contains('#') {
-                v.push(MetadataViolation::IssuerHasQueryOrFragment(issuer.to_owned()));
+            if u.query().is_some()
+                || u.fragment().is_some()
+                || issuer.contains('?')
+                || issuer.contains('#')
+            {
+                v.push(MetadataViolation::IssuerHasQueryOrFragment(
+                    issuer.to_owned(),
+                ));
             }
         }
     }
@@ -287,8 +295,8 @@ impl ProviderMetadata {
     /// and reported, and the rules of [`ProviderMetadata::check_strict`] (except the issuer
     /// comparison) are returned as warnings. Fails only when the input is not a JSON object.
     pub fn parse_lenient(bytes: &[u8]) -> Result<(Self, Vec<MetadataViolation>), MetadataError> {
-        let obj: serde_json::Map<String, Value> =
-            serde_json::from_slice(bytes).map_err(|e| MetadataError::NotJsonObject(e.to_string()))?;
+        let obj: serde_json::Map<String, Value> = serde_json::from_slice(bytes)
+            .map_err(|e| MetadataError::NotJsonObject(e.to_string()))?;
         let mut typed = serde_json::Map::new();
         let mut wrong: IndexMap<String, Value> = IndexMap::new();
         let mut violations = Vec::new();
@@ -297,7 +305,10 @@ impl ProviderMetadata {
                 let mut probe = serde_json::Map::new();
                 probe.insert(k.clone(), v.clone());
                 if let Err(e) = serde_json::from_value::<ProviderMetadata>(Value::Object(probe)) {
-                    violations.push(MetadataViolation::WrongType { member: k.clone(), message: e.to_string() });
+                    violations.push(MetadataViolation::WrongType {
+                        member: k.clone(),
+                        message: e.to_string(),
+                    });
                     wrong.insert(k, v);
                     continue;
                 }
@@ -317,7 +328,11 @@ impl ProviderMetadata {
     pub fn parse_strict(bytes: &[u8], expected_issuer: &str) -> Result<Self, MetadataError> {
         let md = Self::from_json(bytes)?;
         let v = md.check_strict(expected_issuer);
-        if v.is_empty() { Ok(md) } else { Err(MetadataError::Violations(v)) }
+        if v.is_empty() {
+            Ok(md)
+        } else {
+            Err(MetadataError::Violations(v))
+        }
     }
 
     /// Every violation of OpenID Connect Discovery 1.0 §3 / §4.3 (not just the first):
@@ -340,7 +355,11 @@ impl ProviderMetadata {
     }
 
     /// Every violation under `profile`.
-    pub fn check_profile(&self, expected_issuer: &str, profile: MetadataProfile) -> Vec<MetadataViolation> {
+    pub fn check_profile(
+        &self,
+        expected_issuer: &str,
+        profile: MetadataProfile,
+    ) -> Vec<MetadataViolation> {
         let mut v = Vec::new();
         match &self.issuer {
             None => v.push(MetadataViolation::MissingMember("issuer")),
@@ -356,8 +375,12 @@ impl ProviderMetadata {
         }
         let grants = self.grant_types_supported();
         let only_implicit = !grants.is_empty() && grants.iter().all(|g| g == "implicit");
-        let needs_authz = grants.iter().any(|g| g == "authorization_code" || g == "implicit");
-        if self.authorization_endpoint.is_none() && (profile == MetadataProfile::OpenIdConnect || needs_authz) {
+        let needs_authz = grants
+            .iter()
+            .any(|g| g == "authorization_code" || g == "implicit");
+        if self.authorization_endpoint.is_none()
+            && (profile == MetadataProfile::OpenIdConnect || needs_authz)
+        {
             v.push(MetadataViolation::MissingMember("authorization_endpoint"));
         }
         if self.token_endpoint.is_none() && !only_implicit {
@@ -374,8 +397,12 @@ impl ProviderMetadata {
                 v.push(MetadataViolation::MissingMember("subject_types_supported"));
             }
             match &self.id_token_signing_alg_values_supported {
-                None => v.push(MetadataViolation::MissingMember("id_token_signing_alg_values_supported")),
-                Some(algs) if !algs.iter().any(|a| a == "RS256") => v.push(MetadataViolation::MissingRs256),
+                None => v.push(MetadataViolation::MissingMember(
+                    "id_token_signing_alg_values_supported",
+                )),
+                Some(algs) if !algs.iter().any(|a| a == "RS256") => {
+                    v.push(MetadataViolation::MissingRs256)
+                }
                 _ => {}
             }
         }
@@ -388,7 +415,9 @@ impl ProviderMetadata {
         }
         if let Ok(Value::Object(m)) = serde_json::to_value(self) {
             for (k, val) in m {
-                if Self::MEMBERS.contains(&k.as_str()) && val.as_array().is_some_and(|a| a.is_empty()) {
+                if Self::MEMBERS.contains(&k.as_str())
+                    && val.as_array().is_some_and(|a| a.is_empty())
+                {
                     v.push(MetadataViolation::EmptyList(k));
                 }
             }
@@ -412,10 +441,10 @@ impl ProviderMetadata {
                 let typed_url = URL_MEMBERS.contains(&k.as_str());
                 let extra_url = !Self::MEMBERS.contains(&k.as_str())
                     && (k.ends_with("_endpoint") || k.ends_with("_uri") || k.ends_with("_iframe"));
-                if typed_url || extra_url {
-                    if let Value::String(s) = val {
-                        out.push((k, s));
-                    }
+                if (typed_url || extra_url)
+                    && let Value::String(s) = val
+                {
+                    out.push((k, s));
                 }
             }
         }
@@ -425,14 +454,16 @@ impl ProviderMetadata {
     /// Resolves relative URL members against `base` (for documents such as Oracle's that
     /// publish paths); absolute ones are left alone. Returns the number changed.
     pub fn resolve_relative_urls(&mut self, base: &str) -> usize {
-        let Ok(base) = url::Url::parse(base) else { return 0 };
+        let Ok(base) = url::Url::parse(base) else {
+            return 0;
+        };
         let mut n = 0;
         let fix = |s: &mut String, n: &mut usize| {
-            if !is_absolute_url(s) {
-                if let Ok(u) = base.join(s) {
-                    *s = u.to_string();
-                    *n += 1;
-                }
+            if !is_absolute_url(s)
+                && let Ok(u) = base.join(s)
+            {
+                *s = u.to_string();
+                *n += 1;
             }
         };
         for f in [
@@ -461,34 +492,46 @@ impl ProviderMetadata {
 
     /// `response_modes_supported`, default `["query", "fragment"]`.
     pub fn response_modes_supported(&self) -> Vec<String> {
-        self.response_modes_supported.clone().unwrap_or_else(|| strings(&["query", "fragment"]))
+        self.response_modes_supported
+            .clone()
+            .unwrap_or_else(|| strings(&["query", "fragment"]))
     }
 
     /// `grant_types_supported`, default `["authorization_code", "implicit"]`.
     pub fn grant_types_supported(&self) -> Vec<String> {
-        self.grant_types_supported.clone().unwrap_or_else(|| strings(&["authorization_code", "implicit"]))
+        self.grant_types_supported
+            .clone()
+            .unwrap_or_else(|| strings(&["authorization_code", "implicit"]))
     }
 
     /// `token_endpoint_auth_methods_supported`, default `["client_secret_basic"]`.
     pub fn token_endpoint_auth_methods_supported(&self) -> Vec<String> {
-        self.token_endpoint_auth_methods_supported.clone().unwrap_or_else(|| strings(&["client_secret_basic"]))
+        self.token_endpoint_auth_methods_supported
+            .clone()
+            .unwrap_or_else(|| strings(&["client_secret_basic"]))
     }
 
     /// `revocation_endpoint_auth_methods_supported`, default `["client_secret_basic"]`
     /// (RFC 8414 §2).
     pub fn revocation_endpoint_auth_methods_supported(&self) -> Vec<String> {
-        self.revocation_endpoint_auth_methods_supported.clone().unwrap_or_else(|| strings(&["client_secret_basic"]))
+        self.revocation_endpoint_auth_methods_supported
+            .clone()
+            .unwrap_or_else(|| strings(&["client_secret_basic"]))
     }
 
     /// `introspection_endpoint_auth_methods_supported`; RFC 8414 defines no default, so
     /// absent is empty.
     pub fn introspection_endpoint_auth_methods_supported(&self) -> Vec<String> {
-        self.introspection_endpoint_auth_methods_supported.clone().unwrap_or_default()
+        self.introspection_endpoint_auth_methods_supported
+            .clone()
+            .unwrap_or_default()
     }
 
     /// `claim_types_supported`, default `["normal"]`.
     pub fn claim_types_supported(&self) -> Vec<String> {
-        self.claim_types_supported.clone().unwrap_or_else(|| strings(&["normal"]))
+        self.claim_types_supported
+            .clone()
+            .unwrap_or_else(|| strings(&["normal"]))
     }
 
     /// `claims_parameter_supported`, default false.
@@ -533,7 +576,8 @@ impl ProviderMetadata {
 
     /// `authorization_response_iss_parameter_supported`, default false.
     pub fn authorization_response_iss_parameter_supported(&self) -> bool {
-        self.authorization_response_iss_parameter_supported.unwrap_or(false)
+        self.authorization_response_iss_parameter_supported
+            .unwrap_or(false)
     }
 
     /// `require_pushed_authorization_requests`, default false.
@@ -544,7 +588,10 @@ impl ProviderMetadata {
     /// The well-known URL of the OpenID configuration for `issuer` (OIDC Discovery §4.1:
     /// `/.well-known/openid-configuration` appended to the issuer path).
     pub fn openid_configuration_url(issuer: &str) -> String {
-        format!("{}/.well-known/openid-configuration", issuer.trim_end_matches('/'))
+        format!(
+            "{}/.well-known/openid-configuration",
+            issuer.trim_end_matches('/')
+        )
     }
 
     /// The well-known URL of the RFC 8414 metadata for `issuer` (RFC 8414 §3.1: the
@@ -558,7 +605,10 @@ impl ProviderMetadata {
                 origin.push_str(path);
                 origin
             }
-            Err(_) => format!("{}/.well-known/oauth-authorization-server", issuer.trim_end_matches('/')),
+            Err(_) => format!(
+                "{}/.well-known/oauth-authorization-server",
+                issuer.trim_end_matches('/')
+            ),
         }
     }
 }

@@ -37,7 +37,10 @@ pub struct ParamError {
 impl ParamError {
     /// A new error for `parameter`.
     pub fn new(parameter: impl Into<String>, kind: ParamErrorKind) -> Self {
-        ParamError { parameter: parameter.into(), kind }
+        ParamError {
+            parameter: parameter.into(),
+            kind,
+        }
     }
 
     /// A missing required parameter.
@@ -221,7 +224,10 @@ impl Params {
 
     /// The parameters as owned pairs, in order.
     pub fn to_pairs(&self) -> Vec<(String, String)> {
-        self.map.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+        self.map
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
     }
 
     /// Encodes as `application/x-www-form-urlencoded` (also valid as a query string).
@@ -262,7 +268,9 @@ impl<'a> IntoIterator for &'a Params {
 }
 
 /// Encodes pairs as `application/x-www-form-urlencoded`, skipping empty values.
-pub fn encode_pairs<K: AsRef<str>, V: AsRef<str>>(pairs: impl IntoIterator<Item = (K, V)>) -> String {
+pub fn encode_pairs<K: AsRef<str>, V: AsRef<str>>(
+    pairs: impl IntoIterator<Item = (K, V)>,
+) -> String {
     let mut ser = url::form_urlencoded::Serializer::new(String::new());
     for (k, v) in pairs {
         if !v.as_ref().is_empty() {
@@ -334,12 +342,20 @@ pub fn append_multi_query<K: AsRef<str>, V: AsRef<str>>(
 
 /// Splits a space-delimited list (RFC 6749 §3.3 style), skipping empty items.
 pub fn split_space_list(value: &str) -> Vec<String> {
-    value.split(' ').filter(|s| !s.is_empty()).map(str::to_owned).collect()
+    value
+        .split(' ')
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 /// Joins a list with single spaces.
 pub fn join_space_list<S: AsRef<str>>(items: &[S]) -> String {
-    items.iter().map(AsRef::as_ref).collect::<Vec<_>>().join(" ")
+    items
+        .iter()
+        .map(AsRef::as_ref)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[cfg(test)]
@@ -392,10 +408,20 @@ mod tests {
     #[test]
     fn appends_query() {
         assert_eq!(append_query("https://a/x", [("k", "v")]), "https://a/x?k=v");
-        assert_eq!(append_query("https://a/x?y=1", [("k", "v")]), "https://a/x?y=1&k=v");
-        assert_eq!(append_query("https://a/x?y=1#f", [("k", "v")]), "https://a/x?y=1&k=v#f");
-        let v: Vec<(&str, Vec<&str>)> = vec![("a", vec!["1"]), ("b", vec![]), ("c", vec!["1", "2"])];
-        assert_eq!(append_multi_query("https://a/x", v), "https://a/x?a=1&b&c=1&c=2");
+        assert_eq!(
+            append_query("https://a/x?y=1", [("k", "v")]),
+            "https://a/x?y=1&k=v"
+        );
+        assert_eq!(
+            append_query("https://a/x?y=1#f", [("k", "v")]),
+            "https://a/x?y=1&k=v#f"
+        );
+        let v: Vec<(&str, Vec<&str>)> =
+            vec![("a", vec!["1"]), ("b", vec![]), ("c", vec!["1", "2"])];
+        assert_eq!(
+            append_multi_query("https://a/x", v),
+            "https://a/x?a=1&b&c=1&c=2"
+        );
         let empty: Vec<(&str, Vec<&str>)> = vec![];
         assert_eq!(append_multi_query("https://a/x", empty), "https://a/x");
     }

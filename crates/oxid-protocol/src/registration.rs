@@ -102,7 +102,11 @@ pub struct ClientMetadata {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token_endpoint_auth_signing_alg: Option<String>,
     /// Default `max_age` in seconds.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::serde_util::opt_lenient_u64")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::serde_util::opt_lenient_u64"
+    )]
     pub default_max_age: Option<u64>,
     /// Whether `auth_time` is always required in ID tokens; default false.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -167,7 +171,11 @@ impl RegistrationError {
     /// An error with a description (sanitized).
     pub fn new(error: RegistrationErrorCode, description: impl AsRef<str>) -> Self {
         let d = sanitize_error_text(description.as_ref());
-        RegistrationError { error, error_description: (!d.is_empty()).then_some(d), extra: IndexMap::new() }
+        RegistrationError {
+            error,
+            error_description: (!d.is_empty()).then_some(d),
+            extra: IndexMap::new(),
+        }
     }
 
     /// `invalid_redirect_uri`.
@@ -220,22 +228,29 @@ fn is_loopback_url(u: &url::Url) -> bool {
 impl ClientMetadata {
     /// Parses a registration request body; a wrong member type is `invalid_client_metadata`.
     pub fn from_json(bytes: &[u8]) -> Result<Self, RegistrationError> {
-        serde_json::from_slice(bytes).map_err(|e| RegistrationError::invalid_client_metadata(e.to_string()))
+        serde_json::from_slice(bytes)
+            .map_err(|e| RegistrationError::invalid_client_metadata(e.to_string()))
     }
 
     /// `token_endpoint_auth_method`, default `client_secret_basic`.
     pub fn token_endpoint_auth_method(&self) -> &str {
-        self.token_endpoint_auth_method.as_deref().unwrap_or("client_secret_basic")
+        self.token_endpoint_auth_method
+            .as_deref()
+            .unwrap_or("client_secret_basic")
     }
 
     /// `grant_types`, default `["authorization_code"]`.
     pub fn grant_types(&self) -> Vec<String> {
-        self.grant_types.clone().unwrap_or_else(|| vec!["authorization_code".into()])
+        self.grant_types
+            .clone()
+            .unwrap_or_else(|| vec!["authorization_code".into()])
     }
 
     /// `response_types`, default `["code"]`.
     pub fn response_types(&self) -> Vec<String> {
-        self.response_types.clone().unwrap_or_else(|| vec!["code".into()])
+        self.response_types
+            .clone()
+            .unwrap_or_else(|| vec!["code".into()])
     }
 
     /// `application_type`, default `web`.
@@ -245,7 +260,9 @@ impl ClientMetadata {
 
     /// `id_token_signed_response_alg`, default `RS256`.
     pub fn id_token_signed_response_alg(&self) -> &str {
-        self.id_token_signed_response_alg.as_deref().unwrap_or("RS256")
+        self.id_token_signed_response_alg
+            .as_deref()
+            .unwrap_or("RS256")
     }
 
     /// `require_auth_time`, default false.
@@ -285,11 +302,17 @@ impl ClientMetadata {
         let responses = self.response_types();
         let app = self.application_type();
         if app != "web" && app != "native" {
-            return Err(RegistrationError::invalid_client_metadata("application_type must be web or native"));
+            return Err(RegistrationError::invalid_client_metadata(
+                "application_type must be web or native",
+            ));
         }
-        let uses_redirect = grants.iter().any(|g| g == "authorization_code" || g == "implicit");
+        let uses_redirect = grants
+            .iter()
+            .any(|g| g == "authorization_code" || g == "implicit");
         if uses_redirect && self.redirect_uris.is_empty() {
-            return Err(RegistrationError::invalid_redirect_uri("redirect_uris is required"));
+            return Err(RegistrationError::invalid_redirect_uri(
+                "redirect_uris is required",
+            ));
         }
         let implicit = grants.iter().any(|g| g == "implicit");
         for r in &self.redirect_uris {
@@ -313,8 +336,9 @@ impl ClientMetadata {
             }
         }
         for rt in &responses {
-            let parsed = crate::authorization::ResponseType::parse(rt)
-                .map_err(|_| RegistrationError::invalid_client_metadata(format!("unknown response type '{rt}'")))?;
+            let parsed = crate::authorization::ResponseType::parse(rt).map_err(|_| {
+                RegistrationError::invalid_client_metadata(format!("unknown response type '{rt}'"))
+            })?;
             if parsed.code() && !grants.iter().any(|g| g == "authorization_code") {
                 return Err(RegistrationError::invalid_client_metadata(
                     "response type code requires the authorization_code grant type",
@@ -331,21 +355,30 @@ impl ClientMetadata {
                 ));
             }
         }
-        if grants.iter().any(|g| g == "authorization_code") && !responses.iter().any(|r| r.split(' ').any(|t| t == "code")) {
+        if grants.iter().any(|g| g == "authorization_code")
+            && !responses.iter().any(|r| r.split(' ').any(|t| t == "code"))
+        {
             return Err(RegistrationError::invalid_client_metadata(
                 "the authorization_code grant type requires a response type containing code",
             ));
         }
         if !KNOWN_AUTH_METHODS.contains(&self.token_endpoint_auth_method()) {
-            return Err(RegistrationError::invalid_client_metadata("unknown token_endpoint_auth_method"));
+            return Err(RegistrationError::invalid_client_metadata(
+                "unknown token_endpoint_auth_method",
+            ));
         }
-        if let Some(st) = &self.subject_type {
-            if st != "public" && st != "pairwise" {
-                return Err(RegistrationError::invalid_client_metadata("subject_type must be public or pairwise"));
-            }
+        if let Some(st) = &self.subject_type
+            && st != "public"
+            && st != "pairwise"
+        {
+            return Err(RegistrationError::invalid_client_metadata(
+                "subject_type must be public or pairwise",
+            ));
         }
         if self.jwks.is_some() && self.jwks_uri.is_some() {
-            return Err(RegistrationError::invalid_client_metadata("jwks and jwks_uri must not both be present"));
+            return Err(RegistrationError::invalid_client_metadata(
+                "jwks and jwks_uri must not both be present",
+            ));
         }
         if let Some(Err(e)) = self.scope() {
             return Err(RegistrationError::invalid_client_metadata(e.to_string()));
@@ -361,10 +394,12 @@ impl ClientMetadata {
             ("frontchannel_logout_uri", &self.frontchannel_logout_uri),
             ("backchannel_logout_uri", &self.backchannel_logout_uri),
         ] {
-            if let Some(v) = val {
-                if url::Url::parse(v).is_err() {
-                    return Err(RegistrationError::invalid_client_metadata(format!("{name} must be an absolute URL")));
-                }
+            if let Some(v) = val
+                && url::Url::parse(v).is_err()
+            {
+                return Err(RegistrationError::invalid_client_metadata(format!(
+                    "{name} must be an absolute URL"
+                )));
             }
         }
         for u in self.post_logout_redirect_uris.iter().flatten() {
@@ -388,10 +423,18 @@ pub struct RegistrationResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_secret: Option<String>,
     /// When the client id was issued.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::serde_util::opt_numeric_date")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::serde_util::opt_numeric_date"
+    )]
     pub client_id_issued_at: Option<u64>,
     /// When the secret expires, 0 for never; REQUIRED with a secret.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::serde_util::opt_numeric_date")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::serde_util::opt_numeric_date"
+    )]
     pub client_secret_expires_at: Option<u64>,
     /// Token for the client configuration endpoint (RFC 7592).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -29,7 +29,11 @@ pub struct RevocationRequest {
 impl RevocationRequest {
     /// A request for `token`.
     pub fn new(token: impl Into<String>) -> Self {
-        RevocationRequest { token: token.into(), token_type_hint: None, extra: IndexMap::new() }
+        RevocationRequest {
+            token: token.into(),
+            token_type_hint: None,
+            extra: IndexMap::new(),
+        }
     }
 
     /// Reads the form parameters; `token` is required.
@@ -39,7 +43,9 @@ impl RevocationRequest {
             token_type_hint: p.get("token_type_hint").map(str::to_owned),
             extra: p
                 .iter()
-                .filter(|(k, _)| !matches!(*k, "token" | "token_type_hint") && !CLIENT_AUTH_PARAMS.contains(k))
+                .filter(|(k, _)| {
+                    !matches!(*k, "token" | "token_type_hint") && !CLIENT_AUTH_PARAMS.contains(k)
+                })
                 .map(|(k, v)| (k.to_owned(), v.to_owned()))
                 .collect(),
         })

@@ -30,7 +30,10 @@ impl std::error::Error for ScopeError {}
 
 /// Whether `token` is a valid scope token (RFC 6749 §3.3).
 pub fn is_valid_scope_token(token: &str) -> bool {
-    !token.is_empty() && token.bytes().all(|b| matches!(b, 0x21 | 0x23..=0x5B | 0x5D..=0x7E))
+    !token.is_empty()
+        && token
+            .bytes()
+            .all(|b| matches!(b, 0x21 | 0x23..=0x5B | 0x5D..=0x7E))
 }
 
 /// A space-delimited, ordered set of scope tokens (RFC 6749 §3.3). Order is the order of
@@ -52,7 +55,9 @@ impl Scope {
         let mut scope = Scope::new();
         for token in value.split(' ').filter(|t| !t.is_empty()) {
             if !is_valid_scope_token(token) {
-                return Err(ScopeError { token: token.to_owned() });
+                return Err(ScopeError {
+                    token: token.to_owned(),
+                });
             }
             scope.push_unchecked(token);
         }
@@ -60,7 +65,9 @@ impl Scope {
     }
 
     /// Builds a scope from tokens, validating each.
-    pub fn from_tokens<S: AsRef<str>>(tokens: impl IntoIterator<Item = S>) -> Result<Self, ScopeError> {
+    pub fn from_tokens<S: AsRef<str>>(
+        tokens: impl IntoIterator<Item = S>,
+    ) -> Result<Self, ScopeError> {
         let mut scope = Scope::new();
         for t in tokens {
             scope.insert(t.as_ref())?;
@@ -77,7 +84,9 @@ impl Scope {
     /// Adds a token at the end unless present; returns whether it was added.
     pub fn insert(&mut self, token: &str) -> Result<bool, ScopeError> {
         if !is_valid_scope_token(token) {
-            return Err(ScopeError { token: token.to_owned() });
+            return Err(ScopeError {
+                token: token.to_owned(),
+            });
         }
         let added = !self.contains(token);
         self.push_unchecked(token);
@@ -123,7 +132,14 @@ impl Scope {
 
     /// The tokens of `self` that are also in `other`, in `self`'s order.
     pub fn intersection(&self, other: &Scope) -> Scope {
-        Scope { tokens: self.tokens.iter().filter(|t| other.contains(t)).cloned().collect() }
+        Scope {
+            tokens: self
+                .tokens
+                .iter()
+                .filter(|t| other.contains(t))
+                .cloned()
+                .collect(),
+        }
     }
 
     /// The tokens as a slice.
@@ -185,7 +201,10 @@ mod tests {
         assert_eq!(s.to_string(), "openid profile read:records");
         assert!(s.contains("read:records"));
         assert!(s.is_openid());
-        assert_eq!(s.iter().collect::<Vec<_>>(), ["openid", "profile", "read:records"]);
+        assert_eq!(
+            s.iter().collect::<Vec<_>>(),
+            ["openid", "profile", "read:records"]
+        );
     }
 
     #[test]

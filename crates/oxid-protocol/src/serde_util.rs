@@ -11,13 +11,15 @@ fn number_to_u64<E: de::Error>(v: &serde_json::Value) -> Result<u64, E> {
             if let Some(u) = n.as_u64() {
                 Ok(u)
             } else if let Some(f) = n.as_f64() {
-                if f.is_finite() && f >= 0.0 && f < 1.8e19 {
+                if f.is_finite() && (0.0..1.8e19).contains(&f) {
                     Ok(f as u64)
                 } else {
                     Err(E::custom("number out of range for a NumericDate"))
                 }
             } else {
-                Err(E::custom("negative number where a non-negative integer is expected"))
+                Err(E::custom(
+                    "negative number where a non-negative integer is expected",
+                ))
             }
         }
         _ => Err(E::custom("expected a number")),
@@ -62,9 +64,11 @@ pub(crate) mod opt_lenient_u64 {
         let v = Option::<serde_json::Value>::deserialize(d)?;
         match v {
             None | Some(serde_json::Value::Null) => Ok(None),
-            Some(serde_json::Value::String(s)) => {
-                s.trim().parse::<u64>().map(Some).map_err(|_| de::Error::custom("expected an integer"))
-            }
+            Some(serde_json::Value::String(s)) => s
+                .trim()
+                .parse::<u64>()
+                .map(Some)
+                .map_err(|_| de::Error::custom("expected an integer")),
             Some(v) => number_to_u64(&v).map(Some),
         }
     }

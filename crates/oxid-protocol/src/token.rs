@@ -26,7 +26,8 @@ pub const GRANT_DEVICE_CODE: &str = "urn:ietf:params:oauth:grant-type:device_cod
 /// `grant_type` of token exchange (RFC 8693 §2.1).
 pub const GRANT_TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
 /// `client_assertion_type` for JWT client authentication (RFC 7523 §2.2).
-pub const CLIENT_ASSERTION_TYPE_JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+pub const CLIENT_ASSERTION_TYPE_JWT_BEARER: &str =
+    "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
 string_enum! {
     /// The `error` code of a token error response (RFC 6749 §5.2, RFC 8628 §3.5,
@@ -97,12 +98,22 @@ impl TokenError {
     /// An error with a description (sanitized to RFC 6749 §5.2 characters).
     pub fn new(error: TokenErrorCode, description: impl AsRef<str>) -> Self {
         let d = sanitize_error_text(description.as_ref());
-        TokenError { error, error_description: (!d.is_empty()).then_some(d), error_uri: None, extra: IndexMap::new() }
+        TokenError {
+            error,
+            error_description: (!d.is_empty()).then_some(d),
+            error_uri: None,
+            extra: IndexMap::new(),
+        }
     }
 
     /// An error without description.
     pub fn bare(error: TokenErrorCode) -> Self {
-        TokenError { error, error_description: None, error_uri: None, extra: IndexMap::new() }
+        TokenError {
+            error,
+            error_description: None,
+            error_uri: None,
+            extra: IndexMap::new(),
+        }
     }
 
     /// `invalid_request` with a description.
@@ -237,15 +248,23 @@ pub enum TokenRequest {
 }
 
 /// Parameter names that belong to client authentication rather than the grant.
-pub const CLIENT_AUTH_PARAMS: &[&str] = &["client_id", "client_secret", "client_assertion", "client_assertion_type"];
+pub const CLIENT_AUTH_PARAMS: &[&str] = &[
+    "client_id",
+    "client_secret",
+    "client_assertion",
+    "client_assertion_type",
+];
 
-fn req<'a>(p: &'a Params, name: &str) -> Result<String, TokenError> {
+fn req(p: &Params, name: &str) -> Result<String, TokenError> {
     p.require(name).map(str::to_owned).map_err(TokenError::from)
 }
 
 fn opt_scope(p: &Params) -> Result<Option<Scope>, TokenError> {
     p.get("scope")
-        .map(|s| Scope::parse(s).map_err(|e| TokenError::new(TokenErrorCode::InvalidScope, e.to_string())))
+        .map(|s| {
+            Scope::parse(s)
+                .map_err(|e| TokenError::new(TokenErrorCode::InvalidScope, e.to_string()))
+        })
         .transpose()
 }
 
@@ -263,24 +282,38 @@ impl TokenRequest {
                 let code = req(p, "code")?;
                 let redirect_uri = req(p, "redirect_uri")?;
                 let code_verifier = p.get("code_verifier").map(str::to_owned);
-                if let Some(v) = &code_verifier {
-                    if !crate::authorization::is_valid_pkce_value(v) {
-                        return Err(TokenError::invalid_request(
-                            "invalid parameter 'code_verifier': must be 43 to 128 characters of A-Z a-z 0-9 - . _ ~",
-                        ));
-                    }
+                if let Some(v) = &code_verifier
+                    && !crate::authorization::is_valid_pkce_value(v)
+                {
+                    return Err(TokenError::invalid_request(
+                        "invalid parameter 'code_verifier': must be 43 to 128 characters of A-Z a-z 0-9 - . _ ~",
+                    ));
                 }
-                TokenRequest::AuthorizationCode { code, redirect_uri, code_verifier }
+                TokenRequest::AuthorizationCode {
+                    code,
+                    redirect_uri,
+                    code_verifier,
+                }
             }
-            GRANT_REFRESH_TOKEN => TokenRequest::RefreshToken { refresh_token: req(p, "refresh_token")?, scope: opt_scope(p)? },
-            GRANT_CLIENT_CREDENTIALS => TokenRequest::ClientCredentials { scope: opt_scope(p)? },
+            GRANT_REFRESH_TOKEN => TokenRequest::RefreshToken {
+                refresh_token: req(p, "refresh_token")?,
+                scope: opt_scope(p)?,
+            },
+            GRANT_CLIENT_CREDENTIALS => TokenRequest::ClientCredentials {
+                scope: opt_scope(p)?,
+            },
             GRANT_PASSWORD => TokenRequest::Password {
                 username: req(p, "username")?,
                 password: req(p, "password")?,
                 scope: opt_scope(p)?,
             },
-            GRANT_JWT_BEARER => TokenRequest::JwtBearer { assertion: req(p, "assertion")?, scope: opt_scope(p)? },
-            GRANT_DEVICE_CODE => TokenRequest::DeviceCode { device_code: req(p, "device_code")? },
+            GRANT_JWT_BEARER => TokenRequest::JwtBearer {
+                assertion: req(p, "assertion")?,
+                scope: opt_scope(p)?,
+            },
+            GRANT_DEVICE_CODE => TokenRequest::DeviceCode {
+                device_code: req(p, "device_code")?,
+            },
             GRANT_TOKEN_EXCHANGE => {
                 let actor_token = p.get("actor_token").map(str::to_owned);
                 let actor_token_type = p.get("actor_token_type").map(str::to_owned);
@@ -288,7 +321,11 @@ impl TokenRequest {
                     return Err(ParamError::missing("actor_token_type").into());
                 }
                 if actor_token.is_none() && actor_token_type.is_some() {
-                    return Err(ParamError::invalid("actor_token_type", "given without actor_token").into());
+                    return Err(ParamError::invalid(
+                        "actor_token_type",
+                        "given without actor_token",
+                    )
+                    .into());
                 }
                 TokenRequest::TokenExchange {
                     subject_token: req(p, "subject_token")?,
@@ -342,22 +379,30 @@ impl TokenRequest {
     pub fn to_form_pairs(&self) -> Vec<(String, String)> {
         let mut v = vec![("grant_type".to_owned(), self.grant_type().to_owned())];
         let mut push = |k: &str, val: Option<&str>| {
-            if let Some(x) = val {
-                if !x.is_empty() {
-                    v.push((k.to_owned(), x.to_owned()));
-                }
+            if let Some(x) = val
+                && !x.is_empty()
+            {
+                v.push((k.to_owned(), x.to_owned()));
             }
         };
         let scope_s = self.scope().map(|s| s.to_string());
         match self {
-            TokenRequest::AuthorizationCode { code, redirect_uri, code_verifier } => {
+            TokenRequest::AuthorizationCode {
+                code,
+                redirect_uri,
+                code_verifier,
+            } => {
                 push("code", Some(code));
                 push("redirect_uri", Some(redirect_uri));
                 push("code_verifier", code_verifier.as_deref());
             }
-            TokenRequest::RefreshToken { refresh_token, .. } => push("refresh_token", Some(refresh_token)),
+            TokenRequest::RefreshToken { refresh_token, .. } => {
+                push("refresh_token", Some(refresh_token))
+            }
             TokenRequest::ClientCredentials { .. } => {}
-            TokenRequest::Password { username, password, .. } => {
+            TokenRequest::Password {
+                username, password, ..
+            } => {
                 push("username", Some(username));
                 push("password", Some(password));
             }
@@ -445,12 +490,16 @@ impl ClientAuthParams {
             (Some(_), None) => return Err(ParamError::missing("client_assertion_type").into()),
             (None, Some(_)) => return Err(ParamError::missing("client_assertion").into()),
             (Some(_), Some(t)) if t != CLIENT_ASSERTION_TYPE_JWT_BEARER => {
-                return Err(TokenError::invalid_client("unsupported client_assertion_type"));
+                return Err(TokenError::invalid_client(
+                    "unsupported client_assertion_type",
+                ));
             }
             _ => {}
         }
         if c.client_secret.is_some() && c.client_assertion.is_some() {
-            return Err(TokenError::invalid_request("more than one client authentication method used"));
+            return Err(TokenError::invalid_request(
+                "more than one client authentication method used",
+            ));
         }
         Ok(c)
     }
@@ -466,7 +515,9 @@ impl ClientAuthParams {
             None
         };
         match (basic_header, body) {
-            (true, Some(_)) => Err(TokenError::invalid_request("more than one client authentication method used")),
+            (true, Some(_)) => Err(TokenError::invalid_request(
+                "more than one client authentication method used",
+            )),
             (true, None) => Ok(ClientAuthMethod::ClientSecretBasic),
             (false, Some(m)) => Ok(m),
             (false, None) => Ok(ClientAuthMethod::None),
@@ -501,11 +552,15 @@ pub fn parse_basic_authorization(header: &str) -> Result<(String, String), Token
         return Err(bad());
     }
     let b64 = parts.next().unwrap_or("").trim();
-    let raw = base64::engine::general_purpose::STANDARD.decode(b64).map_err(|_| bad())?;
+    let raw = base64::engine::general_purpose::STANDARD
+        .decode(b64)
+        .map_err(|_| bad())?;
     let colon = raw.iter().position(|&b| b == b':').ok_or_else(bad)?;
     let dec = |b: &[u8]| -> Result<String, TokenError> {
-        let params = Params::parse_form(format!("x={}", std::str::from_utf8(b).map_err(|_| bad())?).as_bytes())
-            .map_err(|_| bad())?;
+        let params = Params::parse_form(
+            format!("x={}", std::str::from_utf8(b).map_err(|_| bad())?).as_bytes(),
+        )
+        .map_err(|_| bad())?;
         Ok(params.get("x").unwrap_or("").to_owned())
     };
     let id = dec(&raw[..colon])?;
@@ -521,7 +576,10 @@ pub fn parse_basic_authorization(header: &str) -> Result<(String, String), Token
 pub fn basic_authorization(client_id: &str, client_secret: &str) -> String {
     let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
     let raw = format!("{}:{}", enc(client_id), enc(client_secret));
-    format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(raw))
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(raw)
+    )
 }
 
 /// A successful token response (RFC 6749 §5.1, OIDC Core §3.1.3.3, RFC 8693 §2.2.1).
@@ -532,13 +590,21 @@ pub struct TokenResponse {
     /// REQUIRED. The token type, usually `Bearer` (case-insensitive).
     pub token_type: String,
     /// RECOMMENDED. Lifetime of the access token in seconds.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::serde_util::opt_lenient_u64")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::serde_util::opt_lenient_u64"
+    )]
     pub expires_in: Option<u64>,
     /// The refresh token.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<String>,
     /// Lifetime of the refresh token in seconds (non-standard, widely used).
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::serde_util::opt_lenient_u64")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::serde_util::opt_lenient_u64"
+    )]
     pub refresh_expires_in: Option<u64>,
     /// The granted scope; REQUIRED when it differs from the requested one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -592,7 +658,10 @@ mod tests {
     #[test]
     fn basic_round_trip() {
         let h = basic_authorization("my client", "s:e/c%r");
-        assert_eq!(parse_basic_authorization(&h).unwrap(), ("my client".into(), "s:e/c%r".into()));
+        assert_eq!(
+            parse_basic_authorization(&h).unwrap(),
+            ("my client".into(), "s:e/c%r".into())
+        );
         assert!(parse_basic_authorization("Bearer abc").is_err());
         assert!(parse_basic_authorization("Basic !!!").is_err());
     }
@@ -608,6 +677,10 @@ mod tests {
     fn http_status() {
         assert_eq!(TokenError::invalid_client("x").http_status(), 401);
         assert_eq!(TokenError::invalid_grant("x").http_status(), 400);
-        assert!(TokenError::invalid_client("x").www_authenticate("oxid").is_some());
+        assert!(
+            TokenError::invalid_client("x")
+                .www_authenticate("oxid")
+                .is_some()
+        );
     }
 }

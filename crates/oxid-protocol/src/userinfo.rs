@@ -29,10 +29,14 @@ impl UserinfoRequest {
                 "the access token was sent by more than one method",
             )),
             (Some(h), None) => match crate::bearer::parse_bearer_authorization(h) {
-                Some(t) => Ok(UserinfoRequest { access_token: t.to_owned() }),
+                Some(t) => Ok(UserinfoRequest {
+                    access_token: t.to_owned(),
+                }),
                 None => Err(UserinfoError::no_token()),
             },
-            (None, Some(t)) => Ok(UserinfoRequest { access_token: t.to_owned() }),
+            (None, Some(t)) => Ok(UserinfoRequest {
+                access_token: t.to_owned(),
+            }),
             (None, None) => Err(UserinfoError::no_token()),
         }
     }
@@ -56,7 +60,10 @@ pub struct UserinfoResponse {
 impl UserinfoResponse {
     /// A response with only `sub`.
     pub fn new(sub: impl Into<String>) -> Self {
-        UserinfoResponse { sub: sub.into(), claims: IndexMap::new() }
+        UserinfoResponse {
+            sub: sub.into(),
+            claims: IndexMap::new(),
+        }
     }
 
     /// A string claim.
@@ -100,12 +107,20 @@ impl UserinfoError {
     /// An error with a description (sanitized).
     pub fn new(code: BearerErrorCode, description: impl AsRef<str>) -> Self {
         let d = crate::error::sanitize_error_text(description.as_ref());
-        UserinfoError { error: Some(code), error_description: (!d.is_empty()).then_some(d), extra: IndexMap::new() }
+        UserinfoError {
+            error: Some(code),
+            error_description: (!d.is_empty()).then_some(d),
+            extra: IndexMap::new(),
+        }
     }
 
     /// The request had no token: a bare `Bearer` challenge with status 401.
     pub fn no_token() -> Self {
-        UserinfoError { error: None, error_description: None, extra: IndexMap::new() }
+        UserinfoError {
+            error: None,
+            error_description: None,
+            extra: IndexMap::new(),
+        }
     }
 
     /// `invalid_token` with a description.
@@ -137,7 +152,11 @@ impl UserinfoError {
     /// Reads the error from a `WWW-Authenticate` header value.
     pub fn from_www_authenticate(header: &str) -> Option<Self> {
         let c = BearerChallenge::parse(header)?;
-        Some(UserinfoError { error: c.error, error_description: c.error_description, extra: IndexMap::new() })
+        Some(UserinfoError {
+            error: c.error,
+            error_description: c.error_description,
+            extra: IndexMap::new(),
+        })
     }
 }
 

@@ -3,7 +3,10 @@
 //! rule.
 
 use oxid_protocol::claims::{BACKCHANNEL_LOGOUT_EVENT, DEFAULT_LEEWAY};
-use oxid_protocol::{AccessTokenClaims, Audience, ClaimsError, IdTokenClaims, JoseHeader, LogoutTokenClaims, Validation};
+use oxid_protocol::{
+    AccessTokenClaims, Audience, ClaimsError, IdTokenClaims, JoseHeader, LogoutTokenClaims,
+    Validation,
+};
 use serde_json::json;
 
 const ISS: &str = "https://op.example.com";
@@ -44,7 +47,12 @@ fn id_token_issuer_must_be_equal() {
 fn id_token_client_id_in_audience() {
     let mut t = id_token();
     t.aud = Audience::single("someone-else");
-    assert_eq!(check(&t), Err(ClaimsError::AudienceMissingClient { client_id: CLIENT.into() }));
+    assert_eq!(
+        check(&t),
+        Err(ClaimsError::AudienceMissingClient {
+            client_id: CLIENT.into()
+        })
+    );
     t.aud = Audience(vec![]);
     assert_eq!(check(&t), Err(ClaimsError::AudienceMissing));
 }
@@ -55,7 +63,19 @@ fn id_token_other_audiences_must_be_trusted() {
     t.aud = Audience(vec![CLIENT.into(), "api".into()]);
     t.azp = Some(CLIENT.into());
     assert_eq!(check(&t), Err(ClaimsError::UntrustedAudience("api".into())));
-    assert_eq!(t.validate_extern(ISS, CLIENT, Some("n-0S6_WzA2Mj"), &["api".into()], 0, None, 0, &v()), Ok(()));
+    assert_eq!(
+        t.validate_extern(
+            ISS,
+            CLIENT,
+            Some("n-0S6_WzA2Mj"),
+            &["api".into()],
+            0,
+            None,
+            0,
+            &v()
+        ),
+        Ok(())
+    );
 }
 
 #[test]
@@ -64,7 +84,13 @@ fn id_token_azp_equal_when_present() {
     t.azp = Some(CLIENT.into());
     assert_eq!(check(&t), Ok(()));
     t.azp = Some("other".into());
-    assert_eq!(check(&t), Err(ClaimsError::AzpMismatch { expected: CLIENT.into(), found: "other".into() }));
+    assert_eq!(
+        check(&t),
+        Err(ClaimsError::AzpMismatch {
+            expected: CLIENT.into(),
+            found: "other".into()
+        })
+    );
 }
 
 #[test]
@@ -73,19 +99,46 @@ fn id_token_azp_required_with_several_audiences() {
     t.aud = Audience(vec![CLIENT.into(), "api".into()]);
     let trusted = ["api".to_string()];
     assert_eq!(
-        t.validate_extern(ISS, CLIENT, Some("n-0S6_WzA2Mj"), &trusted, 0, None, 0, &v()),
+        t.validate_extern(
+            ISS,
+            CLIENT,
+            Some("n-0S6_WzA2Mj"),
+            &trusted,
+            0,
+            None,
+            0,
+            &v()
+        ),
         Err(ClaimsError::AzpMissing)
     );
     t.azp = Some(CLIENT.into());
-    assert_eq!(t.validate_extern(ISS, CLIENT, Some("n-0S6_WzA2Mj"), &trusted, 0, None, 0, &v()), Ok(()));
+    assert_eq!(
+        t.validate_extern(
+            ISS,
+            CLIENT,
+            Some("n-0S6_WzA2Mj"),
+            &trusted,
+            0,
+            None,
+            0,
+            &v()
+        ),
+        Ok(())
+    );
 }
 
 #[test]
 fn id_token_nonce_equal_when_sent() {
     let t = id_token();
-    assert_eq!(t.validate_extern(ISS, CLIENT, Some("other"), &[], 0, None, 0, &v()), Err(ClaimsError::NonceMismatch));
+    assert_eq!(
+        t.validate_extern(ISS, CLIENT, Some("other"), &[], 0, None, 0, &v()),
+        Err(ClaimsError::NonceMismatch)
+    );
     // Not sent: not checked.
-    assert_eq!(t.validate_extern(ISS, CLIENT, None, &[], 0, None, 0, &v()), Ok(()));
+    assert_eq!(
+        t.validate_extern(ISS, CLIENT, None, &[], 0, None, 0, &v()),
+        Ok(())
+    );
     // Sent but absent from the token.
     let mut t = id_token();
     t.nonce = None;
@@ -98,25 +151,52 @@ fn id_token_exp_in_the_future_with_leeway() {
     t.exp = NOW - 30; // expired, but within the default 60 s leeway
     assert_eq!(check(&t), Ok(()));
     t.exp = NOW - 60;
-    assert_eq!(check(&t), Err(ClaimsError::Expired { exp: NOW - 60, now: NOW }));
+    assert_eq!(
+        check(&t),
+        Err(ClaimsError::Expired {
+            exp: NOW - 60,
+            now: NOW
+        })
+    );
     t.exp = NOW - 30;
     let strict = Validation::new(NOW).with_leeway(0);
     assert_eq!(
         t.validate_extern(ISS, CLIENT, Some("n-0S6_WzA2Mj"), &[], 0, None, 0, &strict),
-        Err(ClaimsError::Expired { exp: NOW - 30, now: NOW })
+        Err(ClaimsError::Expired {
+            exp: NOW - 30,
+            now: NOW
+        })
     );
     t.exp = NOW + 1;
-    assert_eq!(t.validate_extern(ISS, CLIENT, Some("n-0S6_WzA2Mj"), &[], 0, None, 0, &strict), Ok(()));
+    assert_eq!(
+        t.validate_extern(ISS, CLIENT, Some("n-0S6_WzA2Mj"), &[], 0, None, 0, &strict),
+        Ok(())
+    );
 }
 
 #[test]
 fn id_token_iat_not_before_min_iat() {
     let t = id_token(); // iat = NOW - 10
     let run = |min_iat, leeway| {
-        t.validate_extern(ISS, CLIENT, Some("n-0S6_WzA2Mj"), &[], min_iat, None, 0, &Validation::new(NOW).with_leeway(leeway))
+        t.validate_extern(
+            ISS,
+            CLIENT,
+            Some("n-0S6_WzA2Mj"),
+            &[],
+            min_iat,
+            None,
+            0,
+            &Validation::new(NOW).with_leeway(leeway),
+        )
     };
     assert_eq!(run(NOW - 10, 0), Ok(()));
-    assert_eq!(run(NOW - 9, 0), Err(ClaimsError::IssuedTooEarly { iat: NOW - 10, min_iat: NOW - 9 }));
+    assert_eq!(
+        run(NOW - 9, 0),
+        Err(ClaimsError::IssuedTooEarly {
+            iat: NOW - 10,
+            min_iat: NOW - 9
+        })
+    );
     assert_eq!(run(NOW + 50, 60), Ok(()), "leeway applies");
     assert!(run(NOW + 51, 60).is_err());
 }
@@ -124,32 +204,93 @@ fn id_token_iat_not_before_min_iat() {
 #[test]
 fn id_token_auth_time_not_before_min_auth_time() {
     let t = id_token(); // auth_time = NOW - 100
-    let run = |min| t.validate_extern(ISS, CLIENT, Some("n-0S6_WzA2Mj"), &[], 0, None, min, &Validation::new(NOW).with_leeway(0));
+    let run = |min| {
+        t.validate_extern(
+            ISS,
+            CLIENT,
+            Some("n-0S6_WzA2Mj"),
+            &[],
+            0,
+            None,
+            min,
+            &Validation::new(NOW).with_leeway(0),
+        )
+    };
     assert_eq!(run(NOW - 100), Ok(()));
-    assert_eq!(run(NOW - 99), Err(ClaimsError::AuthTimeTooEarly { auth_time: NOW - 100, min_auth_time: NOW - 99 }));
+    assert_eq!(
+        run(NOW - 99),
+        Err(ClaimsError::AuthTimeTooEarly {
+            auth_time: NOW - 100,
+            min_auth_time: NOW - 99
+        })
+    );
     // Only checked when auth_time is present.
     let mut t2 = id_token();
     t2.auth_time = None;
-    assert_eq!(t2.validate_extern(ISS, CLIENT, Some("n-0S6_WzA2Mj"), &[], 0, None, NOW, &v()), Ok(()));
+    assert_eq!(
+        t2.validate_extern(ISS, CLIENT, Some("n-0S6_WzA2Mj"), &[], 0, None, NOW, &v()),
+        Ok(())
+    );
 }
 
 #[test]
 fn id_token_acr_checked_by_callback() {
     let t = id_token();
     let silver = |acr: Option<&str>| {
-        if acr == Some("urn:mace:incommon:iap:silver") { Ok(()) } else { Err(format!("{acr:?} is too weak")) }
+        if acr == Some("urn:mace:incommon:iap:silver") {
+            Ok(())
+        } else {
+            Err(format!("{acr:?} is too weak"))
+        }
     };
     let gold = |acr: Option<&str>| {
-        if acr == Some("gold") { Ok(()) } else { Err("gold required".to_string()) }
+        if acr == Some("gold") {
+            Ok(())
+        } else {
+            Err("gold required".to_string())
+        }
     };
-    assert_eq!(t.validate_extern(ISS, CLIENT, Some("n-0S6_WzA2Mj"), &[], 0, Some(&silver), 0, &v()), Ok(()));
     assert_eq!(
-        t.validate_extern(ISS, CLIENT, Some("n-0S6_WzA2Mj"), &[], 0, Some(&gold), 0, &v()),
+        t.validate_extern(
+            ISS,
+            CLIENT,
+            Some("n-0S6_WzA2Mj"),
+            &[],
+            0,
+            Some(&silver),
+            0,
+            &v()
+        ),
+        Ok(())
+    );
+    assert_eq!(
+        t.validate_extern(
+            ISS,
+            CLIENT,
+            Some("n-0S6_WzA2Mj"),
+            &[],
+            0,
+            Some(&gold),
+            0,
+            &v()
+        ),
         Err(ClaimsError::AcrRejected("gold required".into()))
     );
     let mut t2 = id_token();
     t2.acr = None;
-    assert!(t2.validate_extern(ISS, CLIENT, Some("n-0S6_WzA2Mj"), &[], 0, Some(&silver), 0, &v()).is_err());
+    assert!(
+        t2.validate_extern(
+            ISS,
+            CLIENT,
+            Some("n-0S6_WzA2Mj"),
+            &[],
+            0,
+            Some(&silver),
+            0,
+            &v()
+        )
+        .is_err()
+    );
 }
 
 #[test]
@@ -177,7 +318,11 @@ fn id_token_json_shapes() {
     assert_eq!(t.iat, 1311280970);
     assert_eq!(t.extra.get("name"), Some(&json!("Jane Doe")));
     let out = serde_json::to_value(&t).unwrap();
-    assert_eq!(out["aud"], json!("s6BhdRkqt3"), "one audience serializes as a string");
+    assert_eq!(
+        out["aud"],
+        json!("s6BhdRkqt3"),
+        "one audience serializes as a string"
+    );
     assert_eq!(out["email"], json!("janedoe@example.com"));
     assert_eq!(out["iat"], json!(1311280970), "integers as JSON numbers");
     let back: IdTokenClaims = serde_json::from_value(out).unwrap();
@@ -186,14 +331,25 @@ fn id_token_json_shapes() {
         "iss": "x", "sub": "y", "aud": ["a", "b"], "exp": 2, "iat": 1
     }))
     .unwrap();
-    assert_eq!(serde_json::to_value(&two).unwrap()["aud"], json!(["a", "b"]));
+    assert_eq!(
+        serde_json::to_value(&two).unwrap()["aud"],
+        json!(["a", "b"])
+    );
     // Required members.
     for missing in ["iss", "sub", "aud", "exp", "iat"] {
         let mut o = json!({"iss": "x", "sub": "y", "aud": "a", "exp": 2, "iat": 1});
         o.as_object_mut().unwrap().remove(missing);
-        assert!(serde_json::from_value::<IdTokenClaims>(o).is_err(), "{missing}");
+        assert!(
+            serde_json::from_value::<IdTokenClaims>(o).is_err(),
+            "{missing}"
+        );
     }
-    assert!(serde_json::from_value::<IdTokenClaims>(json!({"iss": "x", "sub": "y", "aud": "a", "exp": -2, "iat": 1})).is_err());
+    assert!(
+        serde_json::from_value::<IdTokenClaims>(
+            json!({"iss": "x", "sub": "y", "aud": "a", "exp": -2, "iat": 1})
+        )
+        .is_err()
+    );
 }
 
 fn access_token() -> AccessTokenClaims {
@@ -209,22 +365,33 @@ fn access_token() -> AccessTokenClaims {
 fn access_token_issuer_and_expiry() {
     let t = access_token();
     assert_eq!(t.validate_extern(ISS, &v()), Ok(()));
-    assert!(matches!(t.validate_extern("https://evil.example.com", &v()), Err(ClaimsError::IssuerMismatch { .. })));
+    assert!(matches!(
+        t.validate_extern("https://evil.example.com", &v()),
+        Err(ClaimsError::IssuerMismatch { .. })
+    ));
     let mut t = access_token();
     t.exp = NOW - 61;
-    assert!(matches!(t.validate_extern(ISS, &v()), Err(ClaimsError::Expired { .. })));
+    assert!(matches!(
+        t.validate_extern(ISS, &v()),
+        Err(ClaimsError::Expired { .. })
+    ));
 }
 
 #[test]
 fn access_token_mostly_optional_and_audience() {
-    let t: AccessTokenClaims = serde_json::from_value(json!({"iss": ISS, "exp": NOW + 10})).unwrap();
+    let t: AccessTokenClaims =
+        serde_json::from_value(json!({"iss": ISS, "exp": NOW + 10})).unwrap();
     assert_eq!(t.validate_extern(ISS, &v()), Ok(()));
-    assert_eq!(t.validate_audience("https://rs.example.com/"), Err(ClaimsError::AudienceMissing));
+    assert_eq!(
+        t.validate_audience("https://rs.example.com/"),
+        Err(ClaimsError::AudienceMissing)
+    );
     let t = access_token();
     assert!(t.scope.as_ref().unwrap().contains("reademail"));
     assert_eq!(t.validate_audience("https://rs.example.com/"), Ok(()));
     assert!(t.validate_audience("https://other/").is_err());
-    let back: AccessTokenClaims = serde_json::from_value(serde_json::to_value(&t).unwrap()).unwrap();
+    let back: AccessTokenClaims =
+        serde_json::from_value(serde_json::to_value(&t).unwrap()).unwrap();
     assert_eq!(back, t);
 }
 
@@ -235,7 +402,10 @@ fn access_token_header_typ() {
     let ok2 = JoseHeader::new("RS256", None, Some("application/at+jwt".into()));
     assert_eq!(AccessTokenClaims::validate_header(&ok2), Ok(()));
     let bad = JoseHeader::new("RS256", None, Some("JWT".into()));
-    assert!(matches!(AccessTokenClaims::validate_header(&bad), Err(ClaimsError::InvalidType { .. })));
+    assert!(matches!(
+        AccessTokenClaims::validate_header(&bad),
+        Err(ClaimsError::InvalidType { .. })
+    ));
     let none = JoseHeader::new("RS256", None, None);
     assert!(AccessTokenClaims::validate_header(&none).is_err());
 }
@@ -256,9 +426,17 @@ fn lcheck(t: &LogoutTokenClaims) -> Result<(), ClaimsError> {
 #[test]
 fn logout_token_valid_and_constructor() {
     assert_eq!(lcheck(&logout_token()), Ok(()));
-    let t = LogoutTokenClaims::new(ISS, Audience::single(CLIENT), NOW, "j", None, Some("sid".into()));
+    let t = LogoutTokenClaims::new(
+        ISS,
+        Audience::single(CLIENT),
+        NOW,
+        "j",
+        None,
+        Some("sid".into()),
+    );
     assert_eq!(lcheck(&t), Ok(()));
-    let back: LogoutTokenClaims = serde_json::from_value(serde_json::to_value(&t).unwrap()).unwrap();
+    let back: LogoutTokenClaims =
+        serde_json::from_value(serde_json::to_value(&t).unwrap()).unwrap();
     assert_eq!(back, t);
 }
 
@@ -266,24 +444,36 @@ fn logout_token_valid_and_constructor() {
 fn logout_token_issuer() {
     let mut t = logout_token();
     t.iss = "https://other".into();
-    assert!(matches!(lcheck(&t), Err(ClaimsError::IssuerMismatch { .. })));
+    assert!(matches!(
+        lcheck(&t),
+        Err(ClaimsError::IssuerMismatch { .. })
+    ));
 }
 
 #[test]
 fn logout_token_audience() {
     let mut t = logout_token();
     t.aud = Audience::single("x");
-    assert!(matches!(lcheck(&t), Err(ClaimsError::AudienceMissingClient { .. })));
+    assert!(matches!(
+        lcheck(&t),
+        Err(ClaimsError::AudienceMissingClient { .. })
+    ));
     t.aud = Audience(vec![CLIENT.into(), "x".into()]);
     assert_eq!(lcheck(&t), Err(ClaimsError::UntrustedAudience("x".into())));
-    assert_eq!(t.validate_extern(ISS, CLIENT, &["x".into()], 0, None, None, None, None, &v()), Ok(()));
+    assert_eq!(
+        t.validate_extern(ISS, CLIENT, &["x".into()], 0, None, None, None, None, &v()),
+        Ok(())
+    );
 }
 
 #[test]
 fn logout_token_min_iat() {
     let t = logout_token();
     let strict = Validation::new(NOW).with_leeway(0);
-    assert_eq!(t.validate_extern(ISS, CLIENT, &[], NOW - 5, None, None, None, None, &strict), Ok(()));
+    assert_eq!(
+        t.validate_extern(ISS, CLIENT, &[], NOW - 5, None, None, None, None, &strict),
+        Ok(())
+    );
     assert!(matches!(
         t.validate_extern(ISS, CLIENT, &[], NOW - 4, None, None, None, None, &strict),
         Err(ClaimsError::IssuedTooEarly { .. })
@@ -304,15 +494,20 @@ fn logout_token_events() {
     let mut t = logout_token();
     t.events.clear();
     assert_eq!(lcheck(&t), Err(ClaimsError::EventsMissing));
-    t.events.insert("http://schemas.openid.net/event/other".into(), json!({}));
+    t.events
+        .insert("http://schemas.openid.net/event/other".into(), json!({}));
     assert_eq!(lcheck(&t), Err(ClaimsError::EventsMissing));
-    t.events.insert(BACKCHANNEL_LOGOUT_EVENT.into(), json!("yes"));
+    t.events
+        .insert(BACKCHANNEL_LOGOUT_EVENT.into(), json!("yes"));
     assert_eq!(lcheck(&t), Err(ClaimsError::EventNotObject));
-    t.events.insert(BACKCHANNEL_LOGOUT_EVENT.into(), json!({"a": 1}));
+    t.events
+        .insert(BACKCHANNEL_LOGOUT_EVENT.into(), json!({"a": 1}));
     assert_eq!(lcheck(&t), Ok(()));
     // Missing "events" member entirely deserializes to an empty map and is refused.
-    let no_events: LogoutTokenClaims =
-        serde_json::from_value(json!({"iss": ISS, "sub": "s", "aud": CLIENT, "iat": NOW, "jti": "j"})).unwrap();
+    let no_events: LogoutTokenClaims = serde_json::from_value(
+        json!({"iss": ISS, "sub": "s", "aud": CLIENT, "iat": NOW, "jti": "j"}),
+    )
+    .unwrap();
     assert_eq!(lcheck(&no_events), Err(ClaimsError::EventsMissing));
 }
 
@@ -343,20 +538,47 @@ fn logout_token_nonce_absent() {
 #[test]
 fn logout_token_callbacks() {
     let t = logout_token();
-    let seen = |jti: &str| if jti == "bWJq" { Err("replayed".to_string()) } else { Ok(()) };
+    let seen = |jti: &str| {
+        if jti == "bWJq" {
+            Err("replayed".to_string())
+        } else {
+            Ok(())
+        }
+    };
     let fresh = |_: &str| Ok(());
     let none = |_: &str| Err("none".to_string());
     let run = |a, b, c, d| t.validate_extern(ISS, CLIENT, &[], 0, a, b, c, d, &v());
-    assert_eq!(run(Some(&fresh), Some(&fresh), Some(&fresh), Some(&fresh)), Ok(()));
-    assert_eq!(run(Some(&seen), None, None, None), Err(ClaimsError::JtiReused("replayed".into())));
-    assert_eq!(run(None, Some(&none), None, None), Err(ClaimsError::IssuerHasNoSessions("none".into())));
-    assert_eq!(run(None, None, Some(&none), None), Err(ClaimsError::SubjectHasNoSessions("none".into())));
-    assert_eq!(run(None, None, None, Some(&none)), Err(ClaimsError::SessionUnknown("none".into())));
+    assert_eq!(
+        run(Some(&fresh), Some(&fresh), Some(&fresh), Some(&fresh)),
+        Ok(())
+    );
+    assert_eq!(
+        run(Some(&seen), None, None, None),
+        Err(ClaimsError::JtiReused("replayed".into()))
+    );
+    assert_eq!(
+        run(None, Some(&none), None, None),
+        Err(ClaimsError::IssuerHasNoSessions("none".into()))
+    );
+    assert_eq!(
+        run(None, None, Some(&none), None),
+        Err(ClaimsError::SubjectHasNoSessions("none".into()))
+    );
+    assert_eq!(
+        run(None, None, None, Some(&none)),
+        Err(ClaimsError::SessionUnknown("none".into()))
+    );
     // Skipped when the claim is absent.
     let mut no_sub = logout_token();
     no_sub.sub = None;
-    assert_eq!(no_sub.validate_extern(ISS, CLIENT, &[], 0, None, None, Some(&none), None, &v()), Ok(()));
+    assert_eq!(
+        no_sub.validate_extern(ISS, CLIENT, &[], 0, None, None, Some(&none), None, &v()),
+        Ok(())
+    );
     let mut no_sid = logout_token();
     no_sid.sid = None;
-    assert_eq!(no_sid.validate_extern(ISS, CLIENT, &[], 0, None, None, None, Some(&none), &v()), Ok(()));
+    assert_eq!(
+        no_sid.validate_extern(ISS, CLIENT, &[], 0, None, None, None, Some(&none), &v()),
+        Ok(())
+    );
 }

@@ -15,7 +15,11 @@ fn rt<T: serde::Serialize + serde::de::DeserializeOwned + PartialEq + std::fmt::
 
 fn same_json<T: serde::Serialize + serde::de::DeserializeOwned>(doc: &Value) -> T {
     let t: T = serde_json::from_value(doc.clone()).unwrap();
-    assert_eq!(&serde_json::to_value(&t).unwrap(), doc, "re-serialization changed the document");
+    assert_eq!(
+        &serde_json::to_value(&t).unwrap(),
+        doc,
+        "re-serialization changed the document"
+    );
     t
 }
 
@@ -40,7 +44,12 @@ fn userinfo_request_and_errors() {
     assert_eq!(r.access_token, "SlAV32hkKG");
     assert_eq!(r.authorization_header(), "Bearer SlAV32hkKG");
     let f = Params::parse_form(b"access_token=abc").unwrap();
-    assert_eq!(UserinfoRequest::from_parts(None, Some(&f)).unwrap().access_token, "abc");
+    assert_eq!(
+        UserinfoRequest::from_parts(None, Some(&f))
+            .unwrap()
+            .access_token,
+        "abc"
+    );
     let both = UserinfoRequest::from_parts(Some("Bearer x"), Some(&f)).unwrap_err();
     assert_eq!(both.error, Some(BearerErrorCode::InvalidRequest));
     assert_eq!(both.http_status(), 400);
@@ -50,7 +59,10 @@ fn userinfo_request_and_errors() {
     // OIDC Core §5.3.3 example.
     let e = UserinfoError::invalid_token("The Access Token expired");
     let h = e.www_authenticate(None);
-    assert_eq!(h, "Bearer error=\"invalid_token\", error_description=\"The Access Token expired\"");
+    assert_eq!(
+        h,
+        "Bearer error=\"invalid_token\", error_description=\"The Access Token expired\""
+    );
     assert_eq!(UserinfoError::from_www_authenticate(&h).unwrap(), e);
     assert_eq!(e.http_status(), 401);
     rt(&e);
@@ -68,22 +80,38 @@ fn bearer_codes() {
     .unwrap();
     assert_eq!(c.realm.as_deref(), Some("example"));
     assert_eq!(c.error, Some(BearerErrorCode::InvalidToken));
-    let c = BearerChallenge::error(BearerErrorCode::InsufficientScope, "need \"more\"").with_scope("read:records");
+    let c = BearerChallenge::error(BearerErrorCode::InsufficientScope, "need \"more\"")
+        .with_scope("read:records");
     let h = c.www_authenticate();
     assert!(h.contains("scope=\"read:records\"") && h.contains("need 'more'"));
     assert!(BearerChallenge::parse("Basic realm=\"x\"").is_none());
-    assert_eq!(parse_bearer_authorization("Bearer mF_9.B5f-4.1JqM"), Some("mF_9.B5f-4.1JqM"));
+    assert_eq!(
+        parse_bearer_authorization("Bearer mF_9.B5f-4.1JqM"),
+        Some("mF_9.B5f-4.1JqM")
+    );
 }
 
 #[test]
 fn introspection() {
-    let p = Params::parse_form(b"token=mF_9.B5f-4.1JqM&token_type_hint=access_token&client_id=rs&foo=bar").unwrap();
+    let p = Params::parse_form(
+        b"token=mF_9.B5f-4.1JqM&token_type_hint=access_token&client_id=rs&foo=bar",
+    )
+    .unwrap();
     let r = IntrospectionRequest::from_params(&p).unwrap();
     assert_eq!(r.token_type_hint.as_deref(), Some("access_token"));
     assert_eq!(r.extra.get("foo").map(String::as_str), Some("bar"));
     assert!(!r.extra.contains_key("client_id"));
-    assert_eq!(IntrospectionRequest::from_params(&Params::parse_form(r.encode().as_bytes()).unwrap()).unwrap(), r);
-    assert_eq!(IntrospectionRequest::from_params(&Params::new()).unwrap_err().parameter, "token");
+    assert_eq!(
+        IntrospectionRequest::from_params(&Params::parse_form(r.encode().as_bytes()).unwrap())
+            .unwrap(),
+        r
+    );
+    assert_eq!(
+        IntrospectionRequest::from_params(&Params::new())
+            .unwrap_err()
+            .parameter,
+        "token"
+    );
     // RFC 7662 §2.2 example, plus an extension member.
     let doc = json!({"active": true, "client_id": "l238j323ds-23ij4", "username": "jdoe",
         "scope": "read write dolphin", "sub": "Z5O3upPC88QrAjx00dis", "aud": "https://protected.example.net/resource",
@@ -91,18 +119,29 @@ fn introspection() {
         "extension_field": "twenty-seven"});
     let resp: IntrospectionResponse = same_json(&doc);
     assert!(resp.scope.as_ref().unwrap().contains("dolphin"));
-    assert_eq!(resp.extra.get("extension_field"), Some(&json!("twenty-seven")));
-    assert_eq!(IntrospectionResponse::inactive().to_json(), r#"{"active":false}"#);
+    assert_eq!(
+        resp.extra.get("extension_field"),
+        Some(&json!("twenty-seven"))
+    );
+    assert_eq!(
+        IntrospectionResponse::inactive().to_json(),
+        r#"{"active":false}"#
+    );
     let e: introspection::IntrospectionError = TokenError::invalid_client("who are you");
     assert_eq!(e.http_status(), 401);
 }
 
 #[test]
 fn revocation() {
-    let p = Params::parse_form(b"token=45ghiukldjahdnhzdauz&token_type_hint=refresh_token").unwrap();
+    let p =
+        Params::parse_form(b"token=45ghiukldjahdnhzdauz&token_type_hint=refresh_token").unwrap();
     let r = RevocationRequest::from_params(&p).unwrap();
     assert_eq!(r.token, "45ghiukldjahdnhzdauz");
-    assert_eq!(RevocationRequest::from_params(&Params::parse_form(r.encode().as_bytes()).unwrap()).unwrap(), r);
+    assert_eq!(
+        RevocationRequest::from_params(&Params::parse_form(r.encode().as_bytes()).unwrap())
+            .unwrap(),
+        r
+    );
     let e = RevocationError::bare(TokenErrorCode::UnsupportedTokenType);
     assert_eq!(e.to_json(), r#"{"error":"unsupported_token_type"}"#);
 }
@@ -130,13 +169,19 @@ fn registration_round_trip_and_defaults() {
         "backchannel_logout_session_required": true
     });
     let m: ClientMetadata = same_json(&doc);
-    assert_eq!(m.extra.get("client_name#ja-Jpan-JP"), Some(&json!("クライアント名")));
+    assert_eq!(
+        m.extra.get("client_name#ja-Jpan-JP"),
+        Some(&json!("クライアント名"))
+    );
     assert_eq!(m.grant_types(), ["authorization_code"]);
     assert_eq!(m.response_types(), ["code"]);
     assert_eq!(m.id_token_signed_response_alg(), "RS256");
     assert!(m.backchannel_logout_session_required());
     assert_eq!(m.validate(), Ok(()));
-    assert_eq!(ClientMetadata::default().token_endpoint_auth_method(), "client_secret_basic");
+    assert_eq!(
+        ClientMetadata::default().token_endpoint_auth_method(),
+        "client_secret_basic"
+    );
     assert_eq!(ClientMetadata::default().application_type(), "web");
 
     let resp = RegistrationResponse {
@@ -145,7 +190,9 @@ fn registration_round_trip_and_defaults() {
         client_id_issued_at: Some(2893256800),
         client_secret_expires_at: Some(0),
         registration_access_token: Some("this.is.an.access.token.value.ffx83".into()),
-        registration_client_uri: Some("https://server.example.com/connect/register?client_id=s6BhdRkqt3".into()),
+        registration_client_uri: Some(
+            "https://server.example.com/connect/register?client_id=s6BhdRkqt3".into(),
+        ),
         metadata: m,
     };
     rt(&resp);
@@ -164,24 +211,65 @@ fn registration_validation_errors() {
     let cases = [
         (json!({}), InvalidRedirectUri),
         (json!({"redirect_uris": ["/relative"]}), InvalidRedirectUri),
-        (json!({"redirect_uris": ["https://rp/cb#f"]}), InvalidRedirectUri),
-        (json!({"redirect_uris": ["http://rp.example.com/cb"], "grant_types": ["implicit"], "response_types": ["id_token"]}), InvalidRedirectUri),
-        (json!({"redirect_uris": ["http://rp.example.com/cb"], "application_type": "native"}), InvalidRedirectUri),
-        (json!({"redirect_uris": ["https://rp/cb"], "response_types": ["id_token"]}), InvalidClientMetadata),
-        (json!({"redirect_uris": ["https://rp/cb"], "grant_types": ["implicit"], "response_types": ["code"]}), InvalidClientMetadata),
-        (json!({"redirect_uris": ["https://rp/cb"], "response_types": ["code magic"]}), InvalidClientMetadata),
-        (json!({"redirect_uris": ["https://rp/cb"], "token_endpoint_auth_method": "magic"}), InvalidClientMetadata),
-        (json!({"redirect_uris": ["https://rp/cb"], "jwks_uri": "https://rp/j", "jwks": {"keys": []}}), InvalidClientMetadata),
-        (json!({"redirect_uris": ["https://rp/cb"], "subject_type": "secret"}), InvalidClientMetadata),
-        (json!({"redirect_uris": ["https://rp/cb"], "application_type": "tv"}), InvalidClientMetadata),
-        (json!({"redirect_uris": ["https://rp/cb"], "logo_uri": "logo.png"}), InvalidClientMetadata),
-        (json!({"redirect_uris": ["https://rp/cb"], "scope": "a\"b"}), InvalidClientMetadata),
-        (json!({"redirect_uris": ["https://rp/cb"], "post_logout_redirect_uris": ["bye"]}), InvalidClientMetadata),
+        (
+            json!({"redirect_uris": ["https://rp/cb#f"]}),
+            InvalidRedirectUri,
+        ),
+        (
+            json!({"redirect_uris": ["http://rp.example.com/cb"], "grant_types": ["implicit"], "response_types": ["id_token"]}),
+            InvalidRedirectUri,
+        ),
+        (
+            json!({"redirect_uris": ["http://rp.example.com/cb"], "application_type": "native"}),
+            InvalidRedirectUri,
+        ),
+        (
+            json!({"redirect_uris": ["https://rp/cb"], "response_types": ["id_token"]}),
+            InvalidClientMetadata,
+        ),
+        (
+            json!({"redirect_uris": ["https://rp/cb"], "grant_types": ["implicit"], "response_types": ["code"]}),
+            InvalidClientMetadata,
+        ),
+        (
+            json!({"redirect_uris": ["https://rp/cb"], "response_types": ["code magic"]}),
+            InvalidClientMetadata,
+        ),
+        (
+            json!({"redirect_uris": ["https://rp/cb"], "token_endpoint_auth_method": "magic"}),
+            InvalidClientMetadata,
+        ),
+        (
+            json!({"redirect_uris": ["https://rp/cb"], "jwks_uri": "https://rp/j", "jwks": {"keys": []}}),
+            InvalidClientMetadata,
+        ),
+        (
+            json!({"redirect_uris": ["https://rp/cb"], "subject_type": "secret"}),
+            InvalidClientMetadata,
+        ),
+        (
+            json!({"redirect_uris": ["https://rp/cb"], "application_type": "tv"}),
+            InvalidClientMetadata,
+        ),
+        (
+            json!({"redirect_uris": ["https://rp/cb"], "logo_uri": "logo.png"}),
+            InvalidClientMetadata,
+        ),
+        (
+            json!({"redirect_uris": ["https://rp/cb"], "scope": "a\"b"}),
+            InvalidClientMetadata,
+        ),
+        (
+            json!({"redirect_uris": ["https://rp/cb"], "post_logout_redirect_uris": ["bye"]}),
+            InvalidClientMetadata,
+        ),
     ];
     for (doc, code) in cases {
         let e = meta(doc.clone()).validate().unwrap_err();
         assert_eq!(e.error, code, "{doc}: {e}");
-        assert!(is_valid_error_text(e.error_description.as_deref().unwrap_or("")));
+        assert!(is_valid_error_text(
+            e.error_description.as_deref().unwrap_or("")
+        ));
         assert_eq!(e.http_status(), 400);
         rt(&e);
     }
@@ -211,23 +299,60 @@ fn logout_messages() {
     assert_eq!(r.ui_locales, ["de", "en"]);
     assert_eq!(r.extra.get("x").map(String::as_str), Some("1"));
     let url = r.to_url("https://op.example.com/logout");
-    let back = EndSessionRequest::from_params(&Params::parse_query(url.split_once('?').unwrap().1).unwrap()).unwrap();
+    let back = EndSessionRequest::from_params(
+        &Params::parse_query(url.split_once('?').unwrap().1).unwrap(),
+    )
+    .unwrap();
     assert_eq!(back, r);
-    assert_eq!(r.post_logout_redirect().as_deref(), Some("https://rp/bye?state=xyz"));
-    assert!(EndSessionRequest::from_params(&Params::parse_query("post_logout_redirect_uri=bye").unwrap()).is_err());
-    assert_eq!(EndSessionRequest::from_params(&Params::new()).unwrap(), EndSessionRequest::default());
+    assert_eq!(
+        r.post_logout_redirect().as_deref(),
+        Some("https://rp/bye?state=xyz")
+    );
+    assert!(
+        EndSessionRequest::from_params(
+            &Params::parse_query("post_logout_redirect_uri=bye").unwrap()
+        )
+        .is_err()
+    );
+    assert_eq!(
+        EndSessionRequest::from_params(&Params::new()).unwrap(),
+        EndSessionRequest::default()
+    );
 
-    let b = BackchannelLogoutRequest { logout_token: "eyJhbGci.eyJpc3Mi.sig".into() };
-    assert_eq!(BackchannelLogoutRequest::from_params(&Params::parse_form(b.encode().as_bytes()).unwrap()).unwrap(), b);
-    assert_eq!(BackchannelLogoutRequest::from_params(&Params::new()).unwrap_err().parameter, "logout_token");
+    let b = BackchannelLogoutRequest {
+        logout_token: "eyJhbGci.eyJpc3Mi.sig".into(),
+    };
+    assert_eq!(
+        BackchannelLogoutRequest::from_params(&Params::parse_form(b.encode().as_bytes()).unwrap())
+            .unwrap(),
+        b
+    );
+    assert_eq!(
+        BackchannelLogoutRequest::from_params(&Params::new())
+            .unwrap_err()
+            .parameter,
+        "logout_token"
+    );
 
     // Front-Channel Logout §2 example.
-    let f = FrontchannelLogoutNotification { iss: Some("https://server.example.com".into()), sid: Some("08a5019c-17e1-4977-8f42-65a12843ea02".into()) };
+    let f = FrontchannelLogoutNotification {
+        iss: Some("https://server.example.com".into()),
+        sid: Some("08a5019c-17e1-4977-8f42-65a12843ea02".into()),
+    };
     let url = f.to_url("https://rp.example.org/frontchannel_logout?tenant=1");
-    assert_eq!(url, "https://rp.example.org/frontchannel_logout?tenant=1&iss=https%3A%2F%2Fserver.example.com&sid=08a5019c-17e1-4977-8f42-65a12843ea02");
-    let back = FrontchannelLogoutNotification::from_params(&Params::parse_query(url.split_once('?').unwrap().1).unwrap()).unwrap();
+    assert_eq!(
+        url,
+        "https://rp.example.org/frontchannel_logout?tenant=1&iss=https%3A%2F%2Fserver.example.com&sid=08a5019c-17e1-4977-8f42-65a12843ea02"
+    );
+    let back = FrontchannelLogoutNotification::from_params(
+        &Params::parse_query(url.split_once('?').unwrap().1).unwrap(),
+    )
+    .unwrap();
     assert_eq!(back, f);
-    assert!(FrontchannelLogoutNotification::from_params(&Params::parse_query("iss=x").unwrap()).is_err());
+    assert!(
+        FrontchannelLogoutNotification::from_params(&Params::parse_query("iss=x").unwrap())
+            .is_err()
+    );
 }
 
 #[test]
@@ -249,7 +374,12 @@ fn jwk_kinds_round_trip() {
     assert_eq!(set.candidates(None, "ES256").count(), 1);
     assert_eq!(set.candidates(Some("rsa1"), "ES256").count(), 0);
     // RFC 7638 §3.1 thumbprint input of the RFC 7517 key.
-    assert!(set.keys[0].thumbprint_input().unwrap().starts_with("{\"e\":\"AQAB\",\"kty\":\"RSA\",\"n\":\"0vx7"));
+    assert!(
+        set.keys[0]
+            .thumbprint_input()
+            .unwrap()
+            .starts_with("{\"e\":\"AQAB\",\"kty\":\"RSA\",\"n\":\"0vx7")
+    );
     // Unknown members survive.
     let doc = json!({"keys": [{"kty": "EC", "crv": "P-256", "x": "a", "y": "b", "x5t#S256": "t", "kid": "k"}], "meta": 1});
     let s: JwkSet = same_json(&doc);
@@ -260,16 +390,35 @@ fn jwk_kinds_round_trip() {
 fn scope_and_enums_serde() {
     rt(&Scope::parse("openid read:records").unwrap());
     rt(&PromptSet::parse("login consent").unwrap());
-    assert_eq!(serde_json::to_string(&Prompt::SelectAccount).unwrap(), "\"select_account\"");
-    assert_eq!(serde_json::to_string(&CodeChallengeMethod::S256).unwrap(), "\"S256\"");
-    assert_eq!(serde_json::to_string(&ResponseMode::FormPost).unwrap(), "\"form_post\"");
+    assert_eq!(
+        serde_json::to_string(&Prompt::SelectAccount).unwrap(),
+        "\"select_account\""
+    );
+    assert_eq!(
+        serde_json::to_string(&CodeChallengeMethod::S256).unwrap(),
+        "\"S256\""
+    );
+    assert_eq!(
+        serde_json::to_string(&ResponseMode::FormPost).unwrap(),
+        "\"form_post\""
+    );
     assert_eq!(serde_json::to_string(&Display::Touch).unwrap(), "\"touch\"");
     assert!(serde_json::from_str::<PromptSet>("\"none login\"").is_err());
-    assert_eq!("S256".parse::<CodeChallengeMethod>().unwrap(), CodeChallengeMethod::S256);
-    assert_eq!("s256".parse::<CodeChallengeMethod>().unwrap_err().found, "s256");
+    assert_eq!(
+        "S256".parse::<CodeChallengeMethod>().unwrap(),
+        CodeChallengeMethod::S256
+    );
+    assert_eq!(
+        "s256".parse::<CodeChallengeMethod>().unwrap_err().found,
+        "s256"
+    );
     rt(&Audience(vec!["a".into(), "b".into()]));
     rt(&AuthorizationError::new(AuthErrorCode::ConsentRequired, "x").with_state(Some("s")));
-    rt(&AuthorizationResponse::code("c", Some("s".into()), Some("https://op".into())));
+    rt(&AuthorizationResponse::code(
+        "c",
+        Some("s".into()),
+        Some("https://op".into()),
+    ));
 }
 
 #[test]
@@ -281,8 +430,14 @@ fn error_responses_keep_unknown_members() {
     let _: RegistrationError = same_json(&doc);
     let doc = json!({"error": "invalid_token", "error_description": "gone", "x": 1});
     let _: UserinfoError = same_json(&doc);
-    let p = Params::parse_query("error=access_denied&state=s&session_state=abc.def&iss=https%3A%2F%2Fop").unwrap();
+    let p = Params::parse_query(
+        "error=access_denied&state=s&session_state=abc.def&iss=https%3A%2F%2Fop",
+    )
+    .unwrap();
     let a = AuthorizationError::from_params(&p).unwrap().unwrap();
-    assert_eq!(a.extra.get("session_state").map(String::as_str), Some("abc.def"));
+    assert_eq!(
+        a.extra.get("session_state").map(String::as_str),
+        Some("abc.def")
+    );
     assert_eq!(Params::parse_query(&a.encode()).unwrap(), p);
 }

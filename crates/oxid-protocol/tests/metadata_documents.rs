@@ -14,7 +14,10 @@ fn assert_lossless(bytes: &[u8]) -> ProviderMetadata {
     let original: Value = serde_json::from_slice(bytes).unwrap();
     let (md, _) = ProviderMetadata::parse_lenient(bytes).unwrap();
     let again = serde_json::to_value(&md).unwrap();
-    assert_eq!(again, original, "a member was lost or changed on re-serialization");
+    assert_eq!(
+        again, original,
+        "a member was lost or changed on re-serialization"
+    );
     // Typed parse too, and a second round trip is stable.
     let typed = ProviderMetadata::from_json(bytes).unwrap();
     assert_eq!(typed, md);
@@ -24,7 +27,10 @@ fn assert_lossless(bytes: &[u8]) -> ProviderMetadata {
 }
 
 fn relative(member: &str, value: &str) -> MetadataViolation {
-    MetadataViolation::RelativeUrl { member: member.into(), value: value.into() }
+    MetadataViolation::RelativeUrl {
+        member: member.into(),
+        value: value.into(),
+    }
 }
 
 #[test]
@@ -37,15 +43,38 @@ fn all_documents_round_trip_without_losing_a_member() {
 #[test]
 fn oracle_document_parses_leniently_and_lists_its_relative_urls() {
     let md = assert_lossless(ORACLE);
-    assert_eq!(md.issuer.as_deref(), Some("https://identity.oraclecloud.com/"));
-    assert_eq!(md.authorization_endpoint.as_deref(), Some("/oauth2/v1/authorize"));
+    assert_eq!(
+        md.issuer.as_deref(),
+        Some("https://identity.oraclecloud.com/")
+    );
+    assert_eq!(
+        md.authorization_endpoint.as_deref(),
+        Some("/oauth2/v1/authorize")
+    );
     // The non-standard member is kept.
-    assert_eq!(md.extra.get("introspect_endpoint"), Some(&json!("/oauth2/v1/introspect")));
+    assert_eq!(
+        md.extra.get("introspect_endpoint"),
+        Some(&json!("/oauth2/v1/introspect"))
+    );
     assert_eq!(md.extra.get("http_logout_supported"), Some(&json!(true)));
-    assert!(md.grant_types_supported().contains(&"urn:ietf:params:oauth:grant-type:jwt-bearer".to_string()));
-    assert!(md.token_endpoint_auth_methods_supported().contains(&"client_secret_jwt".to_string()));
-    assert!(md.response_types_supported.as_ref().unwrap().contains(&"code token id_token".to_string()));
-    assert!(!md.request_uri_parameter_supported(), "explicit false overrides the default true");
+    assert!(
+        md.grant_types_supported()
+            .contains(&"urn:ietf:params:oauth:grant-type:jwt-bearer".to_string())
+    );
+    assert!(
+        md.token_endpoint_auth_methods_supported()
+            .contains(&"client_secret_jwt".to_string())
+    );
+    assert!(
+        md.response_types_supported
+            .as_ref()
+            .unwrap()
+            .contains(&"code token id_token".to_string())
+    );
+    assert!(
+        !md.request_uri_parameter_supported(),
+        "explicit false overrides the default true"
+    );
     assert!(!md.request_parameter_supported());
 
     let expected = vec![
@@ -75,38 +104,60 @@ fn oracle_document_parses_leniently_and_lists_its_relative_urls() {
 #[test]
 fn oracle_relative_urls_can_be_resolved() {
     let mut md = ProviderMetadata::from_json(ORACLE).unwrap();
-    assert_eq!(md.resolve_relative_urls("https://tenant.identity.oraclecloud.com"), 6);
-    assert_eq!(md.token_endpoint.as_deref(), Some("https://tenant.identity.oraclecloud.com/oauth2/v1/token"));
+    assert_eq!(
+        md.resolve_relative_urls("https://tenant.identity.oraclecloud.com"),
+        6
+    );
+    assert_eq!(
+        md.token_endpoint.as_deref(),
+        Some("https://tenant.identity.oraclecloud.com/oauth2/v1/token")
+    );
     // Only the non-standard member remains relative.
-    assert_eq!(md.check_strict("https://identity.oraclecloud.com/"), vec![relative("introspect_endpoint", "/oauth2/v1/introspect")]);
+    assert_eq!(
+        md.check_strict("https://identity.oraclecloud.com/"),
+        vec![relative("introspect_endpoint", "/oauth2/v1/introspect")]
+    );
 }
 
 #[test]
 fn oracle_placeholder_document_keeps_saml2_bearer_and_reports_placeholders() {
     let md = assert_lossless(ORACLE_PLACEHOLDERS);
-    assert!(md
-        .grant_types_supported()
-        .contains(&"urn:ietf:params:oauth:grant-type:saml2-bearer".to_string()));
+    assert!(
+        md.grant_types_supported()
+            .contains(&"urn:ietf:params:oauth:grant-type:saml2-bearer".to_string())
+    );
     let v = md.check_strict("https://identity.oraclecloud.com/");
     assert_eq!(v.len(), 7, "{v:?}");
-    assert!(v.iter().all(|x| matches!(x, MetadataViolation::RelativeUrl { .. })));
+    assert!(
+        v.iter()
+            .all(|x| matches!(x, MetadataViolation::RelativeUrl { .. }))
+    );
 }
 
 #[test]
 fn rfc8414_example_passes_the_strict_check() {
     let md = assert_lossless(RFC8414);
     assert_eq!(md.check_strict_oauth("https://server.example.com"), vec![]);
-    assert_eq!(md.check_profile("https://server.example.com", MetadataProfile::OAuth2), vec![]);
+    assert_eq!(
+        md.check_profile("https://server.example.com", MetadataProfile::OAuth2),
+        vec![]
+    );
     // The defaults of the members it omits.
     assert_eq!(md.response_modes_supported(), ["query", "fragment"]);
-    assert_eq!(md.grant_types_supported(), ["authorization_code", "implicit"]);
+    assert_eq!(
+        md.grant_types_supported(),
+        ["authorization_code", "implicit"]
+    );
     assert!(md.request_uri_parameter_supported());
     assert!(!md.claims_parameter_supported());
     assert!(!md.require_request_uri_registration());
     assert!(!md.backchannel_logout_supported());
     assert!(!md.frontchannel_logout_supported());
     assert!(!md.authorization_response_iss_parameter_supported());
-    assert_eq!(md.service_documentation.as_deref(), Some("http://server.example.com/service_documentation.html"));
+    assert_eq!(
+        md.service_documentation.as_deref(),
+        Some("http://server.example.com/service_documentation.html")
+    );
     assert_eq!(md.ui_locales_supported.as_ref().unwrap().len(), 5);
 }
 
@@ -129,11 +180,26 @@ fn custom_scopes_document() {
     let md = assert_lossless(CUSTOM);
     assert_eq!(md.check_strict("https://api.example.com"), vec![]);
     let scopes = md.scopes_supported.as_ref().unwrap();
-    assert!(scopes.contains(&"read:records".to_string()) && scopes.contains(&"write:records".to_string()));
-    assert_eq!(md.id_token_signing_alg_values_supported.as_deref().unwrap(), ["HS256", "RS256"]);
-    assert_eq!(md.code_challenge_methods_supported.as_deref().unwrap(), ["S256", "plain"]);
-    assert_eq!(md.grant_types_supported(), ["authorization_code", "client_credentials", "refresh_token"]);
-    assert_eq!(md.token_endpoint_auth_methods_supported(), ["client_secret_basic", "client_secret_post"]);
+    assert!(
+        scopes.contains(&"read:records".to_string())
+            && scopes.contains(&"write:records".to_string())
+    );
+    assert_eq!(
+        md.id_token_signing_alg_values_supported.as_deref().unwrap(),
+        ["HS256", "RS256"]
+    );
+    assert_eq!(
+        md.code_challenge_methods_supported.as_deref().unwrap(),
+        ["S256", "plain"]
+    );
+    assert_eq!(
+        md.grant_types_supported(),
+        ["authorization_code", "client_credentials", "refresh_token"]
+    );
+    assert_eq!(
+        md.token_endpoint_auth_methods_supported(),
+        ["client_secret_basic", "client_secret_post"]
+    );
     // Scope tokens with ':' are valid RFC 6749 §3.3 scope tokens.
     let s = oxid_protocol::Scope::parse(&scopes.join(" ")).unwrap();
     assert!(s.contains("write:records"));
@@ -144,7 +210,9 @@ fn base() -> Value {
 }
 
 fn check(doc: &Value, expected_issuer: &str) -> Vec<MetadataViolation> {
-    ProviderMetadata::from_json(doc.to_string().as_bytes()).unwrap().check_strict(expected_issuer)
+    ProviderMetadata::from_json(doc.to_string().as_bytes())
+        .unwrap()
+        .check_strict(expected_issuer)
 }
 
 #[test]
@@ -154,13 +222,26 @@ fn strict_check_reports_every_violation_not_the_first() {
     o.insert("issuer".into(), json!("http://api.example.com?x=1#f"));
     o.remove("jwks_uri");
     o.remove("subject_types_supported");
-    o.insert("id_token_signing_alg_values_supported".into(), json!(["ES256"]));
-    o.insert("token_endpoint_auth_signing_alg_values_supported".into(), json!(["RS256", "none"]));
+    o.insert(
+        "id_token_signing_alg_values_supported".into(),
+        json!(["ES256"]),
+    );
+    o.insert(
+        "token_endpoint_auth_signing_alg_values_supported".into(),
+        json!(["RS256", "none"]),
+    );
     o.insert("userinfo_endpoint".into(), json!("userinfo"));
     let v = check(&d, "https://api.example.com");
-    assert!(v.contains(&MetadataViolation::IssuerNotHttps("http://api.example.com?x=1#f".into())));
-    assert!(v.contains(&MetadataViolation::IssuerHasQueryOrFragment("http://api.example.com?x=1#f".into())));
-    assert!(v.iter().any(|x| matches!(x, MetadataViolation::IssuerMismatch { .. })));
+    assert!(v.contains(&MetadataViolation::IssuerNotHttps(
+        "http://api.example.com?x=1#f".into()
+    )));
+    assert!(v.contains(&MetadataViolation::IssuerHasQueryOrFragment(
+        "http://api.example.com?x=1#f".into()
+    )));
+    assert!(
+        v.iter()
+            .any(|x| matches!(x, MetadataViolation::IssuerMismatch { .. }))
+    );
     assert!(v.contains(&MetadataViolation::MissingMember("jwks_uri")));
     assert!(v.contains(&MetadataViolation::MissingMember("subject_types_supported")));
     assert!(v.contains(&MetadataViolation::MissingRs256));
@@ -176,16 +257,28 @@ fn issuer_rules() {
     assert!(check_issuer("http://localhost:8080").is_empty());
     assert!(check_issuer("http://127.0.0.1:3000/x").is_empty());
     assert!(check_issuer("http://[::1]:3000").is_empty());
-    assert_eq!(check_issuer("http://op.example.com"), vec![MetadataViolation::IssuerNotHttps("http://op.example.com".into())]);
+    assert_eq!(
+        check_issuer("http://op.example.com"),
+        vec![MetadataViolation::IssuerNotHttps(
+            "http://op.example.com".into()
+        )]
+    );
     assert_eq!(
         check_issuer("https://op.example.com/?a=b"),
-        vec![MetadataViolation::IssuerHasQueryOrFragment("https://op.example.com/?a=b".into())]
+        vec![MetadataViolation::IssuerHasQueryOrFragment(
+            "https://op.example.com/?a=b".into()
+        )]
     );
     assert_eq!(
         check_issuer("https://op.example.com#frag"),
-        vec![MetadataViolation::IssuerHasQueryOrFragment("https://op.example.com#frag".into())]
+        vec![MetadataViolation::IssuerHasQueryOrFragment(
+            "https://op.example.com#frag".into()
+        )]
     );
-    assert_eq!(check_issuer("not a url"), vec![MetadataViolation::IssuerInvalid("not a url".into())]);
+    assert_eq!(
+        check_issuer("not a url"),
+        vec![MetadataViolation::IssuerInvalid("not a url".into())]
+    );
 }
 
 #[test]
@@ -204,12 +297,27 @@ fn issuer_must_be_identical_to_the_one_asked_for() {
 fn required_members() {
     let mut d = base();
     let o = d.as_object_mut().unwrap();
-    for m in ["issuer", "authorization_endpoint", "token_endpoint", "response_types_supported", "id_token_signing_alg_values_supported"] {
+    for m in [
+        "issuer",
+        "authorization_endpoint",
+        "token_endpoint",
+        "response_types_supported",
+        "id_token_signing_alg_values_supported",
+    ] {
         o.remove(m);
     }
     let v = check(&d, "https://api.example.com");
-    for m in ["issuer", "authorization_endpoint", "token_endpoint", "response_types_supported", "id_token_signing_alg_values_supported"] {
-        assert!(v.contains(&MetadataViolation::MissingMember(m)), "{m}: {v:?}");
+    for m in [
+        "issuer",
+        "authorization_endpoint",
+        "token_endpoint",
+        "response_types_supported",
+        "id_token_signing_alg_values_supported",
+    ] {
+        assert!(
+            v.contains(&MetadataViolation::MissingMember(m)),
+            "{m}: {v:?}"
+        );
     }
 }
 
@@ -221,7 +329,10 @@ fn token_endpoint_optional_when_only_implicit() {
     o.insert("grant_types_supported".into(), json!(["implicit"]));
     assert_eq!(check(&d, "https://api.example.com"), vec![]);
     d["grant_types_supported"] = json!(["implicit", "authorization_code"]);
-    assert_eq!(check(&d, "https://api.example.com"), vec![MetadataViolation::MissingMember("token_endpoint")]);
+    assert_eq!(
+        check(&d, "https://api.example.com"),
+        vec![MetadataViolation::MissingMember("token_endpoint")]
+    );
 }
 
 #[test]
@@ -233,9 +344,16 @@ fn lenient_parse_keeps_wrongly_typed_members() {
     assert!(ProviderMetadata::from_json(bytes.as_bytes()).is_err());
     let (md, warnings) = ProviderMetadata::parse_lenient(bytes.as_bytes()).unwrap();
     assert!(md.scopes_supported.is_none());
-    assert_eq!(md.extra.get("scopes_supported"), Some(&json!("openid read:records")));
+    assert_eq!(
+        md.extra.get("scopes_supported"),
+        Some(&json!("openid read:records"))
+    );
     assert_eq!(warnings.len(), 2, "{warnings:?}");
-    assert!(warnings.iter().all(|w| matches!(w, MetadataViolation::WrongType { .. })));
+    assert!(
+        warnings
+            .iter()
+            .all(|w| matches!(w, MetadataViolation::WrongType { .. }))
+    );
     assert_eq!(serde_json::to_value(&md).unwrap(), d, "nothing lost");
     assert!(ProviderMetadata::parse_lenient(b"[1,2]").is_err());
     assert!(ProviderMetadata::parse_lenient(b"not json").is_err());
@@ -245,7 +363,10 @@ fn lenient_parse_keeps_wrongly_typed_members() {
 fn empty_lists_are_reported() {
     let mut d = base();
     d["claims_supported"] = json!([]);
-    assert_eq!(check(&d, "https://api.example.com"), vec![MetadataViolation::EmptyList("claims_supported".into())]);
+    assert_eq!(
+        check(&d, "https://api.example.com"),
+        vec![MetadataViolation::EmptyList("claims_supported".into())]
+    );
 }
 
 #[test]
@@ -284,7 +405,10 @@ fn every_extension_member_is_typed() {
     assert!(md.frontchannel_logout_supported() && md.frontchannel_logout_session_supported());
     assert!(md.authorization_response_iss_parameter_supported());
     assert!(md.require_pushed_authorization_requests());
-    assert_eq!(md.revocation_endpoint_auth_methods_supported(), ["client_secret_post"]);
+    assert_eq!(
+        md.revocation_endpoint_auth_methods_supported(),
+        ["client_secret_post"]
+    );
     assert_eq!(md.check_strict("https://op.example.com"), vec![]);
     assert_eq!(serde_json::to_value(&md).unwrap(), d);
 }

@@ -23,7 +23,11 @@ fn pkce() -> impl Strategy<Value = String> {
 }
 
 fn abs_uri() -> impl Strategy<Value = String> {
-    ("[a-z]{1,10}", "[a-z0-9/]{0,10}", prop::option::of("[a-z]=[a-z0-9]{1,4}"))
+    (
+        "[a-z]{1,10}",
+        "[a-z0-9/]{0,10}",
+        prop::option::of("[a-z]=[a-z0-9]{1,4}"),
+    )
         .prop_map(|(h, p, q)| match q {
             Some(q) => format!("https://{h}.example/{p}?{q}"),
             None => format!("https://{h}.example/{p}"),
@@ -47,8 +51,16 @@ fn prompt() -> impl Strategy<Value = PromptSet> {
     prop_oneof![
         Just(PromptSet::new()),
         Just(PromptSet::parse("none").unwrap()),
-        prop::sample::subsequence(vec![Prompt::Login, Prompt::Consent, Prompt::SelectAccount, Prompt::Create], 1..4)
-            .prop_map(|v| PromptSet::from_values(v).unwrap()),
+        prop::sample::subsequence(
+            vec![
+                Prompt::Login,
+                Prompt::Consent,
+                Prompt::SelectAccount,
+                Prompt::Create
+            ],
+            1..4
+        )
+        .prop_map(|v| PromptSet::from_values(v).unwrap()),
     ]
 }
 
@@ -321,7 +333,9 @@ fn strip_nulls(v: &serde_json::Value) -> serde_json::Value {
     match v {
         serde_json::Value::Object(m) => serde_json::Value::Object(
             m.iter()
-                .filter(|(k, val)| !(val.is_null() && ProviderMetadata::MEMBERS.contains(&k.as_str())))
+                .filter(|(k, val)| {
+                    !(val.is_null() && ProviderMetadata::MEMBERS.contains(&k.as_str()))
+                })
                 .map(|(k, val)| (k.clone(), val.clone()))
                 .collect(),
         ),
@@ -334,24 +348,60 @@ fn json_value(depth: u32) -> impl Strategy<Value = serde_json::Value> {
     let leaf = prop_oneof![
         Just(Value::Null),
         any::<bool>().prop_map(Value::Bool),
-        any::<i64>().prop_map(|n| Value::from(n)),
-        any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(|f| Value::from(f)),
+        any::<i64>().prop_map(Value::from),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(Value::from),
         "[ -~]{0,12}".prop_map(Value::String),
-        prop::sample::select(vec!["https://op.example.com", "/rel", "RS256", "none", "code", "openid"])
-            .prop_map(|s| Value::String(s.to_string())),
+        prop::sample::select(vec![
+            "https://op.example.com",
+            "/rel",
+            "RS256",
+            "none",
+            "code",
+            "openid"
+        ])
+        .prop_map(|s| Value::String(s.to_string())),
     ];
     let keys = prop::sample::select(vec![
-        "issuer", "authorization_endpoint", "token_endpoint", "jwks_uri", "scopes_supported",
-        "response_types_supported", "grant_types_supported", "claims_parameter_supported",
-        "token_endpoint_auth_signing_alg_values_supported", "iss", "sub", "aud", "exp", "iat", "nonce",
-        "events", "kty", "n", "e", "crv", "x", "y", "keys", "access_token", "token_type", "expires_in",
-        "redirect_uris", "active", "scope", "other_endpoint", "x",
+        "issuer",
+        "authorization_endpoint",
+        "token_endpoint",
+        "jwks_uri",
+        "scopes_supported",
+        "response_types_supported",
+        "grant_types_supported",
+        "claims_parameter_supported",
+        "token_endpoint_auth_signing_alg_values_supported",
+        "iss",
+        "sub",
+        "aud",
+        "exp",
+        "iat",
+        "nonce",
+        "events",
+        "kty",
+        "n",
+        "e",
+        "crv",
+        "x",
+        "y",
+        "keys",
+        "access_token",
+        "token_type",
+        "expires_in",
+        "redirect_uris",
+        "active",
+        "scope",
+        "other_endpoint",
+        "x",
     ]);
     leaf.prop_recursive(depth, 64, 8, move |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..4).prop_map(serde_json::Value::Array),
-            prop::collection::btree_map(keys.clone(), inner, 0..8)
-                .prop_map(|m| serde_json::Value::Object(m.into_iter().map(|(k, v)| (k.to_string(), v)).collect())),
+            prop::collection::btree_map(keys.clone(), inner, 0..8).prop_map(|m| {
+                serde_json::Value::Object(m.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+            }),
         ]
     })
 }

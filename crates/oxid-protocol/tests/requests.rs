@@ -45,7 +45,10 @@ fn every_parameter_round_trips() {
         ("id_token_hint", "eyJ.e30.x"),
         ("login_hint", "user@example.com"),
         ("acr_values", "urn:a urn:b"),
-        ("code_challenge", "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"),
+        (
+            "code_challenge",
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+        ),
         ("code_challenge_method", "S256"),
         ("claims", &claims.to_string()),
         ("resource", "https://api.example.com/"),
@@ -63,16 +66,25 @@ fn every_parameter_round_trips() {
     assert_eq!(r.claims_locales, ["de", "en"]);
     assert_eq!(r.acr_values, ["urn:a", "urn:b"]);
     assert_eq!(r.code_challenge_method, Some(CodeChallengeMethod::S256));
-    assert_eq!(r.effective_code_challenge_method(), Some(CodeChallengeMethod::S256));
+    assert_eq!(
+        r.effective_code_challenge_method(),
+        Some(CodeChallengeMethod::S256)
+    );
     assert_eq!(r.claims, Some(claims));
     assert_eq!(r.resource.as_deref(), Some("https://api.example.com/"));
-    assert_eq!(r.extra.get("custom_param").map(String::as_str), Some("kept"));
+    assert_eq!(
+        r.extra.get("custom_param").map(String::as_str),
+        Some("kept")
+    );
 
     // Encode and decode again: identical.
-    let again = AuthenticationRequest::from_params(&Params::parse_query(&r.encode()).unwrap()).unwrap();
+    let again =
+        AuthenticationRequest::from_params(&Params::parse_query(&r.encode()).unwrap()).unwrap();
     assert_eq!(again, r);
     let url = r.to_url("https://op.example.com/authorize?tenant=a");
-    assert!(url.starts_with("https://op.example.com/authorize?tenant=a&response_type=code+id_token&"));
+    assert!(
+        url.starts_with("https://op.example.com/authorize?tenant=a&response_type=code+id_token&")
+    );
     let query = url.split_once('?').unwrap().1;
     let parsed = Params::parse_query(query).unwrap();
     assert_eq!(parsed.get("tenant"), Some("a"));
@@ -90,13 +102,22 @@ fn response_type_is_order_insensitive() {
     ] {
         assert_eq!(ResponseType::parse(s).unwrap(), want, "{s}");
     }
-    assert_eq!(ResponseType::CODE_ID_TOKEN_TOKEN.to_string(), "code id_token token");
+    assert_eq!(
+        ResponseType::CODE_ID_TOKEN_TOKEN.to_string(),
+        "code id_token token"
+    );
     assert!(ResponseType::parse("code code").is_err());
     assert!(ResponseType::parse("none code").is_err());
     assert!(ResponseType::parse("").is_err());
     assert!(ResponseType::parse("device_code").is_err());
-    assert_eq!(ResponseType::ID_TOKEN.default_response_mode(), ResponseMode::Fragment);
-    assert_eq!(serde_json::to_string(&ResponseType::CODE_TOKEN).unwrap(), "\"code token\"");
+    assert_eq!(
+        ResponseType::ID_TOKEN.default_response_mode(),
+        ResponseMode::Fragment
+    );
+    assert_eq!(
+        serde_json::to_string(&ResponseType::CODE_TOKEN).unwrap(),
+        "\"code token\""
+    );
 }
 
 fn auth_err(query: &str) -> AuthorizationError {
@@ -107,27 +128,53 @@ fn auth_err(query: &str) -> AuthorizationError {
 fn authorization_errors_are_typed_and_keep_state() {
     let e = auth_err("client_id=c&redirect_uri=https://rp/cb&state=s1");
     assert_eq!(e.error, AuthErrorCode::InvalidRequest);
-    assert!(e.error_description.as_deref().unwrap().contains("response_type"));
+    assert!(
+        e.error_description
+            .as_deref()
+            .unwrap()
+            .contains("response_type")
+    );
     assert_eq!(e.state.as_deref(), Some("s1"));
 
     let e = auth_err("response_type=code%20device&client_id=c&redirect_uri=https://rp/cb");
     assert_eq!(e.error, AuthErrorCode::UnsupportedResponseType);
 
     let e = auth_err("response_type=code&redirect_uri=https://rp/cb");
-    assert!(e.error_description.as_deref().unwrap().contains("client_id"));
+    assert!(
+        e.error_description
+            .as_deref()
+            .unwrap()
+            .contains("client_id")
+    );
 
     let e = auth_err("response_type=code&client_id=c");
-    assert!(e.error_description.as_deref().unwrap().contains("redirect_uri"));
+    assert!(
+        e.error_description
+            .as_deref()
+            .unwrap()
+            .contains("redirect_uri")
+    );
 
     let e = auth_err("response_type=code&client_id=c&redirect_uri=/relative");
-    assert!(e.error_description.as_deref().unwrap().contains("redirect_uri"));
+    assert!(
+        e.error_description
+            .as_deref()
+            .unwrap()
+            .contains("redirect_uri")
+    );
     let e = auth_err("response_type=code&client_id=c&redirect_uri=https://rp/cb%23frag");
-    assert!(e.error_description.as_deref().unwrap().contains("redirect_uri"));
+    assert!(
+        e.error_description
+            .as_deref()
+            .unwrap()
+            .contains("redirect_uri")
+    );
 
     let e = auth_err("response_type=code&client_id=c&redirect_uri=https://rp/cb&scope=open%22id");
     assert_eq!(e.error, AuthErrorCode::InvalidScope);
 
-    let e = auth_err("response_type=code&client_id=c&redirect_uri=https://rp/cb&prompt=none%20login");
+    let e =
+        auth_err("response_type=code&client_id=c&redirect_uri=https://rp/cb&prompt=none%20login");
     assert_eq!(e.error, AuthErrorCode::InvalidRequest);
     assert!(e.error_description.as_deref().unwrap().contains("prompt"));
 
@@ -138,7 +185,12 @@ fn authorization_errors_are_typed_and_keep_state() {
     assert!(e.error_description.as_deref().unwrap().contains("max_age"));
 
     let e = auth_err("response_type=code&client_id=c&redirect_uri=https://rp/cb&response_mode=jwt");
-    assert!(e.error_description.as_deref().unwrap().contains("response_mode"));
+    assert!(
+        e.error_description
+            .as_deref()
+            .unwrap()
+            .contains("response_mode")
+    );
 
     let e = auth_err("response_type=code&client_id=c&redirect_uri=https://rp/cb&display=tv");
     assert!(e.error_description.as_deref().unwrap().contains("display"));
@@ -146,15 +198,30 @@ fn authorization_errors_are_typed_and_keep_state() {
     let e = auth_err("response_type=id_token&client_id=c&redirect_uri=https://rp/cb&scope=openid");
     assert!(e.error_description.as_deref().unwrap().contains("nonce"));
 
-    let e = auth_err("response_type=code&client_id=c&redirect_uri=https://rp/cb&code_challenge=short");
-    assert!(e.error_description.as_deref().unwrap().contains("code_challenge"));
-    let e = auth_err("response_type=code&client_id=c&redirect_uri=https://rp/cb&code_challenge_method=S512&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
-    assert!(e.error_description.as_deref().unwrap().contains("code_challenge_method"));
+    let e =
+        auth_err("response_type=code&client_id=c&redirect_uri=https://rp/cb&code_challenge=short");
+    assert!(
+        e.error_description
+            .as_deref()
+            .unwrap()
+            .contains("code_challenge")
+    );
+    let e = auth_err(
+        "response_type=code&client_id=c&redirect_uri=https://rp/cb&code_challenge_method=S512&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+    );
+    assert!(
+        e.error_description
+            .as_deref()
+            .unwrap()
+            .contains("code_challenge_method")
+    );
 
     let e = auth_err("response_type=code&client_id=c&redirect_uri=https://rp/cb&claims=%5B1%5D");
     assert!(e.error_description.as_deref().unwrap().contains("claims"));
 
-    let e = auth_err("response_type=code&client_id=c&redirect_uri=https://rp/cb&request=a.b.c&request_uri=https://rp/r");
+    let e = auth_err(
+        "response_type=code&client_id=c&redirect_uri=https://rp/cb&request=a.b.c&request_uri=https://rp/r",
+    );
     assert!(e.error_description.as_deref().unwrap().contains("request"));
 
     let e = auth_err("response_type=code&client_id=c&redirect_uri=https://rp/cb&resource=api");
@@ -192,8 +259,13 @@ fn pkce_plain_is_the_default_method() {
     ))
     .unwrap();
     assert_eq!(r.code_challenge_method, None);
-    assert_eq!(r.effective_code_challenge_method(), Some(CodeChallengeMethod::Plain));
-    let e = auth_err("response_type=code&client_id=c&redirect_uri=https://rp/cb&code_challenge_method=S256");
+    assert_eq!(
+        r.effective_code_challenge_method(),
+        Some(CodeChallengeMethod::Plain)
+    );
+    let e = auth_err(
+        "response_type=code&client_id=c&redirect_uri=https://rp/cb&code_challenge_method=S256",
+    );
     assert!(e.error_description.unwrap().contains("code_challenge"));
 }
 
@@ -217,8 +289,14 @@ fn authorization_responses() {
             assert_eq!(s.code.as_deref(), Some("SplxlOBeZQQYbYS6WxSbIA"));
             assert_eq!(s.iss.as_deref(), Some("https://op.example.com"));
             let url = s.redirect_url("https://client.example.com/cb", ResponseMode::Query);
-            assert_eq!(url, "https://client.example.com/cb?code=SplxlOBeZQQYbYS6WxSbIA&state=xyz&iss=https%3A%2F%2Fop.example.com");
-            assert_eq!(AuthorizationResponse::from_params(&q(&s.encode())).unwrap(), s);
+            assert_eq!(
+                url,
+                "https://client.example.com/cb?code=SplxlOBeZQQYbYS6WxSbIA&state=xyz&iss=https%3A%2F%2Fop.example.com"
+            );
+            assert_eq!(
+                AuthorizationResponse::from_params(&q(&s.encode())).unwrap(),
+                s
+            );
         }
         other => panic!("{other:?}"),
     }
@@ -239,11 +317,23 @@ fn authorization_responses() {
     assert_eq!(
         codes,
         [
-            "access_denied", "account_selection_required", "consent_required", "interaction_required",
-            "invalid_request", "invalid_request_object", "invalid_request_uri", "invalid_scope",
-            "login_required", "registration_not_supported", "request_not_supported",
-            "request_uri_not_supported", "server_error", "temporarily_unavailable",
-            "unauthorized_client", "unsupported_response_type", "invalid_client"
+            "access_denied",
+            "account_selection_required",
+            "consent_required",
+            "interaction_required",
+            "invalid_request",
+            "invalid_request_object",
+            "invalid_request_uri",
+            "invalid_scope",
+            "login_required",
+            "registration_not_supported",
+            "request_not_supported",
+            "request_uri_not_supported",
+            "server_error",
+            "temporarily_unavailable",
+            "unauthorized_client",
+            "unsupported_response_type",
+            "invalid_client"
         ]
     );
 }
@@ -297,7 +387,11 @@ fn token_requests_per_grant() {
         other => panic!("{other:?}"),
     }
     assert_eq!(
-        TokenRequest::from_params(&form(cases[1])).unwrap().scope().map(|s| s.to_string()).as_deref(),
+        TokenRequest::from_params(&form(cases[1]))
+            .unwrap()
+            .scope()
+            .map(|s| s.to_string())
+            .as_deref(),
         Some("openid")
     );
 }
@@ -306,21 +400,45 @@ fn token_requests_per_grant() {
 fn token_request_required_parameters() {
     for (body, missing) in [
         ("code=x", "grant_type"),
-        ("grant_type=authorization_code&redirect_uri=https%3A%2F%2Frp", "code"),
+        (
+            "grant_type=authorization_code&redirect_uri=https%3A%2F%2Frp",
+            "code",
+        ),
         ("grant_type=authorization_code&code=x", "redirect_uri"),
         ("grant_type=refresh_token", "refresh_token"),
         ("grant_type=password&password=p", "username"),
         ("grant_type=password&username=u", "password"),
-        ("grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer", "assertion"),
-        ("grant_type=urn:ietf:params:oauth:grant-type:device_code", "device_code"),
-        ("grant_type=urn:ietf:params:oauth:grant-type:token-exchange&subject_token_type=t", "subject_token"),
-        ("grant_type=urn:ietf:params:oauth:grant-type:token-exchange&subject_token=t", "subject_token_type"),
-        ("grant_type=urn:ietf:params:oauth:grant-type:token-exchange&subject_token=t&subject_token_type=t&actor_token=a", "actor_token_type"),
-        ("grant_type=authorization_code&code=x&redirect_uri=https%3A%2F%2Frp&code_verifier=short", "code_verifier"),
+        (
+            "grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer",
+            "assertion",
+        ),
+        (
+            "grant_type=urn:ietf:params:oauth:grant-type:device_code",
+            "device_code",
+        ),
+        (
+            "grant_type=urn:ietf:params:oauth:grant-type:token-exchange&subject_token_type=t",
+            "subject_token",
+        ),
+        (
+            "grant_type=urn:ietf:params:oauth:grant-type:token-exchange&subject_token=t",
+            "subject_token_type",
+        ),
+        (
+            "grant_type=urn:ietf:params:oauth:grant-type:token-exchange&subject_token=t&subject_token_type=t&actor_token=a",
+            "actor_token_type",
+        ),
+        (
+            "grant_type=authorization_code&code=x&redirect_uri=https%3A%2F%2Frp&code_verifier=short",
+            "code_verifier",
+        ),
     ] {
         let e = token_err(body);
         assert_eq!(e.error, TokenErrorCode::InvalidRequest, "{body}");
-        assert!(e.error_description.as_deref().unwrap().contains(missing), "{body}: {e:?}");
+        assert!(
+            e.error_description.as_deref().unwrap().contains(missing),
+            "{body}: {e:?}"
+        );
         assert_eq!(e.http_status(), 400);
     }
     let e = token_err("grant_type=client_credentials&scope=a%5Cb");
@@ -329,38 +447,64 @@ fn token_request_required_parameters() {
 
 #[test]
 fn client_authentication_parameters() {
-    let p = form("grant_type=client_credentials&client_id=s6BhdRkqt3&client_secret=7Fjfp0ZBr1KtDRbnfVdmIw");
+    let p = form(
+        "grant_type=client_credentials&client_id=s6BhdRkqt3&client_secret=7Fjfp0ZBr1KtDRbnfVdmIw",
+    );
     let c = ClientAuthParams::from_params(&p).unwrap();
     assert_eq!(c.client_id.as_deref(), Some("s6BhdRkqt3"));
     assert_eq!(c.method(false).unwrap(), ClientAuthMethod::ClientSecretPost);
-    assert_eq!(c.method(true).unwrap_err().error, TokenErrorCode::InvalidRequest);
+    assert_eq!(
+        c.method(true).unwrap_err().error,
+        TokenErrorCode::InvalidRequest
+    );
     let c = ClientAuthParams::from_params(&form(
         "client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer&client_assertion=eyJ.e30.s",
     ))
     .unwrap();
     assert_eq!(c.method(false).unwrap(), ClientAuthMethod::JwtAssertion);
-    assert_eq!(ClientAuthParams::default().method(true).unwrap(), ClientAuthMethod::ClientSecretBasic);
-    assert_eq!(ClientAuthParams::default().method(false).unwrap(), ClientAuthMethod::None);
+    assert_eq!(
+        ClientAuthParams::default().method(true).unwrap(),
+        ClientAuthMethod::ClientSecretBasic
+    );
+    assert_eq!(
+        ClientAuthParams::default().method(false).unwrap(),
+        ClientAuthMethod::None
+    );
     assert!(ClientAuthParams::from_params(&form("client_assertion=x")).is_err());
     assert_eq!(
-        ClientAuthParams::from_params(&form("client_assertion=x&client_assertion_type=urn:other")).unwrap_err().error,
+        ClientAuthParams::from_params(&form("client_assertion=x&client_assertion_type=urn:other"))
+            .unwrap_err()
+            .error,
         TokenErrorCode::InvalidClient
     );
     // RFC 6749 §2.3.1 example header.
     assert_eq!(
         parse_basic_authorization("Basic czZCaGRSa3F0Mzo3RmpmcDBaQnIxS3REUmJuZlZkbUl3").unwrap(),
-        ("s6BhdRkqt3".to_string(), "7Fjfp0ZBr1KtDRbnfVdmIw".to_string())
+        (
+            "s6BhdRkqt3".to_string(),
+            "7Fjfp0ZBr1KtDRbnfVdmIw".to_string()
+        )
     );
-    assert_eq!(basic_authorization("s6BhdRkqt3", "7Fjfp0ZBr1KtDRbnfVdmIw"), "Basic czZCaGRSa3F0Mzo3RmpmcDBaQnIxS3REUmJuZlZkbUl3");
+    assert_eq!(
+        basic_authorization("s6BhdRkqt3", "7Fjfp0ZBr1KtDRbnfVdmIw"),
+        "Basic czZCaGRSa3F0Mzo3RmpmcDBaQnIxS3REUmJuZlZkbUl3"
+    );
 }
 
 #[test]
 fn token_errors_and_statuses() {
     use TokenErrorCode::*;
     for (code, status) in [
-        (InvalidRequest, 400), (InvalidClient, 401), (InvalidGrant, 400), (UnauthorizedClient, 400),
-        (UnsupportedGrantType, 400), (InvalidScope, 400), (AuthorizationPending, 400), (SlowDown, 400),
-        (ExpiredToken, 400), (AccessDenied, 400),
+        (InvalidRequest, 400),
+        (InvalidClient, 401),
+        (InvalidGrant, 400),
+        (UnauthorizedClient, 400),
+        (UnsupportedGrantType, 400),
+        (InvalidScope, 400),
+        (AuthorizationPending, 400),
+        (SlowDown, 400),
+        (ExpiredToken, 400),
+        (AccessDenied, 400),
     ] {
         let e = TokenError::bare(code);
         assert_eq!(e.http_status(), status);
@@ -368,8 +512,14 @@ fn token_errors_and_statuses() {
         assert_eq!(serde_json::from_str::<TokenError>(&json).unwrap(), e);
     }
     let e = TokenError::invalid_client("bad secret");
-    assert_eq!(e.www_authenticate("oxid").as_deref(), Some("Basic realm=\"oxid\""));
-    assert_eq!(TokenError::invalid_grant("x").www_authenticate("oxid"), None);
+    assert_eq!(
+        e.www_authenticate("oxid").as_deref(),
+        Some("Basic realm=\"oxid\"")
+    );
+    assert_eq!(
+        TokenError::invalid_grant("x").www_authenticate("oxid"),
+        None
+    );
     // RFC 6749 §5.2 example.
     let e: TokenError = serde_json::from_str(r#"{"error":"invalid_request"}"#).unwrap();
     assert_eq!(e, TokenError::bare(InvalidRequest));
@@ -387,13 +537,21 @@ fn token_response_json() {
     let r: TokenResponse = serde_json::from_str(body).unwrap();
     assert_eq!(r.expires_in, Some(3600));
     assert_eq!(r.refresh_expires_in, Some(86400));
-    assert_eq!(r.extra.get("example_parameter"), Some(&json!("example_value")));
+    assert_eq!(
+        r.extra.get("example_parameter"),
+        Some(&json!("example_value"))
+    );
     assert!(r.scope.as_ref().unwrap().contains("email"));
     let out: serde_json::Value = serde_json::from_str(&r.to_json()).unwrap();
-    assert_eq!(out, serde_json::from_str::<serde_json::Value>(body).unwrap());
+    assert_eq!(
+        out,
+        serde_json::from_str::<serde_json::Value>(body).unwrap()
+    );
     assert_eq!(out["expires_in"], json!(3600), "integers as JSON numbers");
     // Lenient: expires_in as a string.
-    let r: TokenResponse = serde_json::from_str(r#"{"access_token":"a","token_type":"Bearer","expires_in":"60"}"#).unwrap();
+    let r: TokenResponse =
+        serde_json::from_str(r#"{"access_token":"a","token_type":"Bearer","expires_in":"60"}"#)
+            .unwrap();
     assert_eq!(r.expires_in, Some(60));
     assert!(r.is_bearer());
     assert!(serde_json::from_str::<TokenResponse>(r#"{"token_type":"Bearer"}"#).is_err());
