@@ -63,6 +63,7 @@ async fn advertised_endpoints_answer() {
     // Without credentials each endpoint answers with its own error, not 404/405.
     let token = client
         .post(document["token_endpoint"].as_str().unwrap())
+        .form(&[("grant_type", "client_credentials")])
         .send()
         .await
         .unwrap();

@@ -23,7 +23,7 @@ use oxid_protocol::scope::Scope;
 use oxid_protocol::token::TokenError;
 use oxid_store::{TokenKind, TokenRecord};
 
-use super::revocation::{authenticated_form, no_store};
+use super::form::{authenticated_form, no_store};
 use crate::crypto::secrets::sha256_hex;
 use crate::error::OAuthError;
 use crate::state::Provider;

@@ -3,6 +3,7 @@
 
 mod authorize;
 pub mod cookies;
+mod form;
 mod introspection;
 mod layers;
 mod pages;
