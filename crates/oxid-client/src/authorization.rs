@@ -32,6 +32,9 @@ pub struct AuthorizationSession {
     pub code_verifier: String,
     /// The `redirect_uri` sent; the token request repeats it.
     pub redirect_uri: String,
+    /// Whether `openid` was asked for: the token response must then carry an ID token.
+    #[serde(default)]
+    pub openid: bool,
 }
 
 /// An authorization URL and the session that goes with it.
@@ -58,6 +61,7 @@ pub fn authorization_url(
         nonce: random_string(32)?,
         code_verifier: pkce.verifier,
         redirect_uri: redirect_uri.to_owned(),
+        openid: scope.is_openid(),
     };
     let mut request = AuthenticationRequest::new(client_id, redirect_uri, scope.clone());
     request.state = Some(session.state.clone());

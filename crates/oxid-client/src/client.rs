@@ -211,7 +211,8 @@ impl OidcClient {
     }
 
     /// Exchanges a code (RFC 6749 §4.1.3 with the PKCE verifier, RFC 7636 §4.5) and
-    /// validates the ID token against the session's nonce; an `openid` flow must return one.
+    /// validates the ID token against the session's nonce; an `openid` flow must return one
+    /// (OIDC Core §3.1.3.3), a plain OAuth flow may not.
     pub async fn exchange_code(
         &self,
         session: &AuthorizationSession,
@@ -223,7 +224,7 @@ impl OidcClient {
             code_verifier: Some(session.code_verifier.clone()),
         };
         let response = self.token(&request).await?;
-        if response.id_token.is_none() {
+        if session.openid && response.id_token.is_none() {
             return Err(ClientError::InvalidToken(
                 "the token response has no id_token (OIDC Core §3.1.3.3)".into(),
             ));

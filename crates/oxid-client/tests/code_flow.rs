@@ -338,3 +338,26 @@ async fn back_channel_logout_tokens_are_validated_backchannel_2_6() {
             .is_err()
     );
 }
+
+#[tokio::test]
+async fn id_token_is_required_only_when_openid_was_asked_oidc_core_3_1_3_3() {
+    let op = Op::start().await;
+    let client = op.client(ClientAuth::None).await;
+    op.mock.set_json(
+        "/token",
+        200,
+        &json!({"access_token": "at", "token_type": "Bearer"}),
+    );
+    let oauth = client
+        .authorization_url(REDIRECT, &Scope::parse("api").unwrap(), &[])
+        .unwrap();
+    let tokens = client.exchange_code(&oauth.session, "c").await.unwrap();
+    assert!(tokens.id_token.is_none());
+    let oidc = client
+        .authorization_url(REDIRECT, &Scope::parse("openid").unwrap(), &[])
+        .unwrap();
+    assert!(matches!(
+        client.exchange_code(&oidc.session, "c").await,
+        Err(ClientError::InvalidToken(_))
+    ));
+}
