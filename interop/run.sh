@@ -82,7 +82,7 @@ BASIC_SECRET="$(secret)"; POST_SECRET="$(secret)"; BROWSER_SECRET="$(secret)"; P
 "$OXID" client add --database "$DB" --client-id interop-basic --client-secret "$BASIC_SECRET" --name 'Interop Basic' \
   --redirect-uri "$CB" --post-logout-redirect-uri "http://127.0.0.1:9/logged-out" \
   --grant-type authorization_code --grant-type refresh_token --grant-type client_credentials \
-  --auth-method client_secret_basic --scope "$SCOPES" >/dev/null
+  --auth-method client_secret_basic --scope "$SCOPES api:read" >/dev/null
 "$OXID" client add --database "$DB" --client-id interop-post --client-secret "$POST_SECRET" --name 'Interop Post' \
   --redirect-uri "$CB" --grant-type authorization_code --grant-type refresh_token --grant-type client_credentials \
   --auth-method client_secret_post --scope "$SCOPES" >/dev/null
@@ -92,7 +92,7 @@ BASIC_SECRET="$(secret)"; POST_SECRET="$(secret)"; BROWSER_SECRET="$(secret)"; P
 "$OXID" client add --database "$DB" --client-id interop-python --client-secret "$PY_SECRET" --name 'Interop Python' \
   --redirect-uri "$CB" --post-logout-redirect-uri "http://127.0.0.1:9/logged-out" \
   --grant-type authorization_code --grant-type refresh_token --grant-type client_credentials \
-  --auth-method client_secret_basic --scope "$SCOPES" >/dev/null
+  --auth-method client_secret_basic --scope "$SCOPES api:read" >/dev/null
 "$OXID" client add --database "$DB" --client-id interop-browser --client-secret "$BROWSER_SECRET" --name 'Interop Browser RP' \
   --redirect-uri "$RP/callback" --post-logout-redirect-uri "$RP/logged-out" \
   --grant-type authorization_code --grant-type refresh_token \

@@ -1,0 +1,168 @@
+"""simple-openid-connect as a relying party (code flow with PKCE, ID token validation,
+userinfo, refresh, logout URL when advertised) and as a resource server
+(token introspection when advertised)."""
+
+import secrets
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from simple_openid_connect.client import OpenidClient
+from simple_openid_connect.data import (
+    TokenErrorResponse,
+    TokenIntrospectionSuccessResponse,
+    TokenSuccessResponse,
+    UserinfoSuccessResponse,
+)
+from simple_openid_connect.pkce import generate_pkce_pair
+
+from conftest import skip_loud, user_agent_authorize
+
+SCOPE = "openid profile email offline_access"
+
+
+def make_client(cfg, which="python", scope=SCOPE):
+    c = cfg["clients"][which]
+    return OpenidClient.from_issuer_url(
+        url=cfg["issuer"],
+        authentication_redirect_uri=c["redirect_uri"],
+        client_id=c["client_id"],
+        client_secret=c.get("client_secret"),
+        scope=scope,
+    )
+
+
+def code_flow(cfg, client, which="python"):
+    verifier, challenge = generate_pkce_pair()
+    state, nonce = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
+    url = client.authorization_code_flow.start_authentication(
+        state=state, nonce=nonce, code_challenge=challenge, code_challenge_method="S256"
+    )
+    callback = user_agent_authorize(url, cfg["clients"][which]["redirect_uri"], user=cfg["users"]["alice"])
+    assert parse_qs(urlsplit(callback).query).get("iss") == [cfg["issuer"]], "RFC 9207 iss"
+    result = client.authorization_code_flow.handle_authentication_result(
+        current_url=callback, state=state, code_verifier=verifier, code_challenge=challenge, code_challenge_method="S256"
+    )
+    assert isinstance(result, TokenSuccessResponse), f"token error: {result}"
+    return result, nonce
+
+
+def test_discovery(cfg):
+    client = make_client(cfg)
+    md = client.provider_config
+    assert md.issuer == cfg["issuer"]
+    assert "code" in md.response_types_supported
+    assert client.client_type == "confidential"
+
+
+def test_code_flow_pkce_and_id_token(cfg):
+    client = make_client(cfg)
+    tokens, nonce = code_flow(cfg, client)
+    assert tokens.token_type.lower() == "bearer"
+    assert tokens.refresh_token
+    id_token = client.decode_id_token(tokens.id_token, nonce=nonce)  # signature + OIDC Core §3.1.3.7
+    assert id_token.iss == cfg["issuer"]
+    assert id_token.aud == cfg["clients"]["python"]["client_id"]
+    assert id_token.nonce == nonce
+
+
+def test_id_token_wrong_nonce_rejected(cfg):
+    client = make_client(cfg, scope="openid")
+    tokens, nonce = code_flow(cfg, client)
+    with pytest.raises(Exception):
+        client.decode_id_token(tokens.id_token, nonce="not-the-nonce")
+
+
+def test_public_client_code_flow(cfg):
+    client = make_client(cfg, which="public", scope="openid email")
+    assert client.client_type == "public"
+    tokens, nonce = code_flow(cfg, client, which="public")
+    assert client.decode_id_token(tokens.id_token, nonce=nonce).sub
+
+
+def test_userinfo(cfg):
+    client = make_client(cfg)
+    tokens, nonce = code_flow(cfg, client)
+    sub = client.decode_id_token(tokens.id_token, nonce=nonce).sub
+    info = client.fetch_userinfo(tokens.access_token)
+    assert isinstance(info, UserinfoSuccessResponse), f"userinfo error: {info}"
+    assert info.sub == sub
+    assert info.name == cfg["users"]["alice"]["name"]
+    assert info.email == cfg["users"]["alice"]["email"]
+
+
+def test_refresh(cfg):
+    client = make_client(cfg)
+    tokens, nonce = code_flow(cfg, client)
+    new = client.exchange_refresh_token(tokens.refresh_token)
+    assert isinstance(new, TokenSuccessResponse), f"refresh error: {new}"
+    assert new.refresh_token and new.refresh_token != tokens.refresh_token
+    again = client.exchange_refresh_token(tokens.refresh_token)
+    assert isinstance(again, TokenErrorResponse)
+    assert str(getattr(again.error, "value", again.error)) == "invalid_grant"
+
+
+# No client-credentials test here: simple-openid-connect 2.5.0 parses every token response
+# as TokenSuccessResponse, whose id_token is required, so its client_credentials_grant fails
+# against any provider that (rightly, RFC 6749 §4.4.3) issues no ID token for that grant.
+# authlib, openid-client and oauth4webapi cover client credentials.
+
+
+def test_resource_server_introspection(cfg, discovery):
+    # The resource server shares the relying party's client registration: Oxid shows a caller
+    # only the tokens issued to itself (RFC 7662 §2.2 lets it choose).
+    if not discovery.get("introspection_endpoint"):
+        skip_loud("resource server token introspection: introspection_endpoint not advertised by the provider")
+    rp = make_client(cfg, which="python", scope="openid profile")
+    tokens, nonce = code_flow(cfg, rp, which="python")
+    rs = make_client(cfg, which="python")
+    result = rs.introspect_token(tokens.access_token, token_type_hint="access_token")
+    assert isinstance(result, TokenIntrospectionSuccessResponse), f"introspection error: {result}"
+    assert result.active is True
+    assert result.sub == rp.decode_id_token(tokens.id_token, nonce=nonce).sub
+    assert result.client_id == cfg["clients"]["python"]["client_id"]
+    assert result.exp and result.exp > 0
+    assert "profile" in (result.scope or "").split()
+    unknown = rs.introspect_token("not-a-token")
+    assert isinstance(unknown, TokenIntrospectionSuccessResponse) and unknown.active is False
+
+
+def test_resource_server_introspects_another_clients_token(cfg, discovery):
+    # The usual deployment (RFC 7662 §1): a resource server with its own credentials checks a
+    # token that a different client (here a public SPA) presented to it.
+    if not discovery.get("introspection_endpoint"):
+        skip_loud("resource server token introspection: introspection_endpoint not advertised by the provider")
+    spa = make_client(cfg, which="public", scope="openid profile")
+    tokens, nonce = code_flow(cfg, spa, which="public")
+    rs = make_client(cfg, which="python")
+    result = rs.introspect_token(tokens.access_token, token_type_hint="access_token")
+    assert isinstance(result, TokenIntrospectionSuccessResponse), f"introspection error: {result}"
+    assert result.active is True, "a resource server cannot introspect a token issued to another client"
+    assert result.client_id == cfg["clients"]["public"]["client_id"]
+
+
+def test_resource_server_sees_revoked_token_inactive(cfg, discovery):
+    if not discovery.get("introspection_endpoint") or not discovery.get("revocation_endpoint"):
+        skip_loud("introspection after revocation: introspection_endpoint or revocation_endpoint not advertised by the provider")
+    import requests
+    client = make_client(cfg, scope="openid")
+    tokens, nonce = code_flow(cfg, client)
+    c = cfg["clients"]["python"]
+    r = requests.post(discovery["revocation_endpoint"], data={"token": tokens.access_token},
+                      auth=(c["client_id"], c["client_secret"]), timeout=10)
+    assert r.status_code == 200, r.text
+    result = client.introspect_token(tokens.access_token)
+    assert isinstance(result, TokenIntrospectionSuccessResponse) and result.active is False
+
+
+def test_logout_url(cfg, discovery):
+    if not discovery.get("end_session_endpoint"):
+        skip_loud("RP-initiated logout: end_session_endpoint not advertised by the provider")
+    from simple_openid_connect.data import RpInitiatedLogoutRequest
+
+    client = make_client(cfg, scope="openid")
+    tokens, nonce = code_flow(cfg, client)
+    url = client.initiate_logout(RpInitiatedLogoutRequest(
+        id_token_hint=tokens.id_token,
+        post_logout_redirect_uri=cfg["clients"]["python"]["post_logout_redirect_uri"],
+    ))
+    assert url.startswith(discovery["end_session_endpoint"])
