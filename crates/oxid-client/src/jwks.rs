@@ -94,6 +94,11 @@ impl JwksCache {
     }
 
     async fn fetch(&self, http: &HttpClient) -> Result<JwkSet, ClientError> {
+        if self.uri.is_empty() {
+            return Err(ClientError::Unsupported(
+                "the metadata has no jwks_uri".into(),
+            ));
+        }
         let response = http
             .get(
                 &self.uri,

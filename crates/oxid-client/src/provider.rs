@@ -88,6 +88,29 @@ impl Provider {
         Ok(provider)
     }
 
+    /// Discovers an authorization server the way MCP clients do: the RFC 8414 document
+    /// first, then, when there is none (404), the OpenID Connect one.
+    pub async fn discover_authorization_server(
+        http: &HttpClient,
+        issuer: &str,
+        strict: bool,
+    ) -> Result<Self, ClientError> {
+        let oauth = DiscoveryOptions {
+            well_known: WellKnown::OAuthAuthorizationServer,
+            strict,
+        };
+        match Self::discover(http, issuer, oauth).await {
+            Err(ClientError::Status { status: 404, .. }) => {
+                let openid = DiscoveryOptions {
+                    well_known: WellKnown::OpenIdConfiguration,
+                    strict,
+                };
+                Self::discover(http, issuer, openid).await
+            }
+            other => other,
+        }
+    }
+
     /// The warnings to show: every violation (relative URLs once each, with what they were
     /// resolved to).
     pub fn warnings(&self) -> Vec<String> {

@@ -1,8 +1,6 @@
 //! The provider summary (`Providers.OidcSummary`): the essentials of a provider for
 //! configuration screens, and its rules for the authorization URL and the Basic header.
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
 use indexmap::IndexMap;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::{Deserialize, Serialize};
@@ -80,26 +78,18 @@ pub fn append_auth_query_params(endpoint: &str, params: &AuthQueryParams) -> Str
     url
 }
 
-/// `application/x-www-form-urlencoded` encoding of one value (space as `+`).
-pub(crate) fn form_urlencode(value: &str) -> String {
-    url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
-}
-
 /// The client_secret_basic header value, RFC 6749 §2.3.1: `Basic ` +
 /// base64(urlencode(client_id) + ":" + urlencode(client_secret)), both encoded with the
 /// `application/x-www-form-urlencoded` algorithm (so a `:` in the id cannot split it).
 pub fn basic_authentication_header(client_id: &str, client_secret: &str) -> String {
-    let credentials = format!(
-        "{}:{}",
-        form_urlencode(client_id),
-        form_urlencode(client_secret)
-    );
-    format!("Basic {}", STANDARD.encode(credentials))
+    oxid_protocol::token::basic_authorization(client_id, client_secret)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::Engine as _;
+    use base64::engine::general_purpose::STANDARD;
 
     fn params(pairs: &[(&str, &[&str])]) -> AuthQueryParams {
         pairs

@@ -305,11 +305,21 @@ async fn protected_resource_leads_to_its_authorization_server_rfc9728() {
     let found = discover_from_challenge(&http, &resource, &header)
         .await
         .unwrap();
-    let provider =
-        oxid_client::Provider::discover(&http, &found.authorization_servers[0], Default::default())
-            .await
-            .unwrap();
+    let provider = oxid_client::Provider::discover_authorization_server(
+        &http,
+        &found.authorization_servers[0],
+        false,
+    )
+    .await
+    .unwrap();
     assert_eq!(provider.issuer, op.mock.base);
+    // Only the OpenID document is served: the RFC 8414 one was tried first.
+    assert_eq!(
+        op.mock
+            .requests("/.well-known/oauth-authorization-server")
+            .len(),
+        1
+    );
     // A document about another resource is refused (RFC 9728 §3.3).
     assert!(
         discover_from_challenge(&http, &op.mock.url("/other"), &header)
