@@ -15,7 +15,12 @@ pub struct DiscoverArgs {
     #[arg(long, env = "OXID_CLIENT_ID", value_name = "ID")]
     pub client_id: Option<String>,
     /// The client secret, for the summary's authentication_header.
-    #[arg(long, env = "OXID_CLIENT_SECRET", value_name = "SECRET", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "OXID_CLIENT_SECRET",
+        value_name = "SECRET",
+        hide_env_values = true
+    )]
     pub client_secret: Option<String>,
     /// K=V adds V to K's values; a bare K gives K an empty list. Repeatable.
     #[arg(long = "auth-param", value_name = "K[=V]")]

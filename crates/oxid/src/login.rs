@@ -20,7 +20,12 @@ pub struct LoginArgs {
     #[arg(long, env = "OXID_CLIENT_ID", value_name = "ID")]
     pub client_id: String,
     /// The client secret, for a confidential client.
-    #[arg(long, env = "OXID_CLIENT_SECRET", value_name = "SECRET", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "OXID_CLIENT_SECRET",
+        value_name = "SECRET",
+        hide_env_values = true
+    )]
     pub client_secret: Option<String>,
     /// Scopes to ask for (repeatable or space-separated); `openid` is always included.
     #[arg(long, value_name = "SCOPE", default_value = "openid")]
@@ -57,16 +62,25 @@ async fn login_flow(args: LoginArgs) -> Result<String, String> {
     for warning in provider.warnings() {
         eprintln!("warning: {warning}");
     }
-    let supported = provider.metadata.token_endpoint_auth_methods_supported.clone();
+    let supported = provider
+        .metadata
+        .token_endpoint_auth_methods_supported
+        .clone();
     let auth = ClientAuth::for_secret(args.client_secret, supported.as_deref());
     let client = OidcClient::new(http, Arc::new(SystemClock), provider, args.client_id, auth);
     let no_browser = args.no_browser;
-    let tokens = login(&client, &scope, &[], Duration::from_secs(args.timeout), |url| {
-        eprintln!("Open this URL to sign in:\n\n  {url}\n");
-        if !no_browser {
-            open_browser(url);
-        }
-    })
+    let tokens = login(
+        &client,
+        &scope,
+        &[],
+        Duration::from_secs(args.timeout),
+        |url| {
+            eprintln!("Open this URL to sign in:\n\n  {url}\n");
+            if !no_browser {
+                open_browser(url);
+            }
+        },
+    )
     .await
     .map_err(|e| e.to_string())?;
     let output = json!({
@@ -78,7 +92,11 @@ async fn login_flow(args: LoginArgs) -> Result<String, String> {
 
 /// Opens the system browser when there is one; silence when there is none.
 fn open_browser(url: &str) {
-    let opener = if cfg!(target_os = "macos") { "open" } else { "xdg-open" };
+    let opener = if cfg!(target_os = "macos") {
+        "open"
+    } else {
+        "xdg-open"
+    };
     let has_display = cfg!(target_os = "macos")
         || std::env::var_os("DISPLAY").is_some()
         || std::env::var_os("WAYLAND_DISPLAY").is_some();
