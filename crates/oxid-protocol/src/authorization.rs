@@ -1089,3 +1089,48 @@ impl AuthorizationResult {
         }
     }
 }
+
+/// The seed name of [`AuthorizationResponse`] (simple-openid-connect).
+pub type AuthenticationSuccessResponse = AuthorizationResponse;
+/// The seed name of [`AuthorizationError`] (simple-openid-connect).
+pub type AuthenticationErrorResponse = AuthorizationError;
+
+/// The prefix of `request_uri` values issued by a PAR endpoint (RFC 9126 §2.2).
+pub const PAR_REQUEST_URI_PREFIX: &str = "urn:ietf:params:oauth:request_uri:";
+
+/// A pushed authorization response (RFC 9126 §2.2), HTTP 201.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PushedAuthorizationResponse {
+    /// REQUIRED. The request URI to pass to the authorization endpoint.
+    pub request_uri: String,
+    /// REQUIRED. Its lifetime in seconds.
+    #[serde(with = "crate::serde_util::lenient_u64")]
+    pub expires_in: u64,
+    /// Every other member.
+    #[serde(flatten)]
+    pub extra: IndexMap<String, serde_json::Value>,
+}
+
+impl Serialize for AuthenticationRequest {
+    /// A JSON object of the request's parameters as strings (the form of
+    /// [`AuthenticationRequest::to_query_pairs`]), for storing a pending request.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let pairs = self.to_query_pairs();
+        let mut m = s.serialize_map(Some(pairs.len()))?;
+        for (k, v) in &pairs {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for AuthenticationRequest {
+    /// Reads the object written by `Serialize` (or a Request Object's claims) through
+    /// [`AuthenticationRequest::from_params`], so the same checks apply.
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let m = serde_json::Map::<String, serde_json::Value>::deserialize(d)?;
+        AuthenticationRequest::from_params(&request_object_to_params(&m))
+            .map_err(serde::de::Error::custom)
+    }
+}

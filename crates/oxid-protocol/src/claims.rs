@@ -601,3 +601,10 @@ impl LogoutTokenClaims {
         Ok(())
     }
 }
+
+/// The seed name of [`IdTokenClaims`] (simple-openid-connect).
+pub type IdToken = IdTokenClaims;
+/// The seed name of [`AccessTokenClaims`] (simple-openid-connect).
+pub type JwtAccessToken = AccessTokenClaims;
+/// The seed name of [`LogoutTokenClaims`] (simple-openid-connect).
+pub type BackChannelLogoutToken = LogoutTokenClaims;

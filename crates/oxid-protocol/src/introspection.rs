@@ -131,3 +131,10 @@ impl IntrospectionResponse {
         serde_json::to_string(self).unwrap_or_else(|_| "{\"active\":false}".to_owned())
     }
 }
+
+/// The seed name of [`IntrospectionRequest`] (simple-openid-connect).
+pub type TokenIntrospectionRequest = IntrospectionRequest;
+/// The seed name of [`IntrospectionResponse`] (simple-openid-connect).
+pub type TokenIntrospectionSuccessResponse = IntrospectionResponse;
+/// The seed name of [`IntrospectionError`] (simple-openid-connect).
+pub type TokenIntrospectionErrorResponse = IntrospectionError;

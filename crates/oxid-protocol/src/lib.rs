@@ -16,7 +16,8 @@
 //! - [`jose`] and [`jwk`]: compact JWS framing, JOSE header, JWK and JWK Set.
 //! - [`metadata`]: provider metadata (OIDC Discovery §3, RFC 8414 §2) and its strict check.
 //! - [`userinfo`], [`introspection`], [`revocation`], [`registration`], [`logout`],
-//!   [`bearer`]: the remaining endpoints' messages.
+//!   [`bearer`], [`device`]: the remaining endpoints' messages.
+//! - [`summary`]: the client-side provider summary (`Providers.OidcSummary`).
 #![deny(missing_docs)]
 
 pub mod error;
@@ -25,6 +26,7 @@ mod serde_util;
 pub mod authorization;
 pub mod bearer;
 pub mod claims;
+pub mod device;
 pub mod introspection;
 pub mod jose;
 pub mod jwk;
@@ -34,6 +36,7 @@ pub mod params;
 pub mod registration;
 pub mod revocation;
 pub mod scope;
+pub mod summary;
 pub mod token;
 pub mod userinfo;
 
@@ -46,6 +49,7 @@ pub use bearer::{BearerChallenge, BearerErrorCode};
 pub use claims::{
     AccessTokenClaims, Audience, ClaimsError, IdTokenClaims, LogoutTokenClaims, Validation,
 };
+pub use device::{DeviceAuthorizationRequest, DeviceAuthorizationResponse};
 pub use error::{UnknownValue, is_valid_error_text, sanitize_error_text};
 pub use introspection::{IntrospectionError, IntrospectionRequest, IntrospectionResponse};
 pub use jose::{CompactJws, JoseError, JoseHeader};
@@ -58,6 +62,7 @@ pub use registration::{
 };
 pub use revocation::{RevocationError, RevocationRequest};
 pub use scope::{Scope, ScopeError};
+pub use summary::OidcSummary;
 pub use token::{
     ClientAuthMethod, ClientAuthParams, TokenError, TokenErrorCode, TokenRequest, TokenResponse,
 };

@@ -174,3 +174,10 @@ impl FrontchannelLogoutNotification {
         append_query(frontchannel_logout_uri, self.to_query_pairs())
     }
 }
+
+/// The seed name of [`EndSessionRequest`] (simple-openid-connect).
+pub type RpInitiatedLogoutRequest = EndSessionRequest;
+/// The seed name of [`BackchannelLogoutRequest`] (simple-openid-connect).
+pub type BackChannelLogoutNotification = BackchannelLogoutRequest;
+/// The seed name of [`FrontchannelLogoutNotification`] (simple-openid-connect).
+pub type FrontChannelLogoutNotification = FrontchannelLogoutNotification;

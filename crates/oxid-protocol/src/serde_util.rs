@@ -115,3 +115,17 @@ pub(crate) fn is_empty_vec<T>(v: &[T]) -> bool {
 pub(crate) fn is_false(b: &bool) -> bool {
     !*b
 }
+
+/// A required non-negative integer, also accepted as a numeric string.
+pub(crate) mod lenient_u64 {
+    use super::*;
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+        match super::opt_lenient_u64::deserialize(d)? {
+            Some(v) => Ok(v),
+            None => Err(de::Error::custom("expected an integer")),
+        }
+    }
+    pub(crate) fn serialize<S: Serializer>(v: &u64, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u64(*v)
+    }
+}

@@ -647,6 +647,11 @@ impl TokenResponse {
     }
 }
 
+/// The seed name of [`TokenResponse`] (simple-openid-connect).
+pub type TokenSuccessResponse = TokenResponse;
+/// The seed name of [`TokenError`] (simple-openid-connect).
+pub type TokenErrorResponse = TokenError;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -171,3 +171,8 @@ impl std::fmt::Display for UserinfoError {
 }
 
 impl std::error::Error for UserinfoError {}
+
+/// The seed name of [`UserinfoResponse`] (simple-openid-connect).
+pub type UserinfoSuccessResponse = UserinfoResponse;
+/// The seed name of [`UserinfoError`] (simple-openid-connect).
+pub type UserinfoErrorResponse = UserinfoError;

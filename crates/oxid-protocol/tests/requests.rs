@@ -556,3 +556,49 @@ fn token_response_json() {
     assert!(r.is_bearer());
     assert!(serde_json::from_str::<TokenResponse>(r#"{"token_type":"Bearer"}"#).is_err());
 }
+
+#[test]
+fn authentication_request_serde_for_storage() {
+    let r = AuthenticationRequest::from_params(&q(&format!(
+        "{BASE}&nonce=n&max_age=10&claims=%7B%22userinfo%22%3A%7B%7D%7D&x_extra=1"
+    )))
+    .unwrap();
+    let json = serde_json::to_value(&r).unwrap();
+    assert_eq!(json["max_age"], json!("10"));
+    assert_eq!(json["x_extra"], json!("1"));
+    let back: AuthenticationRequest = serde_json::from_value(json).unwrap();
+    assert_eq!(back, r);
+    // A Request Object's claims (numbers, objects) read the same way.
+    let ro: AuthenticationRequest = serde_json::from_value(json!({
+        "response_type": "code", "client_id": "c", "redirect_uri": "https://rp/cb", "max_age": 10,
+        "claims": {"userinfo": {}}
+    }))
+    .unwrap();
+    assert_eq!(ro.max_age, Some(10));
+    assert!(serde_json::from_value::<AuthenticationRequest>(json!({"client_id": "c"})).is_err());
+    let par: authorization::PushedAuthorizationResponse =
+        serde_json::from_value(json!({"request_uri": "urn:ietf:params:oauth:request_uri:6esc_11ACC5bwc014ltc14eY22c", "expires_in": 60})).unwrap();
+    assert!(
+        par.request_uri
+            .starts_with(authorization::PAR_REQUEST_URI_PREFIX)
+    );
+}
+
+#[test]
+fn device_authorization() {
+    use oxid_protocol::device::*;
+    let r =
+        DeviceAuthorizationRequest::from_params(&form("client_id=1406020730&scope=example_scope"))
+            .unwrap();
+    assert_eq!(
+        DeviceAuthorizationRequest::from_params(&form(&r.encode())).unwrap(),
+        r
+    );
+    // RFC 8628 §3.2 example.
+    let doc = json!({"device_code": "GmRhmhcxhwAzkoEqiMEg_DnyEysNkuNhszIySk9eS", "user_code": "WDJB-MJHT",
+        "verification_uri": "https://example.com/device", "verification_uri_complete": "https://example.com/device?user_code=WDJB-MJHT",
+        "expires_in": 1800, "interval": 5});
+    let resp: DeviceAuthorizationResponse = serde_json::from_value(doc.clone()).unwrap();
+    assert_eq!(serde_json::to_value(&resp).unwrap(), doc);
+    assert_eq!(resp.interval(), 5);
+}
