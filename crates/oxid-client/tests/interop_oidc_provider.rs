@@ -14,6 +14,11 @@ use oxid_client::{ClientAuth, DiscoveryOptions, HttpClient, OidcClient, Provider
 use oxid_protocol::scope::Scope;
 use serde_json::Value;
 
+#[path = "common/browser.rs"]
+mod browser;
+
+use browser::{browse_to_callback, first_form};
+
 /// Ends the provider when the test ends, however it ends.
 struct ProviderProcess(Child);
 
@@ -68,60 +73,6 @@ fn start_provider() -> Option<(ProviderProcess, Value)> {
     Some((process, info))
 }
 
-fn form_action(html: &str) -> Option<String> {
-    let start = html.find("<form")?;
-    let rest = &html[start..];
-    let at = rest.find("action=\"")? + "action=\"".len();
-    let end = rest[at..].find('"')?;
-    Some(rest[at..at + end].replace("&amp;", "&"))
-}
-
-/// Plays the browser: follows redirects, fills the login and consent forms of
-/// oidc-provider's development interactions, and stops at the redirect URI.
-async fn browse_to_callback(start: &str, redirect_uri: &str) -> String {
-    let browser = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let mut url = url::Url::parse(start).unwrap();
-    let mut response = browser.get(url.clone()).send().await.unwrap();
-    for _ in 0..20 {
-        if response.status().is_redirection() {
-            let location = response.headers()["location"].to_str().unwrap().to_owned();
-            if location.starts_with(redirect_uri) {
-                return location
-                    .split_once('?')
-                    .map(|(_, q)| q.to_owned())
-                    .unwrap_or_default();
-            }
-            url = url.join(&location).unwrap();
-            response = browser.get(url.clone()).send().await.unwrap();
-            continue;
-        }
-        let status = response.status();
-        let html = response.text().await.unwrap();
-        assert!(
-            status.is_success(),
-            "oidc-provider answered {status}: {html}"
-        );
-        let action = url.join(&form_action(&html).expect("a form")).unwrap();
-        let fields: Vec<(&str, &str)> = if html.contains("name=\"login\"") {
-            vec![("prompt", "login"), ("login", "alice"), ("password", "any")]
-        } else {
-            vec![("prompt", "consent")]
-        };
-        response = browser
-            .post(action.clone())
-            .form(&fields)
-            .send()
-            .await
-            .unwrap();
-        url = action;
-    }
-    panic!("no redirect to {redirect_uri} after 20 steps");
-}
-
 #[tokio::test]
 async fn code_flow_refresh_and_userinfo_against_panva_oidc_provider() {
     let Some((_process, info)) = start_provider() else {
@@ -153,7 +104,7 @@ async fn code_flow_refresh_and_userinfo_against_panva_oidc_provider() {
     let start = client
         .authorization_url(redirect_uri, &scope, &[("prompt".into(), "consent".into())])
         .unwrap();
-    let query = browse_to_callback(&start.url, redirect_uri).await;
+    let query = browse_to_callback(&start.url, redirect_uri, "alice", "any").await;
     let response = client.handle_callback(&start.session, &query).unwrap();
     let tokens = client
         .exchange_code(&start.session, response.code.as_deref().unwrap())
@@ -177,4 +128,24 @@ async fn code_flow_refresh_and_userinfo_against_panva_oidc_provider() {
         .await
         .unwrap();
     assert_eq!(info.get_str("email"), Some("alice@example.com"));
+}
+
+/// The form reader the interop tests rely on.
+#[test]
+fn forms_are_read_with_their_hidden_fields() {
+    let html = r#"<form method="post" action="http:&#x2f;&#x2f;op&#x2f;login?a=1&amp;b=2">
+<input type="hidden" name="csrf_token" value="t&#x2f;1"><input name="username" type="text" value="">
+<input name="password" type="password"><button type="submit" name="decision" value="allow">OK</button></form>"#;
+    let (action, fields) = first_form(html, "alice", "pw").unwrap();
+    assert_eq!(action, "http://op/login?a=1&b=2");
+    let expect: Vec<(String, String)> = [
+        ("csrf_token", "t/1"),
+        ("username", "alice"),
+        ("password", "pw"),
+        ("decision", "allow"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    assert_eq!(fields, expect);
 }
