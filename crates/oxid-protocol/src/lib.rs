@@ -18,6 +18,26 @@
 //! - [`userinfo`], [`introspection`], [`revocation`], [`registration`], [`logout`],
 //!   [`bearer`], [`device`]: the remaining endpoints' messages.
 //! - [`summary`]: the client-side provider summary (`Providers.OidcSummary`).
+//!
+//! ```
+//! use oxid_protocol::{AuthenticationRequest, AuthErrorCode, Params, ResponseType};
+//!
+//! // The provider reads an authorization request...
+//! let params = Params::parse_query(
+//!     "response_type=code&client_id=s6BhdRkqt3&redirect_uri=https%3A%2F%2Fclient.example.org%2Fcb\
+//!      &scope=openid%20profile&state=af0ifjsldkj&nonce=n-0S6_WzA2Mj",
+//! )?;
+//! let request = AuthenticationRequest::from_params(&params)?;
+//! assert_eq!(request.response_type, ResponseType::CODE);
+//! assert!(request.scope.contains("openid"));
+//!
+//! // ...and a repeated parameter is a typed invalid_request naming it (RFC 6749 §3.1).
+//! let err = Params::parse_query("scope=openid&scope=email").unwrap_err();
+//! let err: oxid_protocol::AuthorizationError = err.into();
+//! assert_eq!(err.error, AuthErrorCode::InvalidRequest);
+//! assert!(err.error_description.unwrap().contains("scope"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 #![deny(missing_docs)]
 
 pub mod error;
