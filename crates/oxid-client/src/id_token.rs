@@ -5,7 +5,7 @@
 use aws_lc_rs::constant_time::verify_slices_are_equal;
 use aws_lc_rs::digest::digest;
 use oxid_protocol::claims::{Check, IdTokenClaims, LogoutTokenClaims, Validation};
-use oxid_protocol::jose::{CompactJws, TYP_LOGOUT_JWT, left_half_hash};
+use oxid_protocol::jose::{CompactJws, TYP_AT_JWT, TYP_LOGOUT_JWT, left_half_hash};
 
 use crate::error::ClientError;
 use crate::http::HttpClient;
@@ -57,6 +57,12 @@ pub async fn validate_id_token(
     now: u64,
 ) -> Result<IdTokenClaims, ClientError> {
     let jws = CompactJws::parse(token)?;
+    // Token confusion: a JWT access token (RFC 9068 §4) or a logout token (Back-Channel
+    // Logout §2.4) is never an ID token, whatever its claims.
+    let header = jws.header();
+    if header.typ_is(TYP_AT_JWT) || header.typ_is(TYP_LOGOUT_JWT) {
+        return Err(invalid("this JWT is not an ID token (typ)"));
+    }
     let alg = jwks
         .verify(http, &jws, expect.algorithms, expect.client_secret, now)
         .await?;

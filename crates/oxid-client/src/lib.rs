@@ -3,6 +3,32 @@
 //! Discovery and the provider summary, authorization URLs and callbacks, token calls with
 //! every client authentication method, ID token validation against the provider's keys,
 //! protected resource discovery (RFC 9728), userinfo, introspection, revocation and logout.
+//!
+//! ```no_run
+//! use oxid_client::{ClientAuth, DiscoveryOptions, OidcClient};
+//! use oxid_protocol::scope::Scope;
+//!
+//! # async fn example() -> Result<(), oxid_client::ClientError> {
+//! let client = OidcClient::discover(
+//!     "https://login.example.com",
+//!     "my-client",
+//!     ClientAuth::ClientSecretBasic("my-secret".into()),
+//!     DiscoveryOptions::default(),
+//! )
+//! .await?;
+//! let scope = Scope::parse("openid email").map_err(|e| oxid_client::ClientError::Unsupported(e.to_string()))?;
+//! let start = client.authorization_url("https://app.example.com/cb", &scope, &[])?;
+//! // Send the user to `start.url`, keep `start.session`; on the callback:
+//! # let query = "";
+//! let response = client.handle_callback(&start.session, query)?;
+//! let tokens = client
+//!     .exchange_code(&start.session, response.code.as_deref().unwrap_or_default())
+//!     .await?;
+//! let claims = tokens.id_token; // validated: signature, iss, aud, nonce, exp, at_hash
+//! # let _ = claims;
+//! # Ok(())
+//! # }
+//! ```
 #![deny(missing_docs)]
 
 pub mod authorization;

@@ -198,6 +198,19 @@ async fn forged_signatures_are_refused() {
             .await
             .is_err()
     );
+    // A JWT access token or a logout token signed by the right key is still no ID token.
+    for typ in ["at+jwt", "logout+jwt", "application/at+jwt"] {
+        let token = op
+            .key
+            .sign_compact(Some(typ), serde_json::Map::new(), &claims)
+            .unwrap();
+        assert!(matches!(
+            client
+                .validate_id_token(&token, None, None, None, None)
+                .await,
+            Err(ClientError::InvalidToken(_))
+        ));
+    }
     // Garbage is an error, not a panic.
     for garbage in ["", "a.b", "a.b.c", "....", "eyJhbGciOiJFUzI1NiJ9.e30.AAAA"] {
         assert!(
