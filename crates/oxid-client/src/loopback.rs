@@ -30,10 +30,12 @@ fn io_error(detail: impl std::fmt::Display) -> ClientError {
 }
 
 impl LoopbackListener {
-    /// Binds 127.0.0.1 on a port the system picks (RFC 8252 §7.3, §8.3: the IP literal, not
-    /// `localhost`).
-    pub async fn bind() -> Result<Self, ClientError> {
-        let listener = TcpListener::bind("127.0.0.1:0").await.map_err(io_error)?;
+    /// Binds 127.0.0.1 on `port`, or on a port the system picks when it is 0 (RFC 8252
+    /// §7.3, §8.3: the IP literal, not `localhost`).
+    pub async fn bind(port: u16) -> Result<Self, ClientError> {
+        let listener = TcpListener::bind(("127.0.0.1", port))
+            .await
+            .map_err(io_error)?;
         let port = listener.local_addr().map_err(io_error)?.port();
         Ok(Self {
             listener,
@@ -99,16 +101,17 @@ async fn respond(stream: &mut TcpStream, status: &str, body: &str) {
     let _ = stream.shutdown().await;
 }
 
-/// Runs the whole login: listener, authorization URL (handed to `open`, which shows it or
-/// opens a browser), callback, code exchange and ID token validation.
+/// Runs the whole login: listener on `port` (0: any), authorization URL (handed to `open`,
+/// which shows it or opens a browser), callback, code exchange and ID token validation.
 pub async fn login(
     client: &OidcClient,
     scope: &Scope,
     extra: &[(String, String)],
+    port: u16,
     timeout: Duration,
     open: impl FnOnce(&str),
 ) -> Result<Tokens, ClientError> {
-    let listener = LoopbackListener::bind().await?;
+    let listener = LoopbackListener::bind(port).await?;
     let start = client.authorization_url(listener.redirect_uri(), scope, extra)?;
     open(&start.url);
     let query = listener.wait_for_callback(timeout).await?;

@@ -23,7 +23,7 @@ async fn login_completes_through_the_loopback_redirect_rfc8252() {
     let scope = Scope::parse("openid").unwrap();
     // The "browser": reads the URL, lets the provider answer the token call, follows the
     // redirect to the loopback listener.
-    let tokens = login(&client, &scope, &[], Duration::from_secs(20), |url| {
+    let tokens = login(&client, &scope, &[], 0, Duration::from_secs(20), |url| {
         let sent = Params::parse_query(url.split_once('?').unwrap().1).unwrap();
         let redirect = sent.get("redirect_uri").unwrap().to_owned();
         assert!(redirect.starts_with("http://127.0.0.1:"));
@@ -51,7 +51,7 @@ async fn login_completes_through_the_loopback_redirect_rfc8252() {
 
 #[tokio::test]
 async fn loopback_listener_times_out_without_a_callback() {
-    let listener = LoopbackListener::bind().await.unwrap();
+    let listener = LoopbackListener::bind(0).await.unwrap();
     assert!(listener.redirect_uri().starts_with("http://127.0.0.1:"));
     assert!(matches!(
         listener.wait_for_callback(Duration::from_millis(50)).await,

@@ -30,6 +30,10 @@ pub struct LoginArgs {
     /// Scopes to ask for (repeatable or space-separated); `openid` is always included.
     #[arg(long, value_name = "SCOPE", default_value = "openid")]
     pub scope: Vec<String>,
+    /// The loopback port of the redirect URI (default: any free port, RFC 8252 §7.3); for
+    /// providers that match redirect URIs exactly, register http://127.0.0.1:PORT/callback.
+    #[arg(long, default_value_t = 0, value_name = "PORT")]
+    pub port: u16,
     /// Seconds to wait for the browser to come back.
     #[arg(long, default_value_t = 300)]
     pub timeout: u64,
@@ -73,6 +77,7 @@ async fn login_flow(args: LoginArgs) -> Result<String, String> {
         &client,
         &scope,
         &[],
+        args.port,
         Duration::from_secs(args.timeout),
         |url| {
             eprintln!("Open this URL to sign in:\n\n  {url}\n");
