@@ -54,7 +54,7 @@ cleanup() {
     kill "$SERVER_PID" 2>/dev/null || true
     wait "$SERVER_PID" 2>/dev/null || true
   fi
-  rm -rf "$WORK"
+  if [ -n "${OXID_INTEROP_KEEP:-}" ]; then echo "interop: kept $WORK"; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
 

@@ -187,6 +187,14 @@ test('client credentials: processClientCredentialsResponse', async () => {
   assert.ok(result.expires_in > 0);
 });
 
+test('client credentials without a scope: the response omits scope or gives a valid one (RFC 6749 §3.3, §5.1)', async () => {
+  const response = await oauth.clientCredentialsGrantRequest(as, basicClient, basicAuth, new URLSearchParams(), opts);
+  const body = await response.clone().json();
+  await oauth.processClientCredentialsResponse(as, basicClient, response);
+  // scope = scope-token *( SP scope-token ), scope-token = 1*NQCHAR: the empty string is not a scope
+  if ('scope' in body) assert.match(body.scope, /^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/, `token response has scope ${JSON.stringify(body.scope)}`);
+});
+
 test('client credentials (client_secret_post); a user scope is a clean invalid_scope error', async () => {
   const ok = await oauth.processClientCredentialsResponse(as, postClient,
     await oauth.clientCredentialsGrantRequest(as, postClient, postAuth, new URLSearchParams(), opts));

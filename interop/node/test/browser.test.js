@@ -1,0 +1,298 @@
+// A real browser (Debian's Chromium through playwright-core) signs in to a tiny relying party
+// served by this test on 127.0.0.1: login page, consent page, back to the RP signed in; a
+// wrong password shows the message on the login page; logout with confirmation when the
+// provider advertises end_session_endpoint. Every page is screenshotted, and any console
+// error or failed request fails the test.
+import assert from 'node:assert/strict';
+import { after, before } from 'node:test';
+import http from 'node:http';
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { randomBytes } from 'node:crypto';
+import { chromium } from 'playwright-core';
+import * as client from 'openid-client';
+import { config, suiteTest, skipLoud } from '../lib/oxid.js';
+
+const test = suiteTest('browser');
+const cfg = config();
+const rpCfg = cfg.clients.browser;
+const alice = cfg.users.alice;
+const here = path.dirname(fileURLToPath(import.meta.url));
+const SHOTS = process.env.OXID_SCREENSHOTS ?? path.join(here, '..', '..', 'screenshots');
+mkdirSync(SHOTS, { recursive: true });
+
+// ---- the relying party --------------------------------------------------------------
+let oidc; // openid-client Configuration
+const rpSessions = new Map(); // rp_sid -> { pending?, user?, idToken? }
+const escape = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+function page(title, body) {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escape(title)}</title>
+<link rel="icon" href="data:,">
+<style>body{font-family:sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem}
+a.button,button{display:inline-block;padding:.5rem 1rem;border:1px solid #345;border-radius:4px;background:#fff;color:#345;text-decoration:none;cursor:pointer}</style>
+</head><body><h1>Interop RP</h1>${body}</body></html>`;
+}
+
+function rpSession(req, res) {
+  const m = /(?:^|;\s*)rp_sid=([^;]+)/.exec(req.headers.cookie ?? '');
+  let sid = m?.[1];
+  if (!sid || !rpSessions.has(sid)) {
+    sid = randomBytes(16).toString('base64url');
+    rpSessions.set(sid, {});
+    res.setHeader('set-cookie', `rp_sid=${sid}; Path=/; HttpOnly; SameSite=Lax`);
+  }
+  return rpSessions.get(sid);
+}
+
+async function rpHandler(req, res) {
+  const url = new URL(req.url, rpCfg.rp_origin);
+  const session = rpSession(req, res);
+  const send = (status, html) => { res.writeHead(status, { 'content-type': 'text/html; charset=utf-8' }); res.end(html); };
+  const redirect = (to) => { res.writeHead(302, { location: String(to) }); res.end(); };
+  try {
+    switch (url.pathname) {
+      case '/': {
+        if (session.user) {
+          const logout = oidc.serverMetadata().end_session_endpoint ? '<p><a class="button" id="logout" href="/logout">Sign out</a></p>' : '';
+          return send(200, page('Signed in', `<p id="status">Signed in as <strong id="user-name">${escape(session.user.name)}</strong> (${escape(session.user.email)})</p>${logout}`));
+        }
+        const error = session.error ? `<p id="error">The provider said: ${escape(session.error)}</p>` : '';
+        return send(200, page('Not signed in', `${error}<p id="status">Not signed in.</p><p><a class="button" id="login" href="/login">Sign in with Oxid</a></p>`));
+      }
+      case '/login': {
+        const codeVerifier = client.randomPKCECodeVerifier();
+        session.pending = { codeVerifier, state: client.randomState(), nonce: client.randomNonce() };
+        session.error = undefined;
+        const params = {
+          redirect_uri: rpCfg.redirect_uri, scope: 'openid profile email',
+          state: session.pending.state, nonce: session.pending.nonce,
+          code_challenge: await client.calculatePKCECodeChallenge(codeVerifier), code_challenge_method: 'S256',
+        };
+        if (url.searchParams.get('prompt')) params.prompt = url.searchParams.get('prompt');
+        return redirect(client.buildAuthorizationUrl(oidc, params));
+      }
+      case '/callback': {
+        const pending = session.pending;
+        session.pending = undefined;
+        if (!pending) return send(400, page('Error', '<p>No login in progress.</p>'));
+        try {
+          const tokens = await client.authorizationCodeGrant(oidc, url, {
+            pkceCodeVerifier: pending.codeVerifier, expectedState: pending.state, expectedNonce: pending.nonce, idTokenExpected: true,
+          });
+          const claims = tokens.claims();
+          session.user = await client.fetchUserInfo(oidc, tokens.access_token, claims.sub);
+          session.idToken = tokens.id_token;
+        } catch (e) {
+          if (!(e instanceof client.AuthorizationResponseError)) throw e;
+          session.error = e.error; // e.g. access_denied: shown on the home page
+        }
+        return redirect('/');
+      }
+      case '/logout': {
+        const idToken = session.idToken;
+        session.user = undefined;
+        session.idToken = undefined;
+        return redirect(client.buildEndSessionUrl(oidc, {
+          id_token_hint: idToken, post_logout_redirect_uri: rpCfg.post_logout_redirect_uri, state: 'rp-logout',
+        }));
+      }
+      case '/logged-out':
+        return send(200, page('Signed out', `<p id="status">Signed out (state ${escape(url.searchParams.get('state') ?? '')}).</p>`));
+      case '/favicon.ico':
+        res.writeHead(204); return res.end();
+      default:
+        return send(404, page('Not found', '<p>Not found.</p>'));
+    }
+  } catch (e) {
+    console.error('RP error:', e);
+    return send(500, page('RP error', `<pre>${escape(e?.stack ?? e)}</pre>`));
+  }
+}
+
+// ---- the browser --------------------------------------------------------------------
+let server;
+let context;
+let userDataDir;
+let problems = []; // console errors and failed requests, checked after every test
+let allowedStatuses = []; // [{ status, urlPart }] provoked on purpose by the running test
+
+before(async () => {
+  oidc = await client.discovery(new URL(cfg.issuer), rpCfg.client_id, rpCfg.client_secret,
+    client.ClientSecretBasic(rpCfg.client_secret), { execute: [client.allowInsecureRequests] });
+  faviconMissing = (await fetch(new URL('/favicon.ico', cfg.issuer))).status === 404;
+  server = http.createServer((req, res) => { rpHandler(req, res); });
+  await new Promise((resolve) => server.listen(rpCfg.rp_port, '127.0.0.1', resolve));
+  userDataDir = mkdtempSync(path.join(tmpdir(), 'oxid-chromium-'));
+  context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: process.env.OXID_CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+    viewport: { width: 900, height: 700 },
+  });
+});
+
+after(async () => {
+  await context?.close();
+  await new Promise((resolve) => (server ? server.close(resolve) : resolve()));
+  if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+});
+
+async function newPage() {
+  problems = [];
+  allowedStatuses = [];
+  await context.clearCookies();
+  const p = await context.newPage();
+  p.on('console', (m) => { if (m.type() === 'error') problems.push(`console error on ${p.url()}: ${m.text()}`); });
+  p.on('pageerror', (e) => problems.push(`page error on ${p.url()}: ${e.message}`));
+  p.on('requestfailed', (r) => problems.push(`request failed: ${r.method()} ${r.url()}: ${r.failure()?.errorText}`));
+  p.on('response', (r) => {
+    if (r.status() >= 400 && !allowedStatuses.some((a) => a.status === r.status() && r.url().includes(a.urlPart))) {
+      problems.push(`HTTP ${r.status()} for ${r.request().method()} ${r.url()}`);
+    }
+  });
+  return p;
+}
+
+async function shot(p, name) {
+  await p.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+// The provider's stylesheet must have loaded (CSP, path, content type): the card is styled.
+async function assertStyled(p) {
+  const styled = await p.evaluate(() => {
+    const card = document.querySelector('main.card') ?? document.querySelector('main');
+    if (!card) return 'no <main> element';
+    const s = getComputedStyle(card);
+    return s.maxWidth !== 'none' || s.backgroundColor !== 'rgba(0, 0, 0, 0)' || s.borderStyle !== 'none' ? true : 'main is unstyled';
+  });
+  assert.equal(styled, true, `provider page ${p.url()} looks unstyled: ${styled}`);
+}
+
+let faviconMissing; // set in before(): does the provider answer /favicon.ico with 404?
+
+// Browsers fetch /favicon.ico for every provider page; that request is not reported to
+// Playwright, only its console error ("Failed to load resource: ... 404"). While the
+// provider has no favicon those errors are set aside here (and printed), and the
+// dedicated favicon test below reports the bug; every other problem fails the test.
+function assertNoProblems() {
+  const issuerPrefix = `console error on ${cfg.issuer}/`;
+  const favicon = (x) => faviconMissing && x.startsWith(issuerPrefix) && /Failed to load resource: the server responded with a status of 404/.test(x);
+  const setAside = problems.filter(favicon);
+  if (setAside.length) console.log(`NOTE: ${setAside.length} console error(s) from the provider's missing /favicon.ico set aside (see the favicon test)`);
+  const rest = problems.filter((x) => !favicon(x));
+  assert.deepEqual(rest, [], `console errors or failed requests:\n${rest.join('\n')}`);
+}
+
+test('sign in: login page, consent page, back at the RP signed in', async () => {
+  const p = await newPage();
+  await p.goto(`${rpCfg.rp_origin}/`);
+  await shot(p, '01-rp-signed-out');
+  await Promise.all([p.waitForURL((u) => u.href.startsWith(cfg.issuer)), p.locator('#login').click()]);
+
+  // the login page
+  assert.equal(await p.title(), 'Sign in');
+  await p.getByLabel('Username').waitFor();
+  await assertStyled(p);
+  assert.match(await p.locator('main').innerText(), /Interop Browser RP/);
+  await shot(p, '02-login');
+  await p.getByLabel('Username').fill(alice.username);
+  await p.getByLabel('Password').fill(alice.password);
+  await Promise.all([p.waitForLoadState('load'), p.getByRole('button', { name: 'Sign in' }).click()]);
+
+  // the consent page
+  await p.getByRole('button', { name: 'Allow' }).waitFor();
+  await assertStyled(p);
+  const consent = await p.locator('main').innerText();
+  assert.match(consent, /Interop Browser RP/);
+  assert.match(consent, /name|profile/i);
+  assert.match(consent, /email/i);
+  await shot(p, '03-consent');
+  await Promise.all([p.waitForURL(`${rpCfg.rp_origin}/`), p.getByRole('button', { name: 'Allow' }).click()]);
+
+  // back at the RP, signed in; the RP exchanged the code server-side and read userinfo
+  assert.equal(await p.locator('#user-name').innerText(), alice.name);
+  await shot(p, '04-rp-signed-in');
+  assertNoProblems();
+  await p.close();
+});
+
+test('wrong password: the login page says so, then the right one signs in', async () => {
+  const p = await newPage();
+  await p.goto(`${rpCfg.rp_origin}/`);
+  await Promise.all([p.waitForURL((u) => u.href.startsWith(cfg.issuer)), p.goto(`${rpCfg.rp_origin}/login?prompt=consent`)]);
+  await p.getByLabel('Username').fill(alice.username);
+  await p.getByLabel('Password').fill('definitely-not-the-password');
+  await Promise.all([p.waitForLoadState('load'), p.getByRole('button', { name: 'Sign in' }).click()]);
+  const alert = p.getByRole('alert');
+  await alert.waitFor();
+  assert.match(await alert.innerText(), /not correct|invalid|incorrect|wrong/i);
+  assert.equal(await p.getByLabel('Username').inputValue(), alice.username, 'the username is kept');
+  assert.equal(await p.getByLabel('Password').inputValue(), '', 'the password is not echoed back');
+  await assertStyled(p);
+  await shot(p, '05-login-wrong-password');
+  await p.getByLabel('Password').fill(alice.password);
+  await Promise.all([p.waitForLoadState('load'), p.getByRole('button', { name: 'Sign in' }).click()]);
+  await p.getByRole('button', { name: 'Allow' }).waitFor();
+  await Promise.all([p.waitForURL(`${rpCfg.rp_origin}/`), p.getByRole('button', { name: 'Allow' }).click()]);
+  assert.equal(await p.locator('#user-name').innerText(), alice.name);
+  assertNoProblems();
+  await p.close();
+});
+
+test('consent denied: the RP is told access_denied', async () => {
+  const p = await newPage();
+  await p.goto(`${rpCfg.rp_origin}/`);
+  await Promise.all([p.waitForURL((u) => u.href.startsWith(cfg.issuer)), p.goto(`${rpCfg.rp_origin}/login?prompt=consent`)]);
+  await p.getByLabel('Username').fill(alice.username);
+  await p.getByLabel('Password').fill(alice.password);
+  await Promise.all([p.waitForLoadState('load'), p.getByRole('button', { name: 'Sign in' }).click()]);
+  await Promise.all([p.waitForURL(`${rpCfg.rp_origin}/`), p.getByRole('button', { name: 'Deny' }).click()]);
+  assert.match(await p.locator('#error').innerText(), /access_denied/);
+  assert.match(await p.locator('#status').innerText(), /Not signed in/);
+  await shot(p, '06-rp-consent-denied');
+  assertNoProblems();
+  await p.close();
+});
+
+test('logout with confirmation: back at the RP signed out', async (t) => {
+  if (!oidc.serverMetadata().end_session_endpoint) {
+    return skipLoud(t, 'browser logout: end_session_endpoint not advertised by the provider');
+  }
+  const p = await newPage();
+  await p.goto(`${rpCfg.rp_origin}/`);
+  await Promise.all([p.waitForURL((u) => u.href.startsWith(cfg.issuer)), p.goto(`${rpCfg.rp_origin}/login?prompt=consent`)]);
+  await p.getByLabel('Username').fill(alice.username);
+  await p.getByLabel('Password').fill(alice.password);
+  await Promise.all([p.waitForLoadState('load'), p.getByRole('button', { name: 'Sign in' }).click()]);
+  await Promise.all([p.waitForURL(`${rpCfg.rp_origin}/`), p.getByRole('button', { name: 'Allow' }).click()]);
+  await Promise.all([p.waitForURL((u) => u.href.startsWith(cfg.issuer)), p.locator('#logout').click()]);
+  // the provider asks for confirmation before ending the session
+  const confirm = p.getByRole('button', { name: /sign out|log ?out|yes/i }).first();
+  await confirm.waitFor();
+  await assertStyled(p);
+  await shot(p, '07-logout-confirm');
+  await Promise.all([p.waitForURL((u) => u.href.startsWith(rpCfg.post_logout_redirect_uri)), confirm.click()]);
+  assert.match(await p.locator('#status').innerText(), /Signed out \(state rp-logout\)/);
+  await shot(p, '08-rp-signed-out-after-logout');
+  // the provider session is gone: a new sign-in asks for the password again
+  await Promise.all([p.waitForURL((u) => u.href.startsWith(cfg.issuer)), p.goto(`${rpCfg.rp_origin}/login`)]);
+  await p.getByLabel('Password').waitFor();
+  assertNoProblems();
+  await p.close();
+});
+
+test('provider pages: the browser finds a favicon (no 404 console error on every page)', async () => {
+  const p = await newPage();
+  await p.goto(`${rpCfg.rp_origin}/`);
+  await Promise.all([p.waitForURL((u) => u.href.startsWith(cfg.issuer)), p.locator('#login').click()]);
+  await p.getByLabel('Username').waitFor();
+  await p.waitForTimeout(300); // the favicon is fetched after load
+  const res = await fetch(new URL('/favicon.ico', cfg.issuer));
+  assert.notEqual(res.status, 404, 'GET /favicon.ico is 404: Chromium logs "Failed to load resource: 404" on the login and consent pages');
+  assert.deepEqual(problems, [], `console errors or failed requests:\n${problems.join('\n')}`);
+  await p.close();
+});
