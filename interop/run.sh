@@ -98,8 +98,18 @@ BASIC_SECRET="$(secret)"; POST_SECRET="$(secret)"; BROWSER_SECRET="$(secret)"; P
   --grant-type authorization_code --grant-type refresh_token \
   --auth-method client_secret_basic --scope "$SCOPES" >/dev/null
 
+# one client per ID token signing algorithm (secret = HS256 key for HS256)
+ALG_JSON="{}"
+for ALG in PS256 ES256 EdDSA HS256; do
+  S="$(secret)"
+  "$OXID" client add --database "$DB" --client-id "interop-$ALG" --client-secret "$S" --name "Interop $ALG" \
+    --redirect-uri "$CB" --grant-type authorization_code --grant-type refresh_token \
+    --auth-method client_secret_basic --scope "$SCOPES" --id-token-signing-alg "$ALG" >/dev/null
+  ALG_JSON="$(ALG_JSON="$ALG_JSON" ALG="$ALG" S="$S" CB="$CB" python3 -c 'import json,os; d=json.loads(os.environ["ALG_JSON"]); d[os.environ["ALG"]]={"client_id":"interop-"+os.environ["ALG"],"client_secret":os.environ["S"],"redirect_uri":os.environ["CB"],"auth_method":"client_secret_basic"}; print(json.dumps(d))')"
+done
+
 export OXID_INTEROP_CONFIG="$WORK/config.json"
-ISSUER="$ISSUER" CB="$CB" RP="$RP" RP_PORT="$RP_PORT" ALICE_PW="$ALICE_PW" BASIC_SECRET="$BASIC_SECRET" \
+ALG_JSON="$ALG_JSON" ISSUER="$ISSUER" CB="$CB" RP="$RP" RP_PORT="$RP_PORT" ALICE_PW="$ALICE_PW" BASIC_SECRET="$BASIC_SECRET" \
 POST_SECRET="$POST_SECRET" BROWSER_SECRET="$BROWSER_SECRET" PY_SECRET="$PY_SECRET" python3 - <<'PY' > "$OXID_INTEROP_CONFIG"
 import json, os
 e = os.environ
@@ -120,6 +130,7 @@ print(json.dumps({
                 "redirect_uri": rp + "/callback", "post_logout_redirect_uri": rp + "/logged-out",
                 "rp_port": int(e["RP_PORT"]), "rp_origin": rp},
   },
+  "alg_clients": json.loads(e["ALG_JSON"]),
 }, indent=2))
 PY
 

@@ -71,7 +71,7 @@ async function rpHandler(req, res) {
           state: session.pending.state, nonce: session.pending.nonce,
           code_challenge: await client.calculatePKCECodeChallenge(codeVerifier), code_challenge_method: 'S256',
         };
-        if (url.searchParams.get('prompt')) params.prompt = url.searchParams.get('prompt');
+        for (const k of ['prompt', 'ui_locales']) if (url.searchParams.get(k)) params[k] = url.searchParams.get(k);
         return redirect(client.buildAuthorizationUrl(oidc, params));
       }
       case '/callback': {
@@ -258,6 +258,26 @@ test('consent denied: the RP is told access_denied', async () => {
   await p.close();
 });
 
+test('ui_locales=fr: the login and consent pages are in French', async () => {
+  const p = await newPage();
+  await Promise.all([p.waitForURL((u) => u.href.startsWith(cfg.issuer)), p.goto(`${rpCfg.rp_origin}/login?prompt=consent&ui_locales=fr`)]);
+  await p.locator('input[name=username]').waitFor();
+  assert.equal(await p.getAttribute('html', 'lang'), 'fr');
+  assert.equal(await p.title(), 'Connexion');
+  await assertStyled(p);
+  await shot(p, '07-login-fr');
+  await p.locator('input[name=username]').fill(alice.username);
+  await p.locator('input[name=password]').fill(alice.password);
+  await Promise.all([p.waitForLoadState('load'), p.getByRole('button', { name: 'Se connecter' }).click()]);
+  await p.locator('button[name=decision][value=allow]').waitFor();
+  assert.equal(await p.getAttribute('html', 'lang'), 'fr');
+  await shot(p, '08-consent-fr');
+  await Promise.all([p.waitForURL(`${rpCfg.rp_origin}/`), p.locator('button[name=decision][value=allow]').click()]);
+  assert.equal(await p.locator('#user-name').innerText(), alice.name);
+  assertNoProblems();
+  await p.close();
+});
+
 test('logout with confirmation: back at the RP signed out', async (t) => {
   if (!oidc.serverMetadata().end_session_endpoint) {
     return skipLoud(t, 'browser logout: end_session_endpoint not advertised by the provider');
@@ -274,10 +294,10 @@ test('logout with confirmation: back at the RP signed out', async (t) => {
   const confirm = p.getByRole('button', { name: /sign out|log ?out|yes/i }).first();
   await confirm.waitFor();
   await assertStyled(p);
-  await shot(p, '07-logout-confirm');
+  await shot(p, '09-logout-confirm');
   await Promise.all([p.waitForURL((u) => u.href.startsWith(rpCfg.post_logout_redirect_uri)), confirm.click()]);
   assert.match(await p.locator('#status').innerText(), /Signed out \(state rp-logout\)/);
-  await shot(p, '08-rp-signed-out-after-logout');
+  await shot(p, '10-rp-signed-out-after-logout');
   // the provider session is gone: a new sign-in asks for the password again
   await Promise.all([p.waitForURL((u) => u.href.startsWith(cfg.issuer)), p.goto(`${rpCfg.rp_origin}/login`)]);
   await p.getByLabel('Password').waitFor();

@@ -254,3 +254,17 @@ test('end-session endpoint is advertised with an absolute URL', async (t) => {
   const url = new URL(as.end_session_endpoint);
   assert.equal(url.origin, issuer.origin);
 });
+
+for (const alg of ['PS256', 'ES256', 'EdDSA', 'HS256']) {
+  test(`ID token signed with ${alg} (per-client id_token_signed_response_alg) verifies`, async () => {
+    const c = cfg.alg_clients[alg];
+    const algClient = { client_id: c.client_id, id_token_signed_response_alg: alg };
+    const { result, claims } = await codeFlow(algClient, oauth.ClientSecretBasic(c.client_secret), c.redirect_uri, { scope: 'openid' });
+    assert.equal(claims.aud, c.client_id);
+    const key = alg === 'HS256'
+      ? new TextEncoder().encode(c.client_secret) // OIDC Core §10.1: the client secret's octets
+      : jose.createRemoteJWKSet(new URL(as.jwks_uri));
+    const { protectedHeader } = await jose.jwtVerify(result.id_token, key, { issuer: cfg.issuer, audience: c.client_id, algorithms: [alg] });
+    assert.equal(protectedHeader.alg, alg);
+  });
+}

@@ -231,3 +231,15 @@ test('end-session URL: built from discovery with id_token_hint', async (t) => {
   const res = await fetch(url, { redirect: 'manual' });
   assert.ok(res.status < 400, `end_session_endpoint answered ${res.status}`);
 });
+
+for (const alg of ['PS256', 'ES256', 'EdDSA', 'HS256']) {
+  test(`ID token signed with ${alg}: openid-client verifies the signature`, async () => {
+    const c = cfg.alg_clients[alg];
+    const conf = await client.discovery(issuer, c.client_id, { client_secret: c.client_secret, id_token_signed_response_alg: alg },
+      client.ClientSecretBasic(c.client_secret), insecure);
+    if (alg !== 'HS256') client.enableNonRepudiationChecks(conf); // HS256 is not a non-repudiation signature
+    const { tokens } = await codeFlow(conf, c.redirect_uri, { scope: 'openid' });
+    assert.equal(decodeJwtHeader(tokens.id_token).alg, alg);
+    assert.equal(tokens.claims().aud, c.client_id);
+  });
+}
