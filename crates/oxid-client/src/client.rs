@@ -137,15 +137,10 @@ impl OidcClient {
         }
     }
 
-    fn token_endpoint(&self) -> Result<&str, ClientError> {
-        self.provider
-            .endpoint("token_endpoint", &self.provider.metadata.token_endpoint)
-    }
-
     fn call<'a>(&'a self, endpoint: &'a str) -> Result<EndpointCall<'a>, ClientError> {
         Ok(EndpointCall {
             endpoint,
-            audience: self.token_endpoint()?,
+            audience: self.provider.token_endpoint()?,
             client_id: &self.client_id,
             auth: &self.auth,
             now: self.clock.now(),
@@ -159,10 +154,7 @@ impl OidcClient {
         scope: &Scope,
         extra: &[(String, String)],
     ) -> Result<AuthorizationStart, ClientError> {
-        let endpoint = self.provider.endpoint(
-            "authorization_endpoint",
-            &self.provider.metadata.authorization_endpoint,
-        )?;
+        let endpoint = self.provider.authorization_endpoint()?;
         authorization_url(endpoint, &self.client_id, redirect_uri, scope, extra)
     }
 
@@ -182,7 +174,7 @@ impl OidcClient {
     }
 
     async fn token(&self, request: &TokenRequest) -> Result<TokenResponse, ClientError> {
-        let endpoint = self.token_endpoint()?;
+        let endpoint = self.provider.token_endpoint()?;
         request_token(&self.http, self.call(endpoint)?, request, &[]).await
     }
 
@@ -298,10 +290,7 @@ impl OidcClient {
         access_token: &str,
         expected_sub: Option<&str>,
     ) -> Result<UserinfoResponse, ClientError> {
-        let endpoint = self.provider.endpoint(
-            "userinfo_endpoint",
-            &self.provider.metadata.userinfo_endpoint,
-        )?;
+        let endpoint = self.provider.userinfo_endpoint()?;
         let advertised = self
             .provider
             .metadata
@@ -330,10 +319,7 @@ impl OidcClient {
         token: &str,
         token_type_hint: Option<&str>,
     ) -> Result<IntrospectionResponse, ClientError> {
-        let endpoint = self.provider.endpoint(
-            "introspection_endpoint",
-            &self.provider.metadata.introspection_endpoint,
-        )?;
+        let endpoint = self.provider.introspection_endpoint()?;
         let mut request = IntrospectionRequest::new(token);
         request.token_type_hint = token_type_hint.map(str::to_owned);
         endpoints::introspect(&self.http, self.call(endpoint)?, &request).await
@@ -345,10 +331,7 @@ impl OidcClient {
         token: &str,
         token_type_hint: Option<&str>,
     ) -> Result<(), ClientError> {
-        let endpoint = self.provider.endpoint(
-            "revocation_endpoint",
-            &self.provider.metadata.revocation_endpoint,
-        )?;
+        let endpoint = self.provider.revocation_endpoint()?;
         let mut request = RevocationRequest::new(token);
         request.token_type_hint = token_type_hint.map(str::to_owned);
         endpoints::revoke(&self.http, self.call(endpoint)?, &request).await
@@ -361,10 +344,7 @@ impl OidcClient {
         post_logout_redirect_uri: Option<&str>,
         state: Option<&str>,
     ) -> Result<String, ClientError> {
-        let endpoint = self.provider.endpoint(
-            "end_session_endpoint",
-            &self.provider.metadata.end_session_endpoint,
-        )?;
+        let endpoint = self.provider.end_session_endpoint()?;
         Ok(endpoints::logout_url(
             endpoint,
             &self.client_id,

@@ -8,6 +8,12 @@ use crate::error::ClientError;
 use crate::http::HttpClient;
 use crate::summary::{AuthQueryParams, OidcSummary, basic_authentication_header};
 
+fn required<'a>(name: &str, value: &'a Option<String>) -> Result<&'a str, ClientError> {
+    value
+        .as_deref()
+        .ok_or_else(|| ClientError::Unsupported(format!("the metadata has no {name}")))
+}
+
 fn relative_warning(r: &ResolvedRelativeUrl) -> String {
     format!(
         "member '{}' is not an absolute URL: '{}' (resolved against the discovery URL to {})",
@@ -124,15 +130,40 @@ impl Provider {
         out
     }
 
-    /// A required endpoint, or [`ClientError::Unsupported`].
-    pub fn endpoint<'a>(
-        &self,
-        name: &str,
-        value: &'a Option<String>,
-    ) -> Result<&'a str, ClientError> {
-        value
-            .as_deref()
-            .ok_or_else(|| ClientError::Unsupported(format!("the metadata has no {name}")))
+    /// The authorization endpoint, or [`ClientError::Unsupported`].
+    pub fn authorization_endpoint(&self) -> Result<&str, ClientError> {
+        required(
+            "authorization_endpoint",
+            &self.metadata.authorization_endpoint,
+        )
+    }
+
+    /// The token endpoint, or [`ClientError::Unsupported`].
+    pub fn token_endpoint(&self) -> Result<&str, ClientError> {
+        required("token_endpoint", &self.metadata.token_endpoint)
+    }
+
+    /// The UserInfo endpoint, or [`ClientError::Unsupported`].
+    pub fn userinfo_endpoint(&self) -> Result<&str, ClientError> {
+        required("userinfo_endpoint", &self.metadata.userinfo_endpoint)
+    }
+
+    /// The introspection endpoint (RFC 7662), or [`ClientError::Unsupported`].
+    pub fn introspection_endpoint(&self) -> Result<&str, ClientError> {
+        required(
+            "introspection_endpoint",
+            &self.metadata.introspection_endpoint,
+        )
+    }
+
+    /// The revocation endpoint (RFC 7009), or [`ClientError::Unsupported`].
+    pub fn revocation_endpoint(&self) -> Result<&str, ClientError> {
+        required("revocation_endpoint", &self.metadata.revocation_endpoint)
+    }
+
+    /// The end-session endpoint (RP-Initiated Logout), or [`ClientError::Unsupported`].
+    pub fn end_session_endpoint(&self) -> Result<&str, ClientError> {
+        required("end_session_endpoint", &self.metadata.end_session_endpoint)
     }
 
     /// Whether the provider sends `iss` in authorization responses (RFC 9207 §3).
@@ -152,15 +183,8 @@ impl Provider {
         Ok(OidcSummary {
             discovery_endpoint: Some(self.discovery_url.clone()),
             logout_endpoint: self.metadata.end_session_endpoint.clone(),
-            auth_endpoint: self
-                .endpoint(
-                    "authorization_endpoint",
-                    &self.metadata.authorization_endpoint,
-                )?
-                .to_owned(),
-            token_endpoint: self
-                .endpoint("token_endpoint", &self.metadata.token_endpoint)?
-                .to_owned(),
+            auth_endpoint: self.authorization_endpoint()?.to_owned(),
+            token_endpoint: self.token_endpoint()?.to_owned(),
             client_id: client_id.to_owned(),
             authentication_header: client_secret
                 .map(|s| basic_authentication_header(client_id, s))
