@@ -2,80 +2,22 @@
 //! configuration screens, and its rules for the authorization URL and the Basic header.
 
 use indexmap::IndexMap;
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
-use serde::{Deserialize, Serialize};
 
-/// Characters left as they are in `auth_query_params`: RFC 3986 §2.3 unreserved only.
-const QUERY_COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
+/// The summary type and its URL rules live in the protocol crate; the client re-exports them.
+pub use oxid_protocol::summary::OidcSummary;
 
 /// Extra parameters for the authorization endpoint: key → values, in insertion order.
 pub type AuthQueryParams = IndexMap<String, Vec<String>>;
-
-/// The client-side summary of a provider, with exactly the members of `Providers.OidcSummary`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OidcSummary {
-    /// Where the metadata was read.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub discovery_endpoint: Option<String>,
-    /// The `end_session_endpoint` of the metadata, absent when there is none.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub logout_endpoint: Option<String>,
-    /// The authorization endpoint.
-    pub auth_endpoint: String,
-    /// The token endpoint.
-    pub token_endpoint: String,
-    /// The client identifier.
-    pub client_id: String,
-    /// The `Authorization` header value for the token request (client_secret_basic), or an
-    /// empty string for a client without a secret.
-    pub authentication_header: String,
-    /// Key/value pairs appended to the authorization endpoint.
-    pub auth_query_params: AuthQueryParams,
-}
-
-impl OidcSummary {
-    /// The authorization endpoint with `auth_query_params` appended by the summary's rules.
-    pub fn authorization_url(&self) -> String {
-        append_auth_query_params(&self.auth_endpoint, &self.auth_query_params)
-    }
-}
 
 /// Appends `params` to `endpoint` by the `OidcSummary` rules: nothing when the map is empty;
 /// otherwise `?` (or `&` when the endpoint already has a query), then the pairs joined by `&`:
 /// `k=v` for one value, `k` alone for an empty list, `k` repeated for several values. Keys and
 /// values are percent-encoded (everything but RFC 3986 unreserved characters).
 pub fn append_auth_query_params(endpoint: &str, params: &AuthQueryParams) -> String {
-    if params.is_empty() {
-        return endpoint.to_owned();
-    }
-    let mut pairs: Vec<String> = Vec::new();
-    for (key, values) in params {
-        let key = utf8_percent_encode(key, QUERY_COMPONENT).to_string();
-        if values.is_empty() {
-            pairs.push(key);
-            continue;
-        }
-        for value in values {
-            pairs.push(format!(
-                "{key}={}",
-                utf8_percent_encode(value, QUERY_COMPONENT)
-            ));
-        }
-    }
-    let mut url = endpoint.to_owned();
-    if url.ends_with('?') || url.ends_with('&') {
-        // The endpoint already ends with a separator: adding another would make an empty pair.
-    } else if url.contains('?') {
-        url.push('&');
-    } else {
-        url.push('?');
-    }
-    url.push_str(&pairs.join("&"));
-    url
+    oxid_protocol::params::append_multi_query(
+        endpoint,
+        params.iter().map(|(k, v)| (k.as_str(), v.clone())),
+    )
 }
 
 /// The client_secret_basic header value, RFC 6749 §2.3.1: `Basic ` +

@@ -304,6 +304,13 @@ pub fn append_query<K: AsRef<str>, V: AsRef<str>>(
     format!("{base}{sep}{encoded}{fragment}")
 }
 
+/// Characters `append_multi_query` leaves as they are: RFC 3986 §2.3 unreserved only.
+const UNRESERVED_KEPT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
 /// Appends `auth_query_params` to an authorization endpoint following the
 /// `Providers.OidcSummary` rules: each value of a key is added as `k=v`, an empty list adds
 /// the bare key `k`, several values repeat the key; nothing is added for an empty map.
@@ -311,7 +318,8 @@ pub fn append_multi_query<K: AsRef<str>, V: AsRef<str>>(
     url: &str,
     params: impl IntoIterator<Item = (K, Vec<V>)>,
 ) -> String {
-    let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+    // Keys and values are percent-encoded: everything but RFC 3986 §2.3 unreserved characters.
+    let enc = |s: &str| percent_encoding::utf8_percent_encode(s, UNRESERVED_KEPT).to_string();
     let mut parts = Vec::new();
     for (k, vs) in params {
         let k = enc(k.as_ref());

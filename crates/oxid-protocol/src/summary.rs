@@ -53,7 +53,7 @@ impl OidcSummary {
     /// empty; otherwise `?` (or `&` when the endpoint already has a query), then for each key
     /// `k=v` for a single value, the bare `k` for an empty list, and `k` repeated for each of
     /// several values, joined with `&`.
-    pub fn auth_url(&self) -> String {
+    pub fn authorization_url(&self) -> String {
         crate::params::append_multi_query(
             &self.auth_endpoint,
             self.auth_query_params
@@ -73,15 +73,15 @@ mod tests {
             auth_endpoint: "https://op/authorize".into(),
             ..Default::default()
         };
-        assert_eq!(s.auth_url(), "https://op/authorize");
+        assert_eq!(s.authorization_url(), "https://op/authorize");
         s.auth_query_params
             .insert("audience".into(), vec!["api".into()]);
         s.auth_query_params.insert("debug".into(), vec![]);
         s.auth_query_params
             .insert("acr".into(), vec!["a b".into(), "c".into()]);
         assert_eq!(
-            s.auth_url(),
-            "https://op/authorize?audience=api&debug&acr=a+b&acr=c"
+            s.authorization_url(),
+            "https://op/authorize?audience=api&debug&acr=a%20b&acr=c"
         );
         let json = serde_json::to_value(&s).unwrap();
         assert_eq!(json["auth_query_params"]["debug"], serde_json::json!([]));
