@@ -265,3 +265,44 @@ pub async fn exchange_code(
     let status = response.status().as_u16();
     (status, response.json().await.unwrap())
 }
+
+/// Verifies a compact JWS against the provider's `jwks_uri` (the `kid` must resolve there,
+/// OIDC Core §10.1) and returns its claims. Shared by the conformance mirrors.
+pub async fn verify_jws_with_jwks(server: &TestServer, token: &str) -> Value {
+    use oxid_client::jws::{JwkParams, JwsAlgorithm, VerifyingKey};
+    let jws = oxid_protocol::jose::CompactJws::parse(token).expect("a compact JWS");
+    let header = jws.header();
+    let kid = header
+        .kid
+        .clone()
+        .expect("kid in the JOSE header (OIDC Core §10.1)");
+    let alg = JwsAlgorithm::from_name(&header.alg).expect("a known JWS algorithm");
+    let jwks: Value = reqwest::get(server.url("/jwks"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let jwk = jwks["keys"]
+        .as_array()
+        .expect("a keys array")
+        .iter()
+        .find(|k| k["kid"] == kid.as_str())
+        .unwrap_or_else(|| panic!("kid {kid} does not resolve in jwks_uri"));
+    let s = |name: &str| jwk[name].as_str();
+    let params = JwkParams {
+        kty: s("kty").unwrap(),
+        crv: s("crv"),
+        alg: s("alg"),
+        use_: s("use"),
+        n: s("n"),
+        e: s("e"),
+        x: s("x"),
+        y: s("y"),
+        ..JwkParams::default()
+    };
+    let key = VerifyingKey::from_jwk(&params, alg).unwrap();
+    key.verify(alg, jws.signing_input(), jws.signature())
+        .expect("signature verifies with the key from jwks_uri");
+    serde_json::from_slice(jws.payload()).unwrap()
+}
