@@ -117,9 +117,16 @@ export function parseForm(html, base) {
 // Drive the browser side of the authorization code flow over plain HTTP: follow redirects
 // by hand, fill the login form with `user`, answer the consent form with `decision`, and
 // return the URL the provider finally redirects to at `redirectUri` (never fetched).
-export async function userAgentAuthorize(authorizationUrl, redirectUri, { user, decision = 'allow', jar = new CookieJar(), onPage } = {}) {
+// With `post: true` the authorization request itself is sent as a form POST (OIDC Core §3.1.2.1).
+export async function userAgentAuthorize(authorizationUrl, redirectUri, { user, decision = 'allow', jar = new CookieJar(), onPage, post = false } = {}) {
   let url = String(authorizationUrl);
   let init = { method: 'GET' };
+  if (post) {
+    const u = new URL(url);
+    init = { method: 'POST', body: u.searchParams.toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } };
+    u.search = '';
+    url = u.href;
+  }
   const seen = [];
   for (let step = 0; step < 12; step++) {
     if (url.startsWith(redirectUri)) return { callbackUrl: new URL(url), jar, seen };

@@ -26,21 +26,25 @@ before(async () => {
   as = await oauth.processDiscoveryResponse(issuer, response);
 });
 
-async function authorize(client, redirectUri, { scope = 'openid profile email offline_access', decision = 'allow', extra = {} } = {}) {
+async function authorize(client, redirectUri, { scope = 'openid profile email offline_access', decision = 'allow', extra = {}, post = false, withState = true, pkce = 'S256' } = {}) {
   const codeVerifier = oauth.generateRandomCodeVerifier();
-  const state = oauth.generateRandomState();
+  const state = withState ? oauth.generateRandomState() : oauth.expectNoState;
   const nonce = oauth.generateRandomNonce();
   const url = new URL(as.authorization_endpoint);
-  url.search = new URLSearchParams({
-    client_id: client.client_id, redirect_uri: redirectUri, response_type: 'code', scope, state, nonce,
-    code_challenge: await oauth.calculatePKCECodeChallenge(codeVerifier), code_challenge_method: 'S256', ...extra,
-  }).toString();
-  const { callbackUrl } = await userAgentAuthorize(url, redirectUri, { user: alice, decision });
+  const params = {
+    client_id: client.client_id, redirect_uri: redirectUri, response_type: 'code', scope, nonce,
+    code_challenge: pkce === 'S256' ? await oauth.calculatePKCECodeChallenge(codeVerifier) : codeVerifier,
+    code_challenge_method: pkce, ...extra,
+  };
+  if (withState) params.state = state;
+  url.search = new URLSearchParams(params).toString();
+  const { callbackUrl } = await userAgentAuthorize(url, redirectUri, { user: alice, decision, post });
   return { callbackUrl, codeVerifier, state, nonce };
 }
 
 async function codeFlow(client, auth, redirectUri, options) {
   const { callbackUrl, codeVerifier, state, nonce } = await authorize(client, redirectUri, options);
+  if (options?.withState === false) assert.equal(callbackUrl.searchParams.has('state'), false, 'no state sent, none returned');
   const params = oauth.validateAuthResponse(as, client, callbackUrl, state); // checks iss (RFC 9207)
   const response = await oauth.authorizationCodeGrantRequest(as, client, auth, params, redirectUri, codeVerifier, opts);
   const result = await oauth.processAuthorizationCodeResponse(as, client, response, { expectedNonce: nonce, requireIdToken: true });
@@ -268,3 +272,39 @@ for (const alg of ['PS256', 'ES256', 'EdDSA', 'HS256']) {
     assert.equal(protectedHeader.alg, alg);
   });
 }
+
+test('authorization request by POST (OIDC Core §3.1.2.1)', async () => {
+  const { claims } = await codeFlow(basicClient, basicAuth, b.redirect_uri, { scope: 'openid', post: true });
+  assert.equal(claims.aud, b.client_id);
+});
+
+test('no state sent: none returned (validateAuthResponse with expectNoState)', async () => {
+  const { claims } = await codeFlow(basicClient, basicAuth, b.redirect_uri, { scope: 'openid', withState: false });
+  assert.ok(claims.sub);
+});
+
+test('PKCE plain (advertised in code_challenge_methods_supported)', async (t) => {
+  if (!as.code_challenge_methods_supported?.includes('plain')) return skipLoud(t, 'PKCE plain: not advertised by the provider');
+  const { claims } = await codeFlow(publicClient, oauth.None(), cfg.clients.public.redirect_uri, { scope: 'openid', pkce: 'plain' });
+  assert.equal(claims.aud, publicClient.client_id);
+});
+
+test('client_secret_basic with an id and secret that need form-encoding (RFC 6749 §2.3.1)', async () => {
+  const c = cfg.clients.special;
+  const special = { client_id: c.client_id };
+  const auth = oauth.ClientSecretBasic(c.client_secret);
+  const { claims } = await codeFlow(special, auth, c.redirect_uri, { scope: 'openid' });
+  assert.equal(claims.aud, c.client_id);
+  const cc = await oauth.processClientCredentialsResponse(as, special,
+    await oauth.clientCredentialsGrantRequest(as, special, auth, new URLSearchParams(), opts));
+  assert.ok(cc.access_token);
+});
+
+test('public client: refresh with auth none, rotated', async () => {
+  const { result } = await codeFlow(publicClient, oauth.None(), cfg.clients.public.redirect_uri);
+  assert.ok(result.refresh_token);
+  const refreshed = await oauth.processRefreshTokenResponse(as, publicClient,
+    await oauth.refreshTokenGrantRequest(as, publicClient, oauth.None(), result.refresh_token, opts));
+  assert.ok(refreshed.refresh_token);
+  assert.notEqual(refreshed.refresh_token, result.refresh_token);
+});
