@@ -129,8 +129,8 @@ pub async fn authorize(
         }
         Err(e) => return page(AuthErrorCode::InvalidRequest, e),
     };
-    // RFC 9700 §4.1.3: exact string matching.
-    if !client.redirect_uris.contains(&redirect_uri) {
+    // RFC 9700 §4.1.3: exact string matching (but for the port of loopback IPs).
+    if !redirect_uri_registered(&client.redirect_uris, &redirect_uri) {
         return page(
             AuthErrorCode::InvalidRequest,
             "redirect_uri is not registered for this client".into(),
@@ -163,6 +163,32 @@ pub async fn authorize(
         return fail(code, &description);
     }
     decide(provider, request, client, session, progress).await
+}
+
+/// Exact matching (RFC 9700 §4.1.3), except that a registered loopback IP redirect URI
+/// matches on any port (RFC 8252 §7.3: native apps listen on an ephemeral port).
+pub fn redirect_uri_registered(registered: &[String], uri: &str) -> bool {
+    if registered.iter().any(|r| r == uri) {
+        return true;
+    }
+    let Ok(requested) = url::Url::parse(uri) else {
+        return false;
+    };
+    let loopback_ip = |u: &url::Url| {
+        u.scheme() == "http" && matches!(u.host_str(), Some("127.0.0.1") | Some("[::1]"))
+    };
+    if !loopback_ip(&requested) {
+        return false;
+    }
+    registered
+        .iter()
+        .filter_map(|r| url::Url::parse(r).ok())
+        .any(|mut r| {
+            if !loopback_ip(&r) || r.set_port(requested.port()).is_err() {
+                return false;
+            }
+            r.as_str() == requested.as_str()
+        })
 }
 
 /// The request-level rules that need the client's registration and our configuration.
@@ -389,4 +415,65 @@ pub async fn issue_code(
     Ok(AuthorizeOutcome::Redirect(
         response.redirect_url(&request.redirect_uri, ResponseMode::Query),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redirect_uri_registered;
+
+    #[test]
+    fn redirect_uris_match_exactly_rfc9700_4_1_3() {
+        let registered = vec!["https://app.example.com/cb".to_string()];
+        assert!(redirect_uri_registered(
+            &registered,
+            "https://app.example.com/cb"
+        ));
+        assert!(!redirect_uri_registered(
+            &registered,
+            "https://app.example.com/cb/"
+        ));
+        assert!(!redirect_uri_registered(
+            &registered,
+            "https://app.example.com/cb?x=1"
+        ));
+        assert!(!redirect_uri_registered(
+            &registered,
+            "https://app.example.com:8443/cb"
+        ));
+        assert!(!redirect_uri_registered(
+            &registered,
+            "HTTPS://app.example.com/cb"
+        ));
+    }
+
+    #[test]
+    fn loopback_ip_redirect_uris_match_any_port_rfc8252_7_3() {
+        let registered = vec![
+            "http://127.0.0.1/callback".to_string(),
+            "http://[::1]:5000/cb".to_string(),
+            "http://localhost:3000/cb".to_string(),
+        ];
+        assert!(redirect_uri_registered(
+            &registered,
+            "http://127.0.0.1:53211/callback"
+        ));
+        assert!(redirect_uri_registered(&registered, "http://[::1]:6000/cb"));
+        assert!(!redirect_uri_registered(
+            &registered,
+            "http://127.0.0.1:53211/other"
+        ));
+        assert!(!redirect_uri_registered(
+            &registered,
+            "https://127.0.0.1:53211/callback"
+        ));
+        // `localhost` is not a loopback IP literal (RFC 8252 §8.3): exact match only.
+        assert!(!redirect_uri_registered(
+            &registered,
+            "http://localhost:3001/cb"
+        ));
+        assert!(redirect_uri_registered(
+            &registered,
+            "http://localhost:3000/cb"
+        ));
+    }
 }
