@@ -115,6 +115,11 @@ for ALG in PS256 ES256 EdDSA HS256; do
   ALG_JSON="$(ALG_JSON="$ALG_JSON" ALG="$ALG" S="$S" CB="$CB" python3 -c 'import json,os; d=json.loads(os.environ["ALG_JSON"]); d[os.environ["ALG"]]={"client_id":"interop-"+os.environ["ALG"],"client_secret":os.environ["S"],"redirect_uri":os.environ["CB"],"auth_method":"client_secret_basic"}; print(json.dumps(d))')"
 done
 
+# a single-page app in the browser test: public client, redirect back to the RP's origin
+"$OXID" client add --database "$DB" --client-id interop-spa --public --name 'Interop SPA' \
+  --redirect-uri "$RP/spa" --grant-type authorization_code --grant-type refresh_token \
+  --auth-method none --scope "$SCOPES" >/dev/null
+
 export OXID_INTEROP_CONFIG="$WORK/config.json"
 SPECIAL_ID="$SPECIAL_ID" SPECIAL_SECRET="$SPECIAL_SECRET" ALG_JSON="$ALG_JSON" ISSUER="$ISSUER" CB="$CB" RP="$RP" RP_PORT="$RP_PORT" ALICE_PW="$ALICE_PW" BASIC_SECRET="$BASIC_SECRET" \
 POST_SECRET="$POST_SECRET" BROWSER_SECRET="$BROWSER_SECRET" PY_SECRET="$PY_SECRET" python3 - <<'PY' > "$OXID_INTEROP_CONFIG"
@@ -131,6 +136,7 @@ print(json.dumps({
     "post": {"client_id": "interop-post", "client_secret": e["POST_SECRET"], "redirect_uri": cb,
              "auth_method": "client_secret_post"},
     "public": {"client_id": "interop-public", "redirect_uri": cb, "auth_method": "none"},
+    "spa": {"client_id": "interop-spa", "redirect_uri": rp + "/spa", "auth_method": "none"},
     "special": {"client_id": e["SPECIAL_ID"], "client_secret": e["SPECIAL_SECRET"], "redirect_uri": cb,
                 "auth_method": "client_secret_basic"},
     "python": {"client_id": "interop-python", "client_secret": e["PY_SECRET"], "redirect_uri": cb,

@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { after, before } from 'node:test';
 import http from 'node:http';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +23,59 @@ const alice = cfg.users.alice;
 const here = path.dirname(fileURLToPath(import.meta.url));
 const SHOTS = process.env.OXID_SCREENSHOTS ?? path.join(here, '..', '..', 'screenshots');
 mkdirSync(SHOTS, { recursive: true });
+
+// ---- a single-page app: oauth4webapi running in the page, cross-origin calls (CORS) ----
+const require = createRequire(import.meta.url);
+const OAUTH4WEBAPI_JS = readFileSync(require.resolve('oauth4webapi'), 'utf8');
+const spaCfg = cfg.clients.spa;
+const SPA_HTML = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Interop SPA</title>
+<link rel="icon" href="data:,"></head><body><h1>Interop SPA</h1><p id="status">Loading…</p>
+<p><button id="login" hidden>Sign in with Oxid</button></p>
+<script type="module">
+import * as oauth from '/oauth4webapi.js';
+const issuer = new URL(${JSON.stringify(cfg.issuer)});
+const client = { client_id: ${JSON.stringify(spaCfg.client_id)} };
+const redirectUri = ${JSON.stringify(spaCfg.redirect_uri)};
+const opts = { [oauth.allowInsecureRequests]: true };
+const status = document.getElementById('status');
+try {
+  const as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, opts));
+  const here = new URL(location.href);
+  if (here.searchParams.has('code') || here.searchParams.has('error')) {
+    const saved = JSON.parse(sessionStorage.getItem('pending'));
+    const params = oauth.validateAuthResponse(as, client, here, saved.state);
+    const tokens = await oauth.processAuthorizationCodeResponse(as, client,
+      await oauth.authorizationCodeGrantRequest(as, client, oauth.None(), params, redirectUri, saved.verifier, opts),
+      { expectedNonce: saved.nonce, requireIdToken: true });
+    const sub = oauth.getValidatedIdTokenClaims(tokens).sub;
+    const info = await oauth.processUserInfoResponse(as, client, sub, await oauth.userInfoRequest(as, client, tokens.access_token, opts));
+    const refreshed = await oauth.processRefreshTokenResponse(as, client,
+      await oauth.refreshTokenGrantRequest(as, client, oauth.None(), tokens.refresh_token, opts));
+    status.innerHTML = 'Signed in as <strong id="user-name"></strong> <span id="refreshed"></span>';
+    document.getElementById('user-name').textContent = info.name;
+    document.getElementById('refreshed').textContent = refreshed.access_token ? '(token refreshed)' : '';
+    history.replaceState(null, '', '/spa');
+  } else {
+    status.textContent = 'Not signed in.';
+    const button = document.getElementById('login');
+    button.hidden = false;
+    button.onclick = async () => {
+      const verifier = oauth.generateRandomCodeVerifier();
+      const pending = { verifier, state: oauth.generateRandomState(), nonce: oauth.generateRandomNonce() };
+      sessionStorage.setItem('pending', JSON.stringify(pending));
+      const url = new URL(as.authorization_endpoint);
+      url.search = new URLSearchParams({ client_id: client.client_id, redirect_uri: redirectUri, response_type: 'code',
+        scope: 'openid profile offline_access', state: pending.state, nonce: pending.nonce,
+        code_challenge: await oauth.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' });
+      location.assign(url);
+    };
+  }
+} catch (e) {
+  status.innerHTML = '<span id="spa-error"></span>';
+  document.getElementById('spa-error').textContent = 'SPA error: ' + (e?.error ?? '') + ' ' + e;
+  console.error('SPA error', e);
+}
+</script></body></html>`;
 
 // ---- the relying party --------------------------------------------------------------
 let oidc; // openid-client Configuration
@@ -101,6 +155,10 @@ async function rpHandler(req, res) {
       }
       case '/logged-out':
         return send(200, page('Signed out', `<p id="status">Signed out (state ${escape(url.searchParams.get('state') ?? '')}).</p>`));
+      case '/spa':
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }); return res.end(SPA_HTML);
+      case '/oauth4webapi.js':
+        res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' }); return res.end(OAUTH4WEBAPI_JS);
       case '/favicon.ico':
         res.writeHead(204); return res.end();
       default:
@@ -274,6 +332,25 @@ test('ui_locales=fr: the login and consent pages are in French', async () => {
   await shot(p, '08-consent-fr');
   await Promise.all([p.waitForURL(`${rpCfg.rp_origin}/`), p.locator('button[name=decision][value=allow]').click()]);
   assert.equal(await p.locator('#user-name').innerText(), alice.name);
+  assertNoProblems();
+  await p.close();
+});
+
+test('single-page app: oauth4webapi in the browser, cross-origin discovery, token, userinfo, refresh (CORS)', async () => {
+  const p = await newPage();
+  await p.goto(`${rpCfg.rp_origin}/spa`);
+  await p.locator('#login').waitFor();
+  await Promise.all([p.waitForURL((u) => u.href.startsWith(cfg.issuer)), p.locator('#login').click()]);
+  await p.getByLabel('Username').fill(alice.username);
+  await p.getByLabel('Password').fill(alice.password);
+  await Promise.all([p.waitForLoadState('load'), p.getByRole('button', { name: 'Sign in' }).click()]);
+  await Promise.all([p.waitForURL((u) => u.href.startsWith(spaCfg.redirect_uri)), p.getByRole('button', { name: 'Allow' }).click()]);
+  await p.locator('#user-name, #spa-error').first().waitFor();
+  const error = await p.locator('#spa-error').count() ? await p.locator('#spa-error').innerText() : '';
+  assert.equal(error, '', 'the SPA failed');
+  assert.equal(await p.locator('#user-name').innerText(), alice.name);
+  assert.equal(await p.locator('#refreshed').innerText(), '(token refreshed)');
+  await shot(p, '11-spa-signed-in');
   assertNoProblems();
   await p.close();
 });
