@@ -152,12 +152,13 @@ PY
 say "oxid serve on $ISSUER"
 NO_COLOR=1 "$OXID" serve --database "$DB" --listen "127.0.0.1:$OP_PORT" --issuer "$ISSUER" > "$WORK/server.log" 2>&1 &
 SERVER_PID=$!
+ready() { python3 -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2).read()' "$ISSUER/.well-known/openid-configuration" 2>/dev/null; }
 for _ in $(seq 1 150); do
-  if curl -fsS -o /dev/null "$ISSUER/.well-known/openid-configuration" 2>/dev/null; then break; fi
+  if ready; then break; fi
   if ! kill -0 "$SERVER_PID" 2>/dev/null; then echo "interop: oxid serve exited" >&2; cat "$WORK/server.log" >&2; exit 1; fi
   sleep 0.2
 done
-curl -fsS -o /dev/null "$ISSUER/.well-known/openid-configuration" || { echo "interop: provider not ready" >&2; cat "$WORK/server.log" >&2; exit 1; }
+ready || { echo "interop: provider not ready" >&2; cat "$WORK/server.log" >&2; exit 1; }
 
 # ---- 4. the suites --------------------------------------------------------------------
 SUITES=(openid-client oauth4webapi browser authlib simple-openid-connect)

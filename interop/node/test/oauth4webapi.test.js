@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { before } from 'node:test';
 import * as oauth from 'oauth4webapi';
 import * as jose from 'jose';
-import { config, suiteTest, skipLoud, userAgentAuthorize } from '../lib/oxid.js';
+import { config, suiteTest, skipLoud, userAgentAuthorize, CookieJar } from '../lib/oxid.js';
 
 const test = suiteTest('oauth4webapi');
 const cfg = config();
@@ -26,7 +26,7 @@ before(async () => {
   as = await oauth.processDiscoveryResponse(issuer, response);
 });
 
-async function authorize(client, redirectUri, { scope = 'openid profile email offline_access', decision = 'allow', extra = {}, post = false, withState = true, pkce = 'S256' } = {}) {
+async function authorize(client, redirectUri, { scope = 'openid profile email offline_access', decision = 'allow', extra = {}, post = false, withState = true, pkce = 'S256', jar, user = alice, onPage } = {}) {
   const codeVerifier = oauth.generateRandomCodeVerifier();
   const state = withState ? oauth.generateRandomState() : oauth.expectNoState;
   const nonce = oauth.generateRandomNonce();
@@ -38,7 +38,7 @@ async function authorize(client, redirectUri, { scope = 'openid profile email of
   };
   if (withState) params.state = state;
   url.search = new URLSearchParams(params).toString();
-  const { callbackUrl } = await userAgentAuthorize(url, redirectUri, { user: alice, decision, post });
+  const { callbackUrl } = await userAgentAuthorize(url, redirectUri, { user, decision, post, jar, onPage });
   return { callbackUrl, codeVerifier, state, nonce };
 }
 
@@ -132,6 +132,7 @@ test('userinfo: a bad token gets a parseable Bearer challenge (RFC 6750 §3)', a
     assert.ok(e instanceof oauth.WWWAuthenticateChallengeError, `WWWAuthenticateChallengeError, got ${e}`);
     assert.equal(e.status, 401);
     assert.equal(e.cause[0].scheme, 'bearer');
+    assert.equal(e.cause[0].parameters.error, 'invalid_token');
     return true;
   });
 });
@@ -307,4 +308,56 @@ test('public client: refresh with auth none, rotated', async () => {
     await oauth.refreshTokenGrantRequest(as, publicClient, oauth.None(), result.refresh_token, opts));
   assert.ok(refreshed.refresh_token);
   assert.notEqual(refreshed.refresh_token, result.refresh_token);
+});
+
+test('prompt=none with a session: a code without any page (OIDC Core §3.1.2.1)', async () => {
+  const jar = new CookieJar();
+  const first = await codeFlow(basicClient, basicAuth, b.redirect_uri, { scope: 'openid', jar });
+  const pages = [];
+  const second = await codeFlow(basicClient, basicAuth, b.redirect_uri, {
+    scope: 'openid', jar, user: null, extra: { prompt: 'none' }, onPage: (res) => pages.push(res.url),
+  });
+  assert.deepEqual(pages, [], 'no page is shown');
+  assert.equal(second.claims.sub, first.claims.sub);
+  assert.equal(second.claims.auth_time, first.claims.auth_time, 'the same authentication');
+});
+
+test('prompt=login with a session: the login page again and a newer auth_time', async () => {
+  const jar = new CookieJar();
+  const first = await codeFlow(basicClient, basicAuth, b.redirect_uri, { scope: 'openid', jar });
+  await new Promise((r) => setTimeout(r, 1100)); // auth_time has a one-second resolution
+  let sawLogin = false;
+  const second = await codeFlow(basicClient, basicAuth, b.redirect_uri, {
+    scope: 'openid', jar, extra: { prompt: 'login' }, onPage: (res, html) => { sawLogin ||= /name="password"/.test(html); },
+  });
+  assert.ok(sawLogin, 'the login page was shown');
+  assert.ok(second.claims.auth_time > first.claims.auth_time, `auth_time ${second.claims.auth_time} > ${first.claims.auth_time}`);
+});
+
+test('login_hint pre-fills the username on the login page', async () => {
+  let html = '';
+  await authorize(basicClient, b.redirect_uri, { scope: 'openid', extra: { login_hint: alice.username }, onPage: (res, h) => { html ||= h; } });
+  assert.match(html, new RegExp(`name="username"[^>]*value="${alice.username}"`));
+});
+
+test('refresh with a narrower scope is granted; a wider one is invalid_scope (RFC 6749 §6)', async () => {
+  const { result } = await codeFlow(basicClient, basicAuth, b.redirect_uri, { scope: 'openid profile offline_access' });
+  const narrow = await oauth.processRefreshTokenResponse(as, basicClient,
+    await oauth.refreshTokenGrantRequest(as, basicClient, basicAuth, result.refresh_token, { ...opts, additionalParameters: { scope: 'openid offline_access' } }));
+  assert.ok(narrow.access_token);
+  if (narrow.scope !== undefined) assert.deepEqual(narrow.scope.split(' ').sort(), ['offline_access', 'openid']);
+  const wide = await oauth.refreshTokenGrantRequest(as, basicClient, basicAuth, narrow.refresh_token, { ...opts, additionalParameters: { scope: 'openid email offline_access' } });
+  await assert.rejects(oauth.processRefreshTokenResponse(as, basicClient, wide), (e) => e.error === 'invalid_scope');
+});
+
+test('userinfo with a client-credentials token: 403 insufficient_scope challenge (RFC 6750 §3.1)', async () => {
+  const cc = await oauth.processClientCredentialsResponse(as, basicClient,
+    await oauth.clientCredentialsGrantRequest(as, basicClient, basicAuth, new URLSearchParams(), opts));
+  const response = await oauth.userInfoRequest(as, basicClient, cc.access_token, opts);
+  await assert.rejects(oauth.processUserInfoResponse(as, basicClient, oauth.skipSubjectCheck, response), (e) => {
+    assert.ok(e instanceof oauth.WWWAuthenticateChallengeError, `WWWAuthenticateChallengeError, got ${e}`);
+    assert.equal(e.cause[0].scheme, 'bearer');
+    assert.ok(['insufficient_scope', 'invalid_token'].includes(e.cause[0].parameters.error), `error=${e.cause[0].parameters.error}`);
+    return true;
+  });
 });
