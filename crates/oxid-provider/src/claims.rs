@@ -57,12 +57,10 @@ fn user_claim(user: &UserRecord, name: &str) -> Option<Value> {
     }
 }
 
-/// The claims released for `scopes`, plus those named in the `claims` request member
-/// (`userinfo` or `id_token`, OIDC Core §5.5) when the scopes allow the user's data at all.
+/// The claims released for `scopes` (OIDC Core §5.4), with `sub`.
 pub fn released_claims<'a>(
     user: &UserRecord,
     scopes: impl IntoIterator<Item = &'a str>,
-    requested: Option<&Value>,
 ) -> Map<String, Value> {
     let mut out = Map::new();
     out.insert("sub".into(), Value::String(user.id.clone()));
@@ -73,14 +71,22 @@ pub fn released_claims<'a>(
             }
         }
     }
-    if let Some(Value::Object(requested)) = requested {
-        for name in requested.keys() {
-            if let Some(value) = user_claim(user, name) {
-                out.insert(name.clone(), value);
-            }
-        }
-    }
     out
+}
+
+/// The claims a `claims` request member (OIDC Core §5.5) names, limited to what the granted
+/// `scopes` release: the user consented to scopes, not to whatever a request may name.
+pub fn requested_claims<'a>(
+    user: &UserRecord,
+    scopes: impl IntoIterator<Item = &'a str>,
+    requested: &Value,
+) -> Map<String, Value> {
+    let Value::Object(requested) = requested else {
+        return Map::new();
+    };
+    let mut released = released_claims(user, scopes);
+    released.retain(|name, _| requested.contains_key(name));
+    released
 }
 
 #[cfg(test)]
@@ -102,26 +108,27 @@ mod tests {
 
     #[test]
     fn scopes_release_only_their_claims_oidc_core_5_4() {
-        let claims = released_claims(&alice(), ["openid", "email"], None);
+        let claims = released_claims(&alice(), ["openid", "email"]);
         assert_eq!(
             Value::Object(claims),
             json!({"sub": "u1", "email": "a@example.com", "email_verified": true})
         );
-        let claims = released_claims(&alice(), ["openid", "profile"], None);
+        let claims = released_claims(&alice(), ["openid", "profile"]);
         assert_eq!(claims["name"], "Alice");
         assert_eq!(claims["preferred_username"], "alice");
         assert_eq!(claims["updated_at"], 2);
         assert!(!claims.contains_key("email"));
-        let claims = released_claims(&alice(), ["address", "phone"], None);
+        let claims = released_claims(&alice(), ["address", "phone"]);
         assert_eq!(claims["address"], json!({"country": "FR"}));
         assert_eq!(claims["phone_number"], "+15550100");
     }
 
     #[test]
-    fn claims_request_adds_named_claims_oidc_core_5_5() {
-        let requested = json!({"name": {"essential": true}, "unknown": null});
-        let claims = released_claims(&alice(), ["openid"], Some(&requested));
-        assert_eq!(claims["name"], "Alice");
-        assert!(!claims.contains_key("unknown"));
+    fn claims_request_names_only_what_the_scopes_release_oidc_core_5_5() {
+        let requested = json!({"name": {"essential": true}, "email": null, "unknown": null});
+        let claims = requested_claims(&alice(), ["openid", "profile"], &requested);
+        assert_eq!(Value::Object(claims), json!({"name": "Alice"}));
+        let claims = requested_claims(&alice(), ["openid"], &requested);
+        assert!(claims.is_empty(), "no scope, no user data");
     }
 }

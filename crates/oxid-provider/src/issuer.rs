@@ -6,7 +6,7 @@ use oxid_store::{ClientRecord, TokenKind, TokenRecord, UserRecord};
 use serde_json::{Map, Value};
 
 use crate::admin::client_secret_context;
-use crate::claims::released_claims;
+use crate::claims::requested_claims;
 use crate::crypto::jws::{SigningAlg, left_half_hash, sign_compact, sign_compact_hs256};
 use crate::crypto::secrets::{random_token, sha256_hex};
 use crate::error::OAuthError;
@@ -149,10 +149,11 @@ fn id_token(
         "at_hash".into(),
         Value::String(left_half_hash(alg, access_token)),
     );
-    // OIDC Core §5.5: claims asked for by name in the `id_token` member of `claims`.
-    let requested = issuance.claims_request.and_then(|c| c.get("id_token"));
-    if requested.is_some() {
-        for (name, value) in released_claims(user, [], requested) {
+    // OIDC Core §5.5: claims asked for by name in the `id_token` member of `claims`, within
+    // what the granted scopes release.
+    if let Some(requested) = issuance.claims_request.and_then(|c| c.get("id_token")) {
+        let scopes = issuance.scopes.iter().map(String::as_str);
+        for (name, value) in requested_claims(user, scopes, requested) {
             claims.entry(name).or_insert(value);
         }
     }

@@ -241,6 +241,28 @@ impl SigningKey {
     }
 }
 
+impl SigningKey {
+    /// Whether `signature` is this key's JWS signature over `message` (for tokens we issued
+    /// and get back, such as `id_token_hint`). Checked with the public half only.
+    pub fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
+        use aws_lc_rs::signature::{
+            ECDSA_P256_SHA256_FIXED, ED25519, RSA_PKCS1_2048_8192_SHA256, RSA_PSS_2048_8192_SHA256,
+            UnparsedPublicKey, VerificationAlgorithm,
+        };
+        let (algorithm, public): (&'static dyn VerificationAlgorithm, &[u8]) = match &self.pair {
+            Pair::Rsa(rsa) if self.alg == SigningAlg::PS256 => {
+                (&RSA_PSS_2048_8192_SHA256, rsa.public_key().as_ref())
+            }
+            Pair::Rsa(rsa) => (&RSA_PKCS1_2048_8192_SHA256, rsa.public_key().as_ref()),
+            Pair::Ec(ec) => (&ECDSA_P256_SHA256_FIXED, ec.public_key().as_ref()),
+            Pair::Ed(ed) => (&ED25519, ed.public_key().as_ref()),
+        };
+        UnparsedPublicKey::new(algorithm, public)
+            .verify(message, signature)
+            .is_ok()
+    }
+}
+
 impl fmt::Debug for SigningKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SigningKey")

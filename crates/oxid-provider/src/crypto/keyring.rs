@@ -91,6 +91,19 @@ impl KeyRing {
             .and_then(|&index| self.keys.get(index))
     }
 
+    /// The payload of a compact JWS that one of our published keys signed (`kid` and `alg`
+    /// must name that key), or `None`. For tokens we issued and get back (`id_token_hint`).
+    pub fn verify(&self, token: &str) -> Option<Vec<u8>> {
+        let jws = oxid_protocol::jose::CompactJws::parse(token).ok()?;
+        let header = jws.header();
+        let key = self.key(header.kid.as_deref()?)?;
+        if header.alg != key.alg().as_str() {
+            return None;
+        }
+        key.verify(jws.signing_input(), jws.signature())
+            .then(|| jws.payload().to_vec())
+    }
+
     /// Any published key by `kid` (for checking tokens we issued, such as `id_token_hint`).
     pub fn key(&self, kid: &str) -> Option<&SigningKey> {
         self.keys.iter().find(|key| key.kid() == kid)

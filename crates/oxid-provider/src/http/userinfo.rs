@@ -116,6 +116,5 @@ async fn claims(
     Ok(released_claims(
         &user,
         record.scopes.iter().map(String::as_str),
-        None,
     ))
 }
