@@ -79,21 +79,21 @@ echo "$ALICE_PW" | "$OXID" user add --database "$DB" --username alice --password
   --email alice@example.com --email-verified --name 'Alice Liddell' >/dev/null
 secret() { python3 -c 'import secrets; print(secrets.token_urlsafe(32))'; }
 BASIC_SECRET="$(secret)"; POST_SECRET="$(secret)"; BROWSER_SECRET="$(secret)"; PY_SECRET="$(secret)"
-"$OXID" client add --database "$DB" --client-id interop-basic --client-secret "$BASIC_SECRET" --name 'Interop Basic' \
+"$OXID" client add --database "$DB" --client-id interop-basic --client-secret="$BASIC_SECRET" --name 'Interop Basic' \
   --redirect-uri "$CB" --post-logout-redirect-uri "http://127.0.0.1:9/logged-out" \
   --grant-type authorization_code --grant-type refresh_token --grant-type client_credentials \
   --auth-method client_secret_basic --scope "$SCOPES api:read" >/dev/null
-"$OXID" client add --database "$DB" --client-id interop-post --client-secret "$POST_SECRET" --name 'Interop Post' \
+"$OXID" client add --database "$DB" --client-id interop-post --client-secret="$POST_SECRET" --name 'Interop Post' \
   --redirect-uri "$CB" --grant-type authorization_code --grant-type refresh_token --grant-type client_credentials \
   --auth-method client_secret_post --scope "$SCOPES" >/dev/null
 "$OXID" client add --database "$DB" --client-id interop-public --public --name 'Interop Public' \
   --redirect-uri "$CB" --grant-type authorization_code --grant-type refresh_token \
   --auth-method none --scope "$SCOPES" >/dev/null
-"$OXID" client add --database "$DB" --client-id interop-python --client-secret "$PY_SECRET" --name 'Interop Python' \
+"$OXID" client add --database "$DB" --client-id interop-python --client-secret="$PY_SECRET" --name 'Interop Python' \
   --redirect-uri "$CB" --post-logout-redirect-uri "http://127.0.0.1:9/logged-out" \
   --grant-type authorization_code --grant-type refresh_token --grant-type client_credentials \
   --auth-method client_secret_basic --scope "$SCOPES api:read" >/dev/null
-"$OXID" client add --database "$DB" --client-id interop-browser --client-secret "$BROWSER_SECRET" --name 'Interop Browser RP' \
+"$OXID" client add --database "$DB" --client-id interop-browser --client-secret="$BROWSER_SECRET" --name 'Interop Browser RP' \
   --redirect-uri "$RP/callback" --post-logout-redirect-uri "$RP/logged-out" \
   --grant-type authorization_code --grant-type refresh_token \
   --auth-method client_secret_basic --scope "$SCOPES" >/dev/null
@@ -101,7 +101,7 @@ BASIC_SECRET="$(secret)"; POST_SECRET="$(secret)"; BROWSER_SECRET="$(secret)"; P
 # a client id and secret that need form-encoding in HTTP Basic (RFC 6749 §2.3.1)
 SPECIAL_ID='urn:interop:special client'
 SPECIAL_SECRET='s+e/c=r:e%t &x?#'
-"$OXID" client add --database "$DB" --client-id "$SPECIAL_ID" --client-secret "$SPECIAL_SECRET" --name 'Interop Special' \
+"$OXID" client add --database "$DB" --client-id "$SPECIAL_ID" --client-secret="$SPECIAL_SECRET" --name 'Interop Special' \
   --redirect-uri "$CB" --grant-type authorization_code --grant-type refresh_token --grant-type client_credentials \
   --auth-method client_secret_basic --scope "$SCOPES" >/dev/null
 
@@ -109,7 +109,7 @@ SPECIAL_SECRET='s+e/c=r:e%t &x?#'
 ALG_JSON="{}"
 for ALG in PS256 ES256 EdDSA HS256; do
   S="$(secret)"
-  "$OXID" client add --database "$DB" --client-id "interop-$ALG" --client-secret "$S" --name "Interop $ALG" \
+  "$OXID" client add --database "$DB" --client-id "interop-$ALG" --client-secret="$S" --name "Interop $ALG" \
     --redirect-uri "$CB" --grant-type authorization_code --grant-type refresh_token \
     --auth-method client_secret_basic --scope "$SCOPES" --id-token-signing-alg "$ALG" >/dev/null
   ALG_JSON="$(ALG_JSON="$ALG_JSON" ALG="$ALG" S="$S" CB="$CB" python3 -c 'import json,os; d=json.loads(os.environ["ALG_JSON"]); d[os.environ["ALG"]]={"client_id":"interop-"+os.environ["ALG"],"client_secret":os.environ["S"],"redirect_uri":os.environ["CB"],"auth_method":"client_secret_basic"}; print(json.dumps(d))')"

@@ -355,6 +355,27 @@ test('single-page app: oauth4webapi in the browser, cross-origin discovery, toke
   await p.close();
 });
 
+test('an unregistered redirect_uri: the provider shows its error page and does not redirect (RFC 6749 §4.1.2.1)', async () => {
+  const p = await newPage();
+  const url = new URL(oidc.serverMetadata().authorization_endpoint);
+  url.search = new URLSearchParams({
+    client_id: rpCfg.client_id, redirect_uri: 'http://127.0.0.1:9/not-registered', response_type: 'code', scope: 'openid',
+    state: 's', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256',
+  }).toString();
+  allowedStatuses.push({ status: 400, urlPart: '/authorize' }); // provoked on purpose
+  const response = await p.goto(url.href);
+  assert.equal(response.status(), 400);
+  assert.ok(p.url().startsWith(cfg.issuer), `stayed at the provider, now at ${p.url()}`);
+  await assertStyled(p);
+  const text = await p.locator('main').innerText();
+  assert.match(text, /error|went wrong/i);
+  await shot(p, '12-error-unregistered-redirect-uri');
+  // a 400 page load also logs "Failed to load resource: 400" in the console: provoked too
+  problems = problems.filter((x) => !(x.startsWith(`console error on ${cfg.issuer}/authorize`) && /status of 400/.test(x)));
+  assertNoProblems();
+  await p.close();
+});
+
 test('logout with confirmation: back at the RP signed out', async (t) => {
   if (!oidc.serverMetadata().end_session_endpoint) {
     return skipLoud(t, 'browser logout: end_session_endpoint not advertised by the provider');

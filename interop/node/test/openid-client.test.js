@@ -243,3 +243,43 @@ for (const alg of ['PS256', 'ES256', 'EdDSA', 'HS256']) {
     assert.equal(tokens.claims().aud, c.client_id);
   });
 }
+
+test('authorization code replay revokes the tokens issued from it (RFC 6749 §4.1.2)', async () => {
+  const codeVerifier = client.randomPKCECodeVerifier();
+  const state = client.randomState();
+  const url = client.buildAuthorizationUrl(basic, {
+    redirect_uri: cfg.clients.basic.redirect_uri, scope: 'openid offline_access', state,
+    code_challenge: await client.calculatePKCECodeChallenge(codeVerifier), code_challenge_method: 'S256',
+  });
+  const { callbackUrl } = await userAgentAuthorize(url, cfg.clients.basic.redirect_uri, { user: alice });
+  const tokens = await client.authorizationCodeGrant(basic, callbackUrl, { pkceCodeVerifier: codeVerifier, expectedState: state });
+  await assert.rejects(client.authorizationCodeGrant(basic, callbackUrl, { pkceCodeVerifier: codeVerifier, expectedState: state }));
+  await assert.rejects(client.fetchUserInfo(basic, tokens.access_token, client.skipSubjectCheck), 'the first access token is revoked');
+  await assert.rejects(client.refreshTokenGrant(basic, tokens.refresh_token), (e) => e.error === 'invalid_grant');
+});
+
+test('revocation by another client leaves the token working (RFC 7009 §2.1)', async (t) => {
+  if (!basic.serverMetadata().revocation_endpoint) return skipLoud(t, 'token revocation: revocation_endpoint not advertised by the provider');
+  const { tokens } = await codeFlow(basic, cfg.clients.basic.redirect_uri, { scope: 'openid profile' });
+  try {
+    await client.tokenRevocation(post, tokens.access_token); // interop-post is not the token's client
+  } catch (e) {
+    // refusing is fine (RFC 7009 §2.1), as long as it is a well-formed OAuth error
+    assert.ok(e instanceof client.ResponseBodyError || e instanceof client.WWWAuthenticateChallengeError, `a protocol error, got ${e}`);
+  }
+  const info = await client.fetchUserInfo(basic, tokens.access_token, tokens.claims().sub);
+  assert.equal(info.sub, tokens.claims().sub);
+});
+
+test('introspection of a refresh token (token_type_hint=refresh_token)', async (t) => {
+  if (!basic.serverMetadata().introspection_endpoint) return skipLoud(t, 'token introspection: introspection_endpoint not advertised by the provider');
+  const { tokens } = await codeFlow(basic, cfg.clients.basic.redirect_uri);
+  const r = await client.tokenIntrospection(basic, tokens.refresh_token, { token_type_hint: 'refresh_token' });
+  assert.equal(r.active, true);
+  assert.equal(r.client_id, cfg.clients.basic.client_id);
+  assert.equal(r.sub, tokens.claims().sub);
+  const rotated = await client.refreshTokenGrant(basic, tokens.refresh_token);
+  const old = await client.tokenIntrospection(basic, tokens.refresh_token, { token_type_hint: 'refresh_token' });
+  assert.equal(old.active, false, 'a rotated refresh token is inactive');
+  assert.equal((await client.tokenIntrospection(basic, rotated.refresh_token)).active, true);
+});
