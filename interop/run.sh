@@ -98,6 +98,11 @@ BASIC_SECRET="$(secret)"; POST_SECRET="$(secret)"; BROWSER_SECRET="$(secret)"; P
   --grant-type authorization_code --grant-type refresh_token \
   --auth-method client_secret_basic --scope "$SCOPES" >/dev/null
 
+# a native app (RFC 8252): public, loopback redirect registered without a port
+"$OXID" client add --database "$DB" --client-id interop-native --public --name 'Interop Native' \
+  --redirect-uri "http://127.0.0.1/native-callback" --redirect-uri "http://[::1]/native-callback" \
+  --grant-type authorization_code --grant-type refresh_token --auth-method none --scope "$SCOPES" >/dev/null
+
 # a client id and secret that need form-encoding in HTTP Basic (RFC 6749 §2.3.1)
 SPECIAL_ID='urn:interop:special client'
 SPECIAL_SECRET='s+e/c=r:e%t &x?#'
@@ -136,6 +141,8 @@ print(json.dumps({
     "post": {"client_id": "interop-post", "client_secret": e["POST_SECRET"], "redirect_uri": cb,
              "auth_method": "client_secret_post"},
     "public": {"client_id": "interop-public", "redirect_uri": cb, "auth_method": "none"},
+    "native": {"client_id": "interop-native", "redirect_uri": "http://127.0.0.1/native-callback",
+               "redirect_uri_v6": "http://[::1]/native-callback", "auth_method": "none"},
     "spa": {"client_id": "interop-spa", "redirect_uri": rp + "/spa", "auth_method": "none"},
     "special": {"client_id": e["SPECIAL_ID"], "client_secret": e["SPECIAL_SECRET"], "redirect_uri": cb,
                 "auth_method": "client_secret_basic"},

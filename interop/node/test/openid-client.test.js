@@ -283,3 +283,14 @@ test('introspection of a refresh token (token_type_hint=refresh_token)', async (
   assert.equal(old.active, false, 'a rotated refresh token is inactive');
   assert.equal((await client.tokenIntrospection(basic, rotated.refresh_token)).active, true);
 });
+
+for (const v of ['redirect_uri', 'redirect_uri_v6']) {
+  test(`native app: loopback ${v === 'redirect_uri' ? 'IPv4' : 'IPv6'} redirect on an ephemeral port (RFC 8252 §7.3)`, async () => {
+    const n = cfg.clients.native;
+    const conf = await client.discovery(issuer, n.client_id, undefined, client.None(), insecure);
+    const redirect = new URL(n[v]);
+    redirect.port = String(40000 + Math.floor(Math.random() * 20000)); // the port the app would listen on
+    const { tokens } = await codeFlow(conf, redirect.href, { scope: 'openid' });
+    assert.equal(tokens.claims().aud, n.client_id);
+  });
+}
