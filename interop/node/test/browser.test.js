@@ -149,9 +149,9 @@ async function rpHandler(req, res) {
         const idToken = session.idToken;
         session.user = undefined;
         session.idToken = undefined;
-        return redirect(client.buildEndSessionUrl(oidc, {
-          id_token_hint: idToken, post_logout_redirect_uri: rpCfg.post_logout_redirect_uri, state: 'rp-logout',
-        }));
+        const params = { post_logout_redirect_uri: rpCfg.post_logout_redirect_uri, state: 'rp-logout' };
+        if (url.searchParams.get('hint') !== '0') params.id_token_hint = idToken; // else client_id identifies the RP
+        return redirect(client.buildEndSessionUrl(oidc, params));
       }
       case '/logged-out':
         return send(200, page('Signed out', `<p id="status">Signed out (state ${escape(url.searchParams.get('state') ?? '')}).</p>`));
@@ -376,29 +376,75 @@ test('an unregistered redirect_uri: the provider shows its error page and does n
   await p.close();
 });
 
-test('logout with confirmation: back at the RP signed out', async (t) => {
-  if (!oidc.serverMetadata().end_session_endpoint) {
-    return skipLoud(t, 'browser logout: end_session_endpoint not advertised by the provider');
-  }
-  const p = await newPage();
-  await p.goto(`${rpCfg.rp_origin}/`);
+async function signIn(p) {
   await Promise.all([p.waitForURL((u) => u.href.startsWith(cfg.issuer)), p.goto(`${rpCfg.rp_origin}/login?prompt=consent`)]);
   await p.getByLabel('Username').fill(alice.username);
   await p.getByLabel('Password').fill(alice.password);
   await Promise.all([p.waitForLoadState('load'), p.getByRole('button', { name: 'Sign in' }).click()]);
   await Promise.all([p.waitForURL(`${rpCfg.rp_origin}/`), p.getByRole('button', { name: 'Allow' }).click()]);
-  await Promise.all([p.waitForURL((u) => u.href.startsWith(cfg.issuer)), p.locator('#logout').click()]);
-  // the provider asks for confirmation before ending the session
-  const confirm = p.getByRole('button', { name: /sign out|log ?out|yes/i }).first();
+  assert.equal(await p.locator('#user-name').innerText(), alice.name);
+}
+
+// After logout the provider session is gone: a new sign-in asks for the password again.
+async function assertProviderSignedOut(p) {
+  await Promise.all([p.waitForURL((u) => u.href.startsWith(cfg.issuer)), p.goto(`${rpCfg.rp_origin}/login`)]);
+  await p.getByLabel('Password').waitFor();
+}
+
+test('logout without id_token_hint: the provider asks for confirmation, then back at the RP signed out', async (t) => {
+  if (!oidc.serverMetadata().end_session_endpoint) {
+    return skipLoud(t, 'browser logout: end_session_endpoint not advertised by the provider');
+  }
+  const p = await newPage();
+  await signIn(p);
+  await Promise.all([p.waitForURL((u) => u.href.startsWith(cfg.issuer)), p.goto(`${rpCfg.rp_origin}/logout?hint=0`)]);
+  // RP-Initiated Logout §2/§6: without a hint the OP must not log out silently
+  const confirm = p.getByRole('button', { name: /^(sign out|log ?out|yes)/i }).first();
   await confirm.waitFor();
   await assertStyled(p);
   await shot(p, '09-logout-confirm');
   await Promise.all([p.waitForURL((u) => u.href.startsWith(rpCfg.post_logout_redirect_uri)), confirm.click()]);
   assert.match(await p.locator('#status').innerText(), /Signed out \(state rp-logout\)/);
   await shot(p, '10-rp-signed-out-after-logout');
-  // the provider session is gone: a new sign-in asks for the password again
-  await Promise.all([p.waitForURL((u) => u.href.startsWith(cfg.issuer)), p.goto(`${rpCfg.rp_origin}/login`)]);
-  await p.getByLabel('Password').waitFor();
+  await assertProviderSignedOut(p);
+  assertNoProblems();
+  await p.close();
+});
+
+test('logout with id_token_hint: back at the RP signed out (confirming if asked)', async (t) => {
+  if (!oidc.serverMetadata().end_session_endpoint) {
+    return skipLoud(t, 'browser logout: end_session_endpoint not advertised by the provider');
+  }
+  const p = await newPage();
+  await signIn(p);
+  await Promise.all([
+    p.waitForURL((u) => u.href.startsWith(rpCfg.post_logout_redirect_uri) || u.href.startsWith(cfg.issuer)),
+    p.locator('#logout').click(),
+  ]);
+  if (p.url().startsWith(cfg.issuer)) {
+    const confirm = p.getByRole('button', { name: /^(sign out|log ?out|yes)/i }).first();
+    await Promise.all([p.waitForURL((u) => u.href.startsWith(rpCfg.post_logout_redirect_uri)), confirm.click()]);
+  }
+  assert.match(await p.locator('#status').innerText(), /Signed out \(state rp-logout\)/);
+  await assertProviderSignedOut(p);
+  assertNoProblems();
+  await p.close();
+});
+
+test('logout confirmation declined: the provider session stays', async (t) => {
+  if (!oidc.serverMetadata().end_session_endpoint) {
+    return skipLoud(t, 'browser logout: end_session_endpoint not advertised by the provider');
+  }
+  const p = await newPage();
+  await signIn(p);
+  await Promise.all([p.waitForURL((u) => u.href.startsWith(cfg.issuer)), p.goto(`${rpCfg.rp_origin}/logout?hint=0`)]);
+  const stay = p.getByRole('button', { name: /stay|cancel|no/i }).first();
+  await stay.waitFor();
+  await Promise.all([p.waitForLoadState('load'), stay.click()]);
+  await p.waitForTimeout(200);
+  // still signed in at the provider: prompt=none gives a code, the RP signs in without any page
+  await Promise.all([p.waitForURL(`${rpCfg.rp_origin}/`), p.goto(`${rpCfg.rp_origin}/login?prompt=none`)]);
+  assert.equal(await p.locator('#user-name').innerText(), alice.name);
   assertNoProblems();
   await p.close();
 });
