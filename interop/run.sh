@@ -176,7 +176,7 @@ mkdir -p "$HERE/screenshots"
 node_suite() { # name file
   local name="$1" file="$2" rc=0
   say "suite $name (node --test $file)"
-  (cd "$HERE/node" && node --test --test-concurrency=1 \
+  (cd "$HERE/node" && timeout 240 node --test --test-concurrency=1 --test-timeout=60000 \
      --test-reporter=spec --test-reporter-destination=stdout \
      --test-reporter=tap --test-reporter-destination="$WORK/$name.tap" "$file") 2>&1 | tee "$WORK/$name.out" || rc=$?
   PASS[$name]=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$WORK/$name.tap" | tail -1)
@@ -191,7 +191,7 @@ node_suite() { # name file
 py_suite() { # name file
   local name="$1" file="$2" rc=0
   say "suite $name (pytest python/$file)"
-  (cd "$HERE/python" && "$VENV/bin/python" -m pytest -p no:cacheprovider -rA -v \
+  (cd "$HERE/python" && timeout 240 "$VENV/bin/python" -m pytest -p no:cacheprovider -rA -v \
      --junitxml="$WORK/$name.xml" "$file") 2>&1 | tee "$WORK/$name.out" || rc=$?
   if [ $rc -eq 5 ]; then
     echo "interop: pytest collected no tests in $file (exit 5): that is a failure here" >&2
