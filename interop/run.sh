@@ -58,10 +58,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-read -r OP_PORT RP_PORT < <(python3 - <<'PY'
+read -r OP_PORT RP_PORT BC_PORT < <(python3 - <<'PY'
 import socket
 socks = []
-for _ in range(2):
+for _ in range(3):
     s = socket.socket(); s.bind(("127.0.0.1", 0)); socks.append(s)
 print(*[s.getsockname()[1] for s in socks])
 PY
@@ -98,6 +98,12 @@ BASIC_SECRET="$(secret)"; POST_SECRET="$(secret)"; BROWSER_SECRET="$(secret)"; P
   --grant-type authorization_code --grant-type refresh_token \
   --auth-method client_secret_basic --scope "$SCOPES" >/dev/null
 
+# back-channel logout receiver (served by the simple-openid-connect suite)
+"$OXID" client add --database "$DB" --client-id interop-bclogout --client-secret="$(secret)" --name 'Interop Back-Channel' \
+  --redirect-uri "$CB" --post-logout-redirect-uri "http://127.0.0.1:9/logged-out" \
+  --backchannel-logout-uri "http://127.0.0.1:$BC_PORT/backchannel" \
+  --grant-type authorization_code --auth-method client_secret_basic --scope "$SCOPES" > "$WORK/bclogout.json"
+
 # a native app (RFC 8252): public, loopback redirect registered without a port
 "$OXID" client add --database "$DB" --client-id interop-native --public --name 'Interop Native' \
   --redirect-uri "http://127.0.0.1/native-callback" --redirect-uri "http://[::1]/native-callback" \
@@ -126,7 +132,7 @@ done
   --auth-method none --scope "$SCOPES" >/dev/null
 
 export OXID_INTEROP_CONFIG="$WORK/config.json"
-SPECIAL_ID="$SPECIAL_ID" SPECIAL_SECRET="$SPECIAL_SECRET" ALG_JSON="$ALG_JSON" ISSUER="$ISSUER" CB="$CB" RP="$RP" RP_PORT="$RP_PORT" ALICE_PW="$ALICE_PW" BASIC_SECRET="$BASIC_SECRET" \
+BC_PORT="$BC_PORT" BC_JSON="$WORK/bclogout.json" SPECIAL_ID="$SPECIAL_ID" SPECIAL_SECRET="$SPECIAL_SECRET" ALG_JSON="$ALG_JSON" ISSUER="$ISSUER" CB="$CB" RP="$RP" RP_PORT="$RP_PORT" ALICE_PW="$ALICE_PW" BASIC_SECRET="$BASIC_SECRET" \
 POST_SECRET="$POST_SECRET" BROWSER_SECRET="$BROWSER_SECRET" PY_SECRET="$PY_SECRET" python3 - <<'PY' > "$OXID_INTEROP_CONFIG"
 import json, os
 e = os.environ
@@ -141,6 +147,9 @@ print(json.dumps({
     "post": {"client_id": "interop-post", "client_secret": e["POST_SECRET"], "redirect_uri": cb,
              "auth_method": "client_secret_post"},
     "public": {"client_id": "interop-public", "redirect_uri": cb, "auth_method": "none"},
+    "bclogout": {"client_id": "interop-bclogout", "client_secret": json.load(open(e["BC_JSON"]))["client_secret"],
+                 "redirect_uri": cb, "post_logout_redirect_uri": "http://127.0.0.1:9/logged-out",
+                 "backchannel_port": int(e["BC_PORT"]), "auth_method": "client_secret_basic"},
     "native": {"client_id": "interop-native", "redirect_uri": "http://127.0.0.1/native-callback",
                "redirect_uri_v6": "http://[::1]/native-callback", "auth_method": "none"},
     "spa": {"client_id": "interop-spa", "redirect_uri": rp + "/spa", "auth_method": "none"},

@@ -2,12 +2,21 @@
 userinfo, refresh, logout URL when advertised) and as a resource server
 (token introspection when advertised)."""
 
+import base64
+import json
+import queue
 import secrets
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from urllib.parse import parse_qs, urlsplit
+
+import requests
 
 import pytest
 from simple_openid_connect.client import OpenidClient
 from simple_openid_connect.data import (
+    BackChannelLogoutToken,
+    RpInitiatedLogoutRequest,
     TokenErrorResponse,
     TokenIntrospectionSuccessResponse,
     TokenSuccessResponse,
@@ -31,13 +40,13 @@ def make_client(cfg, which="python", scope=SCOPE):
     )
 
 
-def code_flow(cfg, client, which="python"):
+def code_flow(cfg, client, which="python", session=None):
     verifier, challenge = generate_pkce_pair()
     state, nonce = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
     url = client.authorization_code_flow.start_authentication(
         state=state, nonce=nonce, code_challenge=challenge, code_challenge_method="S256"
     )
-    callback = user_agent_authorize(url, cfg["clients"][which]["redirect_uri"], user=cfg["users"]["alice"])
+    callback = user_agent_authorize(url, cfg["clients"][which]["redirect_uri"], user=cfg["users"]["alice"], session=session)
     assert parse_qs(urlsplit(callback).query).get("iss") == [cfg["issuer"]], "RFC 9207 iss"
     result = client.authorization_code_flow.handle_authentication_result(
         current_url=callback, state=state, code_verifier=verifier, code_challenge=challenge, code_challenge_method="S256"
@@ -157,8 +166,6 @@ def test_resource_server_sees_revoked_token_inactive(cfg, discovery):
 def test_logout_url(cfg, discovery):
     if not discovery.get("end_session_endpoint"):
         skip_loud("RP-initiated logout: end_session_endpoint not advertised by the provider")
-    from simple_openid_connect.data import RpInitiatedLogoutRequest
-
     client = make_client(cfg, scope="openid")
     tokens, nonce = code_flow(cfg, client)
     url = client.initiate_logout(RpInitiatedLogoutRequest(
@@ -166,3 +173,51 @@ def test_logout_url(cfg, discovery):
         post_logout_redirect_uri=cfg["clients"]["python"]["post_logout_redirect_uri"],
     ))
     assert url.startswith(discovery["end_session_endpoint"])
+
+
+def test_backchannel_logout_token(cfg, discovery):
+    """OIDC Back-Channel Logout 1.0: after RP-initiated logout the OP POSTs a logout token to
+    the client's backchannel_logout_uri; simple-openid-connect validates it (§2.6)."""
+    if not discovery.get("backchannel_logout_supported"):
+        skip_loud("back-channel logout: backchannel_logout_supported not advertised by the provider")
+    if not discovery.get("end_session_endpoint"):
+        skip_loud("back-channel logout: end_session_endpoint not advertised by the provider")
+    c = cfg["clients"]["bclogout"]
+    received = queue.Queue()
+
+    class Receiver(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers.get("content-length", 0))).decode()
+            received.put((self.path, self.headers.get("content-type", ""), body))
+            self.send_response(200)
+            self.send_header("cache-control", "no-store")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", c["backchannel_port"]), Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        client = make_client(cfg, which="bclogout", scope="openid")
+        browser = requests.Session()
+        tokens, nonce = code_flow(cfg, client, which="bclogout", session=browser)
+        id_token = client.decode_id_token(tokens.id_token, nonce=nonce)
+        url = client.initiate_logout(RpInitiatedLogoutRequest(
+            id_token_hint=tokens.id_token, post_logout_redirect_uri=c["post_logout_redirect_uri"], state="bc",
+        ))
+        back = user_agent_authorize(url, c["post_logout_redirect_uri"], decision="logout", session=browser)
+        assert parse_qs(urlsplit(back).query).get("state") == ["bc"]
+        path, content_type, body = received.get(timeout=10)
+        assert path == "/backchannel"
+        assert content_type.startswith("application/x-www-form-urlencoded")
+        raw = parse_qs(body)["logout_token"][0]
+        token = BackChannelLogoutToken.parse_jwt(raw, client.provider_keys)
+        token.validate_extern(issuer=cfg["issuer"], client_id=c["client_id"])
+        assert token.sub == id_token.sub or (token.sid and token.sid == id_token.sid)
+        claims = json.loads(base64.urlsafe_b64decode(raw.split(".")[1] + "=="))
+        assert "nonce" not in claims, "§2.4: a logout token must not contain a nonce"
+        assert "exp" in claims, "§2.4: exp is REQUIRED"
+    finally:
+        server.shutdown()
+        server.server_close()
