@@ -26,6 +26,10 @@ pub mod paths {
     pub const JWKS: &str = "/jwks";
     /// Login form target.
     pub const LOGIN: &str = "/login";
+    /// RP-Initiated Logout end-session endpoint.
+    pub const LOGOUT: &str = "/logout";
+    /// Logout confirmation form target.
+    pub const LOGOUT_CONFIRM: &str = "/logout/confirm";
     /// Consent form target.
     pub const CONSENT: &str = "/consent";
     /// OIDC Discovery document.
@@ -52,6 +56,7 @@ pub fn metadata(config: &ProviderConfig) -> ProviderMetadata {
         token_endpoint: Some(config.endpoint(paths::TOKEN)),
         userinfo_endpoint: Some(config.endpoint(paths::USERINFO)),
         jwks_uri: Some(config.endpoint(paths::JWKS)),
+        end_session_endpoint: Some(config.endpoint(paths::LOGOUT)),
         scopes_supported: strings(&SUPPORTED_SCOPES),
         response_types_supported: strings(&SUPPORTED_RESPONSE_TYPES),
         response_modes_supported: strings(&["query"]),

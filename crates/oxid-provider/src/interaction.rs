@@ -1,6 +1,7 @@
-//! The state of one authorization in progress between the authorization endpoint, the login
-//! form and the consent form. It travels in a hidden form field, sealed (AES-256-GCM) so it
-//! cannot be forged or altered, which keeps the provider stateless between the pages.
+//! The state of one request in progress across the provider's pages (authorization through
+//! login and consent; logout through its confirmation). It travels in a hidden form field,
+//! sealed (AES-256-GCM) so it cannot be forged or altered, which keeps the provider stateless
+//! between the pages.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -8,16 +9,32 @@ use serde::{Deserialize, Serialize};
 
 use crate::crypto::SecretBox;
 
-/// Binds sealed interactions to their purpose: no other sealed value is accepted as one.
-const CONTEXT: &[u8] = b"oxid/interaction";
+/// What a sealed interaction is for. Each purpose seals under its own context, so a value
+/// sealed for one can never be opened as the other (nor as any other sealed value).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// An authorization request waiting for login or consent.
+    Authorize,
+    /// A logout request waiting for confirmation.
+    Logout,
+}
+
+impl Purpose {
+    fn context(self) -> &'static [u8] {
+        match self {
+            Purpose::Authorize => b"oxid/interaction/authorize",
+            Purpose::Logout => b"oxid/interaction/logout",
+        }
+    }
+}
 
 /// How long a login or consent page may stay open.
 pub const INTERACTION_TTL: u64 = 3600;
 
-/// An authorization request waiting for the user.
+/// A request waiting for the user.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Interaction {
-    /// The authorization request's parameters, form-encoded as received.
+    /// The request's parameters, form-encoded.
     pub request: String,
     /// When the authorization endpoint first saw the request.
     pub started_at: u64,
@@ -28,16 +45,21 @@ pub struct Interaction {
 
 impl Interaction {
     /// Seals the interaction into an opaque form value.
-    pub fn seal(&self, secret_box: &SecretBox) -> Option<String> {
+    pub fn seal(&self, secret_box: &SecretBox, purpose: Purpose) -> Option<String> {
         let json = serde_json::to_vec(self).ok()?;
-        let sealed = secret_box.encrypt_for(CONTEXT, &json).ok()?;
+        let sealed = secret_box.encrypt_for(purpose.context(), &json).ok()?;
         Some(URL_SAFE_NO_PAD.encode(sealed))
     }
 
     /// Opens a sealed value; `None` when forged, altered or older than [`INTERACTION_TTL`].
-    pub fn open(value: &str, secret_box: &SecretBox, now: u64) -> Option<Interaction> {
+    pub fn open(
+        value: &str,
+        secret_box: &SecretBox,
+        now: u64,
+        purpose: Purpose,
+    ) -> Option<Interaction> {
         let sealed = URL_SAFE_NO_PAD.decode(value.trim()).ok()?;
-        let json = secret_box.decrypt_for(CONTEXT, &sealed).ok()?;
+        let json = secret_box.decrypt_for(purpose.context(), &sealed).ok()?;
         let interaction: Interaction = serde_json::from_slice(&json).ok()?;
         (now <= interaction.started_at.saturating_add(INTERACTION_TTL)).then_some(interaction)
     }
@@ -55,22 +77,35 @@ mod tests {
             started_at: 1000,
             login_done: true,
         };
-        let sealed = interaction.seal(&secret_box).unwrap();
+        let sealed = interaction.seal(&secret_box, Purpose::Authorize).unwrap();
         assert_eq!(
-            Interaction::open(&sealed, &secret_box, 1001),
+            Interaction::open(&sealed, &secret_box, 1001, Purpose::Authorize),
             Some(interaction)
         );
         let mut tampered = sealed.clone().into_bytes();
         tampered[10] = if tampered[10] == b'A' { b'B' } else { b'A' };
         let tampered = String::from_utf8(tampered).unwrap();
-        assert_eq!(Interaction::open(&tampered, &secret_box, 1001), None);
         assert_eq!(
-            Interaction::open(&sealed, &SecretBox::new([8; 32]), 1001),
+            Interaction::open(&tampered, &secret_box, 1001, Purpose::Authorize),
             None
         );
         assert_eq!(
-            Interaction::open(&sealed, &secret_box, 1000 + INTERACTION_TTL + 1),
+            Interaction::open(&sealed, &SecretBox::new([8; 32]), 1001, Purpose::Authorize),
             None
+        );
+        assert_eq!(
+            Interaction::open(
+                &sealed,
+                &secret_box,
+                1000 + INTERACTION_TTL + 1,
+                Purpose::Authorize
+            ),
+            None
+        );
+        assert_eq!(
+            Interaction::open(&sealed, &secret_box, 1001, Purpose::Logout),
+            None,
+            "sealed for one purpose, never opened for another"
         );
     }
 }

@@ -14,6 +14,7 @@ pub mod grants;
 pub mod http;
 pub mod interaction;
 pub mod issuer;
+pub mod logout;
 pub mod pages;
 pub mod server;
 pub mod session;

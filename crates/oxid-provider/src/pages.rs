@@ -9,11 +9,16 @@ use std::sync::Arc;
 /// Languages with a catalogue; the first is the fallback.
 pub const LANGUAGES: [&str; 3] = ["en", "fr", "de"];
 
-const BUILTIN_TEMPLATES: [(&str, &str); 4] = [
+const BUILTIN_TEMPLATES: [(&str, &str); 6] = [
     ("base.html", include_str!("../templates/base.html")),
     ("login.html", include_str!("../templates/login.html")),
     ("consent.html", include_str!("../templates/consent.html")),
     ("error.html", include_str!("../templates/error.html")),
+    ("logout.html", include_str!("../templates/logout.html")),
+    (
+        "logged_out.html",
+        include_str!("../templates/logged_out.html"),
+    ),
 ];
 const BUILTIN_STYLE: &str = include_str!("../templates/style.css");
 const BUILTIN_CATALOGUES: [(&str, &str); 3] = [

@@ -269,7 +269,6 @@ async fn plans_not_applicable_yet_are_not_advertised() {
     assert!(!string_array(&document["grant_types_supported"]).contains(&"implicit"));
     for member in [
         "registration_endpoint",
-        "end_session_endpoint",
         "check_session_iframe",
         "request_object_signing_alg_values_supported",
         "userinfo_signing_alg_values_supported",

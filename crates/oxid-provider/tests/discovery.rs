@@ -45,7 +45,10 @@ async fn oidcc_discovery_endpoint_verification() {
     assert!(!metadata.request_uri_parameter_supported());
     // Nothing is advertised that is not served.
     assert_eq!(metadata.response_types_supported.unwrap(), vec!["code"]);
-    assert!(metadata.end_session_endpoint.is_none());
+    assert_eq!(
+        metadata.end_session_endpoint.as_deref(),
+        Some(server.url("/logout").as_str())
+    );
     assert!(metadata.registration_endpoint.is_none());
     // RFC 8414 §3: the same document at the OAuth well-known.
     let (_, oauth) = get_json(&server.url("/.well-known/oauth-authorization-server")).await;

@@ -13,7 +13,7 @@ use crate::crypto::password::{dummy_verify, verify_password};
 use crate::error::OAuthError;
 use crate::http::cookies::csrf_matches;
 use crate::http::pages::{LoginNotice, error_page, respond, server_error_page};
-use crate::interaction::Interaction;
+use crate::interaction::{Interaction, Purpose};
 use crate::session::{current_session, end_session, start_session};
 use crate::state::Provider;
 
@@ -77,10 +77,11 @@ pub async fn authorize_post(
 
 /// The form fields shared by the login and consent forms, checked: CSRF token and the sealed
 /// interaction.
-fn open_form(
+pub(super) fn open_form(
     provider: &Provider,
     headers: &HeaderMap,
     body: &[u8],
+    purpose: Purpose,
 ) -> Result<(Params, Interaction), Response> {
     let bad = |description: &str| {
         error_page(
@@ -103,7 +104,7 @@ fn open_form(
     }
     let interaction = form
         .get("interaction")
-        .and_then(|v| Interaction::open(v, provider.secret_box(), provider.now()))
+        .and_then(|v| Interaction::open(v, provider.secret_box(), provider.now(), purpose))
         .ok_or_else(|| {
             bad("this sign-in has expired or was altered; start again from the application")
         })?;
@@ -128,7 +129,7 @@ fn with_cookie(mut response: Response, cookie: &str) -> Response {
 
 /// `POST /login`: checks the password, starts a session, continues the authorization.
 pub async fn login(State(provider): State<Provider>, headers: HeaderMap, body: Bytes) -> Response {
-    let (form, interaction) = match open_form(&provider, &headers, &body) {
+    let (form, interaction) = match open_form(&provider, &headers, &body, Purpose::Authorize) {
         Ok(opened) => opened,
         Err(response) => return response,
     };
@@ -193,7 +194,7 @@ pub async fn consent(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let (form, interaction) = match open_form(&provider, &headers, &body) {
+    let (form, interaction) = match open_form(&provider, &headers, &body, Purpose::Authorize) {
         Ok(opened) => opened,
         Err(response) => return response,
     };

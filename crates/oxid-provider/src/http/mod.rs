@@ -6,6 +6,7 @@ pub mod cookies;
 mod form;
 mod introspection;
 mod layers;
+mod logout;
 mod pages;
 mod revocation;
 mod token;
@@ -43,6 +44,11 @@ pub fn router(provider: Provider) -> Router {
         )
         .route(paths::LOGIN, post(authorize::login))
         .route(paths::CONSENT, post(authorize::consent))
+        .route(
+            paths::LOGOUT,
+            get(logout::logout_get).post(logout::logout_post),
+        )
+        .route(paths::LOGOUT_CONFIRM, post(logout::logout_confirm))
         .route("/assets/style.css", get(wellknown::style))
         .layer(axum::middleware::from_fn(layers::page_headers));
     let endpoints: Router = cors.merge(pages).with_state(provider.clone());

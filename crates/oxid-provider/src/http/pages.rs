@@ -7,7 +7,7 @@ use minijinja::context;
 use crate::authorize::{AuthorizeOutcome, PendingAuthorization};
 use crate::discovery::paths;
 use crate::http::cookies::csrf_token;
-use crate::interaction::Interaction;
+use crate::interaction::{Interaction, Purpose};
 use crate::state::Provider;
 
 /// What the login page shows besides the form.
@@ -19,7 +19,8 @@ pub struct LoginNotice {
     pub wrong_password: bool,
 }
 
-fn language(provider: &Provider, headers: &HeaderMap, ui_locales: &[String]) -> &'static str {
+/// The page language: `ui_locales` first, then `Accept-Language`, then English.
+pub fn language(provider: &Provider, headers: &HeaderMap, ui_locales: &[String]) -> &'static str {
     let ui = ui_locales.join(" ");
     let accept = headers
         .get(header::ACCEPT_LANGUAGE)
@@ -86,7 +87,7 @@ fn seal(provider: &Provider, pending: &PendingAuthorization) -> Option<String> {
         started_at: pending.progress.started_at,
         login_done: pending.progress.login_done,
     }
-    .seal(provider.secret_box())
+    .seal(provider.secret_box(), Purpose::Authorize)
 }
 
 fn client_name(pending: &PendingAuthorization) -> String {
