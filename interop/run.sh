@@ -132,13 +132,14 @@ done
   --auth-method none --scope "$SCOPES" >/dev/null
 
 export OXID_INTEROP_CONFIG="$WORK/config.json"
-BC_PORT="$BC_PORT" BC_JSON="$WORK/bclogout.json" SPECIAL_ID="$SPECIAL_ID" SPECIAL_SECRET="$SPECIAL_SECRET" ALG_JSON="$ALG_JSON" ISSUER="$ISSUER" CB="$CB" RP="$RP" RP_PORT="$RP_PORT" ALICE_PW="$ALICE_PW" BASIC_SECRET="$BASIC_SECRET" \
+OXID="$OXID" BC_PORT="$BC_PORT" BC_JSON="$WORK/bclogout.json" SPECIAL_ID="$SPECIAL_ID" SPECIAL_SECRET="$SPECIAL_SECRET" ALG_JSON="$ALG_JSON" ISSUER="$ISSUER" CB="$CB" RP="$RP" RP_PORT="$RP_PORT" ALICE_PW="$ALICE_PW" BASIC_SECRET="$BASIC_SECRET" \
 POST_SECRET="$POST_SECRET" BROWSER_SECRET="$BROWSER_SECRET" PY_SECRET="$PY_SECRET" python3 - <<'PY' > "$OXID_INTEROP_CONFIG"
 import json, os
 e = os.environ
 cb, rp = e["CB"], e["RP"]
 print(json.dumps({
   "issuer": e["ISSUER"],
+  "oxid_bin": e["OXID"],
   "users": {"alice": {"username": "alice", "password": e["ALICE_PW"], "name": "Alice Liddell",
                       "email": "alice@example.com"}},
   "clients": {

@@ -2,6 +2,12 @@
 import assert from 'node:assert/strict';
 import { before } from 'node:test';
 import * as client from 'openid-client';
+import * as oauth from 'oauth4webapi';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { config, suiteTest, skipLoud, userAgentAuthorize, decodeJwtHeader } from '../lib/oxid.js';
 
 const test = suiteTest('openid-client');
@@ -294,3 +300,43 @@ for (const v of ['redirect_uri', 'redirect_uri_v6']) {
     assert.equal(tokens.claims().aud, n.client_id);
   });
 }
+
+// A second provider whose issuer has a path: discovery by path insertion (RFC 8414 §3.1)
+// and by appending (OIDC Discovery §4), and the whole code flow under the path.
+test('issuer with a path: discovery both ways and a code flow', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'oxid-path-issuer-'));
+  const db = `sqlite://${dir}/oxid.db`;
+  const port = await new Promise((resolve) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => { const p = srv.address().port; srv.close(() => resolve(p)); });
+  });
+  const pathIssuer = new URL(`http://127.0.0.1:${port}/tenant/a`);
+  const redirectUri = 'http://127.0.0.1:9/callback';
+  execFileSync(cfg.oxid_bin, ['user', 'add', '--database', db, '--username', alice.username, '--password-stdin', '--name', alice.name],
+    { input: `${alice.password}\n`, stdio: ['pipe', 'ignore', 'inherit'] });
+  execFileSync(cfg.oxid_bin, ['client', 'add', '--database', db, '--client-id', 'path-rp', '--public', '--redirect-uri', redirectUri,
+    '--grant-type', 'authorization_code', '--auth-method', 'none', '--scope', 'openid profile', '--skip-consent'], { stdio: 'ignore' });
+  const child = spawn(cfg.oxid_bin, ['serve', '--database', db, '--listen', `127.0.0.1:${port}`, '--issuer', pathIssuer.href],
+    { stdio: 'ignore', env: { ...process.env, NO_COLOR: '1' } });
+  try {
+    const wellKnown = new URL(`${pathIssuer.href}/.well-known/openid-configuration`);
+    for (let i = 0; ; i++) {
+      try { if ((await fetch(wellKnown)).ok) break; } catch { /* not yet */ }
+      if (i > 100) throw new Error('the path-issuer provider did not start');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    // RFC 8414 §3.1: /.well-known/oauth-authorization-server/tenant/a
+    const as = await oauth.processDiscoveryResponse(pathIssuer,
+      await oauth.discoveryRequest(pathIssuer, { algorithm: 'oauth2', [oauth.allowInsecureRequests]: true }));
+    assert.equal(as.issuer, pathIssuer.href);
+    const conf = await client.discovery(pathIssuer, 'path-rp', undefined, client.None(), insecure);
+    assert.equal(conf.serverMetadata().issuer, pathIssuer.href);
+    client.enableNonRepudiationChecks(conf);
+    const { tokens } = await codeFlow(conf, redirectUri, { scope: 'openid profile' });
+    assert.equal(tokens.claims().iss, pathIssuer.href);
+    const info = await client.fetchUserInfo(conf, tokens.access_token, tokens.claims().sub);
+    assert.equal(info.name, alice.name);
+  } finally {
+    child.kill();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
