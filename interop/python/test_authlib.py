@@ -150,3 +150,14 @@ def test_introspection(cfg, discovery):
 # without the form-encoding RFC 6749 §2.3.1 asks for (authlib/oauth2/auth.py), so an id with
 # ':' or a secret with '%' or '+' cannot work with it; Oxid decodes per the RFC, which
 # oauth4webapi's test with such a client proves. Generated secrets (base64url) are unaffected.
+
+
+def test_userinfo_claims_follow_scope(cfg, discovery):
+    # OIDC Core §5.4: profile and email claims only with their scopes
+    sess, token, nonce = code_flow(cfg, discovery, scope="openid email")
+    info = sess.get(discovery["userinfo_endpoint"]).json()
+    assert info["email"] == cfg["users"]["alice"]["email"]
+    assert "name" not in info and "preferred_username" not in info, f"profile claims without the profile scope: {info}"
+    sess, token, nonce = code_flow(cfg, discovery, scope="openid")
+    info = sess.get(discovery["userinfo_endpoint"]).json()
+    assert set(info) == {"sub"}, f"only sub with scope=openid: {info}"
