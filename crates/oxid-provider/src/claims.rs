@@ -85,7 +85,8 @@ pub fn requested_claims<'a>(
         return Map::new();
     };
     let mut released = released_claims(user, scopes);
-    released.retain(|name, _| requested.contains_key(name));
+    // `sub` is always a member of its own; only user data is added here.
+    released.retain(|name, _| name != "sub" && requested.contains_key(name));
     released
 }
 
@@ -125,7 +126,8 @@ mod tests {
 
     #[test]
     fn claims_request_names_only_what_the_scopes_release_oidc_core_5_5() {
-        let requested = json!({"name": {"essential": true}, "email": null, "unknown": null});
+        let requested =
+            json!({"name": {"essential": true}, "email": null, "sub": null, "unknown": null});
         let claims = requested_claims(&alice(), ["openid", "profile"], &requested);
         assert_eq!(Value::Object(claims), json!({"name": "Alice"}));
         let claims = requested_claims(&alice(), ["openid"], &requested);

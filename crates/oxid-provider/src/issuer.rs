@@ -1,9 +1,10 @@
 //! Minting: opaque access and refresh tokens (stored as hashes) and signed ID tokens. Every
 //! grant goes through here, so claims, lifetimes and signing are decided in one place.
 
+use oxid_protocol::claims::{Audience, IdTokenClaims};
 use oxid_protocol::token::TokenResponse;
 use oxid_store::{ClientRecord, TokenKind, TokenRecord, UserRecord};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::admin::client_secret_context;
 use crate::claims::requested_claims;
@@ -117,47 +118,30 @@ fn id_token(
     let now = provider.now();
     let alg = id_token_alg(issuance.client);
     let client_id = issuance.client.client_id.as_str();
-    let mut claims = Map::new();
-    claims.insert(
-        "iss".into(),
-        Value::String(provider.config().issuer.clone()),
-    );
-    claims.insert("sub".into(), Value::String(user.id.clone()));
-    claims.insert("aud".into(), Value::String(client_id.to_string()));
-    claims.insert(
-        "exp".into(),
-        Value::from(now + provider.config().lifetimes.id_token),
-    );
-    claims.insert("iat".into(), Value::from(now));
-    if let Some(auth_time) = issuance.auth_time {
-        claims.insert("auth_time".into(), Value::from(auth_time));
-    }
-    if let Some(nonce) = issuance.nonce {
-        claims.insert("nonce".into(), Value::String(nonce.to_string()));
-    }
-    if let Some(acr) = issuance.acr {
-        claims.insert("acr".into(), Value::String(acr.to_string()));
-    }
-    if !issuance.amr.is_empty() {
-        claims.insert("amr".into(), Value::from(issuance.amr.to_vec()));
-    }
-    claims.insert("azp".into(), Value::String(client_id.to_string()));
-    if let Some(sid) = issuance.sid {
-        claims.insert("sid".into(), Value::String(sid.to_string()));
-    }
-    claims.insert(
-        "at_hash".into(),
-        Value::String(left_half_hash(alg, access_token)),
-    );
+    let mut claims = IdTokenClaims {
+        iss: provider.config().issuer.clone(),
+        sub: user.id.clone(),
+        aud: Audience::single(client_id),
+        exp: now + provider.config().lifetimes.id_token,
+        iat: now,
+        auth_time: issuance.auth_time,
+        nonce: issuance.nonce.map(str::to_string),
+        acr: issuance.acr.map(str::to_string),
+        amr: (!issuance.amr.is_empty()).then(|| issuance.amr.to_vec()),
+        azp: Some(client_id.to_string()),
+        sid: issuance.sid.map(str::to_string),
+        at_hash: Some(left_half_hash(alg, access_token)),
+        c_hash: None,
+        extra: Default::default(),
+    };
     // OIDC Core §5.5: claims asked for by name in the `id_token` member of `claims`, within
     // what the granted scopes release.
     if let Some(requested) = issuance.claims_request.and_then(|c| c.get("id_token")) {
         let scopes = issuance.scopes.iter().map(String::as_str);
         for (name, value) in requested_claims(user, scopes, requested) {
-            claims.entry(name).or_insert(value);
+            claims.extra.entry(name).or_insert(value);
         }
     }
-    let claims = Value::Object(claims);
     let token = if alg == SigningAlg::HS256 {
         let sealed = issuance.client.secret_encrypted.as_deref().ok_or_else(|| {
             OAuthError::server(format!(
