@@ -652,6 +652,22 @@ async fn oxid_client_logout_url_ends_the_session_and_returns_to_the_rp() {
     assert_eq!(sent.get("post_logout_redirect_uri"), Some(POST_LOGOUT));
     assert_eq!(sent.get("state"), Some("bye-123"));
 
+    // RP-Initiated Logout §3: never back to a post-logout URI the client did not register.
+    let unregistered = "https://evil.example/bye";
+    let evil = client
+        .logout_url(Some(&id_token), Some(unregistered), Some("bye-123"))
+        .unwrap();
+    let response = server.browser().get(&evil).send().await.unwrap();
+    let target = response
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    assert!(
+        !target.starts_with(unregistered),
+        "redirected to an unregistered post_logout_redirect_uri: {target}"
+    );
+
     // A valid hint for the session's user: no confirmation page, straight back to the RP
     // with the state (RP-Initiated Logout §3).
     let response = browser.get(&url).send().await.unwrap();
