@@ -361,3 +361,14 @@ test('userinfo with a client-credentials token: 403 insufficient_scope challenge
     return true;
   });
 });
+
+test('refreshed ID token keeps iss, sub, aud, azp and auth_time of the original (OIDC Core §12.2)', async (t) => {
+  const { result, claims } = await codeFlow(basicClient, basicAuth, b.redirect_uri, { scope: 'openid offline_access' });
+  await new Promise((r) => setTimeout(r, 1100)); // so a new iat differs
+  const refreshed = await oauth.processRefreshTokenResponse(as, basicClient,
+    await oauth.refreshTokenGrantRequest(as, basicClient, basicAuth, result.refresh_token, opts));
+  if (!refreshed.id_token) return skipLoud(t, 'refreshed ID token checks: the refresh response carries no id_token (allowed by OIDC Core §12.2)');
+  const again = oauth.getValidatedIdTokenClaims(refreshed);
+  for (const k of ['iss', 'sub', 'aud', 'azp', 'auth_time']) assert.deepEqual(again[k], claims[k], `${k} changed`);
+  assert.ok(again.iat > claims.iat, 'iat is the time the new ID token is issued');
+});

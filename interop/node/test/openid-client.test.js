@@ -107,7 +107,7 @@ test('refresh: rotated refresh token, new ID token for the same subject', async 
   assert.notEqual(refreshed.access_token, tokens.access_token);
   assert.ok(refreshed.refresh_token, 'a new refresh token is issued');
   assert.notEqual(refreshed.refresh_token, tokens.refresh_token, 'the refresh token is rotated');
-  if (refreshed.id_token) assert.equal(refreshed.claims().sub, sub);
+  if (refreshed.id_token) assert.equal(refreshed.claims().sub, sub); // optional (OIDC Core §12.2); compared in oauth4webapi's §12.2 test
   const info = await client.fetchUserInfo(basic, refreshed.access_token, sub);
   assert.equal(info.sub, sub);
 });
