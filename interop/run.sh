@@ -242,13 +242,13 @@ done
 if grep -q '^[^#[:space:]]' "$HERE/known-failing.txt" 2>/dev/null; then
   echo
   echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"
-  echo "!!! KNOWN-FAILING (provider bugs documented by a failing test; see interop/known-failing.txt):"
+  echo "!!! KNOWN-FAILING (provider bugs and gaps documented by a failing test; see interop/known-failing.txt):"
   grep '^[^#[:space:]]' "$HERE/known-failing.txt" | sed 's/^/!!!   /'
   echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"
 fi
-SKIPPED_LINES="$(cat "$WORK"/*.out 2>/dev/null | grep -oh 'SKIPPED: [^"]*not advertised by the provider' | sort -u || true)"
+SKIPPED_LINES="$(cat "$WORK"/*.out 2>/dev/null | grep -oh 'SKIPPED: .*' | grep -v '\[ *[0-9]*%\]' | sed 's/[[:space:]]*$//' | sort -u || true)"
 if [ -n "$SKIPPED_LINES" ]; then
-  echo; echo "== interop: skipped because the provider does not advertise them yet"
+  echo; echo "== interop: SKIPPED tests (mostly features the provider does not advertise yet)"
   echo "$SKIPPED_LINES" | sed 's/^/  /'
 fi
 echo
