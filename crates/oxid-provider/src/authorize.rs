@@ -58,6 +58,8 @@ pub struct Progress {
     pub login_done: bool,
     /// The user consented within this authorization.
     pub consent_done: bool,
+    /// The user refused consent within this authorization.
+    pub consent_denied: bool,
 }
 
 impl Progress {
@@ -67,6 +69,7 @@ impl Progress {
             started_at: now,
             login_done: false,
             consent_done: false,
+            consent_denied: false,
         }
     }
 }
@@ -317,6 +320,16 @@ async fn decide(
             });
         }
     };
+    // RFC 6749 §4.1.2.1 access_denied: the user said no on the consent page.
+    if progress.consent_denied {
+        let pending = PendingAuthorization::new(request, client, Some(session), progress);
+        return Ok(redirect_error(
+            provider,
+            &pending,
+            AuthErrorCode::AccessDenied,
+            "the user denied the request",
+        ));
+    }
     let consent = provider
         .store()
         .get_consent(&session.user_id, &client.client_id)
@@ -359,7 +372,7 @@ fn hinted_subject(id_token: &str) -> Option<String> {
 }
 
 /// An error redirect for a request whose client and redirect URI are trusted.
-pub fn redirect_error(
+fn redirect_error(
     provider: &Provider,
     pending: &PendingAuthorization,
     code: AuthErrorCode,

@@ -482,3 +482,14 @@ async fn prompt_login_and_consent_together_need_both_once() {
     let (_, params) = location_params(&response);
     assert!(params.get("code").is_some(), "{params:?}");
 }
+
+#[tokio::test]
+async fn denying_never_issues_a_code_even_with_remembered_consent() {
+    let server = TestServer::start().await;
+    server.add_client("app", |_| {}).await;
+    let browser = logged_in(&server, "openid").await;
+    let query = auth_query("app", "openid", &[("prompt", "consent")]);
+    let html = get(&browser, &server, &query).await.text().await.unwrap();
+    let response = submit_consent(&server, &browser, &html, "deny").await;
+    assert_error_redirect(&response, "access_denied");
+}

@@ -4,11 +4,11 @@
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use oxid_protocol::params::{ParamError, Params};
 use oxid_store::{ConsentRecord, SessionRecord};
 
-use crate::authorize::{AuthorizeOutcome, Progress, authorize, redirect_error};
+use crate::authorize::{AuthorizeOutcome, Progress, authorize};
 use crate::crypto::password::{dummy_verify, verify_password};
 use crate::error::OAuthError;
 use crate::http::cookies::csrf_matches;
@@ -111,12 +111,14 @@ pub(super) fn open_form(
     Ok((form, interaction))
 }
 
-/// The progress a sealed interaction carries, plus what this form just did.
-fn progress(interaction: &Interaction, logged_in_now: bool, consented_now: bool) -> Progress {
+/// The progress a sealed interaction carries, plus what this form just did: a login, or a
+/// consent decision (`Some(true)` allowed, `Some(false)` denied).
+fn progress(interaction: &Interaction, logged_in_now: bool, consent: Option<bool>) -> Progress {
     Progress {
         started_at: interaction.started_at,
         login_done: interaction.login_done || logged_in_now,
-        consent_done: consented_now,
+        consent_done: consent == Some(true),
+        consent_denied: consent == Some(false),
     }
 }
 
@@ -152,7 +154,7 @@ pub async fn login(State(provider): State<Provider>, headers: HeaderMap, body: B
             &provider,
             params,
             request,
-            progress(&interaction, false, false),
+            progress(&interaction, false, None),
             None,
         )
         .await;
@@ -177,7 +179,7 @@ pub async fn login(State(provider): State<Provider>, headers: HeaderMap, body: B
         &provider,
         params,
         request,
-        progress(&interaction, true, false),
+        progress(&interaction, true, None),
         Some(session),
     )
     .await;
@@ -226,24 +228,14 @@ pub async fn consent(
         &provider,
         params,
         request,
-        progress(&interaction, false, allow),
+        progress(&interaction, false, Some(allow)),
         session,
     )
     .await;
-    let outcome = match outcome {
-        // RFC 6749 §4.1.2.1 access_denied: the user said no.
-        Ok(AuthorizeOutcome::Consent(pending)) if !allow => redirect_error(
-            &provider,
-            &pending,
-            oxid_protocol::authorization::AuthErrorCode::AccessDenied,
-            "the user denied the request",
-        ),
-        other => match other {
-            Ok(outcome) => outcome,
-            Err(e) => return server_error_page(&provider, &headers, e),
-        },
-    };
-    respond(&provider, &headers, outcome, LoginNotice::default()).into_response()
+    match outcome {
+        Ok(outcome) => respond(&provider, &headers, outcome, LoginNotice::default()),
+        Err(e) => server_error_page(&provider, &headers, e),
+    }
 }
 
 /// Adds the requested scopes to what the user already granted this client.
