@@ -94,7 +94,10 @@ pub async fn issue(
     response.expires_in = Some(provider.config().lifetimes.access_token);
     response.refresh_token = refresh_token;
     response.id_token = id_token;
-    response.scope = oxid_protocol::scope::Scope::parse(&issuance.scopes.join(" ")).ok();
+    // RFC 6749 §3.3: a scope is one or more tokens; with none granted the member is left out.
+    if !issuance.scopes.is_empty() {
+        response.scope = oxid_protocol::scope::Scope::parse(&issuance.scopes.join(" ")).ok();
+    }
     Ok(response)
 }
 

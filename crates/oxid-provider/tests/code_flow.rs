@@ -444,6 +444,12 @@ async fn client_credentials_issues_an_access_token_only_rfc6749_4_4() {
     assert_eq!(body["scope"], "read:records");
     assert!(body.get("refresh_token").is_none());
     assert!(body.get("id_token").is_none());
+    let (status, body) = token_without_scope(&server, &secret).await;
+    assert_eq!(status, 200);
+    assert!(
+        body.get("scope").is_none(),
+        "RFC 6749 §3.3: no empty scope member"
+    );
     let (status, body) = token("admin").await;
     assert_eq!(status, 400);
     assert_eq!(body["error"], "invalid_scope");
@@ -483,4 +489,15 @@ async fn es256_id_token_for_a_client_that_registered_it() {
     assert_eq!(CompactJws::parse(token).unwrap().header().alg, "ES256");
     let claims = verify_with_jwks(&server, token).await;
     assert_eq!(claims["aud"], "ec");
+}
+
+async fn token_without_scope(server: &TestServer, secret: &str) -> (u16, Value) {
+    let response = reqwest::Client::new()
+        .post(server.url("/token"))
+        .basic_auth("service", Some(secret))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
+    (response.status().as_u16(), response.json().await.unwrap())
 }

@@ -526,14 +526,16 @@ async fn oxid_client_introspects_and_revokes_rfc7662_rfc7009() {
         .await
         .expect("introspection of the refresh token");
     assert!(info.active);
-    // Another client's token looks inactive; a public client may not introspect.
+    // Another (resource server) client sees the access token (RFC 7662 §1) but not the
+    // refresh token; a public client may not introspect.
     let other = relying_party(
         &server,
         "other",
         ClientAuth::ClientSecretBasic(other_secret),
     )
     .await;
-    assert!(!other.introspect(&access_token, None).await.unwrap().active);
+    assert!(other.introspect(&access_token, None).await.unwrap().active);
+    assert!(!other.introspect(&refresh_token, None).await.unwrap().active);
     let public = relying_party(&server, "rp-public", ClientAuth::None).await;
     assert_eq!(
         token_error(public.introspect(&access_token, None).await),

@@ -486,13 +486,16 @@ async fn rotated_refresh_token_is_inactive_rfc7662_2_2() {
 }
 
 #[tokio::test]
-async fn only_the_owner_sees_a_token_rfc7662_2_2() {
+async fn a_resource_server_sees_access_tokens_only_the_owner_sees_refresh_tokens_rfc7662_2_2() {
     let server = TestServer::start().await;
     let secret = server.add_client("app", |_| {}).await;
     let other_secret = server.add_client("other", |_| {}).await;
     let (access, refresh_token) = tokens(&server, Auth::Basic("app", &secret), SCOPE).await;
     let other = Auth::Basic("other", &other_secret);
-    assert_inactive(&introspect(&server, other, &access).await);
+    // RFC 7662 §1: protected resources introspect tokens issued to other clients.
+    let seen = introspect(&server, other, &access).await;
+    assert_eq!(seen["active"], true);
+    assert_eq!(seen["client_id"], "app");
     assert_inactive(&introspect(&server, other, &refresh_token).await);
     assert_inactive(&introspect(&server, other, "no-such-token").await);
 }

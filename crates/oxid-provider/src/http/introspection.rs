@@ -8,9 +8,12 @@
 //!   answered `invalid_client` (401 with a `Basic` challenge) rather than
 //!   `unauthorized_client`: §2.3 sends failed client credentials to RFC 6749 §5.2's 401, and
 //!   `unauthorized_client` is about grant types at the token endpoint;
-//! - a client sees only tokens issued to itself; any other token is `{"active": false}`, the
-//!   same answer as an unknown, expired, revoked or already-rotated token, so the caller
-//!   cannot tell them apart (§2.2).
+//! - any confidential client may introspect an access token, whoever it was issued to: the
+//!   endpoint exists for protected resources (§1), which hold their own client credentials
+//!   and receive tokens issued to other clients. The caller already holds the token;
+//! - a refresh token is visible only to the client it was issued to; for anyone else it is
+//!   `{"active": false}`, the same answer as an unknown, expired, revoked or already-rotated
+//!   token, so the caller cannot tell them apart (§2.2).
 
 use axum::Json;
 use axum::body::Bytes;
@@ -57,7 +60,8 @@ async fn introspection(
     let Some(record) = store.get_token(&sha256_hex(&request.token)).await? else {
         return Ok(IntrospectionResponse::inactive());
     };
-    if record.client_id != client.id() || !is_active(&record, provider.now()) {
+    let visible = record.kind == TokenKind::Access || record.client_id == client.id();
+    if !visible || !is_active(&record, provider.now()) {
         return Ok(IntrospectionResponse::inactive());
     }
     let username = match &record.user_id {

@@ -17,7 +17,10 @@ use std::sync::Arc;
 pub const T0: u64 = 1_767_225_600;
 
 pub struct TestServer {
+    /// The issuer.
     pub base: String,
+    /// This instance's own address with the issuer's path (a sibling listens elsewhere).
+    pub address: String,
     pub provider: Provider,
     pub clock: TestClock,
 }
@@ -47,6 +50,29 @@ impl TestServer {
 
     /// Starts with the clock at `start`.
     pub async fn start_at(start: u64, adjust: impl FnOnce(&mut Settings)) -> TestServer {
+        Self::launch(adjust, "sqlite::memory:", TestClock::new(start), true).await
+    }
+
+    /// Starts another instance over the shared store at `store_url`, with the same issuer,
+    /// encryption key and clock as `first`: the scale-out set-up, many instances, one database.
+    pub async fn start_sibling(first: &TestServer, store_url: &str) -> TestServer {
+        let issuer = first.base.clone();
+        Self::launch(
+            move |s| s.issuer = issuer,
+            store_url,
+            first.clock.clone(),
+            false,
+        )
+        .await
+    }
+
+    /// Starts over the store at `store_url` (creating the test user when `create_user`).
+    pub async fn launch(
+        adjust: impl FnOnce(&mut Settings),
+        store_url: &str,
+        clock: TestClock,
+        create_user: bool,
+    ) -> TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let mut settings = Settings {
@@ -57,10 +83,9 @@ impl TestServer {
         settings.keys.algs = vec!["RS256".into(), "ES256".into()];
         adjust(&mut settings);
         let issuer = settings.issuer.clone();
-        let clock = TestClock::new(start);
         let backend = Backend {
             config: ProviderConfig::from_settings(&settings).unwrap(),
-            store: oxid_store::open("sqlite::memory:").await.unwrap(),
+            store: oxid_store::open(store_url).await.unwrap(),
             secret_box: SecretBox::new([42; 32]),
             clock: Arc::new(clock.clone()),
         };
@@ -70,23 +95,27 @@ impl TestServer {
         tokio::spawn(async move {
             axum::serve(listener, app).await.unwrap();
         });
+        let issuer_path = provider.config().issuer_path().to_string();
         let server = TestServer {
             base: issuer,
             provider,
             clock,
+            address: format!("{base}{issuer_path}"),
         };
-        let mut claims = Map::new();
-        claims.insert("email".into(), json!("alice@example.com"));
-        claims.insert("email_verified".into(), json!(true));
-        claims.insert("name".into(), json!("Alice Liddell"));
-        claims.insert("phone_number".into(), json!("+33 1 23 45 67 89"));
-        claims.insert("address".into(), json!({"country": "FR"}));
-        let user = NewUser {
-            username: USER.into(),
-            password: PASSWORD.into(),
-            claims,
-        };
-        add_user(server.provider.store(), user, T0).await.unwrap();
+        if create_user {
+            let mut claims = Map::new();
+            claims.insert("email".into(), json!("alice@example.com"));
+            claims.insert("email_verified".into(), json!(true));
+            claims.insert("name".into(), json!("Alice Liddell"));
+            claims.insert("phone_number".into(), json!("+33 1 23 45 67 89"));
+            claims.insert("address".into(), json!({"country": "FR"}));
+            let user = NewUser {
+                username: USER.into(),
+                password: PASSWORD.into(),
+                claims,
+            };
+            add_user(server.provider.store(), user, T0).await.unwrap();
+        }
         server
     }
 
@@ -111,8 +140,9 @@ impl TestServer {
         secret
     }
 
+    /// `path` under the issuer, at this instance's own address.
     pub fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
+        format!("{}{path}", self.address)
     }
 
     pub fn browser(&self) -> reqwest::Client {
