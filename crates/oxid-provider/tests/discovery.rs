@@ -196,3 +196,10 @@ async fn cors_preflight_on_the_token_endpoint() {
     assert!(response.status().is_success());
     assert_eq!(response.headers()["access-control-allow-origin"], "*");
 }
+
+#[tokio::test]
+async fn favicon_is_an_empty_answer_not_a_404() {
+    let server = TestServer::start().await;
+    let response = reqwest::get(server.url("/favicon.ico")).await.unwrap();
+    assert_eq!(response.status(), 204);
+}

@@ -63,6 +63,9 @@ pub fn router(provider: Provider) -> Router {
             .with_state(provider);
         Router::new().nest(&prefix, endpoints).merge(root)
     };
-    app.fallback(wellknown::not_found)
+    // Browsers ask the origin for an icon whatever the page says; an empty answer keeps
+    // their consoles free of 404s.
+    app.route("/favicon.ico", get(wellknown::favicon))
+        .fallback(wellknown::not_found)
         .layer(axum::middleware::from_fn(layers::log_request))
 }

@@ -58,6 +58,11 @@ pub async fn style(State(provider): State<Provider>) -> Response {
     response
 }
 
+/// `/favicon.ico`: no icon, and no error either.
+pub async fn favicon() -> StatusCode {
+    StatusCode::NO_CONTENT
+}
+
 /// Anything else.
 pub async fn not_found() -> Response {
     (StatusCode::NOT_FOUND, "not found").into_response()
