@@ -261,7 +261,7 @@ impl Jwk {
     /// Reads a JWK from a JSON object. `kty` is required; the members its type requires
     /// must be strings.
     pub fn from_json_map(mut m: Map<String, Value>) -> Result<Self, String> {
-        let kty = match m.remove("kty") {
+        let kty = match m.shift_remove("kty") {
             Some(Value::String(s)) => s,
             Some(_) => return Err("kty must be a string".into()),
             None => return Err("missing kty".into()),
