@@ -259,6 +259,8 @@ fn req(p: &Params, name: &str) -> Result<String, TokenError> {
     p.require(name).map(str::to_owned).map_err(TokenError::from)
 }
 
+/// The `scope` parameter; one made of spaces only has no token and counts as absent, like
+/// an empty value (RFC 6749 §3.1), so that it encodes and reads back the same.
 fn opt_scope(p: &Params) -> Result<Option<Scope>, TokenError> {
     p.get("scope")
         .map(|s| {
@@ -266,6 +268,7 @@ fn opt_scope(p: &Params) -> Result<Option<Scope>, TokenError> {
                 .map_err(|e| TokenError::new(TokenErrorCode::InvalidScope, e.to_string()))
         })
         .transpose()
+        .map(|s| s.filter(|s| !s.is_empty()))
 }
 
 impl TokenRequest {

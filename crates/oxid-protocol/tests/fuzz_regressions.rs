@@ -25,3 +25,20 @@ fn jwk_member_order_survives_round_trip() {
         r#"{"kty":"oct","k":"AQ","a":1,"b":2}"#
     );
 }
+
+/// Target `token_request`, input
+/// `grant_type=client_credentials&client_ass\0\0\0als&scope=` followed by 21 spaces: a
+/// `scope` of spaces only was read as `Some(empty scope)`, which encodes as no `scope` at
+/// all and reads back as `None`. It now counts as absent, like an empty value.
+#[test]
+fn token_request_scope_of_spaces_is_absent() {
+    let input = b"grant_type=client_credentials&client_ass\x00\x00\x00als&scope=                     ";
+    let p = Params::parse_form(input).unwrap();
+    let r = TokenRequest::from_params(&p).unwrap();
+    assert_eq!(r, TokenRequest::ClientCredentials { scope: None });
+    let again = TokenRequest::from_params(&Params::parse_form(r.encode().as_bytes()).unwrap());
+    assert_eq!(again.unwrap(), r);
+    // A refresh with `scope=+` keeps the original scope rather than narrowing it to nothing.
+    let p = Params::parse_form(b"grant_type=refresh_token&refresh_token=t&scope=+").unwrap();
+    assert_eq!(TokenRequest::from_params(&p).unwrap().scope(), None);
+}
