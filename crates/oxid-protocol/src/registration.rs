@@ -317,7 +317,7 @@ impl ClientMetadata {
         let implicit = grants.iter().any(|g| g == "implicit");
         for r in &self.redirect_uris {
             let u = match url::Url::parse(r) {
-                Ok(u) if !r.contains('#') => u,
+                Ok(u) if crate::authorization::is_absolute_uri_without_fragment(r) => u,
                 _ => {
                     return Err(RegistrationError::invalid_redirect_uri(format!(
                         "redirect URI '{r}' must be absolute without a fragment"

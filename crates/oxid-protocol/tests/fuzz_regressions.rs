@@ -1,6 +1,7 @@
 //! Inputs found by the cargo-fuzz targets in `fuzz/` (see fuzz/README.md), each kept as a
 //! regression test named after the target that found it.
 
+use oxid_protocol::authorization::is_absolute_uri_without_fragment;
 use oxid_protocol::*;
 
 /// Target `jwk`, input `fuzz/seeds/jwk/ec-private`: reading a JWK removed `kty` with
@@ -41,4 +42,53 @@ fn token_request_scope_of_spaces_is_absent() {
     // A refresh with `scope=+` keeps the original scope rather than narrowing it to nothing.
     let p = Params::parse_form(b"grant_type=refresh_token&refresh_token=t&scope=+").unwrap();
     assert_eq!(TokenRequest::from_params(&p).unwrap().scope(), None);
+}
+
+/// Target `redirect_uri`, input `hhtitpts://glient.exta\x01\0\x11\0`: the URL parser strips
+/// leading and trailing control characters and spaces, so the URI was accepted, but the
+/// redirect built on the raw string (`...\x01\0\x11\0?code=...`) is not a URL. Spaces and
+/// controls are now refused anywhere, and registration uses the same check.
+#[test]
+fn redirect_uri_with_control_characters_is_refused() {
+    let input = "hhtitpts://glient.exta\u{1}\0\u{11}\0";
+    assert!(!is_absolute_uri_without_fragment(input));
+    for uri in [
+        " https://rp.example/cb",
+        "https://rp.example/cb ",
+        "https://rp.example/cb\n",
+        "https://rp.example/c\tb",
+        "https://rp.example/c b",
+        "https://rp.example/cb\u{7f}",
+    ] {
+        assert!(!is_absolute_uri_without_fragment(uri), "{uri:?}");
+    }
+    assert!(is_absolute_uri_without_fragment("https://rp.example/cb?x=1"));
+
+    let q = format!(
+        "response_type=code&client_id=c&redirect_uri={}",
+        url::form_urlencoded::byte_serialize(input.as_bytes()).collect::<String>()
+    );
+    assert!(AuthenticationRequest::from_params(&Params::parse_query(&q).unwrap()).is_err());
+
+    let reg = serde_json::json!({"redirect_uris": [input]}).to_string();
+    let e = ClientMetadata::from_json(reg.as_bytes())
+        .unwrap()
+        .validate()
+        .unwrap_err();
+    assert_eq!(e.error, RegistrationErrorCode::InvalidRedirectUri);
+}
+
+/// Target `claims`, input `{"iss": "htt7:1001", ..., "a_tuhtime":
+/// 131123333333333333333333333380969, ...}`: an integer too large for u64 in an extra claim
+/// becomes an f64, and serde_json's default float parser is best-effort, so the value
+/// written back (`1.3112333333333335e32`) reads as a different f64. The fix is serde_json's
+/// `float_roundtrip` feature in the workspace Cargo.toml, outside this crate's sources.
+#[test]
+#[ignore = "needs serde_json's float_roundtrip feature in the workspace Cargo.toml"]
+fn claims_large_number_round_trips() {
+    let input = r#"{"iss": "htt7:1001", "aud": "s6BhdRkqt3", "nonceonce": "o-0S6_Wj", "exp": 1311281970, "i`at": 1311280970, "a_tuhtime": 131123333333333333333333333380969, "acr": "urn:mace:incommon:iap:silver", "amrrn:mace:inc": ["pwd"], "azp": "s7BhdRkqt3", "name": "Jane Doe"}"#;
+    let c: AccessTokenClaims = serde_json::from_str(input).unwrap();
+    let json = serde_json::to_string(&c).unwrap();
+    let again: AccessTokenClaims = serde_json::from_str(&json).unwrap();
+    assert_eq!(again, c);
 }

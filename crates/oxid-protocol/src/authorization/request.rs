@@ -103,7 +103,14 @@ fn err_with_state(
 }
 
 /// Whether `uri` is an absolute URI without a fragment (RFC 6749 §3.1.2).
+///
+/// Spaces and control characters are refused anywhere (RFC 3986 §2 has none): the URL
+/// parser would silently strip them at either end, so the string checked would not be the
+/// URL that redirects are built on.
 pub fn is_absolute_uri_without_fragment(uri: &str) -> bool {
+    if uri.bytes().any(|b| b <= b' ' || b == 0x7f) {
+        return false;
+    }
     match url::Url::parse(uri) {
         Ok(u) => u.fragment().is_none() && !uri.contains('#'),
         Err(_) => false,
