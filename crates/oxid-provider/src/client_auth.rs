@@ -5,10 +5,11 @@ use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
 use oxid_protocol::params::Params;
 use oxid_protocol::token::{ClientAuthMethod, ClientAuthParams, parse_basic_authorization};
-use oxid_store::{ClientRecord, Store};
+use oxid_store::ClientRecord;
 
 use crate::crypto::secrets::{constant_time_eq, sha256_hex};
 use crate::error::OAuthError;
+use crate::state::Provider;
 
 /// A client whose identity the request proved; only [`authenticate_client`] makes one.
 #[derive(Debug, Clone)]
@@ -48,7 +49,7 @@ enum Presented {
 
 /// Authenticates the client of a token-like request from its `Authorization` header and form.
 pub async fn authenticate_client(
-    store: &dyn Store,
+    provider: &Provider,
     headers: &HeaderMap,
     params: &Params,
 ) -> Result<VerifiedClient, OAuthError> {
@@ -58,7 +59,7 @@ pub async fn authenticate_client(
         Presented::Post { client_id, .. } => (client_id, "client_secret_post"),
         Presented::None { client_id } => (client_id, "none"),
     };
-    let Some(record) = store.get_client(client_id).await? else {
+    let Some(record) = provider.client(client_id).await? else {
         return Err(OAuthError::invalid_client("client authentication failed"));
     };
     if record.token_endpoint_auth_method != method {

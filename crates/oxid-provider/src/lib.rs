@@ -5,6 +5,7 @@ pub mod admin;
 pub mod authorize;
 pub mod claims;
 pub mod client_auth;
+pub mod client_cache;
 pub mod clock;
 pub mod config;
 pub mod crypto;

@@ -2,10 +2,11 @@
 //! configuration and shared behind an `Arc`.
 
 use axum::body::Bytes;
-use oxid_store::Store;
+use oxid_store::{ClientRecord, Store};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
+use crate::client_cache::ClientCache;
 use crate::clock::Clock;
 use crate::config::ProviderConfig;
 use crate::crypto::{KeyRing, SecretBox};
@@ -19,6 +20,7 @@ pub struct Provider(Arc<Inner>);
 
 struct Inner {
     backend: Backend,
+    clients: ClientCache,
     keys: RwLock<Arc<KeyRing>>,
     pages: Pages,
     openid_configuration: Bytes,
@@ -35,6 +37,7 @@ impl Provider {
         let oauth_metadata = discovery::oauth_authorization_server(&backend.config).into();
         Ok(Provider(Arc::new(Inner {
             backend,
+            clients: ClientCache::default(),
             keys: RwLock::new(Arc::new(ring)),
             pages,
             openid_configuration,
@@ -55,6 +58,11 @@ impl Provider {
     /// The store.
     pub fn store(&self) -> &dyn Store {
         self.0.backend.store.as_ref()
+    }
+
+    /// A client registration, through the short-lived cache (see [`ClientCache`]).
+    pub async fn client(&self, client_id: &str) -> oxid_store::StoreResult<Option<ClientRecord>> {
+        self.0.clients.get(self.store(), client_id).await
     }
 
     /// Encryption of secrets at rest.

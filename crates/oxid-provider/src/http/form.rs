@@ -34,7 +34,7 @@ pub async fn authenticated_form(
     // Repeated parameters and bad encodings are `invalid_request` here (RFC 6749 §3.1).
     let params =
         Params::parse_form(body).map_err(|e| OAuthError::invalid_request(e.description()))?;
-    let client = authenticate_client(provider.store(), headers, &params).await?;
+    let client = authenticate_client(provider, headers, &params).await?;
     Ok((client, params))
 }
 
