@@ -280,6 +280,17 @@ pub fn encode_pairs<K: AsRef<str>, V: AsRef<str>>(
     ser.finish()
 }
 
+/// What goes between `base` (a URL without fragment) and appended parameters: `?` when it
+/// has no query, nothing when the query is empty or ends with `&`, `&` otherwise. Only the
+/// first `?` starts the query; a later one is part of it (`?x=a?` needs `&`).
+fn query_separator(base: &str) -> &'static str {
+    match base.split_once('?') {
+        None => "?",
+        Some((_, q)) if q.is_empty() || q.ends_with('&') => "",
+        Some(_) => "&",
+    }
+}
+
 /// Appends encoded `pairs` to `url`'s query: `?` when it has none, `&` otherwise, keeping
 /// any existing query and placing the parameters before a fragment.
 pub fn append_query<K: AsRef<str>, V: AsRef<str>>(
@@ -294,13 +305,7 @@ pub fn append_query<K: AsRef<str>, V: AsRef<str>>(
     if encoded.is_empty() {
         return url.to_owned();
     }
-    let sep = if !base.contains('?') {
-        "?"
-    } else if base.ends_with('?') || base.ends_with('&') {
-        ""
-    } else {
-        "&"
-    };
+    let sep = query_separator(base);
     format!("{base}{sep}{encoded}{fragment}")
 }
 
@@ -338,13 +343,7 @@ pub fn append_multi_query<K: AsRef<str>, V: AsRef<str>>(
         Some(i) => (&url[..i], &url[i..]),
         None => (url, ""),
     };
-    let sep = if !base.contains('?') {
-        "?"
-    } else if base.ends_with('?') || base.ends_with('&') {
-        ""
-    } else {
-        "&"
-    };
+    let sep = query_separator(base);
     format!("{base}{sep}{}{fragment}", parts.join("&"))
 }
 

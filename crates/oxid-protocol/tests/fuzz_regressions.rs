@@ -17,7 +17,11 @@ fn jwk_member_order_survives_round_trip() {
     let json = serde_json::to_string(&k).unwrap();
     let again: Jwk = serde_json::from_str(&json).unwrap();
     assert_eq!(again, k);
-    assert_eq!(serde_json::to_string(&again).unwrap(), json, "stable member order");
+    assert_eq!(
+        serde_json::to_string(&again).unwrap(),
+        json,
+        "stable member order"
+    );
 
     // The smallest form: two extra members after a typed one.
     let k: Jwk = serde_json::from_str(r#"{"kty":"oct","k":"AQ","a":1,"b":2}"#).unwrap();
@@ -33,7 +37,8 @@ fn jwk_member_order_survives_round_trip() {
 /// all and reads back as `None`. It now counts as absent, like an empty value.
 #[test]
 fn token_request_scope_of_spaces_is_absent() {
-    let input = b"grant_type=client_credentials&client_ass\x00\x00\x00als&scope=                     ";
+    let input =
+        b"grant_type=client_credentials&client_ass\x00\x00\x00als&scope=                     ";
     let p = Params::parse_form(input).unwrap();
     let r = TokenRequest::from_params(&p).unwrap();
     assert_eq!(r, TokenRequest::ClientCredentials { scope: None });
@@ -62,7 +67,9 @@ fn redirect_uri_with_control_characters_is_refused() {
     ] {
         assert!(!is_absolute_uri_without_fragment(uri), "{uri:?}");
     }
-    assert!(is_absolute_uri_without_fragment("https://rp.example/cb?x=1"));
+    assert!(is_absolute_uri_without_fragment(
+        "https://rp.example/cb?x=1"
+    ));
 
     let q = format!(
         "response_type=code&client_id=c&redirect_uri={}",
@@ -91,4 +98,36 @@ fn claims_large_number_round_trips() {
     let json = serde_json::to_string(&c).unwrap();
     let again: AccessTokenClaims = serde_json::from_str(&json).unwrap();
     assert_eq!(again, c);
+}
+
+/// Target `redirect_uri`, input `htthttps:"""""rmple/cb?lita-le/cneb?`: the query already
+/// ends with a `?` that is part of it, and `append_query` took that for the query's start,
+/// so the first parameter was glued to the last one (`cneb?code=...`). Only the first `?`
+/// starts the query; `append_multi_query` had the same rule.
+#[test]
+fn redirect_onto_query_ending_in_question_mark() {
+    use oxid_protocol::params::{append_multi_query, append_query};
+    let input = r#"htthttps:"""""rmple/cb?lita-le/cneb?"#;
+    assert!(is_absolute_uri_without_fragment(input));
+    let r = append_query(input, [("code", "c")]);
+    assert_eq!(r, format!("{input}&code=c"));
+    let u = url::Url::parse(&r).unwrap();
+    assert_eq!(u.query_pairs().last().unwrap().0, "code");
+
+    assert_eq!(
+        append_query("https://rp/cb?x=a?", [("k", "v")]),
+        "https://rp/cb?x=a?&k=v"
+    );
+    assert_eq!(
+        append_query("https://rp/cb?", [("k", "v")]),
+        "https://rp/cb?k=v"
+    );
+    assert_eq!(
+        append_query("https://rp/cb?x=1&", [("k", "v")]),
+        "https://rp/cb?x=1&k=v"
+    );
+    assert_eq!(
+        append_multi_query("https://op/authorize?a=?", vec![("k", vec!["v"])]),
+        "https://op/authorize?a=?&k=v"
+    );
 }
