@@ -47,7 +47,7 @@ impl ClientStore for SqliteStore {
         )
         .bind(client.client_id.as_str());
         bind_client(q, client)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .map_err(db_err("client"))?;
         Ok(())
@@ -64,7 +64,7 @@ impl ClientStore for SqliteStore {
         )
         .bind(client.client_id.as_str());
         let done = bind_client(q, client)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .map_err(db_err("client"))?;
         Ok(done.rows_affected() > 0)
@@ -91,7 +91,7 @@ impl ClientStore for SqliteStore {
         // Codes, tokens, consents and session links go with it (ON DELETE CASCADE).
         let done = sqlx::query("DELETE FROM clients WHERE client_id = ?")
             .bind(client_id)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .map_err(backend)?;
         Ok(done.rows_affected() > 0)
@@ -111,7 +111,7 @@ impl UserStore for SqliteStore {
         .bind(json_text(&user.claims))
         .bind(to_db(user.created_at))
         .bind(to_db(user.updated_at))
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map_err(db_err("user"))?;
         Ok(())
@@ -147,7 +147,7 @@ impl UserStore for SqliteStore {
         // Sessions, consents, codes and tokens go with it (ON DELETE CASCADE).
         let done = sqlx::query("DELETE FROM users WHERE username = ?")
             .bind(username)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .map_err(backend)?;
         Ok(done.rows_affected() > 0)

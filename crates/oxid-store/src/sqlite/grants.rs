@@ -57,7 +57,7 @@ impl CodeStore for SqliteStore {
         .bind(list_text(&code.amr))
         .bind(code.claims_request.as_ref().map(json_text))
         .bind(to_db(code.expires_at))
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map_err(db_err("code"))?;
         Ok(())
@@ -70,7 +70,7 @@ impl CodeStore for SqliteStore {
         )
         .bind(to_db(now))
         .bind(code_hash)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.writer)
         .await
         .map_err(backend)?;
         if let Some(row) = won {
@@ -96,7 +96,7 @@ impl CodeStore for SqliteStore {
 #[async_trait]
 impl TokenStore for SqliteStore {
     async fn insert_token(&self, token: &TokenRecord) -> StoreResult<()> {
-        insert_token_with(&self.pool, token).await
+        insert_token_with(&self.writer, token).await
     }
 
     async fn get_token(&self, token_hash: &str) -> StoreResult<Option<TokenRecord>> {
@@ -155,7 +155,7 @@ impl TokenStore for SqliteStore {
         )
         .bind(to_db(now))
         .bind(token_hash)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map_err(backend)?;
         Ok(done.rows_affected() > 0)
@@ -167,7 +167,7 @@ impl TokenStore for SqliteStore {
         )
         .bind(to_db(now))
         .bind(grant_id)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map_err(backend)?;
         Ok(done.rows_affected())

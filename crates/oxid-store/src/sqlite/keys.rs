@@ -20,7 +20,7 @@ impl KeyStore for SqliteStore {
         .bind(opt_to_db(key.activated_at))
         .bind(opt_to_db(key.retired_at))
         .bind(opt_to_db(key.expires_at))
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map_err(db_err("key"))?;
         Ok(())
@@ -49,7 +49,7 @@ impl KeyStore for SqliteStore {
         .bind(opt_to_db(key.retired_at))
         .bind(opt_to_db(key.expires_at))
         .bind(key.kid.as_str())
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map_err(backend)?;
         Ok(done.rows_affected() > 0)

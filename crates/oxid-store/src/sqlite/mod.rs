@@ -28,7 +28,12 @@ const FILE_POOL_SIZE: u32 = 8;
 /// The storage contract on SQLite.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
+    /// Reads: several connections, which WAL lets run beside the writer.
     pool: SqlitePool,
+    /// Writes: one connection. SQLite admits one writer at a time anyway; funnelling writes
+    /// through one connection spares the lock waits and keeps the other connections' page
+    /// caches valid (bench/token: fewer page reads and less CPU per issued token).
+    writer: SqlitePool,
 }
 
 impl SqliteStore {
@@ -41,9 +46,9 @@ impl SqliteStore {
             .foreign_keys(true)
             .busy_timeout(BUSY_TIMEOUT)
             .synchronous(SqliteSynchronous::Normal);
-        let pool = if memory {
+        if memory {
             // One connection that never closes: every caller sees the same database.
-            SqlitePoolOptions::new()
+            let pool = SqlitePoolOptions::new()
                 .max_connections(1)
                 .min_connections(1)
                 .idle_timeout(None)
@@ -51,27 +56,35 @@ impl SqliteStore {
                 .acquire_timeout(BUSY_TIMEOUT)
                 .connect_with(options)
                 .await
-        } else {
-            options = options
-                .create_if_missing(true)
-                .journal_mode(SqliteJournalMode::Wal);
-            SqlitePoolOptions::new()
-                .max_connections(FILE_POOL_SIZE)
-                .acquire_timeout(BUSY_TIMEOUT)
-                .connect_with(options)
-                .await
+                .map_err(backend)?;
+            migrate(&pool).await?;
+            return Ok(SqliteStore {
+                writer: pool.clone(),
+                pool,
+            });
         }
-        .map_err(backend)?;
-        sqlx::migrate!("./migrations/sqlite")
-            .run(&pool)
+        options = options
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal);
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(BUSY_TIMEOUT)
+            .connect_with(options.clone())
             .await
-            .map_err(|e| StoreError::Backend(format!("migration failed: {e}")))?;
-        Ok(SqliteStore { pool })
+            .map_err(backend)?;
+        migrate(&writer).await?;
+        let pool = SqlitePoolOptions::new()
+            .max_connections(FILE_POOL_SIZE)
+            .acquire_timeout(BUSY_TIMEOUT)
+            .connect_with(options)
+            .await
+            .map_err(backend)?;
+        Ok(SqliteStore { pool, writer })
     }
 
     /// Starts a write transaction that holds the write lock from its first statement.
     async fn begin_write(&self) -> StoreResult<sqlx::Transaction<'static, sqlx::Sqlite>> {
-        self.pool
+        self.writer
             .begin_with("BEGIN IMMEDIATE")
             .await
             .map_err(backend)
@@ -79,6 +92,13 @@ impl SqliteStore {
 }
 
 /// Whether the URL names an in-memory database.
+async fn migrate(pool: &SqlitePool) -> StoreResult<()> {
+    sqlx::migrate!("./migrations/sqlite")
+        .run(pool)
+        .await
+        .map_err(|e| StoreError::Backend(format!("migration failed: {e}")))
+}
+
 fn is_memory(url: &str) -> bool {
     url.contains(":memory:") || url.contains("mode=memory")
 }

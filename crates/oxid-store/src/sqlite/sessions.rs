@@ -20,7 +20,7 @@ impl SessionStore for SqliteStore {
         .bind(list_text(&session.amr))
         .bind(session.acr.as_deref())
         .bind(to_db(session.expires_at))
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map_err(db_err("session"))?;
         Ok(())
@@ -49,7 +49,7 @@ impl SessionStore for SqliteStore {
     async fn delete_session(&self, id_hash: &str) -> StoreResult<Option<SessionRecord>> {
         let row = sqlx::query("DELETE FROM sessions WHERE id_hash = ? RETURNING *")
             .bind(id_hash)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.writer)
             .await
             .map_err(backend)?;
         row.as_ref().map(rows::session).transpose()
@@ -62,7 +62,7 @@ impl SessionStore for SqliteStore {
         )
         .bind(sid)
         .bind(client_id)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map_err(backend)?;
         Ok(())
@@ -93,7 +93,7 @@ impl ConsentStore for SqliteStore {
         .bind(consent.client_id.as_str())
         .bind(list_text(&consent.scopes))
         .bind(to_db(consent.granted_at))
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map_err(backend)?;
         Ok(())
