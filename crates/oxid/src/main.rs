@@ -1,6 +1,9 @@
 //! `oxid`: the one binary. It parses the command line and wires the library crates together;
 //! every rule lives in the libraries.
 
+// Doc comments here are `--help` text, where URLs stay plain.
+#![allow(rustdoc::bare_urls)]
+
 mod admin;
 mod discover;
 mod login;
