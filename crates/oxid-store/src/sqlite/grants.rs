@@ -9,7 +9,10 @@ use crate::{
 use async_trait::async_trait;
 use sqlx::{Row, SqliteExecutor};
 
-async fn insert_token_with<'e>(db: impl SqliteExecutor<'e>, t: &TokenRecord) -> StoreResult<()> {
+pub(super) async fn insert_token_with<'e>(
+    db: impl SqliteExecutor<'e>,
+    t: &TokenRecord,
+) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO tokens (token_hash, kind, grant_id, client_id, user_id, scopes, sid, \
          auth_time, issued_at, expires_at, consumed_at, revoked_at) \
@@ -96,7 +99,7 @@ impl CodeStore for SqliteStore {
 #[async_trait]
 impl TokenStore for SqliteStore {
     async fn insert_token(&self, token: &TokenRecord) -> StoreResult<()> {
-        insert_token_with(&self.writer, token).await
+        self.tokens.insert(token).await
     }
 
     async fn get_token(&self, token_hash: &str) -> StoreResult<Option<TokenRecord>> {
