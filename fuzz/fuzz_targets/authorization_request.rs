@@ -49,7 +49,11 @@ fuzz_target!(|data: &[u8]| {
             if let Some(d) = &err.error_description {
                 assert!(is_valid_error_text(d), "invalid error_description {d:?}");
             }
-            assert_eq!(err.state.as_deref(), params.get("state"), "state not echoed");
+            assert_eq!(
+                err.state.as_deref(),
+                params.get("state"),
+                "state not echoed"
+            );
             if let Some(uri) = params.get("redirect_uri") {
                 let _ = err.redirect_url(uri, ResponseMode::Query);
                 let _ = err.redirect_url(uri, ResponseMode::Fragment);
@@ -61,8 +65,9 @@ fuzz_target!(|data: &[u8]| {
         let _ = (r.state(), r.iss());
     }
     if let Ok(resp) = AuthorizationResponse::from_params(&params) {
-        let again = AuthorizationResponse::from_params(&Params::parse_query(&resp.encode()).unwrap())
-            .expect("response re-read");
+        let again =
+            AuthorizationResponse::from_params(&Params::parse_query(&resp.encode()).unwrap())
+                .expect("response re-read");
         assert_eq!(again, resp, "authorization response round trip");
     }
     if let Ok(es) = EndSessionRequest::from_params(&params) {

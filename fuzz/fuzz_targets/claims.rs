@@ -17,7 +17,11 @@ fn round_trip<T: Serialize + DeserializeOwned + PartialEq + std::fmt::Debug>(c: 
     let again: T =
         serde_json::from_str(&json).unwrap_or_else(|e| panic!("re-read of {json:?} failed: {e}"));
     assert_eq!(&again, c, "decode(encode(x)) != x for {json:?}");
-    assert_eq!(serde_json::to_string(&again).unwrap(), json, "serialization not stable");
+    assert_eq!(
+        serde_json::to_string(&again).unwrap(),
+        json,
+        "serialization not stable"
+    );
 }
 
 fn validations() -> [Validation; 4] {
@@ -35,14 +39,32 @@ fuzz_target!(|data: &[u8]| {
         Some("urn:mace:incommon:iap:silver") | None => Ok(()),
         Some(other) => Err(format!("acr {other} not accepted")),
     };
-    let check = |s: &str| if s.is_empty() { Err("empty".to_owned()) } else { Ok(()) };
+    let check = |s: &str| {
+        if s.is_empty() {
+            Err("empty".to_owned())
+        } else {
+            Ok(())
+        }
+    };
 
     if let Ok(c) = serde_json::from_slice::<IdTokenClaims>(data) {
         round_trip(&c);
         for v in validations() {
-            for (min_iat, min_auth) in [(0, 0), (u64::MAX, u64::MAX), (1_311_280_000, 1_311_280_000)] {
-                let _ = c.validate_extern(ISSUER, CLIENT_ID, Some(NONCE), &trusted, min_iat, Some(&acr), min_auth, &v);
-                let _ = c.validate_extern(ISSUER, CLIENT_ID, None, &[], min_iat, None, min_auth, &v);
+            for (min_iat, min_auth) in
+                [(0, 0), (u64::MAX, u64::MAX), (1_311_280_000, 1_311_280_000)]
+            {
+                let _ = c.validate_extern(
+                    ISSUER,
+                    CLIENT_ID,
+                    Some(NONCE),
+                    &trusted,
+                    min_iat,
+                    Some(&acr),
+                    min_auth,
+                    &v,
+                );
+                let _ =
+                    c.validate_extern(ISSUER, CLIENT_ID, None, &[], min_iat, None, min_auth, &v);
             }
         }
     }
@@ -50,8 +72,19 @@ fuzz_target!(|data: &[u8]| {
         round_trip(&c);
         for v in validations() {
             for min_iat in [0, u64::MAX] {
-                let _ = c.validate_extern(ISSUER, CLIENT_ID, &trusted, min_iat, Some(&check), Some(&check), Some(&check), Some(&check), &v);
-                let _ = c.validate_extern(ISSUER, CLIENT_ID, &[], min_iat, None, None, None, None, &v);
+                let _ = c.validate_extern(
+                    ISSUER,
+                    CLIENT_ID,
+                    &trusted,
+                    min_iat,
+                    Some(&check),
+                    Some(&check),
+                    Some(&check),
+                    Some(&check),
+                    &v,
+                );
+                let _ =
+                    c.validate_extern(ISSUER, CLIENT_ID, &[], min_iat, None, None, None, None, &v);
             }
         }
     }

@@ -12,14 +12,20 @@ fn check_key(k: &Jwk) {
     let again: Jwk =
         serde_json::from_str(&json).unwrap_or_else(|e| panic!("re-read of {json:?} failed: {e}"));
     assert_eq!(&again, k, "decode(encode(x)) != x for {json:?}");
-    assert_eq!(serde_json::to_string(&again).unwrap(), json, "member order not stable");
+    assert_eq!(
+        serde_json::to_string(&again).unwrap(),
+        json,
+        "member order not stable"
+    );
     if let Some(t) = k.thumbprint_input() {
         serde_json::from_str::<serde_json::Value>(&t).expect("thumbprint input is JSON");
     }
     if let Some(p) = k.to_public() {
         assert!(!p.is_private(), "to_public kept private material");
     }
-    for alg in ["RS256", "PS256", "ES256", "ES384", "ES512", "EdDSA", "HS256", "none"] {
+    for alg in [
+        "RS256", "PS256", "ES256", "ES384", "ES512", "EdDSA", "HS256", "none",
+    ] {
         let _ = k.fits_alg(alg);
     }
 }

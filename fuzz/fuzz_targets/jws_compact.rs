@@ -13,7 +13,11 @@ fuzz_target!(|data: &[u8]| {
     };
     // The plain base64url helpers: decode(encode(x)) == x, and decode is canonical.
     if let Ok(bytes) = jose::b64url_decode(token) {
-        assert_eq!(jose::b64url_encode(&bytes), token, "non-canonical base64url accepted");
+        assert_eq!(
+            jose::b64url_encode(&bytes),
+            token,
+            "non-canonical base64url accepted"
+        );
     }
     let Ok(jws) = CompactJws::parse(token) else {
         return;

@@ -12,7 +12,8 @@ use oxid_protocol::metadata::check_issuer;
 const ISSUER: &str = "https://op.example.com";
 
 fuzz_target!(|data: &[u8]| {
-    let is_object = serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(data).is_ok();
+    let is_object =
+        serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(data).is_ok();
     let (md, _warnings) = match ProviderMetadata::parse_lenient(data) {
         Ok(x) => x,
         Err(e) => {

@@ -41,7 +41,10 @@ fuzz_target!(|data: &[u8]| {
     // The rule: parses as a URL, no '#', and no space or control character anywhere (the
     // URL parser would strip those at the ends; see fuzz_regressions.rs).
     let clean = !uri.bytes().any(|b| b <= b' ' || b == 0x7f);
-    assert_eq!(absolute, clean && url::Url::parse(uri).is_ok() && !uri.contains('#'));
+    assert_eq!(
+        absolute,
+        clean && url::Url::parse(uri).is_ok() && !uri.contains('#')
+    );
     let _ = check_issuer(uri);
 
     // The authentication request applies the rule to redirect_uri.
@@ -71,7 +74,11 @@ fuzz_target!(|data: &[u8]| {
     for (app, grants, responses) in [
         ("web", &["authorization_code"][..], &["code"][..]),
         ("native", &["authorization_code"][..], &["code"][..]),
-        ("web", &["authorization_code", "implicit"][..], &["code id_token"][..]),
+        (
+            "web",
+            &["authorization_code", "implicit"][..],
+            &["code id_token"][..],
+        ),
     ] {
         if registration(uri, app, grants, responses).validate().is_ok() {
             assert!(absolute, "registration accepted {uri:?} ({app})");
@@ -84,7 +91,11 @@ fuzz_target!(|data: &[u8]| {
         .as_bytes(),
     )
     .unwrap();
-    assert_eq!(reg.validate().is_ok(), absolute, "post_logout_redirect_uris disagrees");
+    assert_eq!(
+        reg.validate().is_ok(),
+        absolute,
+        "post_logout_redirect_uris disagrees"
+    );
 
     if !absolute {
         return;
@@ -93,7 +104,10 @@ fuzz_target!(|data: &[u8]| {
     let q = redirect_with(uri, ResponseMode::Query, pairs());
     let u = url::Url::parse(&q).unwrap_or_else(|e| panic!("query redirect {q:?}: {e}"));
     let got: Vec<(String, String)> = u.query_pairs().into_owned().collect();
-    assert!(got.ends_with(&pairs()), "query redirect {q:?} carries {got:?}");
+    assert!(
+        got.ends_with(&pairs()),
+        "query redirect {q:?} carries {got:?}"
+    );
     assert!(u.fragment().is_none());
 
     // Fragment mode: the fragment is exactly the parameters.
@@ -101,11 +115,22 @@ fuzz_target!(|data: &[u8]| {
     let u = url::Url::parse(&f).unwrap_or_else(|e| panic!("fragment redirect {f:?}: {e}"));
     let frag = Params::parse_query(u.fragment().expect("fragment"))
         .unwrap_or_else(|e| panic!("fragment of {f:?}: {e}"));
-    assert_eq!(frag, Params::from_pairs(pairs()).unwrap(), "fragment of {f:?}");
+    assert_eq!(
+        frag,
+        Params::from_pairs(pairs()).unwrap(),
+        "fragment of {f:?}"
+    );
 
     // The post-logout redirect carries the state.
-    let back = es.expect("accepted").post_logout_redirect().expect("has a URI");
+    let back = es
+        .expect("accepted")
+        .post_logout_redirect()
+        .expect("has a URI");
     let u = url::Url::parse(&back).unwrap_or_else(|e| panic!("post-logout {back:?}: {e}"));
     let got: Vec<(String, String)> = u.query_pairs().into_owned().collect();
-    assert_eq!(got.last(), Some(&("state".to_owned(), STATE.to_owned())), "{back:?}");
+    assert_eq!(
+        got.last(),
+        Some(&("state".to_owned(), STATE.to_owned())),
+        "{back:?}"
+    );
 });
