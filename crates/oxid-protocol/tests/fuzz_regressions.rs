@@ -131,3 +131,16 @@ fn redirect_onto_query_ending_in_question_mark() {
         "https://op/authorize?a=?&k=v"
     );
 }
+
+/// Target `redirect_uri`, input `h://@`: the `url` crate parses it (as `h://`) but not
+/// `h://@?code=...`, so the redirect built on it was not a URL. A userinfo without a host is
+/// a failure in the WHATWG URL Standard; it is refused.
+#[test]
+fn redirect_uri_userinfo_without_host_is_refused() {
+    for uri in ["h://@", "h://:@", "h://u:p@"] {
+        assert!(!is_absolute_uri_without_fragment(uri), "{uri:?}");
+    }
+    for uri in ["h://", "h://host/p", "https://u@rp.example/cb", "urn:x:y@z"] {
+        assert!(is_absolute_uri_without_fragment(uri), "{uri:?}");
+    }
+}

@@ -112,9 +112,20 @@ pub fn is_absolute_uri_without_fragment(uri: &str) -> bool {
         return false;
     }
     match url::Url::parse(uri) {
-        Ok(u) => u.fragment().is_none() && !uri.contains('#'),
+        Ok(u) => u.fragment().is_none() && !uri.contains('#') && !userinfo_without_host(uri, &u),
         Err(_) => false,
     }
+}
+
+/// Whether the authority has a userinfo (`@`) but no host, as in `h://@`: a URL failure in
+/// the WHATWG URL Standard (host-missing), which the `url` crate accepts at the very end of
+/// the input only (`h://@` parses, `h://@?code=x` does not).
+fn userinfo_without_host(uri: &str, u: &url::Url) -> bool {
+    let Some((_, rest)) = uri.split_once("://") else {
+        return false;
+    };
+    let authority = rest.split(['/', '?']).next().unwrap_or("");
+    authority.contains('@') && u.host_str().is_none_or(str::is_empty)
 }
 
 impl AuthenticationRequest {
