@@ -20,10 +20,12 @@ pub struct DeviceAuthorizationRequest {
 impl DeviceAuthorizationRequest {
     /// Reads the form; a malformed `scope` is an error naming it.
     pub fn from_params(p: &Params) -> Result<Self, ParamError> {
+        // A scope of only spaces asks for nothing: absent, as at the token endpoint.
         let scope = p
             .get("scope")
             .map(|s| Scope::parse(s).map_err(|e| ParamError::invalid("scope", e.to_string())))
-            .transpose()?;
+            .transpose()?
+            .filter(|s| !s.is_empty());
         Ok(DeviceAuthorizationRequest {
             client_id: p.get("client_id").map(str::to_owned),
             scope,

@@ -91,7 +91,6 @@ fn redirect_uri_with_control_characters_is_refused() {
 /// written back (`1.3112333333333335e32`) reads as a different f64. The fix is serde_json's
 /// `float_roundtrip` feature in the workspace Cargo.toml, outside this crate's sources.
 #[test]
-#[ignore = "needs serde_json's float_roundtrip feature in the workspace Cargo.toml"]
 fn claims_large_number_round_trips() {
     let input = r#"{"iss": "htt7:1001", "aud": "s6BhdRkqt3", "nonceonce": "o-0S6_Wj", "exp": 1311281970, "i`at": 1311280970, "a_tuhtime": 131123333333333333333333333380969, "acr": "urn:mace:incommon:iap:silver", "amrrn:mace:inc": ["pwd"], "azp": "s7BhdRkqt3", "name": "Jane Doe"}"#;
     let c: AccessTokenClaims = serde_json::from_str(input).unwrap();
@@ -143,4 +142,32 @@ fn redirect_uri_userinfo_without_host_is_refused() {
     for uri in ["h://", "h://host/p", "https://u@rp.example/cb", "urn:x:y@z"] {
         assert!(is_absolute_uri_without_fragment(uri), "{uri:?}");
     }
+}
+
+#[test]
+fn issuer_with_spaces_or_control_characters_is_invalid() {
+    use oxid_protocol::metadata::{MetadataViolation, check_issuer};
+    assert!(check_issuer("https://op.example.com").is_empty());
+    for issuer in [
+        " https://op.example.com",
+        "https://op.example.com\n",
+        "https://op.example.com\t",
+    ] {
+        assert!(
+            matches!(
+                check_issuer(issuer).as_slice(),
+                [MetadataViolation::IssuerInvalid(_)]
+            ),
+            "{issuer:?}"
+        );
+    }
+}
+
+#[test]
+fn device_request_scope_of_spaces_is_absent() {
+    use oxid_protocol::device::DeviceAuthorizationRequest;
+    use oxid_protocol::params::Params;
+    let params = Params::parse_form(b"client_id=c&scope=+++").unwrap();
+    let request = DeviceAuthorizationRequest::from_params(&params).unwrap();
+    assert!(request.scope.is_none());
 }

@@ -89,7 +89,14 @@ fn is_loopback_host(host: &url::Host<&str>) -> bool {
 /// localhost / loopback), no query, no fragment.
 pub fn check_issuer(issuer: &str) -> Vec<MetadataViolation> {
     let mut v = Vec::new();
-    match url::Url::parse(issuer) {
+    // The URL parser trims spaces and control characters at the ends; an issuer must be
+    // compared byte for byte (OIDC Discovery §4.3), so it may hold none.
+    let parsed = if issuer.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        Err(())
+    } else {
+        url::Url::parse(issuer).map_err(|_| ())
+    };
+    match parsed {
         Err(_) => v.push(MetadataViolation::IssuerInvalid(issuer.to_owned())),
         Ok(u) => {
             let http_ok = u.scheme() == "http" && u.host().is_some_and(|h| is_loopback_host(&h));
