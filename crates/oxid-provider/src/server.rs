@@ -177,6 +177,10 @@ fn data_dir(settings: &Settings) -> PathBuf {
 
 /// Runs the provider until Ctrl-C or SIGTERM, then finishes requests in flight.
 pub async fn serve(settings: Settings) -> Result<(), StartError> {
+    let shutdown = shutdown_signal().map_err(|e| StartError::Listen {
+        addr: settings.listen.clone(),
+        message: format!("cannot install signal handlers: {e}"),
+    })?;
     let backend = open_backend(&settings).await?;
     backend.ensure_keys().await?;
     let listener = TcpListener::bind(&settings.listen)
@@ -195,7 +199,7 @@ pub async fn serve(settings: Settings) -> Result<(), StartError> {
     provider.spawn_maintenance(Duration::from_secs(300));
     let app = provider.router();
     axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(shutdown)
         .await
         .map_err(|e| StartError::Listen {
             addr,
@@ -228,26 +232,29 @@ async fn log_first_steps(provider: &Provider) {
     }
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+/// Ctrl-C or SIGTERM. The handlers are installed here, before the provider says it serves,
+/// so a signal sent as soon as it is up is never the default "terminate at once".
+#[cfg(unix)]
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut terminate = signal(SignalKind::terminate())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    Ok(async move {
+        tokio::select! {
+            _ = terminate.recv() => {},
+            _ = interrupt.recv() => {},
         }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
-    }
-    tracing::info!("shutting down: finishing requests in flight");
+        tracing::info!("shutting down: finishing requests in flight");
+    })
+}
+
+/// Ctrl-C.
+#[cfg(not(unix))]
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("shutting down: finishing requests in flight");
+    })
 }
 
 #[cfg(test)]

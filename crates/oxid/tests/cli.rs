@@ -242,7 +242,7 @@ fn serve_starts_on_a_fresh_database_logs_requests_and_stops_on_sigterm() {
         .status()
         .unwrap();
     let status = child.wait().unwrap();
-    assert!(status.success(), "graceful exit");
+    assert!(status.success(), "graceful exit: {status:?}");
     log.extend(lines_rx.try_iter());
     let log = log.join("\n");
     assert!(
