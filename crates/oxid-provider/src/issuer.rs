@@ -1,7 +1,7 @@
 //! Minting: opaque access and refresh tokens (stored as hashes) and signed ID tokens. Every
 //! grant goes through here, so claims, lifetimes and signing are decided in one place.
 
-use oxid_protocol::claims::{Audience, IdTokenClaims};
+use oxid_protocol::claims::{Audience, IdTokenClaims, LogoutTokenClaims};
 use oxid_protocol::token::TokenResponse;
 use oxid_store::{ClientRecord, TokenKind, TokenRecord, UserRecord};
 use serde_json::Value;
@@ -9,7 +9,7 @@ use serde_json::Value;
 use crate::admin::client_secret_context;
 use crate::claims::requested_claims;
 use crate::crypto::jws::{SigningAlg, left_half_hash, sign_compact, sign_compact_hs256};
-use crate::crypto::secrets::{random_token, sha256_hex};
+use crate::crypto::secrets::{random_id, random_token, sha256_hex};
 use crate::error::OAuthError;
 use crate::state::Provider;
 
@@ -145,8 +145,21 @@ fn id_token(
             claims.extra.entry(name).or_insert(value);
         }
     }
-    let token = if alg == SigningAlg::HS256 {
-        let sealed = issuance.client.secret_encrypted.as_deref().ok_or_else(|| {
+    sign_for_client(provider, issuance.client, None, &claims)
+}
+
+/// Signs `claims` the way `client` asked for its ID tokens: its registered algorithm with the
+/// key ring, or HS256 with its own secret (OIDC Core §10.1).
+fn sign_for_client(
+    provider: &Provider,
+    client: &ClientRecord,
+    typ: Option<&str>,
+    claims: &impl serde::Serialize,
+) -> Result<String, OAuthError> {
+    let alg = id_token_alg(client);
+    let client_id = client.client_id.as_str();
+    if alg == SigningAlg::HS256 {
+        let sealed = client.secret_encrypted.as_deref().ok_or_else(|| {
             OAuthError::server(format!(
                 "client {client_id} asks for HS256 but has no stored secret"
             ))
@@ -154,13 +167,36 @@ fn id_token(
         let secret = provider
             .secret_box()
             .decrypt_for(&client_secret_context(client_id), sealed)?;
-        sign_compact_hs256(&secret, None, &claims)?
-    } else {
-        let keys = provider.keys();
-        let key = keys
-            .signer(alg)
-            .ok_or_else(|| OAuthError::server(format!("no current {} key", alg.as_str())))?;
-        sign_compact(key, None, &claims)?
-    };
-    Ok(token)
+        return Ok(sign_compact_hs256(&secret, typ, claims)?);
+    }
+    let keys = provider.keys();
+    let key = keys
+        .signer(alg)
+        .ok_or_else(|| OAuthError::server(format!("no current {} key", alg.as_str())))?;
+    Ok(sign_compact(key, typ, claims)?)
+}
+
+/// Seconds a logout token is valid (Back-Channel Logout §2.4 wants `exp`; RPs should accept
+/// it only briefly).
+const LOGOUT_TOKEN_TTL: u64 = 120;
+
+/// A back-channel logout token for `client` (OIDC Back-Channel Logout 1.0 §2.4): `sub` and
+/// `sid`, the logout event, no `nonce`, explicitly typed `logout+jwt`.
+pub fn logout_token(
+    provider: &Provider,
+    client: &ClientRecord,
+    sub: &str,
+    sid: &str,
+) -> Result<String, OAuthError> {
+    let now = provider.now();
+    let mut claims = LogoutTokenClaims::new(
+        provider.config().issuer.clone(),
+        Audience::single(client.client_id.clone()),
+        now,
+        random_id(16),
+        Some(sub.to_string()),
+        Some(sid.to_string()),
+    );
+    claims.exp = Some(now + LOGOUT_TOKEN_TTL);
+    sign_for_client(provider, client, Some("logout+jwt"), &claims)
 }

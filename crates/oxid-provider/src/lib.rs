@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod authorize;
+pub mod backchannel;
 pub mod claims;
 pub mod client_auth;
 pub mod client_cache;

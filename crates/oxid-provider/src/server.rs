@@ -39,6 +39,9 @@ pub enum StartError {
         /// What failed.
         message: String,
     },
+    /// The outgoing HTTP client could not be built.
+    #[error("HTTP client: {0}")]
+    Http(String),
     /// Templates failed to load.
     #[error(transparent)]
     Pages(#[from] crate::pages::PagesError),

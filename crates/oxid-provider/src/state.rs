@@ -21,6 +21,7 @@ pub struct Provider(Arc<Inner>);
 struct Inner {
     backend: Backend,
     clients: ClientCache,
+    http: reqwest::Client,
     keys: RwLock<Arc<KeyRing>>,
     pages: Pages,
     openid_configuration: Bytes,
@@ -38,6 +39,7 @@ impl Provider {
         Ok(Provider(Arc::new(Inner {
             backend,
             clients: ClientCache::default(),
+            http: crate::backchannel::http_client().map_err(|e| StartError::Http(e.to_string()))?,
             keys: RwLock::new(Arc::new(ring)),
             pages,
             openid_configuration,
@@ -63,6 +65,11 @@ impl Provider {
     /// A client registration, through the short-lived cache (see [`ClientCache`]).
     pub async fn client(&self, client_id: &str) -> oxid_store::StoreResult<Option<ClientRecord>> {
         self.0.clients.get(self.store(), client_id).await
+    }
+
+    /// The HTTP client for calls to clients (back-channel logout).
+    pub fn http(&self) -> &reqwest::Client {
+        &self.0.http
     }
 
     /// Encryption of secrets at rest.

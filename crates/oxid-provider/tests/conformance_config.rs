@@ -278,8 +278,6 @@ async fn plans_not_applicable_yet_are_not_advertised() {
     for flag in [
         "frontchannel_logout_supported",
         "frontchannel_logout_session_supported",
-        "backchannel_logout_supported",
-        "backchannel_logout_session_supported",
         "request_parameter_supported",
         "request_uri_parameter_supported",
     ] {

@@ -96,6 +96,7 @@ async fn run(
                 Ok((ended, cookie)) => {
                     if let Some(ended) = ended {
                         tracing::info!(sid = %ended.sid, "logged out");
+                        crate::backchannel::notify(provider, &ended).await;
                     }
                     cookie
                 }

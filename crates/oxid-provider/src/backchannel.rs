@@ -1,0 +1,75 @@
+//! OIDC Back-Channel Logout 1.0: when a session ends, every client that received tokens in it
+//! and registered a `backchannel_logout_uri` is sent a logout token (§2.5), server to server.
+//! Delivery runs beside the user's request, never blocking it; failures are logged.
+
+use oxid_store::SessionRecord;
+use std::time::Duration;
+
+use crate::issuer::logout_token;
+use crate::state::Provider;
+
+/// How long one delivery may take.
+pub const DELIVERY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The HTTP client deliveries use: no redirects (§2.5: the RP's answer is final), bounded time.
+pub fn http_client() -> reqwest::Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(DELIVERY_TIMEOUT)
+        .build()
+}
+
+/// Sends logout tokens for the ended `session` to the clients that registered for them.
+pub async fn notify(provider: &Provider, session: &SessionRecord) {
+    let client_ids = match provider.store().session_clients(&session.sid).await {
+        Ok(ids) => ids,
+        Err(e) => {
+            tracing::error!(error = %e, "back-channel logout: reading the session's clients failed");
+            return;
+        }
+    };
+    for client_id in client_ids {
+        let client = match provider.store().get_client(&client_id).await {
+            Ok(Some(client)) => client,
+            Ok(None) => continue,
+            Err(e) => {
+                tracing::error!(error = %e, "back-channel logout: reading a client failed");
+                continue;
+            }
+        };
+        let Some(uri) = client.backchannel_logout_uri.clone() else {
+            continue;
+        };
+        let token = match logout_token(provider, &client, &session.user_id, &session.sid) {
+            Ok(token) => token,
+            Err(e) => {
+                tracing::error!(client_id = %client.client_id, error = %e, "back-channel logout: signing failed");
+                continue;
+            }
+        };
+        let http = provider.http().clone();
+        tokio::spawn(async move {
+            // §2.5: POST, form-encoded, one `logout_token`.
+            let sent = http
+                .post(&uri)
+                .form(&[("logout_token", token)])
+                .send()
+                .await;
+            match sent {
+                Ok(response) if response.status().is_success() => {
+                    tracing::info!(client_id = %client.client_id, "back-channel logout delivered");
+                }
+                Ok(response) => tracing::warn!(
+                    client_id = %client.client_id,
+                    status = response.status().as_u16(),
+                    "back-channel logout refused by the client"
+                ),
+                Err(e) => tracing::warn!(
+                    client_id = %client.client_id,
+                    error = %e,
+                    "back-channel logout could not be delivered"
+                ),
+            }
+        });
+    }
+}
