@@ -59,6 +59,8 @@ pub fn metadata(config: &ProviderConfig) -> ProviderMetadata {
         end_session_endpoint: Some(config.endpoint(paths::LOGOUT)),
         backchannel_logout_supported: Some(true),
         backchannel_logout_session_supported: Some(true),
+        frontchannel_logout_supported: Some(true),
+        frontchannel_logout_session_supported: Some(true),
         scopes_supported: strings(&SUPPORTED_SCOPES),
         response_types_supported: strings(&SUPPORTED_RESPONSE_TYPES),
         response_modes_supported: strings(&["query"]),

@@ -12,6 +12,7 @@ pub mod config;
 pub mod crypto;
 pub mod discovery;
 pub mod error;
+pub mod frontchannel;
 pub mod grants;
 pub mod http;
 pub mod interaction;

@@ -276,8 +276,6 @@ async fn plans_not_applicable_yet_are_not_advertised() {
         assert!(document.get(member).is_none(), "{member} is advertised");
     }
     for flag in [
-        "frontchannel_logout_supported",
-        "frontchannel_logout_session_supported",
         "request_parameter_supported",
         "request_uri_parameter_supported",
     ] {

@@ -283,6 +283,7 @@ async fn staying_signed_in_keeps_the_session() {
     let html = assert_confirmation_page(logout(&browser, &server, &[]).await).await;
     let response = confirm(&server, &browser, &html, "stay").await;
     assert_eq!(response.status(), 200);
+    assert!(response.text().await.unwrap().contains("still signed in"));
     let query = auth_query("app", "openid", &[("prompt", "none")]);
     let response = browser
         .get(server.url(&format!("/authorize?{query}")))

@@ -56,7 +56,7 @@ pub async fn logout_confirm(
             .and_then(|r| r.post_logout_redirect())
         {
             Some(redirect) => Redirect::to(&redirect).into_response(),
-            None => signed_out_page(&provider, &headers),
+            None => signed_out_page(&provider, &headers, Outcome::Stayed),
         },
         _ => error_page(
             &provider,
@@ -92,19 +92,29 @@ async fn run(
         ),
         LogoutOutcome::Confirm(pending) => confirm_page(provider, headers, &pending),
         LogoutOutcome::Done { redirect } => {
-            let cookie = match end_login_session(provider, headers).await {
-                Ok((ended, cookie)) => {
-                    if let Some(ended) = ended {
-                        tracing::info!(sid = %ended.sid, "logged out");
-                        crate::backchannel::notify(provider, &ended).await;
-                    }
-                    cookie
+            let (cookie, frontchannel_urls) = match end_login_session(provider, headers).await {
+                Ok((Some(ended), cookie)) => {
+                    tracing::info!(sid = %ended.sid, "logged out");
+                    crate::backchannel::notify(provider, &ended).await;
+                    (
+                        cookie,
+                        crate::frontchannel::logout_urls(provider, &ended).await,
+                    )
                 }
+                Ok((None, cookie)) => (cookie, Vec::new()),
                 Err(e) => return server_error_page(provider, headers, e),
             };
+            // Front-channel logout needs a page to hold its iframes; without it, redirect.
             let mut response = match redirect {
-                Some(url) => Redirect::to(&url).into_response(),
-                None => signed_out_page(provider, headers),
+                Some(url) if frontchannel_urls.is_empty() => Redirect::to(&url).into_response(),
+                redirect => signed_out_page(
+                    provider,
+                    headers,
+                    Outcome::SignedOut {
+                        redirect,
+                        frontchannel_urls: &frontchannel_urls,
+                    },
+                ),
             };
             if let Ok(value) = HeaderValue::from_str(&cookie) {
                 response.headers_mut().append(header::SET_COOKIE, value);
@@ -151,13 +161,45 @@ fn confirm_page(provider: &Provider, headers: &HeaderMap, pending: &PendingLogou
     }
 }
 
-fn signed_out_page(provider: &Provider, headers: &HeaderMap) -> Response {
+/// What the last page of a logout says.
+enum Outcome<'a> {
+    /// The user chose to stay signed in.
+    Stayed,
+    /// Signed out: the front-channel logout iframes (OIDC Front-Channel Logout §3), then on
+    /// to the client's post-logout redirect when there is one.
+    SignedOut {
+        redirect: Option<String>,
+        frontchannel_urls: &'a [String],
+    },
+}
+
+fn signed_out_page(provider: &Provider, headers: &HeaderMap, outcome: Outcome<'_>) -> Response {
     let lang = language(provider, headers, &[]);
-    match provider
-        .pages()
-        .render("logged_out.html", lang, context! {})
-    {
-        Ok(body) => Html(body).into_response(),
+    let (stayed, redirect, frontchannel_urls) = match outcome {
+        Outcome::Stayed => (true, None, &[][..]),
+        Outcome::SignedOut {
+            redirect,
+            frontchannel_urls,
+        } => (false, redirect, frontchannel_urls),
+    };
+    let rendered = provider.pages().render(
+        "logged_out.html",
+        lang,
+        context! { stayed, redirect, frontchannel_urls },
+    );
+    match rendered {
+        Ok(body) => {
+            let mut response = Html(body).into_response();
+            if !frontchannel_urls.is_empty() {
+                let csp = crate::frontchannel::content_security_policy(frontchannel_urls);
+                if let Ok(value) = HeaderValue::from_str(&csp) {
+                    response
+                        .headers_mut()
+                        .insert(header::CONTENT_SECURITY_POLICY, value);
+                }
+            }
+            response
+        }
         Err(e) => server_error_page(provider, headers, e),
     }
 }
