@@ -8,6 +8,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 
 use crate::crypto::SecretBox;
+use crate::crypto::secrets::random_id;
 
 /// What a sealed interaction is for. Each purpose seals under its own context, so a value
 /// sealed for one can never be opened as the other (nor as any other sealed value).
@@ -34,6 +35,8 @@ pub const INTERACTION_TTL: u64 = 3600;
 /// A request waiting for the user.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Interaction {
+    /// Random: each rendered form may be submitted once (see `Store::claim_interaction`).
+    pub id: String,
     /// The request's parameters, form-encoded.
     pub request: String,
     /// When the authorization endpoint first saw the request.
@@ -44,6 +47,21 @@ pub struct Interaction {
 }
 
 impl Interaction {
+    /// A new interaction for one rendered form, with a fresh id.
+    pub fn new(request: String, started_at: u64, login_done: bool) -> Self {
+        Interaction {
+            id: random_id(16),
+            request,
+            started_at,
+            login_done,
+        }
+    }
+
+    /// When the form stops being accepted.
+    pub fn expires_at(&self) -> u64 {
+        self.started_at.saturating_add(INTERACTION_TTL)
+    }
+
     /// Seals the interaction into an opaque form value.
     pub fn seal(&self, secret_box: &SecretBox, purpose: Purpose) -> Option<String> {
         let json = serde_json::to_vec(self).ok()?;
@@ -73,6 +91,7 @@ mod tests {
     fn sealed_interaction_round_trips_and_rejects_tampering_and_age() {
         let secret_box = SecretBox::new([9; 32]);
         let interaction = Interaction {
+            id: "i".into(),
             request: "client_id=a&state=x".into(),
             started_at: 1000,
             login_done: true,

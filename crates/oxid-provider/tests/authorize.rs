@@ -493,3 +493,28 @@ async fn denying_never_issues_a_code_even_with_remembered_consent() {
     let response = submit_consent(&server, &browser, &html, "deny").await;
     assert_error_redirect(&response, "access_denied");
 }
+
+#[tokio::test]
+async fn a_submitted_form_cannot_be_replayed() {
+    let server = TestServer::start().await;
+    server.add_client("app", |_| {}).await;
+    let browser = server.browser();
+    let login = get(&browser, &server, &auth_query("app", "openid", &[]))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let consent = submit_login(&server, &browser, &login, USER, PASSWORD)
+        .await
+        .text()
+        .await
+        .unwrap();
+    let again = submit_login(&server, &browser, &login, USER, PASSWORD).await;
+    assert_eq!(again.status(), 400, "the login form was used");
+    let response = submit_consent(&server, &browser, &consent, "allow").await;
+    let (_, params) = location_params(&response);
+    assert!(params.get("code").is_some());
+    let replay = submit_consent(&server, &browser, &consent, "allow").await;
+    assert_eq!(replay.status(), 400, "no second code for one authorization");
+    assert!(replay.headers().get("location").is_none());
+}

@@ -84,6 +84,10 @@ pub trait SessionStore: Send + Sync {
     async fn add_session_client(&self, sid: &str, client_id: &str) -> StoreResult<()>;
     /// The clients that received tokens within session `sid`.
     async fn session_clients(&self, sid: &str) -> StoreResult<Vec<String>>;
+    /// Marks a one-time form submission (a sealed interaction) as used: true the first time
+    /// for `id_hash`, false on every later call, even across processes. Kept until
+    /// `expires_at`, then purged.
+    async fn claim_interaction(&self, id_hash: &str, expires_at: u64) -> StoreResult<bool>;
 }
 
 /// Remembered consent.

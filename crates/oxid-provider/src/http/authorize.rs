@@ -10,6 +10,7 @@ use oxid_store::{ConsentRecord, SessionRecord};
 
 use crate::authorize::{AuthorizeOutcome, Progress, authorize};
 use crate::crypto::password::{dummy_verify, verify_password};
+use crate::crypto::secrets::sha256_hex;
 use crate::error::OAuthError;
 use crate::http::cookies::csrf_matches;
 use crate::http::pages::{LoginNotice, error_page, respond, server_error_page};
@@ -77,7 +78,7 @@ pub async fn authorize_post(
 
 /// The form fields shared by the login and consent forms, checked: CSRF token and the sealed
 /// interaction.
-pub(super) fn open_form(
+pub(super) async fn open_form(
     provider: &Provider,
     headers: &HeaderMap,
     body: &[u8],
@@ -108,7 +109,19 @@ pub(super) fn open_form(
         .ok_or_else(|| {
             bad("this sign-in has expired or was altered; start again from the application")
         })?;
-    Ok((form, interaction))
+    // Each rendered form is accepted once: a replayed submission must not log in again or
+    // issue a second code for the same authorization.
+    match provider
+        .store()
+        .claim_interaction(&sha256_hex(&interaction.id), interaction.expires_at())
+        .await
+    {
+        Ok(true) => Ok((form, interaction)),
+        Ok(false) => Err(bad(
+            "this form was already submitted; start again from the application",
+        )),
+        Err(e) => Err(server_error_page(provider, headers, e)),
+    }
 }
 
 /// The progress a sealed interaction carries, plus what this form just did: a login, or a
@@ -131,7 +144,8 @@ fn with_cookie(mut response: Response, cookie: &str) -> Response {
 
 /// `POST /login`: checks the password, starts a session, continues the authorization.
 pub async fn login(State(provider): State<Provider>, headers: HeaderMap, body: Bytes) -> Response {
-    let (form, interaction) = match open_form(&provider, &headers, &body, Purpose::Authorize) {
+    let (form, interaction) = match open_form(&provider, &headers, &body, Purpose::Authorize).await
+    {
         Ok(opened) => opened,
         Err(response) => return response,
     };
@@ -196,7 +210,8 @@ pub async fn consent(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let (form, interaction) = match open_form(&provider, &headers, &body, Purpose::Authorize) {
+    let (form, interaction) = match open_form(&provider, &headers, &body, Purpose::Authorize).await
+    {
         Ok(opened) => opened,
         Err(response) => return response,
     };

@@ -42,7 +42,7 @@ pub async fn logout_confirm(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let (form, interaction) = match open_form(&provider, &headers, &body, Purpose::Logout) {
+    let (form, interaction) = match open_form(&provider, &headers, &body, Purpose::Logout).await {
         Ok(opened) => opened,
         Err(response) => return response,
     };
@@ -127,11 +127,11 @@ async fn run(
 fn confirm_page(provider: &Provider, headers: &HeaderMap, pending: &PendingLogout) -> Response {
     let lang = language(provider, headers, &pending.request.ui_locales);
     let (csrf, set_cookie) = csrf_token(provider.config(), headers);
-    let interaction = Interaction {
-        request: oxid_protocol::params::encode_pairs(pending.request.to_query_pairs()),
-        started_at: provider.now(),
-        login_done: false,
-    };
+    let interaction = Interaction::new(
+        oxid_protocol::params::encode_pairs(pending.request.to_query_pairs()),
+        provider.now(),
+        false,
+    );
     let Some(sealed) = interaction.seal(provider.secret_box(), Purpose::Logout) else {
         return server_error_page(provider, headers, "sealing the logout request failed");
     };

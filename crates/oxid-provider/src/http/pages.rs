@@ -82,11 +82,11 @@ pub fn respond(
 }
 
 fn seal(provider: &Provider, pending: &PendingAuthorization) -> Option<String> {
-    Interaction {
-        request: pending.request.encode(),
-        started_at: pending.progress.started_at,
-        login_done: pending.progress.login_done,
-    }
+    Interaction::new(
+        pending.request.encode(),
+        pending.progress.started_at,
+        pending.progress.login_done,
+    )
     .seal(provider.secret_box(), Purpose::Authorize)
 }
 

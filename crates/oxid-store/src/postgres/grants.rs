@@ -182,6 +182,7 @@ impl TokenStore for PostgresStore {
             "DELETE FROM codes WHERE expires_at <= $1",
             "DELETE FROM tokens WHERE expires_at <= $1",
             "DELETE FROM sessions WHERE expires_at <= $1",
+            "DELETE FROM used_interactions WHERE expires_at <= $1",
         ] {
             let done = sqlx::query(sql)
                 .bind(now)

@@ -184,6 +184,7 @@ impl TokenStore for SqliteStore {
             "DELETE FROM codes WHERE expires_at <= ?",
             "DELETE FROM tokens WHERE expires_at <= ?",
             "DELETE FROM sessions WHERE expires_at <= ?",
+            "DELETE FROM used_interactions WHERE expires_at <= ?",
         ] {
             let done = sqlx::query(sql)
                 .bind(now)

@@ -68,6 +68,19 @@ impl SessionStore for SqliteStore {
         Ok(())
     }
 
+    async fn claim_interaction(&self, id_hash: &str, expires_at: u64) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "INSERT INTO used_interactions (id_hash, expires_at) VALUES (?, ?) \
+             ON CONFLICT (id_hash) DO NOTHING",
+        )
+        .bind(id_hash)
+        .bind(to_db(expires_at))
+        .execute(&self.writer)
+        .await
+        .map_err(backend)?;
+        Ok(done.rows_affected() == 1)
+    }
+
     async fn session_clients(&self, sid: &str) -> StoreResult<Vec<String>> {
         let rows =
             sqlx::query("SELECT client_id FROM session_clients WHERE sid = ? ORDER BY client_id")

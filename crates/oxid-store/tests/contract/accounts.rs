@@ -231,3 +231,17 @@ pub async fn times_beyond_i64_are_clamped_not_wrapped(s: Arc<dyn Store>) {
     let got = s.get_session("hash-1", NOW).await.unwrap().unwrap();
     assert_eq!(got.expires_at, i64::MAX as u64);
 }
+
+pub async fn interaction_is_claimed_once_until_purged(s: Arc<dyn Store>) {
+    assert!(s.claim_interaction("i-1", NOW + 10).await.unwrap());
+    assert!(
+        !s.claim_interaction("i-1", NOW + 10).await.unwrap(),
+        "a replay"
+    );
+    assert!(s.claim_interaction("i-2", NOW + 10).await.unwrap());
+    assert_eq!(s.purge_expired(NOW + 10).await.unwrap(), 2);
+    assert!(
+        s.claim_interaction("i-1", NOW + 20).await.unwrap(),
+        "purged"
+    );
+}

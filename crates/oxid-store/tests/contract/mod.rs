@@ -60,6 +60,7 @@ macro_rules! contract_suite {
             session_is_found_until_it_expires,
             delete_session_returns_it_once,
             session_clients_are_recorded_once_and_outlive_the_session_until_purge,
+            interaction_is_claimed_once_until_purged,
             put_consent_replaces_earlier_consent,
             odd_values_round_trip_unchanged,
             times_beyond_i64_are_clamped_not_wrapped,
