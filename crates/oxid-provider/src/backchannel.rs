@@ -2,7 +2,7 @@
 //! and registered a `backchannel_logout_uri` is sent a logout token (§2.5), server to server.
 //! Delivery runs beside the user's request, never blocking it; failures are logged.
 
-use oxid_store::SessionRecord;
+use oxid_store::{ClientRecord, SessionRecord};
 use std::time::Duration;
 
 use crate::issuer::logout_token;
@@ -19,24 +19,30 @@ pub fn http_client() -> reqwest::Result<reqwest::Client> {
         .build()
 }
 
-/// Sends logout tokens for the ended `session` to the clients that registered for them.
-pub async fn notify(provider: &Provider, session: &SessionRecord) {
+/// The registrations of the clients that received tokens within `session` (for both
+/// logout fan-outs); store failures are logged and skip the client.
+pub async fn session_clients(provider: &Provider, session: &SessionRecord) -> Vec<ClientRecord> {
     let client_ids = match provider.store().session_clients(&session.sid).await {
         Ok(ids) => ids,
         Err(e) => {
-            tracing::error!(error = %e, "back-channel logout: reading the session's clients failed");
-            return;
+            tracing::error!(error = %e, "logout: reading the session's clients failed");
+            return Vec::new();
         }
     };
+    let mut clients = Vec::new();
     for client_id in client_ids {
-        let client = match provider.store().get_client(&client_id).await {
-            Ok(Some(client)) => client,
-            Ok(None) => continue,
-            Err(e) => {
-                tracing::error!(error = %e, "back-channel logout: reading a client failed");
-                continue;
-            }
-        };
+        match provider.store().get_client(&client_id).await {
+            Ok(Some(client)) => clients.push(client),
+            Ok(None) => {}
+            Err(e) => tracing::error!(error = %e, "logout: reading a client failed"),
+        }
+    }
+    clients
+}
+
+/// Sends logout tokens for the ended `session` to the clients that registered for them.
+pub async fn notify(provider: &Provider, session: &SessionRecord) {
+    for client in session_clients(provider, session).await {
         let Some(uri) = client.backchannel_logout_uri.clone() else {
             continue;
         };

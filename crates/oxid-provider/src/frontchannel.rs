@@ -4,34 +4,21 @@
 use oxid_protocol::logout::FrontchannelLogoutNotification;
 use oxid_store::SessionRecord;
 
+use crate::backchannel::session_clients;
 use crate::state::Provider;
 
 /// The front-channel logout URLs of the clients that took part in `session` (§2, §3).
 pub async fn logout_urls(provider: &Provider, session: &SessionRecord) -> Vec<String> {
-    let client_ids = match provider.store().session_clients(&session.sid).await {
-        Ok(ids) => ids,
-        Err(e) => {
-            tracing::error!(error = %e, "front-channel logout: reading the session's clients failed");
-            return Vec::new();
-        }
-    };
     let notification = FrontchannelLogoutNotification {
         iss: Some(provider.config().issuer.clone()),
         sid: Some(session.sid.clone()),
     };
-    let mut urls = Vec::new();
-    for client_id in client_ids {
-        match provider.store().get_client(&client_id).await {
-            Ok(Some(client)) => {
-                if let Some(uri) = &client.frontchannel_logout_uri {
-                    urls.push(notification.to_url(uri));
-                }
-            }
-            Ok(None) => {}
-            Err(e) => tracing::error!(error = %e, "front-channel logout: reading a client failed"),
-        }
-    }
-    urls
+    session_clients(provider, session)
+        .await
+        .iter()
+        .filter_map(|client| client.frontchannel_logout_uri.as_deref())
+        .map(|uri| notification.to_url(uri))
+        .collect()
 }
 
 /// The `Content-Security-Policy` of the signed-out page: the pages' policy, with frames

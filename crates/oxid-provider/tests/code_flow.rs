@@ -6,48 +6,9 @@ mod common;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use common::*;
-use oxid_client::jws::{JwkParams, JwsAlgorithm, VerifyingKey};
+use oxid_client::jws::{JwsAlgorithm, VerifyingKey};
 use oxid_protocol::jose::CompactJws;
 use serde_json::Value;
-
-/// Verifies a JWS against the provider's JWKS and returns its claims.
-async fn verify_with_jwks(server: &TestServer, token: &str) -> Value {
-    let jws = CompactJws::parse(token).unwrap();
-    let header = jws.header();
-    let kid = header
-        .kid
-        .clone()
-        .expect("kid in the JOSE header (OIDC Core §10.1)");
-    let alg = JwsAlgorithm::from_name(&header.alg).unwrap();
-    let jwks: Value = reqwest::get(server.url("/jwks"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let jwk = jwks["keys"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|k| k["kid"] == kid.as_str())
-        .expect("the kid resolves in jwks_uri");
-    let s = |name: &str| jwk[name].as_str();
-    let params = JwkParams {
-        kty: s("kty").unwrap(),
-        crv: s("crv"),
-        alg: s("alg"),
-        use_: s("use"),
-        n: s("n"),
-        e: s("e"),
-        x: s("x"),
-        y: s("y"),
-        ..JwkParams::default()
-    };
-    let key = VerifyingKey::from_jwk(&params, alg).unwrap();
-    key.verify(alg, jws.signing_input(), jws.signature())
-        .expect("signature verifies");
-    serde_json::from_slice(jws.payload()).unwrap()
-}
 
 #[tokio::test]
 async fn oidcc_server_code_flow_with_pkce_then_userinfo_and_refresh() {
@@ -86,7 +47,7 @@ async fn oidcc_server_code_flow_with_pkce_then_userinfo_and_refresh() {
         .expect("offline_access gives a refresh token");
 
     // OIDC Core §3.1.3.7: the ID token.
-    let claims = verify_with_jwks(&server, tokens["id_token"].as_str().unwrap()).await;
+    let claims = verify_jws_with_jwks(&server, tokens["id_token"].as_str().unwrap()).await;
     assert_eq!(claims["iss"], server.base.as_str());
     assert_eq!(claims["aud"], "app");
     assert_eq!(claims["azp"], "app");
@@ -130,7 +91,7 @@ async fn oidcc_server_code_flow_with_pkce_then_userinfo_and_refresh() {
     assert_eq!(refreshed.0, 200, "{}", refreshed.1);
     let new_refresh = refreshed.1["refresh_token"].as_str().unwrap().to_string();
     assert_ne!(new_refresh, refresh_token);
-    let id_claims = verify_with_jwks(&server, refreshed.1["id_token"].as_str().unwrap()).await;
+    let id_claims = verify_jws_with_jwks(&server, refreshed.1["id_token"].as_str().unwrap()).await;
     assert_eq!(id_claims["sub"], sub.as_str());
     assert!(
         id_claims.get("nonce").is_none(),
@@ -487,7 +448,7 @@ async fn es256_id_token_for_a_client_that_registered_it() {
     let (_, tokens) = exchange_code(&server, "ec", &secret, &code).await;
     let token = tokens["id_token"].as_str().unwrap();
     assert_eq!(CompactJws::parse(token).unwrap().header().alg, "ES256");
-    let claims = verify_with_jwks(&server, token).await;
+    let claims = verify_jws_with_jwks(&server, token).await;
     assert_eq!(claims["aud"], "ec");
 }
 

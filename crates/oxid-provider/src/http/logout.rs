@@ -10,7 +10,7 @@ use oxid_protocol::params::{ParamError, Params};
 
 use super::authorize::open_form;
 use super::cookies::csrf_token;
-use super::pages::{error_page, language, server_error_page};
+use super::pages::{error_page, html, language, server_error_page};
 use crate::discovery::paths;
 use crate::interaction::{Interaction, Purpose};
 use crate::logout::{LogoutOutcome, PendingLogout, end_session};
@@ -150,13 +150,7 @@ fn confirm_page(provider: &Provider, headers: &HeaderMap, pending: &PendingLogou
         },
     );
     match rendered {
-        Ok(body) => {
-            let mut response = Html(body).into_response();
-            if let Some(value) = set_cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
-                response.headers_mut().append(header::SET_COOKIE, value);
-            }
-            response
-        }
+        Ok(body) => html(StatusCode::OK, body, set_cookie),
         Err(e) => server_error_page(provider, headers, e),
     }
 }

@@ -30,7 +30,8 @@ pub fn language(provider: &Provider, headers: &HeaderMap, ui_locales: &[String])
         .negotiate((!ui.is_empty()).then_some(ui.as_str()), accept)
 }
 
-fn html(status: StatusCode, body: String, set_cookie: Option<String>) -> Response {
+/// An HTML response, with the CSRF cookie when one was just made.
+pub fn html(status: StatusCode, body: String, set_cookie: Option<String>) -> Response {
     let mut response = (status, Html(body)).into_response();
     if let Some(value) = set_cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
         response.headers_mut().append(header::SET_COOKIE, value);
