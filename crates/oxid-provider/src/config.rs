@@ -18,6 +18,9 @@ pub struct Settings {
     pub listen: String,
     /// `sqlite://PATH` or `postgres://...`.
     pub database: String,
+    /// Milliseconds a request waits for the database before it is answered 503
+    /// `temporarily_unavailable`.
+    pub database_timeout_ms: u64,
     /// Where generated files (the encryption key) are kept; defaults to the SQLite file's folder.
     pub data_dir: Option<PathBuf>,
     /// The 32-byte encryption key for secrets at rest, base64; generated into `data_dir` when absent.
@@ -42,6 +45,7 @@ impl Default for Settings {
             issuer: "http://localhost:8080".into(),
             listen: "127.0.0.1:8080".into(),
             database: "sqlite://oxid.db".into(),
+            database_timeout_ms: 2000,
             data_dir: None,
             secret_key: None,
             registration_token: None,
@@ -109,6 +113,15 @@ impl Default for KeySettings {
     }
 }
 
+impl Settings {
+    /// How the store is opened: the time limit of each operation.
+    pub fn store_options(&self) -> oxid_store::StoreOptions {
+        oxid_store::StoreOptions {
+            timeout: std::time::Duration::from_millis(self.database_timeout_ms),
+        }
+    }
+}
+
 /// A configuration error, naming the key.
 #[derive(Debug, thiserror::Error)]
 #[error("configuration key `{key}`: {message}")]
@@ -171,6 +184,12 @@ impl ProviderConfig {
             return Err(config_error("issuer", "must not have a query or fragment"));
         }
         let issuer = settings.issuer.trim_end_matches('/').to_string();
+        if !(100..=60_000).contains(&settings.database_timeout_ms) {
+            return Err(config_error(
+                "database_timeout_ms",
+                "must be 100..=60000 milliseconds",
+            ));
+        }
         let lt = settings.lifetimes;
         if lt.code == 0 || lt.code > 60 {
             return Err(config_error("lifetimes.code", "must be 1..=60 seconds"));

@@ -92,6 +92,21 @@ impl OAuthError {
         }
     }
 
+    /// The database cannot be reached: 503 `temporarily_unavailable` (RFC 6749 §5.2 and
+    /// §4.1.2.1 name the code); `detail` is logged.
+    pub fn unavailable(detail: impl std::fmt::Display) -> Self {
+        OAuthError {
+            kind: ErrorKind::Token(TokenErrorCode::TemporarilyUnavailable),
+            description: Cow::Borrowed("the service is temporarily unavailable, try again later"),
+            detail: Some(detail.to_string()),
+        }
+    }
+
+    /// Whether this is the 503 of an unreachable database.
+    pub fn is_unavailable(&self) -> bool {
+        self.kind == ErrorKind::Token(TokenErrorCode::TemporarilyUnavailable)
+    }
+
     /// The wire code.
     pub fn code(&self) -> &'static str {
         match &self.kind {
@@ -152,13 +167,19 @@ impl From<TokenError> for OAuthError {
 
 impl From<oxid_store::StoreError> for OAuthError {
     fn from(e: oxid_store::StoreError) -> Self {
-        OAuthError::server(e)
+        match e {
+            oxid_store::StoreError::Unavailable(_) => OAuthError::unavailable(e),
+            _ => OAuthError::server(e),
+        }
     }
 }
 
 impl From<crate::crypto::CryptoError> for OAuthError {
     fn from(e: crate::crypto::CryptoError) -> Self {
-        OAuthError::server(e)
+        match e {
+            crate::crypto::CryptoError::Store(e) => e.into(),
+            _ => OAuthError::server(e),
+        }
     }
 }
 

@@ -116,7 +116,7 @@ fn rotation_policy(config: &ProviderConfig) -> RotationPolicy {
 pub async fn open_backend(settings: &Settings) -> Result<Backend, StartError> {
     let config = ProviderConfig::from_settings(settings)?;
     check_rotation(&config)?;
-    let store = oxid_store::open(&settings.database).await?;
+    let store = oxid_store::open_with(&settings.database, &settings.store_options()).await?;
     let secret_box = open_secret_box(settings)?;
     Ok(Backend {
         config,

@@ -31,6 +31,28 @@ pub enum StoreError {
     /// The database failed; the text is for logs, never for clients.
     #[error("database error: {0}")]
     Backend(String),
+    /// The database cannot be reached or used right now (server down, network cut, the
+    /// operation's time limit passed, the SQLite file missing or replaced). Clients get
+    /// 503 `temporarily_unavailable`; the text is for logs.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+}
+
+/// How a store is opened.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    /// The longest a store operation may take, waiting for a connection included, before it
+    /// fails with [`StoreError::Unavailable`]. The operation itself still runs to its commit
+    /// or rollback; only the caller stops waiting.
+    pub timeout: std::time::Duration,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        StoreOptions {
+            timeout: std::time::Duration::from_secs(2),
+        }
+    }
 }
 
 /// Result of store calls.
@@ -158,14 +180,36 @@ pub trait KeyStore: Send + Sync {
     async fn update_key(&self, key: &KeyRecord) -> StoreResult<bool>;
 }
 
+/// Whether the store can serve requests (for `/readyz`).
+#[async_trait]
+pub trait HealthStore: Send + Sync {
+    /// Ok when the database answers a query within the time limit; `Unavailable` when it is
+    /// down, unreachable, or (SQLite) its file is missing or replaced.
+    async fn check_health(&self) -> StoreResult<()>;
+}
+
 /// The whole storage contract.
 pub trait Store:
-    ClientStore + UserStore + SessionStore + ConsentStore + CodeStore + TokenStore + KeyStore
+    ClientStore
+    + UserStore
+    + SessionStore
+    + ConsentStore
+    + CodeStore
+    + TokenStore
+    + KeyStore
+    + HealthStore
 {
 }
 
 impl<T> Store for T where
-    T: ClientStore + UserStore + SessionStore + ConsentStore + CodeStore + TokenStore + KeyStore
+    T: ClientStore
+        + UserStore
+        + SessionStore
+        + ConsentStore
+        + CodeStore
+        + TokenStore
+        + KeyStore
+        + HealthStore
 {
 }
 
@@ -180,6 +224,12 @@ impl<T> Store for T where
 /// Errors: `UnsupportedUrl` for other schemes (the password is not echoed), `Backend` when
 /// the database cannot be reached or migrated.
 pub async fn open(url: &str) -> StoreResult<Arc<dyn Store>> {
+    open_with(url, &StoreOptions::default()).await
+}
+
+/// [`open`] with explicit [`StoreOptions`].
+pub async fn open_with(url: &str, options: &StoreOptions) -> StoreResult<Arc<dyn Store>> {
+    let _ = options; // each backend takes its options in the durable-store work (issue 9)
     if url.starts_with("sqlite:") {
         Ok(Arc::new(SqliteStore::open(url).await?))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {

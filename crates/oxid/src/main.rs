@@ -23,6 +23,14 @@ struct Cli {
     /// The database: sqlite://PATH (default sqlite://oxid.db) or postgres://...
     #[arg(long, global = true, env = "OXID_DATABASE", value_name = "URL")]
     database: Option<String>,
+    /// Milliseconds a request waits for the database before answering 503 (default 2000).
+    #[arg(
+        long,
+        global = true,
+        env = "OXID_DATABASE_TIMEOUT_MS",
+        value_name = "MS"
+    )]
+    database_timeout_ms: Option<u64>,
     #[command(subcommand)]
     command: Command,
 }
@@ -82,6 +90,9 @@ async fn run(cli: Cli) -> ExitCode {
     };
     if let Some(database) = cli.database {
         settings.database = database;
+    }
+    if let Some(timeout) = cli.database_timeout_ms {
+        settings.database_timeout_ms = timeout;
     }
     match cli.command {
         Command::Serve(args) => {

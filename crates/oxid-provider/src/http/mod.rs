@@ -4,6 +4,7 @@
 mod authorize;
 pub mod cookies;
 mod form;
+mod health;
 mod introspection;
 mod layers;
 mod logout;
@@ -22,6 +23,7 @@ use crate::state::Provider;
 /// Builds the router; endpoints live under the issuer's path.
 pub fn router(provider: Provider) -> Router {
     let prefix = provider.config().issuer_path().to_string();
+    let provider_for_probes = provider.clone();
     let cors = Router::new()
         .route(
             paths::OPENID_CONFIGURATION,
@@ -65,7 +67,12 @@ pub fn router(provider: Provider) -> Router {
     };
     // Browsers ask the origin for an icon whatever the page says; an empty answer keeps
     // their consoles free of 404s.
+    let probes: Router = Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .with_state(provider_for_probes);
     app.route("/favicon.ico", get(wellknown::favicon))
+        .merge(probes)
         .fallback(wellknown::not_found)
         .layer(axum::middleware::from_fn(layers::log_request))
 }

@@ -172,13 +172,23 @@ fn consent_page(
     }
 }
 
-/// A fault of ours on a page: logged, and a generic page shown.
+/// A fault of ours on a page: logged, and a generic page shown; an unreachable database is
+/// a 503 `temporarily_unavailable` page (RFC 6749 §4.1.2.1 names the code).
 pub fn server_error_page(
     provider: &Provider,
     headers: &HeaderMap,
-    detail: impl std::fmt::Display,
+    detail: impl std::fmt::Display + 'static,
 ) -> Response {
     tracing::error!(detail = %detail, "page failed");
+    if is_unavailable(&detail) {
+        return error_page(
+            provider,
+            headers,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "temporarily_unavailable",
+            "the service is temporarily unavailable, try again later",
+        );
+    }
     error_page(
         provider,
         headers,
@@ -186,4 +196,22 @@ pub fn server_error_page(
         "server_error",
         "the server could not complete the request",
     )
+}
+
+/// Whether a page fault is the database being unreachable (a store, crypto or OAuth error
+/// that carries `StoreError::Unavailable`).
+fn is_unavailable(detail: &dyn std::any::Any) -> bool {
+    use crate::crypto::CryptoError;
+    use crate::error::OAuthError;
+    use oxid_store::StoreError;
+    let store = detail.downcast_ref::<StoreError>().or_else(|| {
+        match detail.downcast_ref::<CryptoError>() {
+            Some(CryptoError::Store(e)) => Some(e),
+            _ => None,
+        }
+    });
+    matches!(store, Some(StoreError::Unavailable(_)))
+        || detail
+            .downcast_ref::<OAuthError>()
+            .is_some_and(OAuthError::is_unavailable)
 }

@@ -100,3 +100,14 @@ impl Columns for PgRow {
         self.try_get(col).map_err(backend)
     }
 }
+
+#[async_trait::async_trait]
+impl crate::HealthStore for PostgresStore {
+    async fn check_health(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+}

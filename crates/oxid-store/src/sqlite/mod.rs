@@ -172,3 +172,14 @@ mod tests {
         assert_eq!(store.pool.options().get_max_connections(), 1);
     }
 }
+
+#[async_trait::async_trait]
+impl crate::HealthStore for SqliteStore {
+    async fn check_health(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+}
