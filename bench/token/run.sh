@@ -12,7 +12,9 @@
 #
 # Knobs (environment): DURATION (s per server, default 20), ROUNDS (slices it is cut into, run
 # in ABBA order, default 4), WARMUP (s, default 3), CONNECTIONS (16),
-# WRK_THREADS (1), CARGO_TARGET_DIR (default <repo>/target), OXID_LOG (Oxid's log filter,
+# WRK_THREADS (1), CARGO_TARGET_DIR (default <repo>/target), OXID_BIN (a prebuilt oxid binary to
+# measure instead of building one, e.g. the previous commit's for a before/after row),
+# OXID_LOG (Oxid's log filter,
 # default its own "info": one line per request, written to a file in the temporary dir).
 # Needs: cargo, node >= 20 with npm, curl, wrk (Debian: apt-get install -y wrk).
 # Every process it starts is stopped on exit, also on failure or Ctrl-C.
@@ -26,7 +28,7 @@ CONNECTIONS="${CONNECTIONS:-16}"
 WRK_THREADS="${WRK_THREADS:-1}"
 ROUNDS="${ROUNDS:-4}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$REPO/target}"
-OXID="$CARGO_TARGET_DIR/release/oxid"
+OXID="${OXID_BIN:-$CARGO_TARGET_DIR/release/oxid}"
 CLIENT_ID=bench
 SCOPE='read:records'
 BODY="grant_type=client_credentials&scope=$SCOPE"
@@ -115,8 +117,10 @@ check_token() {
 }
 
 # --- build and install -----------------------------------------------------------------------
-say "building oxid (release) into $CARGO_TARGET_DIR"
-(cd "$REPO" && timeout 1800 cargo build --release -p oxid --quiet) || die "cargo build failed"
+if [ -z "${OXID_BIN:-}" ]; then
+  say "building oxid (release) into $CARGO_TARGET_DIR"
+  (cd "$REPO" && timeout 1800 cargo build --release -p oxid --quiet) || die "cargo build failed"
+fi
 [ -x "$OXID" ] || die "no binary at $OXID"
 
 if [ ! -d "$HERE/node/node_modules/oidc-provider" ]; then
