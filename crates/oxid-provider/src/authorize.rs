@@ -10,8 +10,11 @@ use oxid_protocol::authorization::{
 use oxid_protocol::params::{ParamError, Params};
 use oxid_store::{ClientRecord, CodeRecord, SessionRecord};
 
+use crate::crypto::SecretBox;
 use crate::crypto::secrets::{random_id, random_token, sha256_hex};
 use crate::error::OAuthError;
+use crate::interaction::{Interaction, Purpose};
+use crate::session::current_session;
 use crate::state::Provider;
 
 /// What the endpoint answers.
@@ -47,6 +50,15 @@ pub struct PendingAuthorization {
     pub progress: Progress,
 }
 
+/// The user's answer on the consent page (RFC 6749 §4.1.2.1: a refusal is `access_denied`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Consent {
+    /// The user allowed the client what it asked for.
+    Allow,
+    /// The user refused.
+    Deny,
+}
+
 /// How far an authorization has come across the login and consent pages. `prompt=login` and
 /// `prompt=consent` (OIDC Core §3.1.2.1) are satisfied only by a login or consent given
 /// within this authorization, whatever the clock says.
@@ -56,10 +68,8 @@ pub struct Progress {
     pub started_at: u64,
     /// The user logged in within this authorization.
     pub login_done: bool,
-    /// The user consented within this authorization.
-    pub consent_done: bool,
-    /// The user refused consent within this authorization.
-    pub consent_denied: bool,
+    /// The user's answer on the consent page within this authorization, if they gave one.
+    pub consent: Option<Consent>,
 }
 
 impl Progress {
@@ -68,8 +78,7 @@ impl Progress {
         Progress {
             started_at: now,
             login_done: false,
-            consent_done: false,
-            consent_denied: false,
+            consent: None,
         }
     }
 }
@@ -91,27 +100,160 @@ impl PendingAuthorization {
     }
 }
 
-/// Runs the authorization endpoint on `params`. `session` is the browser's login session;
-/// `progress` says what already happened within this authorization.
+/// An authorization waiting on its login or consent page, read once from the sealed form
+/// field that carries it (see `interaction`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AwaitingUser {
+    /// The request, checked when the page was shown.
+    pub request: AuthenticationRequest,
+    /// What happened within this authorization before the page.
+    pub progress: Progress,
+}
+
+impl AwaitingUser {
+    /// The authorization an opened interaction carries; `None` when it does not hold a
+    /// request (it was sealed by us, so only a fault of ours gets here).
+    pub fn from_interaction(interaction: &Interaction) -> Option<Self> {
+        let params = Params::parse_query(&interaction.request).ok()?;
+        let request = AuthenticationRequest::from_params(&params).ok()?;
+        Some(AwaitingUser {
+            request,
+            progress: Progress {
+                started_at: interaction.started_at,
+                login_done: interaction.login_done,
+                consent: None,
+            },
+        })
+    }
+
+    /// The sealed form value for the page that shows `pending`.
+    pub fn seal(pending: &PendingAuthorization, secret_box: &SecretBox) -> Option<String> {
+        Interaction::new(
+            pending.request.encode(),
+            pending.progress.started_at,
+            pending.progress.login_done,
+        )
+        .seal(secret_box, Purpose::Authorize)
+    }
+}
+
+/// One of the two parameters read before the request is trusted: its one value, none
+/// (absent or empty), or why it cannot be read (repeated).
+type Single = Result<Option<String>, String>;
+
+/// An authorization request as the browser sent it (query or form), read once. `client_id`,
+/// `redirect_uri` and `state` are read leniently, so that a request the strict parse rejects
+/// (a repeated parameter) is still answered at a trusted redirect URI (RFC 6749 §4.1.2.1).
+#[derive(Debug)]
+pub struct ReceivedAuthorization {
+    client_id: Single,
+    redirect_uri: Single,
+    state: Option<String>,
+    params: Result<Params, ParamError>,
+}
+
+impl ReceivedAuthorization {
+    /// A `GET` request's query string.
+    pub fn from_query(query: &str) -> Self {
+        Self::read(query.as_bytes(), Params::parse_query(query))
+    }
+
+    /// A `POST` request's form body.
+    pub fn from_form(body: &[u8]) -> Self {
+        Self::read(body, Params::parse_form(body))
+    }
+
+    fn read(encoded: &[u8], params: Result<Params, ParamError>) -> Self {
+        let pairs: Vec<(String, String)> =
+            url::form_urlencoded::parse(encoded).into_owned().collect();
+        let single = |name: &str| {
+            let mut values = pairs.iter().filter(|(k, _)| k == name).map(|(_, v)| v);
+            match (values.next(), values.next()) {
+                (Some(v), None) if !v.is_empty() => Ok(Some(v.clone())),
+                (None, _) => Ok(None),
+                (Some(v), None) if v.is_empty() => Ok(None),
+                _ => Err(format!("parameter '{name}' is repeated")),
+            }
+        };
+        ReceivedAuthorization {
+            client_id: single("client_id"),
+            redirect_uri: single("redirect_uri"),
+            state: single("state").ok().flatten(),
+            params,
+        }
+    }
+}
+
+/// Runs the authorization endpoint on a request as received from the browser whose login
+/// session cookie holds `session_token`.
 pub async fn authorize(
     provider: &Provider,
-    params: Result<Params, ParamError>,
-    raw_pairs: &[(String, String)],
+    received: ReceivedAuthorization,
+    session_token: Option<&str>,
+) -> Result<AuthorizeOutcome, OAuthError> {
+    let session = current_session(provider, session_token).await?;
+    // RFC 6749 §4.1.2.1 / §3.1.2.4: without a trusted client and redirect URI, say so here.
+    let (client, redirect_uri) =
+        match trust(provider, received.client_id, received.redirect_uri).await? {
+            Ok(trusted) => trusted,
+            Err(page) => return Ok(page),
+        };
+    let iss = provider.config().issuer.clone();
+    let state = received.state;
+    let request = match received.params {
+        Ok(params) => AuthenticationRequest::from_params(&params),
+        Err(error) => Err(AuthorizationError::new(
+            AuthErrorCode::InvalidRequest,
+            error.description(),
+        )),
+    };
+    let request = match request {
+        Ok(request) => request,
+        Err(error) => {
+            let error = error.with_state(state).with_iss(iss);
+            return Ok(AuthorizeOutcome::Redirect(
+                error.redirect_url(&redirect_uri, ResponseMode::Query),
+            ));
+        }
+    };
+    check_and_decide(
+        provider,
+        request,
+        client,
+        session,
+        Progress::new(provider.now()),
+    )
+    .await
+}
+
+/// Continues an authorization after its login or consent page: the client and redirect URI
+/// are trusted again (the registration may have changed meanwhile), then the request is
+/// checked and decided as at the endpoint.
+pub async fn resume(
+    provider: &Provider,
+    request: AuthenticationRequest,
     session: Option<SessionRecord>,
     progress: Progress,
 ) -> Result<AuthorizeOutcome, OAuthError> {
-    // RFC 6749 §4.1.2.1 / §3.1.2.4: without a trusted client and redirect URI, say so here.
-    let single = |name: &str| {
-        let mut values = raw_pairs.iter().filter(|(k, _)| k == name).map(|(_, v)| v);
-        match (values.next(), values.next()) {
-            (Some(v), None) if !v.is_empty() => Ok(Some(v.clone())),
-            (None, _) => Ok(None),
-            (Some(v), None) if v.is_empty() => Ok(None),
-            _ => Err(format!("parameter '{name}' is repeated")),
-        }
+    let client_id = Ok(Some(request.client_id.clone()));
+    let redirect_uri = Ok(Some(request.redirect_uri.clone()));
+    let client = match trust(provider, client_id, redirect_uri).await? {
+        Ok((client, _)) => client,
+        Err(page) => return Ok(page),
     };
-    let page = |error, description: String| Ok(AuthorizeOutcome::ErrorPage { error, description });
-    let client_id = match single("client_id") {
+    check_and_decide(provider, request, client, session, progress).await
+}
+
+/// The registered client and its registered redirect URI, or the error page that says why
+/// they cannot be trusted (never a redirect).
+async fn trust(
+    provider: &Provider,
+    client_id: Single,
+    redirect_uri: Single,
+) -> Result<Result<(ClientRecord, String), AuthorizeOutcome>, OAuthError> {
+    let page =
+        |error, description: String| Ok(Err(AuthorizeOutcome::ErrorPage { error, description }));
+    let client_id = match client_id {
         Ok(Some(id)) => id,
         Ok(None) => return page(AuthErrorCode::InvalidRequest, "client_id is missing".into()),
         Err(e) => return page(AuthErrorCode::InvalidRequest, e),
@@ -122,7 +264,7 @@ pub async fn authorize(
             "the client is not registered".into(),
         );
     };
-    let redirect_uri = match single("redirect_uri") {
+    let redirect_uri = match redirect_uri {
         Ok(Some(uri)) => uri,
         Ok(None) => {
             return page(
@@ -139,28 +281,19 @@ pub async fn authorize(
             "redirect_uri is not registered for this client".into(),
         );
     }
-    let state = single("state").ok().flatten();
-    let iss = provider.config().issuer.clone();
+    Ok(Ok((client, redirect_uri)))
+}
+
+/// The request-level checks, then login, consent or a code.
+async fn check_and_decide(
+    provider: &Provider,
+    request: AuthenticationRequest,
+    client: ClientRecord,
+    session: Option<SessionRecord>,
+    progress: Progress,
+) -> Result<AuthorizeOutcome, OAuthError> {
     let fail = |code: AuthErrorCode, description: &str| {
-        let error = AuthorizationError::new(code, description)
-            .with_state(state.clone())
-            .with_iss(iss.clone());
-        Ok(AuthorizeOutcome::Redirect(
-            error.redirect_url(&redirect_uri, ResponseMode::Query),
-        ))
-    };
-    let params = match params {
-        Ok(params) => params,
-        Err(error) => return fail(AuthErrorCode::InvalidRequest, &error.description()),
-    };
-    let request = match AuthenticationRequest::from_params(&params) {
-        Ok(request) => request,
-        Err(error) => {
-            let error = error.with_state(state.clone()).with_iss(iss.clone());
-            return Ok(AuthorizeOutcome::Redirect(
-                error.redirect_url(&redirect_uri, ResponseMode::Query),
-            ));
-        }
+        Ok(error_redirect(provider, &request, code, description))
     };
     if let Some((code, description)) = check_request(provider, &client, &request) {
         return fail(code, &description);
@@ -321,7 +454,7 @@ async fn decide(
         }
     };
     // RFC 6749 §4.1.2.1 access_denied: the user said no on the consent page.
-    if progress.consent_denied {
+    if progress.consent == Some(Consent::Deny) {
         let pending = PendingAuthorization::new(request, client, Some(session), progress);
         return Ok(redirect_error(
             provider,
@@ -339,7 +472,8 @@ async fn decide(
             .scope
             .iter()
             .all(|s| c.scopes.iter().any(|g| g == s))
-            && (!request.prompt.contains(Prompt::Consent) || progress.consent_done)
+            && (!request.prompt.contains(Prompt::Consent)
+                || progress.consent == Some(Consent::Allow))
     });
     if !client.skip_consent && !consent_covers {
         if prompt_none {
@@ -378,12 +512,20 @@ fn redirect_error(
     code: AuthErrorCode,
     description: &str,
 ) -> AuthorizeOutcome {
+    error_redirect(provider, &pending.request, code, description)
+}
+
+/// The error redirect of `request` (with `state` and `iss`, RFC 9207).
+fn error_redirect(
+    provider: &Provider,
+    request: &AuthenticationRequest,
+    code: AuthErrorCode,
+    description: &str,
+) -> AuthorizeOutcome {
     let error = AuthorizationError::new(code, description)
-        .with_state(pending.request.state.clone())
+        .with_state(request.state.clone())
         .with_iss(provider.config().issuer.clone());
-    AuthorizeOutcome::Redirect(
-        error.redirect_url(&pending.request.redirect_uri, ResponseMode::Query),
-    )
+    AuthorizeOutcome::Redirect(error.redirect_url(&request.redirect_uri, ResponseMode::Query))
 }
 
 /// Issues a code bound to the client, redirect URI, PKCE challenge, nonce and session

@@ -1,14 +1,11 @@
 //! The one error type of the token-like endpoints (token, userinfo, introspection,
-//! revocation) and its one mapping to HTTP: RFC 6749 §5.2 JSON bodies, RFC 6750 §3
-//! `WWW-Authenticate` for bearer errors, `no-store` always. Public text and private detail are
-//! kept apart: the detail is logged, never sent.
+//! revocation); its one mapping to HTTP (through the protocol crate's `TokenError` and
+//! `UserinfoError`) is in `http::errors`. Public text and private detail are kept apart: the
+//! detail is logged, never sent.
 
-use axum::Json;
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
-use oxid_protocol::error::sanitize_error_text;
+use oxid_protocol::bearer::BearerErrorCode;
 use oxid_protocol::token::{TokenError, TokenErrorCode};
-use serde_json::json;
+use oxid_protocol::userinfo::UserinfoError;
 use std::borrow::Cow;
 
 /// What went wrong, as the wire codes say it.
@@ -117,36 +114,6 @@ impl OAuthError {
             ErrorKind::Server => "server_error",
         }
     }
-
-    fn status(&self) -> StatusCode {
-        match &self.kind {
-            ErrorKind::Token(code) => {
-                StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::BAD_REQUEST)
-            }
-            ErrorKind::BearerInvalidRequest => StatusCode::BAD_REQUEST,
-            ErrorKind::InvalidToken | ErrorKind::MissingToken => StatusCode::UNAUTHORIZED,
-            ErrorKind::InsufficientScope => StatusCode::FORBIDDEN,
-            ErrorKind::Server => StatusCode::INTERNAL_SERVER_ERROR,
-        }
-    }
-
-    /// RFC 6749 §5.2 (`invalid_client` → `Basic`) and RFC 6750 §3 challenges.
-    fn challenge(&self, description: &str) -> Option<String> {
-        match &self.kind {
-            ErrorKind::Token(TokenErrorCode::InvalidClient) => {
-                Some("Basic realm=\"oxid\"".to_string())
-            }
-            ErrorKind::MissingToken => Some("Bearer realm=\"oxid\"".to_string()),
-            ErrorKind::BearerInvalidRequest
-            | ErrorKind::InvalidToken
-            | ErrorKind::InsufficientScope => Some(format!(
-                "Bearer realm=\"oxid\", error=\"{}\", error_description=\"{}\"",
-                self.code(),
-                description.replace(['"', '\\'], "'")
-            )),
-            _ => None,
-        }
-    }
 }
 
 impl std::fmt::Display for OAuthError {
@@ -165,6 +132,18 @@ impl From<TokenError> for OAuthError {
     }
 }
 
+impl From<UserinfoError> for OAuthError {
+    fn from(e: UserinfoError) -> Self {
+        let kind = match e.error {
+            None => ErrorKind::MissingToken,
+            Some(BearerErrorCode::InvalidRequest) => ErrorKind::BearerInvalidRequest,
+            Some(BearerErrorCode::InvalidToken) => ErrorKind::InvalidToken,
+            Some(BearerErrorCode::InsufficientScope) => ErrorKind::InsufficientScope,
+        };
+        OAuthError::bearer(kind, e.error_description.unwrap_or_default())
+    }
+}
+
 impl From<oxid_store::StoreError> for OAuthError {
     fn from(e: oxid_store::StoreError) -> Self {
         match e {
@@ -180,32 +159,5 @@ impl From<crate::crypto::CryptoError> for OAuthError {
             crate::crypto::CryptoError::Store(e) => e.into(),
             _ => OAuthError::server(e),
         }
-    }
-}
-
-impl IntoResponse for OAuthError {
-    fn into_response(self) -> Response {
-        if let Some(detail) = &self.detail {
-            tracing::error!(error = self.code(), detail = %detail, "request failed");
-        }
-        let description = sanitize_error_text(&self.description);
-        let status = self.status();
-        let challenge = self.challenge(&description);
-        let mut response = if self.kind == ErrorKind::MissingToken {
-            status.into_response()
-        } else {
-            (
-                status,
-                Json(json!({"error": self.code(), "error_description": description})),
-            )
-                .into_response()
-        };
-        let headers = response.headers_mut();
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
-        if let Some(value) = challenge.and_then(|c| HeaderValue::from_str(&c).ok()) {
-            headers.insert(header::WWW_AUTHENTICATE, value);
-        }
-        response
     }
 }

@@ -1,14 +1,21 @@
 //! The Oxid authorization server as a library: configuration, keys, grants, sessions, pages
 //! and the axum router. The `oxid` binary only wires it up.
+//!
+//! Logic modules (`authorize`, `login`, `consent`, `logout`, `userinfo`, `introspection`,
+//! `revocation`, `grants`) take typed inputs and return typed outcomes; `http` extracts,
+//! calls one of them, and renders.
+#![deny(missing_docs)]
 
 pub mod admin;
 pub mod authorize;
 pub mod backchannel;
+pub mod backend;
 pub mod claims;
 pub mod client_auth;
 pub mod client_cache;
 pub mod clock;
 pub mod config;
+pub mod consent;
 pub mod crypto;
 pub mod discovery;
 pub mod error;
@@ -16,11 +23,18 @@ pub mod frontchannel;
 pub mod grants;
 pub mod http;
 pub mod interaction;
+pub mod introspection;
 pub mod issuer;
+pub mod login;
 pub mod logout;
 pub mod pages;
+pub mod revocation;
 pub mod server;
 pub mod session;
 pub mod state;
+#[cfg(test)]
+mod test_support;
+pub mod tokens;
+pub mod userinfo;
 
 pub use state::Provider;

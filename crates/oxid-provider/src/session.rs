@@ -1,60 +1,63 @@
-//! Login sessions: a server-side record behind an HttpOnly cookie that holds only a random
-//! value; the store keeps its hash.
+//! Login sessions: a server-side record behind a random value that the browser keeps in an
+//! HttpOnly cookie (read and written by `http::cookies`); the store keeps only its hash.
 
-use axum::http::HeaderMap;
 use oxid_store::{SessionRecord, UserRecord};
 
 use crate::crypto::secrets::{random_id, random_token, sha256_hex};
 use crate::error::OAuthError;
-use crate::http::cookies::{SESSION_COOKIE, read_cookie, set_cookie};
 use crate::state::Provider;
 
-/// The live session of the browser that sent `headers`, if any.
+/// A session just started: its record, and the random value the browser must hold.
+#[derive(Debug)]
+pub struct StartedSession {
+    /// The stored session.
+    pub record: SessionRecord,
+    /// The value for the session cookie; never stored (the store has its hash).
+    pub token: String,
+}
+
+/// The live session named by the browser's session `token`, if any.
 pub async fn current_session(
     provider: &Provider,
-    headers: &HeaderMap,
+    token: Option<&str>,
 ) -> Result<Option<SessionRecord>, OAuthError> {
-    let Some(value) = read_cookie(headers, SESSION_COOKIE) else {
+    let Some(token) = token else {
         return Ok(None);
     };
     Ok(provider
         .store()
-        .get_session(&sha256_hex(value), provider.now())
+        .get_session(&sha256_hex(token), provider.now())
         .await?)
 }
 
-/// Starts a session for `user` after a successful password login; returns the record and
-/// the `Set-Cookie` value.
+/// Starts a session for `user` after a successful password login.
 pub async fn start_session(
     provider: &Provider,
     user: &UserRecord,
-) -> Result<(SessionRecord, String), OAuthError> {
+) -> Result<StartedSession, OAuthError> {
     let now = provider.now();
-    let lifetime = provider.config().lifetimes.session;
-    let value = random_token();
-    let session = SessionRecord {
-        id_hash: sha256_hex(&value),
+    let token = random_token();
+    let record = SessionRecord {
+        id_hash: sha256_hex(&token),
         sid: random_id(16),
         user_id: user.id.clone(),
         auth_time: now,
         amr: vec!["pwd".into()],
         acr: None,
-        expires_at: now + lifetime,
+        expires_at: now + provider.config().lifetimes.session,
     };
-    provider.store().insert_session(&session).await?;
-    let cookie = set_cookie(provider.config(), SESSION_COOKIE, &value, lifetime);
-    Ok((session, cookie))
+    provider.store().insert_session(&record).await?;
+    Ok(StartedSession { record, token })
 }
 
-/// Ends the browser's session, if any; returns it and the `Set-Cookie` that clears the cookie.
-pub async fn end_session(
+/// Ends the login session named by `token`, if any, and returns it. Only the session ends
+/// here; telling its clients is `logout::log_out`'s part.
+pub async fn end_login_session(
     provider: &Provider,
-    headers: &HeaderMap,
-) -> Result<(Option<SessionRecord>, String), OAuthError> {
-    let clear = set_cookie(provider.config(), SESSION_COOKIE, "", 0);
-    let Some(value) = read_cookie(headers, SESSION_COOKIE) else {
-        return Ok((None, clear));
+    token: Option<&str>,
+) -> Result<Option<SessionRecord>, OAuthError> {
+    let Some(token) = token else {
+        return Ok(None);
     };
-    let session = provider.store().delete_session(&sha256_hex(value)).await?;
-    Ok((session, clear))
+    Ok(provider.store().delete_session(&sha256_hex(token)).await?)
 }

@@ -6,13 +6,13 @@ use oxid_store::{ClientRecord, Store};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
+use crate::backend::{Backend, StartError};
 use crate::client_cache::ClientCache;
 use crate::clock::Clock;
 use crate::config::ProviderConfig;
 use crate::crypto::{KeyRing, SecretBox};
 use crate::discovery;
 use crate::pages::Pages;
-use crate::server::{Backend, StartError};
 
 /// The provider; cheap to clone.
 #[derive(Clone)]

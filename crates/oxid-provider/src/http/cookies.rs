@@ -1,8 +1,9 @@
 //! Cookies of the provider: the login session and the CSRF token (double submit, RFC 9700
 //! §4.7 and OWASP's CSRF guidance), both HttpOnly and SameSite=Lax, Secure on https.
 
-use axum::http::HeaderMap;
-use axum::http::header::COOKIE;
+use axum::http::header::{COOKIE, SET_COOKIE};
+use axum::http::{HeaderMap, HeaderValue};
+use axum::response::Response;
 
 use crate::config::ProviderConfig;
 use crate::crypto::secrets::{constant_time_eq, random_token};
@@ -37,6 +38,29 @@ pub fn set_cookie(config: &ProviderConfig, name: &str, value: &str, max_age: u64
         ""
     };
     format!("{name}={value}; Path={path}; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}")
+}
+
+/// The browser's login session value (see `session`), if it sent one.
+pub fn session_token(headers: &HeaderMap) -> Option<&str> {
+    read_cookie(headers, SESSION_COOKIE)
+}
+
+/// The `Set-Cookie` that gives the browser a new login session.
+pub fn session_cookie(config: &ProviderConfig, token: &str) -> String {
+    set_cookie(config, SESSION_COOKIE, token, config.lifetimes.session)
+}
+
+/// The `Set-Cookie` that removes the login session cookie.
+pub fn clear_session_cookie(config: &ProviderConfig) -> String {
+    set_cookie(config, SESSION_COOKIE, "", 0)
+}
+
+/// Adds a `Set-Cookie` header to `response` (beside any already there).
+pub fn with_set_cookie(mut response: Response, cookie: Option<&str>) -> Response {
+    if let Some(value) = cookie.and_then(|c| HeaderValue::from_str(c).ok()) {
+        response.headers_mut().append(SET_COOKIE, value);
+    }
+    response
 }
 
 /// The CSRF token of this browser, and the `Set-Cookie` to send when it is new.

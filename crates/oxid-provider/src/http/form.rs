@@ -1,5 +1,6 @@
-//! What the token-like endpoints (token, revocation, introspection) share: the form body
-//! and client authentication, and the no-cache headers of their answers.
+//! What the token-like endpoints (token, revocation, introspection, and userinfo for its
+//! form) share: the form body and its content type, client authentication, and the one
+//! `no-store` of every answer about live credentials.
 
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::Response;
@@ -18,15 +19,7 @@ pub async fn authenticated_form(
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<(VerifiedClient, Params), OAuthError> {
-    let form_encoded = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.trim_start()
-                .to_ascii_lowercase()
-                .starts_with("application/x-www-form-urlencoded")
-        });
-    if !form_encoded {
+    if !is_form_encoded(headers) {
         return Err(OAuthError::invalid_request(
             "the body must be application/x-www-form-urlencoded",
         ));
@@ -36,6 +29,19 @@ pub async fn authenticated_form(
         Params::parse_form(body).map_err(|e| OAuthError::invalid_request(e.description()))?;
     let client = authenticate_client(provider, headers, &params).await?;
     Ok((client, params))
+}
+
+/// Whether the body is declared `application/x-www-form-urlencoded` (RFC 6749 §3.2,
+/// RFC 6750 §2.2), parameters such as `charset` allowed.
+pub fn is_form_encoded(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("application/x-www-form-urlencoded")
+        })
 }
 
 /// RFC 6749 §5.1's no-cache headers: these answers are about live credentials.

@@ -7,6 +7,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use std::time::Instant;
 
+use super::form::no_store;
+
 /// One log line per request: method, path without query, status, latency. Never a token,
 /// code, password or secret: those travel in queries, bodies and headers, none of which are
 /// logged.
@@ -62,15 +64,12 @@ pub async fn page_headers(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    // A page that frames others (front-channel logout) sets its own, stricter-than-default
-    // policy; every other page gets this one.
-    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
-        headers.insert(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(
-                "default-src 'none'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'",
-            ),
-        );
+    // A page that frames others (front-channel logout) sets its own policy (this one, with
+    // frames allowed from those origins); every other page gets this one.
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY)
+        && let Ok(csp) = HeaderValue::from_str(&page_csp(&[]))
+    {
+        headers.insert(header::CONTENT_SECURITY_POLICY, csp);
     }
     headers.insert(
         header::REFERRER_POLICY,
@@ -80,8 +79,54 @@ pub async fn page_headers(request: Request, next: Next) -> Response {
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
-    if !headers.contains_key(header::CACHE_CONTROL) {
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if headers.contains_key(header::CACHE_CONTROL) {
+        return response;
     }
-    response
+    no_store(response)
+}
+
+/// The `Content-Security-Policy` of the pages: nothing but our stylesheet and inline images,
+/// never framed; `frames` (front-channel logout URLs) may be framed, by origin, exactly.
+pub fn page_csp(frames: &[String]) -> String {
+    let mut origins: Vec<String> = frames
+        .iter()
+        .filter_map(|u| url::Url::parse(u).ok())
+        .map(|u| u.origin().ascii_serialization())
+        .collect();
+    origins.sort();
+    origins.dedup();
+    let frame_src = if origins.is_empty() {
+        String::new()
+    } else {
+        format!(" frame-src {};", origins.join(" "))
+    };
+    format!(
+        "default-src 'none'; style-src 'self'; img-src 'self' data:;{frame_src} \
+         frame-ancestors 'none'; base-uri 'none'"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::page_csp;
+
+    #[test]
+    fn pages_are_never_framed_and_frame_nothing_by_default() {
+        assert_eq!(
+            page_csp(&[]),
+            "default-src 'none'; style-src 'self'; img-src 'self' data:; \
+             frame-ancestors 'none'; base-uri 'none'"
+        );
+    }
+
+    #[test]
+    fn frames_are_allowed_from_the_clients_origins_only() {
+        let csp = page_csp(&[
+            "https://a.example.com/fc?iss=x&sid=y".into(),
+            "https://a.example.com/other".into(),
+            "http://127.0.0.1:3000/fc".into(),
+        ]);
+        assert!(csp.contains("frame-src http://127.0.0.1:3000 https://a.example.com;"));
+        assert!(csp.contains("frame-ancestors 'none'"));
+    }
 }

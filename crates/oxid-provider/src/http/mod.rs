@@ -2,12 +2,14 @@
 //! logic, and map its one error type to responses.
 
 mod authorize;
-pub mod cookies;
+mod cookies;
+mod errors;
 mod form;
 mod health;
 mod introspection;
 mod layers;
 mod logout;
+mod page_form;
 mod pages;
 mod revocation;
 mod token;

@@ -1,22 +1,87 @@
-//! Turning the authorization outcome into HTML pages and redirects.
+//! Rendering of the browser pages: the authorization's login and consent pages and
+//! redirects, the error page, and [`PageError`], which lets page handlers use `?`.
 
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use minijinja::context;
+use minijinja::{Value, context};
 
-use crate::authorize::{AuthorizeOutcome, PendingAuthorization};
+use crate::authorize::{AuthorizeOutcome, AwaitingUser, PendingAuthorization};
 use crate::discovery::paths;
-use crate::http::cookies::csrf_token;
-use crate::interaction::{Interaction, Purpose};
+use crate::error::OAuthError;
+use crate::http::cookies::{csrf_token, with_set_cookie};
+use crate::pages::PagesError;
 use crate::state::Provider;
 
-/// What the login page shows besides the form.
-#[derive(Debug, Default)]
-pub struct LoginNotice {
-    /// The username to pre-fill.
-    pub username: Option<String>,
-    /// Show the wrong-password message.
-    pub wrong_password: bool,
+/// Why a page handler could not render its page; each becomes the error page.
+#[derive(Debug)]
+pub enum PageError {
+    /// 400 `invalid_request`: the browser sent something wrong; the text says what.
+    BadRequest(String),
+    /// 403 `invalid_request`: the form's CSRF token is missing or does not match the cookie.
+    CsrfMismatch,
+    /// 503 `temporarily_unavailable`: the database cannot be reached (RFC 6749 §4.1.2.1
+    /// names the code); the detail is logged.
+    Unavailable(String),
+    /// 500 `server_error`: a fault of ours; the detail is logged.
+    Server(String),
+}
+
+impl From<OAuthError> for PageError {
+    fn from(e: OAuthError) -> Self {
+        if e.is_unavailable() {
+            PageError::Unavailable(e.to_string())
+        } else {
+            PageError::Server(e.to_string())
+        }
+    }
+}
+
+impl From<PagesError> for PageError {
+    fn from(e: PagesError) -> Self {
+        PageError::Server(e.to_string())
+    }
+}
+
+impl PageError {
+    /// The error page for this error, in the browser's language.
+    pub fn render(self, provider: &Provider, headers: &HeaderMap) -> Response {
+        let (status, error, description) = match self {
+            PageError::BadRequest(description) => {
+                (StatusCode::BAD_REQUEST, "invalid_request", description)
+            }
+            PageError::CsrfMismatch => (
+                StatusCode::FORBIDDEN,
+                "invalid_request",
+                "the form's CSRF token is missing or wrong; reload the page and try again".into(),
+            ),
+            PageError::Unavailable(detail) => {
+                tracing::error!(detail = %detail, "page failed: database unavailable");
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "temporarily_unavailable",
+                    "the service is temporarily unavailable, try again later".into(),
+                )
+            }
+            PageError::Server(detail) => {
+                tracing::error!(detail = %detail, "page failed");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "server_error",
+                    "the server could not complete the request".into(),
+                )
+            }
+        };
+        error_page(provider, headers, status, error, &description)
+    }
+}
+
+/// A page handler's answer: its page, or the error page of what went wrong.
+pub fn page_or_error(
+    provider: &Provider,
+    headers: &HeaderMap,
+    result: Result<Response, PageError>,
+) -> Response {
+    result.unwrap_or_else(|e| e.render(provider, headers))
 }
 
 /// The page language: `ui_locales` first, then `Accept-Language`, then English.
@@ -32,11 +97,26 @@ pub fn language(provider: &Provider, headers: &HeaderMap, ui_locales: &[String])
 
 /// An HTML response, with the CSRF cookie when one was just made.
 pub fn html(status: StatusCode, body: String, set_cookie: Option<String>) -> Response {
-    let mut response = (status, Html(body)).into_response();
-    if let Some(value) = set_cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
-        response.headers_mut().append(header::SET_COOKIE, value);
-    }
-    response
+    with_set_cookie((status, Html(body)).into_response(), set_cookie.as_deref())
+}
+
+/// A page holding a form: `template` rendered with the form's action and CSRF token besides
+/// `values`, and the CSRF cookie when the browser had none.
+pub fn form_page(
+    provider: &Provider,
+    headers: &HeaderMap,
+    template: &str,
+    lang: &str,
+    action: &str,
+    values: Value,
+) -> Result<Response, PageError> {
+    let (csrf, set_cookie) = csrf_token(provider.config(), headers);
+    let body = provider.pages().render(
+        template,
+        lang,
+        context! { action => provider.config().endpoint(action), csrf_token => csrf, ..values },
+    )?;
+    Ok(html(StatusCode::OK, body, set_cookie))
 }
 
 /// The error page: never a redirect (RFC 6749 §4.1.2.1).
@@ -61,34 +141,39 @@ pub fn error_page(
     }
 }
 
+/// What the login page shows besides the form.
+#[derive(Debug, Default)]
+pub struct LoginNotice {
+    /// The username to pre-fill.
+    pub username: Option<String>,
+    /// Show the wrong-password message.
+    pub wrong_password: bool,
+}
+
 /// Renders an authorization outcome.
 pub fn respond(
     provider: &Provider,
     headers: &HeaderMap,
     outcome: AuthorizeOutcome,
     notice: LoginNotice,
-) -> Response {
+) -> Result<Response, PageError> {
     match outcome {
-        AuthorizeOutcome::ErrorPage { error, description } => error_page(
+        AuthorizeOutcome::ErrorPage { error, description } => Ok(error_page(
             provider,
             headers,
             StatusCode::BAD_REQUEST,
             error.as_str(),
             &description,
-        ),
-        AuthorizeOutcome::Redirect(url) => Redirect::to(&url).into_response(),
+        )),
+        AuthorizeOutcome::Redirect(url) => Ok(Redirect::to(&url).into_response()),
         AuthorizeOutcome::Login(pending) => login_page(provider, headers, &pending, notice),
         AuthorizeOutcome::Consent(pending) => consent_page(provider, headers, &pending),
     }
 }
 
-fn seal(provider: &Provider, pending: &PendingAuthorization) -> Option<String> {
-    Interaction::new(
-        pending.request.encode(),
-        pending.progress.started_at,
-        pending.progress.login_done,
-    )
-    .seal(provider.secret_box(), Purpose::Authorize)
+fn seal(provider: &Provider, pending: &PendingAuthorization) -> Result<String, PageError> {
+    AwaitingUser::seal(pending, provider.secret_box())
+        .ok_or_else(|| PageError::Server("sealing the interaction failed".into()))
 }
 
 fn client_name(pending: &PendingAuthorization) -> String {
@@ -104,12 +189,8 @@ fn login_page(
     headers: &HeaderMap,
     pending: &PendingAuthorization,
     notice: LoginNotice,
-) -> Response {
+) -> Result<Response, PageError> {
     let lang = language(provider, headers, &pending.request.ui_locales);
-    let (csrf, set_cookie) = csrf_token(provider.config(), headers);
-    let Some(interaction) = seal(provider, pending) else {
-        return server_error_page(provider, headers, "sealing the interaction failed");
-    };
     let username = notice
         .username
         .or_else(|| pending.request.login_hint.clone())
@@ -119,99 +200,39 @@ fn login_page(
     } else {
         String::new()
     };
-    let rendered = provider.pages().render(
-        "login.html",
-        lang,
-        context! {
-            action => provider.config().endpoint(paths::LOGIN),
-            csrf_token => csrf,
-            interaction => interaction,
-            username => username,
-            client_name => client_name(pending),
-            error => error,
-        },
-    );
-    match rendered {
-        Ok(body) => html(StatusCode::OK, body, set_cookie),
-        Err(e) => server_error_page(provider, headers, e),
-    }
+    let values = context! {
+        interaction => seal(provider, pending)?,
+        username => username,
+        client_name => client_name(pending),
+        error => error,
+    };
+    form_page(provider, headers, "login.html", lang, paths::LOGIN, values)
 }
 
 fn consent_page(
     provider: &Provider,
     headers: &HeaderMap,
     pending: &PendingAuthorization,
-) -> Response {
+) -> Result<Response, PageError> {
     let lang = language(provider, headers, &pending.request.ui_locales);
-    let (csrf, set_cookie) = csrf_token(provider.config(), headers);
-    let Some(interaction) = seal(provider, pending) else {
-        return server_error_page(provider, headers, "sealing the interaction failed");
-    };
     let scopes: Vec<String> = pending
         .request
         .scope
         .iter()
         .map(|s| provider.pages().scope_description(lang, s))
         .collect();
-    let username = pending.username.clone().unwrap_or_default();
-    let rendered = provider.pages().render(
-        "consent.html",
-        lang,
-        context! {
-            action => provider.config().endpoint(paths::CONSENT),
-            csrf_token => csrf,
-            interaction => interaction,
-            client_name => client_name(pending),
-            scopes => scopes,
-            username => username,
-        },
-    );
-    match rendered {
-        Ok(body) => html(StatusCode::OK, body, set_cookie),
-        Err(e) => server_error_page(provider, headers, e),
-    }
-}
-
-/// A fault of ours on a page: logged, and a generic page shown; an unreachable database is
-/// a 503 `temporarily_unavailable` page (RFC 6749 §4.1.2.1 names the code).
-pub fn server_error_page(
-    provider: &Provider,
-    headers: &HeaderMap,
-    detail: impl std::fmt::Display + 'static,
-) -> Response {
-    tracing::error!(detail = %detail, "page failed");
-    if is_unavailable(&detail) {
-        return error_page(
-            provider,
-            headers,
-            StatusCode::SERVICE_UNAVAILABLE,
-            "temporarily_unavailable",
-            "the service is temporarily unavailable, try again later",
-        );
-    }
-    error_page(
+    let values = context! {
+        interaction => seal(provider, pending)?,
+        client_name => client_name(pending),
+        scopes => scopes,
+        username => pending.username.clone().unwrap_or_default(),
+    };
+    form_page(
         provider,
         headers,
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "server_error",
-        "the server could not complete the request",
+        "consent.html",
+        lang,
+        paths::CONSENT,
+        values,
     )
-}
-
-/// Whether a page fault is the database being unreachable (a store, crypto or OAuth error
-/// that carries `StoreError::Unavailable`).
-fn is_unavailable(detail: &dyn std::any::Any) -> bool {
-    use crate::crypto::CryptoError;
-    use crate::error::OAuthError;
-    use oxid_store::StoreError;
-    let store = detail.downcast_ref::<StoreError>().or_else(|| {
-        match detail.downcast_ref::<CryptoError>() {
-            Some(CryptoError::Store(e)) => Some(e),
-            _ => None,
-        }
-    });
-    matches!(store, Some(StoreError::Unavailable(_)))
-        || detail
-            .downcast_ref::<OAuthError>()
-            .is_some_and(OAuthError::is_unavailable)
 }

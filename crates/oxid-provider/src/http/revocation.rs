@@ -1,16 +1,4 @@
-//! The revocation endpoint (RFC 7009): a client revokes one of its own tokens.
-//!
-//! Rules, all from RFC 7009 §2.1–2.2:
-//! - the client authenticates exactly as at the token endpoint (public clients with `none`
-//!   included: they hold their own tokens and may give them up);
-//! - the token is looked up by hash whatever `token_type_hint` says, so the hint never
-//!   changes the outcome and an unknown hint is ignored; `unsupported_token_type` is never
-//!   sent because every kind of token this server issues can be revoked;
-//! - a refresh token revokes its whole grant (§2.1 "SHOULD also invalidate all access tokens
-//!   based on the same authorization grant"); an access token revokes only itself;
-//! - an unknown token, or a token of another client, is answered 200 like a success (§2.2):
-//!   the caller learns nothing about tokens that are not its own, and another client's token
-//!   is left untouched.
+//! The revocation endpoint (RFC 7009 §2): `revocation::revoke` decides what is revoked.
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -18,49 +6,23 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use oxid_protocol::revocation::RevocationRequest;
 use oxid_protocol::token::TokenError;
-use oxid_store::TokenKind;
 
 use super::form::{authenticated_form, no_store};
-use crate::crypto::secrets::sha256_hex;
 use crate::error::OAuthError;
+use crate::revocation::revoke as revocation;
 use crate::state::Provider;
 
 /// `POST /revoke`.
 pub async fn revoke(State(provider): State<Provider>, headers: HeaderMap, body: Bytes) -> Response {
-    match revocation(&provider, &headers, &body).await {
+    match answer(&provider, &headers, &body).await {
         // RFC 7009 §2.2: 200, and the content of the body is ignored by the client: none.
         Ok(()) => no_store(StatusCode::OK.into_response()),
         Err(e) => e.into_response(),
     }
 }
 
-async fn revocation(
-    provider: &Provider,
-    headers: &HeaderMap,
-    body: &[u8],
-) -> Result<(), OAuthError> {
+async fn answer(provider: &Provider, headers: &HeaderMap, body: &[u8]) -> Result<(), OAuthError> {
     let (client, params) = authenticated_form(provider, headers, body).await?;
     let request = RevocationRequest::from_params(&params).map_err(TokenError::from)?;
-    let now = provider.now();
-    let store = provider.store();
-    let Some(record) = store.get_token(&sha256_hex(&request.token)).await? else {
-        return Ok(());
-    };
-    if record.client_id != client.id() {
-        // §2.1: the server verifies the token was issued to the caller; §2.2 keeps it a 200.
-        tracing::warn!(
-            client_id = client.id(),
-            "revocation of a token issued to another client refused"
-        );
-        return Ok(());
-    }
-    match record.kind {
-        TokenKind::Refresh => {
-            store.revoke_grant(&record.grant_id, now).await?;
-        }
-        TokenKind::Access => {
-            store.revoke_token(&record.token_hash, now).await?;
-        }
-    }
-    Ok(())
+    revocation(provider, &client, &request).await
 }

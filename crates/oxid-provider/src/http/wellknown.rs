@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 
 use crate::state::Provider;
 
-/// Must agree with `server::JWKS_MAX_AGE`, which rotation is checked against.
+/// Must agree with `backend::JWKS_MAX_AGE`, which rotation is checked against.
 const JWKS_CACHE_CONTROL: &str = "public, max-age=300";
 
 fn json_bytes(body: Bytes, cache: &'static str) -> Response {
@@ -72,7 +72,7 @@ pub async fn not_found() -> Response {
 mod tests {
     #[test]
     fn jwks_cache_control_matches_the_rotation_check() {
-        let expected = format!("public, max-age={}", crate::server::JWKS_MAX_AGE);
+        let expected = format!("public, max-age={}", crate::backend::JWKS_MAX_AGE);
         assert_eq!(super::JWKS_CACHE_CONTROL, expected);
     }
 }

@@ -1,0 +1,69 @@
+//! `OAuthError` as an HTTP answer, through the protocol crate's error types: RFC 6749 §5.2
+//! (`TokenError`, with its `Basic` challenge for `invalid_client`) and RFC 6750 §3
+//! (`UserinfoError`, with its `Bearer` challenge), `no-store` always.
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use oxid_protocol::bearer::BearerErrorCode;
+use oxid_protocol::token::{TokenError, TokenErrorCode};
+use oxid_protocol::userinfo::UserinfoError;
+
+use super::form::no_store;
+use crate::error::{ErrorKind, OAuthError};
+
+/// The realm of every challenge this server sends.
+const REALM: &str = "oxid";
+
+impl IntoResponse for OAuthError {
+    fn into_response(self) -> Response {
+        if let Some(detail) = &self.detail {
+            tracing::error!(error = self.code(), detail = %detail, "request failed");
+        }
+        let description = self.description.as_ref();
+        let bearer = |code| UserinfoError::new(code, description);
+        let (status, challenge, body) = match self.kind {
+            ErrorKind::Token(code) => token_error(TokenError::new(code, description)),
+            ErrorKind::Server => {
+                token_error(TokenError::new(TokenErrorCode::ServerError, description))
+            }
+            ErrorKind::BearerInvalidRequest => {
+                bearer_error(bearer(BearerErrorCode::InvalidRequest))
+            }
+            ErrorKind::InvalidToken => bearer_error(bearer(BearerErrorCode::InvalidToken)),
+            ErrorKind::InsufficientScope => {
+                bearer_error(bearer(BearerErrorCode::InsufficientScope))
+            }
+            ErrorKind::MissingToken => bearer_error(UserinfoError::no_token()),
+        };
+        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
+        let mut response = match body {
+            Some(body) => (status, body).into_response(),
+            None => status.into_response(),
+        };
+        if let Some(value) = challenge.and_then(|c| HeaderValue::from_str(&c).ok()) {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, value);
+        }
+        no_store(response)
+    }
+}
+
+/// Status, challenge and body of an RFC 6749 §5.2 error.
+fn token_error(error: TokenError) -> (u16, Option<String>, Option<Response>) {
+    let challenge = error.www_authenticate(REALM);
+    (
+        error.http_status(),
+        challenge,
+        Some(Json(error).into_response()),
+    )
+}
+
+/// Status, challenge and body of an RFC 6750 §3.1 error: no body when the request carried no
+/// token at all.
+fn bearer_error(error: UserinfoError) -> (u16, Option<String>, Option<Response>) {
+    let challenge = Some(error.www_authenticate(Some(REALM)));
+    let body = error.error.is_some().then(|| Json(&error).into_response());
+    (error.http_status(), challenge, body)
+}

@@ -1,0 +1,77 @@
+//! The introspection endpoint's decision (RFC 7662): whether a token is active and what it
+//! carries, for the authenticated client that asks.
+//!
+//! Who may see what (RFC 7662 §2.1 requires authorization, §2.2 lets the server decide which
+//! tokens a caller may see):
+//! - only confidential clients may call: a public client authenticates with `none`, which
+//!   proves nothing, so it would turn the endpoint into a token-scanning oracle. It is
+//!   answered `invalid_client` (401 with a `Basic` challenge) rather than
+//!   `unauthorized_client`: §2.3 sends failed client credentials to RFC 6749 §5.2's 401, and
+//!   `unauthorized_client` is about grant types at the token endpoint;
+//! - any confidential client may introspect an access token, whoever it was issued to: the
+//!   endpoint exists for protected resources (§1), which hold their own client credentials
+//!   and receive tokens issued to other clients. The caller already holds the token;
+//! - a refresh token is visible only to the client it was issued to; for anyone else it is
+//!   `{"active": false}`, the same answer as an unknown, expired, revoked or already-rotated
+//!   token, so the caller cannot tell them apart (§2.2).
+
+use oxid_protocol::claims::Audience;
+use oxid_protocol::introspection::{IntrospectionRequest, IntrospectionResponse};
+use oxid_protocol::scope::Scope;
+use oxid_store::TokenKind;
+
+use crate::client_auth::VerifiedClient;
+use crate::error::OAuthError;
+use crate::state::Provider;
+use crate::tokens::find_live_token;
+
+/// Answers `request` for `client`.
+pub async fn introspect(
+    provider: &Provider,
+    client: &VerifiedClient,
+    request: &IntrospectionRequest,
+) -> Result<IntrospectionResponse, OAuthError> {
+    if client.is_public() {
+        return Err(OAuthError::invalid_client(
+            "introspection needs an authenticated (confidential) client",
+        ));
+    }
+    // The hint is not needed: tokens are found by hash whatever their kind (RFC 7662 §2.1).
+    let Some(record) = find_live_token(provider, &request.token).await? else {
+        return Ok(IntrospectionResponse::inactive());
+    };
+    let visible = record.kind == TokenKind::Access || record.client_id == client.id();
+    if !visible {
+        return Ok(IntrospectionResponse::inactive());
+    }
+    let store = provider.store();
+    let username = match &record.user_id {
+        Some(user_id) => match store.get_user(user_id).await? {
+            Some(user) => Some(user.username),
+            // A token outliving its user is no longer honoured anywhere (userinfo, refresh).
+            None => return Ok(IntrospectionResponse::inactive()),
+        },
+        None => None,
+    };
+    // Stored scopes were validated when granted; a failure here is a fault of ours.
+    let scope = Scope::from_tokens(&record.scopes).map_err(OAuthError::server)?;
+    // A client_credentials token granted no scope has none to report.
+    let scope = (!scope.is_empty()).then_some(scope);
+    let token_type = match record.kind {
+        TokenKind::Access => "Bearer",
+        TokenKind::Refresh => "refresh_token",
+    };
+    Ok(IntrospectionResponse {
+        active: true,
+        scope,
+        client_id: Some(record.client_id.clone()),
+        username,
+        token_type: Some(token_type.to_string()),
+        exp: Some(record.expires_at),
+        iat: Some(record.issued_at),
+        sub: record.user_id.clone(),
+        aud: Some(Audience::single(record.client_id)),
+        iss: Some(provider.config().issuer.clone()),
+        ..IntrospectionResponse::default()
+    })
+}

@@ -1,0 +1,166 @@
+//! The login form's decision: check the password, start a fresh session (never keep the old
+//! one: session fixation), then continue the authorization that asked for the login.
+
+use crate::authorize::{AuthorizeOutcome, AwaitingUser, resume};
+use crate::crypto::password::{dummy_verify, verify_password};
+use crate::error::OAuthError;
+use crate::session::{end_login_session, start_session};
+use crate::state::Provider;
+
+/// What the user typed on the login page.
+#[derive(Debug, Clone, Copy)]
+pub struct Credentials<'a> {
+    /// The username (surrounding spaces are ignored).
+    pub username: &'a str,
+    /// The password, as typed.
+    pub password: &'a str,
+}
+
+/// What a login attempt leads to.
+#[derive(Debug)]
+pub enum LoginOutcome {
+    /// Wrong username or password: no session; the authorization goes on without one (its
+    /// login page again, or an error redirect).
+    Rejected {
+        /// The username to show again.
+        username: String,
+        /// The authorization's next step.
+        next: AuthorizeOutcome,
+    },
+    /// Logged in: a new session whose token the browser must now hold, and the
+    /// authorization's next step within it.
+    LoggedIn {
+        /// The new session's token (for the session cookie).
+        session_token: String,
+        /// The authorization's next step.
+        next: AuthorizeOutcome,
+    },
+}
+
+/// Checks `credentials` for the authorization `awaiting`, from a browser whose current
+/// session (if any) has `previous_session` as its token.
+pub async fn log_in(
+    provider: &Provider,
+    awaiting: AwaitingUser,
+    credentials: Credentials<'_>,
+    previous_session: Option<&str>,
+) -> Result<LoginOutcome, OAuthError> {
+    let username = credentials.username.trim();
+    let user = provider.store().get_user_by_username(username).await?;
+    // Same cost whether or not the user exists: no username enumeration by timing.
+    let verified = match &user {
+        Some(user) => verify_password(credentials.password, &user.password_hash),
+        None => dummy_verify(credentials.password),
+    };
+    let AwaitingUser {
+        request,
+        mut progress,
+    } = awaiting;
+    let (Some(user), true) = (user, verified) else {
+        tracing::info!("login failed");
+        let next = resume(provider, request, None, progress).await?;
+        return Ok(LoginOutcome::Rejected {
+            username: username.to_string(),
+            next,
+        });
+    };
+    // A fresh session id at every login (no session fixation).
+    end_login_session(provider, previous_session).await?;
+    let session = start_session(provider, &user).await?;
+    progress.login_done = true;
+    let next = resume(provider, request, Some(session.record), progress).await?;
+    Ok(LoginOutcome::LoggedIn {
+        session_token: session.token,
+        next,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::authorize::Progress;
+    use crate::test_support::{awaiting, provider_with_alice};
+
+    #[tokio::test]
+    async fn a_wrong_password_starts_no_session_and_shows_the_login_page_again() {
+        let provider = provider_with_alice().await;
+        let outcome = log_in(
+            &provider,
+            awaiting(Progress::new(provider.now())),
+            Credentials {
+                username: " alice ",
+                password: "wrong",
+            },
+            None,
+        )
+        .await
+        .unwrap();
+        let LoginOutcome::Rejected { username, next } = outcome else {
+            panic!("a wrong password must be rejected: {outcome:?}");
+        };
+        assert_eq!(username, "alice");
+        assert!(matches!(next, AuthorizeOutcome::Login(_)), "{next:?}");
+    }
+
+    #[tokio::test]
+    async fn an_unknown_user_is_rejected_like_a_wrong_password() {
+        let provider = provider_with_alice().await;
+        let outcome = log_in(
+            &provider,
+            awaiting(Progress::new(provider.now())),
+            Credentials {
+                username: "bob",
+                password: "correct horse",
+            },
+            None,
+        )
+        .await
+        .unwrap();
+        assert!(matches!(outcome, LoginOutcome::Rejected { .. }));
+    }
+
+    #[tokio::test]
+    async fn a_login_replaces_the_previous_session_and_goes_on_to_consent() {
+        let provider = provider_with_alice().await;
+        let credentials = Credentials {
+            username: "alice",
+            password: "correct horse",
+        };
+        let first = log_in(
+            &provider,
+            awaiting(Progress::new(provider.now())),
+            credentials,
+            None,
+        )
+        .await
+        .unwrap();
+        let LoginOutcome::LoggedIn {
+            session_token: old,
+            next,
+        } = first
+        else {
+            panic!("the right password must log in: {first:?}");
+        };
+        let AuthorizeOutcome::Consent(pending) = next else {
+            panic!("a client without consent asks for it next: {next:?}");
+        };
+        assert!(pending.progress.login_done);
+        let second = log_in(
+            &provider,
+            awaiting(Progress::new(provider.now())),
+            credentials,
+            Some(&old),
+        )
+        .await
+        .unwrap();
+        let LoginOutcome::LoggedIn {
+            session_token: new, ..
+        } = second
+        else {
+            panic!("the right password must log in again: {second:?}");
+        };
+        assert_ne!(old, new, "every login gets a fresh session (no fixation)");
+        let sessions = crate::session::current_session(&provider, Some(&old)).await;
+        assert!(sessions.unwrap().is_none(), "the previous session ended");
+    }
+}

@@ -1,0 +1,51 @@
+//! The revocation endpoint's decision (RFC 7009): a client revokes one of its own tokens.
+//!
+//! Rules, all from RFC 7009 §2.1–2.2:
+//! - the client authenticates exactly as at the token endpoint (public clients with `none`
+//!   included: they hold their own tokens and may give them up);
+//! - the token is looked up by hash whatever `token_type_hint` says, so the hint never
+//!   changes the outcome and an unknown hint is ignored; `unsupported_token_type` is never
+//!   sent because every kind of token this server issues can be revoked;
+//! - a refresh token revokes its whole grant (§2.1 "SHOULD also invalidate all access tokens
+//!   based on the same authorization grant"); an access token revokes only itself;
+//! - an unknown token, or a token of another client, is answered 200 like a success (§2.2):
+//!   the caller learns nothing about tokens that are not its own, and another client's token
+//!   is left untouched.
+
+use oxid_protocol::revocation::RevocationRequest;
+use oxid_store::TokenKind;
+
+use crate::client_auth::VerifiedClient;
+use crate::crypto::secrets::sha256_hex;
+use crate::error::OAuthError;
+use crate::state::Provider;
+
+/// Revokes `request.token` for `client`; `Ok` whether or not there was anything to revoke.
+pub async fn revoke(
+    provider: &Provider,
+    client: &VerifiedClient,
+    request: &RevocationRequest,
+) -> Result<(), OAuthError> {
+    let now = provider.now();
+    let store = provider.store();
+    let Some(record) = store.get_token(&sha256_hex(&request.token)).await? else {
+        return Ok(());
+    };
+    if record.client_id != client.id() {
+        // §2.1: the server verifies the token was issued to the caller; §2.2 keeps it a 200.
+        tracing::warn!(
+            client_id = client.id(),
+            "revocation of a token issued to another client refused"
+        );
+        return Ok(());
+    }
+    match record.kind {
+        TokenKind::Refresh => {
+            store.revoke_grant(&record.grant_id, now).await?;
+        }
+        TokenKind::Access => {
+            store.revoke_token(&record.token_hash, now).await?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,80 @@
+//! Fixtures for the unit tests of the browser flows: a provider over an in-memory SQLite
+//! store with one user (`alice`) and one confidential client (`app`), no server.
+
+use oxid_protocol::authorization::AuthenticationRequest;
+use oxid_protocol::params::Params;
+use serde_json::Map;
+use std::sync::Arc;
+
+use crate::admin::{NewClient, NewUser, add_client, add_user};
+use crate::authorize::{AwaitingUser, Progress};
+use crate::backend::Backend;
+use crate::clock::TestClock;
+use crate::config::{ProviderConfig, Settings};
+use crate::crypto::SecretBox;
+use crate::session::start_session;
+use crate::state::Provider;
+
+/// 2026-01-01T00:00:00Z.
+pub const T0: u64 = 1_767_225_600;
+/// The client's one redirect URI.
+pub const REDIRECT: &str = "https://app.example.com/cb";
+
+/// A provider with user `alice` (password `correct horse`) and client `app`.
+pub async fn provider_with_alice() -> Provider {
+    let mut settings = Settings {
+        issuer: "https://id.example.com".into(),
+        ..Settings::default()
+    };
+    settings.keys.algs = vec!["ES256".into(), "RS256".into()];
+    let backend = Backend {
+        config: ProviderConfig::from_settings(&settings).unwrap(),
+        store: oxid_store::open("sqlite::memory:").await.unwrap(),
+        secret_box: SecretBox::new([7; 32]),
+        clock: Arc::new(TestClock::new(T0)),
+    };
+    backend.ensure_keys().await.unwrap();
+    let user = NewUser {
+        username: "alice".into(),
+        password: "correct horse".into(),
+        claims: Map::new(),
+    };
+    add_user(backend.store.as_ref(), user, T0).await.unwrap();
+    let client = NewClient {
+        client_id: "app".into(),
+        client_secret: Some("secret-of-app-0123456789abcdefghijklmnop".into()),
+        redirect_uris: vec![REDIRECT.into()],
+        post_logout_redirect_uris: vec!["https://app.example.com/bye".into()],
+        ..NewClient::default()
+    };
+    add_client(backend.store.as_ref(), &backend.secret_box, client, T0)
+        .await
+        .unwrap();
+    Provider::start(backend).await.unwrap()
+}
+
+/// `app`'s request for `openid` (with PKCE), waiting on its page with `progress`.
+pub fn awaiting(progress: Progress) -> AwaitingUser {
+    let query = format!(
+        "response_type=code&client_id=app&scope=openid&state=s1&redirect_uri={}\
+         &code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256",
+        url::form_urlencoded::byte_serialize(REDIRECT.as_bytes()).collect::<String>()
+    );
+    let params = Params::parse_query(&query).unwrap();
+    AwaitingUser {
+        request: AuthenticationRequest::from_params(&params).unwrap(),
+        progress,
+    }
+}
+
+/// A session for `alice`: its token and her user id.
+pub async fn logged_in_alice(provider: &Provider) -> (String, String) {
+    let user = provider
+        .store()
+        .get_user_by_username("alice")
+        .await
+        .unwrap()
+        .unwrap();
+    let session = start_session(provider, &user).await.unwrap();
+    (session.token, user.id)
+}

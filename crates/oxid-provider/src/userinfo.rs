@@ -1,0 +1,44 @@
+//! The UserInfo endpoint's decision (OIDC Core §5.3): which claims a presented access token
+//! releases, or which RFC 6750 §3.1 error it gets.
+
+use oxid_protocol::userinfo::UserinfoRequest;
+use oxid_store::TokenKind;
+use serde_json::{Map, Value};
+
+use crate::claims::released_claims;
+use crate::error::{ErrorKind, OAuthError};
+use crate::state::Provider;
+use crate::tokens::find_live_token;
+
+/// The claims released to `request`'s access token by its scopes.
+pub async fn userinfo_claims(
+    provider: &Provider,
+    request: &UserinfoRequest,
+) -> Result<Map<String, Value>, OAuthError> {
+    let invalid = || {
+        OAuthError::bearer(
+            ErrorKind::InvalidToken,
+            "the access token is invalid or expired",
+        )
+    };
+    let record = find_live_token(provider, &request.access_token).await?;
+    let Some(record) = record.filter(|r| r.kind == TokenKind::Access) else {
+        return Err(invalid());
+    };
+    if !record.scopes.iter().any(|s| s == "openid") {
+        return Err(OAuthError::bearer(
+            ErrorKind::InsufficientScope,
+            "the access token lacks the openid scope",
+        ));
+    }
+    let Some(user_id) = &record.user_id else {
+        return Err(invalid());
+    };
+    let Some(user) = provider.store().get_user(user_id).await? else {
+        return Err(invalid());
+    };
+    Ok(released_claims(
+        &user,
+        record.scopes.iter().map(String::as_str),
+    ))
+}
