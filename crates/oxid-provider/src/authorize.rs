@@ -126,14 +126,14 @@ impl AwaitingUser {
         })
     }
 
-    /// The sealed form value for the page that shows `pending`.
-    pub fn seal(pending: &PendingAuthorization, secret_box: &SecretBox) -> Option<String> {
-        Interaction::new(
-            pending.request.encode(),
-            pending.progress.started_at,
-            pending.progress.login_done,
-        )
-        .seal(secret_box, Purpose::Authorize)
+    /// The sealed form value for the page that shows `request` at `progress`.
+    pub fn seal(
+        request: &AuthenticationRequest,
+        progress: Progress,
+        secret_box: &SecretBox,
+    ) -> Option<String> {
+        Interaction::new(request.encode(), progress.started_at, progress.login_done)
+            .seal(secret_box, Purpose::Authorize)
     }
 }
 
@@ -632,3 +632,7 @@ mod tests {
         ));
     }
 }
+
+#[cfg(test)]
+#[path = "authorize_tests.rs"]
+mod flow_tests;

@@ -1,23 +1,12 @@
 //! OIDC Back-Channel Logout 1.0: when a session ends, every client that received tokens in it
 //! and registered a `backchannel_logout_uri` is sent a logout token (§2.5), server to server.
-//! Delivery runs beside the user's request, never blocking it; failures are logged.
+//! Delivery runs beside the user's request, never blocking it, over `Provider::http` (no
+//! redirects, §2.5: the RP's answer is final; bounded time); failures are logged.
 
 use oxid_store::{ClientRecord, SessionRecord};
-use std::time::Duration;
 
 use crate::issuer::logout_token;
 use crate::state::Provider;
-
-/// How long one delivery may take.
-pub const DELIVERY_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// The HTTP client deliveries use: no redirects (§2.5: the RP's answer is final), bounded time.
-pub fn http_client() -> reqwest::Result<reqwest::Client> {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(DELIVERY_TIMEOUT)
-        .build()
-}
 
 /// The registrations of the clients that received tokens within `session` (for both
 /// logout fan-outs); store failures are logged and skip the client.

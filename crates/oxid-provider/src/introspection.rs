@@ -75,3 +75,44 @@ pub async fn introspect(
         ..IntrospectionResponse::default()
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{provider_with_alice, stored_token, verified};
+
+    #[tokio::test]
+    async fn any_confidential_client_sees_an_access_token_rfc7662_2_2() {
+        let provider = provider_with_alice().await;
+        let token = stored_token(&provider, TokenKind::Access, "app", &["openid"]).await;
+        let api = verified(&provider, "api").await;
+        let answer = introspect(&provider, &api, &IntrospectionRequest::new(token))
+            .await
+            .unwrap();
+        assert!(answer.active);
+        assert_eq!(answer.client_id.as_deref(), Some("app"));
+        assert_eq!(answer.username.as_deref(), Some("alice"));
+    }
+
+    #[tokio::test]
+    async fn a_refresh_token_is_visible_to_its_own_client_only_rfc7662_2_2() {
+        let provider = provider_with_alice().await;
+        let token = stored_token(&provider, TokenKind::Refresh, "app", &["openid"]).await;
+        let request = IntrospectionRequest::new(token);
+        let api = verified(&provider, "api").await;
+        let app = verified(&provider, "app").await;
+        let to_api = introspect(&provider, &api, &request).await.unwrap();
+        assert_eq!(to_api, IntrospectionResponse::inactive());
+        assert!(introspect(&provider, &app, &request).await.unwrap().active);
+    }
+
+    #[tokio::test]
+    async fn an_unknown_token_is_inactive() {
+        let provider = provider_with_alice().await;
+        let app = verified(&provider, "app").await;
+        let answer = introspect(&provider, &app, &IntrospectionRequest::new("nope"))
+            .await
+            .unwrap();
+        assert_eq!(answer, IntrospectionResponse::inactive());
+    }
+}

@@ -49,3 +49,35 @@ pub async fn revoke(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{provider_with_alice, stored_token, verified};
+    use crate::tokens::find_live_token;
+
+    #[tokio::test]
+    async fn a_client_revokes_its_own_token_rfc7009_2_1() {
+        let provider = provider_with_alice().await;
+        let token = stored_token(&provider, TokenKind::Access, "app", &["openid"]).await;
+        let app = verified(&provider, "app").await;
+        revoke(&provider, &app, &RevocationRequest::new(token.clone()))
+            .await
+            .unwrap();
+        assert!(find_live_token(&provider, &token).await.unwrap().is_none());
+    }
+
+    #[tokio::test]
+    async fn another_clients_token_is_left_alone_and_still_ok_rfc7009_2_2() {
+        let provider = provider_with_alice().await;
+        let token = stored_token(&provider, TokenKind::Access, "app", &["openid"]).await;
+        let api = verified(&provider, "api").await;
+        revoke(&provider, &api, &RevocationRequest::new(token.clone()))
+            .await
+            .unwrap();
+        assert!(find_live_token(&provider, &token).await.unwrap().is_some());
+        revoke(&provider, &api, &RevocationRequest::new("unknown"))
+            .await
+            .unwrap();
+    }
+}

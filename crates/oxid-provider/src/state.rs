@@ -14,6 +14,18 @@ use crate::crypto::{KeyRing, SecretBox};
 use crate::discovery;
 use crate::pages::Pages;
 
+/// How long one outgoing call (a back-channel logout delivery) may take.
+pub const OUTGOING_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The HTTP client of calls to clients: no redirects (Back-Channel Logout §2.5: the RP's
+/// answer is final), bounded time.
+fn outgoing_http_client() -> reqwest::Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(OUTGOING_TIMEOUT)
+        .build()
+}
+
 /// The provider; cheap to clone.
 #[derive(Clone)]
 pub struct Provider(Arc<Inner>);
@@ -39,7 +51,7 @@ impl Provider {
         Ok(Provider(Arc::new(Inner {
             backend,
             clients: ClientCache::default(),
-            http: crate::backchannel::http_client().map_err(|e| StartError::Http(e.to_string()))?,
+            http: outgoing_http_client().map_err(|e| StartError::Http(e.to_string()))?,
             keys: RwLock::new(Arc::new(ring)),
             pages,
             openid_configuration,

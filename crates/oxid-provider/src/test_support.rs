@@ -1,17 +1,23 @@
 //! Fixtures for the unit tests of the browser flows: a provider over an in-memory SQLite
 //! store with one user (`alice`) and one confidential client (`app`), no server.
 
+use axum::http::HeaderMap;
+use axum::http::header::AUTHORIZATION;
 use oxid_protocol::authorization::AuthenticationRequest;
 use oxid_protocol::params::Params;
+use oxid_protocol::token::basic_authorization;
+use oxid_store::{TokenKind, TokenRecord};
 use serde_json::Map;
 use std::sync::Arc;
 
 use crate::admin::{NewClient, NewUser, add_client, add_user};
 use crate::authorize::{AwaitingUser, Progress};
 use crate::backend::Backend;
+use crate::client_auth::{VerifiedClient, authenticate_client};
 use crate::clock::TestClock;
 use crate::config::{ProviderConfig, Settings};
 use crate::crypto::SecretBox;
+use crate::crypto::secrets::{random_token, sha256_hex};
 use crate::session::start_session;
 use crate::state::Provider;
 
@@ -42,7 +48,7 @@ pub async fn provider_with_alice() -> Provider {
     add_user(backend.store.as_ref(), user, T0).await.unwrap();
     let client = NewClient {
         client_id: "app".into(),
-        client_secret: Some("secret-of-app-0123456789abcdefghijklmnop".into()),
+        client_secret: Some(secret_of("app")),
         redirect_uris: vec![REDIRECT.into()],
         post_logout_redirect_uris: vec!["https://app.example.com/bye".into()],
         ..NewClient::default()
@@ -50,7 +56,64 @@ pub async fn provider_with_alice() -> Provider {
     add_client(backend.store.as_ref(), &backend.secret_box, client, T0)
         .await
         .unwrap();
+    let api = NewClient {
+        client_id: "api".into(),
+        client_secret: Some(secret_of("api")),
+        redirect_uris: vec![REDIRECT.into()],
+        ..NewClient::default()
+    };
+    add_client(backend.store.as_ref(), &backend.secret_box, api, T0)
+        .await
+        .unwrap();
     Provider::start(backend).await.unwrap()
+}
+
+/// The secret of client `id`.
+pub fn secret_of(id: &str) -> String {
+    format!("secret-of-{id}-0123456789abcdefghijklmnop")
+}
+
+/// Client `id`, authenticated with its secret (HTTP Basic).
+pub async fn verified(provider: &Provider, id: &str) -> VerifiedClient {
+    let mut headers = HeaderMap::new();
+    let basic = basic_authorization(id, &secret_of(id));
+    headers.insert(AUTHORIZATION, basic.parse().unwrap());
+    authenticate_client(provider, &headers, &Params::default())
+        .await
+        .unwrap()
+}
+
+/// Stores an opaque token of `kind` for `client_id` and alice, live until `T0 + 3600`;
+/// returns the token.
+pub async fn stored_token(
+    provider: &Provider,
+    kind: TokenKind,
+    client_id: &str,
+    scopes: &[&str],
+) -> String {
+    let user = provider
+        .store()
+        .get_user_by_username("alice")
+        .await
+        .unwrap()
+        .unwrap();
+    let token = random_token();
+    let record = TokenRecord {
+        token_hash: sha256_hex(&token),
+        kind,
+        grant_id: random_token(),
+        client_id: client_id.into(),
+        user_id: Some(user.id),
+        scopes: scopes.iter().map(|s| s.to_string()).collect(),
+        sid: None,
+        auth_time: Some(T0),
+        issued_at: T0,
+        expires_at: T0 + 3600,
+        consumed_at: None,
+        revoked_at: None,
+    };
+    provider.store().insert_token(&record).await.unwrap();
+    token
 }
 
 /// `app`'s request for `openid` (with PKCE), waiting on its page with `progress`.

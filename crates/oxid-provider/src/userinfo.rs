@@ -42,3 +42,45 @@ pub async fn userinfo_claims(
         record.scopes.iter().map(String::as_str),
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{provider_with_alice, stored_token};
+
+    fn request(token: &str) -> UserinfoRequest {
+        UserinfoRequest {
+            access_token: token.into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn an_openid_access_token_releases_the_subject() {
+        let provider = provider_with_alice().await;
+        let token = stored_token(&provider, TokenKind::Access, "app", &["openid"]).await;
+        let claims = userinfo_claims(&provider, &request(&token)).await.unwrap();
+        assert!(claims["sub"].is_string(), "{claims:?}");
+    }
+
+    #[tokio::test]
+    async fn unknown_tokens_and_refresh_tokens_are_invalid_token_rfc6750_3_1() {
+        let provider = provider_with_alice().await;
+        let refresh = stored_token(&provider, TokenKind::Refresh, "app", &["openid"]).await;
+        for token in ["not-a-token", refresh.as_str()] {
+            let error = userinfo_claims(&provider, &request(token))
+                .await
+                .unwrap_err();
+            assert_eq!(error.kind, ErrorKind::InvalidToken, "{token}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_token_without_openid_is_insufficient_scope_oidc_core_5_3() {
+        let provider = provider_with_alice().await;
+        let token = stored_token(&provider, TokenKind::Access, "app", &["email"]).await;
+        let error = userinfo_claims(&provider, &request(&token))
+            .await
+            .unwrap_err();
+        assert_eq!(error.kind, ErrorKind::InsufficientScope);
+    }
+}

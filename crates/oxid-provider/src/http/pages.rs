@@ -172,7 +172,7 @@ pub fn respond(
 }
 
 fn seal(provider: &Provider, pending: &PendingAuthorization) -> Result<String, PageError> {
-    AwaitingUser::seal(pending, provider.secret_box())
+    AwaitingUser::seal(&pending.request, pending.progress, provider.secret_box())
         .ok_or_else(|| PageError::Server("sealing the interaction failed".into()))
 }
 
