@@ -8,7 +8,7 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 
 use super::cookies::{session_cookie, session_token, with_set_cookie};
-use super::page_form::open_form;
+use super::page_form::{PostedForm, open_form};
 use super::pages::{LoginNotice, PageError, page_or_error, respond};
 use crate::authorize::{AwaitingUser, Consent, ReceivedAuthorization, authorize};
 use crate::consent::answer_consent;
@@ -47,17 +47,20 @@ async fn start(
     page_or_error(provider, headers, result.await)
 }
 
+/// The login or consent form, checked, with the authorization it continues.
+async fn open_authorization_form(
+    provider: &Provider,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<PostedForm<AwaitingUser>, PageError> {
+    let read = AwaitingUser::from_interaction;
+    open_form(provider, headers, body, Purpose::Authorize, read).await
+}
+
 /// `POST /login`: the login form; `login::log_in` checks the password.
 pub async fn login(State(provider): State<Provider>, headers: HeaderMap, body: Bytes) -> Response {
     let result = async {
-        let form = open_form(
-            &provider,
-            &headers,
-            &body,
-            Purpose::Authorize,
-            AwaitingUser::from_interaction,
-        )
-        .await?;
+        let form = open_authorization_form(&provider, &headers, &body).await?;
         let credentials = Credentials {
             username: form.fields.get("username").unwrap_or(""),
             password: form.fields.get("password").unwrap_or(""),
@@ -97,23 +100,9 @@ pub async fn consent(
     body: Bytes,
 ) -> Response {
     let result = async {
-        let form = open_form(
-            &provider,
-            &headers,
-            &body,
-            Purpose::Authorize,
-            AwaitingUser::from_interaction,
-        )
-        .await?;
-        let answer = match form.field("decision") {
-            "allow" => Consent::Allow,
-            "deny" => Consent::Deny,
-            _ => {
-                return Err(PageError::BadRequest(
-                    "decision must be allow or deny".into(),
-                ));
-            }
-        };
+        let form = open_authorization_form(&provider, &headers, &body).await?;
+        let options = [("allow", Consent::Allow), ("deny", Consent::Deny)];
+        let answer = form.choice("decision", &options)?;
         let next = answer_consent(&provider, form.carried, answer, session_token(&headers)).await?;
         respond(&provider, &headers, next, LoginNotice::default())
     };

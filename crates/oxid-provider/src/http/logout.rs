@@ -70,15 +70,11 @@ pub async fn logout_confirm(
             PendingLogout::request_from_interaction,
         )
         .await?;
-        let decision = match form.field("decision") {
-            "logout" => LogoutDecision::LogOut,
-            "stay" => LogoutDecision::Stay,
-            _ => {
-                return Err(PageError::BadRequest(
-                    "decision must be logout or stay".into(),
-                ));
-            }
-        };
+        let options = [
+            ("logout", LogoutDecision::LogOut),
+            ("stay", LogoutDecision::Stay),
+        ];
+        let decision = form.choice("decision", &options)?;
         let outcome =
             confirm_logout(&provider, form.carried, decision, session_token(&headers)).await?;
         render(&provider, &headers, outcome)

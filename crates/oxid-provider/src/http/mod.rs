@@ -1,5 +1,5 @@
 //! The HTTP surface: the router and thin handlers that parse into protocol types, call the
-//! logic, and map its one error type to responses.
+//! logic, and render its outcome or error. Cookies are read and written here only.
 
 mod authorize;
 mod cookies;
@@ -26,6 +26,7 @@ use crate::state::Provider;
 pub fn router(provider: Provider) -> Router {
     let prefix = provider.config().issuer_path().to_string();
     let provider_for_probes = provider.clone();
+    // Each handler extracts, makes one call into the logic named beside it, and renders.
     let cors = Router::new()
         .route(
             paths::OPENID_CONFIGURATION,
@@ -33,25 +34,34 @@ pub fn router(provider: Provider) -> Router {
         )
         .route(paths::OAUTH_METADATA, get(wellknown::oauth_metadata))
         .route(paths::JWKS, get(wellknown::jwks))
+        // client_auth, then grants::dispatch
         .route(paths::TOKEN, post(token::token))
+        // client_auth, then revocation::revoke
         .route(paths::REVOCATION, post(revocation::revoke))
+        // client_auth, then introspection::introspect
         .route(paths::INTROSPECTION, post(introspection::introspect))
+        // userinfo::userinfo_claims
         .route(
             paths::USERINFO,
             get(userinfo::userinfo).post(userinfo::userinfo),
         )
         .layer(axum::middleware::from_fn(layers::cors));
     let pages = Router::new()
+        // authorize::authorize: trust, check, then login page, consent page or code
         .route(
             paths::AUTHORIZE,
             get(authorize::authorize_get).post(authorize::authorize_post),
         )
+        // login::log_in: checks the password, starts a fresh session
         .route(paths::LOGIN, post(authorize::login))
+        // consent::answer_consent: remembers the consent
         .route(paths::CONSENT, post(authorize::consent))
+        // logout::end_session_request; logout::log_out ends the session, notifies clients
         .route(
             paths::LOGOUT,
             get(logout::logout_get).post(logout::logout_post),
         )
+        // logout::confirm_logout: logs out (logout::log_out) or stays
         .route(paths::LOGOUT_CONFIRM, post(logout::logout_confirm))
         .route("/assets/style.css", get(wellknown::style))
         .layer(axum::middleware::from_fn(layers::page_headers));

@@ -24,6 +24,17 @@ impl<T> PostedForm<T> {
     pub fn field(&self, name: &str) -> &str {
         self.fields.get(name).unwrap_or("")
     }
+
+    /// The option that field `name` picks among `options` (its form value, then what it
+    /// means); a 400 naming the allowed values when it picks none.
+    pub fn choice<C: Copy>(&self, name: &str, options: &[(&str, C)]) -> Result<C, PageError> {
+        let value = self.field(name);
+        let picked = options.iter().find(|(text, _)| *text == value);
+        picked.map(|(_, meaning)| *meaning).ok_or_else(|| {
+            let allowed: Vec<&str> = options.iter().map(|(text, _)| *text).collect();
+            PageError::BadRequest(format!("{name} must be {}", allowed.join(" or ")))
+        })
+    }
 }
 
 /// Checks the form in `body` and reads its interaction (sealed for `purpose`) with `read`.
