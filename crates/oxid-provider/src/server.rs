@@ -4,7 +4,7 @@
 use std::time::Duration;
 use tokio::net::TcpListener;
 
-pub use crate::backend::{Backend, JWKS_MAX_AGE, StartError, open_backend};
+pub use crate::backend::{Backend, StartError, open_backend};
 use crate::config::Settings;
 use crate::state::Provider;
 

@@ -1,5 +1,6 @@
 //! Fixtures for the unit tests of the browser flows: a provider over an in-memory SQLite
-//! store with one user (`alice`) and one confidential client (`app`), no server.
+//! store with one user (`alice`) and two confidential clients (`app`, `api`), no server and
+//! no signing keys (these flows sign nothing; key generation would only slow the tests).
 
 use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
@@ -39,7 +40,6 @@ pub async fn provider_with_alice() -> Provider {
         secret_box: SecretBox::new([7; 32]),
         clock: Arc::new(TestClock::new(T0)),
     };
-    backend.ensure_keys().await.unwrap();
     let user = NewUser {
         username: "alice".into(),
         password: "correct horse".into(),

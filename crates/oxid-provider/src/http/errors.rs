@@ -67,3 +67,74 @@ fn bearer_error(error: UserinfoError) -> (u16, Option<String>, Option<Response>)
     let body = error.error.is_some().then(|| Json(&error).into_response());
     (error.http_status(), challenge, body)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(e: OAuthError) -> (u16, Option<String>, String) {
+        let response = e.into_response();
+        assert_eq!(response.headers()[header::CACHE_CONTROL], "no-store");
+        let challenge = response
+            .headers()
+            .get(header::WWW_AUTHENTICATE)
+            .map(|v| v.to_str().unwrap().to_string());
+        let status = response.status().as_u16();
+        let body = response.into_body();
+        let bytes = futures_executor(body);
+        (status, challenge, bytes)
+    }
+
+    fn futures_executor(body: axum::body::Body) -> String {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let bytes = runtime
+            .block_on(axum::body::to_bytes(body, 1 << 16))
+            .unwrap();
+        String::from_utf8(bytes.to_vec()).unwrap()
+    }
+
+    #[test]
+    fn bearer_errors_carry_their_challenge_rfc6750_3() {
+        let (status, challenge, body) = answer(OAuthError::bearer(
+            ErrorKind::InvalidToken,
+            "the access token is invalid or expired",
+        ));
+        assert_eq!(status, 401);
+        assert_eq!(
+            challenge.as_deref(),
+            Some(
+                "Bearer realm=\"oxid\", error=\"invalid_token\", \
+                 error_description=\"the access token is invalid or expired\""
+            )
+        );
+        assert!(body.contains("\"error\":\"invalid_token\""), "{body}");
+        let (status, challenge, body) = answer(OAuthError::bearer(ErrorKind::MissingToken, ""));
+        assert_eq!(status, 401);
+        assert_eq!(challenge.as_deref(), Some("Bearer realm=\"oxid\""));
+        assert!(
+            body.is_empty(),
+            "§3.1: no error information without a token"
+        );
+        let (status, _, _) = answer(OAuthError::bearer(ErrorKind::InsufficientScope, "x"));
+        assert_eq!(status, 403);
+    }
+
+    #[test]
+    fn token_errors_are_json_and_invalid_client_challenges_basic_rfc6749_5_2() {
+        let (status, challenge, body) = answer(OAuthError::invalid_client("who are you"));
+        assert_eq!(status, 401);
+        assert_eq!(challenge.as_deref(), Some("Basic realm=\"oxid\""));
+        assert!(body.contains("\"error\":\"invalid_client\""), "{body}");
+        let (status, challenge, body) = answer(OAuthError::invalid_grant("used \"twice\""));
+        assert_eq!((status, challenge), (400, None));
+        assert!(body.contains("used 'twice'"), "{body}");
+        let (status, _, body) = answer(OAuthError::server("secret detail"));
+        assert_eq!(status, 500);
+        assert!(
+            !body.contains("secret detail"),
+            "details are logged, never sent"
+        );
+    }
+}

@@ -236,3 +236,44 @@ fn consent_page(
         values,
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::CryptoError;
+    use crate::test_support::provider_with_alice;
+    use oxid_store::StoreError;
+
+    #[tokio::test]
+    async fn an_unreachable_database_is_a_503_page_any_other_fault_a_500_rfc6749_4_1_2_1() {
+        let provider = provider_with_alice().await;
+        let headers = HeaderMap::new();
+        let status = |e: OAuthError| PageError::from(e).render(&provider, &headers).status();
+        let down = || StoreError::Unavailable("connection refused".into());
+        assert_eq!(status(down().into()), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            status(CryptoError::Store(down()).into()),
+            StatusCode::SERVICE_UNAVAILABLE,
+            "an unreachable database inside a key operation is still a 503"
+        );
+        let broken = StoreError::Backend("constraint".into());
+        assert_eq!(status(broken.into()), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(
+            status(OAuthError::server("bug")),
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
+    }
+
+    #[tokio::test]
+    async fn bad_requests_and_csrf_failures_are_400_and_403_pages() {
+        let provider = provider_with_alice().await;
+        let headers = HeaderMap::new();
+        let bad = PageError::BadRequest("decision must be allow or deny".into());
+        assert_eq!(
+            bad.render(&provider, &headers).status(),
+            StatusCode::BAD_REQUEST
+        );
+        let csrf = PageError::CsrfMismatch.render(&provider, &headers);
+        assert_eq!(csrf.status(), StatusCode::FORBIDDEN);
+    }
+}
