@@ -91,12 +91,7 @@ pub async fn stored_token(
     client_id: &str,
     scopes: &[&str],
 ) -> String {
-    let user = provider
-        .store()
-        .get_user_by_username("alice")
-        .await
-        .unwrap()
-        .unwrap();
+    let user = alice(provider).await;
     let token = random_token();
     let record = TokenRecord {
         token_hash: sha256_hex(&token),
@@ -130,14 +125,15 @@ pub fn awaiting(progress: Progress) -> AwaitingUser {
     }
 }
 
+/// Alice's record.
+pub async fn alice(provider: &Provider) -> oxid_store::UserRecord {
+    let user = provider.store().get_user_by_username("alice").await;
+    user.unwrap().unwrap()
+}
+
 /// A session for `alice`: its token and her user id.
 pub async fn logged_in_alice(provider: &Provider) -> (String, String) {
-    let user = provider
-        .store()
-        .get_user_by_username("alice")
-        .await
-        .unwrap()
-        .unwrap();
+    let user = alice(provider).await;
     let session = start_session(provider, &user).await.unwrap();
     (session.token, user.id)
 }
