@@ -149,7 +149,7 @@ pub struct ReceivedAuthorization {
     client_id: Single,
     redirect_uri: Single,
     state: Option<String>,
-    params: Result<Params, ParamError>,
+    request: Result<AuthenticationRequest, AuthorizationError>,
 }
 
 impl ReceivedAuthorization {
@@ -175,11 +175,18 @@ impl ReceivedAuthorization {
                 _ => Err(format!("parameter '{name}' is repeated")),
             }
         };
+        let request = match params {
+            Ok(params) => AuthenticationRequest::from_params(&params),
+            Err(error) => Err(AuthorizationError::new(
+                AuthErrorCode::InvalidRequest,
+                error.description(),
+            )),
+        };
         ReceivedAuthorization {
             client_id: single("client_id"),
             redirect_uri: single("redirect_uri"),
             state: single("state").ok().flatten(),
-            params,
+            request,
         }
     }
 }
@@ -198,19 +205,11 @@ pub async fn authorize(
             Ok(trusted) => trusted,
             Err(page) => return Ok(page),
         };
-    let iss = provider.config().issuer.clone();
-    let state = received.state;
-    let request = match received.params {
-        Ok(params) => AuthenticationRequest::from_params(&params),
-        Err(error) => Err(AuthorizationError::new(
-            AuthErrorCode::InvalidRequest,
-            error.description(),
-        )),
-    };
-    let request = match request {
+    let request = match received.request {
         Ok(request) => request,
         Err(error) => {
-            let error = error.with_state(state).with_iss(iss);
+            let iss = provider.config().issuer.clone();
+            let error = error.with_state(received.state).with_iss(iss);
             return Ok(AuthorizeOutcome::Redirect(
                 error.redirect_url(&redirect_uri, ResponseMode::Query),
             ));

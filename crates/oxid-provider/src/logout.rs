@@ -140,7 +140,10 @@ pub async fn log_out(
         return Ok(Vec::new());
     };
     tracing::info!(sid = %ended.sid, "logged out");
-    crate::backchannel::notify(provider, &ended).await;
+    // Started at once, beside this request: the clients are told even if the browser goes
+    // away before its answer (the session is already gone).
+    let (notifier, session) = (provider.clone(), ended.clone());
+    tokio::spawn(async move { crate::backchannel::notify(&notifier, &session).await });
     Ok(crate::frontchannel::logout_urls(provider, &ended).await)
 }
 
