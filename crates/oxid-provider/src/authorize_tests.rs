@@ -1,4 +1,5 @@
-//! The authorization endpoint's decisions, from the request as received to the outcome.
+//! The authorization endpoint's decisions, from the request as received to the outcome, and
+//! its redirect URI matching.
 
 use super::*;
 use crate::test_support::{REDIRECT, awaiting, logged_in_alice, provider_with_alice};
@@ -120,4 +121,60 @@ fn the_sealed_form_carries_the_request_and_the_login_rfc6749_10_12() {
     let sealed = AwaitingUser::seal(&awaiting.request, progress, &secret_box).unwrap();
     let opened = Interaction::open(&sealed, &secret_box, 1001, Purpose::Authorize).unwrap();
     assert_eq!(AwaitingUser::from_interaction(&opened), Some(awaiting));
+}
+
+#[test]
+fn redirect_uris_match_exactly_rfc9700_4_1_3() {
+    let registered = vec!["https://app.example.com/cb".to_string()];
+    assert!(redirect_uri_registered(
+        &registered,
+        "https://app.example.com/cb"
+    ));
+    assert!(!redirect_uri_registered(
+        &registered,
+        "https://app.example.com/cb/"
+    ));
+    assert!(!redirect_uri_registered(
+        &registered,
+        "https://app.example.com/cb?x=1"
+    ));
+    assert!(!redirect_uri_registered(
+        &registered,
+        "https://app.example.com:8443/cb"
+    ));
+    assert!(!redirect_uri_registered(
+        &registered,
+        "HTTPS://app.example.com/cb"
+    ));
+}
+
+#[test]
+fn loopback_ip_redirect_uris_match_any_port_rfc8252_7_3() {
+    let registered = vec![
+        "http://127.0.0.1/callback".to_string(),
+        "http://[::1]:5000/cb".to_string(),
+        "http://localhost:3000/cb".to_string(),
+    ];
+    assert!(redirect_uri_registered(
+        &registered,
+        "http://127.0.0.1:53211/callback"
+    ));
+    assert!(redirect_uri_registered(&registered, "http://[::1]:6000/cb"));
+    assert!(!redirect_uri_registered(
+        &registered,
+        "http://127.0.0.1:53211/other"
+    ));
+    assert!(!redirect_uri_registered(
+        &registered,
+        "https://127.0.0.1:53211/callback"
+    ));
+    // `localhost` is not a loopback IP literal (RFC 8252 §8.3): exact match only.
+    assert!(!redirect_uri_registered(
+        &registered,
+        "http://localhost:3001/cb"
+    ));
+    assert!(redirect_uri_registered(
+        &registered,
+        "http://localhost:3000/cb"
+    ));
 }
