@@ -84,7 +84,9 @@ pub async fn login(State(provider): State<Provider>, headers: HeaderMap, body: B
                 session_token,
                 next,
             } => {
-                let page = respond(&provider, &headers, next, LoginNotice::default())?;
+                // The session exists now: the browser gets its cookie whatever this page does.
+                let page = respond(&provider, &headers, next, LoginNotice::default());
+                let page = page_or_error(&provider, &headers, page);
                 let cookie = session_cookie(provider.config(), &session_token);
                 Ok(with_set_cookie(page, Some(&cookie)))
             }

@@ -106,7 +106,8 @@ fn render(
                         redirect,
                         frontchannel_urls: &frontchannel_urls,
                     };
-                    last_page(provider, headers, signed_out)?
+                    // The session is gone: its cookie is cleared whatever this page does.
+                    page_or_error(provider, headers, last_page(provider, headers, signed_out))
                 }
             };
             let cookie = clear_session_cookie(provider.config());
