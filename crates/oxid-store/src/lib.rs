@@ -231,7 +231,7 @@ pub async fn open(url: &str) -> StoreResult<Arc<dyn Store>> {
 pub async fn open_with(url: &str, options: &StoreOptions) -> StoreResult<Arc<dyn Store>> {
     let _ = options; // each backend takes its options in the durable-store work (issue 9)
     if url.starts_with("sqlite:") {
-        Ok(Arc::new(SqliteStore::open(url).await?))
+        Ok(Arc::new(SqliteStore::open_with(url, options).await?))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         Ok(Arc::new(PostgresStore::open(url).await?))
     } else {

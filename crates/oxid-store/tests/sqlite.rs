@@ -61,13 +61,11 @@ async fn file_database_is_created_in_wal_mode_and_survives_reopening() {
     // Reopening runs the (already applied) migrations again and keeps the data.
     let store = oxid_store::open(&url).await.unwrap();
     assert_eq!(store.list_users().await.unwrap().len(), 2);
-    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
-    let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
-        .fetch_one(&pool)
-        .await
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
         .unwrap();
     assert_eq!(mode, "wal");
-    pool.close().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 8)]

@@ -1,155 +1,177 @@
 //! Clients and users on SQLite.
 
-use super::SqliteStore;
-use crate::rows::{self, backend, db_err, json_text, list_text, to_db};
+use rusqlite::{Connection, params};
+
+use super::{SqliteStore, all, conflict_err, exec, one, sql_err};
+use crate::rows::{self, json_text, list_text, to_db};
 use crate::{ClientRecord, ClientStore, StoreResult, UserRecord, UserStore};
 use async_trait::async_trait;
-use sqlx::sqlite::{SqliteArguments, SqliteRow};
-use sqlx::{Sqlite, query::Query};
 
-/// Binds every column of a client after `client_id` (which the caller binds first).
-fn bind_client<'q>(
-    q: Query<'q, Sqlite, SqliteArguments<'q>>,
-    c: &'q ClientRecord,
-) -> Query<'q, Sqlite, SqliteArguments<'q>> {
-    q.bind(c.secret_hash.as_deref())
-        .bind(c.secret_encrypted.as_deref())
-        .bind(c.client_name.as_deref())
-        .bind(list_text(&c.redirect_uris))
-        .bind(list_text(&c.post_logout_redirect_uris))
-        .bind(list_text(&c.grant_types))
-        .bind(list_text(&c.response_types))
-        .bind(c.token_endpoint_auth_method.as_str())
-        .bind(list_text(&c.scopes))
-        .bind(c.id_token_signed_response_alg.as_deref())
-        .bind(c.backchannel_logout_uri.as_deref())
-        .bind(c.frontchannel_logout_uri.as_deref())
-        .bind(c.skip_consent)
-        .bind(json_text(&c.metadata))
-        .bind(c.registration_token_hash.as_deref())
-        .bind(to_db(c.created_at))
-}
-
-fn clients(rows: &[SqliteRow]) -> StoreResult<Vec<ClientRecord>> {
-    rows.iter().map(rows::client).collect()
+/// Runs `sql` with every column of a client bound as `?1` (`client_id`) to `?17`.
+fn write_client(conn: &Connection, sql: &str, c: &ClientRecord) -> rusqlite::Result<usize> {
+    exec(
+        conn,
+        sql,
+        params![
+            c.client_id,
+            c.secret_hash,
+            c.secret_encrypted,
+            c.client_name,
+            list_text(&c.redirect_uris),
+            list_text(&c.post_logout_redirect_uris),
+            list_text(&c.grant_types),
+            list_text(&c.response_types),
+            c.token_endpoint_auth_method,
+            list_text(&c.scopes),
+            c.id_token_signed_response_alg,
+            c.backchannel_logout_uri,
+            c.frontchannel_logout_uri,
+            c.skip_consent,
+            json_text(&c.metadata),
+            c.registration_token_hash,
+            to_db(c.created_at),
+        ],
+    )
 }
 
 #[async_trait]
 impl ClientStore for SqliteStore {
     async fn insert_client(&self, client: &ClientRecord) -> StoreResult<()> {
-        let q = sqlx::query(
-            "INSERT INTO clients (client_id, secret_hash, secret_encrypted, client_name, \
-             redirect_uris, post_logout_redirect_uris, grant_types, response_types, \
-             token_endpoint_auth_method, scopes, id_token_signed_response_alg, \
-             backchannel_logout_uri, frontchannel_logout_uri, skip_consent, metadata, \
-             registration_token_hash, created_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(client.client_id.as_str());
-        bind_client(q, client)
-            .execute(&self.writer)
-            .await
-            .map_err(db_err("client"))?;
-        Ok(())
+        let client = client.clone();
+        self.write(move |conn| {
+            write_client(
+                conn,
+                "INSERT INTO clients (client_id, secret_hash, secret_encrypted, client_name, \
+                 redirect_uris, post_logout_redirect_uris, grant_types, response_types, \
+                 token_endpoint_auth_method, scopes, id_token_signed_response_alg, \
+                 backchannel_logout_uri, frontchannel_logout_uri, skip_consent, metadata, \
+                 registration_token_hash, created_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+                &client,
+            )
+            .map_err(conflict_err("client"))?;
+            Ok(())
+        })
+        .await
     }
 
     async fn update_client(&self, client: &ClientRecord) -> StoreResult<bool> {
-        let q = sqlx::query(
-            "UPDATE clients SET secret_hash = ?2, secret_encrypted = ?3, client_name = ?4, \
-             redirect_uris = ?5, post_logout_redirect_uris = ?6, grant_types = ?7, \
-             response_types = ?8, token_endpoint_auth_method = ?9, scopes = ?10, \
-             id_token_signed_response_alg = ?11, backchannel_logout_uri = ?12, \
-             frontchannel_logout_uri = ?13, skip_consent = ?14, metadata = ?15, \
-             registration_token_hash = ?16, created_at = ?17 WHERE client_id = ?1",
-        )
-        .bind(client.client_id.as_str());
-        let done = bind_client(q, client)
-            .execute(&self.writer)
-            .await
-            .map_err(db_err("client"))?;
-        Ok(done.rows_affected() > 0)
+        let client = client.clone();
+        self.write(move |conn| {
+            let changed = write_client(
+                conn,
+                "UPDATE clients SET secret_hash = ?2, secret_encrypted = ?3, client_name = ?4, \
+                 redirect_uris = ?5, post_logout_redirect_uris = ?6, grant_types = ?7, \
+                 response_types = ?8, token_endpoint_auth_method = ?9, scopes = ?10, \
+                 id_token_signed_response_alg = ?11, backchannel_logout_uri = ?12, \
+                 frontchannel_logout_uri = ?13, skip_consent = ?14, metadata = ?15, \
+                 registration_token_hash = ?16, created_at = ?17 WHERE client_id = ?1",
+                &client,
+            )
+            .map_err(conflict_err("client"))?;
+            Ok(changed > 0)
+        })
+        .await
     }
 
     async fn get_client(&self, client_id: &str) -> StoreResult<Option<ClientRecord>> {
-        let row = sqlx::query("SELECT * FROM clients WHERE client_id = ?")
-            .bind(client_id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(backend)?;
-        row.as_ref().map(rows::client).transpose()
+        let client_id = client_id.to_string();
+        self.read(move |conn| {
+            one(
+                conn,
+                "SELECT * FROM clients WHERE client_id = ?",
+                [client_id],
+                |r| rows::client(r),
+            )
+        })
+        .await
     }
 
     async fn list_clients(&self) -> StoreResult<Vec<ClientRecord>> {
-        let rows = sqlx::query("SELECT * FROM clients ORDER BY client_id")
-            .fetch_all(&self.pool)
-            .await
-            .map_err(backend)?;
-        clients(&rows)
+        self.read(|conn| {
+            all(conn, "SELECT * FROM clients ORDER BY client_id", [], |r| {
+                rows::client(r)
+            })
+        })
+        .await
     }
 
     async fn delete_client(&self, client_id: &str) -> StoreResult<bool> {
+        let client_id = client_id.to_string();
         // Codes, tokens, consents and session links go with it (ON DELETE CASCADE).
-        let done = sqlx::query("DELETE FROM clients WHERE client_id = ?")
-            .bind(client_id)
-            .execute(&self.writer)
-            .await
-            .map_err(backend)?;
-        Ok(done.rows_affected() > 0)
+        self.write(move |conn| {
+            let gone = exec(conn, "DELETE FROM clients WHERE client_id = ?", [client_id])
+                .map_err(sql_err)?;
+            Ok(gone > 0)
+        })
+        .await
     }
 }
 
 #[async_trait]
 impl UserStore for SqliteStore {
     async fn insert_user(&self, user: &UserRecord) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO users (id, username, password_hash, claims, created_at, updated_at) \
-             VALUES (?, ?, ?, ?, ?, ?)",
-        )
-        .bind(user.id.as_str())
-        .bind(user.username.as_str())
-        .bind(user.password_hash.as_str())
-        .bind(json_text(&user.claims))
-        .bind(to_db(user.created_at))
-        .bind(to_db(user.updated_at))
-        .execute(&self.writer)
+        let u = user.clone();
+        self.write(move |conn| {
+            exec(
+                conn,
+                "INSERT INTO users (id, username, password_hash, claims, created_at, \
+                 updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+                params![
+                    u.id,
+                    u.username,
+                    u.password_hash,
+                    json_text(&u.claims),
+                    to_db(u.created_at),
+                    to_db(u.updated_at),
+                ],
+            )
+            .map_err(conflict_err("user"))?;
+            Ok(())
+        })
         .await
-        .map_err(db_err("user"))?;
-        Ok(())
     }
 
     async fn get_user(&self, id: &str) -> StoreResult<Option<UserRecord>> {
-        let row = sqlx::query("SELECT * FROM users WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(backend)?;
-        row.as_ref().map(rows::user).transpose()
+        let id = id.to_string();
+        self.read(move |conn| {
+            one(conn, "SELECT * FROM users WHERE id = ?", [id], |r| {
+                rows::user(r)
+            })
+        })
+        .await
     }
 
     async fn get_user_by_username(&self, username: &str) -> StoreResult<Option<UserRecord>> {
-        let row = sqlx::query("SELECT * FROM users WHERE username = ?")
-            .bind(username)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(backend)?;
-        row.as_ref().map(rows::user).transpose()
+        let username = username.to_string();
+        self.read(move |conn| {
+            one(
+                conn,
+                "SELECT * FROM users WHERE username = ?",
+                [username],
+                |r| rows::user(r),
+            )
+        })
+        .await
     }
 
     async fn list_users(&self) -> StoreResult<Vec<UserRecord>> {
-        let rows = sqlx::query("SELECT * FROM users ORDER BY username")
-            .fetch_all(&self.pool)
-            .await
-            .map_err(backend)?;
-        rows.iter().map(rows::user).collect()
+        self.read(|conn| {
+            all(conn, "SELECT * FROM users ORDER BY username", [], |r| {
+                rows::user(r)
+            })
+        })
+        .await
     }
 
     async fn delete_user(&self, username: &str) -> StoreResult<bool> {
+        let username = username.to_string();
         // Sessions, consents, codes and tokens go with it (ON DELETE CASCADE).
-        let done = sqlx::query("DELETE FROM users WHERE username = ?")
-            .bind(username)
-            .execute(&self.writer)
-            .await
-            .map_err(backend)?;
-        Ok(done.rows_affected() > 0)
+        self.write(move |conn| {
+            let gone =
+                exec(conn, "DELETE FROM users WHERE username = ?", [username]).map_err(sql_err)?;
+            Ok(gone > 0)
+        })
+        .await
     }
 }

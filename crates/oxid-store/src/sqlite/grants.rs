@@ -1,114 +1,128 @@
 //! Authorization codes and tokens on SQLite. Single use and rotation are conditional
-//! `UPDATE … RETURNING` statements: the database, not Rust, decides who wins.
+//! `UPDATE … RETURNING` statements inside one job: the database, not Rust, decides who wins,
+//! and a rotation's two statements share the job's savepoint (all or nothing).
 
-use super::SqliteStore;
-use crate::rows::{self, backend, db_err, json_text, list_text, opt_to_db, to_db};
+use rusqlite::{Connection, params};
+
+use super::{SqliteStore, conflict_err, exec, one, sql_err};
+use crate::rows::{self, json_text, list_text, opt_to_db, to_db};
 use crate::{
     CodeConsumption, CodeRecord, CodeStore, RefreshRotation, StoreResult, TokenRecord, TokenStore,
 };
 use async_trait::async_trait;
-use sqlx::{Row, SqliteExecutor};
 
-pub(super) async fn insert_token_with<'e>(
-    db: impl SqliteExecutor<'e>,
-    t: &TokenRecord,
-) -> StoreResult<()> {
-    sqlx::query(
+fn insert_token_on(conn: &Connection, t: &TokenRecord) -> StoreResult<()> {
+    exec(
+        conn,
         "INSERT INTO tokens (token_hash, kind, grant_id, client_id, user_id, scopes, sid, \
          auth_time, issued_at, expires_at, consumed_at, revoked_at) \
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        params![
+            t.token_hash,
+            t.kind.as_str(),
+            t.grant_id,
+            t.client_id,
+            t.user_id,
+            list_text(&t.scopes),
+            t.sid,
+            opt_to_db(t.auth_time),
+            to_db(t.issued_at),
+            to_db(t.expires_at),
+            opt_to_db(t.consumed_at),
+            opt_to_db(t.revoked_at),
+        ],
     )
-    .bind(t.token_hash.as_str())
-    .bind(t.kind.as_str())
-    .bind(t.grant_id.as_str())
-    .bind(t.client_id.as_str())
-    .bind(t.user_id.as_deref())
-    .bind(list_text(&t.scopes))
-    .bind(t.sid.as_deref())
-    .bind(opt_to_db(t.auth_time))
-    .bind(to_db(t.issued_at))
-    .bind(to_db(t.expires_at))
-    .bind(opt_to_db(t.consumed_at))
-    .bind(opt_to_db(t.revoked_at))
-    .execute(db)
-    .await
-    .map_err(db_err("token"))?;
+    .map_err(conflict_err("token"))?;
     Ok(())
+}
+
+/// The `grant_id` column of a row.
+fn grant_id(r: &rusqlite::Row<'_>) -> StoreResult<String> {
+    r.get("grant_id").map_err(sql_err)
 }
 
 #[async_trait]
 impl CodeStore for SqliteStore {
     async fn insert_code(&self, code: &CodeRecord) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO codes (code_hash, grant_id, client_id, user_id, redirect_uri, scopes, \
-             nonce, code_challenge, code_challenge_method, sid, auth_time, acr, amr, \
-             claims_request, expires_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(code.code_hash.as_str())
-        .bind(code.grant_id.as_str())
-        .bind(code.client_id.as_str())
-        .bind(code.user_id.as_str())
-        .bind(code.redirect_uri.as_deref())
-        .bind(list_text(&code.scopes))
-        .bind(code.nonce.as_deref())
-        .bind(code.code_challenge.as_deref())
-        .bind(code.code_challenge_method.as_deref())
-        .bind(code.sid.as_deref())
-        .bind(to_db(code.auth_time))
-        .bind(code.acr.as_deref())
-        .bind(list_text(&code.amr))
-        .bind(code.claims_request.as_ref().map(json_text))
-        .bind(to_db(code.expires_at))
-        .execute(&self.writer)
+        let c = code.clone();
+        self.write(move |conn| {
+            exec(
+                conn,
+                "INSERT INTO codes (code_hash, grant_id, client_id, user_id, redirect_uri, \
+                 scopes, nonce, code_challenge, code_challenge_method, sid, auth_time, acr, \
+                 amr, claims_request, expires_at) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                params![
+                    c.code_hash,
+                    c.grant_id,
+                    c.client_id,
+                    c.user_id,
+                    c.redirect_uri,
+                    list_text(&c.scopes),
+                    c.nonce,
+                    c.code_challenge,
+                    c.code_challenge_method,
+                    c.sid,
+                    to_db(c.auth_time),
+                    c.acr,
+                    list_text(&c.amr),
+                    c.claims_request.as_ref().map(json_text),
+                    to_db(c.expires_at),
+                ],
+            )
+            .map_err(conflict_err("code"))?;
+            Ok(())
+        })
         .await
-        .map_err(db_err("code"))?;
-        Ok(())
     }
 
     async fn consume_code(&self, code_hash: &str, now: u64) -> StoreResult<CodeConsumption> {
-        let won = sqlx::query(
-            "UPDATE codes SET consumed_at = ?1 \
-             WHERE code_hash = ?2 AND consumed_at IS NULL AND expires_at > ?1 RETURNING *",
-        )
-        .bind(to_db(now))
-        .bind(code_hash)
-        .fetch_optional(&self.writer)
+        let code_hash = code_hash.to_string();
+        self.write(move |conn| {
+            let won = one(
+                conn,
+                "UPDATE codes SET consumed_at = ?1 \
+                 WHERE code_hash = ?2 AND consumed_at IS NULL AND expires_at > ?1 RETURNING *",
+                params![to_db(now), code_hash],
+                |r| rows::code(r),
+            )?;
+            if let Some(code) = won {
+                return Ok(CodeConsumption::Consumed(code));
+            }
+            // Lost: only tell a replay (RFC 6749 §4.1.2) from an unknown or expired code.
+            let replayed = one(
+                conn,
+                "SELECT grant_id FROM codes WHERE code_hash = ? AND consumed_at IS NOT NULL",
+                [code_hash],
+                grant_id,
+            )?;
+            Ok(match replayed {
+                Some(grant_id) => CodeConsumption::AlreadyConsumed { grant_id },
+                None => CodeConsumption::NotFound,
+            })
+        })
         .await
-        .map_err(backend)?;
-        if let Some(row) = won {
-            return Ok(CodeConsumption::Consumed(rows::code(&row)?));
-        }
-        // Lost: only tell a replay (RFC 6749 §4.1.2) from an unknown or expired code.
-        let row = sqlx::query(
-            "SELECT grant_id FROM codes WHERE code_hash = ? AND consumed_at IS NOT NULL",
-        )
-        .bind(code_hash)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(backend)?;
-        match row {
-            Some(r) => Ok(CodeConsumption::AlreadyConsumed {
-                grant_id: r.try_get("grant_id").map_err(backend)?,
-            }),
-            None => Ok(CodeConsumption::NotFound),
-        }
     }
 }
 
 #[async_trait]
 impl TokenStore for SqliteStore {
     async fn insert_token(&self, token: &TokenRecord) -> StoreResult<()> {
-        self.tokens.insert(token).await
+        let token = token.clone();
+        self.write(move |conn| insert_token_on(conn, &token)).await
     }
 
     async fn get_token(&self, token_hash: &str) -> StoreResult<Option<TokenRecord>> {
-        let row = sqlx::query("SELECT * FROM tokens WHERE token_hash = ?")
-            .bind(token_hash)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(backend)?;
-        row.as_ref().map(rows::token).transpose()
+        let token_hash = token_hash.to_string();
+        self.read(move |conn| {
+            one(
+                conn,
+                "SELECT * FROM tokens WHERE token_hash = ?",
+                [token_hash],
+                |r| rows::token(r),
+            )
+        })
+        .await
     }
 
     async fn rotate_refresh_token(
@@ -117,89 +131,85 @@ impl TokenStore for SqliteStore {
         new_token: &TokenRecord,
         now: u64,
     ) -> StoreResult<RefreshRotation> {
-        let mut tx = self.begin_write().await?;
-        let won = sqlx::query(
-            "UPDATE tokens SET consumed_at = ?1 \
-             WHERE token_hash = ?2 AND kind = 'refresh' AND consumed_at IS NULL \
-             AND revoked_at IS NULL AND expires_at > ?1 RETURNING *",
-        )
-        .bind(to_db(now))
-        .bind(old_hash)
-        .fetch_optional(&mut *tx)
+        let (old_hash, new_token) = (old_hash.to_string(), new_token.clone());
+        self.write(move |conn| {
+            let won = one(
+                conn,
+                "UPDATE tokens SET consumed_at = ?1 \
+                 WHERE token_hash = ?2 AND kind = 'refresh' AND consumed_at IS NULL \
+                 AND revoked_at IS NULL AND expires_at > ?1 RETURNING *",
+                params![to_db(now), old_hash],
+                |r| rows::token(r),
+            )?;
+            if let Some(old) = won {
+                // Failing here fails the job, whose savepoint rollback keeps the old token live.
+                insert_token_on(conn, &new_token)?;
+                return Ok(RefreshRotation::Rotated(old));
+            }
+            // Lost: only tell reuse of a spent or revoked token from an unknown or expired one.
+            let reused = one(
+                conn,
+                "SELECT grant_id FROM tokens WHERE token_hash = ? AND kind = 'refresh' \
+                 AND (consumed_at IS NOT NULL OR revoked_at IS NOT NULL)",
+                [old_hash],
+                grant_id,
+            )?;
+            Ok(match reused {
+                Some(grant_id) => RefreshRotation::Reused { grant_id },
+                None => RefreshRotation::NotFound,
+            })
+        })
         .await
-        .map_err(backend)?;
-        if let Some(row) = won {
-            let old = rows::token(&row)?;
-            insert_token_with(&mut *tx, new_token).await?;
-            tx.commit().await.map_err(backend)?;
-            return Ok(RefreshRotation::Rotated(old));
-        }
-        tx.rollback().await.map_err(backend)?;
-        // Lost: only tell reuse of a spent or revoked token from an unknown or expired one.
-        let row = sqlx::query(
-            "SELECT grant_id FROM tokens WHERE token_hash = ? AND kind = 'refresh' \
-             AND (consumed_at IS NOT NULL OR revoked_at IS NOT NULL)",
-        )
-        .bind(old_hash)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(backend)?;
-        match row {
-            Some(r) => Ok(RefreshRotation::Reused {
-                grant_id: r.try_get("grant_id").map_err(backend)?,
-            }),
-            None => Ok(RefreshRotation::NotFound),
-        }
     }
 
     async fn revoke_token(&self, token_hash: &str, now: u64) -> StoreResult<bool> {
-        let done = sqlx::query(
-            "UPDATE tokens SET revoked_at = COALESCE(revoked_at, ?1) WHERE token_hash = ?2",
-        )
-        .bind(to_db(now))
-        .bind(token_hash)
-        .execute(&self.writer)
+        let token_hash = token_hash.to_string();
+        self.write(move |conn| {
+            let changed = exec(
+                conn,
+                "UPDATE tokens SET revoked_at = COALESCE(revoked_at, ?1) WHERE token_hash = ?2",
+                params![to_db(now), token_hash],
+            )
+            .map_err(sql_err)?;
+            Ok(changed > 0)
+        })
         .await
-        .map_err(backend)?;
-        Ok(done.rows_affected() > 0)
     }
 
     async fn revoke_grant(&self, grant_id: &str, now: u64) -> StoreResult<u64> {
-        let done = sqlx::query(
-            "UPDATE tokens SET revoked_at = ?1 WHERE grant_id = ?2 AND revoked_at IS NULL",
-        )
-        .bind(to_db(now))
-        .bind(grant_id)
-        .execute(&self.writer)
+        let grant_id = grant_id.to_string();
+        self.write(move |conn| {
+            let changed = exec(
+                conn,
+                "UPDATE tokens SET revoked_at = ?1 WHERE grant_id = ?2 AND revoked_at IS NULL",
+                params![to_db(now), grant_id],
+            )
+            .map_err(sql_err)?;
+            Ok(changed as u64)
+        })
         .await
-        .map_err(backend)?;
-        Ok(done.rows_affected())
     }
 
     async fn purge_expired(&self, now: u64) -> StoreResult<u64> {
         let now = to_db(now);
-        let mut tx = self.begin_write().await?;
-        let mut gone = 0;
-        for sql in [
-            "DELETE FROM codes WHERE expires_at <= ?",
-            "DELETE FROM tokens WHERE expires_at <= ?",
-            "DELETE FROM sessions WHERE expires_at <= ?",
-            "DELETE FROM used_interactions WHERE expires_at <= ?",
-        ] {
-            let done = sqlx::query(sql)
-                .bind(now)
-                .execute(&mut *tx)
-                .await
-                .map_err(backend)?;
-            gone += done.rows_affected();
-        }
-        let done =
-            sqlx::query("DELETE FROM session_clients WHERE sid NOT IN (SELECT sid FROM sessions)")
-                .execute(&mut *tx)
-                .await
-                .map_err(backend)?;
-        gone += done.rows_affected();
-        tx.commit().await.map_err(backend)?;
-        Ok(gone)
+        self.write(move |conn| {
+            let mut gone = 0;
+            for sql in [
+                "DELETE FROM codes WHERE expires_at <= ?",
+                "DELETE FROM tokens WHERE expires_at <= ?",
+                "DELETE FROM sessions WHERE expires_at <= ?",
+                "DELETE FROM used_interactions WHERE expires_at <= ?",
+            ] {
+                gone += exec(conn, sql, [now]).map_err(sql_err)?;
+            }
+            gone += exec(
+                conn,
+                "DELETE FROM session_clients WHERE sid NOT IN (SELECT sid FROM sessions)",
+                [],
+            )
+            .map_err(sql_err)?;
+            Ok(gone as u64)
+        })
+        .await
     }
 }

@@ -1,185 +1,296 @@
 //! The SQLite backend: embedded, the default.
 //!
-//! A file database runs in WAL mode with `synchronous=NORMAL`, foreign keys on and a busy
-//! timeout, so concurrent writers wait for each other instead of failing with "database is
-//! locked"; write transactions start with `BEGIN IMMEDIATE` so they never have to upgrade a
-//! read lock. An in-memory database lives in one connection that the pool never closes.
+//! The connections live on threads the store owns (see [`worker`]): one writer thread holds
+//! the only write connection and commits in groups, a few reader threads read beside it
+//! (WAL), and callers only send jobs and await answers, so cancelling a request can never
+//! interrupt a transaction. A file database runs in WAL mode with `synchronous=NORMAL`,
+//! foreign keys on and a busy timeout (another process, such as `oxid user add`, may write
+//! the same file: it waits rather than fails). Only the first start creates the file; the
+//! [`watchdog`] refuses to go on when it disappears or is replaced. `sqlite::memory:` is one
+//! private database on one thread that serves reads and writes.
 
-mod batch;
 mod clients;
 mod grants;
 mod keys;
+mod migrate;
 mod sessions;
+mod watchdog;
+mod worker;
 
-use crate::rows::{Columns, backend};
-use crate::{StoreError, StoreResult};
-use batch::TokenBatcher;
-use sqlx::Row;
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
-    SqliteSynchronous,
-};
-use std::str::FromStr;
+use rusqlite::{Connection, ErrorCode, OpenFlags, Row};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{Receiver, sync_channel};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-/// How long a connection waits for another's write lock before giving up.
+use crate::rows::Columns;
+use crate::{StoreError, StoreOptions, StoreResult};
+use watchdog::Watchdog;
+use worker::{Job, QUEUE_DEPTH, Queue};
+
+/// How long a connection waits for another process's write lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
-/// Connections of a file database: readers run in parallel under WAL, writers take turns.
-const FILE_POOL_SIZE: u32 = 8;
+/// Reader threads of a file database.
+const READERS: usize = 3;
+/// Prepared statements kept per connection (the store has fewer distinct statements).
+const STATEMENT_CACHE: usize = 96;
 
 /// The storage contract on SQLite.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
-    /// Reads: several connections, which WAL lets run beside the writer.
-    pool: SqlitePool,
-    /// Writes: one connection. SQLite admits one writer at a time anyway; funnelling writes
-    /// through one connection spares the lock waits and keeps the other connections' page
-    /// caches valid (bench/token: fewer page reads and less CPU per issued token).
-    writer: SqlitePool,
-    /// Group commit for `insert_token`, the write the token endpoint makes on every call.
-    tokens: TokenBatcher,
+    /// Jobs for the writer thread (in memory: the only thread).
+    writer: Queue,
+    /// Jobs for the reader threads; `None` in memory, where the writer thread reads too.
+    readers: Option<Queue>,
+    /// The file's watchdog; `None` in memory.
+    watchdog: Option<Arc<Watchdog>>,
+    /// How long a caller waits for an answer.
+    timeout: Duration,
 }
 
 impl SqliteStore {
-    /// Opens `sqlite://PATH` (creating the file when missing) or `sqlite::memory:`, and runs
-    /// the migrations.
+    /// Opens `sqlite://PATH` (creating the file only when it does not exist yet) or
+    /// `sqlite::memory:`, and runs the migrations, with the default [`StoreOptions`].
     pub async fn open(url: &str) -> StoreResult<Self> {
-        let memory = is_memory(url);
-        let mut options = SqliteConnectOptions::from_str(url)
-            .map_err(|e| StoreError::Backend(format!("bad SQLite URL: {e}")))?
-            .foreign_keys(true)
-            .busy_timeout(BUSY_TIMEOUT)
-            .synchronous(SqliteSynchronous::Normal);
-        if memory {
-            // One connection that never closes: every caller sees the same database.
-            let pool = SqlitePoolOptions::new()
-                .max_connections(1)
-                .min_connections(1)
-                .idle_timeout(None)
-                .max_lifetime(None)
-                .acquire_timeout(BUSY_TIMEOUT)
-                .connect_with(options)
-                .await
-                .map_err(backend)?;
-            migrate(&pool).await?;
-            return Ok(SqliteStore {
-                tokens: TokenBatcher::start(pool.clone()),
-                writer: pool.clone(),
-                pool,
-            });
-        }
-        options = options
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal);
-        let writer = SqlitePoolOptions::new()
-            .max_connections(1)
-            .acquire_timeout(BUSY_TIMEOUT)
-            .connect_with(options.clone())
-            .await
-            .map_err(backend)?;
-        migrate(&writer).await?;
-        let pool = SqlitePoolOptions::new()
-            .max_connections(FILE_POOL_SIZE)
-            .acquire_timeout(BUSY_TIMEOUT)
-            .connect_with(options)
-            .await
-            .map_err(backend)?;
-        Ok(SqliteStore {
-            tokens: TokenBatcher::start(writer.clone()),
-            pool,
-            writer,
-        })
+        Self::open_with(url, &StoreOptions::default()).await
     }
 
-    /// Starts a write transaction that holds the write lock from its first statement.
-    async fn begin_write(&self) -> StoreResult<sqlx::Transaction<'static, sqlx::Sqlite>> {
-        self.writer
-            .begin_with("BEGIN IMMEDIATE")
+    /// [`SqliteStore::open`] with explicit options.
+    pub async fn open_with(url: &str, options: &StoreOptions) -> StoreResult<Self> {
+        let url = url.to_string();
+        let timeout = options.timeout;
+        tokio::task::spawn_blocking(move || open_blocking(&url, timeout))
             .await
-            .map_err(backend)
+            .map_err(|e| StoreError::Backend(format!("opening the database failed: {e}")))?
     }
+
+    /// Runs `work` on the writer thread, in the next group-committed transaction; answers
+    /// once that transaction has committed.
+    async fn write<T, F>(&self, work: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+    {
+        self.ensure_file()?;
+        worker::call(&self.writer, self.timeout, work).await
+    }
+
+    /// Runs `work` on a reader thread (in memory: on the only thread).
+    async fn read<T, F>(&self, work: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+    {
+        self.ensure_file()?;
+        let queue = self.readers.as_ref().unwrap_or(&self.writer);
+        worker::call(queue, self.timeout, work).await
+    }
+
+    fn ensure_file(&self) -> StoreResult<()> {
+        self.watchdog.as_deref().map_or(Ok(()), Watchdog::ensure_ok)
+    }
+}
+
+fn open_blocking(url: &str, timeout: Duration) -> StoreResult<SqliteStore> {
+    if is_memory(url) {
+        let conn = Connection::open_in_memory().map_err(open_err("sqlite::memory:"))?;
+        configure(&conn)?;
+        migrate::migrate(&conn)?;
+        let (writer, jobs) = sync_channel(QUEUE_DEPTH);
+        spawn("oxid-sqlite-memory", move || {
+            worker::run_writer(conn, jobs, None)
+        })?;
+        return Ok(SqliteStore {
+            writer,
+            readers: None,
+            watchdog: None,
+            timeout,
+        });
+    }
+    let path = file_path(url);
+    // The first start creates the file; from then on it must exist (see `watchdog`).
+    let first = connect(&path, !path.exists())?;
+    first
+        .query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))
+        .map_err(open_err(&path.display().to_string()))?;
+    migrate::migrate(&first)?;
+    let watchdog = Watchdog::start(&path)?;
+    let (readers, read_jobs) = sync_channel(QUEUE_DEPTH);
+    let read_jobs: Arc<Mutex<Receiver<Box<dyn Job>>>> = Arc::new(Mutex::new(read_jobs));
+    for i in 0..READERS {
+        let conn = connect(&path, false)?;
+        let jobs = read_jobs.clone();
+        spawn(&format!("oxid-sqlite-read-{i}"), move || {
+            worker::run_reader(conn, jobs)
+        })?;
+    }
+    // Every connection must be on the file whose identity the watchdog recorded.
+    watchdog.check()?;
+    let (writer, write_jobs) = sync_channel(QUEUE_DEPTH);
+    let dog = watchdog.clone();
+    spawn("oxid-sqlite-write", move || {
+        worker::run_writer(first, write_jobs, Some(dog))
+    })?;
+    Ok(SqliteStore {
+        writer,
+        readers: Some(readers),
+        watchdog: Some(watchdog),
+        timeout,
+    })
+}
+
+/// Opens a connection to the file at `path`, creating the file only when `create`.
+fn connect(path: &Path, create: bool) -> StoreResult<Connection> {
+    let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    if create {
+        flags |= OpenFlags::SQLITE_OPEN_CREATE;
+    }
+    let conn =
+        Connection::open_with_flags(path, flags).map_err(open_err(&path.display().to_string()))?;
+    configure(&conn)?;
+    Ok(conn)
+}
+
+/// The per-connection settings.
+fn configure(conn: &Connection) -> StoreResult<()> {
+    conn.busy_timeout(BUSY_TIMEOUT).map_err(sql_err)?;
+    conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")
+        .map_err(sql_err)?;
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+    Ok(())
+}
+
+fn spawn(name: &str, body: impl FnOnce() + Send + 'static) -> StoreResult<()> {
+    std::thread::Builder::new()
+        .name(name.into())
+        .spawn(body)
+        .map(drop)
+        .map_err(|e| StoreError::Backend(format!("cannot start thread {name}: {e}")))
 }
 
 /// Whether the URL names an in-memory database.
-async fn migrate(pool: &SqlitePool) -> StoreResult<()> {
-    sqlx::migrate!("./migrations/sqlite")
-        .run(pool)
-        .await
-        .map_err(|e| StoreError::Backend(format!("migration failed: {e}")))
-}
-
 fn is_memory(url: &str) -> bool {
     url.contains(":memory:") || url.contains("mode=memory")
 }
 
-impl Columns for SqliteRow {
-    fn text(&self, col: &str) -> StoreResult<String> {
-        self.try_get(col).map_err(backend)
-    }
-    fn opt_text(&self, col: &str) -> StoreResult<Option<String>> {
-        self.try_get(col).map_err(backend)
-    }
-    fn int(&self, col: &str) -> StoreResult<i64> {
-        self.try_get(col).map_err(backend)
-    }
-    fn opt_int(&self, col: &str) -> StoreResult<Option<i64>> {
-        self.try_get(col).map_err(backend)
-    }
-    fn flag(&self, col: &str) -> StoreResult<bool> {
-        self.try_get(col).map_err(backend)
-    }
-    fn opt_bytes(&self, col: &str) -> StoreResult<Option<Vec<u8>>> {
-        self.try_get(col).map_err(backend)
-    }
-    fn list(&self, col: &str) -> StoreResult<Vec<String>> {
-        let text: String = self.try_get(col).map_err(backend)?;
-        serde_json::from_str(&text).map_err(|e| StoreError::Backend(format!("column {col}: {e}")))
+/// The file a `sqlite://PATH` or `sqlite:PATH` URL names (query parameters are ignored).
+fn file_path(url: &str) -> PathBuf {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url);
+    PathBuf::from(rest.split('?').next().unwrap_or(rest))
+}
+
+/// Errors while opening: the database cannot be used at all.
+fn open_err(what: &str) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
+    move |e| StoreError::Backend(format!("cannot open SQLite database {what}: {e}"))
+}
+
+/// Maps a SQLite error: a lock held too long, a file gone or a disk in trouble make the
+/// database `Unavailable`; the rest is `Backend`.
+pub(super) fn sql_err(e: rusqlite::Error) -> StoreError {
+    match e.sqlite_error_code() {
+        Some(
+            ErrorCode::DatabaseBusy
+            | ErrorCode::DatabaseLocked
+            | ErrorCode::CannotOpen
+            | ErrorCode::SystemIoFailure
+            | ErrorCode::DiskFull
+            | ErrorCode::ReadOnly,
+        ) => StoreError::Unavailable(e.to_string()),
+        _ => StoreError::Backend(e.to_string()),
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    async fn pragma(store: &SqliteStore, name: &str) -> String {
-        let row = sqlx::query(&format!("PRAGMA {name}"))
-            .fetch_one(&store.pool)
-            .await
-            .unwrap();
-        match row.try_get::<String, _>(0) {
-            Ok(text) => text,
-            Err(_) => row.try_get::<i64, _>(0).unwrap().to_string(),
+/// Maps a SQLite error, unique-key violations becoming `Conflict(what)`.
+pub(super) fn conflict_err(what: &str) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
+    move |e| match e.sqlite_error() {
+        Some(f)
+            if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                || f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY =>
+        {
+            StoreError::Conflict(what.into())
         }
+        _ => sql_err(e),
     }
+}
 
-    #[tokio::test]
-    async fn file_connections_use_wal_normal_sync_foreign_keys_and_a_busy_timeout() {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("p.db").display());
-        let store = SqliteStore::open(&url).await.unwrap();
-        assert_eq!(pragma(&store, "journal_mode").await, "wal");
-        assert_eq!(pragma(&store, "synchronous").await, "1", "NORMAL");
-        assert_eq!(pragma(&store, "foreign_keys").await, "1");
-        let busy: u64 = pragma(&store, "busy_timeout").await.parse().unwrap();
-        assert!(busy >= 5000, "busy_timeout {busy} ms");
-        assert!(store.pool.options().get_max_connections() > 1);
+/// Runs a cached statement that returns no rows; how many rows it changed.
+pub(super) fn exec(
+    conn: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> rusqlite::Result<usize> {
+    conn.prepare_cached(sql)?.execute(params)
+}
+
+/// The first row of a cached query, mapped.
+pub(super) fn one<T>(
+    conn: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+    map: impl Fn(&Row<'_>) -> StoreResult<T>,
+) -> StoreResult<Option<T>> {
+    let mut stmt = conn.prepare_cached(sql).map_err(sql_err)?;
+    let mut rows = stmt.query(params).map_err(sql_err)?;
+    match rows.next().map_err(sql_err)? {
+        Some(row) => map(row).map(Some),
+        None => Ok(None),
     }
+}
 
-    #[tokio::test]
-    async fn memory_database_lives_in_one_connection_with_foreign_keys() {
-        let store = SqliteStore::open("sqlite::memory:").await.unwrap();
-        assert_eq!(pragma(&store, "foreign_keys").await, "1");
-        assert_eq!(store.pool.options().get_max_connections(), 1);
+/// Every row of a cached query, mapped.
+pub(super) fn all<T>(
+    conn: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+    map: impl Fn(&Row<'_>) -> StoreResult<T>,
+) -> StoreResult<Vec<T>> {
+    let mut stmt = conn.prepare_cached(sql).map_err(sql_err)?;
+    let mut rows = stmt.query(params).map_err(sql_err)?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next().map_err(sql_err)? {
+        out.push(map(row)?);
+    }
+    Ok(out)
+}
+
+impl Columns for Row<'_> {
+    fn text(&self, col: &str) -> StoreResult<String> {
+        self.get(col).map_err(sql_err)
+    }
+    fn opt_text(&self, col: &str) -> StoreResult<Option<String>> {
+        self.get(col).map_err(sql_err)
+    }
+    fn int(&self, col: &str) -> StoreResult<i64> {
+        self.get(col).map_err(sql_err)
+    }
+    fn opt_int(&self, col: &str) -> StoreResult<Option<i64>> {
+        self.get(col).map_err(sql_err)
+    }
+    fn flag(&self, col: &str) -> StoreResult<bool> {
+        self.get(col).map_err(sql_err)
+    }
+    fn opt_bytes(&self, col: &str) -> StoreResult<Option<Vec<u8>>> {
+        self.get(col).map_err(sql_err)
+    }
+    fn list(&self, col: &str) -> StoreResult<Vec<String>> {
+        let text: String = self.get(col).map_err(sql_err)?;
+        serde_json::from_str(&text).map_err(|e| StoreError::Backend(format!("column {col}: {e}")))
     }
 }
 
 #[async_trait::async_trait]
 impl crate::HealthStore for SqliteStore {
     async fn check_health(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1")
-            .execute(&self.pool)
+        if let Some(watchdog) = &self.watchdog {
+            watchdog.check()?;
+        }
+        self.read(|conn| conn.query_row("SELECT 1", [], |_| Ok(())).map_err(sql_err))
             .await
-            .map_err(backend)?;
-        Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,115 +1,147 @@
 //! Login sessions and consent on SQLite.
 
-use super::SqliteStore;
-use crate::rows::{self, backend, db_err, list_text, to_db};
+use rusqlite::params;
+
+use super::{SqliteStore, all, conflict_err, exec, one, sql_err};
+use crate::rows::{self, list_text, to_db};
 use crate::{ConsentRecord, ConsentStore, SessionRecord, SessionStore, StoreResult};
 use async_trait::async_trait;
-use sqlx::Row;
+
+impl SqliteStore {
+    /// The unexpired session whose `column` (`id_hash` or `sid`) is `value`.
+    async fn live_session(
+        &self,
+        sql: &'static str,
+        value: &str,
+        now: u64,
+    ) -> StoreResult<Option<SessionRecord>> {
+        let value = value.to_string();
+        self.read(move |conn| one(conn, sql, params![value, to_db(now)], |r| rows::session(r)))
+            .await
+    }
+}
 
 #[async_trait]
 impl SessionStore for SqliteStore {
     async fn insert_session(&self, session: &SessionRecord) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO sessions (id_hash, sid, user_id, auth_time, amr, acr, expires_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(session.id_hash.as_str())
-        .bind(session.sid.as_str())
-        .bind(session.user_id.as_str())
-        .bind(to_db(session.auth_time))
-        .bind(list_text(&session.amr))
-        .bind(session.acr.as_deref())
-        .bind(to_db(session.expires_at))
-        .execute(&self.writer)
+        let s = session.clone();
+        self.write(move |conn| {
+            exec(
+                conn,
+                "INSERT INTO sessions (id_hash, sid, user_id, auth_time, amr, acr, expires_at) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?)",
+                params![
+                    s.id_hash,
+                    s.sid,
+                    s.user_id,
+                    to_db(s.auth_time),
+                    list_text(&s.amr),
+                    s.acr,
+                    to_db(s.expires_at),
+                ],
+            )
+            .map_err(conflict_err("session"))?;
+            Ok(())
+        })
         .await
-        .map_err(db_err("session"))?;
-        Ok(())
     }
 
     async fn get_session(&self, id_hash: &str, now: u64) -> StoreResult<Option<SessionRecord>> {
-        let row = sqlx::query("SELECT * FROM sessions WHERE id_hash = ? AND expires_at > ?")
-            .bind(id_hash)
-            .bind(to_db(now))
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(backend)?;
-        row.as_ref().map(rows::session).transpose()
+        self.live_session(
+            "SELECT * FROM sessions WHERE id_hash = ? AND expires_at > ?",
+            id_hash,
+            now,
+        )
+        .await
     }
 
     async fn get_session_by_sid(&self, sid: &str, now: u64) -> StoreResult<Option<SessionRecord>> {
-        let row = sqlx::query("SELECT * FROM sessions WHERE sid = ? AND expires_at > ?")
-            .bind(sid)
-            .bind(to_db(now))
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(backend)?;
-        row.as_ref().map(rows::session).transpose()
+        self.live_session(
+            "SELECT * FROM sessions WHERE sid = ? AND expires_at > ?",
+            sid,
+            now,
+        )
+        .await
     }
 
     async fn delete_session(&self, id_hash: &str) -> StoreResult<Option<SessionRecord>> {
-        let row = sqlx::query("DELETE FROM sessions WHERE id_hash = ? RETURNING *")
-            .bind(id_hash)
-            .fetch_optional(&self.writer)
-            .await
-            .map_err(backend)?;
-        row.as_ref().map(rows::session).transpose()
+        let id_hash = id_hash.to_string();
+        self.write(move |conn| {
+            one(
+                conn,
+                "DELETE FROM sessions WHERE id_hash = ? RETURNING *",
+                [id_hash],
+                |r| rows::session(r),
+            )
+        })
+        .await
     }
 
     async fn add_session_client(&self, sid: &str, client_id: &str) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO session_clients (sid, client_id) VALUES (?, ?) \
-             ON CONFLICT (sid, client_id) DO NOTHING",
-        )
-        .bind(sid)
-        .bind(client_id)
-        .execute(&self.writer)
+        let (sid, client_id) = (sid.to_string(), client_id.to_string());
+        self.write(move |conn| {
+            exec(
+                conn,
+                "INSERT INTO session_clients (sid, client_id) VALUES (?, ?) \
+                 ON CONFLICT (sid, client_id) DO NOTHING",
+                [sid, client_id],
+            )
+            .map_err(sql_err)?;
+            Ok(())
+        })
         .await
-        .map_err(backend)?;
-        Ok(())
     }
 
     async fn claim_interaction(&self, id_hash: &str, expires_at: u64) -> StoreResult<bool> {
-        let done = sqlx::query(
-            "INSERT INTO used_interactions (id_hash, expires_at) VALUES (?, ?) \
-             ON CONFLICT (id_hash) DO NOTHING",
-        )
-        .bind(id_hash)
-        .bind(to_db(expires_at))
-        .execute(&self.writer)
+        let id_hash = id_hash.to_string();
+        self.write(move |conn| {
+            let added = exec(
+                conn,
+                "INSERT INTO used_interactions (id_hash, expires_at) VALUES (?, ?) \
+                 ON CONFLICT (id_hash) DO NOTHING",
+                params![id_hash, to_db(expires_at)],
+            )
+            .map_err(sql_err)?;
+            Ok(added == 1)
+        })
         .await
-        .map_err(backend)?;
-        Ok(done.rows_affected() == 1)
     }
 
     async fn session_clients(&self, sid: &str) -> StoreResult<Vec<String>> {
-        let rows =
-            sqlx::query("SELECT client_id FROM session_clients WHERE sid = ? ORDER BY client_id")
-                .bind(sid)
-                .fetch_all(&self.pool)
-                .await
-                .map_err(backend)?;
-        rows.iter()
-            .map(|r| r.try_get("client_id").map_err(backend))
-            .collect()
+        let sid = sid.to_string();
+        self.read(move |conn| {
+            all(
+                conn,
+                "SELECT client_id FROM session_clients WHERE sid = ? ORDER BY client_id",
+                [sid],
+                |r| r.get("client_id").map_err(sql_err),
+            )
+        })
+        .await
     }
 }
 
 #[async_trait]
 impl ConsentStore for SqliteStore {
     async fn put_consent(&self, consent: &ConsentRecord) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO consents (user_id, client_id, scopes, granted_at) VALUES (?, ?, ?, ?) \
-             ON CONFLICT (user_id, client_id) \
-             DO UPDATE SET scopes = excluded.scopes, granted_at = excluded.granted_at",
-        )
-        .bind(consent.user_id.as_str())
-        .bind(consent.client_id.as_str())
-        .bind(list_text(&consent.scopes))
-        .bind(to_db(consent.granted_at))
-        .execute(&self.writer)
+        let c = consent.clone();
+        self.write(move |conn| {
+            exec(
+                conn,
+                "INSERT INTO consents (user_id, client_id, scopes, granted_at) \
+                 VALUES (?, ?, ?, ?) ON CONFLICT (user_id, client_id) \
+                 DO UPDATE SET scopes = excluded.scopes, granted_at = excluded.granted_at",
+                params![
+                    c.user_id,
+                    c.client_id,
+                    list_text(&c.scopes),
+                    to_db(c.granted_at)
+                ],
+            )
+            .map_err(sql_err)?;
+            Ok(())
+        })
         .await
-        .map_err(backend)?;
-        Ok(())
     }
 
     async fn get_consent(
@@ -117,12 +149,15 @@ impl ConsentStore for SqliteStore {
         user_id: &str,
         client_id: &str,
     ) -> StoreResult<Option<ConsentRecord>> {
-        let row = sqlx::query("SELECT * FROM consents WHERE user_id = ? AND client_id = ?")
-            .bind(user_id)
-            .bind(client_id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(backend)?;
-        row.as_ref().map(rows::consent).transpose()
+        let (user_id, client_id) = (user_id.to_string(), client_id.to_string());
+        self.read(move |conn| {
+            one(
+                conn,
+                "SELECT * FROM consents WHERE user_id = ? AND client_id = ?",
+                [user_id, client_id],
+                |r| rows::consent(r),
+            )
+        })
+        .await
     }
 }

@@ -1,0 +1,164 @@
+//! The backend's own settings and its writer's group commit.
+
+use super::*;
+use crate::{ClientRecord, ClientStore, TokenKind, TokenRecord, TokenStore};
+
+async fn pragma(store: &SqliteStore, name: &'static str) -> String {
+    store
+        .read(move |conn| {
+            conn.query_row(&format!("PRAGMA {name}"), [], |r| {
+                let value: rusqlite::types::Value = r.get(0)?;
+                Ok(match value {
+                    rusqlite::types::Value::Text(t) => t,
+                    rusqlite::types::Value::Integer(i) => i.to_string(),
+                    other => format!("{other:?}"),
+                })
+            })
+            .map_err(sql_err)
+        })
+        .await
+        .unwrap()
+}
+
+fn token(hash: &str, client_id: &str) -> TokenRecord {
+    TokenRecord {
+        token_hash: hash.into(),
+        kind: TokenKind::Access,
+        grant_id: "g".into(),
+        client_id: client_id.into(),
+        user_id: None,
+        scopes: vec![],
+        sid: None,
+        auth_time: None,
+        issued_at: 1,
+        expires_at: 1000,
+        consumed_at: None,
+        revoked_at: None,
+    }
+}
+
+fn client(client_id: &str) -> ClientRecord {
+    ClientRecord {
+        client_id: client_id.into(),
+        secret_hash: None,
+        secret_encrypted: None,
+        client_name: None,
+        redirect_uris: vec![],
+        post_logout_redirect_uris: vec![],
+        grant_types: vec![],
+        response_types: vec![],
+        token_endpoint_auth_method: "none".into(),
+        scopes: vec![],
+        id_token_signed_response_alg: None,
+        backchannel_logout_uri: None,
+        frontchannel_logout_uri: None,
+        skip_consent: false,
+        metadata: serde_json::json!({}),
+        registration_token_hash: None,
+        created_at: 0,
+    }
+}
+
+async fn file_store(dir: &tempfile::TempDir) -> SqliteStore {
+    let url = format!("sqlite://{}", dir.path().join("p.db").display());
+    SqliteStore::open(&url).await.unwrap()
+}
+
+#[tokio::test]
+async fn file_connections_use_wal_normal_sync_foreign_keys_and_a_busy_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = file_store(&dir).await;
+    assert_eq!(pragma(&store, "journal_mode").await, "wal");
+    assert_eq!(pragma(&store, "synchronous").await, "1", "NORMAL");
+    assert_eq!(pragma(&store, "foreign_keys").await, "1");
+    let busy: u64 = pragma(&store, "busy_timeout").await.parse().unwrap();
+    assert!(busy >= 5000, "busy_timeout {busy} ms");
+    assert!(store.readers.is_some() && READERS > 1);
+}
+
+#[tokio::test]
+async fn memory_database_lives_on_one_thread_with_foreign_keys() {
+    let store = SqliteStore::open("sqlite::memory:").await.unwrap();
+    assert_eq!(pragma(&store, "foreign_keys").await, "1");
+    assert!(store.readers.is_none() && store.watchdog.is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_inserts_commit_together_and_a_bad_row_fails_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = file_store(&dir).await;
+    store.insert_client(&client("c")).await.unwrap();
+    let mut tasks = Vec::new();
+    for i in 0..100 {
+        let store = store.clone();
+        // Row 50 names a client that does not exist: a foreign key violation.
+        let client_id = if i == 50 { "missing" } else { "c" };
+        tasks.push(tokio::spawn(async move {
+            store
+                .insert_token(&token(&format!("h{i}"), client_id))
+                .await
+        }));
+    }
+    let mut failures = 0;
+    for task in tasks {
+        if task.await.unwrap().is_err() {
+            failures += 1;
+        }
+    }
+    assert_eq!(failures, 1);
+    for i in (0..100).filter(|i| *i != 50) {
+        assert!(store.get_token(&format!("h{i}")).await.unwrap().is_some());
+    }
+}
+
+#[tokio::test]
+async fn a_job_that_leaves_a_transaction_open_is_rolled_back_and_the_writer_goes_on() {
+    let store = SqliteStore::open("sqlite::memory:").await.unwrap();
+    // A job that commits the batch's transaction itself breaks the batch: it fails, and
+    // the writer is back in autocommit for the next one.
+    let err = store
+        .write(|conn| conn.execute_batch("COMMIT").map_err(sql_err))
+        .await;
+    assert!(err.is_err());
+    store.insert_client(&client("c")).await.unwrap();
+    assert!(store.get_client("c").await.unwrap().is_some());
+    let in_tx = store.write(|conn| Ok(conn.is_autocommit())).await.unwrap();
+    assert!(!in_tx, "jobs run inside the batch transaction");
+}
+
+#[tokio::test]
+async fn a_panicking_job_fails_alone() {
+    let store = SqliteStore::open("sqlite::memory:").await.unwrap();
+    let failed = store
+        .write(|conn| -> StoreResult<()> {
+            conn.execute_batch("CREATE TABLE scratch (x INTEGER)")
+                .map_err(sql_err)?;
+            panic!("a bug in a job")
+        })
+        .await;
+    assert!(matches!(failed, Err(StoreError::Backend(_))), "{failed:?}");
+    store.insert_client(&client("c")).await.unwrap();
+    let scratch = store
+        .read(|conn| {
+            one(
+                conn,
+                "SELECT name FROM sqlite_master WHERE name = 'scratch'",
+                [],
+                |r| r.get::<_, String>(0).map_err(sql_err),
+            )
+        })
+        .await
+        .unwrap();
+    assert_eq!(scratch, None, "the panicking job was rolled back");
+}
+
+#[test]
+fn urls_name_their_file() {
+    assert_eq!(file_path("sqlite://oxid.db"), PathBuf::from("oxid.db"));
+    assert_eq!(
+        file_path("sqlite:///var/x.db?mode=rwc"),
+        PathBuf::from("/var/x.db")
+    );
+    assert_eq!(file_path("sqlite:data/x.db"), PathBuf::from("data/x.db"));
+    assert!(is_memory("sqlite::memory:"));
+}

@@ -1,0 +1,228 @@
+//! The threads that own the SQLite connections, and the jobs callers hand them.
+//!
+//! A caller boxes its operation as a [`Job`], sends it down a channel and awaits the answer;
+//! the job then runs to its end on a connection's own thread whatever happens to the caller
+//! (a dropped caller only drops the receiving end), so no request cancellation can leave a
+//! connection half-way through a transaction.
+//!
+//! Writes go through one writer thread with group commit: it takes what has queued up (at most
+//! [`MAX_BATCH`] jobs), runs them in one `BEGIN IMMEDIATE` transaction, each inside its own
+//! savepoint so a failing job is undone alone, and answers every caller only after `COMMIT`
+//! (acknowledged means committed; a failed commit fails the whole batch).
+
+use rusqlite::Connection;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::oneshot;
+
+use super::watchdog::Watchdog;
+use crate::{StoreError, StoreResult};
+
+/// Jobs per write transaction at most.
+pub(super) const MAX_BATCH: usize = 64;
+/// Jobs waiting in one queue at most; beyond that callers get `Unavailable` at once.
+pub(super) const QUEUE_DEPTH: usize = 4096;
+
+/// One store operation on its way to a connection thread.
+pub(super) trait Job: Send {
+    /// Runs the operation on `conn`; true when it succeeded.
+    fn run(&mut self, conn: &Connection) -> bool;
+    /// Answers the caller: the operation's own result, or `failure` when the transaction it
+    /// ran in did not commit (or it never ran).
+    fn answer(self: Box<Self>, failure: Option<&StoreError>);
+}
+
+/// A job's queue.
+pub(super) type Queue = SyncSender<Box<dyn Job>>;
+
+/// A closure over a connection and the channel its result goes back on.
+struct Op<T, F> {
+    work: Option<F>,
+    result: Option<StoreResult<T>>,
+    reply: oneshot::Sender<StoreResult<T>>,
+}
+
+impl<T, F> Job for Op<T, F>
+where
+    T: Send,
+    F: FnOnce(&Connection) -> StoreResult<T> + Send,
+{
+    fn run(&mut self, conn: &Connection) -> bool {
+        let Some(work) = self.work.take() else {
+            return false;
+        };
+        let result = work(conn);
+        let ok = result.is_ok();
+        self.result = Some(result);
+        ok
+    }
+
+    fn answer(self: Box<Self>, failure: Option<&StoreError>) {
+        let answer = match (self.result, failure) {
+            (Some(Err(e)), _) => Err(e),
+            (Some(Ok(value)), None) => Ok(value),
+            (_, Some(failure)) => Err(duplicate(failure)),
+            (None, None) => Err(StoreError::Backend("the operation failed to run".into())),
+        };
+        // The caller may have stopped waiting: then nobody needs the answer.
+        let _ = self.reply.send(answer);
+    }
+}
+
+/// A copy of `e` for each caller of a failed batch.
+pub(super) fn duplicate(e: &StoreError) -> StoreError {
+    match e {
+        StoreError::Conflict(s) => StoreError::Conflict(s.clone()),
+        StoreError::UnsupportedUrl(s) => StoreError::UnsupportedUrl(s.clone()),
+        StoreError::Backend(s) => StoreError::Backend(s.clone()),
+        StoreError::Unavailable(s) => StoreError::Unavailable(s.clone()),
+    }
+}
+
+/// Sends `work` to `queue` and waits at most `timeout` for its answer. The wait ends with
+/// `Unavailable` when the queue is full or the time is up; the job itself still runs.
+pub(super) async fn call<T, F>(queue: &Queue, timeout: Duration, work: F) -> StoreResult<T>
+where
+    T: Send + 'static,
+    F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+{
+    let (reply, answer) = oneshot::channel();
+    let job = Box::new(Op {
+        work: Some(work),
+        result: None,
+        reply,
+    });
+    // Sending never waits, so a cancelled caller either sent the whole job or nothing.
+    queue.try_send(job).map_err(|e| match e {
+        TrySendError::Full(_) => StoreError::Unavailable("too many queued operations".into()),
+        TrySendError::Disconnected(_) => {
+            StoreError::Backend("the database thread has stopped".into())
+        }
+    })?;
+    match tokio::time::timeout(timeout, answer).await {
+        Ok(Ok(result)) => result,
+        Ok(Err(_)) => Err(StoreError::Backend(
+            "the database thread has stopped".into(),
+        )),
+        Err(_) => Err(StoreError::Unavailable(format!(
+            "no answer from the database within {} ms",
+            timeout.as_millis()
+        ))),
+    }
+}
+
+/// Runs a job, treating a panic as its failure (the thread keeps serving).
+fn run_guarded(job: &mut Box<dyn Job>, conn: &Connection) -> bool {
+    match catch_unwind(AssertUnwindSafe(|| job.run(conn))) {
+        Ok(ok) => ok,
+        Err(_) => {
+            tracing::error!("a database operation panicked; it was rolled back");
+            false
+        }
+    }
+}
+
+/// Rolls back a transaction that should not be open any more, and says so: every job must
+/// leave its connection in autocommit mode.
+pub(super) fn ensure_autocommit(conn: &Connection, role: &str) {
+    if !conn.is_autocommit() {
+        tracing::error!(
+            role,
+            "a SQLite connection was left inside a transaction; rolling back"
+        );
+        if let Err(e) = conn.execute_batch("ROLLBACK") {
+            tracing::error!(role, error = %e, "rolling back the stray transaction failed");
+        }
+    }
+}
+
+/// The writer thread: group commit until every sender is gone.
+pub(super) fn run_writer(
+    conn: Connection,
+    jobs: Receiver<Box<dyn Job>>,
+    watchdog: Option<Arc<Watchdog>>,
+) {
+    while let Ok(first) = jobs.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        match watchdog.as_deref().map(Watchdog::check).unwrap_or(Ok(())) {
+            Ok(()) => write_batch(&conn, batch),
+            Err(e) => batch.into_iter().for_each(|job| job.answer(Some(&e))),
+        }
+        ensure_autocommit(&conn, "writer");
+    }
+}
+
+/// One transaction for the whole batch, one savepoint per job; callers are answered after the
+/// commit, or with its error.
+fn write_batch(conn: &Connection, mut batch: Vec<Box<dyn Job>>) {
+    if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+        let e = super::sql_err(e);
+        batch.into_iter().for_each(|job| job.answer(Some(&e)));
+        return;
+    }
+    let mut broken = None;
+    for job in &mut batch {
+        if let Err(e) = run_in_savepoint(conn, job) {
+            // The transaction itself is in doubt: nothing of the batch is kept.
+            broken = Some(e);
+            break;
+        }
+    }
+    let outcome = match broken {
+        None => conn.execute_batch("COMMIT").map_err(super::sql_err),
+        Some(e) => Err(e),
+    };
+    if outcome.is_err()
+        && !conn.is_autocommit()
+        && let Err(e) = conn.execute_batch("ROLLBACK")
+    {
+        tracing::error!(error = %e, "rolling back a failed batch failed");
+    }
+    let failure = outcome.err();
+    batch
+        .into_iter()
+        .for_each(|job| job.answer(failure.as_ref()));
+}
+
+/// Runs one job in its own savepoint, released when it succeeds and rolled back when it
+/// fails. An error here means the enclosing transaction can no longer be trusted.
+fn run_in_savepoint(conn: &Connection, job: &mut Box<dyn Job>) -> StoreResult<()> {
+    conn.execute_batch("SAVEPOINT job")
+        .map_err(super::sql_err)?;
+    let ok = run_guarded(job, conn);
+    if conn.is_autocommit() {
+        // SQLite ended the transaction itself (I/O error, disk full): the batch is lost.
+        return Err(StoreError::Backend(
+            "the write transaction was rolled back by SQLite".into(),
+        ));
+    }
+    let end = if ok {
+        "RELEASE job"
+    } else {
+        "ROLLBACK TO job; RELEASE job"
+    };
+    conn.execute_batch(end).map_err(super::sql_err)
+}
+
+/// A reader thread: takes jobs from the queue it shares with the other readers.
+pub(super) fn run_reader(conn: Connection, jobs: Arc<Mutex<Receiver<Box<dyn Job>>>>) {
+    loop {
+        // Hold the lock only to take a job, not to run it.
+        let next = match jobs.lock() {
+            Ok(queue) => queue.recv(),
+            Err(_) => return,
+        };
+        let Ok(mut job) = next else { return };
+        run_guarded(&mut job, &conn);
+        ensure_autocommit(&conn, "reader");
+        job.answer(None);
+    }
+}
