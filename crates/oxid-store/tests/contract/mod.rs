@@ -4,11 +4,13 @@
 //! afterwards) and expands [`contract_suite!`], which makes one `#[tokio::test]` per rule.
 
 pub mod accounts;
+pub mod cancellation;
 pub mod fixtures;
 pub mod grants;
 pub mod keys;
 
 pub use accounts::*;
+pub use cancellation::*;
 pub use grants::*;
 pub use keys::*;
 
@@ -80,6 +82,7 @@ macro_rules! contract_suite {
             key_round_trips_and_kid_is_unique,
             list_keys_is_oldest_first_and_drops_expired_keys,
             update_key_changes_state_and_times,
+            dropped_write_futures_take_full_effect_or_none_and_leave_the_store_serving,
         );
     };
     (@tests $fixture:path; $($name:ident),* $(,)?) => {
