@@ -119,6 +119,9 @@ fn open_blocking(url: &str, timeout: Duration) -> StoreResult<SqliteStore> {
     let read_jobs: Arc<Mutex<Receiver<Box<dyn Job>>>> = Arc::new(Mutex::new(read_jobs));
     for i in 0..READERS {
         let conn = connect(&path, false)?;
+        // Only the writer thread writes; a reader that tried would fail, not race it.
+        conn.execute_batch("PRAGMA query_only = ON")
+            .map_err(sql_err)?;
         let jobs = read_jobs.clone();
         spawn(&format!("oxid-sqlite-read-{i}"), move || {
             worker::run_reader(conn, jobs)

@@ -74,6 +74,11 @@ async fn file_connections_use_wal_normal_sync_foreign_keys_and_a_busy_timeout() 
     let busy: u64 = pragma(&store, "busy_timeout").await.parse().unwrap();
     assert!(busy >= 5000, "busy_timeout {busy} ms");
     assert!(store.readers.is_some() && READERS > 1);
+    assert_eq!(
+        pragma(&store, "query_only").await,
+        "1",
+        "readers never write"
+    );
 }
 
 #[tokio::test]
