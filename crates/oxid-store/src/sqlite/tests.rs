@@ -117,16 +117,18 @@ async fn concurrent_inserts_commit_together_and_a_bad_row_fails_alone() {
 }
 
 #[tokio::test]
-async fn a_job_that_leaves_a_transaction_open_is_rolled_back_and_the_writer_goes_on() {
+async fn a_job_that_ends_or_reopens_the_transaction_fails_and_the_writer_goes_on() {
     let store = SqliteStore::open("sqlite::memory:").await.unwrap();
-    // A job that commits the batch's transaction itself breaks the batch: it fails, and
-    // the writer is back in autocommit for the next one.
-    let err = store
-        .write(|conn| conn.execute_batch("COMMIT").map_err(sql_err))
-        .await;
-    assert!(err.is_err());
-    store.insert_client(&client("c")).await.unwrap();
-    assert!(store.get_client("c").await.unwrap().is_some());
+    // Ending the batch's transaction, or ending it and leaving a new one open: either way
+    // the batch fails, and the writer is back in autocommit for the next one.
+    for sql in ["COMMIT", "COMMIT; BEGIN"] {
+        let err = store
+            .write(move |conn| conn.execute_batch(sql).map_err(sql_err))
+            .await;
+        assert!(err.is_err(), "{sql}");
+        store.insert_client(&client(sql)).await.unwrap();
+        assert!(store.get_client(sql).await.unwrap().is_some());
+    }
     let in_tx = store.write(|conn| Ok(conn.is_autocommit())).await.unwrap();
     assert!(!in_tx, "jobs run inside the batch transaction");
 }
@@ -166,4 +168,43 @@ fn urls_name_their_file() {
     );
     assert_eq!(file_path("sqlite:data/x.db"), PathBuf::from("data/x.db"));
     assert!(is_memory("sqlite::memory:"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_commit_fails_every_job_of_its_batch() {
+    let store = SqliteStore::open("sqlite::memory:").await.unwrap();
+    // Keep the writer busy so that the next two jobs queue up and form one batch.
+    let busy = store.clone();
+    let busy = tokio::spawn(async move {
+        busy.write(|_| {
+            std::thread::sleep(Duration::from_millis(300));
+            Ok(())
+        })
+        .await
+    });
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let good = store.clone();
+    let good = tokio::spawn(async move { good.insert_client(&client("a")).await });
+    // A deferred foreign key violation passes its own statement and fails only at COMMIT.
+    let bad = store.clone();
+    let bad = tokio::spawn(async move {
+        bad.write(|conn| {
+            conn.execute_batch("PRAGMA defer_foreign_keys = ON")
+                .map_err(sql_err)?;
+            exec(
+                conn,
+                "INSERT INTO session_clients (sid, client_id) VALUES ('s', 'missing')",
+                [],
+            )
+            .map_err(sql_err)
+        })
+        .await
+    });
+    busy.await.unwrap().unwrap();
+    let (good, bad) = (good.await.unwrap(), bad.await.unwrap());
+    assert!(good.is_err(), "answered only if committed: {good:?}");
+    assert!(bad.is_err(), "{bad:?}");
+    assert_eq!(store.get_client("a").await.unwrap(), None);
+    store.insert_client(&client("b")).await.unwrap();
+    assert!(store.get_client("b").await.unwrap().is_some());
 }
