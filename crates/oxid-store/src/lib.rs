@@ -215,8 +215,10 @@ impl<T> Store for T where
 
 /// Opens (creating when needed) the database at `url` and runs its migrations.
 ///
-/// - `sqlite://PATH`: the file is created when missing (its directory must exist), in WAL
-///   mode with a busy timeout, so concurrent requests wait rather than fail.
+/// - `sqlite://PATH`: the file is created only here, when it does not exist yet (the first
+///   start; its directory must exist); from then on it is the provider: no connection creates
+///   it again, and a file removed or replaced later makes every operation `Unavailable`. WAL
+///   mode with a busy timeout, so another process's writes wait rather than fail.
 /// - `sqlite::memory:`: a private in-memory database (one connection), for tests.
 /// - `postgres://...` or `postgresql://...`: any libpq-style URL, e.g. with
 ///   `?options=-c%20search_path%3Dmyschema` to use a schema other than `public`.

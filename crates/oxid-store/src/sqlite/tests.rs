@@ -208,3 +208,30 @@ async fn a_failed_commit_fails_every_job_of_its_batch() {
     store.insert_client(&client("b")).await.unwrap();
     assert!(store.get_client("b").await.unwrap().is_some());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_removed_while_its_batch_runs_fails_the_batch_after_commit() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = file_store(&dir).await;
+    let path = dir.path().join("p.db");
+    assert!(path.exists());
+    // The file goes between the watchdog's check before the batch and the commit: the commit
+    // lands in the removed file, so the caller must not be told it is kept.
+    let removed = path.clone();
+    let outcome = store
+        .write(move |conn| {
+            std::fs::remove_file(&removed).map_err(|e| StoreError::Backend(e.to_string()))?;
+            exec(
+                conn,
+                "INSERT INTO used_interactions (id_hash, expires_at) VALUES ('x', 1)",
+                [],
+            )
+            .map_err(sql_err)
+        })
+        .await;
+    assert!(
+        matches!(outcome, Err(StoreError::Unavailable(_))),
+        "{outcome:?}"
+    );
+    assert!(!path.exists(), "no new database file");
+}

@@ -152,8 +152,9 @@ pub(super) fn run_writer(
                 Err(_) => break,
             }
         }
-        match watchdog.as_deref().map(Watchdog::check).unwrap_or(Ok(())) {
-            Ok(()) => write_batch(&conn, batch),
+        let file_check = || watchdog.as_deref().map(Watchdog::check).unwrap_or(Ok(()));
+        match file_check() {
+            Ok(()) => write_batch(&conn, batch, file_check),
             Err(e) => batch.into_iter().for_each(|job| job.answer(Some(&e))),
         }
         ensure_autocommit(&conn, "writer");
@@ -161,8 +162,13 @@ pub(super) fn run_writer(
 }
 
 /// One transaction for the whole batch, one savepoint per job; callers are answered after the
-/// commit, or with its error.
-fn write_batch(conn: &Connection, mut batch: Vec<Box<dyn Job>>) {
+/// commit, or with its error. `file_check` runs again after the commit: a file removed while the
+/// batch ran took the commit with it, so nobody may be told it is kept.
+fn write_batch(
+    conn: &Connection,
+    mut batch: Vec<Box<dyn Job>>,
+    file_check: impl Fn() -> StoreResult<()>,
+) {
     if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
         let e = super::sql_err(e);
         batch.into_iter().for_each(|job| job.answer(Some(&e)));
@@ -177,7 +183,10 @@ fn write_batch(conn: &Connection, mut batch: Vec<Box<dyn Job>>) {
         }
     }
     let outcome = match broken {
-        None => conn.execute_batch("COMMIT").map_err(super::sql_err),
+        None => conn
+            .execute_batch("COMMIT")
+            .map_err(super::sql_err)
+            .and_then(|()| file_check()),
         Some(e) => Err(e),
     };
     if outcome.is_err()
