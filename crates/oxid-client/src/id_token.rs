@@ -4,7 +4,9 @@
 
 use aws_lc_rs::constant_time::verify_slices_are_equal;
 use aws_lc_rs::digest::digest;
-use oxid_protocol::claims::{Check, IdTokenClaims, LogoutTokenClaims, Validation};
+use oxid_protocol::claims::{
+    IdTokenClaims, IdTokenRules, LogoutTokenClaims, LogoutTokenRules, Validation,
+};
 use oxid_protocol::jose::{CompactJws, TYP_AT_JWT, TYP_LOGOUT_JWT, left_half_hash};
 
 use crate::error::ClientError;
@@ -40,7 +42,8 @@ pub struct IdTokenExpectations<'a> {
 /// Checks `value` against a left-half hash claim (OIDC Core §3.1.3.8): the base64url of the
 /// left half of the hash of its ASCII octets, with the hash of the token's `alg`.
 pub fn check_half_hash(claim: &str, value: &str, alg: JwsAlgorithm) -> bool {
-    let expected = left_half_hash(digest(alg.hash_algorithm(), value.as_bytes()).as_ref());
+    let expected =
+        left_half_hash(digest(crate::jws::hash_algorithm(alg), value.as_bytes()).as_ref());
     verify_slices_are_equal(expected.as_bytes(), claim.as_bytes()).is_ok()
 }
 
@@ -83,13 +86,12 @@ pub async fn validate_id_token(
         None => 0,
     };
     claims.validate_extern(
-        expect.issuer,
-        expect.client_id,
-        expect.nonce,
-        expect.extra_trusted_audiences,
-        0,
-        None,
-        min_auth_time,
+        &IdTokenRules {
+            nonce: expect.nonce,
+            extra_trusted_audiences: expect.extra_trusted_audiences,
+            min_auth_time,
+            ..IdTokenRules::new(expect.issuer, expect.client_id)
+        },
         &validation,
     )?;
     if claims.iat > now.saturating_add(expect.leeway) {
@@ -111,18 +113,9 @@ pub async fn validate_id_token(
     Ok(claims)
 }
 
-/// Callbacks of back-channel logout token validation (OIDC Back-Channel Logout §2.6).
-#[derive(Default)]
-pub struct LogoutTokenChecks<'a> {
-    /// Refuses a `jti` seen before.
-    pub unique_jti: Option<Check<'a>>,
-    /// Refuses an issuer without sessions here.
-    pub iss_has_sessions: Option<Check<'a>>,
-    /// Refuses a subject without sessions here.
-    pub sub_has_sessions: Option<Check<'a>>,
-    /// Refuses an unknown session id.
-    pub sid_exists: Option<Check<'a>>,
-}
+/// Callbacks of back-channel logout token validation (OIDC Back-Channel Logout §2.6): the
+/// protocol library's, re-exported.
+pub use oxid_protocol::claims::LogoutTokenChecks;
 
 /// Validates a back-channel logout token (OIDC Back-Channel Logout §2.6): signature as for
 /// ID tokens, `typ` absent or `logout+jwt` (§2.4), then the protocol library's rules.
@@ -146,14 +139,11 @@ pub async fn validate_logout_token(
         .map_err(|e| invalid(format!("logout token claims: {e}")))?;
     let validation = Validation::new(now).with_leeway(expect.leeway);
     claims.validate_extern(
-        expect.issuer,
-        expect.client_id,
-        expect.extra_trusted_audiences,
-        0,
-        checks.unique_jti,
-        checks.iss_has_sessions,
-        checks.sub_has_sessions,
-        checks.sid_exists,
+        &LogoutTokenRules {
+            extra_trusted_audiences: expect.extra_trusted_audiences,
+            checks: *checks,
+            ..LogoutTokenRules::new(expect.issuer, expect.client_id)
+        },
         &validation,
     )?;
     if claims.iat > now.saturating_add(expect.leeway) {

@@ -172,7 +172,7 @@ fn try_keys(
         return Err(JwsError::NoMatchingKey);
     };
     let mut usable = 0;
-    for jwk in set.candidates(kid, alg.name()) {
+    for jwk in set.candidates(kid, alg.as_str()) {
         let Ok(key) = VerifyingKey::from_jwk(&jwk_params(jwk), alg) else {
             continue;
         };

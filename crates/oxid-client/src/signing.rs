@@ -174,7 +174,7 @@ impl SigningKey {
         if let Some(kid) = &self.kid {
             obj.insert("kid".into(), Value::String(kid.clone()));
         }
-        obj.insert("alg".into(), Value::String(self.alg.name().into()));
+        obj.insert("alg".into(), Value::String(self.alg.as_str().into()));
         obj.insert("use".into(), Value::String("sig".into()));
         Some(jwk)
     }
@@ -224,7 +224,7 @@ impl SigningKey {
         claims: &Value,
     ) -> Result<String, ClientError> {
         let mut header = Map::new();
-        header.insert("alg".into(), Value::String(self.alg.name().into()));
+        header.insert("alg".into(), Value::String(self.alg.as_str().into()));
         if let Some(kid) = &self.kid {
             header.insert("kid".into(), Value::String(kid.clone()));
         }

@@ -8,6 +8,9 @@ use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+mod alg;
+pub use alg::{Alg, AlgFamily};
+
 /// `typ` of JWT access tokens (RFC 9068 §2.1).
 pub const TYP_AT_JWT: &str = "at+jwt";
 /// `typ` of logout tokens (OIDC Back-Channel Logout §2.4, recommended).

@@ -1,7 +1,7 @@
 //! # oxid-protocol
 //!
 //! Every OpenID Connect and OAuth 2.0 message of Oxid as a type: parse, encode, validate.
-//! No I/O and no cryptography: the provider and the client library do the HTTP, the storage
+//! No I/O (reading the system clock aside) and no cryptography: the provider and the client library do the HTTP, the storage
 //! and the signatures, and speak through these types.
 //!
 //! - [`params`]: form / query parameters with RFC 6749 §3.1's rules (no repeats, empty =
@@ -13,7 +13,9 @@
 //! - [`token`]: token requests per grant, client authentication, token responses and errors
 //!   (RFC 6749 §4-§6, RFC 7523, RFC 8628, RFC 8693).
 //! - [`claims`]: ID token, JWT access token and logout token claims with `validate_extern`.
-//! - [`jose`] and [`jwk`]: compact JWS framing, JOSE header, JWK and JWK Set.
+//! - [`jose`] and [`jwk`]: compact JWS framing, JOSE header, the JWS `alg` table ([`Alg`]),
+//!   JWK and JWK Set.
+//! - [`clock`]: the one [`clock::Clock`] of the provider and the client, and a test clock.
 //! - [`metadata`]: provider metadata (OIDC Discovery §3, RFC 8414 §2) and its strict check.
 //! - [`userinfo`], [`introspection`], [`revocation`], [`registration`], [`logout`],
 //!   [`bearer`], [`device`]: the remaining endpoints' messages.
@@ -46,6 +48,7 @@ mod serde_util;
 pub mod authorization;
 pub mod bearer;
 pub mod claims;
+pub mod clock;
 pub mod device;
 pub mod introspection;
 pub mod jose;
@@ -67,12 +70,13 @@ pub use authorization::{
 };
 pub use bearer::{BearerChallenge, BearerErrorCode};
 pub use claims::{
-    AccessTokenClaims, Audience, ClaimsError, IdTokenClaims, LogoutTokenClaims, Validation,
+    AccessTokenClaims, Audience, ClaimsError, IdTokenClaims, IdTokenRules, LogoutTokenChecks,
+    LogoutTokenClaims, LogoutTokenRules, Validation,
 };
 pub use device::{DeviceAuthorizationRequest, DeviceAuthorizationResponse};
 pub use error::{UnknownValue, is_valid_error_text, sanitize_error_text};
 pub use introspection::{IntrospectionError, IntrospectionRequest, IntrospectionResponse};
-pub use jose::{CompactJws, JoseError, JoseHeader};
+pub use jose::{Alg, AlgFamily, CompactJws, JoseError, JoseHeader};
 pub use jwk::{Jwk, JwkSet, KeyParams};
 pub use logout::{BackchannelLogoutRequest, EndSessionRequest, FrontchannelLogoutNotification};
 pub use metadata::{MetadataError, MetadataProfile, MetadataViolation, ProviderMetadata};

@@ -4,8 +4,8 @@
 
 use oxid_protocol::claims::{BACKCHANNEL_LOGOUT_EVENT, DEFAULT_LEEWAY};
 use oxid_protocol::{
-    AccessTokenClaims, Audience, ClaimsError, IdTokenClaims, JoseHeader, LogoutTokenClaims,
-    Validation,
+    AccessTokenClaims, Audience, ClaimsError, IdTokenClaims, IdTokenRules, JoseHeader,
+    LogoutTokenChecks, LogoutTokenClaims, LogoutTokenRules, Validation,
 };
 use serde_json::json;
 
@@ -27,7 +27,13 @@ fn v() -> Validation {
 }
 
 fn check(t: &IdTokenClaims) -> Result<(), ClaimsError> {
-    t.validate_extern(ISS, CLIENT, Some("n-0S6_WzA2Mj"), &[], 0, None, 0, &v())
+    t.validate_extern(
+        &IdTokenRules {
+            nonce: Some("n-0S6_WzA2Mj"),
+            ..IdTokenRules::new(ISS, CLIENT)
+        },
+        &v(),
+    )
 }
 
 #[test]
@@ -65,13 +71,11 @@ fn id_token_other_audiences_must_be_trusted() {
     assert_eq!(check(&t), Err(ClaimsError::UntrustedAudience("api".into())));
     assert_eq!(
         t.validate_extern(
-            ISS,
-            CLIENT,
-            Some("n-0S6_WzA2Mj"),
-            &["api".into()],
-            0,
-            None,
-            0,
+            &IdTokenRules {
+                nonce: Some("n-0S6_WzA2Mj"),
+                extra_trusted_audiences: &["api".into()],
+                ..IdTokenRules::new(ISS, CLIENT)
+            },
             &v()
         ),
         Ok(())
@@ -100,13 +104,11 @@ fn id_token_azp_required_with_several_audiences() {
     let trusted = ["api".to_string()];
     assert_eq!(
         t.validate_extern(
-            ISS,
-            CLIENT,
-            Some("n-0S6_WzA2Mj"),
-            &trusted,
-            0,
-            None,
-            0,
+            &IdTokenRules {
+                nonce: Some("n-0S6_WzA2Mj"),
+                extra_trusted_audiences: &trusted,
+                ..IdTokenRules::new(ISS, CLIENT)
+            },
             &v()
         ),
         Err(ClaimsError::AzpMissing)
@@ -114,13 +116,11 @@ fn id_token_azp_required_with_several_audiences() {
     t.azp = Some(CLIENT.into());
     assert_eq!(
         t.validate_extern(
-            ISS,
-            CLIENT,
-            Some("n-0S6_WzA2Mj"),
-            &trusted,
-            0,
-            None,
-            0,
+            &IdTokenRules {
+                nonce: Some("n-0S6_WzA2Mj"),
+                extra_trusted_audiences: &trusted,
+                ..IdTokenRules::new(ISS, CLIENT)
+            },
             &v()
         ),
         Ok(())
@@ -131,12 +131,18 @@ fn id_token_azp_required_with_several_audiences() {
 fn id_token_nonce_equal_when_sent() {
     let t = id_token();
     assert_eq!(
-        t.validate_extern(ISS, CLIENT, Some("other"), &[], 0, None, 0, &v()),
+        t.validate_extern(
+            &IdTokenRules {
+                nonce: Some("other"),
+                ..IdTokenRules::new(ISS, CLIENT)
+            },
+            &v()
+        ),
         Err(ClaimsError::NonceMismatch)
     );
     // Not sent: not checked.
     assert_eq!(
-        t.validate_extern(ISS, CLIENT, None, &[], 0, None, 0, &v()),
+        t.validate_extern(&IdTokenRules::new(ISS, CLIENT), &v()),
         Ok(())
     );
     // Sent but absent from the token.
@@ -161,7 +167,13 @@ fn id_token_exp_in_the_future_with_leeway() {
     t.exp = NOW - 30;
     let strict = Validation::new(NOW).with_leeway(0);
     assert_eq!(
-        t.validate_extern(ISS, CLIENT, Some("n-0S6_WzA2Mj"), &[], 0, None, 0, &strict),
+        t.validate_extern(
+            &IdTokenRules {
+                nonce: Some("n-0S6_WzA2Mj"),
+                ..IdTokenRules::new(ISS, CLIENT)
+            },
+            &strict
+        ),
         Err(ClaimsError::Expired {
             exp: NOW - 30,
             now: NOW
@@ -169,7 +181,13 @@ fn id_token_exp_in_the_future_with_leeway() {
     );
     t.exp = NOW + 1;
     assert_eq!(
-        t.validate_extern(ISS, CLIENT, Some("n-0S6_WzA2Mj"), &[], 0, None, 0, &strict),
+        t.validate_extern(
+            &IdTokenRules {
+                nonce: Some("n-0S6_WzA2Mj"),
+                ..IdTokenRules::new(ISS, CLIENT)
+            },
+            &strict
+        ),
         Ok(())
     );
 }
@@ -179,13 +197,11 @@ fn id_token_iat_not_before_min_iat() {
     let t = id_token(); // iat = NOW - 10
     let run = |min_iat, leeway| {
         t.validate_extern(
-            ISS,
-            CLIENT,
-            Some("n-0S6_WzA2Mj"),
-            &[],
-            min_iat,
-            None,
-            0,
+            &IdTokenRules {
+                nonce: Some("n-0S6_WzA2Mj"),
+                min_iat,
+                ..IdTokenRules::new(ISS, CLIENT)
+            },
             &Validation::new(NOW).with_leeway(leeway),
         )
     };
@@ -206,13 +222,11 @@ fn id_token_auth_time_not_before_min_auth_time() {
     let t = id_token(); // auth_time = NOW - 100
     let run = |min| {
         t.validate_extern(
-            ISS,
-            CLIENT,
-            Some("n-0S6_WzA2Mj"),
-            &[],
-            0,
-            None,
-            min,
+            &IdTokenRules {
+                nonce: Some("n-0S6_WzA2Mj"),
+                min_auth_time: min,
+                ..IdTokenRules::new(ISS, CLIENT)
+            },
             &Validation::new(NOW).with_leeway(0),
         )
     };
@@ -228,7 +242,14 @@ fn id_token_auth_time_not_before_min_auth_time() {
     let mut t2 = id_token();
     t2.auth_time = None;
     assert_eq!(
-        t2.validate_extern(ISS, CLIENT, Some("n-0S6_WzA2Mj"), &[], 0, None, NOW, &v()),
+        t2.validate_extern(
+            &IdTokenRules {
+                nonce: Some("n-0S6_WzA2Mj"),
+                min_auth_time: NOW,
+                ..IdTokenRules::new(ISS, CLIENT)
+            },
+            &v()
+        ),
         Ok(())
     );
 }
@@ -252,26 +273,22 @@ fn id_token_acr_checked_by_callback() {
     };
     assert_eq!(
         t.validate_extern(
-            ISS,
-            CLIENT,
-            Some("n-0S6_WzA2Mj"),
-            &[],
-            0,
-            Some(&silver),
-            0,
+            &IdTokenRules {
+                nonce: Some("n-0S6_WzA2Mj"),
+                validate_acr: Some(&silver),
+                ..IdTokenRules::new(ISS, CLIENT)
+            },
             &v()
         ),
         Ok(())
     );
     assert_eq!(
         t.validate_extern(
-            ISS,
-            CLIENT,
-            Some("n-0S6_WzA2Mj"),
-            &[],
-            0,
-            Some(&gold),
-            0,
+            &IdTokenRules {
+                nonce: Some("n-0S6_WzA2Mj"),
+                validate_acr: Some(&gold),
+                ..IdTokenRules::new(ISS, CLIENT)
+            },
             &v()
         ),
         Err(ClaimsError::AcrRejected("gold required".into()))
@@ -280,13 +297,11 @@ fn id_token_acr_checked_by_callback() {
     t2.acr = None;
     assert!(
         t2.validate_extern(
-            ISS,
-            CLIENT,
-            Some("n-0S6_WzA2Mj"),
-            &[],
-            0,
-            Some(&silver),
-            0,
+            &IdTokenRules {
+                nonce: Some("n-0S6_WzA2Mj"),
+                validate_acr: Some(&silver),
+                ..IdTokenRules::new(ISS, CLIENT)
+            },
             &v()
         )
         .is_err()
@@ -420,7 +435,7 @@ fn logout_token() -> LogoutTokenClaims {
 }
 
 fn lcheck(t: &LogoutTokenClaims) -> Result<(), ClaimsError> {
-    t.validate_extern(ISS, CLIENT, &[], 0, None, None, None, None, &v())
+    t.validate_extern(&LogoutTokenRules::new(ISS, CLIENT), &v())
 }
 
 #[test]
@@ -461,7 +476,13 @@ fn logout_token_audience() {
     t.aud = Audience(vec![CLIENT.into(), "x".into()]);
     assert_eq!(lcheck(&t), Err(ClaimsError::UntrustedAudience("x".into())));
     assert_eq!(
-        t.validate_extern(ISS, CLIENT, &["x".into()], 0, None, None, None, None, &v()),
+        t.validate_extern(
+            &LogoutTokenRules {
+                extra_trusted_audiences: &["x".into()],
+                ..LogoutTokenRules::new(ISS, CLIENT)
+            },
+            &v()
+        ),
         Ok(())
     );
 }
@@ -471,11 +492,23 @@ fn logout_token_min_iat() {
     let t = logout_token();
     let strict = Validation::new(NOW).with_leeway(0);
     assert_eq!(
-        t.validate_extern(ISS, CLIENT, &[], NOW - 5, None, None, None, None, &strict),
+        t.validate_extern(
+            &LogoutTokenRules {
+                min_iat: NOW - 5,
+                ..LogoutTokenRules::new(ISS, CLIENT)
+            },
+            &strict
+        ),
         Ok(())
     );
     assert!(matches!(
-        t.validate_extern(ISS, CLIENT, &[], NOW - 4, None, None, None, None, &strict),
+        t.validate_extern(
+            &LogoutTokenRules {
+                min_iat: NOW - 4,
+                ..LogoutTokenRules::new(ISS, CLIENT)
+            },
+            &strict
+        ),
         Err(ClaimsError::IssuedTooEarly { .. })
     ));
 }
@@ -547,7 +580,20 @@ fn logout_token_callbacks() {
     };
     let fresh = |_: &str| Ok(());
     let none = |_: &str| Err("none".to_string());
-    let run = |a, b, c, d| t.validate_extern(ISS, CLIENT, &[], 0, a, b, c, d, &v());
+    let run = |a, b, c, d| {
+        t.validate_extern(
+            &LogoutTokenRules {
+                checks: LogoutTokenChecks {
+                    unique_jti: a,
+                    iss_has_sessions: b,
+                    sub_has_sessions: c,
+                    sid_exists: d,
+                },
+                ..LogoutTokenRules::new(ISS, CLIENT)
+            },
+            &v(),
+        )
+    };
     assert_eq!(
         run(Some(&fresh), Some(&fresh), Some(&fresh), Some(&fresh)),
         Ok(())
@@ -572,13 +618,31 @@ fn logout_token_callbacks() {
     let mut no_sub = logout_token();
     no_sub.sub = None;
     assert_eq!(
-        no_sub.validate_extern(ISS, CLIENT, &[], 0, None, None, Some(&none), None, &v()),
+        no_sub.validate_extern(
+            &LogoutTokenRules {
+                checks: LogoutTokenChecks {
+                    sub_has_sessions: Some(&none),
+                    ..Default::default()
+                },
+                ..LogoutTokenRules::new(ISS, CLIENT)
+            },
+            &v()
+        ),
         Ok(())
     );
     let mut no_sid = logout_token();
     no_sid.sid = None;
     assert_eq!(
-        no_sid.validate_extern(ISS, CLIENT, &[], 0, None, None, None, Some(&none), &v()),
+        no_sid.validate_extern(
+            &LogoutTokenRules {
+                checks: LogoutTokenChecks {
+                    sid_exists: Some(&none),
+                    ..Default::default()
+                },
+                ..LogoutTokenRules::new(ISS, CLIENT)
+            },
+            &v()
+        ),
         Ok(())
     );
 }

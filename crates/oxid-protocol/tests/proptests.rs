@@ -318,8 +318,8 @@ proptest! {
         let back: IdTokenClaims = serde_json::from_str(&serde_json::to_string(&t).unwrap()).unwrap();
         prop_assert_eq!(&back, &t);
         let v = Validation { now, leeway };
-        let _ = t.validate_extern(&t.iss, &aud[0], t.nonce.as_deref(), &aud, min_iat, None, min_auth_time, &v);
-        let _ = t.validate_extern("x", "y", Some("z"), &[], min_iat, None, min_auth_time, &v);
+        let _ = t.validate_extern(&IdTokenRules { nonce: t.nonce.as_deref(), extra_trusted_audiences: &aud, min_iat, min_auth_time, ..IdTokenRules::new(&t.iss, &aud[0]) }, &v);
+        let _ = t.validate_extern(&IdTokenRules { nonce: Some("z"), min_iat, min_auth_time, ..IdTokenRules::new("x", "y") }, &v);
     }
 
     #[test]

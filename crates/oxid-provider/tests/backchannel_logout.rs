@@ -9,7 +9,7 @@ use axum::body::Bytes;
 use axum::http::HeaderMap;
 use axum::routing::post;
 use common::*;
-use oxid_protocol::claims::{LogoutTokenClaims, Validation};
+use oxid_protocol::claims::{LogoutTokenClaims, LogoutTokenRules, Validation};
 use oxid_protocol::params::Params;
 use serde_json::Value;
 use std::time::Duration;
@@ -109,14 +109,10 @@ async fn oidcc_backchannel_rp_initiated_logout_sends_a_valid_logout_token() {
     let claims: LogoutTokenClaims = serde_json::from_value(raw).unwrap();
     claims
         .validate_extern(
-            &server.base,
-            "app",
-            &[],
-            T0,
-            None,
-            None,
-            None,
-            None,
+            &LogoutTokenRules {
+                min_iat: T0,
+                ..LogoutTokenRules::new(&server.base, "app")
+            },
             &Validation::new(T0),
         )
         .expect("a valid logout token (§2.6)");

@@ -15,27 +15,30 @@ use aws_lc_rs::signature::{
 use aws_lc_rs::{digest, hmac, rand::SystemRandom};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use oxid_protocol::jose::Alg;
 use serde::Serialize;
 use serde_json::json;
 use std::fmt;
 use std::str::FromStr;
 
-/// A JWS `alg` the provider signs with.
+/// A JWS `alg` the provider signs with: one of the protocol crate's [`Alg`] names, limited
+/// to the five the provider implements (parsing any other is `UnsupportedAlg`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum SigningAlg {
-    /// RSASSA-PKCS1-v1_5 with SHA-256 (RFC 7518 §3.3); OIDC's mandatory algorithm.
-    RS256,
-    /// RSASSA-PSS with SHA-256 and MGF1 with SHA-256 (RFC 7518 §3.5).
-    PS256,
-    /// ECDSA with P-256 and SHA-256 (RFC 7518 §3.4).
-    ES256,
-    /// EdDSA with Ed25519 (RFC 8037 §3.1).
-    EdDSA,
-    /// HMAC with SHA-256 keyed by a client secret (RFC 7518 §3.2); no key pair.
-    HS256,
-}
+pub struct SigningAlg(Alg);
 
 impl SigningAlg {
+    /// RSASSA-PKCS1-v1_5 with SHA-256 (RFC 7518 §3.3); OIDC's mandatory algorithm.
+    pub const RS256: SigningAlg = SigningAlg(Alg::RS256);
+    /// RSASSA-PSS with SHA-256 and MGF1 with SHA-256 (RFC 7518 §3.5).
+    pub const PS256: SigningAlg = SigningAlg(Alg::PS256);
+    /// ECDSA with P-256 and SHA-256 (RFC 7518 §3.4).
+    pub const ES256: SigningAlg = SigningAlg(Alg::ES256);
+    /// EdDSA with Ed25519 (RFC 8037 §3.1).
+    #[allow(non_upper_case_globals)] // the registered name
+    pub const EdDSA: SigningAlg = SigningAlg(Alg::EdDSA);
+    /// HMAC with SHA-256 keyed by a client secret (RFC 7518 §3.2); no key pair.
+    pub const HS256: SigningAlg = SigningAlg(Alg::HS256);
+
     /// Every algorithm that signs with a key pair of ours, in discovery order (RS256 first).
     pub const ASYMMETRIC: [SigningAlg; 4] = [
         SigningAlg::RS256,
@@ -44,15 +47,41 @@ impl SigningAlg {
         SigningAlg::EdDSA,
     ];
 
+    /// Every algorithm the provider signs with: the key-pair ones, then HS256.
+    pub const ALL: [SigningAlg; 5] = [
+        SigningAlg::RS256,
+        SigningAlg::PS256,
+        SigningAlg::ES256,
+        SigningAlg::EdDSA,
+        SigningAlg::HS256,
+    ];
+
     /// The registered `alg` name.
     pub fn as_str(self) -> &'static str {
-        match self {
-            SigningAlg::RS256 => "RS256",
-            SigningAlg::PS256 => "PS256",
-            SigningAlg::ES256 => "ES256",
-            SigningAlg::EdDSA => "EdDSA",
-            SigningAlg::HS256 => "HS256",
-        }
+        self.0.as_str()
+    }
+
+    /// The protocol crate's name of this algorithm.
+    pub fn alg(self) -> Alg {
+        self.0
+    }
+}
+
+impl From<SigningAlg> for Alg {
+    fn from(alg: SigningAlg) -> Alg {
+        alg.0
+    }
+}
+
+impl TryFrom<Alg> for SigningAlg {
+    type Error = CryptoError;
+
+    /// The provider's algorithm for `alg`, if it signs with it.
+    fn try_from(alg: Alg) -> Result<Self> {
+        SigningAlg::ALL
+            .into_iter()
+            .find(|ours| ours.0 == alg)
+            .ok_or_else(|| CryptoError::UnsupportedAlg(alg.as_str().to_string()))
     }
 }
 
@@ -65,16 +94,12 @@ impl fmt::Display for SigningAlg {
 impl FromStr for SigningAlg {
     type Err = CryptoError;
 
-    /// Parses a registered `alg` name (case-sensitive, RFC 7515 §4.1.1).
+    /// Parses a registered `alg` name (case-sensitive, RFC 7515 §4.1.1) the provider signs
+    /// with.
     fn from_str(s: &str) -> Result<Self> {
-        match s {
-            "RS256" => Ok(SigningAlg::RS256),
-            "PS256" => Ok(SigningAlg::PS256),
-            "ES256" => Ok(SigningAlg::ES256),
-            "EdDSA" => Ok(SigningAlg::EdDSA),
-            "HS256" => Ok(SigningAlg::HS256),
-            other => Err(CryptoError::UnsupportedAlg(other.to_string())),
-        }
+        Alg::from_name(s)
+            .ok_or_else(|| CryptoError::UnsupportedAlg(s.to_string()))
+            .and_then(SigningAlg::try_from)
     }
 }
 
@@ -130,7 +155,7 @@ impl SigningKey {
                 Pair::Ec(EcdsaKeyPair::generate(&ECDSA_P256_SHA256_FIXED_SIGNING).map_err(failed)?)
             }
             SigningAlg::EdDSA => Pair::Ed(Ed25519KeyPair::generate().map_err(failed)?),
-            SigningAlg::HS256 => return Err(CryptoError::UnsupportedAlg(alg.to_string())),
+            _ => return Err(CryptoError::UnsupportedAlg(alg.to_string())),
         };
         Ok(SigningKey::assemble(kid.into(), alg, pair))
     }
@@ -146,7 +171,7 @@ impl SigningKey {
                     .map_err(rejected(alg))?,
             ),
             SigningAlg::EdDSA => Pair::Ed(Ed25519KeyPair::from_pkcs8(der).map_err(rejected(alg))?),
-            SigningAlg::HS256 => return Err(CryptoError::UnsupportedAlg(alg.to_string())),
+            _ => return Err(CryptoError::UnsupportedAlg(alg.to_string())),
         };
         Ok(SigningKey::assemble(kid.into(), alg, pair))
     }
@@ -335,17 +360,8 @@ pub fn sign_compact_hs256(
 /// `at_hash` / `c_hash` (OIDC Core §3.1.3.6, §3.3.2.11): the left half of the hash of the
 /// ASCII `value`, base64url. The hash is the one of the ID token's `alg`: SHA-256 for every
 /// algorithm we sign with, including EdDSA with Ed25519 (OpenID Connect Core errata set 2).
-pub fn left_half_hash(alg: SigningAlg, value: &str) -> String {
-    let algorithm = match alg {
-        SigningAlg::RS256
-        | SigningAlg::PS256
-        | SigningAlg::ES256
-        | SigningAlg::EdDSA
-        | SigningAlg::HS256 => &digest::SHA256,
-    };
-    let hash = digest::digest(algorithm, value.as_bytes());
-    let (left, _) = hash.as_ref().split_at(hash.as_ref().len() / 2);
-    URL_SAFE_NO_PAD.encode(left)
+pub fn left_half_hash(_alg: SigningAlg, value: &str) -> String {
+    oxid_protocol::jose::left_half_hash(digest::digest(&digest::SHA256, value.as_bytes()).as_ref())
 }
 
 #[cfg(test)]
