@@ -45,6 +45,42 @@ pub struct ClientRecord {
     pub created_at: u64,
 }
 
+impl ClientRecord {
+    /// A client `client_id` with the registration defaults of RFC 7591 §2 and OIDC
+    /// Registration §2: no secret (set `secret_hash` for a confidential client), no redirect
+    /// URI, the `authorization_code` grant, the `code` response type, `client_secret_basic`,
+    /// no scope limits, RS256 ID tokens, no logout URIs, consent asked, empty metadata,
+    /// created at 0. Set the rest with struct update syntax.
+    pub fn new(client_id: impl Into<String>) -> Self {
+        ClientRecord {
+            client_id: client_id.into(),
+            secret_hash: None,
+            secret_encrypted: None,
+            client_name: None,
+            redirect_uris: Vec::new(),
+            post_logout_redirect_uris: Vec::new(),
+            grant_types: vec!["authorization_code".into()],
+            response_types: vec!["code".into()],
+            token_endpoint_auth_method: "client_secret_basic".into(),
+            scopes: Vec::new(),
+            id_token_signed_response_alg: None,
+            backchannel_logout_uri: None,
+            frontchannel_logout_uri: None,
+            skip_consent: false,
+            metadata: serde_json::Value::Object(serde_json::Map::new()),
+            registration_token_hash: None,
+            created_at: 0,
+        }
+    }
+}
+
+impl Default for ClientRecord {
+    /// [`ClientRecord::new`] with an empty `client_id`.
+    fn default() -> Self {
+        ClientRecord::new("")
+    }
+}
+
 /// An end user who can log in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserRecord {
@@ -252,4 +288,20 @@ pub struct KeyRecord {
     pub retired_at: Option<u64>,
     /// When it may leave the JWKS: `retired_at` plus the longest lifetime of what it signed.
     pub expires_at: Option<u64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_client_has_the_rfc7591_defaults() {
+        let client = ClientRecord::new("app");
+        assert_eq!(client.client_id, "app");
+        assert_eq!(client.grant_types, ["authorization_code"]);
+        assert_eq!(client.response_types, ["code"]);
+        assert_eq!(client.token_endpoint_auth_method, "client_secret_basic");
+        assert!(client.metadata.is_object());
+        assert_eq!(ClientRecord::default().client_id, "");
+    }
 }
