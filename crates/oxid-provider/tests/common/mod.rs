@@ -1,6 +1,13 @@
 //! A real provider on 127.0.0.1:0 over an in-memory SQLite store, a moveable clock, and a
-//! browser-like HTTP client with a cookie jar that does not follow redirects.
+//! browser-like HTTP client with a cookie jar that does not follow redirects; the conformance
+//! suite's relying party ([`suite`]) and baseline checks ([`checks`]).
 #![allow(dead_code)]
+
+mod checks;
+mod suite;
+
+pub use checks::*;
+pub use suite::*;
 
 use oxid_protocol::params::Params;
 use oxid_provider::Provider;

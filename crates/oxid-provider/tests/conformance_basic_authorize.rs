@@ -1,0 +1,451 @@
+//! The OpenID conformance suite's Basic OP plan, the modules about the authorization request
+//! (OIDC Core §3.1.2): parameters, prompt, max_age, hints, locales, errors and request
+//! objects. One test per module, named after it (see `docs/conformance.md`).
+//!
+//! The suite acts as a relying party with a static confidential client
+//! (client_secret_basic) and sends no PKCE except in
+//! `oidcc-ensure-request-with-valid-pkce-succeeds`. Oxid requires PKCE by default
+//! (RFC 9700 §2.1.1), so these tests run the provider the way a certification run must
+//! configure it: `require_pkce = false` (see
+//! `conformance_basic::suite_request_without_pkce_needs_require_pkce_off`). The suite's
+//! relying party and baseline checks are in `tests/common` (`suite`, `checks`).
+
+mod common;
+
+use common::*;
+use oxid_protocol::params::encode_pairs;
+use serde_json::json;
+
+#[tokio::test]
+async fn oidcc_ensure_post_request_succeeds() {
+    // OIDC Core §3.1.2.1: the authorization endpoint supports POST (form-encoded).
+    let server = suite_server().await;
+    let rp = Rp::new(&server).await;
+    let body = encode_pairs(rp.request("openid"));
+    let response = rp
+        .browser
+        .post(server.url("/authorize"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let response = rp.interact(response).await;
+    let params = rp.callback(&response);
+    let tokens = check_token_response(&rp.exchange(params.get("code").unwrap()).await);
+    check_id_token(
+        &server,
+        tokens["id_token"].as_str().unwrap(),
+        &rp.client_id,
+        Some(NONCE),
+        tokens["access_token"].as_str(),
+    )
+    .await;
+}
+
+// Authorization request parameters, prompt, max_age (OIDC Core §3.1.2.1)
+
+#[tokio::test]
+async fn oidcc_ensure_request_without_nonce_succeeds_for_code_flow() {
+    // OIDC Core §3.1.2.1: nonce is optional when no ID token comes from the authorization
+    // endpoint; the ID token then carries no nonce.
+    let server = suite_server().await;
+    let rp = Rp::new(&server).await;
+    let pairs: Vec<(String, String)> = rp
+        .request("openid")
+        .into_iter()
+        .filter(|(k, _)| k != "nonce")
+        .collect();
+    let flow = rp.flow_with(&pairs, None).await;
+    assert!(flow.id_claims.get("nonce").is_none());
+}
+
+/// display=`value` in a fresh browser: a normal login page, then the flow completes.
+async fn display_flow(value: &str) {
+    let server = suite_server().await;
+    let rp = Rp::new(&server).await;
+    let pairs = rp.request_with("openid", &[("display", value)]);
+    let response = rp.send(&pairs).await;
+    assert_eq!(response.status(), 200, "display={value} is accepted");
+    let html = response.text().await.unwrap();
+    assert!(html.contains("name=\"password\""), "a login page");
+    let response = submit_login(&server, &rp.browser, &html, USER, PASSWORD).await;
+    let response = rp.interact(response).await;
+    let params = rp.callback(&response);
+    let tokens = check_token_response(&rp.exchange(params.get("code").unwrap()).await);
+    check_id_token(
+        &server,
+        tokens["id_token"].as_str().unwrap(),
+        &rp.client_id,
+        Some(NONCE),
+        tokens["access_token"].as_str(),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn oidcc_display_page() {
+    display_flow("page").await;
+}
+
+#[tokio::test]
+async fn oidcc_display_popup() {
+    display_flow("popup").await;
+}
+
+#[tokio::test]
+async fn oidcc_prompt_login() {
+    // OIDC Core §3.1.2.1 prompt=login: re-authenticate although the session is alive; the
+    // second auth_time is later than the first.
+    let server = suite_server().await;
+    let rp = Rp::new(&server).await;
+    let first = rp.flow("openid", &[]).await;
+    server.clock.advance(1);
+    let response = rp
+        .send(&rp.request_with("openid", &[("prompt", "login")]))
+        .await;
+    assert_eq!(response.status(), 200, "a login page despite the session");
+    let html = response.text().await.unwrap();
+    assert!(html.contains("name=\"password\""));
+    let response = submit_login(&server, &rp.browser, &html, USER, PASSWORD).await;
+    let response = rp.interact(response).await;
+    let params = rp.callback(&response);
+    let tokens = check_token_response(&rp.exchange(params.get("code").unwrap()).await);
+    let second = check_id_token(
+        &server,
+        tokens["id_token"].as_str().unwrap(),
+        &rp.client_id,
+        Some(NONCE),
+        tokens["access_token"].as_str(),
+    )
+    .await;
+    assert_eq!(second["sub"], first.sub());
+    assert!(auth_time(&second) > auth_time(&first.id_claims));
+}
+
+#[tokio::test]
+async fn oidcc_prompt_none_not_logged_in() {
+    // OIDC Core §3.1.2.6: no session and prompt=none is an error redirect, not a page.
+    let server = suite_server().await;
+    let rp = Rp::new(&server).await;
+    let response = rp
+        .send(&rp.request_with("openid", &[("prompt", "none")]))
+        .await;
+    let error = check_error_redirect(&server, &response);
+    assert!(PROMPT_NONE_ERRORS.contains(&error.as_str()), "{error}");
+}
+
+#[tokio::test]
+async fn oidcc_prompt_none_logged_in() {
+    // OIDC Core §3.1.2.1 prompt=none with a session: a code without any page.
+    let server = suite_server().await;
+    let rp = Rp::new(&server).await;
+    let first = rp.flow("openid", &[]).await;
+    server.clock.advance(1);
+    let response = rp
+        .send(&rp.request_with("openid", &[("prompt", "none")]))
+        .await;
+    let params = rp.callback(&response);
+    let tokens = check_token_response(&rp.exchange(params.get("code").unwrap()).await);
+    let second = check_id_token(
+        &server,
+        tokens["id_token"].as_str().unwrap(),
+        &rp.client_id,
+        Some(NONCE),
+        tokens["access_token"].as_str(),
+    )
+    .await;
+    assert_eq!(second["sub"], first.sub());
+    assert_eq!(second.get("auth_time"), first.id_claims.get("auth_time"));
+}
+
+#[tokio::test]
+async fn oidcc_max_age_1() {
+    // OIDC Core §3.1.2.1 max_age: a login older than max_age is redone, and auth_time is
+    // REQUIRED in the ID token (§2), later than the first.
+    let server = suite_server().await;
+    let rp = Rp::new(&server).await;
+    let first = rp.flow("openid", &[]).await;
+    server.clock.advance(2);
+    let response = rp
+        .send(&rp.request_with("openid", &[("max_age", "1")]))
+        .await;
+    assert_eq!(response.status(), 200, "re-authentication is forced");
+    let html = response.text().await.unwrap();
+    assert!(html.contains("name=\"password\""));
+    let response = submit_login(&server, &rp.browser, &html, USER, PASSWORD).await;
+    let response = rp.interact(response).await;
+    let params = rp.callback(&response);
+    let tokens = check_token_response(&rp.exchange(params.get("code").unwrap()).await);
+    let second = check_id_token(
+        &server,
+        tokens["id_token"].as_str().unwrap(),
+        &rp.client_id,
+        Some(NONCE),
+        tokens["access_token"].as_str(),
+    )
+    .await;
+    let second_auth = auth_time(&second);
+    assert!(second_auth > auth_time(&first.id_claims));
+    assert!(second_auth + 60 >= now(&server), "auth_time is recent");
+}
+
+#[tokio::test]
+async fn oidcc_max_age_10000() {
+    // OIDC Core §2: auth_time REQUIRED when max_age was sent; no login the second time.
+    let server = suite_server().await;
+    let rp = Rp::new(&server).await;
+    let first = rp.flow("openid", &[("max_age", "15000")]).await;
+    let first_auth = auth_time(&first.id_claims);
+    server.clock.advance(2);
+    let response = rp
+        .send(&rp.request_with("openid", &[("max_age", "10000")]))
+        .await;
+    let params = rp.callback(&response);
+    let tokens = check_token_response(&rp.exchange(params.get("code").unwrap()).await);
+    let second = check_id_token(
+        &server,
+        tokens["id_token"].as_str().unwrap(),
+        &rp.client_id,
+        Some(NONCE),
+        tokens["access_token"].as_str(),
+    )
+    .await;
+    assert_eq!(auth_time(&second), first_auth);
+    assert_eq!(second["sub"], first.sub());
+}
+
+#[tokio::test]
+async fn oidcc_ensure_request_with_unknown_parameter_succeeds() {
+    // RFC 6749 §3.1: unknown parameters are ignored.
+    let server = suite_server().await;
+    let rp = Rp::new(&server).await;
+    rp.flow("openid", &[("extra", "foobar")]).await;
+}
+
+#[tokio::test]
+async fn oidcc_id_token_hint() {
+    // OIDC Core §3.1.2.1 id_token_hint with prompt=none: succeed silently, same user.
+    let server = suite_server().await;
+    let rp = Rp::new(&server).await;
+    let first = rp.flow("openid", &[]).await;
+    server.clock.advance(1);
+    let pairs = rp.request_with(
+        "openid",
+        &[("prompt", "none"), ("id_token_hint", first.id_token())],
+    );
+    let params = rp.callback(&rp.send(&pairs).await);
+    let tokens = check_token_response(&rp.exchange(params.get("code").unwrap()).await);
+    let second = check_id_token(
+        &server,
+        tokens["id_token"].as_str().unwrap(),
+        &rp.client_id,
+        Some(NONCE),
+        tokens["access_token"].as_str(),
+    )
+    .await;
+    assert_eq!(second["sub"], first.sub());
+    assert_eq!(second.get("auth_time"), first.id_claims.get("auth_time"));
+}
+
+#[tokio::test]
+async fn oidcc_login_hint() {
+    // OIDC Core §3.1.2.1 login_hint: no error; the login form is prefilled.
+    let server = suite_server().await;
+    let rp = Rp::new(&server).await;
+    let host = url::Url::parse(&server.base)
+        .unwrap()
+        .host_str()
+        .unwrap()
+        .to_string();
+    let hint = format!("buffy@{host}");
+    let response = rp
+        .send(&rp.request_with("openid", &[("login_hint", hint.as_str())]))
+        .await;
+    assert_eq!(response.status(), 200);
+    let html = response.text().await.unwrap();
+    assert!(html.contains(&format!("value=\"{hint}\"")), "prefilled");
+    let response = submit_login(&server, &rp.browser, &html, USER, PASSWORD).await;
+    rp.callback(&rp.interact(response).await);
+}
+
+#[tokio::test]
+async fn oidcc_ui_locales() {
+    // OIDC Core §3.1.2.1 ui_locales: never an error; a supported locale is used.
+    let server = suite_server().await;
+    let rp = Rp::new(&server).await;
+    // The suite's default value, which Oxid does not offer: the page in the default language.
+    let response = rp
+        .send(&rp.request_with("openid", &[("ui_locales", "se")]))
+        .await;
+    assert_eq!(response.status(), 200);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("name=\"password\""));
+    let response = submit_login(&server, &rp.browser, &html, USER, PASSWORD).await;
+    rp.callback(&rp.interact(response).await);
+    // A requested locale Oxid offers is used.
+    let rp = rp.fresh_browser();
+    let response = rp
+        .send(&rp.request_with("openid", &[("ui_locales", "se de")]))
+        .await;
+    let html = response.text().await.unwrap();
+    assert!(html.contains("lang=\"de\""), "{html}");
+}
+
+#[tokio::test]
+async fn oidcc_claims_locales() {
+    // OIDC Core §5.2, §15.1: claims_locales must not cause an error.
+    let server = suite_server().await;
+    let rp = Rp::new(&server).await;
+    rp.flow("openid profile", &[("claims_locales", "se")]).await;
+}
+
+#[tokio::test]
+async fn oidcc_ensure_request_with_acr_values_succeeds() {
+    // OIDC Core §3.1.2.1 acr_values: the suite sends acr_values_supported or "1 2"; the
+    // request succeeds, and an acr claim, if any, is not empty (checked in check_id_token).
+    let server = suite_server().await;
+    let document = discovery(&server).await;
+    let acr_values = match document["acr_values_supported"].as_array() {
+        Some(values) => values
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect::<Vec<_>>()
+            .join(" "),
+        None => "1 2".to_string(),
+    };
+    let rp = Rp::new(&server).await;
+    rp.flow("openid", &[("acr_values", acr_values.as_str())])
+        .await;
+}
+
+// Negative tests at the authorization and token endpoints
+
+#[tokio::test]
+async fn oidcc_response_type_missing() {
+    // RFC 6749 §4.1.2.1: an error page, or invalid_request / unsupported_response_type sent
+    // back with the state and no code.
+    let server = suite_server().await;
+    let rp = Rp::new(&server).await;
+    let pairs: Vec<(String, String)> = rp
+        .request("openid")
+        .into_iter()
+        .filter(|(k, _)| k != "response_type")
+        .collect();
+    let response = rp.send(&pairs).await;
+    if response.status().is_redirection() {
+        let error = check_error_redirect(&server, &response);
+        assert!(
+            ["invalid_request", "unsupported_response_type"].contains(&error.as_str()),
+            "{error}"
+        );
+    } else {
+        check_error_page(response).await;
+    }
+}
+
+#[tokio::test]
+async fn oidcc_ensure_registered_redirect_uri() {
+    // RFC 6749 §3.1.2.4, RFC 9700 §4.1.3: an unregistered redirect_uri (the registered one
+    // plus a suffix) gets an error page, never a redirect.
+    let server = suite_server().await;
+    let rp = Rp::new(&server).await;
+    let pairs: Vec<(String, String)> = rp
+        .request("openid")
+        .into_iter()
+        .map(|(k, v)| {
+            if k == "redirect_uri" {
+                (k, format!("{v}Xk3q9T"))
+            } else {
+                (k, v)
+            }
+        })
+        .collect();
+    check_error_page(rp.send(&pairs).await).await;
+    // Not even after a login: the same answer with a session.
+    rp.flow("openid", &[]).await;
+    check_error_page(rp.send(&pairs).await).await;
+}
+
+// Request objects: not supported, and said so (OIDC Core §6, §3.1.2.6)
+
+#[tokio::test]
+async fn oidcc_request_uri_unsigned_supported_correctly_or_rejected_as_unsupported() {
+    let server = suite_server().await;
+    let document = discovery(&server).await;
+    // OIDC Discovery §3: discovery agrees with the behaviour.
+    assert_eq!(document["request_uri_parameter_supported"], false);
+    assert!(!list_contains(
+        &document,
+        "request_object_signing_alg_values_supported",
+        "none"
+    ));
+    let rp = Rp::new(&server).await;
+    let pairs = rp.request_with(
+        "openid",
+        &[("request_uri", "https://suite.example.com/requests/Xk3q9T")],
+    );
+    let error = check_error_redirect(&server, &rp.send(&pairs).await);
+    assert_eq!(error, "request_uri_not_supported");
+}
+
+#[tokio::test]
+async fn oidcc_unsigned_request_object_supported_correctly_or_rejected_as_unsupported() {
+    let server = suite_server().await;
+    let document = discovery(&server).await;
+    assert_eq!(document["request_parameter_supported"], false);
+    assert!(!list_contains(
+        &document,
+        "request_object_signing_alg_values_supported",
+        "none"
+    ));
+    let rp = Rp::new(&server).await;
+    let object = unsigned_request_object(&json!({
+        "response_type": "code",
+        "client_id": rp.client_id,
+        "redirect_uri": REDIRECT,
+        "scope": "openid",
+        "state": STATE,
+        "nonce": NONCE,
+    }));
+    // Ignoring the object and answering with a code would fail the module.
+    let pairs = rp.request_with("openid", &[("request", object.as_str())]);
+    let error = check_error_redirect(&server, &rp.send(&pairs).await);
+    assert_eq!(error, "request_not_supported");
+}
+
+#[tokio::test]
+async fn oidcc_ensure_request_object_with_redirect_uri() {
+    // Skipped by the suite when unsigned request objects are not supported: discovery says so.
+    let server = suite_server().await;
+    let document = discovery(&server).await;
+    assert_eq!(document["request_parameter_supported"], false);
+    assert!(!list_contains(
+        &document,
+        "request_object_signing_alg_values_supported",
+        "none"
+    ));
+    // Whatever happens, the invalid query redirect_uri is never redirected to, and neither
+    // is the registered one with request_not_supported (OIDC Core §6.1): an error page.
+    let rp = Rp::new(&server).await;
+    let object = unsigned_request_object(&json!({
+        "response_type": "code",
+        "client_id": rp.client_id,
+        "redirect_uri": REDIRECT,
+        "scope": "openid",
+        "state": STATE,
+        "nonce": NONCE,
+    }));
+    let pairs: Vec<(String, String)> = rp
+        .request_with("openid", &[("request", object.as_str())])
+        .into_iter()
+        .map(|(k, v)| {
+            if k == "redirect_uri" {
+                (k, "https://suite.example.com/invalid-redirect".to_string())
+            } else {
+                (k, v)
+            }
+        })
+        .collect();
+    check_error_page(rp.send(&pairs).await).await;
+}
