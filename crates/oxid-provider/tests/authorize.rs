@@ -1,5 +1,5 @@
 //! The authorization endpoint's rules (RFC 6749 §4.1.2.1, OIDC Core §3.1.2), one test each.
-//! Test names carry the OpenID conformance module they mirror where one applies.
+//! The conformance suite's modules for this endpoint are in `conformance_basic_authorize.rs`.
 
 mod common;
 
@@ -12,17 +12,6 @@ async fn get(browser: &reqwest::Client, server: &TestServer, query: &str) -> req
         .send()
         .await
         .unwrap()
-}
-
-/// Asserts an HTML error page (never a redirect) naming `error`.
-async fn assert_error_page(response: reqwest::Response, error: &str) {
-    assert_eq!(response.status(), 400);
-    assert!(
-        response.headers().get("location").is_none(),
-        "must not redirect"
-    );
-    let html = response.text().await.unwrap();
-    assert!(html.contains(error), "{html}");
 }
 
 /// Asserts a redirect to the client carrying `error`, the state and `iss`.
@@ -46,26 +35,13 @@ async fn logged_in(server: &TestServer, scope: &str) -> reqwest::Client {
 }
 
 #[tokio::test]
-async fn oidcc_ensure_registered_redirect_uri_unregistered_gets_error_page() {
-    let server = TestServer::start().await;
-    server.add_client("app", |_| {}).await;
-    let query = auth_query("app", "openid", &[])
-        .replace("app.example.com%2Fcallback", "evil.example.com%2Fcallback");
-    assert_error_page(
-        get(&server.browser(), &server, &query).await,
-        "invalid_request",
-    )
-    .await;
-}
-
-#[tokio::test]
 async fn unknown_or_missing_client_gets_error_page() {
     let server = TestServer::start().await;
     let browser = server.browser();
     let query = auth_query("nobody", "openid", &[]);
-    assert_error_page(get(&browser, &server, &query).await, "invalid_client").await;
+    check_error_page_naming(get(&browser, &server, &query).await, "invalid_client").await;
     let response = get(&browser, &server, "response_type=code&scope=openid").await;
-    assert_error_page(response, "invalid_request").await;
+    check_error_page_naming(response, "invalid_request").await;
 }
 
 #[tokio::test]
@@ -74,25 +50,11 @@ async fn repeated_client_id_is_an_error_page_other_repeats_are_redirected_rfc674
     server.add_client("app", |_| {}).await;
     let browser = server.browser();
     let query = format!("{}&client_id=app", auth_query("app", "openid", &[]));
-    assert_error_page(get(&browser, &server, &query).await, "invalid_request").await;
+    check_error_page_naming(get(&browser, &server, &query).await, "invalid_request").await;
     let query = format!("{}&nonce=again", auth_query("app", "openid", &[]));
     let response = get(&browser, &server, &query).await;
     let description = assert_error_redirect(&response, "invalid_request");
     assert!(description.contains("nonce"), "{description}");
-}
-
-#[tokio::test]
-async fn oidcc_response_type_missing_and_unsupported() {
-    let server = TestServer::start().await;
-    server.add_client("app", |_| {}).await;
-    let browser = server.browser();
-    let query = auth_query("app", "openid", &[]).replace("response_type=code&", "");
-    let response = get(&browser, &server, &query).await;
-    assert_error_redirect(&response, "invalid_request");
-    let query =
-        auth_query("app", "openid", &[]).replace("response_type=code", "response_type=token");
-    let response = get(&browser, &server, &query).await;
-    assert_error_redirect(&response, "unsupported_response_type");
 }
 
 #[tokio::test]
@@ -146,27 +108,6 @@ async fn scope_outside_the_clients_registration_is_invalid_scope() {
 }
 
 #[tokio::test]
-async fn oidcc_prompt_none_not_logged_in_is_login_required() {
-    let server = TestServer::start().await;
-    server.add_client("app", |_| {}).await;
-    let query = auth_query("app", "openid", &[("prompt", "none")]);
-    let response = get(&server.browser(), &server, &query).await;
-    assert_error_redirect(&response, "login_required");
-}
-
-#[tokio::test]
-async fn oidcc_prompt_none_logged_in_returns_a_code_without_pages() {
-    let server = TestServer::start().await;
-    server.add_client("app", |_| {}).await;
-    let browser = logged_in(&server, "openid").await;
-    let query = auth_query("app", "openid", &[("prompt", "none")]);
-    let response = get(&browser, &server, &query).await;
-    let (_, params) = location_params(&response);
-    assert!(params.get("code").is_some(), "{params:?}");
-    assert_eq!(params.get("state"), Some("st-123"));
-}
-
-#[tokio::test]
 async fn prompt_none_logged_in_without_consent_is_consent_required() {
     let server = TestServer::start().await;
     server.add_client("app", |_| {}).await;
@@ -174,69 +115,6 @@ async fn prompt_none_logged_in_without_consent_is_consent_required() {
     let query = auth_query("app", "openid email", &[("prompt", "none")]);
     let response = get(&browser, &server, &query).await;
     assert_error_redirect(&response, "consent_required");
-}
-
-#[tokio::test]
-async fn oidcc_prompt_login_shows_the_login_page_to_a_logged_in_user() {
-    let server = TestServer::start().await;
-    server.add_client("app", |_| {}).await;
-    let browser = logged_in(&server, "openid").await;
-    let response = get(
-        &browser,
-        &server,
-        &auth_query("app", "openid", &[("prompt", "login")]),
-    )
-    .await;
-    assert_eq!(response.status(), 200);
-    let html = response.text().await.unwrap();
-    assert!(html.contains("name=\"password\""));
-    // After logging in again, in the same second, the code comes back (no loop), without a
-    // second consent.
-    let response = submit_login(&server, &browser, &html, USER, PASSWORD).await;
-    let (_, params) = location_params(&response);
-    assert!(params.get("code").is_some());
-}
-
-#[tokio::test]
-async fn oidcc_max_age_1_forces_a_new_login_and_a_new_auth_time() {
-    let server = TestServer::start().await;
-    let secret = server.add_client("app", |_| {}).await;
-    let browser = logged_in(&server, "openid").await;
-    server.clock.advance(2);
-    let response = get(
-        &browser,
-        &server,
-        &auth_query("app", "openid", &[("max_age", "1")]),
-    )
-    .await;
-    assert_eq!(
-        response.status(),
-        200,
-        "a login older than max_age asks again"
-    );
-    let html = response.text().await.unwrap();
-    let response = submit_login(&server, &browser, &html, USER, PASSWORD).await;
-    let (_, params) = location_params(&response);
-    let (_, tokens) = exchange_code(&server, "app", &secret, params.get("code").unwrap()).await;
-    let jws = oxid_protocol::jose::CompactJws::parse(tokens["id_token"].as_str().unwrap()).unwrap();
-    let claims: Value = serde_json::from_slice(jws.payload()).unwrap();
-    assert_eq!(claims["auth_time"], T0 + 2);
-}
-
-#[tokio::test]
-async fn oidcc_max_age_10000_reuses_the_session() {
-    let server = TestServer::start().await;
-    server.add_client("app", |_| {}).await;
-    let browser = logged_in(&server, "openid").await;
-    server.clock.advance(2);
-    let response = get(
-        &browser,
-        &server,
-        &auth_query("app", "openid", &[("max_age", "10000")]),
-    )
-    .await;
-    let (_, params) = location_params(&response);
-    assert!(params.get("code").is_some());
 }
 
 #[tokio::test]
@@ -348,28 +226,6 @@ async fn skip_consent_clients_get_a_code_right_after_login() {
 }
 
 #[tokio::test]
-async fn oidcc_ui_locales_and_login_hint_shape_the_login_page() {
-    let server = TestServer::start().await;
-    server.add_client("app", |_| {}).await;
-    let query = auth_query(
-        "app",
-        "openid",
-        &[("ui_locales", "fr-FR en"), ("login_hint", "bob")],
-    );
-    let response = get(&server.browser(), &server, &query).await;
-    assert_eq!(response.headers()["x-frame-options"], "DENY");
-    let csp = response.headers()["content-security-policy"]
-        .to_str()
-        .unwrap()
-        .to_string();
-    assert!(csp.contains("frame-ancestors 'none'"));
-    let html = response.text().await.unwrap();
-    assert!(html.contains("lang=\"fr\""));
-    assert!(html.contains("Mot de passe"));
-    assert!(html.contains("value=\"bob\""));
-}
-
-#[tokio::test]
 async fn session_cookie_is_httponly_and_lax() {
     let server = TestServer::start().await;
     server.add_client("app", |_| {}).await;
@@ -390,59 +246,6 @@ async fn session_cookie_is_httponly_and_lax() {
     assert!(cookie.contains("HttpOnly"));
     assert!(cookie.contains("SameSite=Lax"));
     assert!(!cookie.contains("Secure"), "http issuer on loopback");
-}
-
-#[tokio::test]
-async fn oidcc_unsigned_request_object_and_request_uri_are_rejected_as_unsupported() {
-    let server = TestServer::start().await;
-    server.add_client("app", |_| {}).await;
-    let browser = server.browser();
-    let query = auth_query("app", "openid", &[("request", "eyJhbGciOiJub25lIn0.e30.")]);
-    assert_error_redirect(
-        &get(&browser, &server, &query).await,
-        "request_not_supported",
-    );
-    let query = auth_query(
-        "app",
-        "openid",
-        &[("request_uri", "https://app.example.com/r")],
-    );
-    assert_error_redirect(
-        &get(&browser, &server, &query).await,
-        "request_uri_not_supported",
-    );
-}
-
-#[tokio::test]
-async fn oidcc_ensure_post_request_succeeds_and_unknown_parameters_are_ignored() {
-    let server = TestServer::start().await;
-    server.add_client("app", |_| {}).await;
-    let browser = logged_in(&server, "openid").await;
-    let body = auth_query("app", "openid", &[("extra_param", "ignored")]);
-    let response = browser
-        .post(server.url("/authorize"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    let (_, params) = location_params(&response);
-    assert!(params.get("code").is_some(), "{params:?}");
-}
-
-#[tokio::test]
-async fn oidcc_id_token_hint_of_another_user_asks_for_login() {
-    let server = TestServer::start().await;
-    server.add_client("app", |_| {}).await;
-    let browser = logged_in(&server, "openid").await;
-    // A hint whose sub is not the session's user (unsigned: only ever causes a login).
-    let hint = "eyJhbGciOiJub25lIn0.eyJzdWIiOiJzb21lb25lLWVsc2UifQ.";
-    let query = auth_query(
-        "app",
-        "openid",
-        &[("id_token_hint", hint), ("prompt", "none")],
-    );
-    assert_error_redirect(&get(&browser, &server, &query).await, "login_required");
 }
 
 #[tokio::test]

@@ -181,8 +181,29 @@ async fn oidcc_codereuse() {
     // RFC 6749 §4.1.2: a code is single-use; the replay is 400 invalid_grant.
     let server = suite_server().await;
     let rp = Rp::new(&server).await;
-    let flow = rp.flow("openid", &[]).await;
+    // offline_access (with prompt=consent, OIDC Core §11) so that a refresh token is issued
+    // too: the replay revokes both (RFC 6749 §4.1.2).
+    let flow = rp
+        .flow("openid offline_access", &[("prompt", "consent")])
+        .await;
     let answer = rp.exchange(&flow.code).await;
+    check_token_error(&answer, "invalid_grant");
+    let response = reqwest::Client::new()
+        .get(server.url("/userinfo"))
+        .bearer_auth(flow.access_token())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401, "the access token is revoked");
+    let refresh_token = flow.tokens["refresh_token"]
+        .as_str()
+        .expect("a refresh token");
+    let answer = rp
+        .token(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token),
+        ])
+        .await;
     check_token_error(&answer, "invalid_grant");
 }
 
@@ -294,23 +315,14 @@ async fn implicit_and_hybrid_plans_response_types_are_refused_not_ignored() {
     let rp = Rp::new(&server).await;
     rp.flow("openid", &[]).await;
     for response_type in [
+        "token",
         "id_token",
         "id_token token",
         "code id_token",
         "code token",
         "code id_token token",
     ] {
-        let pairs: Vec<(String, String)> = rp
-            .request("openid")
-            .into_iter()
-            .map(|(k, v)| {
-                if k == "response_type" {
-                    (k, response_type.to_string())
-                } else {
-                    (k, v)
-                }
-            })
-            .collect();
+        let pairs = rp.request_replacing("openid", "response_type", response_type);
         let response = rp.send(&pairs).await;
         let location = response.headers()["location"].to_str().unwrap().to_string();
         assert!(!location.contains("token="), "{location}");

@@ -57,15 +57,24 @@ async fn oidcc_userinfo_post_body() {
         .send()
         .await
         .unwrap();
+    assert_eq!(response.headers()["cache-control"], "no-store");
     let userinfo = read_userinfo(response).await;
     assert_eq!(userinfo["sub"], flow.sub());
     assert_eq!(userinfo, flow.userinfo);
+    // RFC 6750 §2: the header and the body at once is invalid_request.
+    let response = reqwest::Client::new()
+        .post(server.url("/userinfo"))
+        .bearer_auth(flow.access_token())
+        .form(&[("access_token", flow.access_token())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
 }
 
 // Scopes and claims (OIDC Core §5.4, §5.5)
 
 /// A flow with `scope` after checking that discovery lists every scope in it (otherwise the
-
 /// suite skips the module).
 async fn scope_flow(scope: &str) -> (TestServer, Value, Value) {
     let server = suite_server().await;
@@ -128,6 +137,8 @@ async fn oidcc_scope_all() {
     assert_eq!(userinfo["email_verified"], true);
     assert_eq!(userinfo["phone_number"], "+33 1 23 45 67 89");
     assert!(userinfo["address"].is_object());
+    assert_eq!(userinfo["address"]["country"], "FR");
+    assert_eq!(userinfo["preferred_username"], "alice");
 }
 
 #[tokio::test]

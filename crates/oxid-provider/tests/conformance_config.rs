@@ -7,6 +7,7 @@
 mod common;
 
 use common::*;
+use oxid_protocol::metadata::ProviderMetadata;
 use serde_json::Value;
 
 const DISCOVERY_PATH: &str = "/.well-known/openid-configuration";
@@ -120,8 +121,39 @@ async fn oidcc_discovery_endpoint_verification() {
         content_type.starts_with("application/json"),
         "{content_type}"
     );
+    // Cacheable and readable from browsers (OIDC Discovery §4, CORS).
+    assert_eq!(response.headers()["access-control-allow-origin"], "*");
+    assert!(
+        response.headers()["cache-control"]
+            .to_str()
+            .unwrap()
+            .contains("max-age")
+    );
     let document: Value = response.json().await.unwrap();
     let members = document.as_object().expect("a JSON object");
+    // Strictly valid for our own client library, and nothing advertised that is not served.
+    let bytes = serde_json::to_vec(&document).unwrap();
+    let metadata = ProviderMetadata::parse_strict(&bytes, &issuer).expect("strictly valid");
+    assert!(metadata.check_strict(&issuer).is_empty());
+    assert!(metadata.authorization_response_iss_parameter_supported());
+    assert!(!metadata.request_uri_parameter_supported());
+    assert_eq!(
+        metadata.response_types_supported.clone().unwrap(),
+        vec!["code"]
+    );
+    assert_eq!(
+        metadata.end_session_endpoint.as_deref().map(reachable),
+        Some(server.url("/logout"))
+    );
+    assert!(metadata.registration_endpoint.is_none());
+    // RFC 8414 §3: the same document at the OAuth well-known.
+    let oauth: Value = reqwest::get(server.url("/.well-known/oauth-authorization-server"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(oauth, document);
 
     // OIDC Discovery §4.3: issuer equals the URL discovery was fetched from, https.
     assert_eq!(document["issuer"], issuer.as_str());

@@ -1,10 +1,10 @@
 //! Discovery, JWKS and key rotation as clients see them (OIDC Discovery §3-4, RFC 8414 §3,
-//! RFC 7517), mirroring oidcc-discovery-endpoint-verification.
+//! RFC 7517); the conformance module `oidcc-discovery-endpoint-verification` is mirrored in
+//! `conformance_config.rs`.
 
 mod common;
 
 use common::*;
-use oxid_protocol::metadata::ProviderMetadata;
 use serde_json::Value;
 use std::collections::HashSet;
 
@@ -13,46 +13,6 @@ async fn get_json(url: &str) -> (reqwest::header::HeaderMap, Value) {
     assert_eq!(response.status(), 200, "{url}");
     let headers = response.headers().clone();
     (headers, response.json().await.unwrap())
-}
-
-#[tokio::test]
-async fn oidcc_discovery_endpoint_verification() {
-    let server = TestServer::start().await;
-    let (headers, document) = get_json(&server.url("/.well-known/openid-configuration")).await;
-    assert_eq!(headers["access-control-allow-origin"], "*");
-    assert!(
-        headers["cache-control"]
-            .to_str()
-            .unwrap()
-            .contains("max-age")
-    );
-    assert!(
-        headers["content-type"]
-            .to_str()
-            .unwrap()
-            .starts_with("application/json")
-    );
-    let bytes = serde_json::to_vec(&document).unwrap();
-    let metadata = ProviderMetadata::parse_strict(&bytes, &server.base).expect("strictly valid");
-    assert!(metadata.check_strict(&server.base).is_empty());
-    assert_eq!(metadata.issuer.as_deref(), Some(server.base.as_str()));
-    let algs = metadata
-        .id_token_signing_alg_values_supported
-        .clone()
-        .unwrap();
-    assert!(algs.contains(&"RS256".to_string()));
-    assert!(metadata.authorization_response_iss_parameter_supported());
-    assert!(!metadata.request_uri_parameter_supported());
-    // Nothing is advertised that is not served.
-    assert_eq!(metadata.response_types_supported.unwrap(), vec!["code"]);
-    assert_eq!(
-        metadata.end_session_endpoint.as_deref(),
-        Some(server.url("/logout").as_str())
-    );
-    assert!(metadata.registration_endpoint.is_none());
-    // RFC 8414 §3: the same document at the OAuth well-known.
-    let (_, oauth) = get_json(&server.url("/.well-known/oauth-authorization-server")).await;
-    assert_eq!(oauth, document);
 }
 
 #[tokio::test]

@@ -1,4 +1,5 @@
-//! The UserInfo endpoint (OIDC Core §5.3) and its bearer errors (RFC 6750 §3).
+//! The UserInfo endpoint (OIDC Core §5.3) and its bearer errors (RFC 6750 §3); the
+//! conformance suite's UserInfo and scope modules are in `conformance_basic_userinfo.rs`.
 
 mod common;
 
@@ -10,63 +11,6 @@ async fn access_token(server: &TestServer, scope: &str) -> String {
     let code = obtain_code(server, &server.browser(), "app", scope).await;
     let (_, tokens) = exchange_code(server, "app", &secret, &code).await;
     tokens["access_token"].as_str().unwrap().to_string()
-}
-
-#[tokio::test]
-async fn oidcc_userinfo_post_header_and_post_body() {
-    let server = TestServer::start().await;
-    let token = access_token(&server, "openid email").await;
-    let client = reqwest::Client::new();
-    let by_header: Value = client
-        .post(server.url("/userinfo"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(by_header["email"], "alice@example.com");
-    // RFC 6750 §2.2: form-encoded body parameter.
-    let response = client
-        .post(server.url("/userinfo"))
-        .form(&[("access_token", token.as_str())])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    assert_eq!(response.headers()["cache-control"], "no-store");
-    let by_body: Value = response.json().await.unwrap();
-    assert_eq!(by_body, by_header);
-    // Both at once is invalid_request (RFC 6750 §2).
-    let response = client
-        .post(server.url("/userinfo"))
-        .bearer_auth(&token)
-        .form(&[("access_token", token.as_str())])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 400);
-}
-
-#[tokio::test]
-async fn oidcc_scope_all_releases_every_scope_claim() {
-    let server = TestServer::start().await;
-    let token = access_token(&server, "openid profile email address phone").await;
-    let claims: Value = reqwest::Client::new()
-        .get(server.url("/userinfo"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(claims["name"], "Alice Liddell");
-    assert_eq!(claims["preferred_username"], "alice");
-    assert_eq!(claims["email_verified"], true);
-    assert_eq!(claims["phone_number"], "+33 1 23 45 67 89");
-    assert_eq!(claims["address"]["country"], "FR");
 }
 
 #[tokio::test]

@@ -195,6 +195,17 @@ pub async fn check_error_page(response: reqwest::Response) {
     );
 }
 
+/// A 400 HTML error page, never a redirect, that names `error`.
+pub async fn check_error_page_naming(response: reqwest::Response, error: &str) {
+    assert_eq!(response.status(), 400);
+    assert!(
+        response.headers().get("location").is_none(),
+        "must not redirect"
+    );
+    let html = response.text().await.unwrap();
+    assert!(html.contains(error), "{html}");
+}
+
 /// A token endpoint error (RFC 6749 §5.2): 400, JSON, `error`, valid description.
 pub fn check_token_error(answer: &TokenAnswer, error: &str) {
     assert_eq!(answer.status, 400, "{}", answer.body);

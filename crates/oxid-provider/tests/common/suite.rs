@@ -162,6 +162,17 @@ impl<'a> Rp<'a> {
         pairs
     }
 
+    /// The suite's request with parameter `name` set to `value` instead.
+    pub fn request_replacing(&self, scope: &str, name: &str, value: &str) -> Vec<(String, String)> {
+        let mut pairs = self.request(scope);
+        for (k, v) in pairs.iter_mut() {
+            if k == name {
+                *v = value.to_string();
+            }
+        }
+        pairs
+    }
+
     /// GET of the authorization endpoint with `pairs` as the query.
     pub async fn send(&self, pairs: &[(String, String)]) -> reqwest::Response {
         let query = encode_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
