@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 mod checks;
+pub mod oxid_rp;
 mod suite;
 
 pub use checks::*;
@@ -245,6 +246,30 @@ pub async fn submit_consent(
         .send()
         .await
         .unwrap()
+}
+
+/// Answers the login and consent pages (consent with `decision`) until the provider answers
+/// with something else than a page, and returns that answer.
+pub async fn answer_pages(
+    server: &TestServer,
+    browser: &reqwest::Client,
+    mut response: reqwest::Response,
+    decision: &str,
+) -> reqwest::Response {
+    for _ in 0..3 {
+        if response.status() != 200 {
+            return response;
+        }
+        let html = response.text().await.unwrap();
+        response = if html.contains("name=\"password\"") {
+            submit_login(server, browser, &html, USER, PASSWORD).await
+        } else if html.contains("name=\"decision\"") {
+            submit_consent(server, browser, &html, decision).await
+        } else {
+            panic!("neither a login nor a consent page: {html}");
+        };
+    }
+    response
 }
 
 /// Runs authorize → login → consent and returns the code from the redirect.

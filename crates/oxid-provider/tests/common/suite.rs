@@ -184,21 +184,8 @@ impl<'a> Rp<'a> {
     }
 
     /// Goes through the login and consent pages, if shown, until the redirect to the client.
-    pub async fn interact(&self, mut response: reqwest::Response) -> reqwest::Response {
-        for _ in 0..3 {
-            if response.status() != 200 {
-                return response;
-            }
-            let html = response.text().await.unwrap();
-            response = if html.contains("name=\"password\"") {
-                submit_login(self.server, &self.browser, &html, USER, PASSWORD).await
-            } else if html.contains("name=\"decision\"") {
-                submit_consent(self.server, &self.browser, &html, "allow").await
-            } else {
-                panic!("neither a login nor a consent page: {html}");
-            };
-        }
-        response
+    pub async fn interact(&self, response: reqwest::Response) -> reqwest::Response {
+        answer_pages(self.server, &self.browser, response, "allow").await
     }
 
     /// Sends `pairs`, completes the pages and checks the authorization response.
