@@ -70,15 +70,7 @@ async fn default_code_flow_with_pkce_exact_tokens_userinfo_and_refresh_rotation(
     let sub = claims["sub"].as_str().unwrap().to_string();
 
     // OIDC Core §5.3: userinfo with the access token.
-    let userinfo: Value = reqwest::Client::new()
-        .get(server.url("/userinfo"))
-        .bearer_auth(access_token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let userinfo: Value = userinfo_get(&server, access_token).await;
     assert_eq!(userinfo["sub"], sub.as_str());
     assert_eq!(userinfo["email"], "alice@example.com");
     assert_eq!(userinfo["name"], "Alice Liddell");
@@ -109,13 +101,7 @@ async fn default_code_flow_with_pkce_exact_tokens_userinfo_and_refresh_rotation(
         "the newest token of the family is revoked too"
     );
     let new_access = refreshed.1["access_token"].as_str().unwrap();
-    let status = reqwest::Client::new()
-        .get(server.url("/userinfo"))
-        .bearer_auth(new_access)
-        .send()
-        .await
-        .unwrap()
-        .status();
+    let status = userinfo_status(&server, new_access).await;
     assert_eq!(status, 401);
 }
 

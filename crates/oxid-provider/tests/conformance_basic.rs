@@ -17,7 +17,6 @@ mod common;
 
 use common::*;
 use oxid_protocol::jose::CompactJws;
-use serde_json::Value;
 
 #[tokio::test]
 async fn oidcc_server() {
@@ -88,18 +87,7 @@ async fn oidcc_idtoken_signature() {
     let jws = CompactJws::parse(flow.id_token()).unwrap();
     assert_eq!(jws.header().alg, "RS256");
     let kid = jws.header().kid.clone().expect("a kid (OP-IDToken-kid)");
-    let jwks: Value = reqwest::get(server.url("/jwks"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let key = jwks["keys"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|k| k["kid"] == kid.as_str())
-        .expect("the kid resolves in jwks_uri");
+    let key = jwk_for_kid(&server, &kid).await;
     assert_eq!(key["kty"], "RSA");
 }
 

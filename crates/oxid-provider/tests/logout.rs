@@ -63,16 +63,14 @@ async fn confirm(
     html: &str,
     decision: &str,
 ) -> reqwest::Response {
-    browser
-        .post(server.url("/logout/confirm"))
-        .form(&[
-            ("csrf_token", hidden_field(html, "csrf_token")),
-            ("interaction", hidden_field(html, "interaction")),
-            ("decision", decision.to_string()),
-        ])
-        .send()
-        .await
-        .unwrap()
+    submit_form(
+        server,
+        browser,
+        "/logout/confirm",
+        html,
+        &[("decision", decision)],
+    )
+    .await
 }
 
 #[tokio::test]

@@ -105,17 +105,6 @@ async fn refresh(server: &TestServer, auth: Auth<'_>, refresh_token: &str) -> An
     .await
 }
 
-async fn userinfo_status(server: &TestServer, access_token: &str) -> u16 {
-    reqwest::Client::new()
-        .get(server.url("/userinfo"))
-        .bearer_auth(access_token)
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
-}
-
 const SCOPE: &str = "openid email offline_access";
 
 /// Registers `id` as a confidential client that authenticates with `client_secret_post`.
@@ -382,15 +371,7 @@ async fn public_client_may_not_introspect_rfc7662_2_1() {
 
 /// The user's `sub`, as userinfo says it.
 async fn sub(server: &TestServer, access_token: &str) -> String {
-    let info: Value = reqwest::Client::new()
-        .get(server.url("/userinfo"))
-        .bearer_auth(access_token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let info: Value = userinfo_get(server, access_token).await;
     info["sub"].as_str().unwrap().to_string()
 }
 

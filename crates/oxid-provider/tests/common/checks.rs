@@ -134,6 +134,18 @@ pub fn check_claim_types(claims: &Value) {
     }
 }
 
+/// The status of a UserInfo GET with `access_token` as the bearer token.
+pub async fn userinfo_status(server: &TestServer, access_token: &str) -> u16 {
+    reqwest::Client::new()
+        .get(server.url("/userinfo"))
+        .bearer_auth(access_token)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
 /// OIDC Core §5.3: GET with the bearer header; 200 and JSON.
 pub async fn userinfo_get(server: &TestServer, access_token: &str) -> Value {
     let response = reqwest::Client::new()

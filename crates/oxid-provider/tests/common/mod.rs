@@ -208,6 +208,28 @@ pub fn auth_query(client_id: &str, scope: &str, extra: &[(&str, &str)]) -> Strin
     oxid_protocol::params::encode_pairs(pairs)
 }
 
+/// Posts the form found in `html` to `path`: its `csrf_token` and `interaction`, then
+/// `fields`.
+pub async fn submit_form(
+    server: &TestServer,
+    browser: &reqwest::Client,
+    path: &str,
+    html: &str,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
+    let mut form = vec![
+        ("csrf_token", hidden_field(html, "csrf_token")),
+        ("interaction", hidden_field(html, "interaction")),
+    ];
+    form.extend(fields.iter().map(|&(k, v)| (k, v.to_string())));
+    browser
+        .post(server.url(path))
+        .form(&form)
+        .send()
+        .await
+        .unwrap()
+}
+
 /// Posts the login form found in `html`.
 pub async fn submit_login(
     server: &TestServer,
@@ -216,17 +238,8 @@ pub async fn submit_login(
     username: &str,
     password: &str,
 ) -> reqwest::Response {
-    browser
-        .post(server.url("/login"))
-        .form(&[
-            ("csrf_token", hidden_field(html, "csrf_token")),
-            ("interaction", hidden_field(html, "interaction")),
-            ("username", username.to_string()),
-            ("password", password.to_string()),
-        ])
-        .send()
-        .await
-        .unwrap()
+    let fields = [("username", username), ("password", password)];
+    submit_form(server, browser, "/login", html, &fields).await
 }
 
 /// Posts the consent form found in `html`.
@@ -236,16 +249,7 @@ pub async fn submit_consent(
     html: &str,
     decision: &str,
 ) -> reqwest::Response {
-    browser
-        .post(server.url("/consent"))
-        .form(&[
-            ("csrf_token", hidden_field(html, "csrf_token")),
-            ("interaction", hidden_field(html, "interaction")),
-            ("decision", decision.to_string()),
-        ])
-        .send()
-        .await
-        .unwrap()
+    submit_form(server, browser, "/consent", html, &[("decision", decision)]).await
 }
 
 /// Answers the login and consent pages (consent with `decision`) until the provider answers
@@ -328,6 +332,23 @@ pub async fn exchange_code(
     (status, response.json().await.unwrap())
 }
 
+/// The key of the provider's `jwks_uri` with `kid` (OIDC Core §10.1: a `kid` resolves there).
+pub async fn jwk_for_kid(server: &TestServer, kid: &str) -> Value {
+    let jwks: Value = reqwest::get(server.url("/jwks"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    jwks["keys"]
+        .as_array()
+        .expect("a keys array")
+        .iter()
+        .find(|k| k["kid"] == kid)
+        .unwrap_or_else(|| panic!("kid {kid} does not resolve in jwks_uri"))
+        .clone()
+}
+
 /// Verifies a compact JWS against the provider's `jwks_uri` (the `kid` must resolve there,
 /// OIDC Core §10.1) and returns its claims. Shared by the conformance mirrors.
 pub async fn verify_jws_with_jwks(server: &TestServer, token: &str) -> Value {
@@ -339,18 +360,7 @@ pub async fn verify_jws_with_jwks(server: &TestServer, token: &str) -> Value {
         .clone()
         .expect("kid in the JOSE header (OIDC Core §10.1)");
     let alg = JwsAlgorithm::from_name(&header.alg).expect("a known JWS algorithm");
-    let jwks: Value = reqwest::get(server.url("/jwks"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let jwk = jwks["keys"]
-        .as_array()
-        .expect("a keys array")
-        .iter()
-        .find(|k| k["kid"] == kid.as_str())
-        .unwrap_or_else(|| panic!("kid {kid} does not resolve in jwks_uri"));
+    let jwk = jwk_for_kid(server, &kid).await;
     let s = |name: &str| jwk[name].as_str();
     let params = JwkParams {
         kty: s("kty").unwrap(),
