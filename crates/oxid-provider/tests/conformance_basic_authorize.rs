@@ -347,17 +347,35 @@ async fn oidcc_ensure_registered_redirect_uri() {
 
 // Request objects: not supported, and said so (OIDC Core §6, §3.1.2.6)
 
-#[tokio::test]
-async fn oidcc_request_uri_unsigned_supported_correctly_or_rejected_as_unsupported() {
-    let server = suite_server().await;
-    let document = discovery(&server).await;
-    // OIDC Discovery §3: discovery agrees with the behaviour.
+/// Discovery says what the suite reads before these modules (OIDC Discovery §3): no
+/// `request` parameter, no `request_uri` parameter, no unsigned request objects.
+async fn check_no_request_objects_advertised(server: &TestServer) {
+    let document = discovery(server).await;
+    assert_eq!(document["request_parameter_supported"], false);
     assert_eq!(document["request_uri_parameter_supported"], false);
     assert!(!list_contains(
         &document,
         "request_object_signing_alg_values_supported",
         "none"
     ));
+}
+
+/// The suite's request as an unsigned request object (alg none).
+fn suite_request_object(rp: &Rp<'_>) -> String {
+    unsigned_request_object(&json!({
+        "response_type": "code",
+        "client_id": rp.client_id,
+        "redirect_uri": REDIRECT,
+        "scope": "openid",
+        "state": STATE,
+        "nonce": NONCE,
+    }))
+}
+
+#[tokio::test]
+async fn oidcc_request_uri_unsigned_supported_correctly_or_rejected_as_unsupported() {
+    let server = suite_server().await;
+    check_no_request_objects_advertised(&server).await;
     let rp = Rp::new(&server).await;
     let pairs = rp.request_with(
         "openid",
@@ -370,22 +388,9 @@ async fn oidcc_request_uri_unsigned_supported_correctly_or_rejected_as_unsupport
 #[tokio::test]
 async fn oidcc_unsigned_request_object_supported_correctly_or_rejected_as_unsupported() {
     let server = suite_server().await;
-    let document = discovery(&server).await;
-    assert_eq!(document["request_parameter_supported"], false);
-    assert!(!list_contains(
-        &document,
-        "request_object_signing_alg_values_supported",
-        "none"
-    ));
+    check_no_request_objects_advertised(&server).await;
     let rp = Rp::new(&server).await;
-    let object = unsigned_request_object(&json!({
-        "response_type": "code",
-        "client_id": rp.client_id,
-        "redirect_uri": REDIRECT,
-        "scope": "openid",
-        "state": STATE,
-        "nonce": NONCE,
-    }));
+    let object = suite_request_object(&rp);
     // Ignoring the object and answering with a code would fail the module.
     let pairs = rp.request_with("openid", &[("request", object.as_str())]);
     let error = check_error_redirect(&server, &rp.send(&pairs).await);
@@ -396,34 +401,15 @@ async fn oidcc_unsigned_request_object_supported_correctly_or_rejected_as_unsupp
 async fn oidcc_ensure_request_object_with_redirect_uri() {
     // Skipped by the suite when unsigned request objects are not supported: discovery says so.
     let server = suite_server().await;
-    let document = discovery(&server).await;
-    assert_eq!(document["request_parameter_supported"], false);
-    assert!(!list_contains(
-        &document,
-        "request_object_signing_alg_values_supported",
-        "none"
-    ));
+    check_no_request_objects_advertised(&server).await;
     // Whatever happens, the invalid query redirect_uri is never redirected to, and neither
     // is the registered one with request_not_supported (OIDC Core §6.1): an error page.
     let rp = Rp::new(&server).await;
-    let object = unsigned_request_object(&json!({
-        "response_type": "code",
-        "client_id": rp.client_id,
-        "redirect_uri": REDIRECT,
-        "scope": "openid",
-        "state": STATE,
-        "nonce": NONCE,
-    }));
-    let pairs: Vec<(String, String)> = rp
-        .request_with("openid", &[("request", object.as_str())])
-        .into_iter()
-        .map(|(k, v)| {
-            if k == "redirect_uri" {
-                (k, "https://suite.example.com/invalid-redirect".to_string())
-            } else {
-                (k, v)
-            }
-        })
-        .collect();
+    let mut pairs = rp.request_replacing(
+        "openid",
+        "redirect_uri",
+        "https://suite.example.com/invalid-redirect",
+    );
+    pairs.push(("request".to_string(), suite_request_object(&rp)));
     check_error_page(rp.send(&pairs).await).await;
 }
