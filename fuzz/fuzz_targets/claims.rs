@@ -5,7 +5,10 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use oxid_protocol::{AccessTokenClaims, IdTokenClaims, LogoutTokenClaims, Validation};
+use oxid_protocol::{
+    AccessTokenClaims, IdTokenClaims, IdTokenRules, LogoutTokenChecks, LogoutTokenClaims,
+    LogoutTokenRules, Validation,
+};
 use serde::{Serialize, de::DeserializeOwned};
 
 const ISSUER: &str = "https://op.example.com";
@@ -54,17 +57,24 @@ fuzz_target!(|data: &[u8]| {
                 [(0, 0), (u64::MAX, u64::MAX), (1_311_280_000, 1_311_280_000)]
             {
                 let _ = c.validate_extern(
-                    ISSUER,
-                    CLIENT_ID,
-                    Some(NONCE),
-                    &trusted,
-                    min_iat,
-                    Some(&acr),
-                    min_auth,
+                    &IdTokenRules {
+                        nonce: Some(NONCE),
+                        extra_trusted_audiences: &trusted,
+                        min_iat,
+                        min_auth_time: min_auth,
+                        validate_acr: Some(&acr),
+                        ..IdTokenRules::new(ISSUER, CLIENT_ID)
+                    },
                     &v,
                 );
-                let _ =
-                    c.validate_extern(ISSUER, CLIENT_ID, None, &[], min_iat, None, min_auth, &v);
+                let _ = c.validate_extern(
+                    &IdTokenRules {
+                        min_iat,
+                        min_auth_time: min_auth,
+                        ..IdTokenRules::new(ISSUER, CLIENT_ID)
+                    },
+                    &v,
+                );
             }
         }
     }
@@ -73,18 +83,26 @@ fuzz_target!(|data: &[u8]| {
         for v in validations() {
             for min_iat in [0, u64::MAX] {
                 let _ = c.validate_extern(
-                    ISSUER,
-                    CLIENT_ID,
-                    &trusted,
-                    min_iat,
-                    Some(&check),
-                    Some(&check),
-                    Some(&check),
-                    Some(&check),
+                    &LogoutTokenRules {
+                        extra_trusted_audiences: &trusted,
+                        min_iat,
+                        checks: LogoutTokenChecks {
+                            unique_jti: Some(&check),
+                            iss_has_sessions: Some(&check),
+                            sub_has_sessions: Some(&check),
+                            sid_exists: Some(&check),
+                        },
+                        ..LogoutTokenRules::new(ISSUER, CLIENT_ID)
+                    },
                     &v,
                 );
-                let _ =
-                    c.validate_extern(ISSUER, CLIENT_ID, &[], min_iat, None, None, None, None, &v);
+                let _ = c.validate_extern(
+                    &LogoutTokenRules {
+                        min_iat,
+                        ..LogoutTokenRules::new(ISSUER, CLIENT_ID)
+                    },
+                    &v,
+                );
             }
         }
     }
