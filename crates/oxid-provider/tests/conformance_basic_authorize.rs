@@ -68,15 +68,11 @@ async fn oidcc_ensure_request_without_nonce_succeeds_for_code_flow() {
 async fn display_flow(value: &str) {
     let server = suite_server().await;
     let rp = Rp::new(&server).await;
-    let pairs = rp.request_with("openid", &[("display", value)]);
-    let response = rp.send(&pairs).await;
-    assert_eq!(response.status(), 200, "display={value} is accepted");
-    let html = response.text().await.unwrap();
-    assert!(html.contains("name=\"password\""), "a login page");
-    let response = submit_login(&server, &rp.browser, &html, USER, PASSWORD).await;
-    let response = rp.interact(response).await;
-    let params = rp.callback(&response);
-    rp.redeem(&params).await;
+    rp.log_in_on_the_page(
+        &[("display", value)],
+        &format!("display={value} is accepted"),
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -97,16 +93,9 @@ async fn oidcc_prompt_login() {
     let rp = Rp::new(&server).await;
     let first = rp.flow("openid", &[]).await;
     server.clock.advance(1);
-    let response = rp
-        .send(&rp.request_with("openid", &[("prompt", "login")]))
+    let second = rp
+        .log_in_on_the_page(&[("prompt", "login")], "a login page despite the session")
         .await;
-    assert_eq!(response.status(), 200, "a login page despite the session");
-    let html = response.text().await.unwrap();
-    assert!(html.contains("name=\"password\""));
-    let response = submit_login(&server, &rp.browser, &html, USER, PASSWORD).await;
-    let response = rp.interact(response).await;
-    let params = rp.callback(&response);
-    let second = rp.redeem(&params).await;
     assert_eq!(second["sub"], first.sub());
     assert!(auth_time(&second) > auth_time(&first.id_claims));
     // Again within the same second: the login page, then the code (no loop), without a
@@ -157,16 +146,9 @@ async fn oidcc_max_age_1() {
     let rp = Rp::new(&server).await;
     let first = rp.flow("openid", &[]).await;
     server.clock.advance(2);
-    let response = rp
-        .send(&rp.request_with("openid", &[("max_age", "1")]))
+    let second = rp
+        .log_in_on_the_page(&[("max_age", "1")], "re-authentication is forced")
         .await;
-    assert_eq!(response.status(), 200, "re-authentication is forced");
-    let html = response.text().await.unwrap();
-    assert!(html.contains("name=\"password\""));
-    let response = submit_login(&server, &rp.browser, &html, USER, PASSWORD).await;
-    let response = rp.interact(response).await;
-    let params = rp.callback(&response);
-    let second = rp.redeem(&params).await;
     let second_auth = auth_time(&second);
     assert!(second_auth > auth_time(&first.id_claims));
     assert!(second_auth + 60 >= now(&server), "auth_time is recent");

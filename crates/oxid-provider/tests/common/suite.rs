@@ -248,6 +248,21 @@ impl<'a> Rp<'a> {
         .await
     }
 
+    /// Sends the suite's request (scope `openid`) plus `extra`, expects the login page
+    /// (`expected` says why), logs in, completes the flow and returns the ID token's claims.
+    pub async fn log_in_on_the_page(&self, extra: &[(&str, &str)], expected: &str) -> Value {
+        let response = self.send(&self.request_with("openid", extra)).await;
+        assert_eq!(response.status(), 200, "{expected}");
+        let html = response.text().await.unwrap();
+        assert!(
+            html.contains("name=\"password\""),
+            "a login page: {expected}"
+        );
+        let response = submit_login(self.server, &self.browser, &html, USER, PASSWORD).await;
+        let params = self.callback(&self.interact(response).await);
+        self.redeem(&params).await
+    }
+
     /// The whole flow for `pairs`: authorization, token, ID token, UserInfo.
     pub async fn flow_with(&self, pairs: &[(String, String)], nonce: Option<&str>) -> Flow {
         let params = self.authorize(pairs).await;
