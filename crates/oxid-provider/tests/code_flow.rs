@@ -390,6 +390,30 @@ async fn es256_id_token_for_a_client_that_registered_it() {
     assert_eq!(claims["aud"], "ec");
 }
 
+#[tokio::test]
+async fn eddsa_id_token_at_hash_is_the_left_half_of_sha512() {
+    // OIDC Core §3.1.3.6: the hash of the ID token's alg; for EdDSA with Ed25519 that is
+    // SHA-512 (RFC 8032 §5.1), so at_hash is its left 256 bits.
+    let server =
+        TestServer::start_with(|s| s.keys.algs = vec!["RS256".into(), "EdDSA".into()]).await;
+    let secret = server
+        .add_client("ed", |c| {
+            c.id_token_signed_response_alg = Some("EdDSA".into())
+        })
+        .await;
+    let code = obtain_code(&server, &server.browser(), "ed", "openid").await;
+    let (_, tokens) = exchange_code(&server, "ed", &secret, &code).await;
+    let token = tokens["id_token"].as_str().unwrap();
+    assert_eq!(CompactJws::parse(token).unwrap().header().alg, "EdDSA");
+    let claims = verify_jws_with_jwks(&server, token).await;
+    let access_token = tokens["access_token"].as_str().unwrap();
+    let sha512 = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA512, access_token.as_bytes());
+    assert_eq!(
+        claims["at_hash"],
+        URL_SAFE_NO_PAD.encode(&sha512.as_ref()[..32])
+    );
+}
+
 async fn token_without_scope(server: &TestServer, secret: &str) -> (u16, Value) {
     let response = reqwest::Client::new()
         .post(server.url("/token"))

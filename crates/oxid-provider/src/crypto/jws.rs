@@ -358,10 +358,17 @@ pub fn sign_compact_hs256(
 }
 
 /// `at_hash` / `c_hash` (OIDC Core §3.1.3.6, §3.3.2.11): the left half of the hash of the
-/// ASCII `value`, base64url. The hash is the one of the ID token's `alg`: SHA-256 for every
-/// algorithm we sign with, including EdDSA with Ed25519 (OpenID Connect Core errata set 2).
-pub fn left_half_hash(_alg: SigningAlg, value: &str) -> String {
-    oxid_protocol::jose::left_half_hash(digest::digest(&digest::SHA256, value.as_bytes()).as_ref())
+/// ASCII `value`, base64url. The hash is the one of the ID token's `alg`: SHA-256 for the
+/// `*256` algorithms, SHA-512 for EdDSA with Ed25519 (the hash of RFC 8032 §5.1; the OpenID
+/// Connect working group's resolution of its issue 1125, which node-oidc-provider, zitadel and
+/// oxid-client follow).
+pub fn left_half_hash(alg: SigningAlg, value: &str) -> String {
+    let hash = if alg == SigningAlg::EdDSA {
+        &digest::SHA512
+    } else {
+        &digest::SHA256
+    };
+    oxid_protocol::jose::left_half_hash(digest::digest(hash, value.as_bytes()).as_ref())
 }
 
 #[cfg(test)]

@@ -227,11 +227,21 @@ fn at_hash_matches_the_oidc_core_example() {
     );
     // OIDC Core Appendix A.4: code "Qcb0Orv1zh30vL1MPRsbm-diHiMwcLyZvn1arpZv-Jxf_11jnpEX3Tgfvk"
     // has c_hash "LDktKdoQak3Pk0cnXxCltA".
+    let code = "Qcb0Orv1zh30vL1MPRsbm-diHiMwcLyZvn1arpZv-Jxf_11jnpEX3Tgfvk";
     assert_eq!(
-        left_half_hash(
-            SigningAlg::EdDSA,
-            "Qcb0Orv1zh30vL1MPRsbm-diHiMwcLyZvn1arpZv-Jxf_11jnpEX3Tgfvk"
-        ),
+        left_half_hash(SigningAlg::RS256, code),
         "LDktKdoQak3Pk0cnXxCltA"
+    );
+    for alg in [SigningAlg::PS256, SigningAlg::ES256, SigningAlg::HS256] {
+        assert_eq!(
+            left_half_hash(alg, code),
+            "LDktKdoQak3Pk0cnXxCltA",
+            "{alg:?}"
+        );
+    }
+    // EdDSA (Ed25519): the left 256 bits of SHA-512, as oxid-client and oidc-provider check.
+    assert_eq!(
+        left_half_hash(SigningAlg::EdDSA, code),
+        "E9z1C-c0Az4eTEzE0Nm3OQ3BS2BhMgxuP7x5JAQj1_4"
     );
 }
