@@ -7,11 +7,13 @@
 
 #![deny(missing_docs)]
 
+mod detached;
 mod model;
 mod postgres;
 mod rows;
 mod sqlite;
 
+pub use detached::Detached;
 pub use model::*;
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
@@ -231,11 +233,12 @@ pub async fn open(url: &str) -> StoreResult<Arc<dyn Store>> {
 
 /// [`open`] with explicit [`StoreOptions`].
 pub async fn open_with(url: &str, options: &StoreOptions) -> StoreResult<Arc<dyn Store>> {
-    let _ = options; // each backend takes its options in the durable-store work (issue 9)
     if url.starts_with("sqlite:") {
         Ok(Arc::new(SqliteStore::open_with(url, options).await?))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Ok(Arc::new(PostgresStore::open(url).await?))
+        // Each operation on its own task: a dropped request cannot cut a transaction short.
+        let store = PostgresStore::open(url, options).await?;
+        Ok(Arc::new(Detached::new(Arc::new(store), options.timeout)))
     } else {
         Err(StoreError::UnsupportedUrl(redact(url)))
     }

@@ -1,4 +1,4 @@
-//! Conversions shared by both backends: times, lists, JSON, enums, errors, and the mapping
+//! Conversions shared by both backends: times, lists, JSON, enums, and the mapping
 //! from a result row to each record.
 
 use crate::{
@@ -21,19 +21,6 @@ pub(crate) fn opt_to_db(t: Option<u64>) -> Option<i64> {
 /// A time from the database; negative values (never written by us) read as 0.
 pub(crate) fn from_db(t: i64) -> u64 {
     u64::try_from(t).unwrap_or(0)
-}
-
-/// Maps a database error: unique violations become `Conflict(what)`, the rest `Backend`.
-pub(crate) fn db_err(what: &str) -> impl Fn(sqlx::Error) -> StoreError + '_ {
-    move |e| match &e {
-        sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict(what.into()),
-        _ => StoreError::Backend(e.to_string()),
-    }
-}
-
-/// Maps any database error to `Backend`.
-pub(crate) fn backend(e: sqlx::Error) -> StoreError {
-    StoreError::Backend(e.to_string())
 }
 
 /// A JSON value as text.

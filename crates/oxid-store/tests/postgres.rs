@@ -5,7 +5,7 @@
 mod contract;
 
 use contract::Fixture;
-use oxid_store::PostgresStore;
+use oxid_store::{Detached, PostgresStore, Store, StoreOptions};
 use sqlx::postgres::{PgConnectOptions, PgPool};
 use std::hash::{BuildHasher, RandomState};
 use std::io::Write;
@@ -52,22 +52,60 @@ async fn drop_schema(admin: PgPool, schema: String) {
     admin.close().await;
 }
 
+/// The store as the provider gets it from `oxid_store::open_with`: PostgreSQL behind
+/// [`Detached`], on `schema`, its sessions named after the schema in `pg_stat_activity`.
+async fn open_detached(url: &str, schema: &str) -> (PostgresStore, Arc<dyn Store>) {
+    let options = PgConnectOptions::from_str(url)
+        .unwrap()
+        .options([("search_path", schema)])
+        .application_name(schema);
+    let store_options = StoreOptions::default();
+    let store = PostgresStore::open_with(options, &store_options)
+        .await
+        .unwrap();
+    let shared = Arc::new(Detached::new(
+        Arc::new(store.clone()),
+        store_options.timeout,
+    ));
+    (store, shared)
+}
+
 async fn postgres() -> Option<Fixture> {
     let url = url()?;
     let (admin, schema) = fresh_schema(&url).await;
-    let options = PgConnectOptions::from_str(&url)
-        .unwrap()
-        .options([("search_path", schema.as_str())]);
-    let store = PostgresStore::open_with(options).await.unwrap();
-    let shared = Arc::new(store.clone());
+    let (store, shared) = open_detached(&url, &schema).await;
     let cleanup = async move {
+        // Whatever the test did (dropped futures included), no session of the store may be
+        // left inside a transaction that never ends.
+        let stuck = settled_idle_in_transaction(&admin, &schema).await;
         store.close().await;
         drop_schema(admin, schema).await;
+        assert_eq!(stuck, 0, "sessions left idle in transaction");
     };
     Some(Fixture {
         store: shared,
         cleanup: Box::pin(cleanup),
     })
+}
+
+/// Sessions named `application_name` that stay `idle in transaction` (one may be between
+/// two statements of a running operation, so give it up to 3 s to finish).
+async fn settled_idle_in_transaction(admin: &PgPool, application_name: &str) -> i64 {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(3);
+    loop {
+        let stuck: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_stat_activity \
+             WHERE application_name = $1 AND state LIKE 'idle in transaction%'",
+        )
+        .bind(application_name)
+        .fetch_one(admin)
+        .await
+        .unwrap();
+        if stuck == 0 || std::time::Instant::now() > deadline {
+            return stuck;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
 }
 
 mod on_postgres {

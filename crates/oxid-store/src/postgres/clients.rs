@@ -1,7 +1,8 @@
 //! Clients and users on PostgreSQL.
 
+use super::errors::{backend, db_err};
 use super::{CLIENT_COLS, PostgresStore, USER_COLS};
-use crate::rows::{self, backend, db_err, json_text, to_db};
+use crate::rows::{self, json_text, to_db};
 use crate::{ClientRecord, ClientStore, StoreResult, UserRecord, UserStore};
 use async_trait::async_trait;
 use sqlx::postgres::PgArguments;

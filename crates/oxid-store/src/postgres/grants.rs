@@ -1,8 +1,9 @@
 //! Authorization codes and tokens on PostgreSQL. Single use and rotation are conditional
 //! `UPDATE … RETURNING` statements: the database, not Rust, decides who wins.
 
+use super::errors::{backend, db_err};
 use super::{CODE_COLS, PostgresStore};
-use crate::rows::{self, backend, db_err, json_text, opt_to_db, to_db};
+use crate::rows::{self, json_text, opt_to_db, to_db};
 use crate::{
     CodeConsumption, CodeRecord, CodeStore, RefreshRotation, StoreResult, TokenRecord, TokenStore,
 };

@@ -1,7 +1,8 @@
 //! Signing keys on PostgreSQL.
 
 use super::PostgresStore;
-use crate::rows::{self, backend, db_err, opt_to_db, to_db};
+use super::errors::{backend, db_err};
+use crate::rows::{self, opt_to_db, to_db};
 use crate::{KeyRecord, KeyStore, StoreResult};
 use async_trait::async_trait;
 

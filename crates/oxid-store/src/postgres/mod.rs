@@ -6,21 +6,18 @@
 //! condition on the committed row, and loses.
 
 mod clients;
+mod errors;
 mod grants;
 mod keys;
+mod pool;
 mod sessions;
 
-use crate::rows::{Columns, backend};
-use crate::{StoreError, StoreResult};
-use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions, PgRow};
-use sqlx::{Connection, Row};
+use crate::rows::Columns;
+use crate::{StoreError, StoreOptions, StoreResult};
+use errors::backend;
+use sqlx::Row;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgRow};
 use std::str::FromStr;
-use std::time::Duration;
-
-/// Connections per provider instance.
-const POOL_SIZE: u32 = 10;
-/// How long a caller waits for a free connection.
-const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Columns of `clients`, JSON read as text.
 const CLIENT_COLS: &str = "client_id, secret_hash, secret_encrypted, client_name, \
@@ -44,30 +41,21 @@ pub struct PostgresStore {
 
 impl PostgresStore {
     /// Connects to `postgres://...` (or `postgresql://...`) and runs the migrations.
-    pub async fn open(url: &str) -> StoreResult<Self> {
+    pub async fn open(url: &str, store_options: &StoreOptions) -> StoreResult<Self> {
         let options = PgConnectOptions::from_str(url)
             .map_err(|e| StoreError::Backend(format!("bad PostgreSQL URL: {e}")))?;
-        Self::open_with(options).await
+        Self::open_with(options, store_options).await
     }
 
     /// Connects with explicit options (e.g. a `search_path`) and runs the migrations.
-    pub async fn open_with(options: PgConnectOptions) -> StoreResult<Self> {
-        // One direct connection first: a wrong host or password fails at once with the
-        // server's reason, where a pool would retry until its timeout and say only that.
-        let mut conn = PgConnection::connect_with(&options)
-            .await
-            .map_err(backend)?;
-        sqlx::migrate!("./migrations/postgres")
-            .run(&mut conn)
-            .await
-            .map_err(|e| StoreError::Backend(format!("migration failed: {e}")))?;
-        conn.close().await.map_err(backend)?;
-        let pool = PgPoolOptions::new()
-            .max_connections(POOL_SIZE)
-            .acquire_timeout(ACQUIRE_TIMEOUT)
-            .connect_with(options)
-            .await
-            .map_err(backend)?;
+    ///
+    /// This type alone is not cancellation-safe (sqlx's dropped-`begin` window); the
+    /// provider reaches it through [`crate::Detached`], as [`crate::open_with`] does.
+    pub async fn open_with(
+        options: PgConnectOptions,
+        store_options: &StoreOptions,
+    ) -> StoreResult<Self> {
+        let pool = pool::connect(options, store_options).await?;
         Ok(PostgresStore { pool })
     }
 
@@ -103,8 +91,10 @@ impl Columns for PgRow {
 
 #[async_trait::async_trait]
 impl crate::HealthStore for PostgresStore {
+    /// One round trip through the pool; the pool's acquire timeout is the store's time
+    /// limit, so a database that is down answers `Unavailable` in time.
     async fn check_health(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1")
+        sqlx::raw_sql("SELECT 1")
             .execute(&self.pool)
             .await
             .map_err(backend)?;

@@ -1,7 +1,8 @@
 //! Login sessions and consent on PostgreSQL.
 
 use super::PostgresStore;
-use crate::rows::{self, backend, db_err, to_db};
+use super::errors::{backend, db_err};
+use crate::rows::{self, to_db};
 use crate::{ConsentRecord, ConsentStore, SessionRecord, SessionStore, StoreResult};
 use async_trait::async_trait;
 use sqlx::Row;
