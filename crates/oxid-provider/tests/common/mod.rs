@@ -93,7 +93,9 @@ impl TestServer {
         let issuer = settings.issuer.clone();
         let backend = Backend {
             config: ProviderConfig::from_settings(&settings).unwrap(),
-            store: oxid_store::open(store_url).await.unwrap(),
+            store: oxid_store::open_with(store_url, &settings.store_options())
+                .await
+                .unwrap(),
             secret_box: SecretBox::new([42; 32]),
             clock: Arc::new(clock.clone()),
         };
