@@ -65,7 +65,8 @@ impl Record {
 
 async fn aborted_refreshes_lose_no_answered_token(database: Database) {
     let started = Instant::now();
-    let server = Arc::new(TestServer::launch(|_| {}, &database.url, TestClock::new(T0), true).await);
+    let server =
+        Arc::new(TestServer::launch(|_| {}, &database.url, TestClock::new(T0), true).await);
     let grants = ["authorization_code", "refresh_token", "client_credentials"];
     let secret = server
         .add_client("app", |c| c.grant_types = grants.map(String::from).to_vec())
@@ -227,7 +228,10 @@ async fn authorize_again(
     if response.status() != 303 {
         let status = response.status();
         let page = response.text().await.unwrap();
-        let title = page.split("<title>").nth(1).and_then(|t| t.split('<').next());
+        let title = page
+            .split("<title>")
+            .nth(1)
+            .and_then(|t| t.split('<').next());
         record.fail(format!("authorize {status}: {title:?}"));
         return None;
     }
