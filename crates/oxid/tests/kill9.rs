@@ -1,0 +1,166 @@
+//! Issue 9, "acknowledged means kept", for the real binary: `oxid serve` on a SQLite file is
+//! killed with SIGKILL in the middle of a client_credentials burst (RFC 6749 §4.4). Started
+//! again on the same file, it calls every token it had answered 200 active at `/introspect`
+//! (RFC 7662 §2.2).
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// Connections asking for tokens at the same time.
+const CLIENTS: usize = 4;
+/// Tokens answered before the kill (the kill lands while requests are in flight).
+const KILL_AFTER: usize = 150;
+
+fn database(dir: &Path) -> String {
+    format!("sqlite://{}", dir.join("oxid.db").display())
+}
+
+fn temp_dir() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("oxid-kill9-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// `oxid serve` on 127.0.0.1:0 over the file in `dir`, and the address it listens on.
+fn serve(dir: &Path) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_oxid"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("OXID_DATABASE", database(dir))
+        .env_remove("OXID_ISSUER")
+        .env("OXID_LOG", "info")
+        .env("NO_COLOR", "1")
+        .current_dir(dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (lines_tx, lines_rx) = std::sync::mpsc::channel::<String>();
+    // Keeps reading (and so never blocks the server on a full pipe) until the process ends.
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = lines_tx.send(line);
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let line = lines_rx
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            .expect("the server starts");
+        if let Some(rest) = line.split("listen=").nth(1) {
+            let address = rest.split_whitespace().next().unwrap().to_string();
+            return (child, address);
+        }
+    }
+}
+
+/// POSTs a form over a fresh connection: the status and the JSON body, or `None` when the
+/// connection failed or the answer was cut short.
+fn post(address: &str, path: &str, form: &str) -> Option<(u16, serde_json::Value)> {
+    let mut stream = TcpStream::connect(address).ok()?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .ok()?;
+    write!(
+        stream,
+        "POST {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{form}",
+        form.len()
+    )
+    .ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    let (head, body) = response.split_once("\r\n\r\n")?;
+    let status = head.split_whitespace().nth(1)?.parse().ok()?;
+    // A body cut short by the kill does not parse: not an answer.
+    Some((status, serde_json::from_str(body).ok()?))
+}
+
+#[test]
+fn tokens_answered_before_a_kill_9_are_active_after_a_restart() {
+    let dir = temp_dir();
+    let added = Command::new(env!("CARGO_BIN_EXE_oxid"))
+        .args([
+            "client",
+            "add",
+            "--client-id",
+            "app",
+            "--grant-type",
+            "client_credentials",
+            "--auth-method",
+            "client_secret_post",
+        ])
+        .env("OXID_DATABASE", database(&dir))
+        .env_remove("OXID_ISSUER")
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    let client: serde_json::Value = serde_json::from_slice(&added.stdout).unwrap();
+    let secret = client["client_secret"].as_str().unwrap().to_string();
+    let credentials = format!("client_id=app&client_secret={secret}");
+
+    let (mut server, address) = serve(&dir);
+    let answered = Arc::new(Mutex::new(Vec::<String>::new()));
+    let killed = Arc::new(AtomicBool::new(false));
+    let burst: Vec<_> = (0..CLIENTS)
+        .map(|_| {
+            let (address, answered, killed) = (address.clone(), answered.clone(), killed.clone());
+            let form = format!("grant_type=client_credentials&{credentials}");
+            std::thread::spawn(move || {
+                // Until the server is gone: every answer read in full before then counts.
+                while let Some((status, body)) = post(&address, "/token", &form) {
+                    assert_eq!(status, 200, "{body}");
+                    let token = body["access_token"].as_str().unwrap().to_string();
+                    answered.lock().unwrap().push(token);
+                }
+                assert!(
+                    killed.load(Ordering::SeqCst),
+                    "the burst failed before the kill"
+                );
+            })
+        })
+        .collect();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while answered.lock().unwrap().len() < KILL_AFTER {
+        assert!(Instant::now() < deadline, "the burst is too slow");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    killed.store(true, Ordering::SeqCst);
+    server.kill().unwrap(); // SIGKILL: no shutdown, no flush
+    server.wait().unwrap();
+    for thread in burst {
+        thread.join().unwrap();
+    }
+    let answered = answered.lock().unwrap().clone();
+
+    let (mut server, address) = serve(&dir);
+    let inactive: Vec<&String> = answered
+        .iter()
+        .filter(|token| {
+            let form = format!("token={token}&{credentials}");
+            let (status, body) = post(&address, "/introspect", &form).expect("an answer");
+            assert_eq!(status, 200, "{body}");
+            body["active"] != true
+        })
+        .collect();
+    server.kill().unwrap();
+    server.wait().unwrap();
+    assert!(
+        inactive.is_empty(),
+        "{} of {} tokens answered 200 before the kill are not active after the restart",
+        inactive.len(),
+        answered.len()
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
