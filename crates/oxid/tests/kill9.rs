@@ -49,13 +49,21 @@ fn serve(dir: &Path) -> (Child, String) {
         }
     });
     let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let line = lines_rx
-            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
-            .expect("the server starts");
+    let address = loop {
+        let Ok(line) = lines_rx.recv_timeout(deadline.saturating_duration_since(Instant::now()))
+        else {
+            break None;
+        };
         if let Some(rest) = line.split("listen=").nth(1) {
-            let address = rest.split_whitespace().next().unwrap().to_string();
-            return (child, address);
+            break rest.split_whitespace().next().map(str::to_string);
+        }
+    };
+    match address {
+        Some(address) => (child, address),
+        None => {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the server did not start");
         }
     }
 }
