@@ -110,9 +110,7 @@ fn open_blocking(url: &str, timeout: Duration) -> StoreResult<SqliteStore> {
     let path = file_path(url);
     // The first start creates the file; from then on it must exist (see `watchdog`).
     let first = connect(&path, !path.exists())?;
-    first
-        .query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))
-        .map_err(open_err(&path.display().to_string()))?;
+    enable_wal(&first, &path)?;
     migrate::migrate(&first)?;
     let watchdog = Watchdog::start(&path)?;
     let (readers, read_jobs) = sync_channel(QUEUE_DEPTH);
@@ -140,6 +138,25 @@ fn open_blocking(url: &str, timeout: Duration) -> StoreResult<SqliteStore> {
         watchdog: Some(watchdog),
         timeout,
     })
+}
+
+/// Switches the file to WAL. Two processes opening a new file at once both ask for the
+/// switch; SQLite answers the loser `SQLITE_BUSY` at once rather than through the busy
+/// handler, so it is asked again for up to the busy timeout.
+fn enable_wal(conn: &Connection, path: &Path) -> StoreResult<()> {
+    let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+    loop {
+        match conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(())) {
+            Ok(()) => return Ok(()),
+            Err(e)
+                if e.sqlite_error_code() == Some(ErrorCode::DatabaseBusy)
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            Err(e) => return Err(open_err(&path.display().to_string())(e)),
+        }
+    }
 }
 
 /// Opens a connection to the file at `path`, creating the file only when `create`.
