@@ -5,18 +5,10 @@ use oxid_store::{ClientRecord, Store, StoreError, UserRecord};
 use serde_json::{Map, Value};
 use url::Url;
 
+use crate::capabilities::{Capabilities, ClientAuthMethod, GrantType, ResponseType};
 use crate::crypto::jws::SigningAlg;
 use crate::crypto::password::hash_password;
 use crate::crypto::secrets::{SecretBox, random_id, random_token, sha256_hex};
-use crate::discovery::SUPPORTED_SCOPES;
-
-/// Grant types a client may be registered for (what the token endpoint implements).
-pub const SUPPORTED_GRANT_TYPES: [&str; 3] =
-    ["authorization_code", "refresh_token", "client_credentials"];
-/// Client authentication methods the token endpoint implements.
-pub const SUPPORTED_AUTH_METHODS: [&str; 3] = ["client_secret_basic", "client_secret_post", "none"];
-/// Response types the authorization endpoint implements.
-pub const SUPPORTED_RESPONSE_TYPES: [&str; 1] = ["code"];
 
 /// Why an operator action was refused.
 #[derive(Debug, thiserror::Error)]
@@ -99,8 +91,10 @@ pub struct NewClient {
     pub skip_consent: bool,
 }
 
-/// Registers a client; returns the record and, once only, the secret in clear.
+/// Registers a client, with the values `caps` supports; returns the record and, once only,
+/// the secret in clear.
 pub async fn add_client(
+    caps: &Capabilities,
     store: &dyn Store,
     secret_box: &SecretBox,
     new: NewClient,
@@ -111,43 +105,51 @@ pub async fn add_client(
         return Err(invalid("client id must be printable ASCII (RFC 6749 §A.1)"));
     }
     let auth_method = match (&new.auth_method, new.public) {
-        (Some(m), true) if m != "none" => {
-            return Err(invalid("a public client authenticates with `none`"));
+        (Some(name), public) => {
+            let method = supported(
+                "auth method",
+                name,
+                |m| caps.registrable_auth(*m),
+                &all_auth_methods(caps),
+            )?;
+            if public && method != ClientAuthMethod::None {
+                return Err(invalid("a public client authenticates with `none`"));
+            }
+            method
         }
-        (Some(m), _) => m.clone(),
-        (None, true) => "none".to_string(),
-        (None, false) => "client_secret_basic".to_string(),
+        (None, true) => ClientAuthMethod::None,
+        (None, false) => ClientAuthMethod::ClientSecretBasic,
     };
-    if !SUPPORTED_AUTH_METHODS.contains(&auth_method.as_str()) {
-        return Err(invalid(format!(
-            "auth method {auth_method:?} is not one of {SUPPORTED_AUTH_METHODS:?}"
-        )));
-    }
-    let public = auth_method == "none";
+    let public = auth_method == ClientAuthMethod::None;
     if public && new.client_secret.is_some() {
         return Err(invalid("a public client has no secret"));
     }
-    let grant_types = or_default(new.grant_types, &["authorization_code", "refresh_token"]);
-    for grant in &grant_types {
-        if !SUPPORTED_GRANT_TYPES.contains(&grant.as_str()) {
-            return Err(invalid(format!(
-                "grant type {grant:?} is not one of {SUPPORTED_GRANT_TYPES:?}"
-            )));
-        }
-    }
-    if public && grant_types.iter().any(|g| g == "client_credentials") {
+    let grant_names: Vec<&str> = caps.grant_types.iter().map(|g| g.as_str()).collect();
+    let grant_types = typed_or_default(
+        &new.grant_types,
+        &[GrantType::AuthorizationCode, GrantType::RefreshToken],
+        |name| {
+            supported(
+                "grant type",
+                name,
+                |g| caps.supports_grant(*g),
+                &grant_names,
+            )
+        },
+    )?;
+    if public && grant_types.contains(&GrantType::ClientCredentials) {
         return Err(invalid("client_credentials needs a confidential client"));
     }
-    let response_types = or_default(new.response_types, &["code"]);
-    for response_type in &response_types {
-        if !SUPPORTED_RESPONSE_TYPES.contains(&response_type.as_str()) {
-            return Err(invalid(format!(
-                "response type {response_type:?} is not one of {SUPPORTED_RESPONSE_TYPES:?}"
-            )));
-        }
-    }
-    let uses_code = grant_types.iter().any(|g| g == "authorization_code");
-    if uses_code && new.redirect_uris.is_empty() {
+    let response_names: Vec<&str> = caps.response_types.iter().map(|r| r.as_str()).collect();
+    let response_types = typed_or_default(&new.response_types, &[ResponseType::CODE], |name| {
+        supported(
+            "response type",
+            name,
+            |r| caps.supports_response_type(*r),
+            &response_names,
+        )
+    })?;
+    if grant_types.contains(&GrantType::AuthorizationCode) && new.redirect_uris.is_empty() {
         return Err(invalid("the authorization_code grant needs a redirect URI"));
     }
     for uri in new
@@ -167,21 +169,26 @@ pub async fn add_client(
     let alg = match &new.id_token_signed_response_alg {
         Some(name) => Some(
             name.parse::<SigningAlg>()
-                .map_err(|_| invalid(format!("unknown ID token algorithm {name:?}")))?,
+                .ok()
+                .filter(|alg| caps.supports_id_token_alg(*alg))
+                .ok_or_else(|| invalid(format!("unknown ID token algorithm {name:?}")))?,
         ),
         None => None,
     };
     if alg == Some(SigningAlg::HS256) && public {
         return Err(invalid("HS256 ID tokens need a client secret"));
     }
-    let scopes = or_default(
-        new.scopes
-            .iter()
-            .flat_map(|s| s.split_whitespace())
-            .map(str::to_string)
-            .collect(),
-        &SUPPORTED_SCOPES,
-    );
+    let requested_scopes: Vec<String> = new
+        .scopes
+        .iter()
+        .flat_map(|s| s.split_whitespace())
+        .map(str::to_string)
+        .collect();
+    let scopes = if requested_scopes.is_empty() {
+        caps.scope_names().map(str::to_string).collect()
+    } else {
+        requested_scopes
+    };
     let secret = if public {
         None
     } else {
@@ -209,9 +216,12 @@ pub async fn add_client(
         client_name: new.client_name,
         redirect_uris: new.redirect_uris,
         post_logout_redirect_uris: new.post_logout_redirect_uris,
-        grant_types,
-        response_types,
-        token_endpoint_auth_method: auth_method,
+        grant_types: grant_types.iter().map(|g| g.as_str().to_string()).collect(),
+        response_types: response_types
+            .iter()
+            .map(|r| r.as_str().to_string())
+            .collect(),
+        token_endpoint_auth_method: auth_method.as_str().to_string(),
         scopes,
         id_token_signed_response_alg: alg.map(|a| a.as_str().to_string()),
         backchannel_logout_uri: new.backchannel_logout_uri,
@@ -225,17 +235,44 @@ pub async fn add_client(
     Ok((client, secret))
 }
 
+/// The registrable authentication method names, for the error message.
+fn all_auth_methods(caps: &Capabilities) -> Vec<&'static str> {
+    use crate::capabilities::WireName;
+    ClientAuthMethod::ALL
+        .iter()
+        .filter(|m| caps.registrable_auth(**m))
+        .map(|m| WireName::as_str(m))
+        .collect()
+}
+
+/// `name` parsed, when the capability table supports it; the error lists what it does.
+fn supported<T: std::str::FromStr>(
+    what: &str,
+    name: &str,
+    is_supported: impl Fn(&T) -> bool,
+    supported_names: &[&str],
+) -> Result<T, AdminError> {
+    name.parse::<T>()
+        .ok()
+        .filter(|value| is_supported(value))
+        .ok_or_else(|| invalid(format!("{what} {name:?} is not one of {supported_names:?}")))
+}
+
+/// `names` parsed one by one, or `default` when none is given.
+fn typed_or_default<T: Copy>(
+    names: &[String],
+    default: &[T],
+    parse: impl Fn(&str) -> Result<T, AdminError>,
+) -> Result<Vec<T>, AdminError> {
+    if names.is_empty() {
+        return Ok(default.to_vec());
+    }
+    names.iter().map(|name| parse(name)).collect()
+}
+
 /// Binds a stored client secret to its client: a row's ciphertext cannot be moved to another.
 pub fn client_secret_context(client_id: &str) -> Vec<u8> {
     format!("oxid/client-secret/{client_id}").into_bytes()
-}
-
-fn or_default(values: Vec<String>, default: &[&str]) -> Vec<String> {
-    if values.is_empty() {
-        default.iter().map(|s| s.to_string()).collect()
-    } else {
-        values
-    }
 }
 
 /// RFC 6749 §3.1.2: absolute, no fragment. Plain http only for loopback or native-app schemes

@@ -4,12 +4,14 @@
 //! consent page and issuing a code.
 
 use oxid_protocol::authorization::{
-    AuthErrorCode, AuthenticationRequest, AuthorizationError, AuthorizationResponse,
-    CodeChallengeMethod, Prompt, ResponseMode, ResponseType,
+    AuthErrorCode, AuthenticationRequest, AuthorizationError, AuthorizationResponse, Prompt,
+    ResponseMode,
 };
 use oxid_protocol::params::{ParamError, Params};
 use oxid_store::{ClientRecord, CodeRecord, SessionRecord};
 
+use crate::capabilities::GrantType;
+use crate::client::Client;
 use crate::crypto::SecretBox;
 use crate::crypto::secrets::{random_id, random_token, sha256_hex};
 use crate::error::OAuthError;
@@ -332,44 +334,49 @@ fn check_request(
     client: &ClientRecord,
     request: &AuthenticationRequest,
 ) -> Option<(AuthErrorCode, String)> {
-    let config = provider.config();
-    if request.response_type != ResponseType::CODE {
+    let caps = provider.capabilities();
+    let client = match Client::from_record(client.clone()) {
+        Ok(client) => client,
+        Err(e) => return Some((AuthErrorCode::ServerError, e.to_string())),
+    };
+    let response_type = request.response_type;
+    if !caps.supports_response_type(response_type) {
         return Some((
             AuthErrorCode::UnsupportedResponseType,
-            "only response_type=code is supported".into(),
+            format!("response_type={response_type} is not supported"),
         ));
     }
-    if !client.response_types.iter().any(|r| r == "code")
-        || !client.grant_types.iter().any(|g| g == "authorization_code")
+    if !client.allows_response_type(response_type)
+        || (response_type.code() && !client.allows_grant(GrantType::AuthorizationCode))
     {
         return Some((
             AuthErrorCode::UnauthorizedClient,
-            "this client may not use the authorization code flow".into(),
+            format!("this client may not use response_type={response_type}"),
         ));
     }
-    if request
+    if let Some(mode) = request
         .response_mode
-        .is_some_and(|m| m != ResponseMode::Query)
+        .filter(|m| !caps.supports_response_mode(*m))
     {
         return Some((
             AuthErrorCode::InvalidRequest,
-            "only response_mode=query is supported".into(),
+            format!("response_mode={mode} is not supported"),
         ));
     }
     // OIDC Core §6.1, §6.2, §7.2.1: what we do not support is said with its own code.
-    if request.request.is_some() {
+    if request.request.is_some() && !caps.features.request_objects {
         return Some((
             AuthErrorCode::RequestNotSupported,
             "request objects are not supported".into(),
         ));
     }
-    if request.request_uri.is_some() {
+    if request.request_uri.is_some() && !caps.features.request_uri {
         return Some((
             AuthErrorCode::RequestUriNotSupported,
             "request_uri is not supported".into(),
         ));
     }
-    if request.registration.is_some() {
+    if request.registration.is_some() && !caps.features.registration {
         return Some((
             AuthErrorCode::RegistrationNotSupported,
             "the registration parameter is not supported".into(),
@@ -378,29 +385,24 @@ fn check_request(
     if request.scope.is_empty() {
         return Some((AuthErrorCode::InvalidScope, "scope is missing".into()));
     }
-    if let Some(scope) = request
-        .scope
-        .iter()
-        .find(|s| !client.scopes.iter().any(|allowed| allowed == s))
-    {
+    if let Some(scope) = request.scope.iter().find(|s| !client.allows_scope(s)) {
         return Some((
             AuthErrorCode::InvalidScope,
             format!("scope '{scope}' is not allowed for this client"),
         ));
     }
     // RFC 7636 §4.4.1, RFC 9700 §2.1.1: PKCE for public clients always, for all by default.
-    let public = client.token_endpoint_auth_method == "none";
     match request.effective_code_challenge_method() {
-        None if public || config.require_pkce => {
+        None if client.is_public() || caps.pkce_required => {
             return Some((
                 AuthErrorCode::InvalidRequest,
                 "code_challenge is required (PKCE, RFC 7636)".into(),
             ));
         }
-        Some(CodeChallengeMethod::Plain) if !config.allow_plain_pkce => {
+        Some(method) if !caps.supports_pkce(method) => {
             return Some((
                 AuthErrorCode::InvalidRequest,
-                "code_challenge_method must be S256".into(),
+                format!("code_challenge_method {method} is not supported"),
             ));
         }
         _ => {}

@@ -29,23 +29,27 @@ pub fn scope_claims(scope: &str) -> &'static [&'static str] {
     }
 }
 
-/// Every claim name any scope can release, for `claims_supported` in discovery.
-pub fn supported_claims() -> Vec<&'static str> {
-    let mut claims = vec![
-        "sub",
-        "iss",
-        "aud",
-        "exp",
-        "iat",
-        "auth_time",
-        "nonce",
-        "sid",
-    ];
-    for scope in ["profile", "email", "address", "phone"] {
-        claims.extend_from_slice(scope_claims(scope));
-    }
-    claims
-}
+/// The built-in scopes (OIDC Core §5.4, §11), as discovery lists them.
+pub const OPENID_SCOPES: [&str; 6] = [
+    "openid",
+    "profile",
+    "email",
+    "address",
+    "phone",
+    "offline_access",
+];
+
+/// The claims every ID token may carry besides user data (OIDC Core §2).
+pub const ID_TOKEN_CLAIMS: [&str; 8] = [
+    "sub",
+    "iss",
+    "aud",
+    "exp",
+    "iat",
+    "auth_time",
+    "nonce",
+    "sid",
+];
 
 /// The value of one claim of `user`, if the user has it.
 fn user_claim(user: &UserRecord, name: &str) -> Option<Value> {
@@ -57,7 +61,9 @@ fn user_claim(user: &UserRecord, name: &str) -> Option<Value> {
     }
 }
 
-/// The claims released for `scopes` (OIDC Core §5.4), with `sub`.
+/// The claims released for `scopes` (OIDC Core §5.4), with `sub`. At UserInfo this also
+/// answers the `claims` parameter's `userinfo` member (§5.5): a claim it names is released
+/// when a consented scope releases it, and every such claim is here already.
 pub fn released_claims<'a>(
     user: &UserRecord,
     scopes: impl IntoIterator<Item = &'a str>,

@@ -1,41 +1,40 @@
-//! Client authentication at the token endpoint (RFC 6749 §2.3), shared by every endpoint that
-//! authenticates clients. Its only way out is a [`VerifiedClient`] or `invalid_client`.
+//! Client authentication (RFC 6749 §2.3) at every endpoint that authenticates clients, each
+//! accepting the methods the capability table gives it. Its only way out is a
+//! [`VerifiedClient`] or `invalid_client`.
 
 use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
 use oxid_protocol::params::Params;
-use oxid_protocol::token::{ClientAuthMethod, ClientAuthParams, parse_basic_authorization};
-use oxid_store::ClientRecord;
+use oxid_protocol::token::{
+    ClientAuthMethod as PresentedMethod, ClientAuthParams, parse_basic_authorization,
+};
+use std::ops::Deref;
 
+use crate::capabilities::{AuthEndpoint, ClientAuthMethod};
+use crate::client::Client;
 use crate::crypto::secrets::{constant_time_eq, sha256_hex};
 use crate::error::OAuthError;
 use crate::state::Provider;
 
-/// A client whose identity the request proved; only [`authenticate_client`] makes one.
+/// A client whose identity the request proved; only [`authenticate_client`] makes one. It
+/// reads as the typed [`Client`].
 #[derive(Debug, Clone)]
 pub struct VerifiedClient {
-    record: ClientRecord,
+    client: Client,
 }
 
+impl Deref for VerifiedClient {
+    type Target = Client;
+    fn deref(&self) -> &Client {
+        &self.client
+    }
+}
+
+#[cfg(test)]
 impl VerifiedClient {
-    /// The client's registration.
-    pub fn record(&self) -> &ClientRecord {
-        &self.record
-    }
-
-    /// `client_id`.
-    pub fn id(&self) -> &str {
-        &self.record.client_id
-    }
-
-    /// Whether the client is public (authenticates with `none`).
-    pub fn is_public(&self) -> bool {
-        self.record.token_endpoint_auth_method == "none"
-    }
-
-    /// Whether the client may use `grant_type`.
-    pub fn allows_grant(&self, grant_type: &str) -> bool {
-        self.record.grant_types.iter().any(|g| g == grant_type)
+    /// A client taken as verified, for unit tests of what comes after authentication.
+    pub(crate) fn assume_verified(client: Client) -> Self {
+        VerifiedClient { client }
     }
 }
 
@@ -47,37 +46,60 @@ enum Presented {
     None { client_id: String },
 }
 
-/// Authenticates the client of a token-like request from its `Authorization` header and form.
+impl Presented {
+    fn client_id(&self) -> &str {
+        match self {
+            Presented::Basic { client_id, .. }
+            | Presented::Post { client_id, .. }
+            | Presented::None { client_id } => client_id,
+        }
+    }
+
+    fn method(&self) -> ClientAuthMethod {
+        match self {
+            Presented::Basic { .. } => ClientAuthMethod::ClientSecretBasic,
+            Presented::Post { .. } => ClientAuthMethod::ClientSecretPost,
+            Presented::None { .. } => ClientAuthMethod::None,
+        }
+    }
+}
+
+/// Authenticates the client of a request to `endpoint` from its `Authorization` header and
+/// form, with the methods the capability table accepts there.
 pub async fn authenticate_client(
     provider: &Provider,
+    endpoint: AuthEndpoint,
     headers: &HeaderMap,
     params: &Params,
 ) -> Result<VerifiedClient, OAuthError> {
     let presented = presented_credentials(headers, params)?;
-    let (client_id, method) = match &presented {
-        Presented::Basic { client_id, .. } => (client_id, "client_secret_basic"),
-        Presented::Post { client_id, .. } => (client_id, "client_secret_post"),
-        Presented::None { client_id } => (client_id, "none"),
-    };
-    let Some(record) = provider.client(client_id).await? else {
+    let Some(client) = provider.client(presented.client_id()).await? else {
         return Err(OAuthError::invalid_client("client authentication failed"));
     };
-    if record.token_endpoint_auth_method != method {
+    let method = presented.method();
+    if client.auth_method() != method {
         return Err(OAuthError::invalid_client(format!(
             "this client must authenticate with {}",
-            record.token_endpoint_auth_method
+            client.auth_method()
+        )));
+    }
+    if !provider.capabilities().accepts_auth(endpoint, method) {
+        // RFC 7662 §2.1 for introspection: `none` proves nothing, so it is refused there.
+        return Err(OAuthError::invalid_client(format!(
+            "this endpoint does not accept client authentication {method}; \
+             it needs an authenticated (confidential) client"
         )));
     }
     if let Presented::Basic { secret, .. } | Presented::Post { secret, .. } = &presented {
-        let matches = record
-            .secret_hash
-            .as_deref()
-            .is_some_and(|hash| constant_time_eq(sha256_hex(secret).as_bytes(), hash.as_bytes()));
+        let matches =
+            client.record().secret_hash.as_deref().is_some_and(|hash| {
+                constant_time_eq(sha256_hex(secret).as_bytes(), hash.as_bytes())
+            });
         if !matches {
             return Err(OAuthError::invalid_client("client authentication failed"));
         }
     }
-    Ok(VerifiedClient { record })
+    Ok(VerifiedClient { client })
 }
 
 /// Reads what the client sent; more than one method is `invalid_request` (RFC 6749 §2.3).
@@ -88,10 +110,10 @@ fn presented_credentials(headers: &HeaderMap, params: &Params) -> Result<Present
         .map(|value| parse_basic_authorization(value.to_str().unwrap_or("")))
         .transpose()?;
     match (body.method(basic.is_some())?, basic, body) {
-        (ClientAuthMethod::JwtAssertion, _, _) => Err(OAuthError::invalid_client(
+        (PresentedMethod::JwtAssertion, _, _) => Err(OAuthError::invalid_client(
             "client assertions (RFC 7523) are not supported by this server",
         )),
-        (ClientAuthMethod::ClientSecretBasic, Some((client_id, secret)), body) => {
+        (PresentedMethod::ClientSecretBasic, Some((client_id, secret)), body) => {
             if body.client_id.is_some_and(|id| id != client_id) {
                 return Err(OAuthError::invalid_request(
                     "client_id in the body differs from the Authorization header",
@@ -99,13 +121,14 @@ fn presented_credentials(headers: &HeaderMap, params: &Params) -> Result<Present
             }
             Ok(Presented::Basic { client_id, secret })
         }
-        (ClientAuthMethod::ClientSecretPost, _, body) => match (body.client_id, body.client_secret)
-        {
-            (Some(client_id), Some(secret)) => Ok(Presented::Post { client_id, secret }),
-            _ => Err(OAuthError::invalid_client(
-                "client_secret without client_id",
-            )),
-        },
+        (PresentedMethod::ClientSecretPost, _, body) => {
+            match (body.client_id, body.client_secret) {
+                (Some(client_id), Some(secret)) => Ok(Presented::Post { client_id, secret }),
+                _ => Err(OAuthError::invalid_client(
+                    "client_secret without client_id",
+                )),
+            }
+        }
         (_, _, body) => match body.client_id {
             Some(client_id) => Ok(Presented::None { client_id }),
             None => Err(OAuthError::invalid_client(

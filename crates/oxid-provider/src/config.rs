@@ -1,6 +1,6 @@
 //! One typed configuration: read as [`Settings`] (defaults, then TOML, then environment and
-//! flags, merged by the binary), validated once into [`ProviderConfig`], from which both
-//! discovery and enforcement are derived.
+//! flags, merged by the binary), validated once into [`ProviderConfig`], from which the
+//! capability table (`crate::capabilities`) is built.
 
 use serde::Deserialize;
 use std::path::PathBuf;
@@ -25,8 +25,6 @@ pub struct Settings {
     pub data_dir: Option<PathBuf>,
     /// The 32-byte encryption key for secrets at rest, base64; generated into `data_dir` when absent.
     pub secret_key: Option<String>,
-    /// Bearer token that allows dynamic client registration; registration is closed without it.
-    pub registration_token: Option<String>,
     /// A folder whose templates (`login.html`, ...) and `style.css` replace the built-in ones.
     pub templates_dir: Option<PathBuf>,
     /// Token and session lifetimes.
@@ -48,7 +46,6 @@ impl Default for Settings {
             database_timeout_ms: 2000,
             data_dir: None,
             secret_key: None,
-            registration_token: None,
             templates_dir: None,
             lifetimes: Lifetimes::default(),
             keys: KeySettings::default(),
@@ -158,8 +155,6 @@ pub struct ProviderConfig {
     pub require_pkce: bool,
     /// `plain` accepted.
     pub allow_plain_pkce: bool,
-    /// Registration bearer token.
-    pub registration_token: Option<String>,
     /// Template override folder.
     pub templates_dir: Option<PathBuf>,
 }
@@ -238,7 +233,6 @@ impl ProviderConfig {
             publish_ahead: settings.keys.publish_ahead_hours * 3600,
             require_pkce: settings.require_pkce,
             allow_plain_pkce: settings.allow_plain_pkce,
-            registration_token: settings.registration_token.clone(),
             templates_dir: settings.templates_dir.clone(),
         })
     }

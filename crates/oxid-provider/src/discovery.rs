@@ -4,11 +4,8 @@
 use oxid_protocol::metadata::ProviderMetadata;
 use serde_json::json;
 
-use crate::admin::{SUPPORTED_AUTH_METHODS, SUPPORTED_GRANT_TYPES, SUPPORTED_RESPONSE_TYPES};
-use crate::claims::supported_claims;
+use crate::capabilities::{AuthEndpoint, Capabilities};
 use crate::config::ProviderConfig;
-use crate::crypto::jws::SigningAlg;
-use crate::pages::LANGUAGES;
 
 /// Endpoint paths under the issuer.
 pub mod paths {
@@ -38,18 +35,18 @@ pub mod paths {
     pub const OAUTH_METADATA: &str = "/.well-known/oauth-authorization-server";
 }
 
-fn strings<S: AsRef<str>>(values: &[S]) -> Option<Vec<String>> {
-    Some(values.iter().map(|v| v.as_ref().to_string()).collect())
+fn strings<S: AsRef<str>>(values: impl IntoIterator<Item = S>) -> Option<Vec<String>> {
+    Some(values.into_iter().map(|v| v.as_ref().to_string()).collect())
 }
 
-/// The provider's metadata.
-pub fn metadata(config: &ProviderConfig) -> ProviderMetadata {
-    let mut id_token_algs: Vec<&str> = config.signing_algs.iter().map(|a| a.as_str()).collect();
-    id_token_algs.push(SigningAlg::HS256.as_str());
-    let mut pkce = vec!["S256"];
-    if config.allow_plain_pkce {
-        pkce.push("plain");
-    }
+fn names<T: Copy>(values: &[T], name: impl Fn(&T) -> &'static str) -> Option<Vec<String>> {
+    strings(values.iter().map(name))
+}
+
+/// The provider's metadata: the endpoints under the issuer, and every value from `caps`.
+pub fn metadata(config: &ProviderConfig, caps: &Capabilities) -> ProviderMetadata {
+    let auth_methods = |endpoint| names(&caps.auth(endpoint).methods, |m| m.as_str());
+    let features = &caps.features;
     let mut metadata = ProviderMetadata {
         issuer: Some(config.issuer.clone()),
         authorization_endpoint: Some(config.endpoint(paths::AUTHORIZE)),
@@ -57,64 +54,47 @@ pub fn metadata(config: &ProviderConfig) -> ProviderMetadata {
         userinfo_endpoint: Some(config.endpoint(paths::USERINFO)),
         jwks_uri: Some(config.endpoint(paths::JWKS)),
         end_session_endpoint: Some(config.endpoint(paths::LOGOUT)),
-        backchannel_logout_supported: Some(true),
-        backchannel_logout_session_supported: Some(true),
-        frontchannel_logout_supported: Some(true),
-        frontchannel_logout_session_supported: Some(true),
-        scopes_supported: strings(&SUPPORTED_SCOPES),
-        response_types_supported: strings(&SUPPORTED_RESPONSE_TYPES),
-        response_modes_supported: strings(&["query"]),
-        grant_types_supported: strings(&SUPPORTED_GRANT_TYPES),
-        subject_types_supported: strings(&["public"]),
-        id_token_signing_alg_values_supported: strings(&id_token_algs),
-        token_endpoint_auth_methods_supported: strings(&SUPPORTED_AUTH_METHODS),
+        backchannel_logout_supported: Some(features.backchannel_logout),
+        backchannel_logout_session_supported: Some(features.backchannel_logout),
+        frontchannel_logout_supported: Some(features.frontchannel_logout),
+        frontchannel_logout_session_supported: Some(features.frontchannel_logout),
+        scopes_supported: strings(caps.scope_names()),
+        response_types_supported: names(&caps.response_types, |r| r.as_str()),
+        response_modes_supported: names(&caps.response_modes, |m| m.as_str()),
+        grant_types_supported: names(&caps.grant_types, |g| g.as_str()),
+        subject_types_supported: strings(&caps.subject_types),
+        id_token_signing_alg_values_supported: names(&caps.id_token_algs, |a| a.as_str()),
+        token_endpoint_auth_methods_supported: auth_methods(AuthEndpoint::Token),
         revocation_endpoint: Some(config.endpoint(paths::REVOCATION)),
-        revocation_endpoint_auth_methods_supported: strings(&SUPPORTED_AUTH_METHODS),
+        revocation_endpoint_auth_methods_supported: auth_methods(AuthEndpoint::Revocation),
         introspection_endpoint: Some(config.endpoint(paths::INTROSPECTION)),
-        // RFC 7662 §2.1: introspection needs real client authentication, so not `none`.
-        introspection_endpoint_auth_methods_supported: Some(
-            SUPPORTED_AUTH_METHODS
-                .iter()
-                .filter(|m| **m != "none")
-                .map(|m| m.to_string())
-                .collect(),
-        ),
-        claims_supported: strings(&supported_claims()),
-        claim_types_supported: strings(&["normal"]),
-        claims_parameter_supported: Some(false),
-        request_parameter_supported: Some(false),
-        request_uri_parameter_supported: Some(false),
+        introspection_endpoint_auth_methods_supported: auth_methods(AuthEndpoint::Introspection),
+        claims_supported: strings(&caps.claims),
+        claim_types_supported: strings(&caps.claim_types),
+        claims_parameter_supported: Some(features.claims_parameter),
+        request_parameter_supported: Some(features.request_objects),
+        request_uri_parameter_supported: Some(features.request_uri),
         require_request_uri_registration: Some(false),
-        code_challenge_methods_supported: strings(&pkce),
-        authorization_response_iss_parameter_supported: Some(true),
-        display_values_supported: strings(&["page", "popup", "touch", "wap"]),
-        ui_locales_supported: strings(&LANGUAGES),
+        code_challenge_methods_supported: names(&caps.pkce_methods, |m| m.as_str()),
+        authorization_response_iss_parameter_supported: Some(features.iss_parameter),
+        display_values_supported: names(&caps.display_values, |d| d.as_str()),
+        ui_locales_supported: strings(&caps.ui_locales),
         ..ProviderMetadata::default()
     };
     // OIDC Prompt Create §4.1 / Discovery registry: the prompt values we honour.
-    metadata.extra.insert(
-        "prompt_values_supported".into(),
-        json!(["none", "login", "consent", "select_account"]),
-    );
+    let prompts: Vec<&str> = caps.prompt_values.iter().map(|p| p.as_str()).collect();
+    metadata
+        .extra
+        .insert("prompt_values_supported".into(), json!(prompts));
     metadata
 }
 
 /// `/.well-known/openid-configuration`, serialized.
-pub fn openid_configuration(config: &ProviderConfig) -> Vec<u8> {
-    serde_json::to_vec(&metadata(config)).unwrap_or_default()
+pub fn openid_configuration(config: &ProviderConfig, caps: &Capabilities) -> Vec<u8> {
+    serde_json::to_vec(&metadata(config, caps)).unwrap_or_default()
 }
 
-/// Scopes the provider knows; clients may be registered for their own API scopes besides.
-pub const SUPPORTED_SCOPES: [&str; 6] = [
-    "openid",
-    "profile",
-    "email",
-    "address",
-    "phone",
-    "offline_access",
-];
-
 /// `/.well-known/oauth-authorization-server`, serialized (RFC 8414 §3: the same members).
-pub fn oauth_authorization_server(config: &ProviderConfig) -> Vec<u8> {
-    openid_configuration(config)
+pub fn oauth_authorization_server(config: &ProviderConfig, caps: &Capabilities) -> Vec<u8> {
+    openid_configuration(config, caps)
 }

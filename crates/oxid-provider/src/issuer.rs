@@ -1,15 +1,20 @@
 //! Minting: opaque access and refresh tokens (stored as hashes) and signed ID tokens. Every
-//! grant goes through here, so claims, lifetimes and signing are decided in one place.
+//! grant goes through the [`Issuer`], so claims, lifetimes, refresh rotation and signing are
+//! decided in one place, at one `now`.
 
 use oxid_protocol::claims::{Audience, IdTokenClaims, LogoutTokenClaims};
 use oxid_protocol::token::TokenResponse;
-use oxid_store::{ClientRecord, TokenKind, TokenRecord, UserRecord};
+use oxid_store::{ClientRecord, RefreshRotation, Store, TokenKind, TokenRecord, UserRecord};
 use serde_json::Value;
+use std::sync::Arc;
 
 use crate::admin::client_secret_context;
 use crate::claims::requested_claims;
+use crate::client::Client;
+use crate::config::ProviderConfig;
 use crate::crypto::jws::{SigningAlg, left_half_hash, sign_compact, sign_compact_hs256};
 use crate::crypto::secrets::{random_id, random_token, sha256_hex};
+use crate::crypto::{KeyRing, SecretBox};
 use crate::error::OAuthError;
 use crate::state::Provider;
 
@@ -17,7 +22,7 @@ use crate::state::Provider;
 #[derive(Debug, Clone)]
 pub struct Issuance<'a> {
     /// The client.
-    pub client: &'a ClientRecord,
+    pub client: &'a Client,
     /// The user, absent for client_credentials.
     pub user: Option<&'a UserRecord>,
     /// The grant (token family).
@@ -34,7 +39,7 @@ pub struct Issuance<'a> {
     pub acr: Option<&'a str>,
     /// `amr`.
     pub amr: &'a [String],
-    /// The `claims` request parameter, for its `id_token` member.
+    /// The `claims` request parameter (OIDC Core §5.5).
     pub claims_request: Option<&'a Value>,
 }
 
@@ -44,159 +49,266 @@ impl Issuance<'_> {
     }
 }
 
-/// A new opaque token and its record.
-pub fn new_token(
-    provider: &Provider,
-    issuance: &Issuance<'_>,
-    kind: TokenKind,
-    scopes: &[String],
-) -> (String, TokenRecord) {
-    let now = provider.now();
-    let lifetimes = provider.config().lifetimes;
-    let ttl = match kind {
-        TokenKind::Access => lifetimes.access_token,
-        TokenKind::Refresh => lifetimes.refresh_token,
-    };
-    let token = random_token();
-    let record = TokenRecord {
-        token_hash: sha256_hex(&token),
-        kind,
-        grant_id: issuance.grant_id.to_string(),
-        client_id: issuance.client.client_id.clone(),
-        user_id: issuance.user.map(|u| u.id.clone()),
-        scopes: scopes.to_vec(),
-        sid: issuance.sid.map(str::to_string),
-        auth_time: issuance.auth_time,
-        issued_at: now,
-        expires_at: now + ttl,
-        consumed_at: None,
-        revoked_at: None,
-    };
-    (token, record)
+/// Whether a refresh token comes with the access token, and how.
+#[derive(Debug, Clone, Copy)]
+pub enum Refresh<'a> {
+    /// No refresh token.
+    None,
+    /// A new refresh token family member carrying `scopes`.
+    New {
+        /// The scopes the refresh token may later ask for.
+        scopes: &'a [String],
+    },
+    /// Rotation (RFC 9700 §4.14.2): the token hashed `old_hash` is replaced by a new one
+    /// carrying `scopes`; a token already rotated revokes its whole grant.
+    Rotate {
+        /// `sha256` of the presented refresh token.
+        old_hash: &'a str,
+        /// The originally granted scopes, kept by the new token.
+        scopes: &'a [String],
+    },
 }
 
-/// Issues an access token, and an ID token when `openid` was granted to a user. The refresh
-/// token, when there is one, is made and stored by the grant (rotation is the grant's concern).
-pub async fn issue(
-    provider: &Provider,
-    issuance: &Issuance<'_>,
-    refresh_token: Option<String>,
-) -> Result<TokenResponse, OAuthError> {
-    let (access_token, record) = new_token(provider, issuance, TokenKind::Access, issuance.scopes);
-    provider.store().insert_token(&record).await?;
-    let id_token = match issuance.user {
-        Some(user) if issuance.has_scope("openid") => {
-            Some(id_token(provider, issuance, user, &access_token)?)
+/// Mints and stores tokens at one `now`, with the provider parts that takes.
+pub struct Issuer<'a> {
+    config: &'a ProviderConfig,
+    keys: Arc<KeyRing>,
+    secret_box: &'a SecretBox,
+    store: &'a dyn Store,
+    now: u64,
+}
+
+impl<'a> Issuer<'a> {
+    /// An issuer over these parts at `now`.
+    pub fn new(
+        config: &'a ProviderConfig,
+        keys: Arc<KeyRing>,
+        secret_box: &'a SecretBox,
+        store: &'a dyn Store,
+        now: u64,
+    ) -> Self {
+        Issuer {
+            config,
+            keys,
+            secret_box,
+            store,
+            now,
         }
-        _ => None,
-    };
-    let mut response = TokenResponse::bearer(access_token);
-    response.expires_in = Some(provider.config().lifetimes.access_token);
-    response.refresh_token = refresh_token;
-    response.id_token = id_token;
-    // RFC 6749 §3.3: a scope is one or more tokens; with none granted the member is left out.
-    if !issuance.scopes.is_empty() {
-        response.scope = oxid_protocol::scope::Scope::parse(&issuance.scopes.join(" ")).ok();
     }
-    Ok(response)
+
+    /// The provider's issuer at `now`.
+    pub fn for_provider(provider: &'a Provider, now: u64) -> Self {
+        Issuer::new(
+            provider.config(),
+            provider.keys(),
+            provider.secret_box(),
+            provider.store(),
+            now,
+        )
+    }
+
+    /// Issues an access token, the refresh token `refresh` asks for, and an ID token when
+    /// `openid` was granted to a user. The refresh token is stored (or rotated) first: a
+    /// response is only made of tokens the store holds.
+    pub async fn issue(
+        &self,
+        issuance: &Issuance<'_>,
+        refresh: Refresh<'_>,
+    ) -> Result<TokenResponse, OAuthError> {
+        let refresh_token = match refresh {
+            Refresh::None => None,
+            Refresh::New { scopes } => {
+                let (token, record) = self.mint(issuance, TokenKind::Refresh, scopes);
+                self.store.insert_token(&record).await?;
+                Some(token)
+            }
+            Refresh::Rotate { old_hash, scopes } => {
+                let (token, record) = self.mint(issuance, TokenKind::Refresh, scopes);
+                self.rotate(issuance, old_hash, &record).await?;
+                Some(token)
+            }
+        };
+        let (access_token, record) = self.mint(issuance, TokenKind::Access, issuance.scopes);
+        self.store.insert_token(&record).await?;
+        let id_token = match issuance.user {
+            Some(user) if issuance.has_scope("openid") => {
+                Some(self.id_token(issuance, user, &access_token)?)
+            }
+            _ => None,
+        };
+        let mut response = TokenResponse::bearer(access_token);
+        response.expires_in = Some(self.config.lifetimes.access_token);
+        response.refresh_token = refresh_token;
+        response.id_token = id_token;
+        // RFC 6749 §3.3: a scope is one or more tokens; with none granted the member is left out.
+        if !issuance.scopes.is_empty() {
+            response.scope = oxid_protocol::scope::Scope::parse(&issuance.scopes.join(" ")).ok();
+        }
+        Ok(response)
+    }
+
+    /// RFC 9700 §4.14.2: one atomic rotation; reuse of a rotated token revokes the family.
+    async fn rotate(
+        &self,
+        issuance: &Issuance<'_>,
+        old_hash: &str,
+        new: &TokenRecord,
+    ) -> Result<(), OAuthError> {
+        match self
+            .store
+            .rotate_refresh_token(old_hash, new, self.now)
+            .await?
+        {
+            RefreshRotation::Rotated(_) => Ok(()),
+            RefreshRotation::Reused { grant_id } => {
+                let revoked = self.store.revoke_grant(&grant_id, self.now).await?;
+                let client_id = issuance.client.id();
+                tracing::warn!(client_id, revoked, "refresh token reused");
+                Err(OAuthError::invalid_grant(
+                    "the refresh token was already used; its grant is revoked",
+                ))
+            }
+            RefreshRotation::NotFound => Err(OAuthError::invalid_grant(
+                "the refresh token is invalid or expired",
+            )),
+        }
+    }
+
+    /// A new opaque token and its record.
+    fn mint(
+        &self,
+        issuance: &Issuance<'_>,
+        kind: TokenKind,
+        scopes: &[String],
+    ) -> (String, TokenRecord) {
+        let lifetimes = self.config.lifetimes;
+        let ttl = match kind {
+            TokenKind::Access => lifetimes.access_token,
+            TokenKind::Refresh => lifetimes.refresh_token,
+        };
+        let token = random_token();
+        let record = TokenRecord {
+            token_hash: sha256_hex(&token),
+            kind,
+            grant_id: issuance.grant_id.to_string(),
+            client_id: issuance.client.id().to_string(),
+            user_id: issuance.user.map(|u| u.id.clone()),
+            scopes: scopes.to_vec(),
+            sid: issuance.sid.map(str::to_string),
+            auth_time: issuance.auth_time,
+            issued_at: self.now,
+            expires_at: self.now + ttl,
+            consumed_at: None,
+            revoked_at: None,
+        };
+        (token, record)
+    }
+
+    /// Builds and signs an ID token (OIDC Core §2, §3.1.3.6 `at_hash`).
+    fn id_token(
+        &self,
+        issuance: &Issuance<'_>,
+        user: &UserRecord,
+        access_token: &str,
+    ) -> Result<String, OAuthError> {
+        let client = issuance.client;
+        let alg = client.id_token_alg();
+        let mut claims = IdTokenClaims {
+            iss: self.config.issuer.clone(),
+            sub: user.id.clone(),
+            aud: Audience::single(client.id()),
+            exp: self.now + self.config.lifetimes.id_token,
+            iat: self.now,
+            auth_time: issuance.auth_time,
+            nonce: issuance.nonce.map(str::to_string),
+            acr: issuance.acr.map(str::to_string),
+            amr: (!issuance.amr.is_empty()).then(|| issuance.amr.to_vec()),
+            azp: Some(client.id().to_string()),
+            sid: issuance.sid.map(str::to_string),
+            at_hash: Some(left_half_hash(alg, access_token)),
+            c_hash: None,
+            extra: Default::default(),
+        };
+        // OIDC Core §5.5: claims asked for by name in the `id_token` member of `claims`,
+        // within what the granted scopes release.
+        if let Some(requested) = issuance.claims_request.and_then(|c| c.get("id_token")) {
+            let scopes = issuance.scopes.iter().map(String::as_str);
+            for (name, value) in requested_claims(user, scopes, requested) {
+                claims.extra.entry(name).or_insert(value);
+            }
+        }
+        self.sign_for_client(client, None, &claims)
+    }
+
+    /// Signs `claims` the way `client` asked for its ID tokens: its registered algorithm with
+    /// the key ring, or HS256 with its own secret (OIDC Core §10.1).
+    fn sign_for_client(
+        &self,
+        client: &Client,
+        typ: Option<&str>,
+        claims: &impl serde::Serialize,
+    ) -> Result<String, OAuthError> {
+        let alg = client.id_token_alg();
+        let client_id = client.id();
+        if alg == SigningAlg::HS256 {
+            let sealed = client.record().secret_encrypted.as_deref().ok_or_else(|| {
+                OAuthError::server(format!(
+                    "client {client_id} asks for HS256 but has no stored secret"
+                ))
+            })?;
+            let secret = self
+                .secret_box
+                .decrypt_for(&client_secret_context(client_id), sealed)?;
+            return Ok(sign_compact_hs256(&secret, typ, claims)?);
+        }
+        let key = self
+            .keys
+            .signer(alg)
+            .ok_or_else(|| OAuthError::server(format!("no current {} key", alg.as_str())))?;
+        Ok(sign_compact(key, typ, claims)?)
+    }
+
+    /// A back-channel logout token for `client` (OIDC Back-Channel Logout 1.0 §2.4): `sub`
+    /// and `sid`, the logout event, no `nonce`, explicitly typed `logout+jwt`.
+    pub fn logout_token(
+        &self,
+        client: &Client,
+        sub: &str,
+        sid: &str,
+    ) -> Result<String, OAuthError> {
+        let mut claims = LogoutTokenClaims::new(
+            self.config.issuer.clone(),
+            Audience::single(client.id().to_string()),
+            self.now,
+            random_id(16),
+            Some(sub.to_string()),
+            Some(sid.to_string()),
+        );
+        claims.exp = Some(self.now + LOGOUT_TOKEN_TTL);
+        self.sign_for_client(client, Some("logout+jwt"), &claims)
+    }
 }
 
-/// The algorithm the client's ID tokens are signed with: its registered
-/// `id_token_signed_response_alg`, RS256 otherwise (OIDC Registration §2).
+/// The algorithm `client`'s ID tokens are signed with (see [`Client::id_token_alg`]); a
+/// registration this provider cannot read is taken as the RS256 default, since the answer
+/// only chooses how an `id_token_hint` is verified.
 pub fn id_token_alg(client: &ClientRecord) -> SigningAlg {
-    client
-        .id_token_signed_response_alg
-        .as_deref()
-        .and_then(|a| a.parse().ok())
+    Client::from_record(client.clone())
+        .map(|c| c.id_token_alg())
         .unwrap_or(SigningAlg::RS256)
-}
-
-/// Builds and signs an ID token (OIDC Core §2, §3.1.3.6 `at_hash`).
-fn id_token(
-    provider: &Provider,
-    issuance: &Issuance<'_>,
-    user: &UserRecord,
-    access_token: &str,
-) -> Result<String, OAuthError> {
-    let now = provider.now();
-    let alg = id_token_alg(issuance.client);
-    let client_id = issuance.client.client_id.as_str();
-    let mut claims = IdTokenClaims {
-        iss: provider.config().issuer.clone(),
-        sub: user.id.clone(),
-        aud: Audience::single(client_id),
-        exp: now + provider.config().lifetimes.id_token,
-        iat: now,
-        auth_time: issuance.auth_time,
-        nonce: issuance.nonce.map(str::to_string),
-        acr: issuance.acr.map(str::to_string),
-        amr: (!issuance.amr.is_empty()).then(|| issuance.amr.to_vec()),
-        azp: Some(client_id.to_string()),
-        sid: issuance.sid.map(str::to_string),
-        at_hash: Some(left_half_hash(alg, access_token)),
-        c_hash: None,
-        extra: Default::default(),
-    };
-    // OIDC Core §5.5: claims asked for by name in the `id_token` member of `claims`, within
-    // what the granted scopes release.
-    if let Some(requested) = issuance.claims_request.and_then(|c| c.get("id_token")) {
-        let scopes = issuance.scopes.iter().map(String::as_str);
-        for (name, value) in requested_claims(user, scopes, requested) {
-            claims.extra.entry(name).or_insert(value);
-        }
-    }
-    sign_for_client(provider, issuance.client, None, &claims)
-}
-
-/// Signs `claims` the way `client` asked for its ID tokens: its registered algorithm with the
-/// key ring, or HS256 with its own secret (OIDC Core §10.1).
-fn sign_for_client(
-    provider: &Provider,
-    client: &ClientRecord,
-    typ: Option<&str>,
-    claims: &impl serde::Serialize,
-) -> Result<String, OAuthError> {
-    let alg = id_token_alg(client);
-    let client_id = client.client_id.as_str();
-    if alg == SigningAlg::HS256 {
-        let sealed = client.secret_encrypted.as_deref().ok_or_else(|| {
-            OAuthError::server(format!(
-                "client {client_id} asks for HS256 but has no stored secret"
-            ))
-        })?;
-        let secret = provider
-            .secret_box()
-            .decrypt_for(&client_secret_context(client_id), sealed)?;
-        return Ok(sign_compact_hs256(&secret, typ, claims)?);
-    }
-    let keys = provider.keys();
-    let key = keys
-        .signer(alg)
-        .ok_or_else(|| OAuthError::server(format!("no current {} key", alg.as_str())))?;
-    Ok(sign_compact(key, typ, claims)?)
 }
 
 /// Seconds a logout token is valid (Back-Channel Logout §2.4 wants `exp`; RPs should accept
 /// it only briefly).
 const LOGOUT_TOKEN_TTL: u64 = 120;
 
-/// A back-channel logout token for `client` (OIDC Back-Channel Logout 1.0 §2.4): `sub` and
-/// `sid`, the logout event, no `nonce`, explicitly typed `logout+jwt`.
+/// A back-channel logout token for `client`, signed now (see [`Issuer::logout_token`]).
 pub fn logout_token(
     provider: &Provider,
     client: &ClientRecord,
     sub: &str,
     sid: &str,
 ) -> Result<String, OAuthError> {
-    let now = provider.now();
-    let mut claims = LogoutTokenClaims::new(
-        provider.config().issuer.clone(),
-        Audience::single(client.client_id.clone()),
-        now,
-        random_id(16),
-        Some(sub.to_string()),
-        Some(sid.to_string()),
-    );
-    claims.exp = Some(now + LOGOUT_TOKEN_TTL);
-    sign_for_client(provider, client, Some("logout+jwt"), &claims)
+    let client = Client::from_record(client.clone()).map_err(OAuthError::server)?;
+    Issuer::for_provider(provider, provider.now()).logout_token(&client, sub, sid)
 }

@@ -2,11 +2,13 @@
 //! configuration and shared behind an `Arc`.
 
 use axum::body::Bytes;
-use oxid_store::{ClientRecord, Store};
+use oxid_store::Store;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use crate::backend::{Backend, StartError};
+use crate::capabilities::Capabilities;
+use crate::client::Client;
 use crate::client_cache::ClientCache;
 use crate::clock::Clock;
 use crate::config::ProviderConfig;
@@ -32,6 +34,7 @@ pub struct Provider(Arc<Inner>);
 
 struct Inner {
     backend: Backend,
+    capabilities: Capabilities,
     clients: ClientCache,
     http: reqwest::Client,
     keys: RwLock<Arc<KeyRing>>,
@@ -46,10 +49,14 @@ impl Provider {
         let ring = backend.load_keyring().await?;
         let assets = format!("{}/assets", backend.config.issuer_path());
         let pages = Pages::new(backend.config.templates_dir.as_deref(), assets)?;
-        let openid_configuration = discovery::openid_configuration(&backend.config).into();
-        let oauth_metadata = discovery::oauth_authorization_server(&backend.config).into();
+        let capabilities = Capabilities::from_config(&backend.config);
+        let openid_configuration =
+            discovery::openid_configuration(&backend.config, &capabilities).into();
+        let oauth_metadata =
+            discovery::oauth_authorization_server(&backend.config, &capabilities).into();
         Ok(Provider(Arc::new(Inner {
             backend,
+            capabilities,
             clients: ClientCache::default(),
             http: outgoing_http_client().map_err(|e| StartError::Http(e.to_string()))?,
             keys: RwLock::new(Arc::new(ring)),
@@ -69,13 +76,18 @@ impl Provider {
         &self.0.backend.config
     }
 
+    /// What this deployment supports; discovery is derived from it and enforcement reads it.
+    pub fn capabilities(&self) -> &Capabilities {
+        &self.0.capabilities
+    }
+
     /// The store.
     pub fn store(&self) -> &dyn Store {
         self.0.backend.store.as_ref()
     }
 
-    /// A client registration, through the short-lived cache (see [`ClientCache`]).
-    pub async fn client(&self, client_id: &str) -> oxid_store::StoreResult<Option<ClientRecord>> {
+    /// A client registration, typed, through the short-lived cache (see [`ClientCache`]).
+    pub async fn client(&self, client_id: &str) -> oxid_store::StoreResult<Option<Client>> {
         self.0.clients.get(self.store(), client_id).await
     }
 

@@ -1,6 +1,8 @@
-//! Fixtures for the unit tests of the browser flows: a provider over an in-memory SQLite
-//! store with one user (`alice`) and two confidential clients (`app`, `api`), no server and
-//! no signing keys (these flows sign nothing; key generation would only slow the tests).
+//! Fixtures for the unit tests, no server: for the browser flows, a provider over an
+//! in-memory SQLite store with one user (`alice`) and two confidential clients (`app`,
+//! `api`) and no signing keys (these flows sign nothing; key generation would only slow the
+//! tests); for the capability table and the grants, a provider with keys and clients
+//! registered for any value, supported or not.
 
 use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
@@ -14,6 +16,8 @@ use std::sync::Arc;
 use crate::admin::{NewClient, NewUser, add_client, add_user};
 use crate::authorize::{AwaitingUser, Progress};
 use crate::backend::Backend;
+use crate::capabilities::{AuthEndpoint, Capabilities, ClientAuthMethod, GrantType, ResponseType};
+use crate::client::Client;
 use crate::client_auth::{VerifiedClient, authenticate_client};
 use crate::clock::TestClock;
 use crate::config::{ProviderConfig, Settings};
@@ -53,16 +57,23 @@ pub async fn provider_with_alice() -> Provider {
         post_logout_redirect_uris: vec!["https://app.example.com/bye".into()],
         ..NewClient::default()
     };
-    add_client(backend.store.as_ref(), &backend.secret_box, client, T0)
-        .await
-        .unwrap();
+    let caps = Capabilities::from_config(&backend.config);
+    add_client(
+        &caps,
+        backend.store.as_ref(),
+        &backend.secret_box,
+        client,
+        T0,
+    )
+    .await
+    .unwrap();
     let api = NewClient {
         client_id: "api".into(),
         client_secret: Some(secret_of("api")),
         redirect_uris: vec![REDIRECT.into()],
         ..NewClient::default()
     };
-    add_client(backend.store.as_ref(), &backend.secret_box, api, T0)
+    add_client(&caps, backend.store.as_ref(), &backend.secret_box, api, T0)
         .await
         .unwrap();
     Provider::start(backend).await.unwrap()
@@ -78,7 +89,7 @@ pub async fn verified(provider: &Provider, id: &str) -> VerifiedClient {
     let mut headers = HeaderMap::new();
     let basic = basic_authorization(id, &secret_of(id));
     headers.insert(AUTHORIZATION, basic.parse().unwrap());
-    authenticate_client(provider, &headers, &Params::default())
+    authenticate_client(provider, AuthEndpoint::Token, &headers, &Params::default())
         .await
         .unwrap()
 }
@@ -136,4 +147,84 @@ pub async fn logged_in_alice(provider: &Provider) -> (String, String) {
     let user = alice(provider).await;
     let session = start_session(provider, &user).await.unwrap();
     (session.token, user.id)
+}
+
+/// A provider over `sqlite::memory:` with signing keys, for `settings` adjusted from the
+/// defaults, its clock standing at [`T0`]; no user, no client.
+pub async fn provider_with_keys(adjust: impl FnOnce(&mut Settings)) -> Provider {
+    let mut settings = Settings::default();
+    // Two key types keep start-up fast; a test that needs others adds them.
+    settings.keys.algs = vec!["RS256".into(), "ES256".into()];
+    adjust(&mut settings);
+    let backend = Backend {
+        config: ProviderConfig::from_settings(&settings).unwrap(),
+        store: oxid_store::open("sqlite::memory:").await.unwrap(),
+        secret_box: SecretBox::new([7; 32]),
+        clock: Arc::new(TestClock::new(T0)),
+    };
+    backend.ensure_keys().await.unwrap();
+    Provider::start(backend).await.unwrap()
+}
+
+/// A client registered through `admin::add_client` (secret [`secret_of`] unless `auth` is
+/// `none`), then given `auth`, `grants` and `response_types` as the store holds them, whether
+/// the table supports them or not.
+pub async fn stored_client(
+    provider: &Provider,
+    id: &str,
+    auth: ClientAuthMethod,
+    grants: &[GrantType],
+    response_types: &[ResponseType],
+) -> oxid_store::ClientRecord {
+    let public = auth == ClientAuthMethod::None;
+    let new = NewClient {
+        client_id: id.into(),
+        client_secret: (!public).then(|| secret_of(id)),
+        public,
+        redirect_uris: vec![REDIRECT.into()],
+        scopes: vec!["openid profile email offline_access api:read".into()],
+        ..NewClient::default()
+    };
+    let caps = provider.capabilities();
+    let added = add_client(caps, provider.store(), provider.secret_box(), new, T0);
+    let (mut record, _) = added.await.unwrap();
+    record.token_endpoint_auth_method = auth.as_str().into();
+    record.grant_types = grants.iter().map(|g| g.as_str().to_string()).collect();
+    record.response_types = response_types
+        .iter()
+        .map(|r| r.as_str().to_string())
+        .collect();
+    provider.store().update_client(&record).await.unwrap();
+    record
+}
+
+/// A [`stored_client`] taken as authenticated.
+pub async fn verified_as(
+    provider: &Provider,
+    id: &str,
+    auth: ClientAuthMethod,
+    grants: &[GrantType],
+    response_types: &[ResponseType],
+) -> VerifiedClient {
+    let record = stored_client(provider, id, auth, grants, response_types).await;
+    VerifiedClient::assume_verified(Client::from_record(record).unwrap())
+}
+
+/// Bob, stored with a fixed id and no password (he never logs in through a form).
+pub async fn bob(provider: &Provider) -> oxid_store::UserRecord {
+    let user = oxid_store::UserRecord {
+        id: "u-bob".into(),
+        username: "bob".into(),
+        password_hash: String::new(),
+        claims: serde_json::json!({"email": "bob@example.com", "name": "Bob"}),
+        created_at: T0,
+        updated_at: T0,
+    };
+    provider.store().insert_user(&user).await.unwrap();
+    user
+}
+
+/// A login session of `user`: its token (what the browser's cookie holds).
+pub async fn session_of(provider: &Provider, user: &oxid_store::UserRecord) -> String {
+    start_session(provider, user).await.unwrap().token
 }

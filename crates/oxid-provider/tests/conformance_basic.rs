@@ -104,6 +104,7 @@ async fn oidcc_idtoken_unsigned() {
     ));
     // And what is not advertised cannot be registered.
     let refused = oxid_provider::admin::add_client(
+        server.provider.capabilities(),
         server.provider.store(),
         server.provider.secret_box(),
         oxid_provider::admin::NewClient {

@@ -144,11 +144,12 @@ async fn oidcc_scope_all() {
 #[tokio::test]
 async fn oidcc_claims_essential() {
     // OIDC Core §5.5: name as an essential UserInfo claim. Oxid advertises
-    // claims_parameter_supported=false, so it may ignore the member (the suite then only warns
-    // about a missing name); the flow must succeed and name must not go to the ID token.
+    // claims_parameter_supported=true and honours both members within the consented scopes;
+    // with scope=openid name is not consented (the suite then only warns about a missing
+    // name); the flow must succeed and name must not go to the ID token.
     let server = suite_server().await;
     let document = discovery(&server).await;
-    assert_eq!(document["claims_parameter_supported"], false);
+    assert_eq!(document["claims_parameter_supported"], true);
     let rp = Rp::new(&server).await;
     let claims = json!({"userinfo": {"name": {"essential": true}}}).to_string();
     let flow = rp.flow("openid", &[("claims", claims.as_str())]).await;

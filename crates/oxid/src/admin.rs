@@ -2,6 +2,7 @@
 
 use clap::Subcommand;
 use oxid_provider::admin::{self, NewClient, NewUser};
+use oxid_provider::capabilities::Capabilities;
 use oxid_provider::config::Settings;
 use oxid_provider::server::{Backend, open_backend};
 use serde_json::{Map, Value, json};
@@ -91,13 +92,13 @@ pub struct ClientAddArgs {
     /// A redirect URI (repeatable), matched exactly.
     #[arg(long = "redirect-uri")]
     redirect_uris: Vec<String>,
-    /// A grant type (repeatable): authorization_code, refresh_token, client_credentials.
+    /// A grant type (repeatable), one of discovery's `grant_types_supported`.
     #[arg(long = "grant-type")]
     grant_types: Vec<String>,
-    /// A response type (repeatable): code.
+    /// A response type (repeatable), one of discovery's `response_types_supported`.
     #[arg(long = "response-type")]
     response_types: Vec<String>,
-    /// Token endpoint authentication: client_secret_basic, client_secret_post, none.
+    /// Client authentication, one of discovery's `token_endpoint_auth_methods_supported`.
     #[arg(long)]
     auth_method: Option<String>,
     /// Allowed scopes, space-separated (repeatable).
@@ -112,7 +113,8 @@ pub struct ClientAddArgs {
     /// OIDC Front-Channel Logout URI.
     #[arg(long)]
     frontchannel_logout_uri: Option<String>,
-    /// ID token signing algorithm: RS256 (default), PS256, ES256, EdDSA, HS256.
+    /// ID token signing algorithm (default RS256), one of discovery's
+    /// `id_token_signing_alg_values_supported`.
     #[arg(long)]
     id_token_signing_alg: Option<String>,
     /// Skip the consent page (first-party applications).
@@ -234,7 +236,10 @@ pub async fn run_client(command: ClientCommand, settings: &Settings) -> ExitCode
                 frontchannel_logout_uri: args.frontchannel_logout_uri,
                 skip_consent: args.skip_consent,
             };
-            match admin::add_client(backend.store.as_ref(), &backend.secret_box, new, now).await {
+            let caps = Capabilities::from_config(&backend.config);
+            let added =
+                admin::add_client(&caps, backend.store.as_ref(), &backend.secret_box, new, now);
+            match added.await {
                 Ok((client, secret)) => {
                     let mut out = client_json(&client);
                     if let (Some(secret), Value::Object(map)) = (secret, &mut out) {

@@ -63,9 +63,6 @@ struct ServeArgs {
     /// The address to listen on (default 127.0.0.1:8080).
     #[arg(long, env = "OXID_LISTEN", value_name = "ADDR")]
     listen: Option<String>,
-    /// A bearer token that opens dynamic client registration.
-    #[arg(long, env = "OXID_REGISTRATION_TOKEN", value_name = "TOKEN")]
-    registration_token: Option<String>,
 }
 
 fn main() -> ExitCode {
@@ -101,9 +98,6 @@ async fn run(cli: Cli) -> ExitCode {
             }
             if let Some(listen) = args.listen {
                 settings.listen = listen;
-            }
-            if args.registration_token.is_some() {
-                settings.registration_token = args.registration_token;
             }
             init_logging();
             match oxid_provider::server::serve(settings).await {

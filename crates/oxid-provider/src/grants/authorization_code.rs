@@ -4,30 +4,29 @@ use aws_lc_rs::digest;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use oxid_protocol::token::TokenResponse;
-use oxid_store::{CodeConsumption, CodeRecord, TokenKind};
+use oxid_store::{CodeConsumption, CodeRecord};
 
+use super::GrantContext;
+use crate::capabilities::{GrantType, PkceMethod};
 use crate::client_auth::VerifiedClient;
 use crate::crypto::secrets::{constant_time_eq, sha256_hex};
 use crate::error::OAuthError;
-use crate::issuer::{Issuance, issue, new_token};
-use crate::state::Provider;
+use crate::issuer::{Issuance, Refresh};
 
 /// Exchanges a code: single use (a replay revokes everything the code produced), bound to
 /// the client, the redirect URI and the PKCE challenge.
 pub async fn handle(
-    provider: &Provider,
-    client: &VerifiedClient,
+    ctx: &GrantContext<'_>,
     code: &str,
     redirect_uri: &str,
     code_verifier: Option<&str>,
 ) -> Result<TokenResponse, OAuthError> {
-    let now = provider.now();
-    let store = provider.store();
-    let record = match store.consume_code(&sha256_hex(code), now).await? {
+    let (store, client) = (ctx.store, ctx.client);
+    let record = match store.consume_code(&sha256_hex(code), ctx.now).await? {
         CodeConsumption::Consumed(record) => record,
         CodeConsumption::AlreadyConsumed { grant_id } => {
             // RFC 6749 §4.1.2: a code used twice revokes the tokens issued from it.
-            let revoked = store.revoke_grant(&grant_id, now).await?;
+            let revoked = store.revoke_grant(&grant_id, ctx.now).await?;
             tracing::warn!(
                 client_id = client.id(),
                 revoked,
@@ -48,7 +47,7 @@ pub async fn handle(
         return Err(OAuthError::invalid_grant("the user no longer exists"));
     };
     let issuance = Issuance {
-        client: client.record(),
+        client,
         user: Some(&user),
         grant_id: &record.grant_id,
         scopes: &record.scopes,
@@ -60,16 +59,16 @@ pub async fn handle(
         claims_request: record.claims_request.as_ref(),
     };
     // OIDC Core §11: a refresh token only with offline_access, to clients allowed to refresh.
-    let wants_refresh =
-        record.scopes.iter().any(|s| s == "offline_access") && client.allows_grant("refresh_token");
-    let refresh_token = if wants_refresh {
-        let (token, refresh) = new_token(provider, &issuance, TokenKind::Refresh, &record.scopes);
-        store.insert_token(&refresh).await?;
-        Some(token)
+    let wants_refresh = record.scopes.iter().any(|s| s == "offline_access")
+        && client.allows_grant(GrantType::RefreshToken);
+    let refresh = if wants_refresh {
+        Refresh::New {
+            scopes: &record.scopes,
+        }
     } else {
-        None
+        Refresh::None
     };
-    issue(provider, &issuance, refresh_token).await
+    ctx.issuer.issue(&issuance, refresh).await
 }
 
 /// RFC 6749 §4.1.3 and RFC 7636 §4.6: same client, same redirect URI, matching verifier.
@@ -95,8 +94,12 @@ fn check_binding(
     }
     match (&record.code_challenge, code_verifier) {
         (Some(challenge), Some(verifier)) => {
-            let method = record.code_challenge_method.as_deref().unwrap_or("plain");
-            if !pkce_matches(challenge, method, verifier) {
+            // RFC 7636 §4.3: no method means `plain`; an unknown stored one matches nothing.
+            let method = match record.code_challenge_method.as_deref() {
+                None => Some(PkceMethod::Plain),
+                Some(name) => PkceMethod::parse(name),
+            };
+            if !method.is_some_and(|m| pkce_matches(challenge, m, verifier)) {
                 return Err(OAuthError::invalid_grant("code_verifier does not match"));
             }
         }
@@ -117,11 +120,12 @@ fn check_binding(
 }
 
 /// RFC 7636 §4.6.
-fn pkce_matches(challenge: &str, method: &str, verifier: &str) -> bool {
+fn pkce_matches(challenge: &str, method: PkceMethod, verifier: &str) -> bool {
     let computed = match method {
-        "S256" => URL_SAFE_NO_PAD.encode(digest::digest(&digest::SHA256, verifier.as_bytes())),
-        "plain" => verifier.to_string(),
-        _ => return false,
+        PkceMethod::S256 => {
+            URL_SAFE_NO_PAD.encode(digest::digest(&digest::SHA256, verifier.as_bytes()))
+        }
+        PkceMethod::Plain => verifier.to_string(),
     };
     constant_time_eq(computed.as_bytes(), challenge.as_bytes())
 }
@@ -134,13 +138,13 @@ mod tests {
     fn s256_matches_the_rfc7636_appendix_b_example() {
         let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
         let challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
-        assert!(pkce_matches(challenge, "S256", verifier));
+        assert!(pkce_matches(challenge, PkceMethod::S256, verifier));
         assert!(!pkce_matches(
             challenge,
-            "S256",
+            PkceMethod::S256,
             "wrong-verifier-wrong-verifier-wrong-verifier"
         ));
-        assert!(pkce_matches(verifier, "plain", verifier));
-        assert!(!pkce_matches(challenge, "unknown", verifier));
+        assert!(pkce_matches(verifier, PkceMethod::Plain, verifier));
+        assert!(!pkce_matches(challenge, PkceMethod::Plain, verifier));
     }
 }

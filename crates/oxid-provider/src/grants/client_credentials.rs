@@ -3,45 +3,36 @@
 use oxid_protocol::scope::Scope;
 use oxid_protocol::token::TokenResponse;
 
-use crate::client_auth::VerifiedClient;
+use super::GrantContext;
 use crate::crypto::secrets::random_id;
-// The OpenID scopes all concern a user, which this grant has not.
-use crate::discovery::SUPPORTED_SCOPES;
 use crate::error::OAuthError;
-use crate::issuer::{Issuance, issue};
-use crate::state::Provider;
+use crate::issuer::{Issuance, Refresh};
 
 /// Issues an access token (no refresh token, RFC 6749 §4.4.3; no ID token: there is no user).
 pub async fn handle(
-    provider: &Provider,
-    client: &VerifiedClient,
+    ctx: &GrantContext<'_>,
     scope: Option<&Scope>,
 ) -> Result<TokenResponse, OAuthError> {
+    let client = ctx.client;
     // RFC 6749 §4.4: confidential clients only.
     if client.is_public() {
         return Err(OAuthError::unauthorized_client(
             "client_credentials needs a confidential client",
         ));
     }
-    let scopes: Vec<String> = match scope {
-        Some(scope) => {
-            let mut scopes = Vec::new();
-            for s in scope.iter() {
-                let allowed = client.record().scopes.iter().any(|a| a == s);
-                if !allowed || SUPPORTED_SCOPES.contains(&s) {
-                    return Err(OAuthError::invalid_scope(format!(
-                        "scope '{s}' is not available to this client"
-                    )));
-                }
-                scopes.push(s.to_string());
-            }
-            scopes
+    let mut scopes = Vec::new();
+    for s in scope.iter().flat_map(|scope| scope.iter()) {
+        // The scopes about a user (the OpenID ones) mean nothing without one.
+        if !client.allows_scope(s) || ctx.caps.is_user_scope(s) {
+            return Err(OAuthError::invalid_scope(format!(
+                "scope '{s}' is not available to this client"
+            )));
         }
-        None => Vec::new(),
-    };
+        scopes.push(s.to_string());
+    }
     let grant_id = random_id(16);
     let issuance = Issuance {
-        client: client.record(),
+        client,
         user: None,
         grant_id: &grant_id,
         scopes: &scopes,
@@ -52,5 +43,5 @@ pub async fn handle(
         amr: &[],
         claims_request: None,
     };
-    issue(provider, &issuance, None).await
+    ctx.issuer.issue(&issuance, Refresh::None).await
 }

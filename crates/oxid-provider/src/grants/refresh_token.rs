@@ -1,25 +1,22 @@
 //! `grant_type=refresh_token` (RFC 6749 §6, OIDC Core §12): rotation on every use, and reuse
-//! of a rotated token revokes the whole family (RFC 9700 §4.14.2).
+//! of a rotated token revokes the whole family (RFC 9700 §4.14.2, done by the issuer).
 
 use oxid_protocol::scope::Scope;
 use oxid_protocol::token::TokenResponse;
-use oxid_store::{RefreshRotation, TokenKind};
+use oxid_store::TokenKind;
 
-use crate::client_auth::VerifiedClient;
+use super::GrantContext;
 use crate::crypto::secrets::sha256_hex;
 use crate::error::OAuthError;
-use crate::issuer::{Issuance, issue, new_token};
-use crate::state::Provider;
+use crate::issuer::{Issuance, Refresh};
 
 /// Exchanges a refresh token for new tokens; the scope may narrow, never widen.
 pub async fn handle(
-    provider: &Provider,
-    client: &VerifiedClient,
+    ctx: &GrantContext<'_>,
     refresh_token: &str,
     scope: Option<&Scope>,
 ) -> Result<TokenResponse, OAuthError> {
-    let now = provider.now();
-    let store = provider.store();
+    let (store, client) = (ctx.store, ctx.client);
     let old_hash = sha256_hex(refresh_token);
     let invalid = || OAuthError::invalid_grant("the refresh token is invalid or expired");
     let Some(old) = store.get_token(&old_hash).await? else {
@@ -48,7 +45,7 @@ pub async fn handle(
         None => None,
     };
     let issuance = Issuance {
-        client: client.record(),
+        client,
         user: user.as_ref(),
         grant_id: &old.grant_id,
         scopes: &access_scopes,
@@ -60,20 +57,9 @@ pub async fn handle(
         claims_request: None,
     };
     // The new refresh token keeps the originally granted scopes.
-    let (new_refresh, new_record) = new_token(provider, &issuance, TokenKind::Refresh, &old.scopes);
-    match store
-        .rotate_refresh_token(&old_hash, &new_record, now)
-        .await?
-    {
-        RefreshRotation::Rotated(_) => {}
-        RefreshRotation::Reused { grant_id } => {
-            let revoked = store.revoke_grant(&grant_id, now).await?;
-            tracing::warn!(client_id = client.id(), revoked, "refresh token reused");
-            return Err(OAuthError::invalid_grant(
-                "the refresh token was already used; its grant is revoked",
-            ));
-        }
-        RefreshRotation::NotFound => return Err(invalid()),
-    }
-    issue(provider, &issuance, Some(new_refresh)).await
+    let refresh = Refresh::Rotate {
+        old_hash: &old_hash,
+        scopes: &old.scopes,
+    };
+    ctx.issuer.issue(&issuance, refresh).await
 }

@@ -6,6 +6,7 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::Response;
 use oxid_protocol::params::Params;
 
+use crate::capabilities::AuthEndpoint;
 use crate::client_auth::{VerifiedClient, authenticate_client};
 use crate::error::OAuthError;
 use crate::state::Provider;
@@ -16,6 +17,7 @@ use crate::state::Provider;
 /// endpoints so all three authenticate alike.
 pub async fn authenticated_form(
     provider: &Provider,
+    endpoint: AuthEndpoint,
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<(VerifiedClient, Params), OAuthError> {
@@ -27,7 +29,7 @@ pub async fn authenticated_form(
     // Repeated parameters and bad encodings are `invalid_request` here (RFC 6749 §3.1).
     let params =
         Params::parse_form(body).map_err(|e| OAuthError::invalid_request(e.description()))?;
-    let client = authenticate_client(provider, headers, &params).await?;
+    let client = authenticate_client(provider, endpoint, headers, &params).await?;
     Ok((client, params))
 }
 

@@ -10,6 +10,7 @@ use oxid_protocol::introspection::{IntrospectionRequest, IntrospectionResponse};
 use oxid_protocol::token::TokenError;
 
 use super::form::{authenticated_form, no_store};
+use crate::capabilities::AuthEndpoint;
 use crate::error::OAuthError;
 use crate::introspection::introspect as introspection;
 use crate::state::Provider;
@@ -31,7 +32,8 @@ async fn answer(
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<IntrospectionResponse, OAuthError> {
-    let (client, params) = authenticated_form(provider, headers, body).await?;
+    let (client, params) =
+        authenticated_form(provider, AuthEndpoint::Introspection, headers, body).await?;
     let request = IntrospectionRequest::from_params(&params).map_err(TokenError::from)?;
     introspection(provider, &client, &request).await
 }

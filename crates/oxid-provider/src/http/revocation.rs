@@ -8,6 +8,7 @@ use oxid_protocol::revocation::RevocationRequest;
 use oxid_protocol::token::TokenError;
 
 use super::form::{authenticated_form, no_store};
+use crate::capabilities::AuthEndpoint;
 use crate::error::OAuthError;
 use crate::revocation::revoke as revocation;
 use crate::state::Provider;
@@ -22,7 +23,8 @@ pub async fn revoke(State(provider): State<Provider>, headers: HeaderMap, body: 
 }
 
 async fn answer(provider: &Provider, headers: &HeaderMap, body: &[u8]) -> Result<(), OAuthError> {
-    let (client, params) = authenticated_form(provider, headers, body).await?;
+    let (client, params) =
+        authenticated_form(provider, AuthEndpoint::Revocation, headers, body).await?;
     let request = RevocationRequest::from_params(&params).map_err(TokenError::from)?;
     revocation(provider, &client, &request).await
 }

@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use oxid_protocol::token::TokenRequest;
 
 use super::form::{authenticated_form, no_store};
+use crate::capabilities::AuthEndpoint;
 use crate::error::OAuthError;
 use crate::grants;
 use crate::state::Provider;
@@ -26,7 +27,9 @@ async fn exchange(
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<oxid_protocol::token::TokenResponse, OAuthError> {
-    let (client, params) = authenticated_form(provider, headers, body).await?;
+    let (client, params) = authenticated_form(provider, AuthEndpoint::Token, headers, body).await?;
     let request = TokenRequest::from_params(&params)?;
-    grants::dispatch(provider, &client, request).await
+    // The time is read once per token request; the grant and the issuer use this `now`.
+    let ctx = grants::GrantContext::new(provider, &client, provider.now());
+    grants::dispatch(&ctx, request).await
 }

@@ -144,9 +144,16 @@ impl TestServer {
         if new.public {
             new.client_secret = None;
         }
-        add_client(self.provider.store(), self.provider.secret_box(), new, T0)
-            .await
-            .unwrap();
+        let provider = &self.provider;
+        add_client(
+            provider.capabilities(),
+            provider.store(),
+            provider.secret_box(),
+            new,
+            T0,
+        )
+        .await
+        .unwrap();
         secret
     }
 
