@@ -39,23 +39,10 @@ fn token(hash: &str, client_id: &str) -> TokenRecord {
 
 fn client(client_id: &str) -> ClientRecord {
     ClientRecord {
-        client_id: client_id.into(),
-        secret_hash: None,
-        secret_encrypted: None,
-        client_name: None,
-        redirect_uris: vec![],
-        post_logout_redirect_uris: vec![],
         grant_types: vec![],
         response_types: vec![],
         token_endpoint_auth_method: "none".into(),
-        scopes: vec![],
-        id_token_signed_response_alg: None,
-        backchannel_logout_uri: None,
-        frontchannel_logout_uri: None,
-        skip_consent: false,
-        metadata: serde_json::json!({}),
-        registration_token_hash: None,
-        created_at: 0,
+        ..ClientRecord::new(client_id)
     }
 }
 

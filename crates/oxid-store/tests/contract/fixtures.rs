@@ -38,23 +38,10 @@ pub fn client(client_id: &str) -> ClientRecord {
 /// A public client with every optional field empty.
 pub fn public_client(client_id: &str) -> ClientRecord {
     ClientRecord {
-        client_id: client_id.into(),
-        secret_hash: None,
-        secret_encrypted: None,
-        client_name: None,
         redirect_uris: vec!["http://127.0.0.1/cb".into()],
-        post_logout_redirect_uris: vec![],
-        grant_types: vec!["authorization_code".into()],
-        response_types: vec!["code".into()],
         token_endpoint_auth_method: "none".into(),
-        scopes: vec![],
-        id_token_signed_response_alg: None,
-        backchannel_logout_uri: None,
-        frontchannel_logout_uri: None,
-        skip_consent: false,
-        metadata: json!({}),
-        registration_token_hash: None,
         created_at: NOW + 1,
+        ..ClientRecord::new(client_id)
     }
 }
 
