@@ -35,6 +35,21 @@ pub struct Settings {
     pub require_pkce: bool,
     /// Accept `code_challenge_method=plain` (RFC 7636 §4.2); S256 is always accepted.
     pub allow_plain_pkce: bool,
+    /// Socket address of the admin listener (`/metrics`, `/healthz`, `/readyz`); none by default.
+    pub admin_listen: Option<String>,
+    /// How log lines are written.
+    pub log_format: LogFormat,
+}
+
+/// The log line format: `text` for people, `json` (one object per line) for collectors.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines; coloured only on a terminal.
+    #[default]
+    Text,
+    /// One JSON object per line.
+    Json,
 }
 
 impl Default for Settings {
@@ -51,6 +66,8 @@ impl Default for Settings {
             keys: KeySettings::default(),
             require_pkce: true,
             allow_plain_pkce: true,
+            admin_listen: None,
+            log_format: LogFormat::Text,
         }
     }
 }

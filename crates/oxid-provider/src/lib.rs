@@ -29,6 +29,7 @@ pub mod introspection;
 pub mod issuer;
 pub mod login;
 pub mod logout;
+pub mod metrics;
 pub mod pages;
 pub mod revocation;
 pub mod server;

@@ -58,6 +58,9 @@ pub async fn log_in(
     } = awaiting;
     let (Some(user), true) = (user, verified) else {
         tracing::info!("login failed");
+        provider
+            .metrics()
+            .login(crate::metrics::LoginResult::Failed);
         let next = resume(provider, request, None, progress).await?;
         return Ok(LoginOutcome::Rejected {
             username: username.to_string(),
@@ -68,6 +71,9 @@ pub async fn log_in(
     end_login_session(provider, previous_session).await?;
     let session = start_session(provider, &user).await?;
     progress.login_done = true;
+    provider
+        .metrics()
+        .login(crate::metrics::LoginResult::Succeeded);
     let next = resume(provider, request, Some(session.record), progress).await?;
     Ok(LoginOutcome::LoggedIn {
         session_token: session.token,

@@ -1,6 +1,7 @@
 //! Start-up: open the backend (see `backend`), make sure keys exist, serve until a signal.
 //! `Backend` and its opening are re-exported here for the CLI, which opens one too.
 
+use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::net::TcpListener;
 
@@ -23,6 +24,7 @@ pub async fn serve(settings: Settings) -> Result<(), StartError> {
             message: e.to_string(),
         })?;
     let provider = Provider::start(backend).await?;
+    serve_admin(&settings, &provider).await?;
     let addr = listener
         .local_addr()
         .map(|a| a.to_string())
@@ -31,14 +33,40 @@ pub async fn serve(settings: Settings) -> Result<(), StartError> {
     log_first_steps(&provider).await;
     provider.spawn_maintenance(Duration::from_secs(300));
     let app = provider.router();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+    .map_err(|e| StartError::Listen {
+        addr,
+        message: e.to_string(),
+    })?;
+    tracing::info!("oxid stopped");
+    Ok(())
+}
+
+/// When `admin_listen` is set, binds it (failing start-up when it cannot) and serves the
+/// admin router there (`/metrics` and the probes) until the process ends.
+async fn serve_admin(settings: &Settings, provider: &Provider) -> Result<(), StartError> {
+    let Some(addr) = settings.admin_listen.clone() else {
+        return Ok(());
+    };
+    let listener = TcpListener::bind(&addr)
         .await
         .map_err(|e| StartError::Listen {
-            addr,
+            addr: addr.clone(),
             message: e.to_string(),
         })?;
-    tracing::info!("oxid stopped");
+    let bound = listener.local_addr().map(|a| a.to_string()).unwrap_or(addr);
+    tracing::info!(admin_listen = %bound, "serving /metrics, /healthz and /readyz");
+    let app = provider.admin_router();
+    tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app).await {
+            tracing::error!(error = %e, "the admin listener stopped");
+        }
+    });
     Ok(())
 }
 

@@ -14,6 +14,7 @@ use crate::clock::Clock;
 use crate::config::ProviderConfig;
 use crate::crypto::{KeyRing, SecretBox};
 use crate::discovery;
+use crate::metrics::Metrics;
 use crate::pages::Pages;
 
 /// How long one outgoing call (a back-channel logout delivery) may take.
@@ -38,6 +39,7 @@ struct Inner {
     clients: ClientCache,
     http: reqwest::Client,
     keys: RwLock<Arc<KeyRing>>,
+    metrics: Metrics,
     pages: Pages,
     openid_configuration: Bytes,
     oauth_metadata: Bytes,
@@ -54,12 +56,14 @@ impl Provider {
             discovery::openid_configuration(&backend.config, &capabilities).into();
         let oauth_metadata =
             discovery::oauth_authorization_server(&backend.config, &capabilities).into();
+        let metrics = Metrics::new(backend.config.issuer_path());
         Ok(Provider(Arc::new(Inner {
             backend,
             capabilities,
             clients: ClientCache::default(),
             http: outgoing_http_client().map_err(|e| StartError::Http(e.to_string()))?,
             keys: RwLock::new(Arc::new(ring)),
+            metrics,
             pages,
             openid_configuration,
             oauth_metadata,
@@ -69,6 +73,16 @@ impl Provider {
     /// The axum router serving every endpoint.
     pub fn router(&self) -> axum::Router {
         crate::http::router(self.clone())
+    }
+
+    /// The router of the admin listener: `/metrics`, `/healthz`, `/readyz`.
+    pub fn admin_router(&self) -> axum::Router {
+        crate::http::admin_router(self.clone())
+    }
+
+    /// The request, token, login and client authentication counters.
+    pub fn metrics(&self) -> &Metrics {
+        &self.0.metrics
     }
 
     /// The configuration.

@@ -6,10 +6,11 @@
 
 mod admin;
 mod discover;
+mod logging;
 mod login;
 
 use clap::{Parser, Subcommand};
-use oxid_provider::config::Settings;
+use oxid_provider::config::{LogFormat, Settings};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -63,6 +64,30 @@ struct ServeArgs {
     /// The address to listen on (default 127.0.0.1:8080).
     #[arg(long, env = "OXID_LISTEN", value_name = "ADDR")]
     listen: Option<String>,
+    /// A second address serving /metrics, /healthz and /readyz only (default: none).
+    #[arg(long, env = "OXID_ADMIN_LISTEN", value_name = "ADDR")]
+    admin_listen: Option<String>,
+    /// Log lines as text (default) or json, one object per line.
+    #[arg(long, env = "OXID_LOG_FORMAT", value_name = "FORMAT")]
+    log_format: Option<LogFormatArg>,
+}
+
+/// The values of `--log-format`.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum LogFormatArg {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+impl From<LogFormatArg> for LogFormat {
+    fn from(arg: LogFormatArg) -> Self {
+        match arg {
+            LogFormatArg::Text => LogFormat::Text,
+            LogFormatArg::Json => LogFormat::Json,
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -99,7 +124,13 @@ async fn run(cli: Cli) -> ExitCode {
             if let Some(listen) = args.listen {
                 settings.listen = listen;
             }
-            init_logging();
+            if let Some(admin_listen) = args.admin_listen {
+                settings.admin_listen = Some(admin_listen);
+            }
+            if let Some(format) = args.log_format {
+                settings.log_format = format.into();
+            }
+            logging::init(settings.log_format);
             match oxid_provider::server::serve(settings).await {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => fail(e.to_string()),
@@ -121,15 +152,6 @@ fn load_settings(path: Option<&std::path::Path>) -> Result<Settings, String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read config {}: {e}", path.display()))?;
     toml::from_str(&text).map_err(|e| format!("config {}: {e}", path.display()))
-}
-
-fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("OXID_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_target(false)
-        .init();
 }
 
 /// Help and version go out whole; a usage error is one line and a failing exit.

@@ -250,7 +250,7 @@ fn serve_starts_on_a_fresh_database_logs_requests_and_stops_on_sigterm() {
         "says how to add a user: {log}"
     );
     assert!(log.contains("oxid client add"));
-    assert!(log.contains("path=/.well-known/openid-configuration"));
+    assert!(log.contains("route=/.well-known/openid-configuration"));
     assert!(!log.contains("secret=abc"), "queries are never logged");
     assert!(log.contains("oxid stopped"));
 }

@@ -15,6 +15,7 @@ use crate::capabilities::{Capabilities, GrantType};
 use crate::client_auth::VerifiedClient;
 use crate::error::OAuthError;
 use crate::issuer::Issuer;
+use crate::metrics::Metrics;
 use crate::state::Provider;
 
 /// What a grant may use: the time of the request (read once), the store, the capability
@@ -30,6 +31,8 @@ pub struct GrantContext<'a> {
     pub issuer: Issuer<'a>,
     /// The client the request authenticated.
     pub client: &'a VerifiedClient,
+    /// Counts the tokens issued.
+    pub metrics: &'a Metrics,
 }
 
 impl<'a> GrantContext<'a> {
@@ -41,6 +44,7 @@ impl<'a> GrantContext<'a> {
             caps: provider.capabilities(),
             issuer: Issuer::for_provider(provider, now),
             client,
+            metrics: provider.metrics(),
         }
     }
 }
@@ -71,7 +75,7 @@ pub async fn dispatch(
             "this client may not use grant_type {name}"
         )));
     }
-    match request {
+    let issued = match request {
         TokenRequest::AuthorizationCode {
             code,
             redirect_uri,
@@ -86,5 +90,9 @@ pub async fn dispatch(
         }
         // A grant in the table without a handler here; the table test keeps this unreachable.
         _ => Err(unsupported()),
+    };
+    if issued.is_ok() {
+        ctx.metrics.token_issued(grant);
     }
+    issued
 }

@@ -29,7 +29,13 @@ pub async fn authenticated_form(
     // Repeated parameters and bad encodings are `invalid_request` here (RFC 6749 §3.1).
     let params =
         Params::parse_form(body).map_err(|e| OAuthError::invalid_request(e.description()))?;
-    let client = authenticate_client(provider, endpoint, headers, &params).await?;
+    let client = authenticate_client(provider, endpoint, headers, &params)
+        .await
+        .inspect_err(|e| {
+            if e.code() == "invalid_client" {
+                provider.metrics().client_auth_failed();
+            }
+        })?;
     Ok((client, params))
 }
 

@@ -1,6 +1,7 @@
 //! Liveness and readiness for load balancers and orchestrators: `/healthz` answers while the
 //! process serves; `/readyz` only while the store answers too (a database that is down, or a
-//! SQLite file that was removed or replaced, makes it 503).
+//! SQLite file that was removed or replaced, makes it 503) and a signing key is loaded for
+//! every configured algorithm.
 
 use axum::Json;
 use axum::extract::State;
@@ -15,8 +16,22 @@ pub async fn healthz() -> Response {
     (StatusCode::OK, Json(json!({"status": "ok"}))).into_response()
 }
 
-/// `GET /readyz`: the process is up and its store answers within the time limit.
+/// `GET /readyz`: the process is up, its store answers within the time limit and it can sign.
 pub async fn readyz(State(provider): State<Provider>) -> Response {
+    let keys = provider.keys();
+    let missing = provider
+        .config()
+        .signing_algs
+        .iter()
+        .find(|alg| keys.signer(**alg).is_none());
+    if let Some(alg) = missing {
+        tracing::error!(alg = alg.as_str(), "not ready: no signing key loaded");
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({"status": "unavailable", "reason": "keys"})),
+        )
+            .into_response();
+    }
     match provider.store().check_health().await {
         Ok(()) => (StatusCode::OK, Json(json!({"status": "ready"}))).into_response(),
         Err(e) => {

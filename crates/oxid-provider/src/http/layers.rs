@@ -1,30 +1,69 @@
 //! Cross-cutting HTTP behaviour: the request log, CORS for what browsers read directly, and
 //! the security headers of HTML pages.
 
-use axum::extract::Request;
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use std::net::SocketAddr;
 use std::time::Instant;
 
 use super::form::no_store;
+use crate::state::Provider;
 
-/// One log line per request: method, path without query, status, latency. Never a token,
-/// code, password or secret: those travel in queries, bodies and headers, none of which are
-/// logged.
-pub async fn log_request(request: Request, next: Next) -> Response {
+/// The header carrying a request's id, from the caller or made here, echoed in the answer.
+pub const REQUEST_ID: &str = "x-request-id";
+
+/// One log line per request: request id, method, route (the matched path: never the query,
+/// and one `unmatched` label for every other path), status, duration and client address;
+/// counted in the metrics too. Never a token, code, password or secret: those travel in
+/// queries, bodies and headers, none of which are logged.
+pub async fn log_request(
+    State(provider): State<Provider>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let request_id = request
+        .headers()
+        .get(REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| is_sane_request_id(v))
+        .map(str::to_string)
+        .unwrap_or_else(|| crate::crypto::secrets::random_id(12));
     let method = request.method().clone();
-    let path = request.uri().path().to_string();
+    let client = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.to_string());
+    let metrics = provider.metrics();
+    let route = metrics.route_of(request.uri().path());
     let started = Instant::now();
-    let response = next.run(request).await;
+    let mut response = next.run(request).await;
+    let elapsed = started.elapsed();
+    let status = response.status().as_u16();
+    metrics.request(route, status, elapsed);
     tracing::info!(
+        request_id = %request_id,
         method = %method,
-        path = %path,
-        status = response.status().as_u16(),
-        latency_ms = format!("{:.2}", started.elapsed().as_secs_f64() * 1000.0),
+        route = %route,
+        status,
+        duration_ms = elapsed.as_micros() as f64 / 1000.0,
+        client = client.as_deref().unwrap_or("-"),
         "request"
     );
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert(REQUEST_ID, value);
+    }
     response
+}
+
+/// A caller's request id is kept when it is short and plain (letters, digits, `-_.:`), so
+/// that it can neither forge log lines nor carry anything large.
+fn is_sane_request_id(value: &str) -> bool {
+    (1..=128).contains(&value.len())
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
 }
 
 /// `Access-Control-Allow-Origin: *` for discovery, JWKS, token and userinfo, which browser
@@ -108,7 +147,16 @@ pub fn page_csp(frames: &[String]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::page_csp;
+    use super::{is_sane_request_id, page_csp};
+
+    #[test]
+    fn only_short_plain_request_ids_are_kept() {
+        assert!(is_sane_request_id("req-42_a.b:c"));
+        assert!(!is_sane_request_id(""));
+        assert!(!is_sane_request_id("two words"));
+        assert!(!is_sane_request_id("line\nbreak"));
+        assert!(!is_sane_request_id(&"x".repeat(129)));
+    }
 
     #[test]
     fn pages_are_never_framed_and_frame_nothing_by_default() {

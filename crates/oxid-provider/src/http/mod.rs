@@ -1,6 +1,7 @@
 //! The HTTP surface: the router and thin handlers that parse into protocol types, call the
 //! logic, and render its outcome or error. Cookies are read and written here only.
 
+mod admin_listener;
 mod authorize;
 mod cookies;
 mod errors;
@@ -22,10 +23,13 @@ use axum::routing::{get, post};
 use crate::discovery::paths;
 use crate::state::Provider;
 
+pub use admin_listener::admin_router;
+
 /// Builds the router; endpoints live under the issuer's path.
 pub fn router(provider: Provider) -> Router {
     let prefix = provider.config().issuer_path().to_string();
     let provider_for_probes = provider.clone();
+    let provider_for_log = provider.clone();
     // Each handler extracts, makes one call into the logic named beside it, and renders.
     let cors = Router::new()
         .route(
@@ -86,5 +90,8 @@ pub fn router(provider: Provider) -> Router {
     app.route("/favicon.ico", get(wellknown::favicon))
         .merge(probes)
         .fallback(wellknown::not_found)
-        .layer(axum::middleware::from_fn(layers::log_request))
+        .layer(axum::middleware::from_fn_with_state(
+            provider_for_log,
+            layers::log_request,
+        ))
 }

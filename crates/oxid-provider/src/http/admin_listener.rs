@@ -1,0 +1,33 @@
+//! The admin listener's router: `/metrics` (Prometheus text format) and the probes, on an
+//! address of their own so that the counters are never public.
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+
+use super::health;
+use crate::state::Provider;
+
+/// The content type of the Prometheus text exposition format, version 0.0.4.
+const PROMETHEUS_TEXT: &str = "text/plain; version=0.0.4; charset=utf-8";
+
+/// `/metrics`, `/healthz` and `/readyz`.
+pub fn admin_router(provider: Provider) -> Router {
+    Router::new()
+        .route("/metrics", get(metrics))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .with_state(provider)
+}
+
+/// `GET /metrics`.
+async fn metrics(State(provider): State<Provider>) -> Response {
+    let mut response = provider.metrics().render().into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(PROMETHEUS_TEXT),
+    );
+    response
+}
