@@ -37,9 +37,10 @@ fn parse(text: &str) -> BTreeMap<Series, f64> {
         let family = ["_bucket", "_sum", "_count"]
             .iter()
             .find_map(|s| {
-                series.0.strip_suffix(s).filter(|f| {
-                    types.get(*f).map(String::as_str) == Some("histogram")
-                })
+                series
+                    .0
+                    .strip_suffix(s)
+                    .filter(|f| types.get(*f).map(String::as_str) == Some("histogram"))
             })
             .unwrap_or(&series.0)
             .to_string();
@@ -117,7 +118,11 @@ fn check_histograms(samples: &BTreeMap<Series, f64>) {
             .collect();
         buckets.sort_by(|a, b| a.0.total_cmp(&b.0));
         assert!(buckets.windows(2).all(|w| w[0].1 <= w[1].1), "cumulative");
-        assert_eq!(buckets.last(), Some(&(f64::INFINITY, *count)), "+Inf is _count");
+        assert_eq!(
+            buckets.last(),
+            Some(&(f64::INFINITY, *count)),
+            "+Inf is _count"
+        );
     }
 }
 
