@@ -44,3 +44,32 @@ pub async fn readyz(State(provider): State<Provider>) -> Response {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use tower::ServiceExt;
+
+    use crate::state::Provider;
+    use crate::test_support::{provider_with_alice, provider_with_keys};
+
+    async fn readyz(provider: &Provider) -> StatusCode {
+        let request = Request::get("/readyz").body(Body::empty()).unwrap();
+        let response = provider.admin_router().oneshot(request).await.unwrap();
+        response.status()
+    }
+
+    #[tokio::test]
+    async fn ready_only_with_a_signing_key_for_every_configured_algorithm() {
+        assert_eq!(
+            readyz(&provider_with_keys(|_| {}).await).await,
+            StatusCode::OK
+        );
+        // This fixture generates no keys.
+        assert_eq!(
+            readyz(&provider_with_alice().await).await,
+            StatusCode::SERVICE_UNAVAILABLE
+        );
+    }
+}
