@@ -180,7 +180,10 @@ async fn authorize_error(provider: &Provider, pairs: &[(&str, &str)]) -> Option<
     let request = Request::get(format!("/authorize?{query}"))
         .body(Body::empty())
         .unwrap();
-    let response = provider.router().oneshot(request).await.unwrap();
+    let response = crate::http::router(provider.clone())
+        .oneshot(request)
+        .await
+        .unwrap();
     let location = response
         .headers()
         .get(header::LOCATION)

@@ -32,7 +32,7 @@ pub async fn serve(settings: Settings) -> Result<(), StartError> {
     tracing::info!(issuer = %provider.config().issuer, listen = %addr, "oxid is serving");
     log_first_steps(&provider).await;
     provider.spawn_maintenance(Duration::from_secs(300));
-    let app = provider.router();
+    let app = crate::http::router(provider.clone());
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
@@ -61,7 +61,7 @@ async fn serve_admin(settings: &Settings, provider: &Provider) -> Result<(), Sta
         })?;
     let bound = listener.local_addr().map(|a| a.to_string()).unwrap_or(addr);
     tracing::info!(admin_listen = %bound, "serving /metrics, /healthz and /readyz");
-    let app = provider.admin_router();
+    let app = crate::http::admin_router(provider.clone());
     tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, app).await {
             tracing::error!(error = %e, "the admin listener stopped");

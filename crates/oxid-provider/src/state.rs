@@ -70,16 +70,6 @@ impl Provider {
         })))
     }
 
-    /// The axum router serving every endpoint.
-    pub fn router(&self) -> axum::Router {
-        crate::http::router(self.clone())
-    }
-
-    /// The router of the admin listener: `/metrics`, `/healthz`, `/readyz`.
-    pub fn admin_router(&self) -> axum::Router {
-        crate::http::admin_router(self.clone())
-    }
-
     /// The request, token, login and client authentication counters.
     pub fn metrics(&self) -> &Metrics {
         &self.0.metrics

@@ -155,7 +155,7 @@ async fn scrape(admin: &str) -> BTreeMap<Series, f64> {
 async fn admin_listener(server: &TestServer) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let admin = format!("http://{}", listener.local_addr().unwrap());
-    let app = server.provider.admin_router();
+    let app = oxid_provider::http::admin_router(server.provider.clone());
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     admin
 }

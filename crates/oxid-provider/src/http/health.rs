@@ -56,7 +56,10 @@ mod tests {
 
     async fn readyz(provider: &Provider) -> StatusCode {
         let request = Request::get("/readyz").body(Body::empty()).unwrap();
-        let response = provider.admin_router().oneshot(request).await.unwrap();
+        let response = crate::http::admin_router(provider.clone())
+            .oneshot(request)
+            .await
+            .unwrap();
         response.status()
     }
 

@@ -101,7 +101,7 @@ impl TestServer {
         };
         backend.ensure_keys().await.unwrap();
         let provider = Provider::start(backend).await.unwrap();
-        let app = provider.router();
+        let app = oxid_provider::http::router(provider.clone());
         tokio::spawn(async move {
             axum::serve(listener, app).await.unwrap();
         });
