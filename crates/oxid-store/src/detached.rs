@@ -14,6 +14,7 @@ use crate::{
     HealthStore, KeyRecord, KeyStore, RefreshRotation, SessionRecord, SessionStore, Store,
     StoreError, StoreResult, TokenRecord, TokenStore, UserRecord, UserStore,
 };
+use crate::{FailureCount, ThrottlePolicy, ThrottleStore};
 use async_trait::async_trait;
 use std::future::Future;
 use std::sync::Arc;
@@ -234,6 +235,30 @@ impl KeyStore for Detached {
 impl HealthStore for Detached {
     async fn check_health(&self) -> StoreResult<()> {
         self.run(|s| async move { s.check_health().await }).await
+    }
+}
+
+#[async_trait]
+impl ThrottleStore for Detached {
+    async fn record_failure(
+        &self,
+        key: &str,
+        now: u64,
+        policy: &ThrottlePolicy,
+    ) -> StoreResult<FailureCount> {
+        let (key, policy) = (key.to_owned(), *policy);
+        self.run(move |s| async move { s.record_failure(&key, now, &policy).await })
+            .await
+    }
+    async fn clear_failures(&self, key: &str) -> StoreResult<()> {
+        let key = key.to_owned();
+        self.run(|s| async move { s.clear_failures(&key).await })
+            .await
+    }
+    async fn locked_until(&self, key: &str, now: u64) -> StoreResult<Option<u64>> {
+        let key = key.to_owned();
+        self.run(move |s| async move { s.locked_until(&key, now).await })
+            .await
     }
 }
 

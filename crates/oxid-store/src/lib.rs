@@ -12,6 +12,7 @@ mod model;
 mod postgres;
 mod rows;
 mod sqlite;
+mod throttle;
 
 pub use detached::Detached;
 pub use model::*;
@@ -163,7 +164,7 @@ pub trait TokenStore: Send + Sync {
     /// Revokes every token of a grant; returns how many were revoked (tokens revoked
     /// before are left as they were and not counted).
     async fn revoke_grant(&self, grant_id: &str, now: u64) -> StoreResult<u64>;
-    /// Deletes codes, tokens and sessions that expired at or before `now` (`expires_at <=
+    /// Deletes codes, tokens, sessions and failure counters that expired at or before `now` (`expires_at <=
     /// now`), and session-client links whose session is gone; returns how many rows went.
     /// Consumed codes and refresh tokens stay until they expire, so replays are still seen.
     async fn purge_expired(&self, now: u64) -> StoreResult<u64>;
@@ -180,6 +181,46 @@ pub trait KeyStore: Send + Sync {
     /// Replaces a key's state, `activated_at`, `retired_at` and `expires_at` (same kid; the
     /// algorithm, key material and `created_at` never change); false when absent.
     async fn update_key(&self, key: &KeyRecord) -> StoreResult<bool>;
+}
+
+/// How failed attempts on one key lead to a lock (brute-force throttling).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ThrottlePolicy {
+    /// Seconds a run of failures is counted over, from its first failure.
+    pub window: u64,
+    /// The failure (counted within the window) that locks the key.
+    pub lock_after: u64,
+    /// Seconds a lock lasts.
+    pub lock_for: u64,
+}
+
+/// The state of a key after a recorded failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FailureCount {
+    /// Failures within the current window, this one included.
+    pub failures: u64,
+    /// When the key's lock ends, while it is locked.
+    pub locked_until: Option<u64>,
+}
+
+/// Failed-attempt counters shared by every instance on one database (logins per account and
+/// per address, client secrets per client).
+#[async_trait]
+pub trait ThrottleStore: Send + Sync {
+    /// Counts one failure for `key` at `now`, atomically (concurrent failures all count):
+    /// a window that ended (and a lock that ended with it) starts over at 1; the failure
+    /// that reaches `policy.lock_after` locks the key until `now + policy.lock_for`, and so
+    /// does every later one within the window.
+    async fn record_failure(
+        &self,
+        key: &str,
+        now: u64,
+        policy: &ThrottlePolicy,
+    ) -> StoreResult<FailureCount>;
+    /// Forgets the failures of `key` (after a success).
+    async fn clear_failures(&self, key: &str) -> StoreResult<()>;
+    /// When the lock of `key` ends, if it is locked at `now`.
+    async fn locked_until(&self, key: &str, now: u64) -> StoreResult<Option<u64>>;
 }
 
 /// Whether the store can serve requests (for `/readyz`).
@@ -200,6 +241,7 @@ pub trait Store:
     + TokenStore
     + KeyStore
     + HealthStore
+    + ThrottleStore
 {
 }
 
@@ -212,6 +254,7 @@ impl<T> Store for T where
         + TokenStore
         + KeyStore
         + HealthStore
+        + ThrottleStore
 {
 }
 

@@ -184,6 +184,7 @@ impl TokenStore for PostgresStore {
             "DELETE FROM tokens WHERE expires_at <= $1",
             "DELETE FROM sessions WHERE expires_at <= $1",
             "DELETE FROM used_interactions WHERE expires_at <= $1",
+            "DELETE FROM failure_counters WHERE expires_at <= $1",
         ] {
             let done = sqlx::query(sql)
                 .bind(now)

@@ -11,6 +11,7 @@ mod grants;
 mod keys;
 mod pool;
 mod sessions;
+mod throttle;
 
 use crate::rows::Columns;
 use crate::{StoreError, StoreOptions, StoreResult};

@@ -199,6 +199,7 @@ impl TokenStore for SqliteStore {
                 "DELETE FROM tokens WHERE expires_at <= ?",
                 "DELETE FROM sessions WHERE expires_at <= ?",
                 "DELETE FROM used_interactions WHERE expires_at <= ?",
+                "DELETE FROM failure_counters WHERE expires_at <= ?",
             ] {
                 gone += exec(conn, sql, [now]).map_err(sql_err)?;
             }

@@ -39,6 +39,11 @@ const MIGRATIONS: &[Migration] = &[
         description: "used interactions",
         sql: include_str!("../../migrations/sqlite/0003_used_interactions.sql"),
     },
+    Migration {
+        version: 4,
+        description: "failure counters",
+        sql: include_str!("../../migrations/sqlite/0004_failure_counters.sql"),
+    },
 ];
 
 /// sqlx's bookkeeping table, as sqlx creates it.

@@ -14,6 +14,7 @@ mod grants;
 mod keys;
 mod migrate;
 mod sessions;
+mod throttle;
 mod watchdog;
 mod worker;
 

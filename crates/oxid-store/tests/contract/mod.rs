@@ -8,11 +8,13 @@ pub mod cancellation;
 pub mod fixtures;
 pub mod grants;
 pub mod keys;
+pub mod throttle;
 
 pub use accounts::*;
 pub use cancellation::*;
 pub use grants::*;
 pub use keys::*;
+pub use throttle::*;
 
 use oxid_store::Store;
 use std::future::Future;
@@ -82,6 +84,10 @@ macro_rules! contract_suite {
             key_round_trips_and_kid_is_unique,
             list_keys_is_oldest_first_and_drops_expired_keys,
             update_key_changes_state_and_times,
+            failures_count_per_key_lock_and_clear,
+            a_failure_after_the_window_starts_over,
+            concurrent_failures_all_count,
+            purge_expired_removes_counters_past_window_and_lock,
             dropped_write_futures_take_full_effect_or_none_and_leave_the_store_serving,
         );
     };
