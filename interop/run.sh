@@ -111,7 +111,7 @@ BASIC_SECRET="$(secret)"; POST_SECRET="$(secret)"; BROWSER_SECRET="$(secret)"; P
 
 # a client id and secret that need form-encoding in HTTP Basic (RFC 6749 §2.3.1)
 SPECIAL_ID='urn:interop:special client'
-SPECIAL_SECRET='s+e/c=r:e%t &x?#'
+SPECIAL_SECRET="s+e/c=r:e%t &x?#$(secret)"
 "$OXID" client add --database "$DB" --client-id "$SPECIAL_ID" --client-secret="$SPECIAL_SECRET" --name 'Interop Special' \
   --redirect-uri "$CB" --grant-type authorization_code --grant-type refresh_token --grant-type client_credentials \
   --auth-method client_secret_basic --scope "$SCOPES" >/dev/null

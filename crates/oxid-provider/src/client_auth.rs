@@ -15,6 +15,7 @@ use crate::client::Client;
 use crate::crypto::secrets::{constant_time_eq, sha256_hex};
 use crate::error::OAuthError;
 use crate::state::Provider;
+use crate::throttle::{Subject, current_lock, record_failure};
 
 /// A client whose identity the request proved; only [`authenticate_client`] makes one. It
 /// reads as the typed [`Client`].
@@ -91,11 +92,22 @@ pub async fn authenticate_client(
         )));
     }
     if let Presented::Basic { secret, .. } | Presented::Post { secret, .. } = &presented {
+        // Failed secrets are throttled per client (issue 13). A locked client is refused
+        // before its secret is looked at, right or wrong: else the lock could be probed.
+        // Successes do not clear the count (no write per token request); it lapses with
+        // its window.
+        let subject = [Subject::Client(presented.client_id())];
+        if let Some(locked) = current_lock(provider, &subject).await? {
+            return Err(OAuthError::locked_client(locked.retry_after));
+        }
         let matches =
             client.record().secret_hash.as_deref().is_some_and(|hash| {
                 constant_time_eq(sha256_hex(secret).as_bytes(), hash.as_bytes())
             });
         if !matches {
+            if let Some(locked) = record_failure(provider, &subject).await? {
+                return Err(OAuthError::locked_client(locked.retry_after));
+            }
             return Err(OAuthError::invalid_client("client authentication failed"));
         }
     }

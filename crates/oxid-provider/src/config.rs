@@ -39,6 +39,8 @@ pub struct Settings {
     pub admin_listen: Option<String>,
     /// How log lines are written.
     pub log_format: LogFormat,
+    /// Brute-force throttling of logins and client secrets.
+    pub throttle: crate::throttle::ThrottleSettings,
 }
 
 /// The log line format: `text` for people, `json` (one object per line) for collectors.
@@ -68,6 +70,7 @@ impl Default for Settings {
             allow_plain_pkce: true,
             admin_listen: None,
             log_format: LogFormat::Text,
+            throttle: crate::throttle::ThrottleSettings::default(),
         }
     }
 }
@@ -174,6 +177,8 @@ pub struct ProviderConfig {
     pub allow_plain_pkce: bool,
     /// Template override folder.
     pub templates_dir: Option<PathBuf>,
+    /// Brute-force throttling.
+    pub throttle: crate::throttle::ThrottleSettings,
 }
 
 impl ProviderConfig {
@@ -241,6 +246,7 @@ impl ProviderConfig {
         if settings.keys.rotate_every_days == 0 {
             return Err(config_error("keys.rotate_every_days", "must be positive"));
         }
+        settings.throttle.validate()?;
         Ok(ProviderConfig {
             issuer,
             issuer_url,
@@ -251,6 +257,7 @@ impl ProviderConfig {
             require_pkce: settings.require_pkce,
             allow_plain_pkce: settings.allow_plain_pkce,
             templates_dir: settings.templates_dir.clone(),
+            throttle: settings.throttle,
         })
     }
 

@@ -23,6 +23,13 @@ pub enum ErrorKind {
     MissingToken,
     /// A fault of ours: 500 `server_error`.
     Server,
+    /// `invalid_client` for a client locked after too many failed secrets (issue 13): HTTP
+    /// 429 with `Retry-After`. RFC 6749 §5.2 has no code for this, so the client keeps the
+    /// code its failure earns; only the status and header tell it to wait.
+    LockedClient {
+        /// Seconds until the lock ends.
+        retry_after: u64,
+    },
 }
 
 /// An error answered to a client.
@@ -54,6 +61,19 @@ impl OAuthError {
     /// `invalid_client` (401).
     pub fn invalid_client(description: impl Into<Cow<'static, str>>) -> Self {
         Self::token(TokenErrorCode::InvalidClient, description)
+    }
+
+    /// `invalid_client`, 429 with `Retry-After`: the client is locked for `retry_after`
+    /// seconds.
+    pub fn locked_client(retry_after: u64) -> Self {
+        OAuthError {
+            kind: ErrorKind::LockedClient { retry_after },
+            description: Cow::Owned(format!(
+                "client authentication failed too many times: the client is locked for \
+                 {retry_after} seconds"
+            )),
+            detail: None,
+        }
     }
 
     /// `invalid_grant`.
@@ -108,6 +128,7 @@ impl OAuthError {
     pub fn code(&self) -> &'static str {
         match &self.kind {
             ErrorKind::Token(code) => code.as_str(),
+            ErrorKind::LockedClient { .. } => "invalid_client",
             ErrorKind::BearerInvalidRequest => "invalid_request",
             ErrorKind::InvalidToken | ErrorKind::MissingToken => "invalid_token",
             ErrorKind::InsufficientScope => "insufficient_scope",

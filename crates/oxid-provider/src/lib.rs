@@ -37,6 +37,7 @@ pub mod session;
 pub mod state;
 #[cfg(test)]
 mod test_support;
+pub mod throttle;
 pub mod tokens;
 pub mod userinfo;
 

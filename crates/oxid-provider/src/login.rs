@@ -6,11 +6,15 @@ use crate::crypto::password::{dummy_verify, verify_password};
 use crate::error::OAuthError;
 use crate::session::{end_login_session, start_session};
 use crate::state::Provider;
+use crate::throttle::{
+    Locked, Subject, clear_failures, current_lock, normalize_username, record_failure,
+};
+use std::net::IpAddr;
 
 /// What the user typed on the login page.
 #[derive(Debug, Clone, Copy)]
 pub struct Credentials<'a> {
-    /// The username (surrounding spaces are ignored).
+    /// The username (compared after [`normalize_username`]).
     pub username: &'a str,
     /// The password, as typed.
     pub password: &'a str,
@@ -35,18 +39,31 @@ pub enum LoginOutcome {
         /// The authorization's next step.
         next: AuthorizeOutcome,
     },
+    /// Too many failures for this username or from this address: refused unchecked until
+    /// the lock ends (the same answer whether or not the account exists).
+    Locked(Locked),
 }
 
-/// Checks `credentials` for the authorization `awaiting`, from a browser whose current
-/// session (if any) has `previous_session` as its token.
+/// Checks `credentials` for the authorization `awaiting`, from a browser at `peer` whose
+/// current session (if any) has `previous_session` as its token. Failures are throttled per
+/// username and per address (see `throttle`); a success clears the username's failures.
 pub async fn log_in(
     provider: &Provider,
     awaiting: AwaitingUser,
     credentials: Credentials<'_>,
     previous_session: Option<&str>,
+    peer: Option<IpAddr>,
 ) -> Result<LoginOutcome, OAuthError> {
-    let username = credentials.username.trim();
-    let user = provider.store().get_user_by_username(username).await?;
+    let username = normalize_username(credentials.username);
+    let account = Subject::Account(&username);
+    let subjects: Vec<Subject<'_>> = std::iter::once(account)
+        .chain(peer.map(Subject::Address))
+        .collect();
+    if let Some(locked) = current_lock(provider, &subjects).await? {
+        tracing::info!("login refused: locked after too many failures");
+        return Ok(LoginOutcome::Locked(locked));
+    }
+    let user = find_user(provider, &username, credentials.username).await?;
     // Same cost whether or not the user exists: no username enumeration by timing.
     let verified = match &user {
         Some(user) => verify_password(credentials.password, &user.password_hash),
@@ -61,12 +78,13 @@ pub async fn log_in(
         provider
             .metrics()
             .login(crate::metrics::LoginResult::Failed);
+        if let Some(locked) = record_failure(provider, &subjects).await? {
+            return Ok(LoginOutcome::Locked(locked));
+        }
         let next = resume(provider, request, None, progress).await?;
-        return Ok(LoginOutcome::Rejected {
-            username: username.to_string(),
-            next,
-        });
+        return Ok(LoginOutcome::Rejected { username, next });
     };
+    clear_failures(provider, account).await?;
     // A fresh session id at every login (no session fixation).
     end_login_session(provider, previous_session).await?;
     let session = start_session(provider, &user).await?;
@@ -79,6 +97,24 @@ pub async fn log_in(
         session_token: session.token,
         next,
     })
+}
+
+/// The user named `normalized`; else, for an account added before names were normalized,
+/// the one named exactly as typed (trimmed).
+async fn find_user(
+    provider: &Provider,
+    normalized: &str,
+    typed: &str,
+) -> Result<Option<oxid_store::UserRecord>, OAuthError> {
+    let store = provider.store();
+    if let Some(user) = store.get_user_by_username(normalized).await? {
+        return Ok(Some(user));
+    }
+    let typed = typed.trim();
+    if typed == normalized {
+        return Ok(None);
+    }
+    Ok(store.get_user_by_username(typed).await?)
 }
 
 #[cfg(test)]
@@ -97,6 +133,7 @@ mod tests {
                 username: " alice ",
                 password: "wrong",
             },
+            None,
             None,
         )
         .await
@@ -119,6 +156,7 @@ mod tests {
                 password: "correct horse",
             },
             None,
+            None,
         )
         .await
         .unwrap();
@@ -136,6 +174,7 @@ mod tests {
             &provider,
             awaiting(Progress::new(provider.now())),
             credentials,
+            None,
             None,
         )
         .await
@@ -156,6 +195,7 @@ mod tests {
             awaiting(Progress::new(provider.now())),
             credentials,
             Some(&old),
+            None,
         )
         .await
         .unwrap();

@@ -220,6 +220,12 @@ pub async fn run_client(command: ClientCommand, settings: &Settings) -> ExitCode
     match command {
         ClientCommand::Add(args) => {
             let args = *args;
+            // An operator-chosen secret must resist guessing (issue 13); generated ones do.
+            if let Some(secret) = &args.client_secret
+                && let Err(e) = admin::check_client_secret_strength(secret)
+            {
+                return fail(e);
+            }
             let new = NewClient {
                 client_id: args.client_id,
                 client_secret: args.client_secret,

@@ -164,6 +164,26 @@ fn users_clients_and_keys_round_trip() {
         !String::from_utf8_lossy(&listed.stdout).contains(secret),
         "never again"
     );
+    let weak = oxid(
+        &dir,
+        &[
+            "client",
+            "add",
+            "--client-id",
+            "weak",
+            "--client-secret",
+            "abc",
+            "--redirect-uri",
+            "https://app.example.com/cb",
+        ],
+    );
+    assert!(!weak.status.success());
+    assert!(
+        stderr(&weak).contains("client secret is too weak"),
+        "{}",
+        stderr(&weak)
+    );
+    assert!(!String::from_utf8_lossy(&oxid(&dir, &["client", "list"]).stdout).contains("weak"));
     let bad = oxid(
         &dir,
         &[

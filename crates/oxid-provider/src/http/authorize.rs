@@ -4,17 +4,19 @@
 
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
-use axum::http::HeaderMap;
+use axum::http::{Extensions, HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
+use minijinja::context;
 
 use super::cookies::{session_cookie, session_token, with_set_cookie};
 use super::page_form::{PostedForm, open_form};
-use super::pages::{LoginNotice, PageError, page_or_error, respond};
+use super::pages::{LoginNotice, PageError, html, language, page_or_error, respond};
 use crate::authorize::{AwaitingUser, Consent, ReceivedAuthorization, authorize};
 use crate::consent::answer_consent;
 use crate::interaction::Purpose;
 use crate::login::{Credentials, LoginOutcome, log_in};
 use crate::state::Provider;
+use crate::throttle::{Locked, peer_address};
 
 /// `GET /authorize`.
 pub async fn authorize_get(
@@ -58,7 +60,12 @@ async fn open_authorization_form(
 }
 
 /// `POST /login`: the login form; `login::log_in` checks the password.
-pub async fn login(State(provider): State<Provider>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn login(
+    State(provider): State<Provider>,
+    headers: HeaderMap,
+    extensions: Extensions,
+    body: Bytes,
+) -> Response {
     let result = async {
         let form = open_authorization_form(&provider, &headers, &body).await?;
         let credentials = Credentials {
@@ -70,6 +77,7 @@ pub async fn login(State(provider): State<Provider>, headers: HeaderMap, body: B
             form.carried,
             credentials,
             session_token(&headers),
+            peer_address(&extensions),
         )
         .await?;
         match outcome {
@@ -90,9 +98,37 @@ pub async fn login(State(provider): State<Provider>, headers: HeaderMap, body: B
                 let cookie = session_cookie(provider.config(), &session_token);
                 Ok(with_set_cookie(page, Some(&cookie)))
             }
+            LoginOutcome::Locked(locked) => locked_page(&provider, &headers, locked),
         }
     };
     page_or_error(&provider, &headers, result.await)
+}
+
+/// 429 with `Retry-After` (RFC 6585 §4, RFC 9110 §10.2.3) and a page saying when to try
+/// again; it names no account, so it tells nothing about whether one exists.
+fn locked_page(
+    provider: &Provider,
+    headers: &HeaderMap,
+    locked: Locked,
+) -> Result<Response, PageError> {
+    let lang = language(provider, headers, &[]);
+    let seconds_of_day = locked.until % 86_400;
+    let until = format!(
+        "{:02}:{:02} UTC",
+        seconds_of_day / 3600,
+        seconds_of_day % 3600 / 60
+    );
+    let minutes = locked.retry_after.div_ceil(60);
+    let body = provider.pages().render(
+        "locked.html",
+        lang,
+        context! { until => until, minutes => minutes },
+    )?;
+    let mut response = html(StatusCode::TOO_MANY_REQUESTS, body, None);
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(locked.retry_after));
+    Ok(response)
 }
 
 /// `POST /consent`: the consent form; `consent::answer_consent` remembers what was allowed.

@@ -21,9 +21,18 @@ impl IntoResponse for OAuthError {
             tracing::error!(error = self.code(), detail = %detail, "request failed");
         }
         let description = self.description.as_ref();
+        let retry_after = match self.kind {
+            ErrorKind::LockedClient { retry_after } => Some(retry_after),
+            _ => None,
+        };
         let bearer = |code| UserinfoError::new(code, description);
         let (status, challenge, body) = match self.kind {
             ErrorKind::Token(code) => token_error(TokenError::new(code, description)),
+            ErrorKind::LockedClient { .. } => {
+                let code = TokenErrorCode::InvalidClient;
+                let (_, challenge, body) = token_error(TokenError::new(code, description));
+                (429, challenge, body)
+            }
             ErrorKind::Server => {
                 token_error(TokenError::new(TokenErrorCode::ServerError, description))
             }
@@ -41,6 +50,11 @@ impl IntoResponse for OAuthError {
             Some(body) => (status, body).into_response(),
             None => status.into_response(),
         };
+        if let Some(seconds) = retry_after {
+            // RFC 9110 §10.2.3.
+            let headers = response.headers_mut();
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
         if let Some(value) = challenge.and_then(|c| HeaderValue::from_str(&c).ok()) {
             response
                 .headers_mut()
