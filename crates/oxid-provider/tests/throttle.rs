@@ -74,7 +74,10 @@ async fn wrong_passwords_are_slowed_then_locked_with_429_while_another_account_l
             if n >= 2 {
                 // 20 ms, 40 ms, 80 ms: the delay grows with each failure.
                 let delay = Duration::from_millis(20 << (n - 2));
-                assert!(took >= delay, "attempt {n} took {took:?}, less than {delay:?}");
+                assert!(
+                    took >= delay,
+                    "attempt {n} took {took:?}, less than {delay:?}"
+                );
             }
         } else {
             // RFC 6585 §4: 429, with when to come back (RFC 9110 §10.2.3).
@@ -154,12 +157,79 @@ async fn wrong_client_secrets_lock_that_client_with_429_while_another_client_wor
     assert_eq!(locked_at, Some(5));
     // The right secret is refused too during the lock, else the lock would be useless.
     let (status, _, body) = token("target", secret.clone()).await;
-    assert_eq!((status, body["error"].as_str()), (429, Some("invalid_client")));
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (429, Some("invalid_client"))
+    );
     // Another client authenticates: its bad code is its only problem.
     let (status, _, body) = token("other", other_secret).await;
-    assert_eq!((status, body["error"].as_str()), (400, Some("invalid_grant")));
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_grant"))
+    );
     // Once the lock is over the client authenticates again.
     server.clock.advance(121);
     let (status, _, body) = token("target", secret).await;
-    assert_eq!((status, body["error"].as_str()), (400, Some("invalid_grant")));
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_grant"))
+    );
+}
+
+#[tokio::test]
+async fn failures_from_one_address_lock_that_address_for_every_account() {
+    // An address gets ADDRESS_FACTOR (5) times the account's numbers: locked at 25.
+    let server = TestServer::start_with(|s| {
+        s.throttle = ThrottleSettings {
+            max_failures_before_delay: 5,
+            delay_ms: 1,
+            ..THROTTLE
+        }
+    })
+    .await;
+    server.add_client("app", |_| {}).await;
+    // The same provider, served with the peer's address as `oxid serve` does.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = oxid_provider::http::router(server.provider.clone())
+        .into_make_service_with_connect_info::<std::net::SocketAddr>();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let browser = server.browser();
+    let login = |username: String, password: &'static str| {
+        let browser = browser.clone();
+        async move {
+            let query = auth_query("app", "openid", &[]);
+            let page = browser
+                .get(format!("http://{addr}/authorize?{query}"))
+                .send()
+                .await
+                .unwrap();
+            let html = page.text().await.unwrap();
+            let form = [
+                ("csrf_token", hidden_field(&html, "csrf_token")),
+                ("interaction", hidden_field(&html, "interaction")),
+                ("username", username),
+                ("password", password.to_string()),
+            ];
+            let response = browser
+                .post(format!("http://{addr}/login"))
+                .form(&form)
+                .send()
+                .await
+                .unwrap();
+            response.status().as_u16()
+        }
+    };
+    // A different account each time: no account reaches its own lock.
+    for n in 1..25 {
+        assert_eq!(login(format!("user{n}"), "guess").await, 200, "attempt {n}");
+    }
+    assert_eq!(login("user25".into(), "guess").await, 429);
+    assert_eq!(
+        login(USER.into(), PASSWORD).await,
+        429,
+        "the address is locked"
+    );
+    // Elsewhere (no address known here: the test listener has none) alice logs in.
+    obtain_code(&server, &server.browser(), "app", "openid").await;
 }
