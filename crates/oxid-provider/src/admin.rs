@@ -292,6 +292,9 @@ pub fn check_client_secret_strength(secret: &str) -> Result<(), AdminError> {
     Ok(())
 }
 
+/// A test for one class of characters (digits, lower case, ...).
+type CharClass = fn(&char) -> bool;
+
 /// Length times log2 of the alphabet the characters suggest; 0 for a secret of fewer than
 /// 8 distinct characters (`aaaa...`, `abab...`), which no random draw of this length makes.
 fn estimated_entropy_bits(secret: &str) -> f64 {
@@ -299,7 +302,7 @@ fn estimated_entropy_bits(secret: &str) -> f64 {
     if distinct.len() < 8 {
         return 0.0;
     }
-    let classes: [(fn(&char) -> bool, u32); 4] = [
+    let classes: [(CharClass, u32); 4] = [
         (char::is_ascii_digit, 10),
         (char::is_ascii_lowercase, 26),
         (char::is_ascii_uppercase, 26),
