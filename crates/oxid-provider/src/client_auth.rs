@@ -15,7 +15,7 @@ use crate::client::Client;
 use crate::crypto::secrets::{constant_time_eq, sha256_hex};
 use crate::error::OAuthError;
 use crate::state::Provider;
-use crate::throttle::{Subject, current_lock, record_failure};
+use crate::throttle::{Subject, current_client_lock, record_failure};
 
 /// A client whose identity the request proved; only [`authenticate_client`] makes one. It
 /// reads as the typed [`Client`].
@@ -97,7 +97,7 @@ pub async fn authenticate_client(
         // Successes do not clear the count (no write per token request); it lapses with
         // its window.
         let subject = [Subject::Client(presented.client_id())];
-        if let Some(locked) = current_lock(provider, &subject).await? {
+        if let Some(locked) = current_client_lock(provider, presented.client_id()).await? {
             return Err(OAuthError::locked_client(locked.retry_after));
         }
         let matches =

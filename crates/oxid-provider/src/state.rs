@@ -16,6 +16,7 @@ use crate::crypto::{KeyRing, SecretBox};
 use crate::discovery;
 use crate::metrics::Metrics;
 use crate::pages::Pages;
+use crate::throttle::RecentClientLocks;
 
 /// How long one outgoing call (a back-channel logout delivery) may take.
 pub const OUTGOING_TIMEOUT: Duration = Duration::from_secs(5);
@@ -37,6 +38,7 @@ struct Inner {
     backend: Backend,
     capabilities: Capabilities,
     clients: ClientCache,
+    recent_client_locks: RecentClientLocks,
     http: reqwest::Client,
     keys: RwLock<Arc<KeyRing>>,
     metrics: Metrics,
@@ -61,6 +63,7 @@ impl Provider {
             backend,
             capabilities,
             clients: ClientCache::default(),
+            recent_client_locks: RecentClientLocks::default(),
             http: outgoing_http_client().map_err(|e| StartError::Http(e.to_string()))?,
             keys: RwLock::new(Arc::new(ring)),
             metrics,
@@ -73,6 +76,11 @@ impl Provider {
     /// The request, token, login and client authentication counters.
     pub fn metrics(&self) -> &Metrics {
         &self.0.metrics
+    }
+
+    /// Client lock states recently read from the store (see `throttle`).
+    pub fn recent_client_locks(&self) -> &RecentClientLocks {
+        &self.0.recent_client_locks
     }
 
     /// The configuration.

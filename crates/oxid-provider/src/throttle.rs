@@ -12,8 +12,10 @@ use axum::extract::connect_info::MockConnectInfo;
 use axum::http::Extensions;
 use oxid_store::ThrottlePolicy;
 use serde::Deserialize;
+use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
-use std::time::Duration;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 use unicode_normalization::UnicodeNormalization;
 
 use crate::config::ConfigError;
@@ -189,12 +191,62 @@ pub async fn record_failure(
             .await?;
         delay = delay.max(settings.delay(count.failures, subject.factor()));
         latest = latest.max(count.locked_until);
+        if let Subject::Client(_) = subject {
+            provider
+                .recent_client_locks()
+                .remember(subject.key(), count.locked_until);
+        }
     }
     if latest.is_some() {
         tracing::warn!(subjects = ?subjects, "too many failures: locked");
     }
     tokio::time::sleep(delay).await;
     Ok(latest.map(|until| Locked::at(until, now)))
+}
+
+/// How long this process trusts a client's lock state read from the store, so that a token
+/// request does not read the store every time. A lock this process takes is seen at once
+/// ([`record_failure`] writes it here); one another instance takes, within this time.
+pub const CLIENT_LOCK_FRESHNESS: Duration = Duration::from_secs(1);
+
+/// Client lock states recently read from the store: key → (read at, locked until).
+#[derive(Debug, Default)]
+pub struct RecentClientLocks(Mutex<HashMap<String, (Instant, Option<u64>)>>);
+
+impl RecentClientLocks {
+    fn fresh(&self, key: &str) -> Option<Option<u64>> {
+        let entries = self.0.lock().ok()?;
+        let (read_at, until) = entries.get(key)?;
+        (read_at.elapsed() < CLIENT_LOCK_FRESHNESS).then_some(*until)
+    }
+
+    fn remember(&self, key: String, until: Option<u64>) {
+        if let Ok(mut entries) = self.0.lock() {
+            entries.insert(key, (Instant::now(), until));
+        }
+    }
+}
+
+/// The lock on client `client_id`, if it is locked now: read from the store at most once per
+/// [`CLIENT_LOCK_FRESHNESS`] per client (the set of keys is bounded by the registered clients:
+/// the caller looked the client up first).
+pub async fn current_client_lock(
+    provider: &Provider,
+    client_id: &str,
+) -> Result<Option<Locked>, OAuthError> {
+    let key = Subject::Client(client_id).key();
+    let now = provider.now();
+    let until = match provider.recent_client_locks().fresh(&key) {
+        Some(until) => until,
+        None => {
+            let until = provider.store().locked_until(&key, now).await?;
+            provider.recent_client_locks().remember(key, until);
+            until
+        }
+    };
+    Ok(until
+        .filter(|until| *until > now)
+        .map(|until| Locked::at(until, now)))
 }
 
 /// Forgets the failures of `subject` (after a success).
@@ -225,6 +277,37 @@ pub fn normalize_username(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_client_lock_is_seen_here_at_once_and_from_another_instance_within_freshness() {
+        let provider = crate::test_support::provider_with_keys(|s| {
+            s.throttle.max_failures_before_delay = 3;
+            s.throttle.delay_ms = 1;
+            s.throttle.max_failures_before_lock = 3;
+        })
+        .await;
+        assert!(current_client_lock(&provider, "a").await.unwrap().is_none());
+        // Another instance locks "a" in the shared store: read again after the freshness.
+        let policy = provider.config().throttle.policy(1);
+        for _ in 0..3 {
+            provider
+                .store()
+                .record_failure("client:a", provider.now(), &policy)
+                .await
+                .unwrap();
+        }
+        assert!(current_client_lock(&provider, "a").await.unwrap().is_none());
+        tokio::time::sleep(CLIENT_LOCK_FRESHNESS).await;
+        assert!(current_client_lock(&provider, "a").await.unwrap().is_some());
+        // A lock taken here is seen at once, though "b" was just read as unlocked.
+        assert!(current_client_lock(&provider, "b").await.unwrap().is_none());
+        for _ in 0..3 {
+            record_failure(&provider, &[Subject::Client("b")])
+                .await
+                .unwrap();
+        }
+        assert!(current_client_lock(&provider, "b").await.unwrap().is_some());
+    }
 
     #[test]
     fn delays_start_at_the_threshold_double_and_are_capped() {
