@@ -38,6 +38,22 @@ pub fn sanitize_error_text(text: &str) -> String {
         .collect()
 }
 
+/// Longest quote of a client-supplied value in an `error_description`, in characters.
+pub const ECHO_MAX_CHARS: usize = 64;
+
+/// A client-supplied value to quote in an `error_description` (an unknown scope, a bad
+/// parameter value): sanitized and cut to [`ECHO_MAX_CHARS`] characters plus `...` (ASCII:
+/// RFC 6749 §5.2 allows nothing else), so that a huge value is not echoed whole.
+pub fn echo_value(value: &str) -> String {
+    let mut chars = value.chars();
+    let head: String = chars.by_ref().take(ECHO_MAX_CHARS).collect();
+    let mut echo = sanitize_error_text(&head);
+    if chars.next().is_some() {
+        echo.push_str("...");
+    }
+    echo
+}
+
 /// Returns `uri` when it is a valid `error_uri`, otherwise `None`.
 pub fn sanitize_error_uri(uri: &str) -> Option<String> {
     is_valid_error_uri(uri).then(|| uri.to_owned())
@@ -58,7 +74,7 @@ impl fmt::Display for UnknownValue {
             f,
             "unknown {} value '{}'",
             self.expected,
-            sanitize_error_text(&self.found)
+            echo_value(&self.found)
         )
     }
 }
@@ -149,6 +165,19 @@ pub(crate) use serde_via_str;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn echoes_are_cut_short_and_valid_error_text() {
+        assert_eq!(echo_value("openid"), "openid");
+        let long = "x\"".repeat(50_000);
+        let echo = echo_value(&long);
+        assert_eq!(echo.len(), ECHO_MAX_CHARS + 3);
+        assert!(
+            echo.ends_with("...") && is_valid_error_text(&echo),
+            "{echo}"
+        );
+        assert_eq!(echo_value(&"é".repeat(64)), "?".repeat(64));
+    }
 
     #[test]
     fn error_text_rules() {

@@ -74,7 +74,7 @@ pub use claims::{
     LogoutTokenClaims, LogoutTokenRules, Validation,
 };
 pub use device::{DeviceAuthorizationRequest, DeviceAuthorizationResponse};
-pub use error::{UnknownValue, is_valid_error_text, sanitize_error_text};
+pub use error::{UnknownValue, echo_value, is_valid_error_text, sanitize_error_text};
 pub use introspection::{IntrospectionError, IntrospectionRequest, IntrospectionResponse};
 pub use jose::{Alg, AlgFamily, CompactJws, JoseError, JoseHeader};
 pub use jwk::{Jwk, JwkSet, KeyParams};

@@ -339,6 +339,9 @@ fn check_request(
         Ok(client) => client,
         Err(e) => return Some((AuthErrorCode::ServerError, e.to_string())),
     };
+    if let Some(description) = crate::limits::oversized_request_state(request) {
+        return Some((AuthErrorCode::InvalidRequest, description));
+    }
     let response_type = request.response_type;
     if !caps.supports_response_type(response_type) {
         return Some((
@@ -388,7 +391,10 @@ fn check_request(
     if let Some(scope) = request.scope.iter().find(|s| !client.allows_scope(s)) {
         return Some((
             AuthErrorCode::InvalidScope,
-            format!("scope '{scope}' is not allowed for this client"),
+            format!(
+                "scope '{}' is not allowed for this client",
+                oxid_protocol::echo_value(scope)
+            ),
         ));
     }
     // RFC 7636 §4.4.1, RFC 9700 §2.1.1: PKCE for public clients always, for all by default.

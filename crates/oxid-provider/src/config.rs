@@ -41,6 +41,8 @@ pub struct Settings {
     pub log_format: LogFormat,
     /// Brute-force throttling of logins and client secrets.
     pub throttle: crate::throttle::ThrottleSettings,
+    /// Connection and request limits (the `[limits]` section).
+    pub limits: Limits,
 }
 
 /// The log line format: `text` for people, `json` (one object per line) for collectors.
@@ -71,7 +73,64 @@ impl Default for Settings {
             admin_listen: None,
             log_format: LogFormat::Text,
             throttle: crate::throttle::ThrottleSettings::default(),
+            limits: Limits::default(),
         }
+    }
+}
+
+/// Connection and request limits, so that slow, idle or oversized requests cannot take the
+/// server offline. Times are in milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Limits {
+    /// Largest request body; a larger one is answered 413.
+    pub max_body_bytes: usize,
+    /// Requests handled at once; more are answered 503 `temporarily_unavailable`.
+    pub max_concurrent_requests: usize,
+    /// Open connections; more wait in the listen backlog. Lowered at start-up below the
+    /// process's open-file limit.
+    pub max_connections: usize,
+    /// Time a client has to send a request's headers; also the longest an idle keep-alive
+    /// connection is kept waiting for its next request.
+    pub header_read_timeout_ms: u64,
+    /// Time a client has to send a request's body once its headers are in (408 after it).
+    pub body_read_timeout_ms: u64,
+    /// Time a request may take from its headers to its answer (503 after it).
+    pub request_timeout_ms: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_body_bytes: 64 * 1024,
+            max_concurrent_requests: 1024,
+            max_connections: 1000,
+            header_read_timeout_ms: 10_000,
+            body_read_timeout_ms: 10_000,
+            request_timeout_ms: 30_000,
+        }
+    }
+}
+
+impl Limits {
+    /// Checks that every limit is positive; errors name the key.
+    fn validate(&self) -> Result<(), ConfigError> {
+        for (key, value) in [
+            ("limits.max_body_bytes", self.max_body_bytes as u64),
+            (
+                "limits.max_concurrent_requests",
+                self.max_concurrent_requests as u64,
+            ),
+            ("limits.max_connections", self.max_connections as u64),
+            ("limits.header_read_timeout_ms", self.header_read_timeout_ms),
+            ("limits.body_read_timeout_ms", self.body_read_timeout_ms),
+            ("limits.request_timeout_ms", self.request_timeout_ms),
+        ] {
+            if value == 0 {
+                return Err(config_error(key, "must be positive"));
+            }
+        }
+        Ok(())
     }
 }
 
@@ -179,6 +238,8 @@ pub struct ProviderConfig {
     pub templates_dir: Option<PathBuf>,
     /// Brute-force throttling.
     pub throttle: crate::throttle::ThrottleSettings,
+    /// Connection and request limits.
+    pub limits: Limits,
 }
 
 impl ProviderConfig {
@@ -243,6 +304,7 @@ impl ProviderConfig {
             ));
         }
         signing_algs.sort_by_key(|a| *a != SigningAlg::RS256);
+        settings.limits.validate()?;
         if settings.keys.rotate_every_days == 0 {
             return Err(config_error("keys.rotate_every_days", "must be positive"));
         }
@@ -258,6 +320,7 @@ impl ProviderConfig {
             allow_plain_pkce: settings.allow_plain_pkce,
             templates_dir: settings.templates_dir.clone(),
             throttle: settings.throttle,
+            limits: settings.limits,
         })
     }
 
@@ -313,6 +376,16 @@ mod tests {
         assert_eq!(
             ProviderConfig::from_settings(&settings).unwrap_err().key,
             "lifetimes.code"
+        );
+    }
+
+    #[test]
+    fn zero_limits_are_refused() {
+        let mut settings = Settings::default();
+        settings.limits.max_body_bytes = 0;
+        assert_eq!(
+            ProviderConfig::from_settings(&settings).unwrap_err().key,
+            "limits.max_body_bytes"
         );
     }
 

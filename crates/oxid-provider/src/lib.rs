@@ -27,6 +27,7 @@ pub mod http;
 pub mod interaction;
 pub mod introspection;
 pub mod issuer;
+pub mod limits;
 pub mod login;
 pub mod logout;
 pub mod metrics;

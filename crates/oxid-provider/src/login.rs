@@ -2,7 +2,7 @@
 //! one: session fixation), then continue the authorization that asked for the login.
 
 use crate::authorize::{AuthorizeOutcome, AwaitingUser, resume};
-use crate::crypto::password::{dummy_verify, verify_password};
+use crate::crypto::password::{dummy_verify_pooled, verify_password_pooled};
 use crate::error::OAuthError;
 use crate::session::{end_login_session, start_session};
 use crate::state::Provider;
@@ -66,8 +66,8 @@ pub async fn log_in(
     let user = find_user(provider, &username, credentials.username).await?;
     // Same cost whether or not the user exists: no username enumeration by timing.
     let verified = match &user {
-        Some(user) => verify_password(credentials.password, &user.password_hash),
-        None => dummy_verify(credentials.password),
+        Some(user) => verify_password_pooled(credentials.password, &user.password_hash).await,
+        None => dummy_verify_pooled(credentials.password).await,
     };
     let AwaitingUser {
         request,

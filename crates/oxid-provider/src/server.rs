@@ -1,9 +1,19 @@
 //! Start-up: open the backend (see `backend`), make sure keys exist, serve until a signal.
 //! `Backend` and its opening are re-exported here for the CLI, which opens one too.
 
-use std::net::SocketAddr;
+use axum::Router;
+use axum::extract::ConnectInfo;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use tower::ServiceExt as _;
+
+use crate::config::Limits;
 
 pub use crate::backend::{Backend, StartError, open_backend};
 use crate::config::Settings;
@@ -33,17 +43,8 @@ pub async fn serve(settings: Settings) -> Result<(), StartError> {
     log_first_steps(&provider).await;
     provider.spawn_maintenance(Duration::from_secs(300));
     let app = crate::http::router(provider.clone());
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
-    .map_err(|e| StartError::Listen {
-        addr,
-        message: e.to_string(),
-    })?;
-    tracing::info!("oxid stopped");
+    serve_connections(listener, app, provider.config().limits, shutdown).await;
+    tracing::info!(listen = %addr, "oxid stopped");
     Ok(())
 }
 
@@ -68,6 +69,104 @@ async fn serve_admin(settings: &Settings, provider: &Provider) -> Result<(), Sta
         }
     });
     Ok(())
+}
+
+/// Open-file descriptors kept free of connections: the database pool, key files, logs.
+const SPARE_FILES: u64 = 64;
+
+/// Longest wait for requests in flight after a shutdown signal.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
+
+/// Serves `app` on `listener` until `shutdown` completes, then lets connections finish their
+/// requests in flight. Slow or idle clients cannot take the server offline: headers must
+/// arrive within `limits.header_read_timeout_ms` (idle keep-alive connections are closed
+/// after it too) and at most [`connection_cap`] connections are open at once; more wait in
+/// the kernel's listen backlog.
+pub async fn serve_connections(
+    listener: TcpListener,
+    app: Router,
+    limits: Limits,
+    shutdown: impl Future<Output = ()>,
+) {
+    let open = Arc::new(Semaphore::new(connection_cap(&limits)));
+    let graceful = GracefulShutdown::new();
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(Duration::from_millis(limits.header_read_timeout_ms));
+    tokio::pin!(shutdown);
+    loop {
+        // A permit first: beyond the cap, sockets wait unaccepted instead of using a file.
+        let permit = tokio::select! {
+            permit = open.clone().acquire_owned() => match permit {
+                Ok(permit) => permit,
+                Err(_) => break,
+            },
+            () = &mut shutdown => break,
+        };
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    // EMFILE and the like: pause rather than spin on the error.
+                    tracing::warn!(error = %e, "accepting a connection failed");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let service = app.clone().map_request(
+            move |mut request: axum::extract::Request<hyper::body::Incoming>| {
+                request.extensions_mut().insert(ConnectInfo(peer));
+                request
+            },
+        );
+        let connection =
+            http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::debug!(error = %e, peer = %peer, "connection closed with an error");
+            }
+            drop(permit);
+        });
+    }
+    drop(listener);
+    if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("requests still in flight after the shutdown grace period");
+    }
+}
+
+/// The open-connection cap: `limits.max_connections`, lowered below the process's open-file
+/// limit (less [`SPARE_FILES`]) so that the accept loop never meets `Too many open files`.
+pub fn connection_cap(limits: &Limits) -> usize {
+    let by_files = open_file_limit()
+        .map(|files| files.saturating_sub(SPARE_FILES).max(1))
+        .unwrap_or(u64::MAX);
+    usize::try_from(by_files)
+        .unwrap_or(usize::MAX)
+        .min(limits.max_connections)
+}
+
+/// The soft `RLIMIT_NOFILE`, when the platform says.
+#[cfg(unix)]
+#[allow(clippy::unnecessary_cast)] // rlim_t is u64 on Linux, narrower on some other unixes
+fn open_file_limit() -> Option<u64> {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit only writes the struct it is given.
+    let status = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) };
+    (status == 0 && limit.rlim_cur != libc::RLIM_INFINITY).then_some(limit.rlim_cur as u64)
+}
+
+#[cfg(not(unix))]
+fn open_file_limit() -> Option<u64> {
+    None
 }
 
 /// On an empty database, say how to add a user and a client.
@@ -116,4 +215,26 @@ fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
         let _ = tokio::signal::ctrl_c().await;
         tracing::info!("shutting down: finishing requests in flight");
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connection_cap_stays_below_the_open_file_limit() {
+        let limits = Limits {
+            max_connections: usize::MAX,
+            ..Limits::default()
+        };
+        let cap = connection_cap(&limits);
+        if let Some(files) = open_file_limit() {
+            assert!((cap as u64) < files.max(2), "{cap} of {files}");
+        }
+        let small = Limits {
+            max_connections: 3,
+            ..Limits::default()
+        };
+        assert!(connection_cap(&small) <= 3);
+    }
 }

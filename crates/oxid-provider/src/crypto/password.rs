@@ -4,6 +4,8 @@
 use super::{CryptoError, Result};
 use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
+use std::sync::OnceLock;
+use tokio::sync::Semaphore;
 
 /// Memory cost in KiB (OWASP Password Storage Cheat Sheet, argon2id first option).
 pub const MEMORY_KIB: u32 = 19_456;
@@ -54,6 +56,49 @@ pub fn dummy_verify(password: &str) -> bool {
     false
 }
 
+/// At most one argon2id computation per core at once: each takes ~19 MiB and tens of
+/// milliseconds, and without a bound a burst of logins would fill tokio's blocking pool.
+fn hashing_permits() -> &'static Semaphore {
+    static PERMITS: OnceLock<Semaphore> = OnceLock::new();
+    PERMITS.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        Semaphore::new(cores)
+    })
+}
+
+/// Runs `work` on the blocking pool under [`hashing_permits`], so argon2id never runs on the
+/// async workers (which would stall every other request). `None` if the task panicked.
+async fn off_the_workers<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Option<T> {
+    let _permit = hashing_permits().acquire().await.ok()?;
+    tokio::task::spawn_blocking(work).await.ok()
+}
+
+/// [`hash_password`] on the bounded blocking pool.
+pub async fn hash_password_pooled(password: &str) -> Result<String> {
+    let password = password.to_string();
+    off_the_workers(move || hash_password(&password))
+        .await
+        .unwrap_or_else(|| Err(CryptoError::Password("hashing task failed".into())))
+}
+
+/// [`verify_password`] on the bounded blocking pool.
+pub async fn verify_password_pooled(password: &str, phc: &str) -> bool {
+    let (password, phc) = (password.to_string(), phc.to_string());
+    off_the_workers(move || verify_password(&password, &phc))
+        .await
+        .unwrap_or(false)
+}
+
+/// [`dummy_verify`] on the bounded blocking pool.
+pub async fn dummy_verify_pooled(password: &str) -> bool {
+    let password = password.to_string();
+    off_the_workers(move || dummy_verify(&password))
+        .await
+        .unwrap_or(false)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -67,6 +112,14 @@ mod tests {
         assert!(!verify_password("correct horsE", &phc));
         // Salted: the same password hashes differently.
         assert_ne!(phc, hash_password("correct horse").unwrap());
+    }
+
+    #[tokio::test]
+    async fn pooled_functions_agree_with_the_direct_ones() {
+        let phc = hash_password_pooled("pw").await.unwrap();
+        assert!(verify_password_pooled("pw", &phc).await);
+        assert!(!verify_password_pooled("wrong", &phc).await);
+        assert!(!dummy_verify_pooled("pw").await);
     }
 
     #[test]

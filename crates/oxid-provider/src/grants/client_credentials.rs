@@ -25,7 +25,8 @@ pub async fn handle(
         // The scopes about a user (the OpenID ones) mean nothing without one.
         if !client.allows_scope(s) || ctx.caps.is_user_scope(s) {
             return Err(OAuthError::invalid_scope(format!(
-                "scope '{s}' is not available to this client"
+                "scope '{}' is not available to this client",
+                oxid_protocol::echo_value(s)
             )));
         }
         scopes.push(s.to_string());

@@ -30,7 +30,8 @@ pub async fn handle(
         Some(scope) => {
             if let Some(extra) = scope.iter().find(|s| !old.scopes.iter().any(|o| o == s)) {
                 return Err(OAuthError::invalid_scope(format!(
-                    "scope '{extra}' was not granted originally"
+                    "scope '{}' was not granted originally",
+                    oxid_protocol::echo_value(extra)
                 )));
             }
             scope.iter().map(str::to_string).collect()

@@ -30,6 +30,7 @@ pub fn router(provider: Provider) -> Router {
     let prefix = provider.config().issuer_path().to_string();
     let provider_for_probes = provider.clone();
     let provider_for_log = provider.clone();
+    let request_guard = crate::limits::RequestGuard::new(provider.config().limits);
     // Each handler extracts, makes one call into the logic named beside it, and renders.
     let cors = Router::new()
         .route(
@@ -90,6 +91,11 @@ pub fn router(provider: Provider) -> Router {
     app.route("/favicon.ico", get(wellknown::favicon))
         .merge(probes)
         .fallback(wellknown::not_found)
+        // Inside the log: shed and refused requests are logged too.
+        .layer(axum::middleware::from_fn_with_state(
+            request_guard,
+            crate::limits::guard,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             provider_for_log,
             layers::log_request,

@@ -1,0 +1,188 @@
+//! Request-level abuse limits: a cap on requests handled at once (503 beyond it, instead of a
+//! queue without end), a largest body (413), a time to send the body (408) and a time to
+//! answer (503). The connection-level limits (header-read timeout, open connections) are in
+//! the serve loop (`server`). Also the size limits of stored request state.
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use http_body_util::{BodyExt as _, LengthLimitError, Limited};
+use serde_json::json;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Semaphore;
+
+use oxid_protocol::authorization::AuthenticationRequest;
+
+use crate::config::Limits;
+
+/// Largest `claims` request parameter kept with an authorization (OIDC Core §5.5).
+pub const MAX_CLAIMS_BYTES: usize = 4096;
+/// Largest `nonce`, `state`, `login_hint`, `acr_values` or `ui_locales` kept with an
+/// authorization.
+pub const MAX_PARAM_BYTES: usize = 512;
+
+/// The shared state of [`guard`]: the limits and the permits of requests in flight.
+#[derive(Debug, Clone)]
+pub struct RequestGuard {
+    limits: Limits,
+    in_flight: Arc<Semaphore>,
+}
+
+impl RequestGuard {
+    /// A guard enforcing `limits`.
+    pub fn new(limits: Limits) -> Self {
+        RequestGuard {
+            limits,
+            in_flight: Arc::new(Semaphore::new(limits.max_concurrent_requests)),
+        }
+    }
+}
+
+/// The middleware: sheds load beyond the concurrency cap, reads the body within its size and
+/// time limits, then runs the request within the request timeout.
+pub async fn guard(State(guard): State<RequestGuard>, request: Request, next: Next) -> Response {
+    // Shed, don't queue: a waiting request holds a socket and memory for nothing.
+    let Ok(_permit) = guard.in_flight.clone().try_acquire_owned() else {
+        return unavailable("too many requests in progress, try again later");
+    };
+    let limits = guard.limits;
+    let (parts, body) = request.into_parts();
+    let declared = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > limits.max_body_bytes as u64) {
+        return too_large(limits.max_body_bytes);
+    }
+    let read = tokio::time::timeout(
+        Duration::from_millis(limits.body_read_timeout_ms),
+        Limited::new(body, limits.max_body_bytes).collect(),
+    )
+    .await;
+    let body = match read {
+        Ok(Ok(collected)) => collected.to_bytes(),
+        Ok(Err(e)) if e.is::<LengthLimitError>() => return too_large(limits.max_body_bytes),
+        // The client closed or sent a malformed body: nobody is left to read an answer.
+        Ok(Err(_)) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "unreadable body",
+            );
+        }
+        Err(_) => {
+            return error(
+                StatusCode::REQUEST_TIMEOUT,
+                "invalid_request",
+                "the request body was not sent in time",
+            );
+        }
+    };
+    let request = Request::from_parts(parts, Body::from(body));
+    match tokio::time::timeout(
+        Duration::from_millis(limits.request_timeout_ms),
+        next.run(request),
+    )
+    .await
+    {
+        Ok(response) => response,
+        Err(_) => unavailable("the request took too long, try again later"),
+    }
+}
+
+fn too_large(max: usize) -> Response {
+    error(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "invalid_request",
+        &format!("the request body is larger than {max} bytes"),
+    )
+}
+
+/// RFC 6749 §5.2 / §4.1.2.1 `temporarily_unavailable`, with 503.
+fn unavailable(description: &str) -> Response {
+    error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "temporarily_unavailable",
+        description,
+    )
+}
+
+fn error(status: StatusCode, code: &str, description: &str) -> Response {
+    let mut response = (
+        status,
+        axum::Json(json!({"error": code, "error_description": description})),
+    )
+        .into_response();
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    response
+}
+
+/// The first parameter of `request` that is kept with the authorization (in the sealed
+/// interaction and the code) and is over its size limit, as an `error_description` naming it;
+/// without a limit one signed-in user could store megabytes per request.
+pub fn oversized_request_state(request: &AuthenticationRequest) -> Option<String> {
+    let joined = |values: &[String]| values.iter().map(|v| v.len() + 1).sum::<usize>();
+    let claims = request.claims.as_ref().map_or(0, |c| {
+        serde_json::to_string(c).map_or(usize::MAX, |s| s.len())
+    });
+    let len = |v: &Option<String>| v.as_ref().map_or(0, String::len);
+    [
+        ("claims", claims, MAX_CLAIMS_BYTES),
+        ("nonce", len(&request.nonce), MAX_PARAM_BYTES),
+        ("state", len(&request.state), MAX_PARAM_BYTES),
+        ("login_hint", len(&request.login_hint), MAX_PARAM_BYTES),
+        (
+            "acr_values",
+            joined(&request.acr_values),
+            MAX_PARAM_BYTES + 1,
+        ),
+        (
+            "ui_locales",
+            joined(&request.ui_locales),
+            MAX_PARAM_BYTES + 1,
+        ),
+    ]
+    .into_iter()
+    .find(|(_, size, max)| size > max)
+    .map(|(name, _, max)| format!("{name} is longer than {max} bytes"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(query: &str) -> AuthenticationRequest {
+        let params = oxid_protocol::params::Params::parse_query(query).unwrap();
+        AuthenticationRequest::from_params(&params).unwrap()
+    }
+
+    #[test]
+    fn stored_request_state_is_bounded_and_named() {
+        let base = "response_type=code&client_id=a&redirect_uri=https://a/cb&scope=openid";
+        assert_eq!(oversized_request_state(&request(base)), None);
+        let at_limit = format!("{base}&nonce={}", "n".repeat(MAX_PARAM_BYTES));
+        assert_eq!(oversized_request_state(&request(&at_limit)), None);
+        for name in ["nonce", "state", "login_hint", "acr_values", "ui_locales"] {
+            let over = format!("{base}&{name}={}", "n".repeat(MAX_PARAM_BYTES + 1));
+            let description = oversized_request_state(&request(&over)).unwrap();
+            assert!(description.starts_with(name), "{description}");
+        }
+        let claims = format!(
+            "{{\"userinfo\":{{\"{}\":null}}}}",
+            "c".repeat(MAX_CLAIMS_BYTES)
+        );
+        let over = format!(
+            "{base}&claims={}",
+            oxid_protocol::params::encode_pairs([("x", claims.as_str())]).trim_start_matches("x=")
+        );
+        let description = oversized_request_state(&request(&over)).unwrap();
+        assert!(description.starts_with("claims"), "{description}");
+    }
+}
