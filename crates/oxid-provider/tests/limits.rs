@@ -12,17 +12,35 @@ use tokio::net::TcpStream;
 /// Header-read timeout of these tests' servers.
 const HEADER_TIMEOUT_MS: u64 = 400;
 
-async fn limited_server() -> TestServer {
-    TestServer::start_with(|s| {
+/// The provider of `server` served through `oxid serve`'s loop with its configured limits;
+/// its `http://host:port`.
+async fn serve_loop(server: &TestServer) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let provider = server.provider.clone();
+    tokio::spawn(oxid_provider::server::serve_connections(
+        listener,
+        oxid_provider::http::router(provider.clone()),
+        provider.config().limits,
+        std::future::pending(),
+    ));
+    base
+}
+
+/// A server with short header and body timeouts, and its serve loop's base URL.
+async fn limited_server() -> String {
+    let server = TestServer::start_with(|s| {
         s.limits.header_read_timeout_ms = HEADER_TIMEOUT_MS;
         s.limits.body_read_timeout_ms = HEADER_TIMEOUT_MS;
     })
-    .await
+    .await;
+    serve_loop(&server).await
 }
 
-async fn connect(server: &TestServer) -> TcpStream {
-    let addr = server.base.trim_start_matches("http://");
-    TcpStream::connect(addr).await.unwrap()
+async fn connect(base: &str) -> TcpStream {
+    TcpStream::connect(base.trim_start_matches("http://"))
+        .await
+        .unwrap()
 }
 
 /// Reads until the server closes the socket; how long that took (None: still open at `limit`).
@@ -38,8 +56,8 @@ async fn closed_within(stream: &mut TcpStream, limit: Duration) -> Option<Durati
     }
 }
 
-async fn healthz_ok(server: &TestServer) {
-    let status = reqwest::get(format!("{}/healthz", server.base))
+async fn healthz_ok(base: &str) {
+    let status = reqwest::get(format!("{base}/healthz"))
         .await
         .unwrap()
         .status();
@@ -48,22 +66,22 @@ async fn healthz_ok(server: &TestServer) {
 
 #[tokio::test]
 async fn idle_connection_is_closed_after_the_header_timeout_while_others_are_served() {
-    let server = limited_server().await;
-    let mut idle = connect(&server).await;
-    healthz_ok(&server).await;
+    let base = limited_server().await;
+    let mut idle = connect(&base).await;
+    healthz_ok(&base).await;
     let closed = closed_within(&mut idle, Duration::from_secs(5)).await;
     let closed = closed.expect("an idle connection must be closed");
     assert!(
         closed >= Duration::from_millis(HEADER_TIMEOUT_MS / 2),
         "{closed:?}"
     );
-    healthz_ok(&server).await;
+    healthz_ok(&base).await;
 }
 
 #[tokio::test]
 async fn idle_keep_alive_connection_is_closed_after_its_request() {
-    let server = limited_server().await;
-    let mut stream = connect(&server).await;
+    let base = limited_server().await;
+    let mut stream = connect(&base).await;
     stream
         .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
         .await
@@ -77,8 +95,8 @@ async fn idle_keep_alive_connection_is_closed_after_its_request() {
 
 #[tokio::test]
 async fn slow_header_client_is_closed_while_others_are_served() {
-    let server = limited_server().await;
-    let mut slow = connect(&server).await;
+    let base = limited_server().await;
+    let mut slow = connect(&base).await;
     slow.write_all(b"GET /healthz HTTP/1.1\r\n").await.unwrap();
     // One header line every 100 ms: each byte arrives before any idle timer would fire.
     let trickle = tokio::spawn(async move {
@@ -98,19 +116,20 @@ async fn slow_header_client_is_closed_while_others_are_served() {
         }
         None
     });
-    healthz_ok(&server).await;
+    healthz_ok(&base).await;
     let lines = trickle
         .await
         .unwrap()
         .expect("the slow client must be cut off");
     // Closed after about HEADER_TIMEOUT_MS, i.e. some 4 lines, far from the 100 it tried.
     assert!(lines < 30, "closed after {lines} lines");
-    healthz_ok(&server).await;
+    healthz_ok(&base).await;
 }
 
 #[tokio::test]
 async fn body_over_the_limit_is_413() {
     let server = TestServer::start().await;
+    let base = serve_loop(&server).await;
     let response = reqwest::Client::new()
         .post(format!("{}/token", server.address))
         .header("content-type", "application/x-www-form-urlencoded")
@@ -120,7 +139,7 @@ async fn body_over_the_limit_is_413() {
         .unwrap();
     assert_eq!(response.status(), 413);
     // The same without a declared length (chunked): counted while read.
-    let mut stream = connect(&server).await;
+    let mut stream = connect(&base).await;
     stream
         .write_all(b"POST /token HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
         .await
@@ -147,16 +166,15 @@ async fn requests_beyond_the_concurrency_cap_get_503_temporarily_unavailable() {
         s.limits.body_read_timeout_ms = 2_000;
     })
     .await;
+    let base = serve_loop(&server).await;
     // Holds the one permit: headers announce a body that does not come.
-    let mut holder = connect(&server).await;
+    let mut holder = connect(&base).await;
     holder
         .write_all(b"POST /token HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n")
         .await
         .unwrap();
     tokio::time::sleep(Duration::from_millis(200)).await;
-    let response = reqwest::get(format!("{}/healthz", server.base))
-        .await
-        .unwrap();
+    let response = reqwest::get(format!("{base}/healthz")).await.unwrap();
     assert_eq!(response.status(), 503);
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(body["error"], "temporarily_unavailable");
@@ -165,7 +183,7 @@ async fn requests_beyond_the_concurrency_cap_get_503_temporarily_unavailable() {
     let _ = tokio::time::timeout(Duration::from_secs(5), holder.read_to_end(&mut answer)).await;
     let answer = String::from_utf8_lossy(&answer);
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
-    healthz_ok(&server).await;
+    healthz_ok(&base).await;
 }
 
 /// Median of `n` client_credentials token requests, in milliseconds.
@@ -337,11 +355,12 @@ async fn beyond_the_connection_cap_new_clients_wait_until_idle_ones_are_closed()
         s.limits.max_connections = 2;
     })
     .await;
-    let _idle = [connect(&server).await, connect(&server).await];
+    let base = serve_loop(&server).await;
+    let _idle = [connect(&base).await, connect(&base).await];
     tokio::time::sleep(Duration::from_millis(50)).await;
     let started = Instant::now();
     // Waits in the backlog, then is served once the idle sockets time out.
-    healthz_ok(&server).await;
+    healthz_ok(&base).await;
     let waited = started.elapsed();
     assert!(
         waited >= Duration::from_millis(HEADER_TIMEOUT_MS / 2),

@@ -102,14 +102,9 @@ impl TestServer {
         backend.ensure_keys().await.unwrap();
         let provider = Provider::start(backend).await.unwrap();
         let app = oxid_provider::http::router(provider.clone());
-        let limits = provider.config().limits;
-        // The production serve loop, with its connection limits.
-        tokio::spawn(oxid_provider::server::serve_connections(
-            listener,
-            app,
-            limits,
-            std::future::pending(),
-        ));
+        tokio::spawn(async move {
+            axum::serve(listener, app).await.unwrap();
+        });
         let issuer_path = provider.config().issuer_path().to_string();
         let server = TestServer {
             base: issuer,
