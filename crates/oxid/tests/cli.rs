@@ -1,7 +1,10 @@
 //! The `oxid` binary as operators use it: help, errors as one line, users, clients, keys,
 //! and `serve` starting on a fresh database and stopping gracefully on SIGTERM.
 
-use std::io::{BufRead, BufReader, Write};
+mod common;
+
+use common::{stdout_lines, temp_dir};
+use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -17,20 +20,13 @@ fn oxid(dir: &Path, args: &[&str]) -> Output {
         .unwrap()
 }
 
-fn temp_dir(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("oxid-cli-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
 #[test]
 fn every_command_has_help() {
-    let dir = temp_dir("help");
+    let dir = temp_dir("cli-help");
     for args in [
         &["--help"][..],
         &["serve", "--help"],
@@ -54,7 +50,7 @@ fn every_command_has_help() {
 
 #[test]
 fn bad_flag_unreadable_config_and_unreachable_database_give_one_line() {
-    let dir = temp_dir("errors");
+    let dir = temp_dir("cli-errors");
     let output = oxid(&dir, &["serve", "--no-such-flag"]);
     assert!(!output.status.success());
     assert_eq!(
@@ -98,7 +94,7 @@ fn bad_flag_unreadable_config_and_unreachable_database_give_one_line() {
 
 #[test]
 fn users_clients_and_keys_round_trip() {
-    let dir = temp_dir("admin");
+    let dir = temp_dir("cli-admin");
     let mut child = Command::new(env!("CARGO_BIN_EXE_oxid"))
         .args([
             "user",
@@ -217,7 +213,7 @@ fn users_clients_and_keys_round_trip() {
 
 #[test]
 fn serve_starts_on_a_fresh_database_logs_requests_and_stops_on_sigterm() {
-    let dir = temp_dir("serve");
+    let dir = temp_dir("cli-serve");
     let mut child = Command::new(env!("CARGO_BIN_EXE_oxid"))
         .args(["serve", "--listen", "127.0.0.1:0"])
         .env(
@@ -231,15 +227,7 @@ fn serve_starts_on_a_fresh_database_logs_requests_and_stops_on_sigterm() {
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (lines_tx, lines_rx) = std::sync::mpsc::channel::<String>();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if lines_tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
+    let lines_rx = stdout_lines(&mut child);
     let deadline = Instant::now() + Duration::from_secs(60);
     let mut log = Vec::new();
     let addr = loop {

@@ -3,9 +3,12 @@
 //! (RFC 6749 §4.4). Started again on the same database, it calls every token it had answered
 //! 200 active at `/introspect` (RFC 7662 §2.2).
 
-use std::io::{BufRead, BufReader, Read, Write};
+mod common;
+
+use common::{stdout_lines, temp_dir};
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -35,13 +38,6 @@ fn psql(admin_url: &str, sql: &str) {
     );
 }
 
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("oxid-kill9-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 /// `oxid serve` on 127.0.0.1:0 over `database`, in `dir` (its encryption key), and the
 /// address it listens on.
 fn serve(dir: &Path, database: &str) -> (Child, String) {
@@ -56,14 +52,7 @@ fn serve(dir: &Path, database: &str) -> (Child, String) {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (lines_tx, lines_rx) = std::sync::mpsc::channel::<String>();
-    // Keeps reading (and so never blocks the server on a full pipe) until the process ends.
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let _ = lines_tx.send(line);
-        }
-    });
+    let lines_rx = stdout_lines(&mut child);
     let deadline = Instant::now() + Duration::from_secs(60);
     let address = loop {
         let Ok(line) = lines_rx.recv_timeout(deadline.saturating_duration_since(Instant::now()))
@@ -108,7 +97,7 @@ fn post(address: &str, path: &str, form: &str) -> Option<(u16, serde_json::Value
 
 #[test]
 fn tokens_answered_before_a_kill_9_are_active_after_a_restart_on_sqlite() {
-    let dir = temp_dir("sqlite");
+    let dir = temp_dir("kill9-sqlite");
     kill_9_mid_burst_keeps_every_answered_token(&dir, &sqlite(&dir));
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -123,7 +112,7 @@ fn tokens_answered_before_a_kill_9_are_active_after_a_restart_on_postgres() {
     psql(&admin_url, &format!("CREATE SCHEMA {schema}"));
     let separator = if admin_url.contains('?') { '&' } else { '?' };
     let url = format!("{admin_url}{separator}options=-c%20search_path%3D{schema}");
-    let dir = temp_dir("postgres");
+    let dir = temp_dir("kill9-postgres");
     kill_9_mid_burst_keeps_every_answered_token(&dir, &url);
     psql(&admin_url, &format!("DROP SCHEMA {schema} CASCADE"));
     let _ = std::fs::remove_dir_all(&dir);

@@ -3,10 +3,13 @@
 //! secret, code or token, after a failed and a successful login, a code exchange and a
 //! client credentials grant.
 
+mod common;
+
+use common::{stdout_lines, temp_dir};
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
@@ -17,13 +20,6 @@ const REDIRECT: &str = "https://app.example.com/cb";
 /// RFC 7636 Appendix B.
 const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("oxid-logs-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 fn oxid(dir: &Path, args: &[&str], stdin: &str) -> String {
     let mut child = Command::new(env!("CARGO_BIN_EXE_oxid"))
@@ -156,7 +152,7 @@ fn listen_address(lines: &Receiver<String>, log: &mut Vec<String>) -> String {
 
 #[test]
 fn json_logs_carry_request_ids_and_no_secret() {
-    let dir = temp_dir("json");
+    let dir = temp_dir("logs-json");
     oxid(
         &dir,
         &["user", "add", "--username", "alice", "--password-stdin"],
@@ -196,13 +192,7 @@ fn json_logs_carry_request_ids_and_no_secret() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (lines_tx, lines_rx) = std::sync::mpsc::channel::<String>();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let _ = lines_tx.send(line);
-        }
-    });
+    let lines_rx = stdout_lines(&mut child);
     let mut log = Vec::new();
     let addr = listen_address(&lines_rx, &mut log);
 
@@ -372,7 +362,7 @@ fn json_logs_carry_request_ids_and_no_secret() {
 /// codes, one per request.
 #[test]
 fn text_logs_on_a_pipe_have_no_colour() {
-    let dir = temp_dir("text");
+    let dir = temp_dir("logs-text");
     let config = dir.join("oxid.toml");
     std::fs::write(&config, "log_format = \"text\"\n").unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_oxid"))
@@ -392,13 +382,7 @@ fn text_logs_on_a_pipe_have_no_colour() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (lines_tx, lines_rx) = std::sync::mpsc::channel::<String>();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let _ = lines_tx.send(line);
-        }
-    });
+    let lines_rx = stdout_lines(&mut child);
     let deadline = Instant::now() + Duration::from_secs(60);
     let mut log = Vec::new();
     let addr = loop {
