@@ -6,6 +6,7 @@ use serde_json::{Map, Value};
 use url::Url;
 
 use crate::capabilities::{Capabilities, ClientAuthMethod, GrantType, ResponseType};
+use crate::client::{ApplicationType, IdTokenClaims, member};
 use crate::crypto::jws::SigningAlg;
 use crate::crypto::password::hash_password;
 use crate::crypto::secrets::{SecretBox, random_id, random_token, sha256_hex};
@@ -90,6 +91,25 @@ pub struct NewClient {
     pub frontchannel_logout_uri: Option<String>,
     /// Skip the consent page.
     pub skip_consent: bool,
+    /// `application_type`: `web` (default) or `native`.
+    pub application_type: Option<String>,
+    /// Which claims go in ID tokens: `scope` (default) or `minimal`.
+    pub id_token_claims: Option<String>,
+    /// `require_pkce`; `false` only for a confidential client. The deployment's default when
+    /// `None`.
+    pub require_pkce: Option<bool>,
+    /// `jwks`: the client's JWK Set (for `private_key_jwt`).
+    pub jwks: Option<Value>,
+    /// `jwks_uri`: where the client publishes its JWK Set.
+    pub jwks_uri: Option<String>,
+    /// `token_endpoint_auth_signing_alg` for the JWT authentication methods.
+    pub token_endpoint_auth_signing_alg: Option<String>,
+    /// `userinfo_signed_response_alg`; plain JSON UserInfo when `None`.
+    pub userinfo_signed_response_alg: Option<String>,
+    /// `default_max_age` in seconds.
+    pub default_max_age: Option<u64>,
+    /// `require_auth_time`.
+    pub require_auth_time: bool,
 }
 
 /// Registers a client, with the values `caps` supports; returns the record and, once only,
@@ -167,18 +187,19 @@ pub async fn add_client(
     {
         check_redirect_uri(uri)?;
     }
-    let alg = match &new.id_token_signed_response_alg {
-        Some(name) => Some(
-            name.parse::<SigningAlg>()
-                .ok()
-                .filter(|alg| caps.supports_id_token_alg(*alg))
-                .ok_or_else(|| invalid(format!("unknown ID token algorithm {name:?}")))?,
-        ),
-        None => None,
+    let signed_response_alg = |what: &str, name: &Option<String>| match name {
+        Some(name) => name
+            .parse::<SigningAlg>()
+            .ok()
+            .filter(|alg| caps.supports_id_token_alg(*alg))
+            .filter(|alg| !public || *alg != SigningAlg::HS256)
+            .map(Some)
+            .ok_or_else(|| invalid(format!("{what} algorithm {name:?} is not supported here"))),
+        None => Ok(None),
     };
-    if alg == Some(SigningAlg::HS256) && public {
-        return Err(invalid("HS256 ID tokens need a client secret"));
-    }
+    let alg = signed_response_alg("ID token", &new.id_token_signed_response_alg)?;
+    let userinfo_alg = signed_response_alg("UserInfo", &new.userinfo_signed_response_alg)?;
+    let metadata = client_metadata(&new, auth_method, userinfo_alg)?;
     let requested_scopes: Vec<String> = new
         .scopes
         .iter()
@@ -195,15 +216,17 @@ pub async fn add_client(
     } else {
         Some(new.client_secret.unwrap_or_else(random_token))
     };
+    // The secret is kept only as a hash, unless an HMAC algorithm needs the secret itself.
+    let hmac_key = auth_method == ClientAuthMethod::ClientSecretJwt
+        || [alg, userinfo_alg].contains(&Some(SigningAlg::HS256));
     // RFC 7518 §3.2: an HMAC key at least as long as the hash output.
-    if alg == Some(SigningAlg::HS256) && secret.as_ref().is_some_and(|s| s.len() < 32) {
+    if hmac_key && secret.as_ref().is_some_and(|s| s.len() < 32) {
         return Err(invalid(
-            "HS256 ID tokens need a client secret of at least 32 bytes",
+            "HS256 and client_secret_jwt need a client secret of at least 32 bytes",
         ));
     }
-    // The secret is kept only as a hash, unless an HMAC algorithm needs the secret itself.
-    let secret_encrypted = match (&secret, alg) {
-        (Some(secret), Some(SigningAlg::HS256)) => Some(
+    let secret_encrypted = match &secret {
+        Some(secret) if hmac_key => Some(
             secret_box
                 .encrypt_for(&client_secret_context(&client_id), secret.as_bytes())
                 .map_err(|e| invalid(e.to_string()))?,
@@ -228,12 +251,96 @@ pub async fn add_client(
         backchannel_logout_uri: new.backchannel_logout_uri,
         frontchannel_logout_uri: new.frontchannel_logout_uri,
         skip_consent: new.skip_consent,
-        metadata: Value::Object(Map::new()),
+        metadata: Value::Object(metadata),
         registration_token_hash: None,
         created_at: now,
     };
     store.insert_client(&client).await?;
     Ok((client, secret))
+}
+
+/// The registration members kept in the client's metadata object (read back by
+/// [`crate::client::Client`]), checked against each other and the authentication method.
+fn client_metadata(
+    new: &NewClient,
+    auth_method: ClientAuthMethod,
+    userinfo_alg: Option<SigningAlg>,
+) -> Result<Map<String, Value>, AdminError> {
+    let public = auth_method == ClientAuthMethod::None;
+    let mut metadata = Map::new();
+    let mut put = |name: &str, value: Value| {
+        metadata.insert(name.to_string(), value);
+    };
+    if let Some(name) = &new.application_type {
+        let value: ApplicationType = name.parse().map_err(invalid)?;
+        put(member::APPLICATION_TYPE, value.as_str().into());
+    }
+    if let Some(name) = &new.id_token_claims {
+        let value: IdTokenClaims = name.parse().map_err(invalid)?;
+        put(member::ID_TOKEN_CLAIMS, value.as_str().into());
+    }
+    if let Some(require) = new.require_pkce {
+        // RFC 9700 §2.1.1: a public client has nothing but PKCE to bind its code.
+        if public && !require {
+            return Err(invalid(
+                "a public client always uses PKCE (RFC 9700 §2.1.1)",
+            ));
+        }
+        put(member::REQUIRE_PKCE, require.into());
+    }
+    if new.jwks.is_some() && new.jwks_uri.is_some() {
+        return Err(invalid(
+            "jwks and jwks_uri must not both be given (RFC 7591 §2)",
+        ));
+    }
+    if let Some(jwks) = &new.jwks {
+        if !jwks.get("keys").is_some_and(Value::is_array) {
+            return Err(invalid(
+                "jwks must be a JWK Set: an object with a keys array",
+            ));
+        }
+        put(member::JWKS, jwks.clone());
+    }
+    if let Some(uri) = &new.jwks_uri {
+        let url = Url::parse(uri).map_err(|_| invalid(format!("jwks_uri {uri:?} is not a URL")))?;
+        if !matches!(url.scheme(), "https" | "http") {
+            return Err(invalid(format!("jwks_uri {uri:?} is not an http(s) URL")));
+        }
+        put(member::JWKS_URI, uri.as_str().into());
+    }
+    let has_keys = new.jwks.is_some() || new.jwks_uri.is_some();
+    if auth_method == ClientAuthMethod::PrivateKeyJwt && !has_keys {
+        return Err(invalid(
+            "private_key_jwt needs the client's keys: jwks or jwks_uri",
+        ));
+    }
+    if let Some(name) = &new.token_endpoint_auth_signing_alg {
+        let alg: SigningAlg = name
+            .parse()
+            .map_err(|_| invalid(format!("unknown signing algorithm {name:?}")))?;
+        // RFC 7523 §3 with OIDC Core §9: the secret signs HS256, the client's key the rest.
+        let fits = match auth_method {
+            ClientAuthMethod::ClientSecretJwt => alg == SigningAlg::HS256,
+            ClientAuthMethod::PrivateKeyJwt => alg != SigningAlg::HS256,
+            _ => false,
+        };
+        if !fits {
+            return Err(invalid(format!(
+                "token_endpoint_auth_signing_alg {name:?} does not fit {auth_method}"
+            )));
+        }
+        put(member::TOKEN_ENDPOINT_AUTH_SIGNING_ALG, alg.as_str().into());
+    }
+    if let Some(alg) = userinfo_alg {
+        put(member::USERINFO_SIGNED_RESPONSE_ALG, alg.as_str().into());
+    }
+    if let Some(max_age) = new.default_max_age {
+        put(member::DEFAULT_MAX_AGE, max_age.into());
+    }
+    if new.require_auth_time {
+        put(member::REQUIRE_AUTH_TIME, true.into());
+    }
+    Ok(metadata)
 }
 
 /// The registrable authentication method names, for the error message.
@@ -349,6 +456,101 @@ fn check_redirect_uri(uri: &str) -> Result<(), AdminError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::client::Client;
+    use crate::test_support::{T0, provider_with_keys};
+
+    async fn add(adjust: impl FnOnce(&mut NewClient)) -> Result<Client, AdminError> {
+        let provider = provider_with_keys(|_| {}).await;
+        let mut new = NewClient {
+            client_id: "rp".into(),
+            redirect_uris: vec!["https://rp.example/cb".into()],
+            ..NewClient::default()
+        };
+        adjust(&mut new);
+        let caps = provider.capabilities();
+        let (record, _) =
+            add_client(caps, provider.store(), provider.secret_box(), new, T0).await?;
+        Ok(Client::from_record(record).expect("a registered client reads back"))
+    }
+
+    #[tokio::test]
+    async fn registration_members_are_stored_and_read_back() {
+        let client = add(|new| {
+            new.application_type = Some("native".into());
+            new.id_token_claims = Some("minimal".into());
+            new.require_pkce = Some(false);
+            new.userinfo_signed_response_alg = Some("ES256".into());
+            new.default_max_age = Some(300);
+            new.require_auth_time = true;
+            new.jwks = Some(serde_json::json!({"keys": []}));
+        })
+        .await
+        .unwrap();
+        assert_eq!(client.application_type(), ApplicationType::Native);
+        assert_eq!(client.id_token_claims(), IdTokenClaims::Minimal);
+        assert!(!client.requires_pkce(true));
+        assert_eq!(
+            client.userinfo_signed_response_alg(),
+            Some(SigningAlg::ES256)
+        );
+        assert_eq!(client.default_max_age(), Some(300));
+        assert!(client.require_auth_time());
+        assert!(client.jwks().is_some());
+        assert!(
+            client.record().secret_encrypted.is_none(),
+            "no HMAC: hash only"
+        );
+
+        let hs = add(|new| new.userinfo_signed_response_alg = Some("HS256".into()));
+        let hs = hs.await.unwrap();
+        assert!(
+            hs.record().secret_encrypted.is_some(),
+            "HS256 needs the secret itself"
+        );
+    }
+
+    #[tokio::test]
+    async fn inconsistent_members_are_refused_with_the_reason() {
+        type Adjust = fn(&mut NewClient);
+        let cases: [(Adjust, &str); 6] = [
+            (
+                |n| n.application_type = Some("desktop".into()),
+                "application_type",
+            ),
+            (
+                |n| n.id_token_claims = Some("all".into()),
+                "id_token_claims",
+            ),
+            (
+                |n| {
+                    n.public = true;
+                    n.require_pkce = Some(false);
+                },
+                "RFC 9700",
+            ),
+            (
+                |n| {
+                    n.jwks = Some(serde_json::json!({"keys": []}));
+                    n.jwks_uri = Some("https://rp.example/jwks".into());
+                },
+                "both",
+            ),
+            (|n| n.jwks = Some(serde_json::json!([])), "JWK Set"),
+            (
+                |n| n.token_endpoint_auth_signing_alg = Some("RS256".into()),
+                "does not fit client_secret_basic",
+            ),
+        ];
+        for (adjust, expected) in cases {
+            let err = add(adjust).await.unwrap_err().to_string();
+            assert!(err.contains(expected), "{expected}: {err}");
+        }
+        let err = add(|n| {
+            n.public = true;
+            n.userinfo_signed_response_alg = Some("HS256".into());
+        });
+        assert!(err.await.unwrap_err().to_string().contains("UserInfo"));
+    }
 
     #[test]
     fn weak_operator_secrets_are_refused_strong_ones_accepted() {

@@ -397,9 +397,10 @@ fn check_request(
             ),
         ));
     }
-    // RFC 7636 §4.4.1, RFC 9700 §2.1.1: PKCE for public clients always, for all by default.
+    // RFC 7636 §4.4.1, RFC 9700 §2.1.1: PKCE for public clients always, for all by default;
+    // a confidential client may have registered `require_pkce: false` and rely on `nonce`.
     match request.effective_code_challenge_method() {
-        None if client.is_public() || caps.pkce_required => {
+        None if client.requires_pkce(caps.pkce_required) => {
             return Some((
                 AuthErrorCode::InvalidRequest,
                 "code_challenge is required (PKCE, RFC 7636)".into(),

@@ -3,6 +3,7 @@
 //! client asks this view, never the raw strings.
 
 use oxid_store::ClientRecord;
+use serde_json::Value;
 use std::str::FromStr;
 
 use crate::capabilities::{ClientAuthMethod, GrantType, ResponseType, UnknownName};
@@ -16,6 +17,164 @@ pub struct Client {
     grant_types: Vec<GrantType>,
     response_types: Vec<ResponseType>,
     id_token_alg: SigningAlg,
+    settings: ClientSettings,
+}
+
+/// `application_type` (OIDC Registration §2): decides redirect URI rules, e.g. whether a
+/// loopback redirect may use any port (RFC 8252 §7.3, native only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ApplicationType {
+    /// A web application (the default).
+    #[default]
+    Web,
+    /// A native application.
+    Native,
+}
+
+/// Which user claims go into the client's ID tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum IdTokenClaims {
+    /// The claims the granted scopes release go in the ID token too, as Keycloak and Auth0 do
+    /// by default (many RP libraries read the user from the ID token only).
+    #[default]
+    Scope,
+    /// Only the claims OIDC Core §2 requires and those asked for by `claims`; the rest comes
+    /// from UserInfo.
+    Minimal,
+}
+
+impl ApplicationType {
+    /// The registered name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ApplicationType::Web => "web",
+            ApplicationType::Native => "native",
+        }
+    }
+}
+
+impl FromStr for ApplicationType {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "web" => Ok(ApplicationType::Web),
+            "native" => Ok(ApplicationType::Native),
+            other => Err(format!(
+                "unknown application_type {other:?} (web or native)"
+            )),
+        }
+    }
+}
+
+impl IdTokenClaims {
+    /// The configured name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IdTokenClaims::Scope => "scope",
+            IdTokenClaims::Minimal => "minimal",
+        }
+    }
+}
+
+impl FromStr for IdTokenClaims {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "scope" => Ok(IdTokenClaims::Scope),
+            "minimal" => Ok(IdTokenClaims::Minimal),
+            other => Err(format!(
+                "unknown id_token_claims {other:?} (scope or minimal)"
+            )),
+        }
+    }
+}
+
+/// The registration members kept in [`ClientRecord::metadata`], typed.
+#[derive(Debug, Clone, PartialEq, Default)]
+struct ClientSettings {
+    application_type: ApplicationType,
+    id_token_claims: IdTokenClaims,
+    require_pkce: Option<bool>,
+    token_endpoint_auth_signing_alg: Option<SigningAlg>,
+    userinfo_signed_response_alg: Option<SigningAlg>,
+    default_max_age: Option<u64>,
+    require_auth_time: bool,
+}
+
+/// Metadata member names (RFC 7591 §2, OIDC Registration §2, and Oxid's own) kept in
+/// [`ClientRecord::metadata`].
+pub mod member {
+    /// `application_type`.
+    pub const APPLICATION_TYPE: &str = "application_type";
+    /// Oxid's `id_token_claims` (`scope` or `minimal`).
+    pub const ID_TOKEN_CLAIMS: &str = "id_token_claims";
+    /// Oxid's `require_pkce` (a boolean; the deployment's default when absent).
+    pub const REQUIRE_PKCE: &str = "require_pkce";
+    /// `jwks` (a JWK Set object).
+    pub const JWKS: &str = "jwks";
+    /// `jwks_uri`.
+    pub const JWKS_URI: &str = "jwks_uri";
+    /// `token_endpoint_auth_signing_alg`.
+    pub const TOKEN_ENDPOINT_AUTH_SIGNING_ALG: &str = "token_endpoint_auth_signing_alg";
+    /// `userinfo_signed_response_alg`.
+    pub const USERINFO_SIGNED_RESPONSE_ALG: &str = "userinfo_signed_response_alg";
+    /// `default_max_age` (seconds).
+    pub const DEFAULT_MAX_AGE: &str = "default_max_age";
+    /// `require_auth_time` (a boolean).
+    pub const REQUIRE_AUTH_TIME: &str = "require_auth_time";
+}
+
+impl ClientSettings {
+    /// Reads the typed members from the metadata object; a member of the wrong type or with
+    /// an unknown value is an error, an absent one takes its registration default.
+    fn read(metadata: &Value) -> Result<ClientSettings, String> {
+        let get = |name: &str| metadata.get(name).filter(|v| !v.is_null());
+        let string = |name: &str| -> Result<Option<&str>, String> {
+            get(name)
+                .map(|v| v.as_str().ok_or(format!("{name} is not a string")))
+                .transpose()
+        };
+        let boolean = |name: &str, default: bool| -> Result<bool, String> {
+            get(name)
+                .map(|v| v.as_bool().ok_or(format!("{name} is not a boolean")))
+                .unwrap_or(Ok(default))
+        };
+        let alg = |name: &str| -> Result<Option<SigningAlg>, String> {
+            string(name)?
+                .map(|v| {
+                    v.parse()
+                        .map_err(|_| format!("{name}: unknown algorithm {v:?}"))
+                })
+                .transpose()
+        };
+        Ok(ClientSettings {
+            application_type: string(member::APPLICATION_TYPE)?
+                .map(str::parse)
+                .transpose()?
+                .unwrap_or_default(),
+            id_token_claims: string(member::ID_TOKEN_CLAIMS)?
+                .map(str::parse)
+                .transpose()?
+                .unwrap_or_default(),
+            require_pkce: get(member::REQUIRE_PKCE)
+                .map(|v| {
+                    v.as_bool()
+                        .ok_or(format!("{} is not a boolean", member::REQUIRE_PKCE))
+                })
+                .transpose()?,
+            token_endpoint_auth_signing_alg: alg(member::TOKEN_ENDPOINT_AUTH_SIGNING_ALG)?,
+            userinfo_signed_response_alg: alg(member::USERINFO_SIGNED_RESPONSE_ALG)?,
+            default_max_age: get(member::DEFAULT_MAX_AGE)
+                .map(|v| {
+                    v.as_u64().ok_or(format!(
+                        "{} is not a number of seconds",
+                        member::DEFAULT_MAX_AGE
+                    ))
+                })
+                .transpose()?,
+            require_auth_time: boolean(member::REQUIRE_AUTH_TIME, false)?,
+        })
+    }
 }
 
 /// A stored registration holding a value this provider does not know (a damaged or
@@ -49,12 +208,14 @@ impl Client {
                 .map_err(|_| unreadable(format!("unknown ID token algorithm {name:?}")))?,
             None => SigningAlg::RS256,
         };
+        let settings = ClientSettings::read(&record.metadata).map_err(unreadable)?;
         Ok(Client {
             record,
             auth_method,
             grant_types,
             response_types,
             id_token_alg,
+            settings,
         })
     }
 
@@ -107,6 +268,59 @@ impl Client {
     pub fn id_token_alg(&self) -> SigningAlg {
         self.id_token_alg
     }
+
+    /// `application_type` (web unless registered native).
+    pub fn application_type(&self) -> ApplicationType {
+        self.settings.application_type
+    }
+
+    /// Which user claims go into its ID tokens.
+    pub fn id_token_claims(&self) -> IdTokenClaims {
+        self.settings.id_token_claims
+    }
+
+    /// Whether the client must use PKCE: always for a public client (RFC 9700 §2.1.1); a
+    /// confidential one as it registered `require_pkce`, else as the deployment says
+    /// (`Capabilities::pkce_required`; false lets it rely on `nonce`).
+    pub fn requires_pkce(&self, deployment_default: bool) -> bool {
+        self.is_public() || self.settings.require_pkce.unwrap_or(deployment_default)
+    }
+
+    /// Its registered JWK Set (`jwks`), for `private_key_jwt` and request objects.
+    pub fn jwks(&self) -> Option<&Value> {
+        self.record
+            .metadata
+            .get(member::JWKS)
+            .filter(|v| v.is_object())
+    }
+
+    /// Where its JWK Set is published (`jwks_uri`).
+    pub fn jwks_uri(&self) -> Option<&str> {
+        self.record
+            .metadata
+            .get(member::JWKS_URI)
+            .and_then(Value::as_str)
+    }
+
+    /// The algorithm its authentication JWTs must use, when it registered one.
+    pub fn token_endpoint_auth_signing_alg(&self) -> Option<SigningAlg> {
+        self.settings.token_endpoint_auth_signing_alg
+    }
+
+    /// The algorithm its UserInfo responses are signed with; `None`: plain JSON.
+    pub fn userinfo_signed_response_alg(&self) -> Option<SigningAlg> {
+        self.settings.userinfo_signed_response_alg
+    }
+
+    /// `default_max_age` in seconds (OIDC Registration §2), when registered.
+    pub fn default_max_age(&self) -> Option<u64> {
+        self.settings.default_max_age
+    }
+
+    /// Whether its ID tokens always carry `auth_time` (OIDC Registration §2).
+    pub fn require_auth_time(&self) -> bool {
+        self.settings.require_auth_time
+    }
 }
 
 /// Every stored name parsed, or the first error.
@@ -124,6 +338,7 @@ where
 mod tests {
     use super::*;
     use crate::test_support::{provider_with_keys, stored_client};
+    use serde_json::json;
 
     #[tokio::test]
     async fn reads_the_stored_strings_into_types() {
@@ -165,8 +380,63 @@ mod tests {
         let mut record = valid.clone();
         record.response_types = vec!["code code".into()];
         assert!(Client::from_record(record).is_err());
-        let mut record = valid;
+        let mut record = valid.clone();
         record.id_token_signed_response_alg = Some("none".into());
         assert!(Client::from_record(record).is_err());
+        for bad in [
+            json!({"application_type": "desktop"}),
+            json!({"id_token_claims": "all"}),
+            json!({"require_pkce": "no"}),
+            json!({"userinfo_signed_response_alg": "none"}),
+            json!({"default_max_age": -1}),
+        ] {
+            let mut record = valid.clone();
+            record.metadata = bad.clone();
+            assert!(Client::from_record(record).is_err(), "{bad}");
+        }
+    }
+
+    #[tokio::test]
+    async fn metadata_members_are_typed_with_registration_defaults() {
+        let provider = provider_with_keys(|_| {}).await;
+        let auth = ClientAuthMethod::ClientSecretBasic;
+        let record = stored_client(&provider, "web", auth, &[], &[]).await;
+        let client = Client::from_record(record.clone()).unwrap();
+        assert_eq!(client.application_type(), ApplicationType::Web);
+        assert_eq!(client.id_token_claims(), IdTokenClaims::Scope);
+        assert!(client.requires_pkce(true));
+        assert!(!client.requires_pkce(false));
+        assert_eq!(client.jwks(), None);
+        assert_eq!(client.userinfo_signed_response_alg(), None);
+        assert!(!client.require_auth_time());
+
+        let mut native = record;
+        native.metadata = json!({
+            "application_type": "native", "id_token_claims": "minimal",
+            "require_pkce": false, "jwks": {"keys": []}, "jwks_uri": "https://rp/jwks",
+            "token_endpoint_auth_signing_alg": "ES256",
+            "userinfo_signed_response_alg": "RS256", "default_max_age": 60,
+            "require_auth_time": true
+        });
+        let client = Client::from_record(native.clone()).unwrap();
+        assert_eq!(client.application_type(), ApplicationType::Native);
+        assert_eq!(client.id_token_claims(), IdTokenClaims::Minimal);
+        assert!(!client.requires_pkce(true));
+        assert_eq!(client.jwks(), Some(&json!({"keys": []})));
+        assert_eq!(client.jwks_uri(), Some("https://rp/jwks"));
+        assert_eq!(
+            client.token_endpoint_auth_signing_alg(),
+            Some(SigningAlg::ES256)
+        );
+        assert_eq!(
+            client.userinfo_signed_response_alg(),
+            Some(SigningAlg::RS256)
+        );
+        assert_eq!(client.default_max_age(), Some(60));
+        assert!(client.require_auth_time());
+
+        // RFC 9700 §2.1.1: a public client always uses PKCE, whatever its metadata says.
+        native.token_endpoint_auth_method = "none".into();
+        assert!(Client::from_record(native).unwrap().requires_pkce(false));
     }
 }

@@ -120,6 +120,42 @@ pub struct ClientAddArgs {
     /// Skip the consent page (first-party applications).
     #[arg(long)]
     skip_consent: bool,
+    /// `application_type`: web (default) or native (RFC 8252 loopback redirects on any port).
+    #[arg(long)]
+    application_type: Option<String>,
+    /// Which user claims go in ID tokens: scope (default: those of the granted scopes) or
+    /// minimal (only what OIDC Core requires; the rest from UserInfo).
+    #[arg(long)]
+    id_token_claims: Option<String>,
+    /// Whether PKCE is required (default true); false only for a confidential client.
+    #[arg(long)]
+    require_pkce: Option<bool>,
+    /// The client's JWK Set, read from FILE (for private_key_jwt).
+    #[arg(long, conflicts_with = "jwks_uri")]
+    jwks_file: Option<std::path::PathBuf>,
+    /// Where the client publishes its JWK Set.
+    #[arg(long)]
+    jwks_uri: Option<String>,
+    /// The algorithm of the client's authentication JWTs (client_secret_jwt: HS256;
+    /// private_key_jwt: RS256, PS256, ES256 or EdDSA).
+    #[arg(long)]
+    token_endpoint_auth_signing_alg: Option<String>,
+    /// Sign UserInfo responses with ALG (absent: plain JSON).
+    #[arg(long)]
+    userinfo_signing_alg: Option<String>,
+    /// `default_max_age` in seconds: sign in again when the session is older.
+    #[arg(long)]
+    default_max_age: Option<u64>,
+    /// Always put `auth_time` in ID tokens.
+    #[arg(long)]
+    require_auth_time: bool,
+}
+
+/// The JWK Set in `path`, as JSON.
+fn read_jwks(path: &std::path::Path) -> Result<Value, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    serde_json::from_str(&text).map_err(|e| format!("{} is not JSON: {e}", path.display()))
 }
 
 /// `oxid keys ...`
@@ -226,6 +262,10 @@ pub async fn run_client(command: ClientCommand, settings: &Settings) -> ExitCode
             {
                 return fail(e);
             }
+            let jwks = match args.jwks_file.as_deref().map(read_jwks).transpose() {
+                Ok(jwks) => jwks,
+                Err(e) => return fail(e),
+            };
             let new = NewClient {
                 client_id: args.client_id,
                 client_secret: args.client_secret,
@@ -241,6 +281,15 @@ pub async fn run_client(command: ClientCommand, settings: &Settings) -> ExitCode
                 backchannel_logout_uri: args.backchannel_logout_uri,
                 frontchannel_logout_uri: args.frontchannel_logout_uri,
                 skip_consent: args.skip_consent,
+                application_type: args.application_type,
+                id_token_claims: args.id_token_claims,
+                require_pkce: args.require_pkce,
+                jwks,
+                jwks_uri: args.jwks_uri,
+                token_endpoint_auth_signing_alg: args.token_endpoint_auth_signing_alg,
+                userinfo_signed_response_alg: args.userinfo_signing_alg,
+                default_max_age: args.default_max_age,
+                require_auth_time: args.require_auth_time,
             };
             let caps = Capabilities::from_config(&backend.config);
             let added =
@@ -275,7 +324,7 @@ pub async fn run_client(command: ClientCommand, settings: &Settings) -> ExitCode
 }
 
 fn client_json(client: &oxid_store::ClientRecord) -> Value {
-    json!({
+    let mut out = json!({
         "client_id": client.client_id,
         "client_name": client.client_name,
         "redirect_uris": client.redirect_uris,
@@ -288,7 +337,14 @@ fn client_json(client: &oxid_store::ClientRecord) -> Value {
         "backchannel_logout_uri": client.backchannel_logout_uri,
         "frontchannel_logout_uri": client.frontchannel_logout_uri,
         "skip_consent": client.skip_consent,
-    })
+    });
+    // The other registration members, as stored (RFC 7591 §2 names).
+    if let (Value::Object(out), Value::Object(metadata)) = (&mut out, &client.metadata) {
+        for (name, value) in metadata {
+            out.entry(name.clone()).or_insert_with(|| value.clone());
+        }
+    }
+    out
 }
 
 /// Runs `oxid keys ...`.

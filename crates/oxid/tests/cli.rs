@@ -275,3 +275,63 @@ fn http_get(addr: &str, path: &str) -> String {
     stream.read_to_string(&mut response).unwrap();
     response
 }
+
+#[test]
+fn client_add_takes_the_registration_members() {
+    let dir = temp_dir("cli-members");
+    std::fs::write(dir.join("jwks.json"), r#"{"keys": []}"#).unwrap();
+    let jwks_file = dir.join("jwks.json").display().to_string();
+    let added = oxid(
+        &dir,
+        &[
+            "client",
+            "add",
+            "--client-id",
+            "native",
+            "--redirect-uri",
+            "http://127.0.0.1/cb",
+            "--application-type",
+            "native",
+            "--id-token-claims",
+            "minimal",
+            "--require-pkce",
+            "false",
+            "--jwks-file",
+            &jwks_file,
+            "--userinfo-signing-alg",
+            "ES256",
+            "--default-max-age",
+            "600",
+            "--require-auth-time",
+        ],
+    );
+    assert!(added.status.success(), "{}", stderr(&added));
+    let listed = oxid(&dir, &["client", "list"]);
+    let clients: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+    let client = &clients[0];
+    assert_eq!(client["application_type"], "native");
+    assert_eq!(client["id_token_claims"], "minimal");
+    assert_eq!(client["require_pkce"], false);
+    assert_eq!(client["jwks"], serde_json::json!({"keys": []}));
+    assert_eq!(client["userinfo_signed_response_alg"], "ES256");
+    assert_eq!(client["default_max_age"], 600);
+    assert_eq!(client["require_auth_time"], true);
+
+    // RFC 9700 §2.1.1: a public client cannot turn PKCE off.
+    let public = oxid(
+        &dir,
+        &[
+            "client",
+            "add",
+            "--client-id",
+            "spa",
+            "--public",
+            "--redirect-uri",
+            "https://spa.example/cb",
+            "--require-pkce",
+            "false",
+        ],
+    );
+    assert!(!public.status.success());
+    assert!(stderr(&public).contains("PKCE"), "{}", stderr(&public));
+}
