@@ -139,3 +139,40 @@ async fn unreachable_server_fails_fast_without_echoing_the_password() {
     assert!(!err.to_string().contains("hunter2"), "{err}");
     assert!(started.elapsed() < std::time::Duration::from_secs(10));
 }
+
+/// Several instances starting at once on a new database (a rolling deploy, a scaled-out
+/// start) all migrate it without a clash: sqlx's migrator holds a PostgreSQL advisory lock
+/// while it creates its table and applies the migrations, so the others wait, then find
+/// them applied.
+#[tokio::test]
+async fn instances_starting_at_once_migrate_one_database_without_a_clash() {
+    let Some(url) = url() else { return };
+    let (admin, schema) = fresh_schema(&url).await;
+    // Polled together on this task (sqlx's migrator future cannot be spawned), so the four
+    // connect, lock and migrate concurrently on the server.
+    let (a, b, c, d) = tokio::join!(
+        open_detached(&url, &schema),
+        open_detached(&url, &schema),
+        open_detached(&url, &schema),
+        open_detached(&url, &schema),
+    );
+    for (i, (store, shared)) in [a, b, c, d].into_iter().enumerate() {
+        let user = contract::fixtures::user(&format!("id{i}"), &format!("user{i}"));
+        shared
+            .insert_user(&user)
+            .await
+            .expect("every instance works");
+        store.close().await;
+    }
+    let applied: i64 = sqlx::query_scalar(&format!(
+        "SELECT count(*) FROM {schema}._sqlx_migrations WHERE success"
+    ))
+    .fetch_one(&admin)
+    .await
+    .unwrap();
+    let files = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/postgres"))
+        .unwrap()
+        .count();
+    assert_eq!(applied as usize, files, "each migration applied once");
+    drop_schema(admin, schema).await;
+}
