@@ -214,6 +214,7 @@ impl OidcClient {
             code: code.to_owned(),
             redirect_uri: session.redirect_uri.clone(),
             code_verifier: Some(session.code_verifier.clone()),
+            extra: Default::default(),
         };
         let response = self.token(&request).await?;
         if session.openid && response.id_token.is_none() {
@@ -235,6 +236,7 @@ impl OidcClient {
         let request = TokenRequest::RefreshToken {
             refresh_token: refresh_token.to_owned(),
             scope,
+            extra: Default::default(),
         };
         let response = self.token(&request).await?;
         self.with_id_token(response, None, previous_sub).await
@@ -245,7 +247,11 @@ impl OidcClient {
         &self,
         scope: Option<Scope>,
     ) -> Result<TokenResponse, ClientError> {
-        self.token(&TokenRequest::ClientCredentials { scope }).await
+        let request = TokenRequest::ClientCredentials {
+            scope,
+            extra: Default::default(),
+        };
+        self.token(&request).await
     }
 
     /// The resource owner password grant (RFC 6749 §4.3).
@@ -259,6 +265,7 @@ impl OidcClient {
             username: username.to_owned(),
             password: password.to_owned(),
             scope,
+            extra: Default::default(),
         };
         let response = self.token(&request).await?;
         self.with_id_token(response, None, None).await

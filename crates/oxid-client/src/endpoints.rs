@@ -7,7 +7,7 @@ use oxid_protocol::jose::CompactJws;
 use oxid_protocol::logout::EndSessionRequest;
 use oxid_protocol::revocation::RevocationRequest;
 use oxid_protocol::token::TokenError;
-use oxid_protocol::userinfo::{UserinfoError, UserinfoResponse};
+use oxid_protocol::userinfo::{UserinfoErrorResponse, UserinfoResponse};
 use reqwest::header::WWW_AUTHENTICATE;
 use serde_json::Value;
 
@@ -44,19 +44,7 @@ pub async fn userinfo(
         )
         .await?;
     if !(200..300).contains(&response.status) {
-        let challenge = response
-            .headers
-            .get(WWW_AUTHENTICATE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(UserinfoError::from_www_authenticate);
-        return Err(match challenge {
-            Some(error) if error.error.is_some() => ClientError::Userinfo(error),
-            _ => ClientError::Status {
-                url: response.url.clone(),
-                status: response.status,
-                body: response.body_excerpt(),
-            },
-        });
+        return Err(userinfo_error(&response));
     }
     let claims: Value = if response.content_type == "application/jwt" {
         let text = std::str::from_utf8(&response.body)
@@ -95,6 +83,26 @@ pub async fn userinfo(
         ));
     }
     Ok(userinfo)
+}
+
+/// A UserInfo error (OIDC Core §5.3.3): the Bearer challenge's code when the header has one
+/// (RFC 6750 §3), else the JSON body's (seed 004's `UserinfoErrorResponse`, whose `error` may
+/// be any code, `server_error` included), else the bare status.
+fn userinfo_error(response: &HttpResponse) -> ClientError {
+    let challenge = response
+        .headers
+        .get(WWW_AUTHENTICATE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(UserinfoErrorResponse::from_www_authenticate);
+    let error = challenge.or_else(|| serde_json::from_slice(&response.body).ok());
+    match error {
+        Some(error) => ClientError::Userinfo(error),
+        None => ClientError::Status {
+            url: response.url.clone(),
+            status: response.status,
+            body: response.body_excerpt(),
+        },
+    }
 }
 
 fn token_error_or_status(response: &HttpResponse) -> ClientError {

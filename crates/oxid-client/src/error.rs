@@ -4,7 +4,7 @@ use oxid_protocol::authorization::AuthorizationError;
 use oxid_protocol::claims::ClaimsError;
 use oxid_protocol::jose::JoseError;
 use oxid_protocol::token::TokenError;
-use oxid_protocol::userinfo::UserinfoError;
+use oxid_protocol::userinfo::UserinfoErrorResponse;
 
 use crate::jws::JwsError;
 
@@ -74,9 +74,10 @@ pub enum ClientError {
     /// The token endpoint answered with an error (RFC 6749 §5.2).
     #[error("token request failed: {}", .0.error.as_str())]
     Token(TokenError),
-    /// The UserInfo endpoint refused the access token (RFC 6750 §3).
+    /// The UserInfo endpoint answered an error (OIDC Core §5.3.3): from its Bearer challenge
+    /// (RFC 6750 §3) or its JSON body.
     #[error("userinfo refused: {0}")]
-    Userinfo(UserinfoError),
+    Userinfo(UserinfoErrorResponse),
     /// A token's framing is malformed.
     #[error("malformed token: {0}")]
     Jose(#[from] JoseError),

@@ -14,6 +14,7 @@ use oxid_client::jws::{JwkParams, VerifyingKey};
 use oxid_client::resource::{discover_from_challenge, discover_resource};
 use oxid_client::{ClientAuth, ClientError, HttpClient, JwsAlgorithm, SigningKey};
 use oxid_protocol::authorization::AuthErrorCode;
+use oxid_protocol::bearer::BearerErrorCode;
 use oxid_protocol::scope::Scope;
 use oxid_protocol::token::TokenErrorCode;
 use serde_json::{Value, json};
@@ -215,9 +216,33 @@ async fn userinfo_json_and_signed_oidc_core_5_3() {
         )],
         "",
     );
+    match client.userinfo("at-1", None).await {
+        Err(ClientError::Userinfo(e)) => {
+            assert_eq!(e.bearer_code(), Some(BearerErrorCode::InvalidToken));
+            assert_eq!(e.error_description.as_deref(), Some("expired"));
+        }
+        other => panic!("{other:?}"),
+    }
+
+    // Seed 004: a UserInfo error is read from a JSON body too, whatever its code; a body
+    // without `error` is no error response, only a status.
+    op.mock.set_json(
+        "/userinfo",
+        500,
+        &json!({"error": "server_error", "error_description": "database down"}),
+    );
+    match client.userinfo("at-1", None).await {
+        Err(ClientError::Userinfo(e)) => {
+            assert_eq!(e.error, "server_error");
+            assert_eq!(e.error_description.as_deref(), Some("database down"));
+        }
+        other => panic!("{other:?}"),
+    }
+    op.mock
+        .set_json("/userinfo", 500, &json!({"error_description": "no code"}));
     assert!(matches!(
         client.userinfo("at-1", None).await,
-        Err(ClientError::Userinfo(_))
+        Err(ClientError::Status { status: 500, .. })
     ));
 }
 

@@ -90,4 +90,4 @@ pub use summary::OidcSummary;
 pub use token::{
     ClientAuthMethod, ClientAuthParams, TokenError, TokenErrorCode, TokenRequest, TokenResponse,
 };
-pub use userinfo::{UserinfoError, UserinfoRequest, UserinfoResponse};
+pub use userinfo::{UserinfoError, UserinfoErrorResponse, UserinfoRequest, UserinfoResponse};

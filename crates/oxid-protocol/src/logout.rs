@@ -130,9 +130,6 @@ impl BackchannelLogoutRequest {
     }
 }
 
-/// The back-channel logout notification as the seed documents name it.
-pub type BackchannelLogoutNotification = BackchannelLogoutRequest;
-
 /// The front-channel logout notification: the RP's `frontchannel_logout_uri` loaded by the
 /// user agent, with `iss` and `sid` when the RP asked for them (Front-Channel Logout §2, §3).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

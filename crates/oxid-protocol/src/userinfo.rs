@@ -88,19 +88,16 @@ impl UserinfoResponse {
     }
 }
 
-/// A UserInfo error: a Bearer challenge (RFC 6750 §3.1) in the `WWW-Authenticate` header,
-/// optionally also as a JSON body.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A UserInfo error as the endpoint states it: a Bearer challenge (RFC 6750 §3.1) in the
+/// `WWW-Authenticate` header, with [`UserinfoError::body`] as its JSON body. Only the three
+/// RFC 6750 codes can be put in a challenge; an error read from a provider's answer, whatever
+/// its code, is a [`UserinfoErrorResponse`].
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserinfoError {
     /// The error code; `None` when the request carried no token at all (RFC 6750 §3.1).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<BearerErrorCode>,
     /// Human-readable text.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_description: Option<String>,
-    /// Every other member.
-    #[serde(flatten)]
-    pub extra: IndexMap<String, Value>,
 }
 
 impl UserinfoError {
@@ -110,7 +107,6 @@ impl UserinfoError {
         UserinfoError {
             error: Some(code),
             error_description: (!d.is_empty()).then_some(d),
-            extra: IndexMap::new(),
         }
     }
 
@@ -119,7 +115,6 @@ impl UserinfoError {
         UserinfoError {
             error: None,
             error_description: None,
-            extra: IndexMap::new(),
         }
     }
 
@@ -155,10 +150,69 @@ impl UserinfoError {
         Some(UserinfoError {
             error: c.error,
             error_description: c.error_description,
+        })
+    }
+
+    /// The JSON body that goes with the challenge; none when the request carried no token
+    /// (RFC 6750 §3.1: no error information then).
+    pub fn body(&self) -> Option<UserinfoErrorResponse> {
+        let code = self.error?;
+        Some(UserinfoErrorResponse {
+            error: code.as_str().to_owned(),
+            error_description: self.error_description.clone(),
             extra: IndexMap::new(),
         })
     }
 }
+
+/// A UserInfo error response as a provider sends it (seed 004's `UserinfoErrorResponse`,
+/// OIDC Core §5.3.3): `error` is REQUIRED and any string, since providers answer codes beyond
+/// RFC 6750's three (`server_error`, `temporarily_unavailable`, vendor codes); unknown members
+/// are kept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserinfoErrorResponse {
+    /// REQUIRED. The error code.
+    pub error: String,
+    /// Human-readable text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_description: Option<String>,
+    /// Every other member (`error_uri`, vendor members), in order.
+    #[serde(flatten)]
+    pub extra: IndexMap<String, Value>,
+}
+
+impl UserinfoErrorResponse {
+    /// The RFC 6750 §3.1 code, when `error` is one of the three.
+    pub fn bearer_code(&self) -> Option<BearerErrorCode> {
+        self.error.parse().ok()
+    }
+
+    /// Reads the error of a `WWW-Authenticate` Bearer challenge (`error_uri` goes to
+    /// `extra`); `None` without a challenge or without an error code in it.
+    pub fn from_www_authenticate(header: &str) -> Option<Self> {
+        let c = BearerChallenge::parse(header)?;
+        let mut extra = IndexMap::new();
+        if let Some(uri) = c.error_uri {
+            extra.insert("error_uri".to_owned(), Value::String(uri));
+        }
+        Some(UserinfoErrorResponse {
+            error: c.error?.as_str().to_owned(),
+            error_description: c.error_description,
+            extra,
+        })
+    }
+}
+
+impl std::fmt::Display for UserinfoErrorResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.error_description {
+            Some(d) => write!(f, "{}: {d}", self.error),
+            None => f.write_str(&self.error),
+        }
+    }
+}
+
+impl std::error::Error for UserinfoErrorResponse {}
 
 impl std::fmt::Display for UserinfoError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -174,5 +228,3 @@ impl std::error::Error for UserinfoError {}
 
 /// The seed name of [`UserinfoResponse`] (simple-openid-connect).
 pub type UserinfoSuccessResponse = UserinfoResponse;
-/// The seed name of [`UserinfoError`] (simple-openid-connect).
-pub type UserinfoErrorResponse = UserinfoError;

@@ -172,18 +172,25 @@ fn authorization_errors_are_typed_and_keep_state() {
     let e = auth_err("response_type=code&client_id=c&redirect_uri=https://rp/cb&scope=open%22id");
     assert_eq!(e.error, AuthErrorCode::InvalidScope);
 
-    let e =
-        auth_err("response_type=code&client_id=c&redirect_uri=https://rp/cb&prompt=none%20login");
+    let e = auth_err(
+        "response_type=code&client_id=c&redirect_uri=https://rp/cb&scope=openid&prompt=none%20login",
+    );
     assert_eq!(e.error, AuthErrorCode::InvalidRequest);
     assert!(e.error_description.as_deref().unwrap().contains("prompt"));
 
-    let e = auth_err("response_type=code&client_id=c&redirect_uri=https://rp/cb&prompt=maybe");
+    let e = auth_err(
+        "response_type=code&client_id=c&redirect_uri=https://rp/cb&scope=openid&prompt=maybe",
+    );
     assert!(e.error_description.as_deref().unwrap().contains("prompt"));
 
-    let e = auth_err("response_type=code&client_id=c&redirect_uri=https://rp/cb&max_age=-1");
+    let e = auth_err(
+        "response_type=code&client_id=c&redirect_uri=https://rp/cb&scope=openid&max_age=-1",
+    );
     assert!(e.error_description.as_deref().unwrap().contains("max_age"));
 
-    let e = auth_err("response_type=code&client_id=c&redirect_uri=https://rp/cb&response_mode=jwt");
+    let e = auth_err(
+        "response_type=code&client_id=c&redirect_uri=https://rp/cb&scope=openid&response_mode=jwt",
+    );
     assert!(
         e.error_description
             .as_deref()
@@ -191,14 +198,17 @@ fn authorization_errors_are_typed_and_keep_state() {
             .contains("response_mode")
     );
 
-    let e = auth_err("response_type=code&client_id=c&redirect_uri=https://rp/cb&display=tv");
+    let e = auth_err(
+        "response_type=code&client_id=c&redirect_uri=https://rp/cb&scope=openid&display=tv",
+    );
     assert!(e.error_description.as_deref().unwrap().contains("display"));
 
     let e = auth_err("response_type=id_token&client_id=c&redirect_uri=https://rp/cb&scope=openid");
     assert!(e.error_description.as_deref().unwrap().contains("nonce"));
 
-    let e =
-        auth_err("response_type=code&client_id=c&redirect_uri=https://rp/cb&code_challenge=short");
+    let e = auth_err(
+        "response_type=code&client_id=c&redirect_uri=https://rp/cb&scope=openid&code_challenge=short",
+    );
     assert!(
         e.error_description
             .as_deref()
@@ -206,7 +216,7 @@ fn authorization_errors_are_typed_and_keep_state() {
             .contains("code_challenge")
     );
     let e = auth_err(
-        "response_type=code&client_id=c&redirect_uri=https://rp/cb&code_challenge_method=S512&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+        "response_type=code&client_id=c&redirect_uri=https://rp/cb&scope=openid&code_challenge_method=S512&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
     );
     assert!(
         e.error_description
@@ -215,15 +225,19 @@ fn authorization_errors_are_typed_and_keep_state() {
             .contains("code_challenge_method")
     );
 
-    let e = auth_err("response_type=code&client_id=c&redirect_uri=https://rp/cb&claims=%5B1%5D");
+    let e = auth_err(
+        "response_type=code&client_id=c&redirect_uri=https://rp/cb&scope=openid&claims=%5B1%5D",
+    );
     assert!(e.error_description.as_deref().unwrap().contains("claims"));
 
     let e = auth_err(
-        "response_type=code&client_id=c&redirect_uri=https://rp/cb&request=a.b.c&request_uri=https://rp/r",
+        "response_type=code&client_id=c&redirect_uri=https://rp/cb&scope=openid&request=a.b.c&request_uri=https://rp/r",
     );
     assert!(e.error_description.as_deref().unwrap().contains("request"));
 
-    let e = auth_err("response_type=code&client_id=c&redirect_uri=https://rp/cb&resource=api");
+    let e = auth_err(
+        "response_type=code&client_id=c&redirect_uri=https://rp/cb&scope=openid&resource=api",
+    );
     assert!(e.error_description.as_deref().unwrap().contains("resource"));
 
     // Every description is within RFC 6749 §5.2's characters.
@@ -254,7 +268,7 @@ fn repeated_or_malformed_parameters_become_invalid_request_naming_them() {
 #[test]
 fn pkce_plain_is_the_default_method() {
     let r = AuthenticationRequest::from_params(&q(
-        "response_type=code&client_id=c&redirect_uri=https://rp/cb&code_challenge=dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk",
+        "response_type=code&client_id=c&redirect_uri=https://rp/cb&scope=openid&code_challenge=dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk",
     ))
     .unwrap();
     assert_eq!(r.code_challenge_method, None);
@@ -263,7 +277,7 @@ fn pkce_plain_is_the_default_method() {
         Some(CodeChallengeMethod::Plain)
     );
     let e = auth_err(
-        "response_type=code&client_id=c&redirect_uri=https://rp/cb&code_challenge_method=S256",
+        "response_type=code&client_id=c&redirect_uri=https://rp/cb&scope=openid&code_challenge_method=S256",
     );
     assert!(e.error_description.unwrap().contains("code_challenge"));
 }
@@ -271,7 +285,7 @@ fn pkce_plain_is_the_default_method() {
 #[test]
 fn request_object_claims_become_params() {
     let claims = json!({"response_type": "code", "client_id": "c", "redirect_uri": "https://rp/cb",
-        "max_age": 60, "claims": {"id_token": {"acr": null}}, "nonce": null});
+        "scope": "openid", "max_age": 60, "claims": {"id_token": {"acr": null}}, "nonce": null});
     let p = request_object_to_params(claims.as_object().unwrap());
     let r = AuthenticationRequest::from_params(&p).unwrap();
     assert_eq!(r.max_age, Some(60));
@@ -351,7 +365,7 @@ fn authentication_request_serde_for_storage() {
     // A Request Object's claims (numbers, objects) read the same way.
     let ro: AuthenticationRequest = serde_json::from_value(json!({
         "response_type": "code", "client_id": "c", "redirect_uri": "https://rp/cb", "max_age": 10,
-        "claims": {"userinfo": {}}
+        "scope": "openid", "claims": {"userinfo": {}}
     }))
     .unwrap();
     assert_eq!(ro.max_age, Some(10));

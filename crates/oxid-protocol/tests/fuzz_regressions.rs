@@ -41,7 +41,13 @@ fn token_request_scope_of_spaces_is_absent() {
         b"grant_type=client_credentials&client_ass\x00\x00\x00als&scope=                     ";
     let p = Params::parse_form(input).unwrap();
     let r = TokenRequest::from_params(&p).unwrap();
-    assert_eq!(r, TokenRequest::ClientCredentials { scope: None });
+    assert_eq!(
+        r,
+        TokenRequest::ClientCredentials {
+            scope: None,
+            extra: Default::default()
+        }
+    );
     let again = TokenRequest::from_params(&Params::parse_form(r.encode().as_bytes()).unwrap());
     assert_eq!(again.unwrap(), r);
     // A refresh with `scope=+` keeps the original scope rather than narrowing it to nothing.

@@ -65,7 +65,7 @@ fn userinfo_request_and_errors() {
     );
     assert_eq!(UserinfoError::from_www_authenticate(&h).unwrap(), e);
     assert_eq!(e.http_status(), 401);
-    rt(&e);
+    assert_eq!(e.body().unwrap().bearer_code(), e.error);
 }
 
 #[test]
@@ -429,7 +429,7 @@ fn error_responses_keep_unknown_members() {
     let doc = json!({"error": "invalid_client_metadata", "vendor_hint": {"field": "logo_uri"}});
     let _: RegistrationError = same_json(&doc);
     let doc = json!({"error": "invalid_token", "error_description": "gone", "x": 1});
-    let _: UserinfoError = same_json(&doc);
+    let _: UserinfoErrorResponse = same_json(&doc);
     let p = Params::parse_query(
         "error=access_denied&state=s&session_state=abc.def&iss=https%3A%2F%2Fop",
     )

@@ -66,7 +66,8 @@ fn prompt() -> impl Strategy<Value = PromptSet> {
 
 prop_compose! {
     fn auth_request()(
-        scope in scope_strategy(),
+        // Seed 004: the scope is required.
+        scope in scope_strategy().prop_filter("a request has a scope", |s| !s.is_empty()),
         response_type in response_type(),
         client_id in token_str(),
         redirect_uri in abs_uri(),
@@ -201,17 +202,21 @@ proptest! {
         which in 0usize..8,
         a in token_str(), b in token_str(), uri in abs_uri(), verifier in prop::option::of(pkce()),
         scope in prop::option::of(scope_strategy().prop_filter("non-empty", |s| !s.is_empty())),
+        extra_value in prop::option::of(token_str()),
     ) {
+        // Seed 004's extra='allow': a parameter the grant does not type survives the trip.
+        let extra: indexmap::IndexMap<String, String> =
+            extra_value.into_iter().map(|v| ("x_extra".to_string(), v)).collect();
         let r = match which {
-            0 => TokenRequest::AuthorizationCode { code: a, redirect_uri: uri, code_verifier: verifier },
-            1 => TokenRequest::RefreshToken { refresh_token: a, scope },
-            2 => TokenRequest::ClientCredentials { scope },
-            3 => TokenRequest::Password { username: a, password: b, scope },
-            4 => TokenRequest::JwtBearer { assertion: a, scope },
-            5 => TokenRequest::DeviceCode { device_code: a },
+            0 => TokenRequest::AuthorizationCode { code: a, redirect_uri: uri, code_verifier: verifier, extra },
+            1 => TokenRequest::RefreshToken { refresh_token: a, scope, extra },
+            2 => TokenRequest::ClientCredentials { scope, extra },
+            3 => TokenRequest::Password { username: a, password: b, scope, extra },
+            4 => TokenRequest::JwtBearer { assertion: a, scope, extra },
+            5 => TokenRequest::DeviceCode { device_code: a, extra },
             6 => TokenRequest::TokenExchange {
                 subject_token: a, subject_token_type: b, actor_token: None, actor_token_type: None,
-                requested_token_type: verifier, resource: Some(uri), audience: None, scope,
+                requested_token_type: verifier, resource: Some(uri), audience: None, scope, extra,
             },
             _ => TokenRequest::Other {
                 grant_type: format!("urn:x:{}", a.len()),

@@ -26,7 +26,8 @@ fn token_requests_per_grant() {
         TokenRequest::AuthorizationCode {
             code: "SplxlOBeZQQYbYS6WxSbIA".into(),
             redirect_uri: "https://client.example.com/cb".into(),
-            code_verifier: None
+            code_verifier: None,
+            extra: Default::default(),
         }
     );
     let cases = [
@@ -242,4 +243,52 @@ fn device_authorization() {
     let resp: DeviceAuthorizationResponse = serde_json::from_value(doc.clone()).unwrap();
     assert_eq!(serde_json::to_value(&resp).unwrap(), doc);
     assert_eq!(resp.interval(), 5);
+}
+
+/// Seed 004's `TokenRequest` has `extra='allow'`: a typed grant keeps the parameters it does
+/// not type (RFC 8707 §2.2 `resource`, `audience`), reads them back and sends them; client
+/// authentication parameters are never among them (RFC 6749 §2.3.1).
+#[test]
+fn typed_grants_keep_extra_parameters_seed004() {
+    let body = "grant_type=client_credentials&scope=read%3Arecords&resource=https%3A%2F%2Fapi.example.com%2F&audience=records&client_id=c&client_secret=s";
+    let r = TokenRequest::from_params(&form(body)).unwrap();
+    let extra = r.extra().unwrap();
+    assert_eq!(
+        extra.iter().collect::<Vec<_>>(),
+        [
+            (
+                &"resource".to_string(),
+                &"https://api.example.com/".to_string()
+            ),
+            (&"audience".to_string(), &"records".to_string())
+        ]
+    );
+    assert_eq!(TokenRequest::from_params(&form(&r.encode())).unwrap(), r);
+    assert!(!r.encode().contains("client_secret"));
+
+    // A client builds one through the type.
+    let built = TokenRequest::AuthorizationCode {
+        code: "c".into(),
+        redirect_uri: "https://rp/cb".into(),
+        code_verifier: None,
+        extra: Default::default(),
+    }
+    .with_param("resource", "https://api.example.com/")
+    // Named like a typed parameter or client authentication: never sent twice or at all.
+    .with_param("code", "other")
+    .with_param("client_secret", "leak");
+    let sent = form(&built.encode());
+    assert_eq!(sent.get("resource"), Some("https://api.example.com/"));
+    assert_eq!(sent.get("code"), Some("c"));
+    assert_eq!(sent.get("client_secret"), None);
+
+    // The grant with no typed fields keeps everything in `params`.
+    let other = TokenRequest::from_params(&form("grant_type=urn%3Ax&a=1"))
+        .unwrap()
+        .with_param("resource", "https://api.example.com/");
+    assert_eq!(other.extra(), None);
+    assert_eq!(
+        form(&other.encode()).get("resource"),
+        Some("https://api.example.com/")
+    );
 }

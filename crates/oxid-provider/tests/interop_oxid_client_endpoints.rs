@@ -102,7 +102,9 @@ async fn oxid_client_introspects_and_revokes_rfc7662_rfc7009() {
         .expect("revocation of the access token");
     assert!(!client.introspect(&access_token, None).await.unwrap().active);
     match client.userinfo(&access_token, Some(&sub)).await {
-        Err(ClientError::Userinfo(e)) => assert_eq!(e.error, Some(BearerErrorCode::InvalidToken)),
+        Err(ClientError::Userinfo(e)) => {
+            assert_eq!(e.bearer_code(), Some(BearerErrorCode::InvalidToken))
+        }
         other => panic!("userinfo with a revoked token: {other:?}"),
     }
     // Revoke the refresh token: inactive, and refreshing with it is invalid_grant.

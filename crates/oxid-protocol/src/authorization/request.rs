@@ -45,7 +45,8 @@ pub const AUTHENTICATION_REQUEST_PARAMS: &[&str] = &[
 /// indicators (RFC 8707).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AuthenticationRequest {
-    /// REQUIRED for OpenID Connect (`openid` must be present); empty when absent.
+    /// REQUIRED (never empty once read: [`AuthenticationRequest::from_params`] refuses a
+    /// request without it); OpenID Connect requests contain `openid`.
     pub scope: Scope,
     /// REQUIRED. The flow to use.
     pub response_type: ResponseType,
@@ -149,7 +150,7 @@ impl AuthenticationRequest {
     /// (errors about those two must be shown on the provider's own page, never redirected).
     ///
     /// Checks: required `response_type`, `client_id`, `redirect_uri` (absolute, no fragment);
-    /// known `response_type` values (`unsupported_response_type`); valid `scope`
+    /// known `response_type` values (`unsupported_response_type`); a present and valid `scope`
     /// (`invalid_scope`); known `response_mode`, `display`, `prompt` values and the `none`
     /// rule; `max_age` an integer; `nonce` present when an ID token comes from the
     /// authorization endpoint of an OpenID request; `code_challenge` syntax and method;
@@ -175,11 +176,16 @@ impl AuthenticationRequest {
                 state,
             )
         })?;
+        // Seed 004 and OIDC Core §3.1.2.1: `scope` is REQUIRED. RFC 6749 §3.3 names the
+        // code for a request without one: `invalid_scope`.
+        let scope_error = |d: String| err_with_state(AuthErrorCode::InvalidScope, d, state);
         let scope = match params.get("scope") {
-            Some(s) => Scope::parse(s)
-                .map_err(|e| err_with_state(AuthErrorCode::InvalidScope, e.to_string(), state))?,
+            Some(s) => Scope::parse(s).map_err(|e| scope_error(e.to_string()))?,
             None => Scope::new(),
         };
+        if scope.is_empty() {
+            return Err(scope_error(ParamError::missing("scope").description()));
+        }
         let response_mode = params
             .get("response_mode")
             .map(|v| {

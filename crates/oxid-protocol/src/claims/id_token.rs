@@ -1,7 +1,7 @@
 //! The ID token's claims and the receiver's checks (OIDC Core §2, §3.1.3.7).
 
 use super::{
-    AcrCheck, Audience, ClaimsError, Validation, check_audience, check_min, is_valid_subject,
+    Audience, Check, ClaimsError, Validation, check_audience, check_min, is_valid_subject,
 };
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
@@ -71,8 +71,9 @@ pub struct IdTokenRules<'a> {
     pub min_iat: u64,
     /// The earliest acceptable `auth_time` (0: any), e.g. now minus `max_age`.
     pub min_auth_time: u64,
-    /// Accepts or refuses the `acr` (or its absence).
-    pub validate_acr: Option<AcrCheck<'a>>,
+    /// Accepts or refuses the `acr`; called only when the token has one (the seed's
+    /// `validate_acr`: the meaning of `acr` values is the deployment's).
+    pub validate_acr: Option<Check<'a>>,
 }
 
 impl<'a> IdTokenRules<'a> {
@@ -97,7 +98,7 @@ impl IdTokenClaims {
     /// - when a `nonce` was sent, the token's nonce equals it;
     /// - `exp` is in the future and `iat` is not before `rules.min_iat` (both with the leeway);
     /// - `auth_time`, when present, is not before `rules.min_auth_time` (with the leeway);
-    /// - `rules.validate_acr`, when given, accepts the `acr` (or its absence);
+    /// - `rules.validate_acr`, when given and the token has an `acr`, accepts it;
     /// - `sub` is 1 to 255 ASCII characters.
     pub fn validate_extern(
         &self,
@@ -153,8 +154,8 @@ impl IdTokenClaims {
                 min_auth_time,
             });
         }
-        if let Some(f) = validate_acr {
-            f(self.acr.as_deref()).map_err(ClaimsError::AcrRejected)?;
+        if let (Some(f), Some(acr)) = (validate_acr, &self.acr) {
+            f(acr).map_err(ClaimsError::AcrRejected)?;
         }
         Ok(())
     }

@@ -58,8 +58,6 @@ impl Validation {
 
 /// A callback that checks one value and explains a refusal.
 pub type Check<'a> = &'a dyn Fn(&str) -> Result<(), String>;
-/// A callback for `acr` that also sees its absence.
-pub type AcrCheck<'a> = &'a dyn Fn(Option<&str>) -> Result<(), String>;
 
 fn check_audience(
     aud: &Audience,

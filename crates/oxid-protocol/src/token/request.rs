@@ -4,9 +4,12 @@
 use super::*;
 use crate::params::{ParamError, Params, encode_pairs};
 use crate::scope::Scope;
+use indexmap::IndexMap;
 
 /// A token request, one variant per `grant_type`, with that grant's required parameters
 /// checked. Client authentication parameters are read separately by [`ClientAuthParams`].
+/// Parameters a grant does not type are kept in its `extra` (seed 004's `extra='allow'`), so
+/// that a client can send them (`resource`, RFC 8707 §2.2) and a server can read them.
 #[derive(Debug, Clone, PartialEq)]
 pub enum TokenRequest {
     /// `authorization_code` (RFC 6749 §4.1.3, RFC 7636 §4.5).
@@ -17,6 +20,9 @@ pub enum TokenRequest {
         redirect_uri: String,
         /// PKCE verifier (RFC 7636 §4.5).
         code_verifier: Option<String>,
+        /// Every other parameter (`resource`, `audience`, …), in order; client
+        /// authentication parameters excluded.
+        extra: IndexMap<String, String>,
     },
     /// `refresh_token` (RFC 6749 §6).
     RefreshToken {
@@ -24,11 +30,17 @@ pub enum TokenRequest {
         refresh_token: String,
         /// Narrower scope; absent means the original scope.
         scope: Option<Scope>,
+        /// Every other parameter (`resource`, `audience`, …), in order; client
+        /// authentication parameters excluded.
+        extra: IndexMap<String, String>,
     },
     /// `client_credentials` (RFC 6749 §4.4.2).
     ClientCredentials {
         /// Requested scope.
         scope: Option<Scope>,
+        /// Every other parameter (`resource`, `audience`, …), in order; client
+        /// authentication parameters excluded.
+        extra: IndexMap<String, String>,
     },
     /// `password` (RFC 6749 §4.3.2).
     Password {
@@ -38,6 +50,9 @@ pub enum TokenRequest {
         password: String,
         /// Requested scope.
         scope: Option<Scope>,
+        /// Every other parameter (`resource`, `audience`, …), in order; client
+        /// authentication parameters excluded.
+        extra: IndexMap<String, String>,
     },
     /// `urn:ietf:params:oauth:grant-type:jwt-bearer` (RFC 7523 §2.1).
     JwtBearer {
@@ -45,11 +60,17 @@ pub enum TokenRequest {
         assertion: String,
         /// Requested scope.
         scope: Option<Scope>,
+        /// Every other parameter (`resource`, `audience`, …), in order; client
+        /// authentication parameters excluded.
+        extra: IndexMap<String, String>,
     },
     /// `urn:ietf:params:oauth:grant-type:device_code` (RFC 8628 §3.4).
     DeviceCode {
         /// REQUIRED. The device verification code.
         device_code: String,
+        /// Every other parameter (`resource`, `audience`, …), in order; client
+        /// authentication parameters excluded.
+        extra: IndexMap<String, String>,
     },
     /// `urn:ietf:params:oauth:grant-type:token-exchange` (RFC 8693 §2.1).
     TokenExchange {
@@ -69,6 +90,9 @@ pub enum TokenRequest {
         audience: Option<String>,
         /// Requested scope.
         scope: Option<Scope>,
+        /// Every other parameter (`resource`, `audience`, …), in order; client
+        /// authentication parameters excluded.
+        extra: IndexMap<String, String>,
     },
     /// Any other grant type: the grant type and all parameters (except client
     /// authentication parameters) as received.
@@ -96,6 +120,40 @@ fn opt_scope(p: &Params) -> Result<Option<Scope>, TokenError> {
         .map(|s| s.filter(|s| !s.is_empty()))
 }
 
+/// The parameters each typed grant reads into its own fields (besides `grant_type`).
+fn typed_params(grant_type: &str) -> &'static [&'static str] {
+    match grant_type {
+        GRANT_AUTHORIZATION_CODE => &["code", "redirect_uri", "code_verifier"],
+        GRANT_REFRESH_TOKEN => &["refresh_token", "scope"],
+        GRANT_CLIENT_CREDENTIALS => &["scope"],
+        GRANT_PASSWORD => &["username", "password", "scope"],
+        GRANT_JWT_BEARER => &["assertion", "scope"],
+        GRANT_DEVICE_CODE => &["device_code"],
+        GRANT_TOKEN_EXCHANGE => &[
+            "subject_token",
+            "subject_token_type",
+            "actor_token",
+            "actor_token_type",
+            "requested_token_type",
+            "resource",
+            "audience",
+            "scope",
+        ],
+        _ => &[],
+    }
+}
+
+/// The parameters of `p` that are neither `grant_type`, nor in `typed`, nor client
+/// authentication, in order.
+fn extra_params(p: &Params, typed: &[&str]) -> IndexMap<String, String> {
+    p.iter()
+        .filter(|(k, _)| {
+            *k != "grant_type" && !typed.contains(k) && !CLIENT_AUTH_PARAMS.contains(k)
+        })
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect()
+}
+
 impl TokenRequest {
     /// Reads the request and checks the parameters each grant requires: `code` and
     /// `redirect_uri` for `authorization_code` (and `code_verifier` syntax, RFC 7636 §4.1),
@@ -105,6 +163,7 @@ impl TokenRequest {
     /// [`TokenRequest::Other`] for the caller to answer `unsupported_grant_type`.
     pub fn from_params(p: &Params) -> Result<Self, TokenError> {
         let grant_type = req(p, "grant_type")?;
+        let extra = extra_params(p, typed_params(&grant_type));
         Ok(match grant_type.as_str() {
             GRANT_AUTHORIZATION_CODE => {
                 let code = req(p, "code")?;
@@ -121,26 +180,32 @@ impl TokenRequest {
                     code,
                     redirect_uri,
                     code_verifier,
+                    extra,
                 }
             }
             GRANT_REFRESH_TOKEN => TokenRequest::RefreshToken {
                 refresh_token: req(p, "refresh_token")?,
                 scope: opt_scope(p)?,
+                extra,
             },
             GRANT_CLIENT_CREDENTIALS => TokenRequest::ClientCredentials {
                 scope: opt_scope(p)?,
+                extra,
             },
             GRANT_PASSWORD => TokenRequest::Password {
                 username: req(p, "username")?,
                 password: req(p, "password")?,
                 scope: opt_scope(p)?,
+                extra,
             },
             GRANT_JWT_BEARER => TokenRequest::JwtBearer {
                 assertion: req(p, "assertion")?,
                 scope: opt_scope(p)?,
+                extra,
             },
             GRANT_DEVICE_CODE => TokenRequest::DeviceCode {
                 device_code: req(p, "device_code")?,
+                extra,
             },
             GRANT_TOKEN_EXCHANGE => {
                 let actor_token = p.get("actor_token").map(str::to_owned);
@@ -164,6 +229,7 @@ impl TokenRequest {
                     resource: p.get("resource").map(str::to_owned),
                     audience: p.get("audience").map(str::to_owned),
                     scope: opt_scope(p)?,
+                    extra,
                 }
             }
             _ => {
@@ -195,7 +261,7 @@ impl TokenRequest {
     pub fn scope(&self) -> Option<&Scope> {
         match self {
             TokenRequest::RefreshToken { scope, .. }
-            | TokenRequest::ClientCredentials { scope }
+            | TokenRequest::ClientCredentials { scope, .. }
             | TokenRequest::Password { scope, .. }
             | TokenRequest::JwtBearer { scope, .. }
             | TokenRequest::TokenExchange { scope, .. } => scope.as_ref(),
@@ -219,6 +285,7 @@ impl TokenRequest {
                 code,
                 redirect_uri,
                 code_verifier,
+                ..
             } => {
                 push("code", Some(code));
                 push("redirect_uri", Some(redirect_uri));
@@ -235,7 +302,7 @@ impl TokenRequest {
                 push("password", Some(password));
             }
             TokenRequest::JwtBearer { assertion, .. } => push("assertion", Some(assertion)),
-            TokenRequest::DeviceCode { device_code } => push("device_code", Some(device_code)),
+            TokenRequest::DeviceCode { device_code, .. } => push("device_code", Some(device_code)),
             TokenRequest::TokenExchange {
                 subject_token,
                 subject_token_type,
@@ -265,7 +332,51 @@ impl TokenRequest {
         if !matches!(self, TokenRequest::Other { .. }) {
             push("scope", scope_s.as_deref());
         }
+        // An extra named like a parameter already sent is not sent twice (RFC 6749 §3.2).
+        for (k, val) in self.extra().into_iter().flatten() {
+            if !val.is_empty()
+                && !v.iter().any(|(sent, _)| sent == k)
+                && !CLIENT_AUTH_PARAMS.contains(&k.as_str())
+            {
+                v.push((k.clone(), val.clone()));
+            }
+        }
         v
+    }
+
+    /// The parameters the grant does not type (`None` for [`TokenRequest::Other`], whose
+    /// `params` hold everything).
+    pub fn extra(&self) -> Option<&IndexMap<String, String>> {
+        match self {
+            TokenRequest::AuthorizationCode { extra, .. }
+            | TokenRequest::RefreshToken { extra, .. }
+            | TokenRequest::ClientCredentials { extra, .. }
+            | TokenRequest::Password { extra, .. }
+            | TokenRequest::JwtBearer { extra, .. }
+            | TokenRequest::DeviceCode { extra, .. }
+            | TokenRequest::TokenExchange { extra, .. } => Some(extra),
+            TokenRequest::Other { .. } => None,
+        }
+    }
+
+    /// Adds (or replaces) a parameter the grant does not type, such as `resource`
+    /// (RFC 8707 §2.2) or `audience`; for [`TokenRequest::Other`] it goes to `params`.
+    pub fn with_param(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        match &mut self {
+            TokenRequest::AuthorizationCode { extra, .. }
+            | TokenRequest::RefreshToken { extra, .. }
+            | TokenRequest::ClientCredentials { extra, .. }
+            | TokenRequest::Password { extra, .. }
+            | TokenRequest::JwtBearer { extra, .. }
+            | TokenRequest::DeviceCode { extra, .. }
+            | TokenRequest::TokenExchange { extra, .. } => {
+                extra.insert(name.into(), value.into());
+            }
+            TokenRequest::Other { params, .. } => {
+                params.insert(name.into(), value.into());
+            }
+        }
+        self
     }
 
     /// The form body (client authentication not included).

@@ -80,12 +80,14 @@ pub async fn dispatch(
             code,
             redirect_uri,
             code_verifier,
+            ..
         } => authorization_code::handle(ctx, &code, &redirect_uri, code_verifier.as_deref()).await,
         TokenRequest::RefreshToken {
             refresh_token,
             scope,
+            ..
         } => refresh_token::handle(ctx, &refresh_token, scope.as_ref()).await,
-        TokenRequest::ClientCredentials { scope } => {
+        TokenRequest::ClientCredentials { scope, .. } => {
             client_credentials::handle(ctx, scope.as_ref()).await
         }
         // A grant in the table without a handler here; the table test keeps this unreachable.

@@ -80,6 +80,7 @@ fn code_request(code: &str, redirect_uri: &str, verifier: Option<&str>) -> Token
         code: code.into(),
         redirect_uri: redirect_uri.into(),
         code_verifier: verifier.map(str::to_string),
+        extra: Default::default(),
     }
 }
 
@@ -263,6 +264,7 @@ fn refresh_request(token: &str, scope: Option<&str>) -> TokenRequest {
     TokenRequest::RefreshToken {
         refresh_token: token.into(),
         scope: scope.map(|s| Scope::parse(s).unwrap()),
+        extra: Default::default(),
     }
 }
 
@@ -378,6 +380,7 @@ async fn client_credentials_cases_rfc6749_4_4() {
     for (name, client, scope, expected) in cases {
         let request = TokenRequest::ClientCredentials {
             scope: scope.map(|s| Scope::parse(s).unwrap()),
+            extra: Default::default(),
         };
         let outcome = run(&provider, client, request).await;
         if let Some((response, scope)) = expect_outcome(name, outcome, expected) {
@@ -392,7 +395,10 @@ async fn client_credentials_cases_rfc6749_4_4() {
 async fn a_grant_the_client_did_not_register_is_unauthorized_client_rfc6749_5_2() {
     let provider = provider_with_keys(|_| {}).await;
     let app = client(&provider, "app", &[GrantType::AuthorizationCode]).await;
-    let request = TokenRequest::ClientCredentials { scope: None };
+    let request = TokenRequest::ClientCredentials {
+        scope: None,
+        extra: Default::default(),
+    };
     let err = run(&provider, &app, request).await.unwrap_err();
     assert_eq!(err.code(), "unauthorized_client");
 }

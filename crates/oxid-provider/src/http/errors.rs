@@ -78,7 +78,7 @@ fn token_error(error: TokenError) -> (u16, Option<String>, Option<Response>) {
 /// token at all.
 fn bearer_error(error: UserinfoError) -> (u16, Option<String>, Option<Response>) {
     let challenge = Some(error.www_authenticate(Some(REALM)));
-    let body = error.error.is_some().then(|| Json(&error).into_response());
+    let body = error.body().map(|body| Json(body).into_response());
     (error.http_status(), challenge, body)
 }
 
