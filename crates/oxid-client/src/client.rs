@@ -19,10 +19,10 @@ use crate::endpoints;
 use crate::error::ClientError;
 use crate::http::HttpClient;
 use crate::id_token::{
-    IdTokenExpectations, LogoutTokenChecks, validate_id_token, validate_logout_token,
+    AcrValidator, IdTokenExpectations, LogoutTokenChecks, validate_id_token, validate_logout_token,
 };
 use crate::jwks::JwksCache;
-use crate::jws::JwsAlgorithm;
+use crate::jws::{JwsAlgorithm, supported_algorithms};
 use crate::provider::{DiscoveryOptions, Provider};
 use crate::token::{EndpointCall, request_token};
 
@@ -45,20 +45,8 @@ pub struct OidcClient {
     auth: ClientAuth,
     jwks: JwksCache,
     leeway: u64,
-}
-
-/// The algorithms named in `advertised` that this library supports; HMAC ones only with a
-/// client secret. Without a list, RS256 (OIDC Core §3.1.3.7 step 7's default).
-fn supported_algorithms(advertised: Option<&[String]>, has_secret: bool) -> Vec<JwsAlgorithm> {
-    let names: Vec<&str> = match advertised {
-        Some(list) => list.iter().map(String::as_str).collect(),
-        None => vec!["RS256"],
-    };
-    names
-        .into_iter()
-        .filter_map(JwsAlgorithm::from_name)
-        .filter(|alg| has_secret || !alg.is_hmac())
-        .collect()
+    min_iat: u64,
+    acr_validator: Option<AcrValidator>,
 }
 
 impl OidcClient {
@@ -79,6 +67,8 @@ impl OidcClient {
             auth,
             jwks,
             leeway: DEFAULT_LEEWAY,
+            min_iat: 0,
+            acr_validator: None,
         }
     }
 
@@ -103,6 +93,20 @@ impl OidcClient {
     /// Sets the allowed clock skew in seconds.
     pub fn with_leeway(mut self, leeway: u64) -> Self {
         self.leeway = leeway;
+        self
+    }
+
+    /// Refuses ID and logout tokens issued before `min_iat` (seconds since the epoch; seed
+    /// 004's `min_iat`, default 0: any), e.g. the time the client's keys or sessions were
+    /// last reset.
+    pub fn with_min_iat(mut self, min_iat: u64) -> Self {
+        self.min_iat = min_iat;
+        self
+    }
+
+    /// Checks the `acr` of every ID token that has one (seed 004's `validate_acr`).
+    pub fn with_acr_validator(mut self, validator: AcrValidator) -> Self {
+        self.acr_validator = Some(validator);
         self
     }
 
@@ -133,6 +137,8 @@ impl OidcClient {
             client_secret: self.auth.secret(),
             algorithms,
             leeway: self.leeway,
+            min_iat: self.min_iat,
+            validate_acr: self.acr_validator.as_ref(),
             ..Default::default()
         }
     }
@@ -378,31 +384,5 @@ impl OidcClient {
             self.clock.now(),
         )
         .await
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn algorithms_follow_the_provider_and_the_secret() {
-        let list: Vec<String> = ["RS256", "HS256", "none", "ES256", "XY1"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        assert_eq!(
-            supported_algorithms(Some(&list), false),
-            [JwsAlgorithm::RS256, JwsAlgorithm::ES256]
-        );
-        assert_eq!(
-            supported_algorithms(Some(&list), true),
-            [
-                JwsAlgorithm::RS256,
-                JwsAlgorithm::HS256,
-                JwsAlgorithm::ES256
-            ]
-        );
-        assert_eq!(supported_algorithms(None, true), [JwsAlgorithm::RS256]);
     }
 }

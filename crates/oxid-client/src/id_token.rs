@@ -2,6 +2,8 @@
 //! §3.1.3.7 steps 6-8), then the protocol library's `validate_extern`, then at_hash / c_hash
 //! (§3.1.3.8, §3.3.2.11) and max_age (§3.1.3.7 step 13).
 
+use std::sync::Arc;
+
 use aws_lc_rs::constant_time::verify_slices_are_equal;
 use aws_lc_rs::digest::digest;
 use oxid_protocol::claims::{
@@ -13,6 +15,47 @@ use crate::error::ClientError;
 use crate::http::HttpClient;
 use crate::jwks::JwksCache;
 use crate::jws::JwsAlgorithm;
+
+/// The deployment's rule for `acr` values (seed 004's `validate_acr`): their meaning is
+/// outside OpenID Connect, so the caller decides. It sees the `acr` of tokens that have one.
+#[derive(Clone)]
+pub struct AcrValidator(Arc<AcrCheck>);
+
+/// The function behind an [`AcrValidator`].
+type AcrCheck = dyn Fn(&str) -> Result<(), String> + Send + Sync;
+
+impl AcrValidator {
+    /// A validator from a function that accepts an `acr` or says why not.
+    pub fn new(check: impl Fn(&str) -> Result<(), String> + Send + Sync + 'static) -> Self {
+        Self(Arc::new(check))
+    }
+
+    /// Accepts exactly the `acr` values listed.
+    pub fn one_of<S: AsRef<str>>(accepted: impl IntoIterator<Item = S>) -> Self {
+        let accepted: Vec<String> = accepted
+            .into_iter()
+            .map(|s| s.as_ref().to_owned())
+            .collect();
+        Self::new(move |acr| {
+            if accepted.iter().any(|a| a == acr) {
+                Ok(())
+            } else {
+                Err(format!("acr '{acr}' is not one of {accepted:?}"))
+            }
+        })
+    }
+
+    /// Runs the check.
+    pub fn check(&self, acr: &str) -> Result<(), String> {
+        (self.0)(acr)
+    }
+}
+
+impl std::fmt::Debug for AcrValidator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AcrValidator(..)")
+    }
+}
 
 /// What the client knows that the ID token must match.
 #[derive(Debug, Clone, Default)]
@@ -37,6 +80,10 @@ pub struct IdTokenExpectations<'a> {
     pub extra_trusted_audiences: &'a [String],
     /// Clock skew allowed, in seconds.
     pub leeway: u64,
+    /// The earliest `iat` accepted, ID and logout tokens alike (seed 004's `min_iat`; 0: any).
+    pub min_iat: u64,
+    /// The `acr` rule for ID tokens that carry one (seed 004's `validate_acr`).
+    pub validate_acr: Option<&'a AcrValidator>,
 }
 
 /// Checks `value` against a left-half hash claim (OIDC Core §3.1.3.8): the base64url of the
@@ -85,11 +132,14 @@ pub async fn validate_id_token(
         }
         None => 0,
     };
+    let acr_check = |acr: &str| expect.validate_acr.map_or(Ok(()), |v| v.check(acr));
     claims.validate_extern(
         &IdTokenRules {
             nonce: expect.nonce,
             extra_trusted_audiences: expect.extra_trusted_audiences,
+            min_iat: expect.min_iat,
             min_auth_time,
+            validate_acr: Some(&acr_check),
             ..IdTokenRules::new(expect.issuer, expect.client_id)
         },
         &validation,
@@ -141,6 +191,7 @@ pub async fn validate_logout_token(
     claims.validate_extern(
         &LogoutTokenRules {
             extra_trusted_audiences: expect.extra_trusted_audiences,
+            min_iat: expect.min_iat,
             checks: *checks,
             ..LogoutTokenRules::new(expect.issuer, expect.client_id)
         },

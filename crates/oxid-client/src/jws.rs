@@ -254,6 +254,20 @@ pub fn parse_algorithm(name: &str, allowed: &[JwsAlgorithm]) -> Result<JwsAlgori
         .ok_or_else(|| JwsError::AlgorithmNotAllowed(name.to_owned()))
 }
 
+/// The algorithms named in `advertised` that this library supports; HMAC ones only with a
+/// client secret. Without a list, RS256 (OIDC Core §3.1.3.7 step 7's default).
+pub fn supported_algorithms(advertised: Option<&[String]>, has_secret: bool) -> Vec<JwsAlgorithm> {
+    let names: Vec<&str> = match advertised {
+        Some(list) => list.iter().map(String::as_str).collect(),
+        None => vec!["RS256"],
+    };
+    names
+        .into_iter()
+        .filter_map(JwsAlgorithm::from_name)
+        .filter(|alg| has_secret || !alg.is_hmac())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -305,5 +319,26 @@ mod tests {
             key.verify(JwsAlgorithm::HS256, b"tampered", &sig),
             Err(JwsError::BadSignature)
         );
+    }
+
+    #[test]
+    fn algorithms_follow_the_provider_and_the_secret() {
+        let list: Vec<String> = ["RS256", "HS256", "none", "ES256", "XY1"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(
+            supported_algorithms(Some(&list), false),
+            [JwsAlgorithm::RS256, JwsAlgorithm::ES256]
+        );
+        assert_eq!(
+            supported_algorithms(Some(&list), true),
+            [
+                JwsAlgorithm::RS256,
+                JwsAlgorithm::HS256,
+                JwsAlgorithm::ES256
+            ]
+        );
+        assert_eq!(supported_algorithms(None, true), [JwsAlgorithm::RS256]);
     }
 }

@@ -2,7 +2,8 @@
 //!
 //! Discovery and the provider summary, authorization URLs and callbacks, token calls with
 //! every client authentication method, ID token validation against the provider's keys,
-//! protected resource discovery (RFC 9728), userinfo, introspection, revocation and logout.
+//! protected resource discovery (RFC 9728), userinfo, introspection, revocation and logout;
+//! for an API, access token verification ([`access_token`]: RFC 9068 JWTs or introspection).
 //!
 //! ```no_run
 //! use oxid_client::{ClientAuth, DiscoveryOptions, OidcClient};
@@ -31,6 +32,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod access_token;
 pub mod authorization;
 pub mod client;
 pub mod client_auth;
@@ -57,6 +59,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use discovery::WellKnown;
 pub use error::ClientError;
 pub use http::HttpClient;
+pub use id_token::AcrValidator;
 pub use jws::{JwsAlgorithm, JwsError, VerifyingKey};
 pub use provider::{DiscoveryOptions, Provider};
 pub use random::Pkce;
