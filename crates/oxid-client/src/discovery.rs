@@ -164,13 +164,19 @@ pub struct RawDiscovery {
     pub resolved: Map<String, Value>,
     /// What was resolved.
     pub relative_urls: Vec<ResolvedRelativeUrl>,
+    /// Whether the document names another issuer than `expected_issuer` (accepted only on
+    /// the caller's explicit request).
+    pub issuer_mismatch: bool,
 }
 
-/// Fetches the document for `input`, checks its issuer and resolves relative URLs.
+/// Fetches the document for `input`, checks its issuer and resolves relative URLs. A
+/// document naming another issuer is refused (Discovery §4.3) unless `allow_foreign_issuer`;
+/// then the caller sees the mismatch in [`RawDiscovery::issuer_mismatch`].
 pub async fn fetch_document(
     http: &HttpClient,
     input: &str,
     well_known: WellKnown,
+    allow_foreign_issuer: bool,
 ) -> Result<RawDiscovery, ClientError> {
     let target = discovery_target(input, well_known)?;
     let response = http
@@ -185,7 +191,8 @@ pub async fn fetch_document(
             url: target.url.to_string(),
             detail: "the document has no issuer".into(),
         })?;
-    if !issuer_matches(&target.expected_issuer, found) {
+    let issuer_mismatch = !issuer_matches(&target.expected_issuer, found);
+    if issuer_mismatch && !allow_foreign_issuer {
         return Err(ClientError::IssuerMismatch {
             expected: target.expected_issuer,
             found: found.to_owned(),
@@ -199,6 +206,7 @@ pub async fn fetch_document(
         original,
         resolved,
         relative_urls,
+        issuer_mismatch,
     })
 }
 

@@ -28,6 +28,10 @@ pub struct DiscoveryOptions {
     pub well_known: WellKnown,
     /// Fail on any metadata violation instead of reporting it as a warning.
     pub strict: bool,
+    /// Accept a document whose `issuer` is not the one asked for (Discovery §4.3 says to
+    /// refuse it; a document copied or proxied to another URL has one). The mismatch is then
+    /// a warning, and tokens are checked against the document's `issuer`. Off by default.
+    pub allow_foreign_issuer: bool,
 }
 
 /// A provider as discovered.
@@ -53,7 +57,13 @@ impl Provider {
         input: &str,
         options: DiscoveryOptions,
     ) -> Result<Self, ClientError> {
-        let raw = fetch_document(http, input, options.well_known).await?;
+        let raw = fetch_document(
+            http,
+            input,
+            options.well_known,
+            options.allow_foreign_issuer,
+        )
+        .await?;
         let bytes =
             |map: &serde_json::Map<String, Value>| serde_json::to_vec(map).unwrap_or_default();
         let invalid = |e: String| ClientError::InvalidResponse {
@@ -77,6 +87,12 @@ impl Provider {
             .into_iter()
             .filter(|v| matches!(v, MetadataViolation::WrongType { .. }))
             .collect();
+        if raw.issuer_mismatch {
+            violations.push(MetadataViolation::IssuerMismatch {
+                expected: raw.expected_issuer.clone(),
+                found: issuer.clone(),
+            });
+        }
         violations.extend(published.check_profile(&issuer, profile));
         let (metadata, _) = ProviderMetadata::parse_lenient(&bytes(&raw.resolved))
             .map_err(|e| invalid(e.to_string()))?;
@@ -104,12 +120,14 @@ impl Provider {
         let oauth = DiscoveryOptions {
             well_known: WellKnown::OAuthAuthorizationServer,
             strict,
+            ..DiscoveryOptions::default()
         };
         match Self::discover(http, issuer, oauth).await {
             Err(ClientError::Status { status: 404, .. }) => {
                 let openid = DiscoveryOptions {
                     well_known: WellKnown::OpenIdConfiguration,
                     strict,
+                    ..DiscoveryOptions::default()
                 };
                 Self::discover(http, issuer, openid).await
             }
@@ -127,7 +145,23 @@ impl Provider {
             .map(ToString::to_string)
             .collect();
         out.extend(self.relative_urls.iter().map(relative_warning));
+        if self.metadata.introspection_endpoint.is_none()
+            && let Some(url) = self.nonstandard_introspect_endpoint()
+        {
+            out.push(format!(
+                "member 'introspect_endpoint' is not standard (RFC 8414 §2 names it \
+                 'introspection_endpoint'); {url} is used for introspection"
+            ));
+        }
         out
+    }
+
+    /// Oracle's `introspect_endpoint` (seed 001), resolved.
+    fn nonstandard_introspect_endpoint(&self) -> Option<&str> {
+        self.metadata
+            .extra
+            .get("introspect_endpoint")
+            .and_then(Value::as_str)
     }
 
     /// The authorization endpoint, or [`ClientError::Unsupported`].
@@ -148,8 +182,15 @@ impl Provider {
         required("userinfo_endpoint", &self.metadata.userinfo_endpoint)
     }
 
-    /// The introspection endpoint (RFC 7662), or [`ClientError::Unsupported`].
+    /// The introspection endpoint (RFC 7662), or [`ClientError::Unsupported`]. Without
+    /// `introspection_endpoint`, a non-standard `introspect_endpoint` (Oracle's, seed 001) is
+    /// used, and [`Provider::warnings`] says so.
     pub fn introspection_endpoint(&self) -> Result<&str, ClientError> {
+        if self.metadata.introspection_endpoint.is_none()
+            && let Some(url) = self.nonstandard_introspect_endpoint()
+        {
+            return Ok(url);
+        }
         required(
             "introspection_endpoint",
             &self.metadata.introspection_endpoint,

@@ -41,7 +41,8 @@ pub struct DiscoverReport {
 }
 
 impl DiscoverReport {
-    /// Discovers `input` (never strict: the caller decides what warnings mean).
+    /// Discovers `input` (never strict, and a foreign issuer is a warning: the caller
+    /// decides what warnings mean).
     pub async fn build(
         http: &HttpClient,
         input: &str,
@@ -52,6 +53,7 @@ impl DiscoverReport {
     ) -> Result<Self, ClientError> {
         let options = DiscoveryOptions {
             strict: false,
+            allow_foreign_issuer: true,
             ..options
         };
         let provider = Provider::discover(http, input, options).await?;

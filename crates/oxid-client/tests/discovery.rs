@@ -22,6 +22,7 @@ async fn discover(input: &str, strict: bool) -> Result<Provider, ClientError> {
     let options = DiscoveryOptions {
         well_known: WellKnown::OpenIdConfiguration,
         strict,
+        ..DiscoveryOptions::default()
     };
     Provider::discover(&HttpClient::new().unwrap(), input, options).await
 }
@@ -171,7 +172,7 @@ async fn rfc8414_well_known_is_inserted_before_the_path() {
     mock.set_json("/.well-known/oauth-authorization-server/tenant1", 200, &doc);
     let options = DiscoveryOptions {
         well_known: WellKnown::OAuthAuthorizationServer,
-        strict: false,
+        ..DiscoveryOptions::default()
     };
     let provider = Provider::discover(&HttpClient::new().unwrap(), &issuer, options)
         .await

@@ -28,7 +28,8 @@ pub struct DiscoverArgs {
     /// Read the RFC 8414 document (/.well-known/oauth-authorization-server) instead.
     #[arg(long)]
     pub oauth: bool,
-    /// Exit with status 1 when the metadata breaks a rule.
+    /// Exit with status 1 when the metadata breaks a rule (a document naming another issuer
+    /// than the one asked for included).
     #[arg(long)]
     pub strict: bool,
 }
@@ -49,7 +50,7 @@ pub async fn run(args: DiscoverArgs) -> ExitCode {
         } else {
             WellKnown::OpenIdConfiguration
         },
-        strict: false,
+        ..DiscoveryOptions::default()
     };
     let report = DiscoverReport::build(
         &http,
