@@ -247,15 +247,7 @@ async fn opaque_tokens_by_introspection_rfc7662_2() {
         .unwrap();
     assert_eq!(verified.subject(), Some("bob"));
     assert!(matches!(verified, VerifiedAccessToken::Introspected(_)));
-    let request = op.mock.last("/introspect");
-    assert_eq!(request.form()["token"], "opaque-1");
-    assert_eq!(request.form()["token_type_hint"], "access_token");
-    assert!(
-        request
-            .header("authorization")
-            .unwrap()
-            .starts_with("Basic ")
-    );
+    op.mock.assert_introspected_with_basic("opaque-1");
     // A JWT access token is still checked locally, not sent.
     let jwt = sign(&op.key, "at+jwt", &at_claims(&op, json!({})));
     assert!(matches!(

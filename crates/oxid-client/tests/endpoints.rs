@@ -261,15 +261,7 @@ async fn introspection_and_revocation_rfc7662_rfc7009() {
         .unwrap();
     assert!(answer.active);
     assert_eq!(answer.sub.as_deref(), Some("alice"));
-    let request = op.mock.last("/introspect");
-    assert_eq!(request.form()["token"], "at-1");
-    assert_eq!(request.form()["token_type_hint"], "access_token");
-    assert!(
-        request
-            .header("authorization")
-            .unwrap()
-            .starts_with("Basic ")
-    );
+    op.mock.assert_introspected_with_basic("at-1");
 
     op.mock.set("/revoke", 200, "text/plain", "");
     client.revoke("rt-1", Some("refresh_token")).await.unwrap();

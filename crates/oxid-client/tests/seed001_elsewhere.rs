@@ -33,6 +33,12 @@ async fn discover(mock: &Mock, options: DiscoveryOptions) -> Result<Provider, Cl
     Provider::discover(&HttpClient::new().unwrap(), &mock.base, options).await
 }
 
+fn oracle_app(http: HttpClient, provider: Provider) -> OidcClient {
+    let clock = Arc::new(ManualClock::new(NOW));
+    let auth = ClientAuth::ClientSecretBasic("s".into());
+    OidcClient::new(http, clock, provider, "oracle-app", auth)
+}
+
 fn foreign_allowed() -> DiscoveryOptions {
     DiscoveryOptions {
         allow_foreign_issuer: true,
@@ -93,13 +99,7 @@ async fn id_tokens_are_checked_against_the_documents_issuer() {
     let provider = Provider::discover(&http, &mock.base, foreign_allowed())
         .await
         .unwrap();
-    let client = OidcClient::new(
-        http,
-        Arc::new(ManualClock::new(NOW)),
-        provider,
-        "oracle-app",
-        ClientAuth::ClientSecretBasic("s".into()),
-    );
+    let client = oracle_app(http, provider);
     let id_token = |iss: &str| {
         let claims =
             json!({"iss": iss, "sub": "u1", "aud": "oracle-app", "iat": NOW, "exp": NOW + 300});
@@ -148,13 +148,7 @@ async fn oracle_introspect_endpoint_is_used_with_a_warning() {
         "{:#?}",
         provider.warnings()
     );
-    let client = OidcClient::new(
-        http,
-        Arc::new(ManualClock::new(NOW)),
-        provider,
-        "oracle-app",
-        ClientAuth::ClientSecretBasic("s".into()),
-    );
+    let client = oracle_app(http, provider);
     let answer = client.introspect("at-1", None).await.unwrap();
     assert_eq!(answer.sub.as_deref(), Some("u1"));
     assert_eq!(mock.last("/oauth2/v1/introspect").form()["token"], "at-1");

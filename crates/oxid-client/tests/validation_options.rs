@@ -14,6 +14,16 @@ fn without_nulls(mut claims: Value) -> Value {
     claims
 }
 
+fn assert_issued_too_early<T: std::fmt::Debug>(outcome: Result<T, ClientError>) {
+    assert!(
+        matches!(
+            outcome,
+            Err(ClientError::Claims(ClaimsError::IssuedTooEarly { .. }))
+        ),
+        "{outcome:?}"
+    );
+}
+
 #[tokio::test]
 async fn min_iat_refuses_older_id_and_logout_tokens() {
     let op = Op::start().await;
@@ -30,13 +40,7 @@ async fn min_iat_refuses_older_id_and_logout_tokens() {
     let old = client
         .validate_id_token(&id_token(NOW - 161), None, None, None, None)
         .await;
-    assert!(
-        matches!(
-            old,
-            Err(ClientError::Claims(ClaimsError::IssuedTooEarly { .. }))
-        ),
-        "{old:?}"
-    );
+    assert_issued_too_early(old);
 
     let logout_token = |iat: u64| {
         let claims = op.claims(json!({"iat": iat, "jti": "j-1", "sid": "s-1",
@@ -55,13 +59,7 @@ async fn min_iat_refuses_older_id_and_logout_tokens() {
     let old = client
         .validate_logout_token(&logout_token(NOW - 161), &checks)
         .await;
-    assert!(
-        matches!(
-            old,
-            Err(ClientError::Claims(ClaimsError::IssuedTooEarly { .. }))
-        ),
-        "{old:?}"
-    );
+    assert_issued_too_early(old);
 }
 
 #[tokio::test]

@@ -124,6 +124,20 @@ impl Mock {
         self.requests(path).pop().expect("a request was made")
     }
 
+    /// The last introspection request asked about `token`, an access token, with HTTP Basic
+    /// client authentication (RFC 7662 §2.1).
+    pub fn assert_introspected_with_basic(&self, token: &str) {
+        let request = self.last("/introspect");
+        assert_eq!(request.form()["token"], token);
+        assert_eq!(request.form()["token_type_hint"], "access_token");
+        assert!(
+            request
+                .header("authorization")
+                .unwrap()
+                .starts_with("Basic ")
+        );
+    }
+
     /// A complete, valid OpenID Provider document for this mock.
     pub fn openid_configuration(&self) -> Value {
         let b = &self.base;

@@ -120,6 +120,23 @@ fn opt_scope(p: &Params) -> Result<Option<Scope>, TokenError> {
         .map(|s| s.filter(|s| !s.is_empty()))
 }
 
+/// Runs `$typed` with `$extra` bound to a typed grant's `extra`, or `$other` for
+/// [`TokenRequest::Other`].
+macro_rules! with_extra {
+    ($request:expr, $extra:ident => $typed:expr, $other:expr) => {
+        match $request {
+            TokenRequest::AuthorizationCode { extra: $extra, .. }
+            | TokenRequest::RefreshToken { extra: $extra, .. }
+            | TokenRequest::ClientCredentials { extra: $extra, .. }
+            | TokenRequest::Password { extra: $extra, .. }
+            | TokenRequest::JwtBearer { extra: $extra, .. }
+            | TokenRequest::DeviceCode { extra: $extra, .. }
+            | TokenRequest::TokenExchange { extra: $extra, .. } => $typed,
+            TokenRequest::Other { .. } => $other,
+        }
+    };
+}
+
 /// The parameters each typed grant reads into its own fields (besides `grant_type`).
 fn typed_params(grant_type: &str) -> &'static [&'static str] {
     match grant_type {
@@ -347,35 +364,20 @@ impl TokenRequest {
     /// The parameters the grant does not type (`None` for [`TokenRequest::Other`], whose
     /// `params` hold everything).
     pub fn extra(&self) -> Option<&IndexMap<String, String>> {
-        match self {
-            TokenRequest::AuthorizationCode { extra, .. }
-            | TokenRequest::RefreshToken { extra, .. }
-            | TokenRequest::ClientCredentials { extra, .. }
-            | TokenRequest::Password { extra, .. }
-            | TokenRequest::JwtBearer { extra, .. }
-            | TokenRequest::DeviceCode { extra, .. }
-            | TokenRequest::TokenExchange { extra, .. } => Some(extra),
-            TokenRequest::Other { .. } => None,
-        }
+        with_extra!(self, extra => Some(extra), None)
     }
 
     /// Adds (or replaces) a parameter the grant does not type, such as `resource`
     /// (RFC 8707 §2.2) or `audience`; for [`TokenRequest::Other`] it goes to `params`.
     pub fn with_param(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        match &mut self {
-            TokenRequest::AuthorizationCode { extra, .. }
-            | TokenRequest::RefreshToken { extra, .. }
-            | TokenRequest::ClientCredentials { extra, .. }
-            | TokenRequest::Password { extra, .. }
-            | TokenRequest::JwtBearer { extra, .. }
-            | TokenRequest::DeviceCode { extra, .. }
-            | TokenRequest::TokenExchange { extra, .. } => {
-                extra.insert(name.into(), value.into());
+        let (name, value) = (name.into(), value.into());
+        with_extra!(&mut self, extra => {
+            extra.insert(name, value);
+        }, {
+            if let TokenRequest::Other { params, .. } = &mut self {
+                params.insert(name, value);
             }
-            TokenRequest::Other { params, .. } => {
-                params.insert(name.into(), value.into());
-            }
-        }
+        });
         self
     }
 
