@@ -14,6 +14,7 @@ use crate::{
     HealthStore, KeyRecord, KeyStore, RefreshRotation, SessionRecord, SessionStore, Store,
     StoreError, StoreResult, TokenRecord, TokenStore, UserRecord, UserStore,
 };
+use crate::{DeviceDecision, DeviceGrantRecord, DevicePoll, DeviceStore};
 use crate::{FailureCount, ThrottlePolicy, ThrottleStore};
 use async_trait::async_trait;
 use std::future::Future;
@@ -258,6 +259,44 @@ impl ThrottleStore for Detached {
     async fn locked_until(&self, key: &str, now: u64) -> StoreResult<Option<u64>> {
         let key = key.to_owned();
         self.run(move |s| async move { s.locked_until(&key, now).await })
+            .await
+    }
+}
+
+#[async_trait]
+impl DeviceStore for Detached {
+    async fn insert_device_grant(&self, grant: &DeviceGrantRecord) -> StoreResult<()> {
+        let grant = grant.clone();
+        self.run(|s| async move { s.insert_device_grant(&grant).await })
+            .await
+    }
+    async fn pending_device_grant(
+        &self,
+        user_code_hash: &str,
+        now: u64,
+    ) -> StoreResult<Option<DeviceGrantRecord>> {
+        let hash = user_code_hash.to_owned();
+        self.run(move |s| async move { s.pending_device_grant(&hash, now).await })
+            .await
+    }
+    async fn decide_device_grant(
+        &self,
+        user_code_hash: &str,
+        decision: &DeviceDecision,
+        now: u64,
+    ) -> StoreResult<bool> {
+        let (hash, decision) = (user_code_hash.to_owned(), decision.clone());
+        self.run(move |s| async move { s.decide_device_grant(&hash, &decision, now).await })
+            .await
+    }
+    async fn poll_device_grant(
+        &self,
+        device_code_hash: &str,
+        client_id: &str,
+        now: u64,
+    ) -> StoreResult<DevicePoll> {
+        let (hash, client_id) = (device_code_hash.to_owned(), client_id.to_owned());
+        self.run(move |s| async move { s.poll_device_grant(&hash, &client_id, now).await })
             .await
     }
 }

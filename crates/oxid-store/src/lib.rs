@@ -8,6 +8,7 @@
 #![deny(missing_docs)]
 
 mod detached;
+mod device;
 mod model;
 mod postgres;
 mod rows;
@@ -15,6 +16,9 @@ mod sqlite;
 mod throttle;
 
 pub use detached::Detached;
+pub use device::{
+    DeviceApproval, DeviceDecision, DeviceGrantRecord, DevicePoll, DeviceState, SLOW_DOWN_STEP,
+};
 pub use model::*;
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
@@ -164,10 +168,44 @@ pub trait TokenStore: Send + Sync {
     /// Revokes every token of a grant; returns how many were revoked (tokens revoked
     /// before are left as they were and not counted).
     async fn revoke_grant(&self, grant_id: &str, now: u64) -> StoreResult<u64>;
-    /// Deletes codes, tokens, sessions and failure counters that expired at or before `now` (`expires_at <=
+    /// Deletes codes, tokens, sessions, device grants and failure counters that expired at or before `now` (`expires_at <=
     /// now`), and session-client links whose session is gone; returns how many rows went.
     /// Consumed codes and refresh tokens stay until they expire, so replays are still seen.
     async fn purge_expired(&self, now: u64) -> StoreResult<u64>;
+}
+
+/// Device authorization grants (RFC 8628).
+#[async_trait]
+pub trait DeviceStore: Send + Sync {
+    /// Stores a new device grant; `Conflict` when either code's hash exists. Its client must
+    /// exist (else `Backend`).
+    async fn insert_device_grant(&self, grant: &DeviceGrantRecord) -> StoreResult<()>;
+    /// The pending, unexpired grant at `now` whose user code hashes to `user_code_hash`.
+    async fn pending_device_grant(
+        &self,
+        user_code_hash: &str,
+        now: u64,
+    ) -> StoreResult<Option<DeviceGrantRecord>>;
+    /// Records the user's answer, atomically: true when the grant was pending and unexpired
+    /// at `now` (it is `Approved` or `Denied` now), false otherwise (unknown, expired or
+    /// already decided: the first answer stands).
+    async fn decide_device_grant(
+        &self,
+        user_code_hash: &str,
+        decision: &DeviceDecision,
+        now: u64,
+    ) -> StoreResult<bool>;
+    /// One poll by client `client_id` at `now`, atomically (RFC 8628 §3.5): an approved grant
+    /// is `Approved` for exactly one poll, even across processes, then `AlreadyGranted`; a
+    /// pending one polled within its interval of the last poll gets `SlowDown` and an interval
+    /// longer by [`SLOW_DOWN_STEP`]; an expired one is `Expired` until purged; another
+    /// client's, or an unknown code, is `NotFound`.
+    async fn poll_device_grant(
+        &self,
+        device_code_hash: &str,
+        client_id: &str,
+        now: u64,
+    ) -> StoreResult<DevicePoll>;
 }
 
 /// Signing keys.
@@ -242,6 +280,7 @@ pub trait Store:
     + KeyStore
     + HealthStore
     + ThrottleStore
+    + DeviceStore
 {
 }
 
@@ -255,6 +294,7 @@ impl<T> Store for T where
         + KeyStore
         + HealthStore
         + ThrottleStore
+        + DeviceStore
 {
 }
 

@@ -206,3 +206,40 @@ pub(crate) fn key(r: &impl Columns) -> StoreResult<KeyRecord> {
         expires_at: r.opt_time("expires_at")?,
     })
 }
+
+/// A row of `device_grants`.
+pub(crate) fn device_grant(r: &impl Columns) -> StoreResult<crate::DeviceGrantRecord> {
+    use crate::{DeviceApproval, DeviceState};
+    let approval = || -> StoreResult<DeviceApproval> {
+        let missing = || StoreError::Backend("device grant decided without its user".into());
+        Ok(DeviceApproval {
+            user_id: r.opt_text("user_id")?.ok_or_else(missing)?,
+            sid: r.opt_text("sid")?,
+            auth_time: r.opt_time("auth_time")?.ok_or_else(missing)?,
+            acr: r.opt_text("acr")?,
+            amr: r.list("amr")?,
+        })
+    };
+    let state = match r.text("state")?.as_str() {
+        "pending" => DeviceState::Pending,
+        "denied" => DeviceState::Denied,
+        "approved" => DeviceState::Approved(approval()?),
+        "granted" => DeviceState::Granted(approval()?),
+        other => {
+            return Err(StoreError::Backend(format!(
+                "unknown device grant state {other:?}"
+            )));
+        }
+    };
+    Ok(crate::DeviceGrantRecord {
+        device_code_hash: r.text("device_code_hash")?,
+        user_code_hash: r.text("user_code_hash")?,
+        grant_id: r.text("grant_id")?,
+        client_id: r.text("client_id")?,
+        scopes: r.list("scopes")?,
+        interval: r.time("poll_interval")?,
+        last_polled_at: r.opt_time("last_polled_at")?,
+        expires_at: r.time("expires_at")?,
+        state,
+    })
+}

@@ -224,6 +224,12 @@ const SQLX_CHECKSUMS: [(i64, &str, &str); 3] = [
     ),
 ];
 
+/// How many SQLite migration files there are.
+fn migration_files() -> i64 {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/sqlite");
+    std::fs::read_dir(dir).unwrap().count() as i64
+}
+
 #[tokio::test]
 async fn a_database_migrated_by_sqlx_opens_without_migrating_again() {
     let dir = tempfile::tempdir().unwrap();
@@ -272,8 +278,8 @@ async fn a_database_migrated_by_sqlx_opens_without_migrating_again() {
     let rows: i64 = conn
         .query_row("SELECT count(*) FROM _sqlx_migrations", [], |r| r.get(0))
         .unwrap();
-    // The three it had, and 0004 (failure counters) applied on top.
-    assert_eq!(rows, 4);
+    // The three it had, and every later one applied on top.
+    assert_eq!(rows, migration_files());
 }
 
 #[tokio::test]
@@ -312,7 +318,7 @@ async fn two_stores_migrating_one_new_file_at_once_both_open() {
         let rows: i64 = conn
             .query_row("SELECT count(*) FROM _sqlx_migrations", [], |r| r.get(0))
             .unwrap();
-        assert_eq!(rows, 4, "round {round}");
+        assert_eq!(rows, migration_files(), "round {round}");
     }
 }
 

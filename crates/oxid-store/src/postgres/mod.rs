@@ -6,6 +6,7 @@
 //! condition on the committed row, and loses.
 
 mod clients;
+mod device;
 mod errors;
 mod grants;
 mod keys;

@@ -200,6 +200,7 @@ impl TokenStore for SqliteStore {
                 "DELETE FROM sessions WHERE expires_at <= ?",
                 "DELETE FROM used_interactions WHERE expires_at <= ?",
                 "DELETE FROM failure_counters WHERE expires_at <= ?",
+                "DELETE FROM device_grants WHERE expires_at <= ?",
             ] {
                 gone += exec(conn, sql, [now]).map_err(sql_err)?;
             }

@@ -44,6 +44,11 @@ const MIGRATIONS: &[Migration] = &[
         description: "failure counters",
         sql: include_str!("../../migrations/sqlite/0004_failure_counters.sql"),
     },
+    Migration {
+        version: 9,
+        description: "device grants",
+        sql: include_str!("../../migrations/sqlite/0009_device_grants.sql"),
+    },
 ];
 
 /// sqlx's bookkeeping table, as sqlx creates it.

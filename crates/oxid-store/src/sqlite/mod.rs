@@ -10,6 +10,7 @@
 //! private database on one thread that serves reads and writes.
 
 mod clients;
+mod device;
 mod grants;
 mod keys;
 mod migrate;

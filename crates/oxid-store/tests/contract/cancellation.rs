@@ -3,8 +3,11 @@
 //! the store serving. Each write operation's future is polled N times with a no-op waker and
 //! dropped, for N = 0, 1, 2, ... until it completes on its own.
 
+use super::device::{approval, device_grant};
 use super::fixtures::*;
-use oxid_store::{CodeConsumption, KeyState, Store, TokenKind};
+use oxid_store::{
+    CodeConsumption, DeviceDecision, DevicePoll, DeviceState, KeyState, Store, TokenKind,
+};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -378,6 +381,80 @@ fn cases() -> Vec<Case> {
                         code == token && token == session,
                         "{t}: one purge, all or none"
                     );
+                })
+            },
+        },
+        Case {
+            name: "insert_device_grant",
+            setup: nothing,
+            op: |s, t| step(async move { drop(s.insert_device_grant(&device_grant(&t)).await) }),
+            check: |s, t| {
+                step(async move {
+                    let got = s.pending_device_grant(&format!("user-{t}"), NOW).await;
+                    let got = got.unwrap();
+                    assert!(
+                        got.is_none() || got == Some(device_grant(&t)),
+                        "{t}: {got:?}"
+                    );
+                })
+            },
+        },
+        Case {
+            name: "decide_device_grant",
+            setup: |s, t| {
+                step(async move { s.insert_device_grant(&device_grant(&t)).await.unwrap() })
+            },
+            op: |s, t| {
+                step(async move {
+                    let approve = DeviceDecision::Approve(approval());
+                    drop(
+                        s.decide_device_grant(&format!("user-{t}"), &approve, NOW)
+                            .await,
+                    )
+                })
+            },
+            check: |s, t| {
+                step(async move {
+                    // Approved whole (user and all) or still pending, never half.
+                    let poll = s.poll_device_grant(&format!("dev-{t}"), "c1", NOW).await;
+                    match poll.unwrap() {
+                        DevicePoll::Pending => {}
+                        DevicePoll::Approved(g) => {
+                            assert_eq!(g.state, DeviceState::Approved(approval()), "{t}")
+                        }
+                        other => panic!("{t}: {other:?}"),
+                    }
+                })
+            },
+        },
+        Case {
+            name: "poll_device_grant",
+            setup: |s, t| {
+                step(async move {
+                    s.insert_device_grant(&device_grant(&t)).await.unwrap();
+                    let approve = DeviceDecision::Approve(approval());
+                    let user_code = format!("user-{t}");
+                    assert!(
+                        s.decide_device_grant(&user_code, &approve, NOW)
+                            .await
+                            .unwrap()
+                    );
+                })
+            },
+            op: |s, t| {
+                step(async move { drop(s.poll_device_grant(&format!("dev-{t}"), "c1", NOW).await) })
+            },
+            check: |s, t| {
+                step(async move {
+                    // Handed out at most once: by the dropped poll or by this one.
+                    let again = s.poll_device_grant(&format!("dev-{t}"), "c1", NOW).await;
+                    let again = again.unwrap();
+                    assert!(
+                        matches!(again, DevicePoll::Approved(_) | DevicePoll::AlreadyGranted),
+                        "{t}: {again:?}"
+                    );
+                    let last = s.poll_device_grant(&format!("dev-{t}"), "c1", NOW).await;
+                    assert_eq!(last.unwrap(), DevicePoll::AlreadyGranted, "{t}");
                 })
             },
         },

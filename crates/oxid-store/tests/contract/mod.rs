@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod cancellation;
+pub mod device;
 pub mod fixtures;
 pub mod grants;
 pub mod keys;
@@ -12,6 +13,7 @@ pub mod throttle;
 
 pub use accounts::*;
 pub use cancellation::*;
+pub use device::*;
 pub use grants::*;
 pub use keys::*;
 pub use throttle::*;
@@ -88,6 +90,9 @@ macro_rules! contract_suite {
             a_failure_after_the_window_starts_over,
             concurrent_failures_all_count,
             purge_expired_removes_counters_past_window_and_lock,
+            device_grant_is_decided_once_and_handed_out_once,
+            denied_and_expired_device_grants_say_so_until_purged,
+            concurrent_polls_of_an_approved_device_grant_have_one_winner,
             dropped_write_futures_take_full_effect_or_none_and_leave_the_store_serving,
         );
     };
