@@ -282,6 +282,16 @@ const IMPLEMENTED_GRANTS: [GrantType; 3] = [
     GrantType::ClientCredentials,
 ];
 
+/// The implemented grants, with those the configuration must enable when it does:
+/// `password` only with `grants.password` (RFC 9700 §2.4).
+fn enabled_grants(config: &ProviderConfig) -> Vec<GrantType> {
+    let mut grants = IMPLEMENTED_GRANTS.to_vec();
+    if config.grants.password {
+        grants.push(GrantType::Password);
+    }
+    grants
+}
+
 impl Capabilities {
     /// The table for a validated configuration.
     pub fn from_config(config: &ProviderConfig) -> Capabilities {
@@ -320,7 +330,7 @@ impl Capabilities {
         Capabilities {
             response_types: vec![ResponseType::CODE],
             response_modes: vec![ResponseMode::Query],
-            grant_types: IMPLEMENTED_GRANTS.to_vec(),
+            grant_types: enabled_grants(config),
             token_auth: endpoint_auth(with_none(secret_methods.clone())),
             // RFC 7009 §2.1: public clients may revoke their own tokens.
             revocation_auth: endpoint_auth(with_none(secret_methods.clone())),

@@ -32,6 +32,7 @@ async fn deployments() -> Vec<Provider> {
         provider_with_keys(|s| {
             s.allow_plain_pkce = false;
             s.keys.algs = vec!["RS256".into()];
+            s.grants.password = true;
         })
         .await,
     ]

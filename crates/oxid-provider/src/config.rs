@@ -43,6 +43,17 @@ pub struct Settings {
     pub throttle: crate::throttle::ThrottleSettings,
     /// Connection and request limits (the `[limits]` section).
     pub limits: Limits,
+    /// Grants that are off unless enabled (the `[grants]` section).
+    pub grants: GrantSettings,
+}
+
+/// Grants off by default, each enabled by its key.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GrantSettings {
+    /// The resource owner password credentials grant (RFC 6749 §4.3); RFC 9700 §2.4 says it
+    /// must not be used, so it is off unless set.
+    pub password: bool,
 }
 
 /// The log line format: `text` for people, `json` (one object per line) for collectors.
@@ -74,6 +85,7 @@ impl Default for Settings {
             log_format: LogFormat::Text,
             throttle: crate::throttle::ThrottleSettings::default(),
             limits: Limits::default(),
+            grants: GrantSettings::default(),
         }
     }
 }
@@ -240,6 +252,8 @@ pub struct ProviderConfig {
     pub throttle: crate::throttle::ThrottleSettings,
     /// Connection and request limits.
     pub limits: Limits,
+    /// Grants enabled by configuration.
+    pub grants: GrantSettings,
 }
 
 impl ProviderConfig {
@@ -321,6 +335,7 @@ impl ProviderConfig {
             templates_dir: settings.templates_dir.clone(),
             throttle: settings.throttle,
             limits: settings.limits,
+            grants: settings.grants,
         })
     }
 

@@ -4,7 +4,7 @@
 use crate::authorize::{AuthorizeOutcome, AwaitingUser, resume};
 use crate::crypto::password::{dummy_verify_pooled, verify_password_pooled};
 use crate::error::OAuthError;
-use crate::session::{end_login_session, start_session};
+use crate::session::{StartedSession, end_login_session, start_session};
 use crate::state::Provider;
 use crate::throttle::{
     Locked, Subject, clear_failures, current_lock, normalize_username, record_failure,
@@ -44,16 +44,27 @@ pub enum LoginOutcome {
     Locked(Locked),
 }
 
-/// Checks `credentials` for the authorization `awaiting`, from a browser at `peer` whose
-/// current session (if any) has `previous_session` as its token. Failures are throttled per
-/// username and per address (see `throttle`); a success clears the username's failures.
-pub async fn log_in(
+/// What checking a username and password found.
+#[derive(Debug)]
+pub enum PasswordCheck {
+    /// Too many failures for this username or from this address: refused unchecked until
+    /// the lock ends (the same answer whether or not the account exists).
+    Locked(Locked),
+    /// Wrong username or password (counted as a failure).
+    Rejected,
+    /// The right password: the user, whose failures are cleared.
+    Verified(Box<oxid_store::UserRecord>),
+}
+
+/// Checks `credentials` typed at `peer`, for the login page and the password grant alike.
+/// Failures are throttled per username and per address (see `throttle`); a locked key is
+/// refused before any check; a wrong password, an unknown user and a right password cost the
+/// same argon2id verification; a success clears the username's failures.
+pub async fn check_password(
     provider: &Provider,
-    awaiting: AwaitingUser,
     credentials: Credentials<'_>,
-    previous_session: Option<&str>,
     peer: Option<IpAddr>,
-) -> Result<LoginOutcome, OAuthError> {
+) -> Result<PasswordCheck, OAuthError> {
     let username = normalize_username(credentials.username);
     let account = Subject::Account(&username);
     let subjects: Vec<Subject<'_>> = std::iter::once(account)
@@ -61,7 +72,7 @@ pub async fn log_in(
         .collect();
     if let Some(locked) = current_lock(provider, &subjects).await? {
         tracing::info!("login refused: locked after too many failures");
-        return Ok(LoginOutcome::Locked(locked));
+        return Ok(PasswordCheck::Locked(locked));
     }
     let user = find_user(provider, &username, credentials.username).await?;
     // Same cost whether or not the user exists: no username enumeration by timing.
@@ -69,34 +80,63 @@ pub async fn log_in(
         Some(user) => verify_password_pooled(credentials.password, &user.password_hash).await,
         None => dummy_verify_pooled(credentials.password).await,
     };
-    let AwaitingUser {
-        request,
-        mut progress,
-    } = awaiting;
     let (Some(user), true) = (user, verified) else {
         tracing::info!("login failed");
         provider
             .metrics()
             .login(crate::metrics::LoginResult::Failed);
         if let Some(locked) = record_failure(provider, &subjects).await? {
-            return Ok(LoginOutcome::Locked(locked));
+            return Ok(PasswordCheck::Locked(locked));
         }
-        let next = resume(provider, request, None, progress).await?;
-        return Ok(LoginOutcome::Rejected { username, next });
+        return Ok(PasswordCheck::Rejected);
     };
     clear_failures(provider, account).await?;
-    // A fresh session id at every login (no session fixation).
-    end_login_session(provider, previous_session).await?;
-    let session = start_session(provider, &user).await?;
-    progress.login_done = true;
     provider
         .metrics()
         .login(crate::metrics::LoginResult::Succeeded);
+    Ok(PasswordCheck::Verified(Box::new(user)))
+}
+
+/// Checks `credentials` for the authorization `awaiting`, from a browser at `peer` whose
+/// current session (if any) has `previous_session` as its token (see [`check_password`]).
+pub async fn log_in(
+    provider: &Provider,
+    awaiting: AwaitingUser,
+    credentials: Credentials<'_>,
+    previous_session: Option<&str>,
+    peer: Option<IpAddr>,
+) -> Result<LoginOutcome, OAuthError> {
+    let AwaitingUser {
+        request,
+        mut progress,
+    } = awaiting;
+    let user = match check_password(provider, credentials, peer).await? {
+        PasswordCheck::Locked(locked) => return Ok(LoginOutcome::Locked(locked)),
+        PasswordCheck::Rejected => {
+            let next = resume(provider, request, None, progress).await?;
+            let username = normalize_username(credentials.username);
+            return Ok(LoginOutcome::Rejected { username, next });
+        }
+        PasswordCheck::Verified(user) => user,
+    };
+    let session = fresh_session(provider, &user, previous_session).await?;
+    progress.login_done = true;
     let next = resume(provider, request, Some(session.record), progress).await?;
     Ok(LoginOutcome::LoggedIn {
         session_token: session.token,
         next,
     })
+}
+
+/// A new session for `user`, ending the browser's `previous_session`: a fresh session id at
+/// every login (no session fixation).
+pub async fn fresh_session(
+    provider: &Provider,
+    user: &oxid_store::UserRecord,
+    previous_session: Option<&str>,
+) -> Result<StartedSession, OAuthError> {
+    end_login_session(provider, previous_session).await?;
+    start_session(provider, user).await
 }
 
 /// The user named `normalized`; else, for an account added before names were normalized,

@@ -212,6 +212,35 @@ fn users_clients_and_keys_round_trip() {
 }
 
 #[test]
+fn client_add_takes_the_password_grant_only_when_the_configuration_enables_it() {
+    let dir = temp_dir("cli-grants");
+    let add = |dir: &Path, extra: &[&str], id: &str| {
+        let mut args = extra.to_vec();
+        args.extend([
+            "client",
+            "add",
+            "--client-id",
+            id,
+            "--grant-type",
+            "password",
+        ]);
+        oxid(dir, &args)
+    };
+    let refused = add(&dir, &[], "tv");
+    assert!(!refused.status.success());
+    assert!(
+        stderr(&refused).contains("password"),
+        "{}",
+        stderr(&refused)
+    );
+    std::fs::write(dir.join("grants.toml"), "[grants]\npassword = true\n").unwrap();
+    let added = add(&dir, &["--config", "grants.toml"], "tv");
+    assert!(added.status.success(), "{}", stderr(&added));
+    let listed = String::from_utf8_lossy(&oxid(&dir, &["client", "list"]).stdout).into_owned();
+    assert!(listed.contains("\"password\""), "{listed}");
+}
+
+#[test]
 fn serve_starts_on_a_fresh_database_logs_requests_and_stops_on_sigterm() {
     let dir = temp_dir("cli-serve");
     let mut child = Command::new(env!("CARGO_BIN_EXE_oxid"))

@@ -6,12 +6,12 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use oxid_protocol::token::TokenResponse;
 use oxid_store::{CodeConsumption, CodeRecord};
 
-use super::GrantContext;
-use crate::capabilities::{GrantType, PkceMethod};
+use super::{GrantContext, offline_refresh};
+use crate::capabilities::PkceMethod;
 use crate::client_auth::VerifiedClient;
 use crate::crypto::secrets::{constant_time_eq, sha256_hex};
 use crate::error::OAuthError;
-use crate::issuer::{Issuance, Refresh};
+use crate::issuer::Issuance;
 
 /// Exchanges a code: single use (a replay revokes everything the code produced), bound to
 /// the client, the redirect URI and the PKCE challenge.
@@ -58,16 +58,7 @@ pub async fn handle(
         amr: &record.amr,
         claims_request: record.claims_request.as_ref(),
     };
-    // OIDC Core §11: a refresh token only with offline_access, to clients allowed to refresh.
-    let wants_refresh = record.scopes.iter().any(|s| s == "offline_access")
-        && client.allows_grant(GrantType::RefreshToken);
-    let refresh = if wants_refresh {
-        Refresh::New {
-            scopes: &record.scopes,
-        }
-    } else {
-        Refresh::None
-    };
+    let refresh = offline_refresh(client, &record.scopes);
     ctx.issuer.issue(&issuance, refresh).await
 }
 

@@ -4,17 +4,19 @@
 
 mod authorization_code;
 mod client_credentials;
+mod password;
 mod refresh_token;
 #[cfg(test)]
 mod tests;
 
 use oxid_protocol::token::{TokenErrorCode, TokenRequest, TokenResponse};
 use oxid_store::Store;
+use std::net::IpAddr;
 
 use crate::capabilities::{Capabilities, GrantType};
 use crate::client_auth::VerifiedClient;
 use crate::error::OAuthError;
-use crate::issuer::Issuer;
+use crate::issuer::{Issuer, Refresh};
 use crate::metrics::Metrics;
 use crate::state::Provider;
 
@@ -33,6 +35,10 @@ pub struct GrantContext<'a> {
     pub client: &'a VerifiedClient,
     /// Counts the tokens issued.
     pub metrics: &'a Metrics,
+    /// The provider, for the checks shared with its pages (passwords and their throttling).
+    pub provider: &'a Provider,
+    /// The address the request came from, when known (for throttling).
+    pub peer: Option<IpAddr>,
 }
 
 impl<'a> GrantContext<'a> {
@@ -45,7 +51,25 @@ impl<'a> GrantContext<'a> {
             issuer: Issuer::for_provider(provider, now),
             client,
             metrics: provider.metrics(),
+            provider,
+            peer: None,
         }
+    }
+
+    /// The same context for a request from `peer`.
+    pub fn with_peer(self, peer: Option<IpAddr>) -> Self {
+        GrantContext { peer, ..self }
+    }
+}
+
+/// OIDC Core §11: a new refresh token only with `offline_access`, to clients allowed to
+/// refresh.
+fn offline_refresh<'s>(client: &VerifiedClient, scopes: &'s [String]) -> Refresh<'s> {
+    let offline = scopes.iter().any(|s| s == "offline_access");
+    if offline && client.allows_grant(GrantType::RefreshToken) {
+        Refresh::New { scopes }
+    } else {
+        Refresh::None
     }
 }
 
@@ -90,6 +114,12 @@ pub async fn dispatch(
         TokenRequest::ClientCredentials { scope, .. } => {
             client_credentials::handle(ctx, scope.as_ref()).await
         }
+        TokenRequest::Password {
+            username,
+            password,
+            scope,
+            ..
+        } => password::handle(ctx, &username, &password, scope.as_ref()).await,
         // A grant in the table without a handler here; the table test keeps this unreachable.
         _ => Err(unsupported()),
     };

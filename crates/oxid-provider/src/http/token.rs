@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::HeaderMap;
+use axum::http::{Extensions, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use oxid_protocol::token::TokenRequest;
 
@@ -12,10 +12,16 @@ use crate::capabilities::AuthEndpoint;
 use crate::error::OAuthError;
 use crate::grants;
 use crate::state::Provider;
+use crate::throttle::peer_address;
 
 /// `POST /token`.
-pub async fn token(State(provider): State<Provider>, headers: HeaderMap, body: Bytes) -> Response {
-    match exchange(&provider, &headers, &body).await {
+pub async fn token(
+    State(provider): State<Provider>,
+    headers: HeaderMap,
+    extensions: Extensions,
+    body: Bytes,
+) -> Response {
+    match exchange(&provider, &headers, &extensions, &body).await {
         // RFC 6749 §5.1: responses with tokens are never cached.
         Ok(response) => no_store(Json(response).into_response()),
         Err(e) => e.into_response(),
@@ -25,11 +31,13 @@ pub async fn token(State(provider): State<Provider>, headers: HeaderMap, body: B
 async fn exchange(
     provider: &Provider,
     headers: &HeaderMap,
+    extensions: &Extensions,
     body: &[u8],
 ) -> Result<oxid_protocol::token::TokenResponse, OAuthError> {
     let (client, params) = authenticated_form(provider, AuthEndpoint::Token, headers, body).await?;
     let request = TokenRequest::from_params(&params)?;
     // The time is read once per token request; the grant and the issuer use this `now`.
-    let ctx = grants::GrantContext::new(provider, &client, provider.now());
+    let ctx = grants::GrantContext::new(provider, &client, provider.now())
+        .with_peer(peer_address(extensions));
     grants::dispatch(&ctx, request).await
 }
