@@ -276,10 +276,11 @@ pub struct Capabilities {
 }
 
 /// Grants implemented in `grants/` (each runs when its entry is here).
-const IMPLEMENTED_GRANTS: [GrantType; 3] = [
+const IMPLEMENTED_GRANTS: [GrantType; 4] = [
     GrantType::AuthorizationCode,
     GrantType::RefreshToken,
     GrantType::ClientCredentials,
+    GrantType::DeviceCode,
 ];
 
 /// The implemented grants, with those the configuration must enable when it does:

@@ -118,6 +118,11 @@ async fn discovery_lists_exactly_the_table() {
             Some(features.request_objects)
         );
         assert_eq!(md.registration_endpoint, None, "registration is off");
+        // RFC 8628 §4: the device authorization endpoint exactly when its grant runs.
+        assert_eq!(
+            md.device_authorization_endpoint.is_some(),
+            caps.supports_grant(GrantType::DeviceCode)
+        );
     }
 }
 

@@ -4,7 +4,7 @@
 use oxid_protocol::metadata::ProviderMetadata;
 use serde_json::json;
 
-use crate::capabilities::{AuthEndpoint, Capabilities};
+use crate::capabilities::{AuthEndpoint, Capabilities, GrantType};
 use crate::config::ProviderConfig;
 
 /// Endpoint paths under the issuer.
@@ -29,6 +29,14 @@ pub mod paths {
     pub const LOGOUT_CONFIRM: &str = "/logout/confirm";
     /// Consent form target.
     pub const CONSENT: &str = "/consent";
+    /// Device authorization endpoint (RFC 8628 §3.1).
+    pub const DEVICE_AUTHORIZATION: &str = "/device_authorization";
+    /// Device verification page, `verification_uri` (RFC 8628 §3.3).
+    pub const DEVICE: &str = "/device";
+    /// The device flow's login form.
+    pub const DEVICE_LOGIN: &str = "/device/login";
+    /// The device flow's confirmation (consent) form.
+    pub const DEVICE_CONSENT: &str = "/device/consent";
     /// OIDC Discovery document.
     pub const OPENID_CONFIGURATION: &str = "/.well-known/openid-configuration";
     /// RFC 8414 document.
@@ -69,6 +77,10 @@ pub fn metadata(config: &ProviderConfig, caps: &Capabilities) -> ProviderMetadat
         revocation_endpoint_auth_methods_supported: auth_methods(AuthEndpoint::Revocation),
         introspection_endpoint: Some(config.endpoint(paths::INTROSPECTION)),
         introspection_endpoint_auth_methods_supported: auth_methods(AuthEndpoint::Introspection),
+        // RFC 8628 §4: the endpoint, when the grant runs.
+        device_authorization_endpoint: caps
+            .supports_grant(GrantType::DeviceCode)
+            .then(|| config.endpoint(paths::DEVICE_AUTHORIZATION)),
         claims_supported: strings(&caps.claims),
         claim_types_supported: strings(&caps.claim_types),
         claims_parameter_supported: Some(features.claims_parameter),

@@ -18,6 +18,8 @@ pub enum Purpose {
     Authorize,
     /// A logout request waiting for confirmation.
     Logout,
+    /// A device authorization (RFC 8628) waiting for login or confirmation.
+    Device,
 }
 
 impl Purpose {
@@ -25,6 +27,7 @@ impl Purpose {
         match self {
             Purpose::Authorize => b"oxid/interaction/authorize",
             Purpose::Logout => b"oxid/interaction/logout",
+            Purpose::Device => b"oxid/interaction/device",
         }
     }
 }

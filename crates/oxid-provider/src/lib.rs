@@ -19,6 +19,7 @@ pub mod clock;
 pub mod config;
 pub mod consent;
 pub mod crypto;
+pub mod device;
 pub mod discovery;
 pub mod error;
 pub mod frontchannel;

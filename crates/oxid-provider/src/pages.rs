@@ -9,13 +9,18 @@ use std::sync::Arc;
 /// Languages with a catalogue; the first is the fallback.
 pub const LANGUAGES: [&str; 3] = ["en", "fr", "de"];
 
-const BUILTIN_TEMPLATES: [(&str, &str); 7] = [
+const BUILTIN_TEMPLATES: [(&str, &str); 9] = [
     ("base.html", include_str!("../templates/base.html")),
     ("login.html", include_str!("../templates/login.html")),
     ("consent.html", include_str!("../templates/consent.html")),
     ("error.html", include_str!("../templates/error.html")),
     ("logout.html", include_str!("../templates/logout.html")),
     ("locked.html", include_str!("../templates/locked.html")),
+    ("device.html", include_str!("../templates/device.html")),
+    (
+        "device_done.html",
+        include_str!("../templates/device_done.html"),
+    ),
     (
         "logged_out.html",
         include_str!("../templates/logged_out.html"),

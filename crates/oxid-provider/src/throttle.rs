@@ -24,6 +24,9 @@ use crate::state::Provider;
 
 /// How many times the per-account (and per-client) numbers a client address gets.
 pub const ADDRESS_FACTOR: u64 = 5;
+/// How many times the per-account numbers all wrong user codes together get (RFC 8628 §5.1:
+/// 1000 guesses per window by default, against 20^8 codes).
+pub const USER_CODES_FACTOR: u64 = 50;
 /// The longest delay a failure is answered after.
 pub const MAX_DELAY: Duration = Duration::from_secs(10);
 
@@ -120,6 +123,10 @@ pub enum Subject<'a> {
     Address(IpAddr),
     /// A client authenticating with a secret.
     Client(&'a str),
+    /// The address user codes are typed from, on the device verification page.
+    UserCodeAddress(IpAddr),
+    /// Every user code typed, from any address (RFC 8628 §5.1: guessing is bounded overall).
+    UserCodes,
 }
 
 impl Subject<'_> {
@@ -130,13 +137,16 @@ impl Subject<'_> {
             // IPv4-mapped IPv6 addresses count as the IPv4 address they are.
             Subject::Address(ip) => format!("login:ip:{}", ip.to_canonical()),
             Subject::Client(id) => format!("client:{id}"),
+            Subject::UserCodeAddress(ip) => format!("device:ip:{}", ip.to_canonical()),
+            Subject::UserCodes => "device:all".into(),
         }
     }
 
     fn factor(&self) -> u64 {
         match self {
             Subject::Address(_) => ADDRESS_FACTOR,
-            Subject::Account(_) | Subject::Client(_) => 1,
+            Subject::UserCodes => USER_CODES_FACTOR,
+            Subject::Account(_) | Subject::Client(_) | Subject::UserCodeAddress(_) => 1,
         }
     }
 }

@@ -212,7 +212,7 @@ fn users_clients_and_keys_round_trip() {
 }
 
 #[test]
-fn client_add_takes_the_password_grant_only_when_the_configuration_enables_it() {
+fn client_add_takes_the_device_grant_and_the_password_grant_when_the_configuration_enables_it() {
     let dir = temp_dir("cli-grants");
     let add = |dir: &Path, extra: &[&str], id: &str| {
         let mut args = extra.to_vec();
@@ -236,8 +236,21 @@ fn client_add_takes_the_password_grant_only_when_the_configuration_enables_it() 
     std::fs::write(dir.join("grants.toml"), "[grants]\npassword = true\n").unwrap();
     let added = add(&dir, &["--config", "grants.toml"], "tv");
     assert!(added.status.success(), "{}", stderr(&added));
+    let device = "urn:ietf:params:oauth:grant-type:device_code";
+    let args = [
+        "client",
+        "add",
+        "--client-id",
+        "cli",
+        "--public",
+        "--grant-type",
+        device,
+    ];
+    let added = oxid(&dir, &args);
+    assert!(added.status.success(), "{}", stderr(&added));
     let listed = String::from_utf8_lossy(&oxid(&dir, &["client", "list"]).stdout).into_owned();
     assert!(listed.contains("\"password\""), "{listed}");
+    assert!(listed.contains(device), "{listed}");
 }
 
 #[test]

@@ -4,6 +4,7 @@
 
 mod authorization_code;
 mod client_credentials;
+mod device_code;
 mod password;
 mod refresh_token;
 #[cfg(test)]
@@ -114,6 +115,7 @@ pub async fn dispatch(
         TokenRequest::ClientCredentials { scope, .. } => {
             client_credentials::handle(ctx, scope.as_ref()).await
         }
+        TokenRequest::DeviceCode { device_code, .. } => device_code::handle(ctx, &device_code).await,
         TokenRequest::Password {
             username,
             password,

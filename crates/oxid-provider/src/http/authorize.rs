@@ -106,7 +106,7 @@ pub async fn login(
 
 /// 429 with `Retry-After` (RFC 6585 §4, RFC 9110 §10.2.3) and a page saying when to try
 /// again; it names no account, so it tells nothing about whether one exists.
-fn locked_page(
+pub(super) fn locked_page(
     provider: &Provider,
     headers: &HeaderMap,
     locked: Locked,

@@ -4,6 +4,7 @@
 mod admin_listener;
 mod authorize;
 mod cookies;
+mod device;
 mod errors;
 mod form;
 mod health;
@@ -41,6 +42,11 @@ pub fn router(provider: Provider) -> Router {
         .route(paths::JWKS, get(wellknown::jwks))
         // client_auth, then grants::dispatch
         .route(paths::TOKEN, post(token::token))
+        // client_auth, then device::authorize_device (RFC 8628 §3.1)
+        .route(
+            paths::DEVICE_AUTHORIZATION,
+            post(device::device_authorization),
+        )
         // client_auth, then revocation::revoke
         .route(paths::REVOCATION, post(revocation::revoke))
         // client_auth, then introspection::introspect
@@ -61,6 +67,15 @@ pub fn router(provider: Provider) -> Router {
         .route(paths::LOGIN, post(authorize::login))
         // consent::answer_consent: remembers the consent
         .route(paths::CONSENT, post(authorize::consent))
+        // device::find_user_code: the user code typed, throttled; then login or consent
+        .route(
+            paths::DEVICE,
+            get(device::device_get).post(device::device_post),
+        )
+        // login::check_password, as the login page
+        .route(paths::DEVICE_LOGIN, post(device::device_login))
+        // device::answer_device: approve or deny the device
+        .route(paths::DEVICE_CONSENT, post(device::device_consent))
         // logout::end_session_request; logout::log_out ends the session, notifies clients
         .route(
             paths::LOGOUT,
