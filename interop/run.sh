@@ -74,6 +74,10 @@ RP="http://127.0.0.1:$RP_PORT"              # the browser test's relying party
 ALICE_PW="alice-$(python3 -c 'import secrets; print(secrets.token_urlsafe(12))')"
 SCOPES='openid profile email offline_access'
 
+# the password grant is off unless configured (RFC 9700 §2.4); on here for its interop test
+printf '[grants]\npassword = true\n' > "$WORK/oxid.toml"
+export OXID_CONFIG="$WORK/oxid.toml"
+
 say "users and clients (oxid CLI, database $DB)"
 echo "$ALICE_PW" | "$OXID" user add --database "$DB" --username alice --password-stdin \
   --email alice@example.com --email-verified --name 'Alice Liddell' >/dev/null
@@ -131,9 +135,17 @@ done
   --redirect-uri "$RP/spa" --grant-type authorization_code --grant-type refresh_token \
   --auth-method none --scope "$SCOPES" >/dev/null
 
+# a TV (RFC 8628 device flow, public) and a trusted first-party app (password grant)
+"$OXID" client add --database "$DB" --client-id interop-device --public --name 'Interop Device' \
+  --grant-type urn:ietf:params:oauth:grant-type:device_code --grant-type refresh_token \
+  --auth-method none --scope "$SCOPES" >/dev/null
+PASSWORD_SECRET="$(secret)"
+"$OXID" client add --database "$DB" --client-id interop-password --client-secret="$PASSWORD_SECRET" --name 'Interop Password' \
+  --grant-type password --grant-type refresh_token --auth-method client_secret_basic --scope "$SCOPES" >/dev/null
+
 export OXID_INTEROP_CONFIG="$WORK/config.json"
 OXID="$OXID" BC_PORT="$BC_PORT" BC_JSON="$WORK/bclogout.json" SPECIAL_ID="$SPECIAL_ID" SPECIAL_SECRET="$SPECIAL_SECRET" ALG_JSON="$ALG_JSON" ISSUER="$ISSUER" CB="$CB" RP="$RP" RP_PORT="$RP_PORT" ALICE_PW="$ALICE_PW" BASIC_SECRET="$BASIC_SECRET" \
-POST_SECRET="$POST_SECRET" BROWSER_SECRET="$BROWSER_SECRET" PY_SECRET="$PY_SECRET" python3 - <<'PY' > "$OXID_INTEROP_CONFIG"
+POST_SECRET="$POST_SECRET" BROWSER_SECRET="$BROWSER_SECRET" PY_SECRET="$PY_SECRET" PASSWORD_SECRET="$PASSWORD_SECRET" python3 - <<'PY' > "$OXID_INTEROP_CONFIG"
 import json, os
 e = os.environ
 cb, rp = e["CB"], e["RP"]
@@ -154,6 +166,9 @@ print(json.dumps({
     "native": {"client_id": "interop-native", "redirect_uri": "http://127.0.0.1/native-callback",
                "redirect_uri_v6": "http://[::1]/native-callback", "auth_method": "none"},
     "spa": {"client_id": "interop-spa", "redirect_uri": rp + "/spa", "auth_method": "none"},
+    "device": {"client_id": "interop-device", "auth_method": "none"},
+    "password": {"client_id": "interop-password", "client_secret": e["PASSWORD_SECRET"],
+                 "auth_method": "client_secret_basic"},
     "special": {"client_id": e["SPECIAL_ID"], "client_secret": e["SPECIAL_SECRET"], "redirect_uri": cb,
                 "auth_method": "client_secret_basic"},
     "python": {"client_id": "interop-python", "client_secret": e["PY_SECRET"], "redirect_uri": cb,

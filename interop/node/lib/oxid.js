@@ -167,3 +167,36 @@ export function decodeJwtPayload(jwt) {
 export function decodeJwtHeader(jwt) {
   return JSON.parse(Buffer.from(jwt.split('.')[0], 'base64url').toString('utf8'));
 }
+
+// The user's side of the device flow (RFC 8628 §3.3) over plain HTTP: open
+// `verificationUri` (the complete one pre-fills the code; else `userCode` is typed), send the
+// code form, log in with `user` when asked, answer the confirmation with `decision`, and
+// return the final page's HTML.
+export async function userAgentVerifyDevice(verificationUri, { user, userCode, decision = 'allow', jar = new CookieJar() } = {}) {
+  let url = String(verificationUri);
+  let init = { method: 'GET' };
+  for (let step = 0; step < 6; step++) {
+    const headers = { ...(init.headers ?? {}), cookie: jar.header() };
+    const res = await fetch(url, { ...init, headers, redirect: 'manual' });
+    jar.store(res);
+    const html = await res.text();
+    if (res.status !== 200) throw new Error(`unexpected ${res.status} at ${url}: ${html.slice(0, 300)}`);
+    const form = parseForm(html, url);
+    if (!form) return html;
+    const body = new URLSearchParams(form.fields);
+    const codeInput = html.match(/<input\b[^>]*name\s*=\s*"user_code"[^>]*>/i);
+    if (codeInput) {
+      body.set('user_code', userCode ?? attr(codeInput[0], 'value') ?? '');
+    } else if (form.hasPassword) {
+      body.set('username', user.username);
+      body.set('password', user.password);
+    } else if (form.hasDecision) {
+      body.set('decision', decision);
+    } else {
+      throw new Error(`unrecognised form at ${url}`);
+    }
+    url = form.action;
+    init = { method: form.method, body: body.toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } };
+  }
+  throw new Error('too many steps in the device verification');
+}

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { config, suiteTest, skipLoud, userAgentAuthorize, decodeJwtHeader } from '../lib/oxid.js';
+import { config, suiteTest, skipLoud, userAgentAuthorize, userAgentVerifyDevice, decodeJwtHeader } from '../lib/oxid.js';
 
 const test = suiteTest('openid-client');
 const cfg = config();
@@ -339,4 +339,57 @@ test('issuer with a path: discovery both ways and a code flow', async () => {
     child.kill();
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+// RFC 8628: openid-client starts the device flow and polls while the user enters the code.
+async function deviceConfiguration() {
+  const d = cfg.clients.device;
+  return client.discovery(issuer, d.client_id, undefined, client.None(), insecure);
+}
+
+test('device authorization grant (RFC 8628): the user enters the code, openid-client polls for tokens', async () => {
+  const conf = await deviceConfiguration();
+  assert.ok(conf.serverMetadata().device_authorization_endpoint, 'advertised in discovery');
+  const started = await client.initiateDeviceAuthorization(conf, { scope: 'openid email offline_access' });
+  assert.match(started.user_code, /^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$/);
+  const polling = client.pollDeviceAuthorizationGrant(conf, started);
+  // The code typed by hand, lower case and without its dash (RFC 8628 §6.1).
+  const typed = started.user_code.toLowerCase().replace('-', '');
+  const page = await userAgentVerifyDevice(started.verification_uri, { user: alice, userCode: typed });
+  assert.match(page, /signed in/);
+  const tokens = await polling;
+  assert.ok(tokens.access_token);
+  assert.ok(tokens.refresh_token, 'offline_access was granted');
+  const claims = tokens.claims();
+  assert.equal(claims.aud, cfg.clients.device.client_id);
+  const info = await client.fetchUserInfo(conf, tokens.access_token, claims.sub);
+  assert.equal(info.email, alice.email);
+});
+
+test('device authorization grant: verification_uri_complete, the user denies, polling ends in access_denied', async () => {
+  const conf = await deviceConfiguration();
+  const started = await client.initiateDeviceAuthorization(conf, { scope: 'openid' });
+  const polling = client.pollDeviceAuthorizationGrant(conf, started).then(
+    () => assert.fail('a denied request gives no tokens'),
+    (e) => e,
+  );
+  await userAgentVerifyDevice(started.verification_uri_complete, { user: alice, decision: 'deny' });
+  const error = await polling;
+  assert.equal(error.error, 'access_denied', String(error));
+});
+
+test('password grant (RFC 6749 §4.3) through the generic grant: tokens, then invalid_grant for a wrong password', async () => {
+  const p = cfg.clients.password;
+  const conf = await client.discovery(issuer, p.client_id, p.client_secret, client.ClientSecretBasic(p.client_secret), insecure);
+  assert.ok(conf.serverMetadata().grant_types_supported.includes('password'), 'enabled by grants.password');
+  const tokens = await client.genericGrantRequest(conf, 'password', {
+    username: alice.username, password: alice.password, scope: 'openid email offline_access',
+  });
+  assert.ok(tokens.access_token);
+  assert.ok(tokens.refresh_token);
+  assert.equal(tokens.claims().aud, p.client_id);
+  await assert.rejects(
+    client.genericGrantRequest(conf, 'password', { username: alice.username, password: 'wrong', scope: 'openid' }),
+    (e) => e.error === 'invalid_grant',
+  );
 });
