@@ -72,16 +72,7 @@ pub async fn authorize_device(
             "this client is not registered for the device authorization grant",
         ));
     }
-    let mut scopes = Vec::new();
-    for s in request.scope.iter().flat_map(|scope| scope.iter()) {
-        if !client.allows_scope(s) {
-            return Err(OAuthError::invalid_scope(format!(
-                "scope '{}' is not available to this client",
-                oxid_protocol::echo_value(s)
-            )));
-        }
-        scopes.push(s.to_string());
-    }
+    let scopes = crate::grants::client_scopes(client, request.scope.as_ref())?;
     let now = provider.now();
     let device_code = random_token();
     // A user code already in use is drawn again; a few tries make a repeat collision

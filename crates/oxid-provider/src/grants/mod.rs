@@ -63,6 +63,25 @@ impl<'a> GrantContext<'a> {
     }
 }
 
+/// The requested scopes, each one the client may have; `invalid_scope` naming the first it
+/// may not. None requested is none granted.
+pub fn client_scopes(
+    client: &crate::client::Client,
+    scope: Option<&oxid_protocol::scope::Scope>,
+) -> Result<Vec<String>, OAuthError> {
+    let mut scopes = Vec::new();
+    for s in scope.iter().flat_map(|scope| scope.iter()) {
+        if !client.allows_scope(s) {
+            return Err(OAuthError::invalid_scope(format!(
+                "scope '{}' is not available to this client",
+                oxid_protocol::echo_value(s)
+            )));
+        }
+        scopes.push(s.to_string());
+    }
+    Ok(scopes)
+}
+
 /// OIDC Core §11: a new refresh token only with `offline_access`, to clients allowed to
 /// refresh.
 fn offline_refresh<'s>(client: &VerifiedClient, scopes: &'s [String]) -> Refresh<'s> {
@@ -115,7 +134,9 @@ pub async fn dispatch(
         TokenRequest::ClientCredentials { scope, .. } => {
             client_credentials::handle(ctx, scope.as_ref()).await
         }
-        TokenRequest::DeviceCode { device_code, .. } => device_code::handle(ctx, &device_code).await,
+        TokenRequest::DeviceCode { device_code, .. } => {
+            device_code::handle(ctx, &device_code).await
+        }
         TokenRequest::Password {
             username,
             password,

@@ -6,7 +6,7 @@
 use oxid_protocol::scope::Scope;
 use oxid_protocol::token::TokenResponse;
 
-use super::{GrantContext, offline_refresh};
+use super::{GrantContext, client_scopes, offline_refresh};
 use crate::crypto::secrets::random_id;
 use crate::error::OAuthError;
 use crate::issuer::Issuance;
@@ -21,16 +21,7 @@ pub async fn handle(
     scope: Option<&Scope>,
 ) -> Result<TokenResponse, OAuthError> {
     let client = ctx.client;
-    let mut scopes = Vec::new();
-    for s in scope.iter().flat_map(|scope| scope.iter()) {
-        if !client.allows_scope(s) {
-            return Err(OAuthError::invalid_scope(format!(
-                "scope '{}' is not available to this client",
-                oxid_protocol::echo_value(s)
-            )));
-        }
-        scopes.push(s.to_string());
-    }
+    let scopes = client_scopes(client, scope)?;
     let credentials = Credentials { username, password };
     let user = match check_password(ctx.provider, credentials, ctx.peer).await? {
         // RFC 6749 §5.2: the credentials are the grant; a locked account's are not checked.
