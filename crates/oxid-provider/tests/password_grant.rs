@@ -117,11 +117,12 @@ async fn rfc6749_4_3_wrong_or_unknown_credentials_are_invalid_grant_at_the_same_
         wrong["error_description"], unknown["error_description"],
         "the answer does not tell an unknown user from a wrong password"
     );
-    // Each pays one argon2id verification: none answers in a fraction of another's time.
+    // Each pays one argon2id verification: none answers in a small fraction of another's time
+    // (the margin is wide: other tests share the machine).
     let times = [right_took, wrong_took, unknown_took];
     let slowest = *times.iter().max().unwrap();
     for took in times {
-        assert!(took * 4 >= slowest, "{times:?}");
+        assert!(took * 8 >= slowest, "{times:?}");
     }
 }
 
