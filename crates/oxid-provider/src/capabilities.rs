@@ -11,7 +11,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::claims::{ID_TOKEN_CLAIMS, OPENID_SCOPES, scope_claims};
-use crate::config::ProviderConfig;
+use crate::config::{ProviderConfig, Registration};
 use crate::crypto::jws::SigningAlg;
 use crate::pages::LANGUAGES;
 
@@ -230,7 +230,8 @@ pub struct Features {
     pub request_objects: bool,
     /// Request objects by reference (OIDC Core §6.2).
     pub request_uri: bool,
-    /// Dynamic client registration (OIDC Registration 1.0).
+    /// Dynamic client registration (OIDC Registration 1.0, RFC 7591) and its management
+    /// (RFC 7592): on unless `registration = "closed"`.
     pub registration: bool,
     /// `iss` in authorization responses (RFC 9207).
     pub iss_parameter: bool,
@@ -358,7 +359,7 @@ impl Capabilities {
                 claims_parameter: true,
                 request_objects: false,
                 request_uri: false,
-                registration: false,
+                registration: config.registration != Registration::Closed,
                 iss_parameter: true,
             },
         }

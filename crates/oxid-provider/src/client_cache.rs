@@ -44,6 +44,16 @@ impl ClientCache {
         Ok(Some(client))
     }
 
+    /// Drops `client_id`'s entry, after this instance changed or removed the client (other
+    /// instances see the change within the TTL).
+    pub fn forget(&self, client_id: &str) {
+        let mut entries = match self.entries.write() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        entries.remove(client_id);
+    }
+
     fn fresh(&self, client_id: &str) -> Option<Client> {
         let entries = match self.entries.read() {
             Ok(guard) => guard,
@@ -73,5 +83,8 @@ mod tests {
         store.update_client(&record).await.unwrap();
         let cached = cache.get(store, "app").await.unwrap().unwrap();
         assert_eq!(cached.record().client_name, None, "within the TTL");
+        cache.forget("app");
+        let reread = cache.get(store, "app").await.unwrap().unwrap();
+        assert_eq!(reread.record(), &record, "forgotten, so read again");
     }
 }

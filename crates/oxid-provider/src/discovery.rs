@@ -27,6 +27,9 @@ pub mod paths {
     pub const LOGOUT: &str = "/logout";
     /// Logout confirmation form target.
     pub const LOGOUT_CONFIRM: &str = "/logout/confirm";
+    /// Dynamic client registration (RFC 7591 §3); `/register/{client_id}` is each
+    /// client's configuration endpoint (RFC 7592 §2).
+    pub const REGISTRATION: &str = "/register";
     /// Consent form target.
     pub const CONSENT: &str = "/consent";
     /// Device authorization endpoint (RFC 8628 §3.1).
@@ -91,6 +94,9 @@ pub fn metadata(config: &ProviderConfig, caps: &Capabilities) -> ProviderMetadat
         authorization_response_iss_parameter_supported: Some(features.iss_parameter),
         display_values_supported: names(&caps.display_values, |d| d.as_str()),
         ui_locales_supported: strings(&caps.ui_locales),
+        registration_endpoint: features
+            .registration
+            .then(|| config.endpoint(paths::REGISTRATION)),
         ..ProviderMetadata::default()
     };
     // OIDC Prompt Create §4.1 / Discovery registry: the prompt values we honour.

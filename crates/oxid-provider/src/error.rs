@@ -4,6 +4,7 @@
 //! detail is logged, never sent.
 
 use oxid_protocol::bearer::BearerErrorCode;
+use oxid_protocol::registration::RegistrationErrorCode;
 use oxid_protocol::token::{TokenError, TokenErrorCode};
 use oxid_protocol::userinfo::UserinfoError;
 use std::borrow::Cow;
@@ -23,6 +24,9 @@ pub enum ErrorKind {
     MissingToken,
     /// A fault of ours: 500 `server_error`.
     Server,
+    /// An RFC 7591 §3.2.2 registration error (400), at the registration and client
+    /// configuration endpoints.
+    Registration(RegistrationErrorCode),
     /// `invalid_client` for a client locked after too many failed secrets (issue 13): HTTP
     /// 429 with `Retry-After`. RFC 6749 §5.2 has no code for this, so the client keeps the
     /// code its failure earns; only the status and header tell it to wait.
@@ -91,6 +95,18 @@ impl OAuthError {
         Self::token(TokenErrorCode::UnauthorizedClient, description)
     }
 
+    /// A registration error (RFC 7591 §3.2.2): 400 with a JSON body.
+    pub fn registration(
+        code: RegistrationErrorCode,
+        description: impl Into<Cow<'static, str>>,
+    ) -> Self {
+        OAuthError {
+            kind: ErrorKind::Registration(code),
+            description: description.into(),
+            detail: None,
+        }
+    }
+
     /// A bearer error at a resource.
     pub fn bearer(kind: ErrorKind, description: impl Into<Cow<'static, str>>) -> Self {
         OAuthError {
@@ -133,6 +149,7 @@ impl OAuthError {
             ErrorKind::InvalidToken | ErrorKind::MissingToken => "invalid_token",
             ErrorKind::InsufficientScope => "insufficient_scope",
             ErrorKind::Server => "server_error",
+            ErrorKind::Registration(code) => code.as_str(),
         }
     }
 }

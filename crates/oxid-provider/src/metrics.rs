@@ -21,6 +21,9 @@ const STATUS_SLOTS: usize = 1000;
 /// scanner cannot grow the series without bound.
 pub const UNMATCHED: &str = "unmatched";
 
+/// The route label of the client configuration endpoints (RFC 7592), under the issuer.
+const CLIENT_CONFIGURATION: &str = "/register/{client_id}";
+
 /// The format of the access tokens this provider mints (see `issuer`: opaque, stored hashed).
 const ACCESS_TOKEN_FORMAT: &str = "opaque";
 
@@ -90,6 +93,8 @@ impl Metrics {
             paths::CONSENT,
             paths::OPENID_CONFIGURATION,
             paths::OAUTH_METADATA,
+            paths::REGISTRATION,
+            CLIENT_CONFIGURATION,
             "/assets/style.css",
         ];
         let mut routes: Vec<String> = under_issuer
@@ -126,10 +131,21 @@ impl Metrics {
     }
 
     fn route_index(&self, path: &str) -> usize {
-        self.routes
-            .iter()
-            .position(|r| r == path)
+        let exact = self.routes.iter().position(|r| r == path);
+        exact
+            .or_else(|| self.client_configuration_index(path))
             .unwrap_or(self.routes.len() - 1)
+    }
+
+    /// The one label of every client's configuration endpoint (`/register/{client_id}`).
+    fn client_configuration_index(&self, path: &str) -> Option<usize> {
+        let label = self
+            .routes
+            .iter()
+            .position(|r| r.ends_with(CLIENT_CONFIGURATION))?;
+        let prefix = self.routes[label].strip_suffix("{client_id}")?;
+        let id = path.strip_prefix(prefix)?;
+        (!id.is_empty() && !id.contains('/')).then_some(label)
     }
 
     /// Counts one answered request to `path`.
@@ -288,6 +304,10 @@ mod tests {
         assert_eq!(metrics.route_of("/healthz"), "/healthz");
         assert_eq!(metrics.route_of("/token"), UNMATCHED);
         assert_eq!(metrics.route_of("/tenant/token/x"), UNMATCHED);
+        let configuration = "/tenant/register/{client_id}";
+        assert_eq!(metrics.route_of("/tenant/register/abc"), configuration);
+        assert_eq!(metrics.route_of("/tenant/register/a/b"), UNMATCHED);
+        assert_eq!(metrics.route_of("/tenant/register/"), UNMATCHED);
     }
 
     #[test]

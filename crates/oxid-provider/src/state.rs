@@ -103,6 +103,11 @@ impl Provider {
         self.0.clients.get(self.store(), client_id).await
     }
 
+    /// Forgets the cached registration of `client_id`, which this instance just changed.
+    pub fn forget_client(&self, client_id: &str) {
+        self.0.clients.forget(client_id);
+    }
+
     /// The HTTP client for calls to clients (back-channel logout).
     pub fn http(&self) -> &reqwest::Client {
         &self.0.http

@@ -3,6 +3,7 @@
 use clap::Subcommand;
 use oxid_provider::admin::{self, NewClient, NewUser};
 use oxid_provider::capabilities::Capabilities;
+use oxid_provider::client_metadata::ClientMetadata;
 use oxid_provider::config::Settings;
 use oxid_provider::server::{Backend, open_backend};
 use serde_json::{Map, Value, json};
@@ -65,6 +66,9 @@ pub struct UserAddArgs {
 pub enum ClientCommand {
     /// Register a client; prints its id and, once only, its secret.
     Add(Box<ClientAddArgs>),
+    /// Change a client: only the members given change; the result is checked as a whole.
+    /// Prints the client (and a new secret when the change needs one).
+    Update(Box<ClientUpdateArgs>),
     /// List clients.
     List,
     /// Remove a client and everything issued to it.
@@ -83,16 +87,34 @@ pub struct ClientAddArgs {
     /// The secret (generated when neither this nor --public is given).
     #[arg(long, conflicts_with = "public")]
     client_secret: Option<String>,
-    /// A public client: no secret, PKCE required.
+    #[command(flatten)]
+    members: ClientMembers,
+}
+
+/// Flags of `oxid client update`.
+#[derive(clap::Args)]
+pub struct ClientUpdateArgs {
+    /// The client id.
+    client_id: String,
+    #[command(flatten)]
+    members: ClientMembers,
+}
+
+/// The client's registration members, as `oxid client add` and `update` take them.
+#[derive(clap::Args)]
+pub struct ClientMembers {
+    /// A public client: no secret, PKCE required (`--auth-method none`).
     #[arg(long)]
     public: bool,
-    /// Name shown on the consent page.
+    /// Name shown on the login and consent pages.
     #[arg(long)]
     name: Option<String>,
     /// A redirect URI (repeatable), matched exactly.
     #[arg(long = "redirect-uri")]
     redirect_uris: Vec<String>,
-    /// A grant type (repeatable), one of discovery's `grant_types_supported`.
+    /// A grant type (repeatable), one of discovery's `grant_types_supported` (default
+    /// authorization_code and refresh_token; implicit with the token and id_token response
+    /// types).
     #[arg(long = "grant-type")]
     grant_types: Vec<String>,
     /// A response type (repeatable), one of discovery's `response_types_supported`.
@@ -117,9 +139,9 @@ pub struct ClientAddArgs {
     /// `id_token_signing_alg_values_supported`.
     #[arg(long)]
     id_token_signing_alg: Option<String>,
-    /// Skip the consent page (first-party applications).
-    #[arg(long)]
-    skip_consent: bool,
+    /// Skip the consent page (first-party applications); `--skip-consent false` asks again.
+    #[arg(long, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
+    skip_consent: Option<bool>,
     /// `application_type`: web (default) or native (RFC 8252 loopback redirects on any port).
     #[arg(long)]
     application_type: Option<String>,
@@ -133,7 +155,7 @@ pub struct ClientAddArgs {
     /// The client's JWK Set, read from FILE (for private_key_jwt).
     #[arg(long, conflicts_with = "jwks_uri")]
     jwks_file: Option<std::path::PathBuf>,
-    /// Where the client publishes its JWK Set.
+    /// Where the client publishes its JWK Set (https).
     #[arg(long)]
     jwks_uri: Option<String>,
     /// The algorithm of the client's authentication JWTs (client_secret_jwt: HS256;
@@ -149,6 +171,42 @@ pub struct ClientAddArgs {
     /// Always put `auth_time` in ID tokens.
     #[arg(long)]
     require_auth_time: bool,
+}
+
+impl ClientMembers {
+    /// The members given, as the provider's operator description of a client.
+    fn into_new_client(
+        self,
+        client_id: String,
+        client_secret: Option<String>,
+    ) -> Result<NewClient, String> {
+        let jwks = self.jwks_file.as_deref().map(read_jwks).transpose()?;
+        Ok(NewClient {
+            client_id,
+            client_secret,
+            public: self.public,
+            client_name: self.name,
+            redirect_uris: self.redirect_uris,
+            post_logout_redirect_uris: self.post_logout_redirect_uris,
+            grant_types: self.grant_types,
+            response_types: self.response_types,
+            auth_method: self.auth_method,
+            scopes: self.scopes,
+            id_token_signed_response_alg: self.id_token_signing_alg,
+            backchannel_logout_uri: self.backchannel_logout_uri,
+            frontchannel_logout_uri: self.frontchannel_logout_uri,
+            skip_consent: self.skip_consent.unwrap_or(false),
+            application_type: self.application_type,
+            id_token_claims: self.id_token_claims,
+            require_pkce: self.require_pkce,
+            jwks,
+            jwks_uri: self.jwks_uri,
+            token_endpoint_auth_signing_alg: self.token_endpoint_auth_signing_alg,
+            userinfo_signed_response_alg: self.userinfo_signing_alg,
+            default_max_age: self.default_max_age,
+            require_auth_time: self.require_auth_time,
+        })
+    }
 }
 
 /// The JWK Set in `path`, as JSON.
@@ -262,49 +320,36 @@ pub async fn run_client(command: ClientCommand, settings: &Settings) -> ExitCode
             {
                 return fail(e);
             }
-            let jwks = match args.jwks_file.as_deref().map(read_jwks).transpose() {
-                Ok(jwks) => jwks,
+            let new = match args
+                .members
+                .into_new_client(args.client_id, args.client_secret)
+            {
+                Ok(new) => new,
                 Err(e) => return fail(e),
-            };
-            let new = NewClient {
-                client_id: args.client_id,
-                client_secret: args.client_secret,
-                public: args.public,
-                client_name: args.name,
-                redirect_uris: args.redirect_uris,
-                post_logout_redirect_uris: args.post_logout_redirect_uris,
-                grant_types: args.grant_types,
-                response_types: args.response_types,
-                auth_method: args.auth_method,
-                scopes: args.scopes,
-                id_token_signed_response_alg: args.id_token_signing_alg,
-                backchannel_logout_uri: args.backchannel_logout_uri,
-                frontchannel_logout_uri: args.frontchannel_logout_uri,
-                skip_consent: args.skip_consent,
-                application_type: args.application_type,
-                id_token_claims: args.id_token_claims,
-                require_pkce: args.require_pkce,
-                jwks,
-                jwks_uri: args.jwks_uri,
-                token_endpoint_auth_signing_alg: args.token_endpoint_auth_signing_alg,
-                userinfo_signed_response_alg: args.userinfo_signing_alg,
-                default_max_age: args.default_max_age,
-                require_auth_time: args.require_auth_time,
             };
             let caps = Capabilities::from_config(&backend.config);
             let added =
                 admin::add_client(&caps, backend.store.as_ref(), &backend.secret_box, new, now);
-            match added.await {
-                Ok((client, secret)) => {
-                    let mut out = client_json(&client);
-                    if let (Some(secret), Value::Object(map)) = (secret, &mut out) {
-                        map.insert("client_secret".into(), Value::String(secret));
-                    }
-                    print_json(&out);
-                    ExitCode::SUCCESS
+            print_client(added.await)
+        }
+        ClientCommand::Update(args) => {
+            let ClientUpdateArgs { client_id, members } = *args;
+            let skip_consent = members.skip_consent;
+            let change = match members.into_new_client(client_id.clone(), None) {
+                Ok(change) => change,
+                Err(e) => return fail(e),
+            };
+            let caps = Capabilities::from_config(&backend.config);
+            let apply = |metadata: &mut ClientMetadata, skip: &mut bool| {
+                if let Some(value) = skip_consent {
+                    *skip = value;
                 }
-                Err(e) => fail(e),
-            }
+                change.apply_to(metadata)
+            };
+            let store = backend.store.as_ref();
+            let updated =
+                admin::update_client(&caps, store, &backend.secret_box, &client_id, apply);
+            print_client(updated.await)
         }
         ClientCommand::List => match backend.store.list_clients().await {
             Ok(clients) => {
@@ -323,26 +368,31 @@ pub async fn run_client(command: ClientCommand, settings: &Settings) -> ExitCode
     }
 }
 
-fn client_json(client: &oxid_store::ClientRecord) -> Value {
-    let mut out = json!({
-        "client_id": client.client_id,
-        "client_name": client.client_name,
-        "redirect_uris": client.redirect_uris,
-        "post_logout_redirect_uris": client.post_logout_redirect_uris,
-        "grant_types": client.grant_types,
-        "response_types": client.response_types,
-        "token_endpoint_auth_method": client.token_endpoint_auth_method,
-        "scope": client.scopes.join(" "),
-        "id_token_signed_response_alg": client.id_token_signed_response_alg,
-        "backchannel_logout_uri": client.backchannel_logout_uri,
-        "frontchannel_logout_uri": client.frontchannel_logout_uri,
-        "skip_consent": client.skip_consent,
-    });
-    // The other registration members, as stored (RFC 7591 §2 names).
-    if let (Value::Object(out), Value::Object(metadata)) = (&mut out, &client.metadata) {
-        for (name, value) in metadata {
-            out.entry(name.clone()).or_insert_with(|| value.clone());
+/// Prints a client added or changed, with its secret when one was just issued.
+fn print_client(
+    outcome: Result<(oxid_store::ClientRecord, Option<String>), admin::AdminError>,
+) -> ExitCode {
+    match outcome {
+        Ok((client, secret)) => {
+            let mut out = client_json(&client);
+            if let (Some(secret), Value::Object(map)) = (secret, &mut out) {
+                map.insert("client_secret".into(), Value::String(secret));
+            }
+            print_json(&out);
+            ExitCode::SUCCESS
         }
+        Err(e) => fail(e),
+    }
+}
+
+/// A client as its registration members (RFC 7591 §2 names, as the registration endpoint
+/// returns them), with its id and whether consent is skipped.
+fn client_json(client: &oxid_store::ClientRecord) -> Value {
+    let metadata = ClientMetadata::from_record(client);
+    let mut out = serde_json::to_value(&metadata).unwrap_or_else(|_| json!({}));
+    if let Value::Object(map) = &mut out {
+        map.insert("client_id".into(), json!(client.client_id));
+        map.insert("skip_consent".into(), json!(client.skip_consent));
     }
     out
 }

@@ -10,7 +10,7 @@ mod logging;
 mod login;
 
 use clap::{Parser, Subcommand};
-use oxid_provider::config::{LogFormat, Settings};
+use oxid_provider::config::{LogFormat, RegistrationMode, Settings};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -70,6 +70,14 @@ struct ServeArgs {
     /// Log lines as text (default) or json, one object per line.
     #[arg(long, env = "OXID_LOG_FORMAT", value_name = "FORMAT")]
     log_format: Option<LogFormatArg>,
+    /// Dynamic client registration: closed (default: no registration endpoint), token
+    /// (needs --registration-token) or open.
+    #[arg(long, env = "OXID_REGISTRATION", value_name = "MODE")]
+    registration: Option<RegistrationMode>,
+    /// The initial access token clients present as a Bearer token to register (RFC 7591 §3);
+    /// implies --registration token.
+    #[arg(long, env = "OXID_REGISTRATION_TOKEN", value_name = "TOKEN")]
+    registration_token: Option<String>,
 }
 
 /// The values of `--log-format`.
@@ -129,6 +137,12 @@ async fn run(cli: Cli) -> ExitCode {
             }
             if let Some(format) = args.log_format {
                 settings.log_format = format.into();
+            }
+            if let Some(mode) = args.registration {
+                settings.registration = mode;
+            }
+            if let Some(token) = args.registration_token {
+                settings.registration_token = Some(token);
             }
             logging::init(settings.log_format);
             match oxid_provider::server::serve(settings).await {

@@ -34,6 +34,7 @@ fn every_command_has_help() {
         &["user", "list", "--help"],
         &["user", "remove", "--help"],
         &["client", "add", "--help"],
+        &["client", "update", "--help"],
         &["client", "list", "--help"],
         &["client", "remove", "--help"],
         &["keys", "list", "--help"],
@@ -376,4 +377,98 @@ fn client_add_takes_the_registration_members() {
     );
     assert!(!public.status.success());
     assert!(stderr(&public).contains("PKCE"), "{}", stderr(&public));
+}
+
+#[test]
+fn client_update_changes_only_the_given_members_through_the_same_rules() {
+    let dir = temp_dir("cli-update");
+    let added = oxid(
+        &dir,
+        &[
+            "client",
+            "add",
+            "--client-id",
+            "app",
+            "--name",
+            "Shop",
+            "--redirect-uri",
+            "https://app.example/cb",
+            "--skip-consent",
+        ],
+    );
+    assert!(added.status.success(), "{}", stderr(&added));
+    let updated = oxid(
+        &dir,
+        &[
+            "client",
+            "update",
+            "app",
+            "--name",
+            "Boutique",
+            "--skip-consent",
+            "false",
+            "--grant-type",
+            "authorization_code",
+        ],
+    );
+    assert!(updated.status.success(), "{}", stderr(&updated));
+    let client: serde_json::Value = serde_json::from_slice(&updated.stdout).unwrap();
+    assert_eq!(client["client_name"], "Boutique");
+    assert_eq!(
+        client["redirect_uris"],
+        serde_json::json!(["https://app.example/cb"])
+    );
+    assert_eq!(
+        client["grant_types"],
+        serde_json::json!(["authorization_code"])
+    );
+    assert_eq!(client["skip_consent"], false);
+    assert!(client.get("client_secret").is_none(), "the secret is kept");
+    // OIDC Registration §2: a web client's redirect URI is https; the error names the member.
+    let refused = oxid(
+        &dir,
+        &[
+            "client",
+            "update",
+            "app",
+            "--redirect-uri",
+            "http://app.example/cb",
+        ],
+    );
+    assert!(!refused.status.success());
+    assert!(
+        stderr(&refused).contains("redirect_uris"),
+        "{}",
+        stderr(&refused)
+    );
+    let unknown = oxid(&dir, &["client", "update", "nobody", "--name", "x"]);
+    assert!(!unknown.status.success());
+    assert!(
+        stderr(&unknown).contains("no client"),
+        "{}",
+        stderr(&unknown)
+    );
+}
+
+#[test]
+fn serve_refuses_token_registration_without_a_token() {
+    let dir = temp_dir("cli-registration");
+    let output = oxid(
+        &dir,
+        &[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--registration",
+            "token",
+        ],
+    );
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).contains("registration_token"),
+        "{}",
+        stderr(&output)
+    );
+    let bad = oxid(&dir, &["serve", "--registration", "sometimes"]);
+    assert!(!bad.status.success());
 }

@@ -1,11 +1,13 @@
 //! `OAuthError` as an HTTP answer, through the protocol crate's error types: RFC 6749 §5.2
 //! (`TokenError`, with its `Basic` challenge for `invalid_client`) and RFC 6750 §3
-//! (`UserinfoError`, with its `Bearer` challenge), `no-store` always.
+//! (`UserinfoError`, with its `Bearer` challenge) and RFC 7591 §3.2.2
+//! (`RegistrationError`), `no-store` always.
 
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use oxid_protocol::bearer::BearerErrorCode;
+use oxid_protocol::registration::RegistrationError;
 use oxid_protocol::token::{TokenError, TokenErrorCode};
 use oxid_protocol::userinfo::UserinfoError;
 
@@ -44,6 +46,10 @@ impl IntoResponse for OAuthError {
                 bearer_error(bearer(BearerErrorCode::InsufficientScope))
             }
             ErrorKind::MissingToken => bearer_error(UserinfoError::no_token()),
+            ErrorKind::Registration(code) => {
+                let error = RegistrationError::new(code, description);
+                (error.http_status(), None, Some(Json(error).into_response()))
+            }
         };
         let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
         let mut response = match body {

@@ -13,6 +13,7 @@ mod layers;
 mod logout;
 mod page_form;
 mod pages;
+mod registration;
 mod revocation;
 mod token;
 mod userinfo;
@@ -33,7 +34,7 @@ pub fn router(provider: Provider) -> Router {
     let provider_for_log = provider.clone();
     let request_guard = crate::limits::RequestGuard::new(provider.config().limits);
     // Each handler extracts, makes one call into the logic named beside it, and renders.
-    let cors = Router::new()
+    let mut cors = Router::new()
         .route(
             paths::OPENID_CONFIGURATION,
             get(wellknown::openid_configuration),
@@ -55,8 +56,21 @@ pub fn router(provider: Provider) -> Router {
         .route(
             paths::USERINFO,
             get(userinfo::userinfo).post(userinfo::userinfo),
-        )
-        .layer(axum::middleware::from_fn(layers::cors));
+        );
+    if provider.capabilities().features.registration {
+        let configuration = format!("{}/{{client_id}}", paths::REGISTRATION);
+        cors = cors
+            // registration::register, through admin::add_client
+            .route(paths::REGISTRATION, post(registration::register))
+            // registration::{read, update, delete}, RFC 7592
+            .route(
+                &configuration,
+                get(registration::read)
+                    .put(registration::update)
+                    .delete(registration::delete),
+            );
+    }
+    let cors = cors.layer(axum::middleware::from_fn(layers::cors));
     let pages = Router::new()
         // authorize::authorize: trust, check, then login page, consent page or code
         .route(

@@ -4,10 +4,13 @@
 #![allow(dead_code)]
 
 mod checks;
+mod dynamic;
 pub mod oxid_rp;
 mod suite;
 
 pub use checks::*;
+#[allow(unused_imports)] // only the registration tests use it
+pub use dynamic::*;
 pub use suite::*;
 
 use oxid_protocol::params::Params;

@@ -1,0 +1,446 @@
+//! Adding and changing clients: the one write path of `oxid client add|update`, the
+//! registration endpoint and its RFC 7592 management. Every client is described as
+//! [`ClientMetadata`], checked by [`ClientMetadata::validate`], and stored from the
+//! [`ValidatedClient`] it gives; secrets are generated, hashed and (for HMAC keys) encrypted
+//! here only.
+
+use oxid_store::{ClientRecord, Store};
+use serde_json::Value;
+
+use crate::admin::{AdminError, client_secret_context};
+use crate::capabilities::Capabilities;
+use crate::client_metadata::{ClientMetadata, MetadataError, ValidatedClient};
+use crate::crypto::jws::SigningAlg;
+use crate::crypto::secrets::{SecretBox, random_token, sha256_hex};
+
+/// A client as an operator describes it (the flags of `oxid client add|update`): each member
+/// given is applied to the client's [`ClientMetadata`]; an empty list or `None` leaves the
+/// member as it is.
+#[derive(Debug, Default, Clone)]
+pub struct NewClient {
+    /// `client_id`.
+    pub client_id: String,
+    /// The secret to use; generated when `None` for a client that needs one.
+    pub client_secret: Option<String>,
+    /// A public client: `token_endpoint_auth_method=none`, no secret, PKCE required.
+    pub public: bool,
+    /// Name shown on the login and consent pages.
+    pub client_name: Option<String>,
+    /// Redirect URIs, matched exactly.
+    pub redirect_uris: Vec<String>,
+    /// Post-logout redirect URIs.
+    pub post_logout_redirect_uris: Vec<String>,
+    /// Grant types; `authorization_code` + `refresh_token` for a new client when empty.
+    pub grant_types: Vec<String>,
+    /// Response types; `code` (with the authorization_code grant) when empty.
+    pub response_types: Vec<String>,
+    /// Authentication method; `client_secret_basic` (or `none` for public clients) when `None`.
+    pub auth_method: Option<String>,
+    /// Allowed scopes, space-separated values allowed; every scope when empty.
+    pub scopes: Vec<String>,
+    /// ID token signing algorithm.
+    pub id_token_signed_response_alg: Option<String>,
+    /// Back-channel logout URI.
+    pub backchannel_logout_uri: Option<String>,
+    /// Front-channel logout URI.
+    pub frontchannel_logout_uri: Option<String>,
+    /// Skip the consent page (first-party clients; never through registration).
+    pub skip_consent: bool,
+    /// `application_type`: `web` (default) or `native`.
+    pub application_type: Option<String>,
+    /// Which claims go in ID tokens: `scope` (default) or `minimal`.
+    pub id_token_claims: Option<String>,
+    /// `require_pkce`; `false` only for a confidential client. The deployment's default when
+    /// `None`.
+    pub require_pkce: Option<bool>,
+    /// `jwks`: the client's JWK Set (for `private_key_jwt`).
+    pub jwks: Option<Value>,
+    /// `jwks_uri`: where the client publishes its JWK Set.
+    pub jwks_uri: Option<String>,
+    /// `token_endpoint_auth_signing_alg` for the JWT authentication methods.
+    pub token_endpoint_auth_signing_alg: Option<String>,
+    /// `userinfo_signed_response_alg`; plain JSON UserInfo when `None`.
+    pub userinfo_signed_response_alg: Option<String>,
+    /// `default_max_age` in seconds.
+    pub default_max_age: Option<u64>,
+    /// `require_auth_time` (set when true; an update leaves it as it is when false).
+    pub require_auth_time: bool,
+}
+
+impl NewClient {
+    /// Sets the members given here on `metadata`.
+    pub fn apply_to(&self, metadata: &mut ClientMetadata) -> Result<(), AdminError> {
+        let m = &mut metadata.registered;
+        let given = |values: &Vec<String>| (!values.is_empty()).then(|| values.clone());
+        if self.public {
+            if self.auth_method.as_deref().is_some_and(|a| a != "none") {
+                return Err(MetadataError::metadata(
+                    "token_endpoint_auth_method",
+                    "a public client authenticates with none",
+                )
+                .into());
+            }
+            m.token_endpoint_auth_method = Some("none".into());
+        } else if let Some(method) = &self.auth_method {
+            m.token_endpoint_auth_method = Some(method.clone());
+        }
+        if !self.redirect_uris.is_empty() {
+            m.redirect_uris = self.redirect_uris.clone();
+        }
+        m.post_logout_redirect_uris =
+            given(&self.post_logout_redirect_uris).or_else(|| m.post_logout_redirect_uris.take());
+        m.grant_types = given(&self.grant_types).or_else(|| m.grant_types.take());
+        m.response_types = given(&self.response_types).or_else(|| m.response_types.take());
+        if !self.scopes.is_empty() {
+            m.scope = Some(self.scopes.join(" "));
+        }
+        let replace = |member: &mut Option<String>, value: &Option<String>| {
+            if value.is_some() {
+                *member = value.clone();
+            }
+        };
+        replace(&mut m.client_name, &self.client_name);
+        replace(
+            &mut m.id_token_signed_response_alg,
+            &self.id_token_signed_response_alg,
+        );
+        replace(&mut m.backchannel_logout_uri, &self.backchannel_logout_uri);
+        replace(
+            &mut m.frontchannel_logout_uri,
+            &self.frontchannel_logout_uri,
+        );
+        replace(&mut m.application_type, &self.application_type);
+        replace(&mut m.jwks_uri, &self.jwks_uri);
+        replace(
+            &mut m.token_endpoint_auth_signing_alg,
+            &self.token_endpoint_auth_signing_alg,
+        );
+        replace(
+            &mut m.userinfo_signed_response_alg,
+            &self.userinfo_signed_response_alg,
+        );
+        if let Some(jwks) = &self.jwks {
+            let jwks = serde_json::from_value(jwks.clone()).map_err(|e| {
+                MetadataError::metadata("jwks", format!("not a JWK Set (RFC 7517 §5): {e}"))
+            })?;
+            m.jwks = Some(jwks);
+            // One or the other (OIDC Registration §2): keys by value replace a URL.
+            if self.jwks_uri.is_none() {
+                m.jwks_uri = None;
+            }
+        } else if self.jwks_uri.is_some() {
+            m.jwks = None;
+        }
+        if self.default_max_age.is_some() {
+            m.default_max_age = self.default_max_age;
+        }
+        if self.require_auth_time {
+            m.require_auth_time = Some(true);
+        }
+        if self.id_token_claims.is_some() {
+            metadata.id_token_claims = self.id_token_claims.clone();
+        }
+        if self.require_pkce.is_some() {
+            metadata.require_pkce = self.require_pkce;
+        }
+        Ok(())
+    }
+}
+
+/// A client to store: its id, metadata, and what only the operator or the registration
+/// endpoint decides.
+#[derive(Debug, Default, Clone)]
+pub struct ClientRegistration {
+    /// `client_id`.
+    pub client_id: String,
+    /// The operator's chosen secret; generated when `None` and the client needs one.
+    pub client_secret: Option<String>,
+    /// The client's metadata, not yet checked.
+    pub metadata: ClientMetadata,
+    /// Skip the consent page.
+    pub skip_consent: bool,
+    /// `sha256(registration_access_token)` of a dynamically registered client (RFC 7592).
+    pub registration_token_hash: Option<String>,
+}
+
+/// Registers a client described by the operator's `new`, with the values `caps` supports;
+/// returns the record and, once only, the secret in clear.
+pub async fn add_client(
+    caps: &Capabilities,
+    store: &dyn Store,
+    secret_box: &SecretBox,
+    new: NewClient,
+    now: u64,
+) -> Result<(ClientRecord, Option<String>), AdminError> {
+    let mut metadata = ClientMetadata::default();
+    if new.grant_types.is_empty() {
+        // The CLI's default, beyond RFC 7591's: operators' clients usually refresh.
+        metadata.registered.grant_types =
+            Some(vec!["authorization_code".into(), "refresh_token".into()]);
+    }
+    new.apply_to(&mut metadata)?;
+    let registration = ClientRegistration {
+        client_id: new.client_id,
+        client_secret: new.client_secret,
+        metadata,
+        skip_consent: new.skip_consent,
+        registration_token_hash: None,
+    };
+    register_client(caps, store, secret_box, registration, now).await
+}
+
+/// Checks and stores `registration`; returns the record and, once only, the secret.
+pub async fn register_client(
+    caps: &Capabilities,
+    store: &dyn Store,
+    secret_box: &SecretBox,
+    registration: ClientRegistration,
+    now: u64,
+) -> Result<(ClientRecord, Option<String>), AdminError> {
+    let client_id = registration.client_id.trim().to_string();
+    if client_id.is_empty() || !client_id.chars().all(|c| ('\x20'..='\x7e').contains(&c)) {
+        return Err(AdminError::Invalid(
+            "client id must be printable ASCII (RFC 6749 §A.1)".into(),
+        ));
+    }
+    let validated = registration.metadata.validate(caps)?;
+    if registration.client_secret.is_some() && !validated.needs_secret() {
+        return Err(MetadataError::metadata(
+            "client_secret",
+            format!(
+                "a client authenticating with {} has no secret",
+                validated.auth_method
+            ),
+        )
+        .into());
+    }
+    let secret = validated
+        .needs_secret()
+        .then(|| registration.client_secret.unwrap_or_else(random_token));
+    let mut record = validated.to_record(&client_id, registration.skip_consent, now);
+    set_secret(&mut record, &validated, secret.as_deref(), secret_box)?;
+    record.registration_token_hash = registration.registration_token_hash;
+    store.insert_client(&record).await?;
+    Ok((record, secret))
+}
+
+/// Changes client `client_id`: `change` edits its metadata and consent setting, and the
+/// result is checked as a whole. The secret is kept while the client still needs it; a new
+/// one is issued (and returned) when the client now needs one it lacks, or needs as an HMAC
+/// key while only its hash is kept.
+pub async fn update_client(
+    caps: &Capabilities,
+    store: &dyn Store,
+    secret_box: &SecretBox,
+    client_id: &str,
+    change: impl FnOnce(&mut ClientMetadata, &mut bool) -> Result<(), AdminError>,
+) -> Result<(ClientRecord, Option<String>), AdminError> {
+    let unknown = || AdminError::UnknownClient(client_id.to_string());
+    let current = store.get_client(client_id).await?.ok_or_else(unknown)?;
+    let mut metadata = ClientMetadata::from_record(&current);
+    let mut skip_consent = current.skip_consent;
+    change(&mut metadata, &mut skip_consent)?;
+    let validated = metadata.validate(caps)?;
+    let mut record = validated.to_record(client_id, skip_consent, current.created_at);
+    record.registration_token_hash = current.registration_token_hash.clone();
+    let in_clear = validated.needs_secret_in_clear();
+    let keeps_secret = validated.needs_secret()
+        && current.secret_hash.is_some()
+        && (!in_clear || current.secret_encrypted.is_some());
+    let new_secret = if keeps_secret {
+        record.secret_hash = current.secret_hash;
+        record.secret_encrypted = current.secret_encrypted.filter(|_| in_clear);
+        None
+    } else if validated.needs_secret() {
+        let secret = random_token();
+        set_secret(&mut record, &validated, Some(&secret), secret_box)?;
+        Some(secret)
+    } else {
+        None
+    };
+    if !store.update_client(&record).await? {
+        return Err(unknown());
+    }
+    Ok((record, new_secret))
+}
+
+/// Stores `secret` as a hash, and encrypted too when it is an HMAC key.
+fn set_secret(
+    record: &mut ClientRecord,
+    validated: &ValidatedClient,
+    secret: Option<&str>,
+    secret_box: &SecretBox,
+) -> Result<(), AdminError> {
+    record.secret_hash = secret.map(sha256_hex);
+    record.secret_encrypted = None;
+    let Some(secret) = secret.filter(|_| validated.needs_secret_in_clear()) else {
+        return Ok(());
+    };
+    // RFC 7518 §3.2: an HMAC key at least as long as the hash output.
+    if secret.len() < 32 {
+        let member = if validated.id_token_alg == SigningAlg::HS256 {
+            "id_token_signed_response_alg"
+        } else {
+            "token_endpoint_auth_method"
+        };
+        let why = "HMAC needs a client secret of at least 32 bytes (RFC 7518 §3.2)";
+        return Err(MetadataError::metadata(member, why).into());
+    }
+    let context = client_secret_context(&record.client_id);
+    let sealed = secret_box
+        .encrypt_for(&context, secret.as_bytes())
+        .map_err(|e| AdminError::Invalid(e.to_string()))?;
+    record.secret_encrypted = Some(sealed);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client::{ApplicationType, Client, IdTokenClaims};
+    use crate::test_support::{T0, provider_with_keys};
+
+    async fn add(adjust: impl FnOnce(&mut NewClient)) -> Result<Client, AdminError> {
+        let provider = provider_with_keys(|_| {}).await;
+        let mut new = NewClient {
+            client_id: "rp".into(),
+            redirect_uris: vec!["https://rp.example/cb".into()],
+            ..NewClient::default()
+        };
+        adjust(&mut new);
+        let caps = provider.capabilities();
+        let (record, _) =
+            add_client(caps, provider.store(), provider.secret_box(), new, T0).await?;
+        Ok(Client::from_record(record).expect("a registered client reads back"))
+    }
+
+    #[tokio::test]
+    async fn registration_members_are_stored_and_read_back() {
+        let client = add(|new| {
+            new.application_type = Some("native".into());
+            new.redirect_uris = vec!["http://127.0.0.1/cb".into()];
+            new.id_token_claims = Some("minimal".into());
+            new.require_pkce = Some(false);
+            new.userinfo_signed_response_alg = Some("ES256".into());
+            new.default_max_age = Some(300);
+            new.require_auth_time = true;
+            new.jwks = Some(serde_json::json!({"keys": []}));
+        })
+        .await
+        .unwrap();
+        assert_eq!(client.application_type(), ApplicationType::Native);
+        assert_eq!(client.id_token_claims(), IdTokenClaims::Minimal);
+        assert!(!client.requires_pkce(true));
+        let alg = client.userinfo_signed_response_alg();
+        assert_eq!(alg, Some(SigningAlg::ES256));
+        assert_eq!(client.default_max_age(), Some(300));
+        assert!(client.require_auth_time());
+        assert!(client.jwks().is_some());
+        let record = client.record();
+        assert!(record.secret_encrypted.is_none(), "no HMAC: hash only");
+        let hs = add(|new| new.userinfo_signed_response_alg = Some("HS256".into()));
+        let hs = hs.await.unwrap();
+        let sealed = hs.record().secret_encrypted.is_some();
+        assert!(sealed, "HS256 needs the secret itself");
+    }
+
+    #[tokio::test]
+    async fn inconsistent_members_are_refused_naming_the_member() {
+        type Adjust = fn(&mut NewClient);
+        let cases: [(Adjust, &str); 7] = [
+            (
+                |n| n.application_type = Some("desktop".into()),
+                "application_type",
+            ),
+            (
+                |n| n.id_token_claims = Some("all".into()),
+                "id_token_claims",
+            ),
+            (
+                |n| {
+                    n.public = true;
+                    n.require_pkce = Some(false);
+                },
+                "require_pkce: a public client must use PKCE (RFC 9700 §2.1.1)",
+            ),
+            (
+                |n| {
+                    n.jwks = Some(serde_json::json!({"keys": []}));
+                    n.jwks_uri = Some("https://rp.example/jwks".into());
+                },
+                "jwks: jwks and jwks_uri must not both be given",
+            ),
+            (
+                |n| n.jwks = Some(serde_json::json!([])),
+                "jwks: not a JWK Set",
+            ),
+            (
+                |n| n.token_endpoint_auth_signing_alg = Some("RS256".into()),
+                "RS256 does not fit client_secret_basic",
+            ),
+            (
+                |n| {
+                    n.public = true;
+                    n.userinfo_signed_response_alg = Some("HS256".into());
+                },
+                "userinfo_signed_response_alg: HS256 needs a client secret",
+            ),
+        ];
+        for (adjust, expected) in cases {
+            let err = add(adjust).await.unwrap_err().to_string();
+            assert!(err.contains(expected), "{expected}: {err}");
+        }
+    }
+
+    #[tokio::test]
+    async fn an_update_changes_only_the_given_members_and_keeps_the_secret() {
+        let provider = provider_with_keys(|_| {}).await;
+        let (caps, store, secret_box) = (
+            provider.capabilities(),
+            provider.store(),
+            provider.secret_box(),
+        );
+        let new = NewClient {
+            client_id: "rp".into(),
+            client_name: Some("Shop".into()),
+            redirect_uris: vec!["https://rp.example/cb".into()],
+            skip_consent: true,
+            ..NewClient::default()
+        };
+        let (added, secret) = add_client(caps, store, secret_box, new, T0).await.unwrap();
+        assert!(secret.is_some());
+        let change = NewClient {
+            client_name: Some("Boutique".into()),
+            ..NewClient::default()
+        };
+        let apply = |m: &mut ClientMetadata, _: &mut bool| change.apply_to(m);
+        let (updated, new_secret) = update_client(caps, store, secret_box, "rp", apply)
+            .await
+            .unwrap();
+        assert_eq!(new_secret, None, "still a client_secret_basic client");
+        assert_eq!(updated.client_name.as_deref(), Some("Boutique"));
+        assert_eq!(updated.redirect_uris, added.redirect_uris);
+        assert_eq!(updated.secret_hash, added.secret_hash);
+        assert_eq!((updated.skip_consent, updated.created_at), (true, T0));
+        // HS256 needs the secret as an HMAC key, which only its hash was kept of: a new one.
+        let hs256 = |m: &mut ClientMetadata, _: &mut bool| {
+            m.registered.id_token_signed_response_alg = Some("HS256".into());
+            Ok(())
+        };
+        let (sealed, new_secret) = update_client(caps, store, secret_box, "rp", hs256)
+            .await
+            .unwrap();
+        assert!(new_secret.is_some() && sealed.secret_encrypted.is_some());
+        // A change that breaks a rule changes nothing.
+        let public_cc = |m: &mut ClientMetadata, _: &mut bool| {
+            m.registered.token_endpoint_auth_method = Some("none".into());
+            m.registered.grant_types = Some(vec!["client_credentials".into()]);
+            Ok(())
+        };
+        let refused = update_client(caps, store, secret_box, "rp", public_cc).await;
+        assert!(refused.unwrap_err().to_string().starts_with("grant_types"));
+        assert_eq!(store.get_client("rp").await.unwrap(), Some(sealed));
+        let unknown = update_client(caps, store, secret_box, "nobody", |_, _| Ok(())).await;
+        assert!(matches!(unknown, Err(AdminError::UnknownClient(_))));
+    }
+}
