@@ -9,8 +9,9 @@ use std::sync::Arc;
 /// Languages with a catalogue; the first is the fallback.
 pub const LANGUAGES: [&str; 3] = ["en", "fr", "de"];
 
-const BUILTIN_TEMPLATES: [(&str, &str); 9] = [
+const BUILTIN_TEMPLATES: [(&str, &str); 10] = [
     ("base.html", include_str!("../templates/base.html")),
+    ("client.html", include_str!("../templates/client.html")),
     ("login.html", include_str!("../templates/login.html")),
     ("consent.html", include_str!("../templates/consent.html")),
     ("error.html", include_str!("../templates/error.html")),

@@ -106,7 +106,7 @@ pub async fn page_headers(request: Request, next: Next) -> Response {
     // A page that frames others (front-channel logout) sets its own policy (this one, with
     // frames allowed from those origins); every other page gets this one.
     if !headers.contains_key(header::CONTENT_SECURITY_POLICY)
-        && let Ok(csp) = HeaderValue::from_str(&page_csp(&[]))
+        && let Ok(csp) = HeaderValue::from_str(&page_csp(&[], &[]))
     {
         headers.insert(header::CONTENT_SECURITY_POLICY, csp);
     }
@@ -125,24 +125,35 @@ pub async fn page_headers(request: Request, next: Next) -> Response {
 }
 
 /// The `Content-Security-Policy` of the pages: nothing but our stylesheet and inline images,
-/// never framed; `frames` (front-channel logout URLs) may be framed, by origin, exactly.
-pub fn page_csp(frames: &[String]) -> String {
-    let mut origins: Vec<String> = frames
+/// never framed; `frames` (front-channel logout URLs) may be framed and `images` (a client's
+/// logo) shown, by origin, exactly.
+pub fn page_csp(frames: &[String], images: &[String]) -> String {
+    let frame_src = match origins(frames).as_str() {
+        "" => String::new(),
+        list => format!(" frame-src {list};"),
+    };
+    let image_origins = origins(images);
+    let img_src = match image_origins.as_str() {
+        "" => "'self' data:".to_string(),
+        list => format!("'self' data: {list}"),
+    };
+    format!(
+        "default-src 'none'; style-src 'self'; img-src {img_src};{frame_src} \
+         frame-ancestors 'none'; base-uri 'none'"
+    )
+}
+
+/// The distinct origins of `urls`, space-separated.
+fn origins(urls: &[String]) -> String {
+    let mut origins: Vec<String> = urls
         .iter()
         .filter_map(|u| url::Url::parse(u).ok())
         .map(|u| u.origin().ascii_serialization())
+        .filter(|origin| origin != "null")
         .collect();
     origins.sort();
     origins.dedup();
-    let frame_src = if origins.is_empty() {
-        String::new()
-    } else {
-        format!(" frame-src {};", origins.join(" "))
-    };
-    format!(
-        "default-src 'none'; style-src 'self'; img-src 'self' data:;{frame_src} \
-         frame-ancestors 'none'; base-uri 'none'"
-    )
+    origins.join(" ")
 }
 
 #[cfg(test)]
@@ -161,19 +172,32 @@ mod tests {
     #[test]
     fn pages_are_never_framed_and_frame_nothing_by_default() {
         assert_eq!(
-            page_csp(&[]),
+            page_csp(&[], &[]),
             "default-src 'none'; style-src 'self'; img-src 'self' data:; \
              frame-ancestors 'none'; base-uri 'none'"
         );
     }
 
     #[test]
+    fn a_client_logo_is_allowed_from_its_origin_only() {
+        let csp = page_csp(&[], &["https://cdn.example.com/a/logo.png".into()]);
+        assert!(
+            csp.contains("img-src 'self' data: https://cdn.example.com;"),
+            "{csp}"
+        );
+        assert!(!csp.contains("frame-src"));
+    }
+
+    #[test]
     fn frames_are_allowed_from_the_clients_origins_only() {
-        let csp = page_csp(&[
-            "https://a.example.com/fc?iss=x&sid=y".into(),
-            "https://a.example.com/other".into(),
-            "http://127.0.0.1:3000/fc".into(),
-        ]);
+        let csp = page_csp(
+            &[
+                "https://a.example.com/fc?iss=x&sid=y".into(),
+                "https://a.example.com/other".into(),
+                "http://127.0.0.1:3000/fc".into(),
+            ],
+            &[],
+        );
         assert!(csp.contains("frame-src http://127.0.0.1:3000 https://a.example.com;"));
         assert!(csp.contains("frame-ancestors 'none'"));
     }

@@ -172,7 +172,7 @@ fn last_page(
     )?;
     let mut response = html(StatusCode::OK, body, None);
     if !frontchannel_urls.is_empty()
-        && let Ok(value) = HeaderValue::from_str(&page_csp(frontchannel_urls))
+        && let Ok(value) = HeaderValue::from_str(&page_csp(frontchannel_urls, &[]))
     {
         response
             .headers_mut()

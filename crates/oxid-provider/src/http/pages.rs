@@ -5,7 +5,9 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use minijinja::{Value, context};
 
+use super::layers::page_csp;
 use crate::authorize::{AuthorizeOutcome, AwaitingUser, PendingAuthorization};
+use crate::client_metadata::ClientDisplay;
 use crate::discovery::paths;
 use crate::error::OAuthError;
 use crate::http::cookies::{csrf_token, with_set_cookie};
@@ -176,12 +178,38 @@ fn seal(provider: &Provider, pending: &PendingAuthorization) -> Result<String, P
         .ok_or_else(|| PageError::Server("sealing the interaction failed".into()))
 }
 
-fn client_name(pending: &PendingAuthorization) -> String {
-    pending
-        .client
-        .client_name
-        .clone()
-        .unwrap_or_else(|| pending.client.client_id.clone())
+/// The client's name, logo and links in the page language (OIDC Registration §2.1).
+fn client_display(pending: &PendingAuthorization, lang: &str) -> ClientDisplay {
+    ClientDisplay::for_language(&pending.client, lang)
+}
+
+/// The template values of `client`: `client_name`, and `client` for `client.html`.
+fn client_values(client: &ClientDisplay) -> Value {
+    context! {
+        client_name => client.name,
+        client => context! {
+            name => client.name,
+            logo_uri => client.logo_uri,
+            client_uri => client.client_uri,
+            policy_uri => client.policy_uri,
+            tos_uri => client.tos_uri,
+        },
+    }
+}
+
+/// A login or consent page showing `client`: its logo's origin is the one image source the
+/// page's policy allows besides our own.
+fn client_page(response: Response, client: &ClientDisplay) -> Response {
+    let mut response = response;
+    let logos: Vec<String> = client.logo_uri.iter().cloned().collect();
+    if !logos.is_empty()
+        && let Ok(csp) = header::HeaderValue::from_str(&page_csp(&[], &logos))
+    {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_SECURITY_POLICY, csp);
+    }
+    response
 }
 
 fn login_page(
@@ -200,13 +228,15 @@ fn login_page(
     } else {
         String::new()
     };
+    let client = client_display(pending, lang);
     let values = context! {
         interaction => seal(provider, pending)?,
         username => username,
-        client_name => client_name(pending),
         error => error,
+        ..client_values(&client)
     };
-    form_page(provider, headers, "login.html", lang, paths::LOGIN, values)
+    let page = form_page(provider, headers, "login.html", lang, paths::LOGIN, values)?;
+    Ok(client_page(page, &client))
 }
 
 fn consent_page(
@@ -221,20 +251,22 @@ fn consent_page(
         .iter()
         .map(|s| provider.pages().scope_description(lang, s))
         .collect();
+    let client = client_display(pending, lang);
     let values = context! {
         interaction => seal(provider, pending)?,
-        client_name => client_name(pending),
         scopes => scopes,
         username => pending.username.clone().unwrap_or_default(),
+        ..client_values(&client)
     };
-    form_page(
+    let page = form_page(
         provider,
         headers,
         "consent.html",
         lang,
         paths::CONSENT,
         values,
-    )
+    )?;
+    Ok(client_page(page, &client))
 }
 
 #[cfg(test)]
