@@ -126,6 +126,35 @@ async fn discovery_lists_exactly_the_table() {
     }
 }
 
+#[tokio::test]
+async fn registration_is_served_exactly_when_advertised() {
+    use crate::config::RegistrationMode;
+    for mode in [RegistrationMode::Closed, RegistrationMode::Open] {
+        let provider = provider_with_keys(|s| s.registration = mode).await;
+        let caps = provider.capabilities();
+        let md = metadata(provider.config(), caps);
+        assert_eq!(
+            md.registration_endpoint.is_some(),
+            caps.features.registration
+        );
+        let body = format!(r#"{{"redirect_uris": ["{REDIRECT}"]}}"#);
+        let request = Request::post("/register")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body))
+            .unwrap();
+        let response = crate::http::router(provider.clone())
+            .oneshot(request)
+            .await
+            .unwrap();
+        let expected = if caps.features.registration {
+            StatusCode::CREATED
+        } else {
+            StatusCode::NOT_FOUND
+        };
+        assert_eq!(response.status(), expected, "{mode:?}");
+    }
+}
+
 /// A form with every parameter any grant needs, so that only `grant_type` decides.
 fn token_request(grant: GrantType) -> TokenRequest {
     let form = format!(
