@@ -301,29 +301,46 @@ for (const v of ['redirect_uri', 'redirect_uri_v6']) {
   });
 }
 
+// A free port on 127.0.0.1.
+async function freePort() {
+  return new Promise((resolve) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => { const p = srv.address().port; srv.close(() => resolve(p)); });
+  });
+}
+
+// Runs `fn` against a second provider on a fresh database with alice as its user, started
+// with `serveArgs` at `issuerFor(port)`; `prepare(db)` adds what else it needs first.
+async function withProvider({ issuerFor, serveArgs = [], prepare = () => {} }, fn) {
+  const dir = mkdtempSync(path.join(tmpdir(), 'oxid-second-'));
+  const db = `sqlite://${dir}/oxid.db`;
+  const port = await freePort();
+  const iss = new URL(issuerFor(port));
+  execFileSync(cfg.oxid_bin, ['user', 'add', '--database', db, '--username', alice.username, '--password-stdin', '--name', alice.name],
+    { input: `${alice.password}\n`, stdio: ['pipe', 'ignore', 'inherit'] });
+  prepare(db);
+  const child = spawn(cfg.oxid_bin, ['serve', '--database', db, '--listen', `127.0.0.1:${port}`, '--issuer', iss.href, ...serveArgs],
+    { stdio: 'ignore', env: { ...process.env, NO_COLOR: '1' } });
+  try {
+    const wellKnown = new URL(`${iss.href.replace(/\/$/, '')}/.well-known/openid-configuration`);
+    for (let i = 0; ; i++) {
+      try { if ((await fetch(wellKnown)).ok) break; } catch { /* not yet */ }
+      if (i > 100) throw new Error('the second provider did not start');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await fn(iss);
+  } finally {
+    child.kill();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 // A second provider whose issuer has a path: discovery by path insertion (RFC 8414 §3.1)
 // and by appending (OIDC Discovery §4), and the whole code flow under the path.
 test('issuer with a path: discovery both ways and a code flow', async () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'oxid-path-issuer-'));
-  const db = `sqlite://${dir}/oxid.db`;
-  const port = await new Promise((resolve) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => { const p = srv.address().port; srv.close(() => resolve(p)); });
-  });
-  const pathIssuer = new URL(`http://127.0.0.1:${port}/tenant/a`);
   const redirectUri = 'http://127.0.0.1:9/callback';
-  execFileSync(cfg.oxid_bin, ['user', 'add', '--database', db, '--username', alice.username, '--password-stdin', '--name', alice.name],
-    { input: `${alice.password}\n`, stdio: ['pipe', 'ignore', 'inherit'] });
-  execFileSync(cfg.oxid_bin, ['client', 'add', '--database', db, '--client-id', 'path-rp', '--public', '--redirect-uri', redirectUri,
+  const prepare = (db) => execFileSync(cfg.oxid_bin, ['client', 'add', '--database', db, '--client-id', 'path-rp', '--public', '--redirect-uri', redirectUri,
     '--grant-type', 'authorization_code', '--auth-method', 'none', '--scope', 'openid profile', '--skip-consent'], { stdio: 'ignore' });
-  const child = spawn(cfg.oxid_bin, ['serve', '--database', db, '--listen', `127.0.0.1:${port}`, '--issuer', pathIssuer.href],
-    { stdio: 'ignore', env: { ...process.env, NO_COLOR: '1' } });
-  try {
-    const wellKnown = new URL(`${pathIssuer.href}/.well-known/openid-configuration`);
-    for (let i = 0; ; i++) {
-      try { if ((await fetch(wellKnown)).ok) break; } catch { /* not yet */ }
-      if (i > 100) throw new Error('the path-issuer provider did not start');
-      await new Promise((r) => setTimeout(r, 100));
-    }
+  await withProvider({ issuerFor: (port) => `http://127.0.0.1:${port}/tenant/a`, prepare }, async (pathIssuer) => {
     // RFC 8414 §3.1: /.well-known/oauth-authorization-server/tenant/a
     const as = await oauth.processDiscoveryResponse(pathIssuer,
       await oauth.discoveryRequest(pathIssuer, { algorithm: 'oauth2', [oauth.allowInsecureRequests]: true }));
@@ -335,10 +352,50 @@ test('issuer with a path: discovery both ways and a code flow', async () => {
     assert.equal(tokens.claims().iss, pathIssuer.href);
     const info = await client.fetchUserInfo(conf, tokens.access_token, tokens.claims().sub);
     assert.equal(info.name, alice.name);
-  } finally {
-    child.kill();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
+});
+
+// Dynamic Client Registration (RFC 7591, OIDC Registration 1.0) with an initial access
+// token: openid-client registers a client, signs in with it, and reads it back (RFC 7592).
+test('dynamic registration: register with the initial access token, sign in, read it back', async () => {
+  const initialAccessToken = client.randomState(); // 43 base64url characters, 256 bits
+  const redirectUri = 'http://127.0.0.1:9/callback';
+  const serveArgs = ['--registration-token', initialAccessToken];
+  await withProvider({ issuerFor: (port) => `http://127.0.0.1:${port}`, serveArgs }, async (dcrIssuer) => {
+    const metadata = {
+      redirect_uris: [redirectUri], client_name: 'Interop DCR', 'client_name#fr': 'Interop DCR (fr)',
+      grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'],
+      token_endpoint_auth_method: 'client_secret_post', id_token_signed_response_alg: 'ES256',
+    };
+    // Without the initial access token: 401 with a Bearer challenge (RFC 6750 §3).
+    const endpoint = new URL('/register', dcrIssuer);
+    const refused = await fetch(endpoint, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(metadata) });
+    assert.equal(refused.status, 401);
+    assert.match(refused.headers.get('www-authenticate'), /^Bearer/);
+    const conf = await client.dynamicClientRegistration(dcrIssuer, metadata, undefined,
+      { initialAccessToken, execute: [client.allowInsecureRequests] });
+    const registered = conf.clientMetadata();
+    assert.ok(registered.client_id && registered.client_secret, 'credentials issued');
+    assert.equal(registered.client_secret_expires_at, 0);
+    assert.equal(registered['client_name#fr'], 'Interop DCR (fr)');
+    assert.equal(registered.id_token_signed_response_alg, 'ES256');
+    client.enableNonRepudiationChecks(conf);
+    const { tokens } = await codeFlow(conf, redirectUri, { scope: 'openid profile' });
+    assert.equal(tokens.claims().aud, registered.client_id);
+    assert.equal(decodeJwtHeader(tokens.id_token).alg, 'ES256', 'the registered ID token algorithm');
+    // RFC 7592 §2.1: the client configuration endpoint, with the registration access token.
+    const read = await fetch(registered.registration_client_uri,
+      { headers: { authorization: `Bearer ${registered.registration_access_token}` } });
+    assert.equal(read.status, 200);
+    const current = await read.json();
+    assert.equal(current.client_name, 'Interop DCR');
+    assert.equal(current.client_secret, undefined, 'the secret is kept only as a hash');
+    // A bad redirect URI is refused with RFC 7591's error code, naming the member.
+    await assert.rejects(
+      client.dynamicClientRegistration(dcrIssuer, { ...metadata, redirect_uris: ['https://rp.example/cb#frag'] }, undefined,
+        { initialAccessToken, execute: [client.allowInsecureRequests] }),
+      (err) => err.error === 'invalid_redirect_uri' && /^redirect_uris/.test(err.error_description));
+  });
 });
 
 // RFC 8628: openid-client starts the device flow and polls while the user enters the code.
