@@ -88,13 +88,7 @@ async fn the_client_information_response_carries_credentials_and_defaults_rfc759
         assert_eq!(info[member], value, "{member}");
     }
     assert!(info["scope"].as_str().unwrap().contains("openid"));
-    let stored = server
-        .provider
-        .store()
-        .get_client(client_id)
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = stored_client(&server, client_id).await;
     let token = info["registration_access_token"].as_str().unwrap();
     assert_ne!(
         stored.registration_token_hash.as_deref(),
@@ -219,13 +213,7 @@ async fn update_replaces_every_member_and_is_revalidated_rfc7592_2_2() {
     );
     let read = registration_call(http.get(&uri), Some(&token)).await;
     assert_eq!(read.body["logo_uri"], "https://app.example.com/logo.png");
-    let record = server
-        .provider
-        .store()
-        .get_client(&client_id)
-        .await
-        .unwrap()
-        .unwrap();
+    let record = stored_client(&server, &client_id).await;
     assert_eq!(record.redirect_uris, ["https://app.example.com/new"]);
     // Refusals: another client_id, server-set members, a wrong secret, bad metadata.
     for (body, member) in [
@@ -251,13 +239,7 @@ async fn update_replaces_every_member_and_is_revalidated_rfc7592_2_2() {
         let description = refused.body["error_description"].as_str().unwrap();
         assert!(description.starts_with(member), "{description}");
     }
-    let unchanged = server
-        .provider
-        .store()
-        .get_client(&client_id)
-        .await
-        .unwrap()
-        .unwrap();
+    let unchanged = stored_client(&server, &client_id).await;
     assert_eq!(unchanged, record, "a refused update changes nothing");
 }
 
@@ -271,25 +253,17 @@ async fn an_update_to_a_public_client_drops_the_secret_and_back_issues_a_new_one
         "token_endpoint_auth_method": "none"}))
     .await;
     assert_eq!(public.status, 200, "{}", public.body);
-    let record = server
-        .provider
-        .store()
-        .get_client(&client_id)
-        .await
-        .unwrap()
-        .unwrap();
+    let record = stored_client(&server, &client_id).await;
     assert_eq!((record.secret_hash, record.secret_encrypted), (None, None));
     let confidential = put(json!({"client_id": client_id, "redirect_uris": [REDIRECT]})).await;
     let secret = confidential.body["client_secret"]
         .as_str()
         .expect("a new secret");
     assert_eq!(confidential.body["client_secret_expires_at"], 0);
-    let rp = Rp {
-        server: &server,
-        client_id: client_id.clone(),
-        secret: secret.to_string(),
-        browser: server.browser(),
-    };
+    let rp = registered_rp(
+        &server,
+        &json!({"client_id": client_id, "client_secret": secret}),
+    );
     let answer = rp
         .token(&[
             ("grant_type", "authorization_code"),
@@ -323,12 +297,7 @@ async fn delete_removes_the_client_and_its_token_rfc7592_2_3() {
             .status,
         401
     );
-    let rp = Rp {
-        server: &server,
-        client_id: info["client_id"].as_str().unwrap().to_string(),
-        secret: info["client_secret"].as_str().unwrap().to_string(),
-        browser: server.browser(),
-    };
+    let rp = registered_rp(&server, &info);
     let answer = rp.token(&[("grant_type", "client_credentials")]).await;
     assert_eq!(
         answer.status, 401,

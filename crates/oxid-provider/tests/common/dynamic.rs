@@ -30,15 +30,8 @@ pub async fn registration_call(
         None => request,
     };
     let response = request.send().await.unwrap();
-    let header = |name: &str| {
-        response
-            .headers()
-            .get(name)
-            .map(|v| v.to_str().unwrap().to_string())
-            .unwrap_or_default()
-    };
-    let cache_control = header("cache-control");
-    let www_authenticate = header("www-authenticate");
+    let cache_control = header(&response, "cache-control");
+    let www_authenticate = header(&response, "www-authenticate");
     let status = response.status().as_u16();
     let text = response.text().await.unwrap();
     // Not every answer is JSON (a 404 is a short text), so a non-JSON body is kept as text.
@@ -94,7 +87,12 @@ pub async fn dynamic_rp<'a>(server: &'a TestServer, mut metadata: Value) -> (Rp<
         metadata["redirect_uris"] = json!([REDIRECT]);
     }
     let info = register_ok(server, &metadata).await;
-    let rp = Rp {
+    (registered_rp(server, &info), info)
+}
+
+/// The suite's relying party for the client of a client information response `info`.
+pub fn registered_rp<'a>(server: &'a TestServer, info: &Value) -> Rp<'a> {
+    Rp {
         server,
         client_id: info["client_id"].as_str().unwrap().to_string(),
         secret: info["client_secret"]
@@ -102,6 +100,15 @@ pub async fn dynamic_rp<'a>(server: &'a TestServer, mut metadata: Value) -> (Rp<
             .unwrap_or_default()
             .to_string(),
         browser: server.browser(),
-    };
-    (rp, info)
+    }
+}
+
+/// The stored record of client `client_id`, which must exist.
+pub async fn stored_client(server: &TestServer, client_id: &str) -> oxid_store::ClientRecord {
+    let store = server.provider.store();
+    store
+        .get_client(client_id)
+        .await
+        .unwrap()
+        .expect("a stored client")
 }

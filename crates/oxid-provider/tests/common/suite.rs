@@ -294,16 +294,18 @@ impl<'a> Rp<'a> {
     }
 }
 
+/// The value of header `name`, empty when absent.
+pub fn header(response: &reqwest::Response, name: &str) -> String {
+    response
+        .headers()
+        .get(name)
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default()
+}
+
 pub async fn read_token_answer(response: reqwest::Response) -> TokenAnswer {
-    let header = |name: &str| {
-        response
-            .headers()
-            .get(name)
-            .map(|v| v.to_str().unwrap().to_string())
-            .unwrap_or_default()
-    };
-    let content_type = header("content-type");
-    let cache_control = header("cache-control");
+    let content_type = header(&response, "content-type");
+    let cache_control = header(&response, "cache-control");
     let status = response.status().as_u16();
     let text = response.text().await.unwrap();
     let body = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"));

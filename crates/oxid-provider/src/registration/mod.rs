@@ -2,6 +2,8 @@
 //! its management at the client configuration endpoint (RFC 7592 §2): register, read,
 //! update, delete. Metadata goes through the same `admin` operations as the CLI's.
 
+pub mod config;
+
 use oxid_protocol::registration::{RegistrationErrorCode, RegistrationResponse};
 use oxid_store::ClientRecord;
 use serde_json::Value;
