@@ -324,7 +324,7 @@ async function withProvider({ issuerFor, serveArgs = [], prepare = () => {} }, f
     const wellKnown = new URL(`${iss.href.replace(/\/$/, '')}/.well-known/openid-configuration`);
     for (let i = 0; ; i++) {
       try { if ((await fetch(wellKnown)).ok) break; } catch { /* not yet */ }
-      if (i > 100) throw new Error('the second provider did not start');
+      if (i > 300) throw new Error('the second provider did not start'); // key generation is slow on a busy machine
       await new Promise((r) => setTimeout(r, 100));
     }
     await fn(iss);
