@@ -100,6 +100,11 @@ impl UserStore for Detached {
     async fn list_users(&self) -> StoreResult<Vec<UserRecord>> {
         self.run(|s| async move { s.list_users().await }).await
     }
+    async fn update_user(&self, user: &UserRecord) -> StoreResult<bool> {
+        let user = user.clone();
+        self.run(|s| async move { s.update_user(&user).await })
+            .await
+    }
     async fn delete_user(&self, username: &str) -> StoreResult<bool> {
         let username = username.to_owned();
         self.run(|s| async move { s.delete_user(&username).await })

@@ -91,6 +91,9 @@ pub trait UserStore: Send + Sync {
     async fn get_user_by_username(&self, username: &str) -> StoreResult<Option<UserRecord>>;
     /// All users, ordered by username.
     async fn list_users(&self) -> StoreResult<Vec<UserRecord>>;
+    /// Replaces the password hash, claims and `updated_at` of the user with this id (the
+    /// username and `created_at` never change); false when there is none.
+    async fn update_user(&self, user: &UserRecord) -> StoreResult<bool>;
     /// Removes a user and their sessions, consents, codes and tokens; false when absent.
     async fn delete_user(&self, username: &str) -> StoreResult<bool>;
 }

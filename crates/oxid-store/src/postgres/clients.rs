@@ -149,6 +149,21 @@ impl UserStore for PostgresStore {
         rows.iter().map(rows::user).collect()
     }
 
+    async fn update_user(&self, user: &UserRecord) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE users SET password_hash = $2, claims = $3::jsonb, updated_at = $4 \
+             WHERE id = $1",
+        )
+        .bind(user.id.as_str())
+        .bind(user.password_hash.as_str())
+        .bind(json_text(&user.claims))
+        .bind(to_db(user.updated_at))
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(done.rows_affected() > 0)
+    }
+
     async fn delete_user(&self, username: &str) -> StoreResult<bool> {
         // Sessions, consents, codes and tokens go with it (ON DELETE CASCADE).
         let done = sqlx::query("DELETE FROM users WHERE username = $1")

@@ -164,6 +164,25 @@ impl UserStore for SqliteStore {
         .await
     }
 
+    async fn update_user(&self, user: &UserRecord) -> StoreResult<bool> {
+        let u = user.clone();
+        self.write(move |conn| {
+            let changed = exec(
+                conn,
+                "UPDATE users SET password_hash = ?, claims = ?, updated_at = ? WHERE id = ?",
+                params![
+                    u.password_hash,
+                    json_text(&u.claims),
+                    to_db(u.updated_at),
+                    u.id
+                ],
+            )
+            .map_err(sql_err)?;
+            Ok(changed > 0)
+        })
+        .await
+    }
+
     async fn delete_user(&self, username: &str) -> StoreResult<bool> {
         let username = username.to_string();
         // Sessions, consents, codes and tokens go with it (ON DELETE CASCADE).

@@ -1,7 +1,7 @@
 //! Clients, users, sessions and consent.
 
 use super::fixtures::*;
-use oxid_store::{CodeConsumption, Store, StoreError, TokenKind};
+use oxid_store::{CodeConsumption, Store, StoreError, TokenKind, UserRecord};
 use std::sync::Arc;
 
 pub async fn client_round_trips_and_lists_by_id(s: Arc<dyn Store>) {
@@ -84,6 +84,27 @@ pub async fn username_is_unique(s: Arc<dyn Store>) {
     let err = s.insert_user(&user("u1", "alice2")).await.unwrap_err();
     assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
     assert_eq!(s.list_users().await.unwrap().len(), 1);
+}
+
+pub async fn update_user_replaces_password_claims_and_updated_at(s: Arc<dyn Store>) {
+    s.insert_user(&user("u1", "alice")).await.unwrap();
+    s.insert_user(&user("u2", "bob")).await.unwrap();
+    // The username and created_at stay whatever the record says.
+    let changed = changed_user("u1", "alice");
+    let renamed = UserRecord {
+        username: "mallory".into(),
+        created_at: 1,
+        ..changed.clone()
+    };
+    assert!(s.update_user(&renamed).await.unwrap());
+    assert_eq!(s.get_user("u1").await.unwrap(), Some(changed.clone()));
+    assert_eq!(
+        s.get_user_by_username("alice").await.unwrap(),
+        Some(changed)
+    );
+    assert_eq!(s.get_user("u2").await.unwrap(), Some(user("u2", "bob")));
+    assert!(!s.update_user(&changed_user("nobody", "x")).await.unwrap());
+    assert_eq!(s.get_user("nobody").await.unwrap(), None);
 }
 
 pub async fn delete_user_removes_sessions_consents_codes_and_tokens(s: Arc<dyn Store>) {

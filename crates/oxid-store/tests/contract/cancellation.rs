@@ -146,6 +146,18 @@ fn cases() -> Vec<Case> {
             },
         },
         Case {
+            name: "update_user",
+            setup: |s, t| step(async move { s.insert_user(&user(&t, &t)).await.unwrap() }),
+            op: |s, t| step(async move { drop(s.update_user(&changed_user(&t, &t)).await) }),
+            check: |s, t| {
+                step(async move {
+                    let got = s.get_user(&t).await.unwrap();
+                    let whole = [Some(user(&t, &t)), Some(changed_user(&t, &t))];
+                    assert!(whole.contains(&got), "{t}: {got:?}");
+                })
+            },
+        },
+        Case {
             name: "delete_user",
             setup: |s, t| {
                 step(async move {

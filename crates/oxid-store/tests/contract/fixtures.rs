@@ -58,6 +58,17 @@ pub fn user(id: &str, username: &str) -> UserRecord {
     }
 }
 
+/// `user(id, username)` with a new password hash, other claims and a later `updated_at`.
+pub fn changed_user(id: &str, username: &str) -> UserRecord {
+    UserRecord {
+        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdDI$aGFzaDI".into(),
+        claims: json!({"groups": ["admins", "ops"], "phone_number": "+33 1 23 45 67 89",
+                       "address": {"locality": "Lyon", "country": "FR"}}),
+        updated_at: NOW + 60,
+        ..user(id, username)
+    }
+}
+
 /// A session of `user_id` that expires at `expires_at`.
 pub fn session(id_hash: &str, sid: &str, user_id: &str, expires_at: u64) -> SessionRecord {
     SessionRecord {

@@ -62,6 +62,7 @@ macro_rules! contract_suite {
             delete_client_removes_its_codes_tokens_consents_and_session_links,
             user_round_trips_by_id_and_username,
             username_is_unique,
+            update_user_replaces_password_claims_and_updated_at,
             delete_user_removes_sessions_consents_codes_and_tokens,
             session_is_found_until_it_expires,
             delete_session_returns_it_once,
