@@ -41,7 +41,8 @@ pub struct NewUser {
     pub username: String,
     /// Password in clear; hashed with argon2id here.
     pub password: String,
-    /// Standard claims (OIDC Core §5.1): email, email_verified, name, given_name, ...
+    /// Claims: standard ones (OIDC Core §5.1, types checked by `users::check_claims`) and
+    /// custom ones (`groups`, ...).
     pub claims: Map<String, Value>,
 }
 
@@ -55,12 +56,15 @@ pub async fn add_user(store: &dyn Store, new: NewUser, now: u64) -> Result<UserR
     if new.password.is_empty() {
         return Err(invalid("password must not be empty"));
     }
+    crate::users::check_claims(&new.claims)?;
+    let mut claims = new.claims;
+    claims.retain(|_, value| !value.is_null());
     let password_hash = hash_password(&new.password).map_err(|e| invalid(e.to_string()))?;
     let user = UserRecord {
         id: random_id(16),
         username,
         password_hash,
-        claims: Value::Object(new.claims),
+        claims: Value::Object(claims),
         created_at: now,
         updated_at: now,
     };

@@ -11,6 +11,7 @@ use oxid_protocol::params::{ParamError, Params};
 use oxid_store::{ClientRecord, CodeRecord, SessionRecord};
 
 use crate::capabilities::GrantType;
+use crate::claims::{essential_acr_unmet, requested_subject};
 use crate::client::Client;
 use crate::crypto::SecretBox;
 use crate::crypto::secrets::{random_id, random_token, sha256_hex};
@@ -388,6 +389,13 @@ fn check_request(
     if request.scope.is_empty() {
         return Some((AuthErrorCode::InvalidScope, "scope is missing".into()));
     }
+    // The registry (OpenID and configured scopes) is what exists; a client's list narrows it.
+    if let Some(scope) = request.scope.iter().find(|s| caps.scope(s).is_none()) {
+        return Some((
+            AuthErrorCode::InvalidScope,
+            format!("unknown scope '{}'", oxid_protocol::echo_value(scope)),
+        ));
+    }
     if let Some(scope) = request.scope.iter().find(|s| !client.allows_scope(s)) {
         return Some((
             AuthErrorCode::InvalidScope,
@@ -437,10 +445,12 @@ async fn decide(
             let too_old = request
                 .max_age
                 .is_some_and(|max| now.saturating_sub(session.auth_time) > max);
+            // OIDC Core §3.1.2.2, §5.5.1: a hinted or requested `sub` must be this user.
             let other_user = request
                 .id_token_hint
                 .as_deref()
                 .and_then(hinted_subject)
+                .or_else(|| requested_subject(request.claims.as_ref()).map(str::to_string))
                 .is_some_and(|sub| sub != session.user_id);
             forced || too_old || other_user
         }
@@ -461,6 +471,15 @@ async fn decide(
             });
         }
     };
+    if essential_acr_unmet(request.claims.as_ref(), session.acr.as_deref()) {
+        let pending = PendingAuthorization::new(request, client, Some(session), progress);
+        return Ok(redirect_error(
+            provider,
+            &pending,
+            AuthErrorCode::AccessDenied,
+            "the essential acr asked for in the claims parameter cannot be met",
+        ));
+    }
     // RFC 6749 §4.1.2.1 access_denied: the user said no on the consent page.
     if progress.consent == Some(Consent::Deny) {
         let pending = PendingAuthorization::new(request, client, Some(session), progress);

@@ -10,11 +10,11 @@ use oxid_protocol::token::{
 use std::fmt;
 use std::str::FromStr;
 
-use crate::claims::{ID_TOKEN_CLAIMS, OPENID_SCOPES, scope_claims};
+use crate::claims::ID_TOKEN_CLAIMS;
 use crate::config::{ProviderConfig, Registration};
 use crate::crypto::jws::SigningAlg;
-use crate::pages::LANGUAGES;
 
+pub use crate::scopes::ScopeInfo;
 pub use oxid_protocol::authorization::{ResponseMode, ResponseType};
 
 /// The PKCE `code_challenge_method` (RFC 7636 §4.3), the protocol crate's type.
@@ -204,17 +204,6 @@ pub struct EndpointAuth {
     pub signing_algs: Vec<SigningAlg>,
 }
 
-/// A scope and the user claims it releases.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ScopeInfo {
-    /// The scope token.
-    pub name: String,
-    /// Whether it concerns a user (the OpenID scopes), so grants without one refuse it.
-    pub about_user: bool,
-    /// The user claims it releases (OIDC Core §5.4).
-    pub claims: Vec<String>,
-}
-
 /// Optional features, each on or off.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Features {
@@ -252,7 +241,8 @@ pub struct Capabilities {
     pub revocation_auth: EndpointAuth,
     /// Client authentication at the introspection endpoint.
     pub introspection_auth: EndpointAuth,
-    /// Scopes, in the order discovery lists them.
+    /// The scope registry (`crate::scopes`): the OpenID scopes, then the configured ones,
+    /// in the order discovery lists them.
     pub scopes: Vec<ScopeInfo>,
     /// Claims the provider can release (`claims_supported`).
     pub claims: Vec<String>,
@@ -270,8 +260,8 @@ pub struct Capabilities {
     pub prompt_values: Vec<Prompt>,
     /// `display` values accepted.
     pub display_values: Vec<Display>,
-    /// Languages of the pages (`ui_locales_supported`).
-    pub ui_locales: Vec<&'static str>,
+    /// Languages of the pages (`ui_locales_supported`), as configured.
+    pub ui_locales: Vec<String>,
     /// Optional features.
     pub features: Features,
 }
@@ -315,14 +305,8 @@ impl Capabilities {
         }
         let mut id_token_algs = config.signing_algs.clone();
         id_token_algs.push(SigningAlg::HS256);
-        let scopes: Vec<ScopeInfo> = OPENID_SCOPES
-            .iter()
-            .map(|name| ScopeInfo {
-                name: name.to_string(),
-                about_user: true,
-                claims: scope_claims(name).iter().map(|c| c.to_string()).collect(),
-            })
-            .collect();
+        let scopes = config.scopes.clone();
+        // What users can carry: the ID token's own claims, then each scope's.
         let mut claims: Vec<String> = ID_TOKEN_CLAIMS.iter().map(|c| c.to_string()).collect();
         for claim in scopes.iter().flat_map(|s| &s.claims) {
             if !claims.contains(claim) {
@@ -352,7 +336,7 @@ impl Capabilities {
                 Prompt::SelectAccount,
             ],
             display_values: Display::ALL.to_vec(),
-            ui_locales: LANGUAGES.to_vec(),
+            ui_locales: config.ui_locales.tags(),
             features: Features {
                 backchannel_logout: true,
                 frontchannel_logout: true,
@@ -413,7 +397,7 @@ impl Capabilities {
 
     /// The scope named `name`, when the provider knows it.
     pub fn scope(&self, name: &str) -> Option<&ScopeInfo> {
-        self.scopes.iter().find(|s| s.name == name)
+        crate::scopes::find(&self.scopes, name)
     }
 
     /// Whether `name` is one of the scopes about a user (grants without a user refuse them).

@@ -7,6 +7,9 @@ use std::path::PathBuf;
 use url::Url;
 
 use crate::crypto::jws::SigningAlg;
+use crate::locales::Locales;
+use crate::pages::LANGUAGES;
+use crate::scopes::{ScopeInfo, ScopeSetting, registry};
 
 pub use crate::registration::config::{Registration, RegistrationMode};
 
@@ -52,6 +55,17 @@ pub struct Settings {
     /// The initial access token of `registration = "token"` (RFC 7591 §3: sent as a
     /// Bearer token); setting it alone means `"token"`.
     pub registration_token: Option<String>,
+    /// Scopes besides the OpenID ones, and new descriptions of those (`[[scopes]]`).
+    pub scopes: Vec<ScopeSetting>,
+    /// A page for developers about this provider (discovery `service_documentation`).
+    pub service_documentation: Option<String>,
+    /// The provider's policy on the use of data (discovery `op_policy_uri`).
+    pub op_policy_uri: Option<String>,
+    /// The provider's terms of service (discovery `op_tos_uri`).
+    pub op_tos_uri: Option<String>,
+    /// Languages of the pages, with regions or not (`ui_locales_supported`); each is
+    /// served from the catalogue of its primary language (en, fr or de).
+    pub ui_locales: Vec<String>,
 }
 
 /// Grants off by default, each enabled by its key.
@@ -95,6 +109,11 @@ impl Default for Settings {
             grants: GrantSettings::default(),
             registration: RegistrationMode::Closed,
             registration_token: None,
+            scopes: Vec::new(),
+            service_documentation: None,
+            op_policy_uri: None,
+            op_tos_uri: None,
+            ui_locales: LANGUAGES.iter().map(|l| l.to_string()).collect(),
         }
     }
 }
@@ -265,6 +284,40 @@ pub struct ProviderConfig {
     pub grants: GrantSettings,
     /// Who may register clients.
     pub registration: Registration,
+    /// The scope registry: the OpenID scopes, then the configured ones.
+    pub scopes: Vec<ScopeInfo>,
+    /// Documentation links for discovery.
+    pub documents: Documents,
+    /// The page languages.
+    pub ui_locales: Locales,
+}
+
+/// The documents discovery links to (OIDC Discovery §3), each an absolute http(s) URL.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Documents {
+    /// `service_documentation`.
+    pub service_documentation: Option<String>,
+    /// `op_policy_uri`.
+    pub op_policy_uri: Option<String>,
+    /// `op_tos_uri`.
+    pub op_tos_uri: Option<String>,
+}
+
+impl Documents {
+    fn from_settings(settings: &Settings) -> Result<Documents, ConfigError> {
+        let check = |key: &'static str, value: &Option<String>| match value {
+            None => Ok(None),
+            Some(text) => match Url::parse(text) {
+                Ok(url) if matches!(url.scheme(), "https" | "http") => Ok(Some(text.clone())),
+                _ => Err(config_error(key, "must be an absolute http(s) URL")),
+            },
+        };
+        Ok(Documents {
+            service_documentation: check("service_documentation", &settings.service_documentation)?,
+            op_policy_uri: check("op_policy_uri", &settings.op_policy_uri)?,
+            op_tos_uri: check("op_tos_uri", &settings.op_tos_uri)?,
+        })
+    }
 }
 
 impl ProviderConfig {
@@ -335,6 +388,10 @@ impl ProviderConfig {
         }
         settings.throttle.validate()?;
         let registration = Registration::from_settings(settings)?;
+        let scopes =
+            registry(&settings.scopes).map_err(|e| config_error("scopes", e.to_string()))?;
+        let ui_locales = Locales::new(&settings.ui_locales, &LANGUAGES)
+            .map_err(|e| config_error("ui_locales", e))?;
         Ok(ProviderConfig {
             issuer,
             issuer_url,
@@ -349,6 +406,9 @@ impl ProviderConfig {
             limits: settings.limits,
             grants: settings.grants,
             registration,
+            scopes,
+            documents: Documents::from_settings(settings)?,
+            ui_locales,
         })
     }
 
@@ -415,6 +475,41 @@ mod tests {
             ProviderConfig::from_settings(&settings).unwrap_err().key,
             "limits.max_body_bytes"
         );
+    }
+
+    #[test]
+    fn scopes_locales_and_documents_are_validated_with_their_key() {
+        let parse = |toml: &str| {
+            let settings: Settings = toml::from_str(toml).unwrap();
+            ProviderConfig::from_settings(&settings)
+        };
+        let config = parse(
+            r#"
+            ui_locales = ["en-US", "fr-CA"]
+            service_documentation = "https://docs.example.com/oidc"
+            [[scopes]]
+            name = "read:records"
+            description = { en = "Read your records", fr = "Consulter vos dossiers" }
+            [[scopes]]
+            name = "groups"
+            description = "See your groups"
+            claims = ["groups"]
+            "#,
+        )
+        .unwrap();
+        assert_eq!(config.ui_locales.tags(), ["en-US", "fr-CA"]);
+        assert_eq!(config.scopes.len(), 8);
+        assert_eq!(
+            config.documents.service_documentation.as_deref(),
+            Some("https://docs.example.com/oidc")
+        );
+        for (toml, key) in [
+            ("ui_locales = [\"es\"]", "ui_locales"),
+            ("op_tos_uri = \"/tos\"", "op_tos_uri"),
+            ("[[scopes]]\nname = \"a b\"", "scopes"),
+        ] {
+            assert_eq!(parse(toml).unwrap_err().key, key, "{toml}");
+        }
     }
 
     #[test]

@@ -97,6 +97,9 @@ pub fn metadata(config: &ProviderConfig, caps: &Capabilities) -> ProviderMetadat
         registration_endpoint: features
             .registration
             .then(|| config.endpoint(paths::REGISTRATION)),
+        service_documentation: config.documents.service_documentation.clone(),
+        op_policy_uri: config.documents.op_policy_uri.clone(),
+        op_tos_uri: config.documents.op_tos_uri.clone(),
         ..ProviderMetadata::default()
     };
     // OIDC Prompt Create §4.1 / Discovery registry: the prompt values we honour.

@@ -233,7 +233,7 @@ impl<'a> Issuer<'a> {
         // within what the granted scopes release.
         if let Some(requested) = issuance.claims_request.and_then(|c| c.get("id_token")) {
             let scopes = issuance.scopes.iter().map(String::as_str);
-            for (name, value) in requested_claims(user, scopes, requested) {
+            for (name, value) in requested_claims(&self.config.scopes, user, scopes, requested) {
                 claims.extra.entry(name).or_insert(value);
             }
         }

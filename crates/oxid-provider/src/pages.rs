@@ -6,6 +6,9 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
+use crate::locales::{Locales, PageLanguage};
+use crate::scopes::ScopeInfo;
+
 /// Languages with a catalogue; the first is the fallback.
 pub const LANGUAGES: [&str; 3] = ["en", "fr", "de"];
 
@@ -41,6 +44,7 @@ pub type Catalogue = BTreeMap<String, String>;
 pub struct Pages {
     env: Environment<'static>,
     catalogues: BTreeMap<&'static str, Arc<Catalogue>>,
+    locales: Locales,
     style: String,
     assets_path: String,
 }
@@ -52,8 +56,13 @@ pub struct PagesError(String);
 
 impl Pages {
     /// Builds the renderer; files in `override_dir` (same names as the built-ins, plus
-    /// `style.css`) replace the built-in ones. `assets_path` is where `style.css` is served.
-    pub fn new(override_dir: Option<&Path>, assets_path: String) -> Result<Pages, PagesError> {
+    /// `style.css`) replace the built-in ones. `assets_path` is where `style.css` is served;
+    /// `locales` are the languages pages are offered in.
+    pub fn new(
+        override_dir: Option<&Path>,
+        assets_path: String,
+        locales: Locales,
+    ) -> Result<Pages, PagesError> {
         let mut env = Environment::new();
         for (name, builtin) in BUILTIN_TEMPLATES {
             let source = read_override(override_dir, name)?.unwrap_or_else(|| builtin.to_string());
@@ -71,6 +80,7 @@ impl Pages {
         Ok(Pages {
             env,
             catalogues,
+            locales,
             style,
             assets_path,
         })
@@ -81,29 +91,15 @@ impl Pages {
         &self.style
     }
 
-    /// Picks the language: the first of `ui_locales` (OIDC Core §3.1.2.1) we have, then the
-    /// first of the `Accept-Language` header, then English. Matches on the primary subtag.
+    /// Picks the page language: the first of `ui_locales` (OIDC Core §3.1.2.1) we offer,
+    /// then the first of the `Accept-Language` header, then the first configured one (see
+    /// [`Locales::negotiate`]).
     pub fn negotiate(
         &self,
         ui_locales: Option<&str>,
         accept_language: Option<&str>,
-    ) -> &'static str {
-        let from_ui = ui_locales.into_iter().flat_map(|s| s.split_whitespace());
-        let from_header = accept_language
-            .into_iter()
-            .flat_map(|s| s.split(','))
-            .map(|part| part.split(';').next().unwrap_or("").trim());
-        for tag in from_ui.chain(from_header) {
-            let primary = tag
-                .split(['-', '_'])
-                .next()
-                .unwrap_or("")
-                .to_ascii_lowercase();
-            if let Some(lang) = LANGUAGES.iter().find(|l| **l == primary) {
-                return lang;
-            }
-        }
-        LANGUAGES[0]
+    ) -> PageLanguage {
+        self.locales.negotiate(ui_locales, accept_language).clone()
     }
 
     /// The catalogue of `lang` (English when unknown).
@@ -116,16 +112,25 @@ impl Pages {
     }
 
     /// One message in `lang`, the key itself when missing.
-    pub fn message(&self, lang: &str, key: &str) -> String {
-        self.catalogue(lang)
+    pub fn message(&self, lang: &PageLanguage, key: &str) -> String {
+        self.catalogue(lang.catalogue)
             .get(key)
             .cloned()
             .unwrap_or_else(|| key.to_string())
     }
 
-    /// The words for a scope on the consent page.
-    pub fn scope_description(&self, lang: &str, scope: &str) -> String {
-        let catalogue = self.catalogue(lang);
+    /// The words for a scope on the consent page: the operator's description from the
+    /// registry entry `info`, else the catalogue's, else a generic sentence naming it.
+    pub fn scope_description(
+        &self,
+        lang: &PageLanguage,
+        scope: &str,
+        info: Option<&ScopeInfo>,
+    ) -> String {
+        if let Some(description) = info.and_then(|i| i.description.as_ref()) {
+            return description.text_for(&lang.tag).to_string();
+        }
+        let catalogue = self.catalogue(lang.catalogue);
         match catalogue.get(&format!("scope_{scope}")) {
             Some(text) => text.clone(),
             None => format!(
@@ -135,15 +140,23 @@ impl Pages {
         }
     }
 
-    /// Renders a template with the catalogue of `lang` as `t` and the caller's values.
-    pub fn render(&self, name: &str, lang: &str, values: Value) -> Result<String, PagesError> {
+    /// Renders a template with the catalogue of `lang` as `t`, its tag as `lang`, and the
+    /// caller's values.
+    pub fn render(
+        &self,
+        name: &str,
+        lang: &PageLanguage,
+        values: Value,
+    ) -> Result<String, PagesError> {
         let template = self
             .env
             .get_template(name)
             .map_err(|e| PagesError(e.to_string()))?;
-        let catalogue = Value::from_serialize(&*self.catalogue(lang));
+        let catalogue = Value::from_serialize(&*self.catalogue(lang.catalogue));
         template
-            .render(context! { t => catalogue, lang => lang, assets => self.assets_path, ..values })
+            .render(
+                context! { t => catalogue, lang => lang.tag, assets => self.assets_path, ..values },
+            )
             .map_err(|e| PagesError(format!("{name}: {e}")))
     }
 }
@@ -162,8 +175,13 @@ fn read_override(dir: Option<&Path>, name: &str) -> Result<Option<String>, Pages
 mod tests {
     use super::*;
 
+    fn locales(tags: &[&str]) -> Locales {
+        let tags: Vec<String> = tags.iter().map(|t| t.to_string()).collect();
+        Locales::new(&tags, &LANGUAGES).unwrap()
+    }
+
     fn pages() -> Pages {
-        Pages::new(None, "/assets".into()).unwrap()
+        Pages::new(None, "/assets".into(), locales(&LANGUAGES)).unwrap()
     }
 
     #[test]
@@ -179,11 +197,64 @@ mod tests {
     }
 
     #[test]
-    fn ui_locales_win_over_accept_language_oidc_core_3_1_2_1() {
+    fn a_regional_page_uses_its_language_and_says_its_tag() {
+        let pages = Pages::new(
+            None,
+            "/assets".into(),
+            locales(&["en-US", "fr-FR", "fr-CA"]),
+        )
+        .unwrap();
+        let lang = pages.negotiate(Some("fr-CA"), None);
+        let html = pages
+            .render(
+                "error.html",
+                &lang,
+                context! { error => "e", description => "d" },
+            )
+            .unwrap();
+        assert!(html.contains("<html lang=\"fr-CA\">"), "{html}");
+        assert_eq!(
+            pages.message(&lang, "allow"),
+            pages.message(&pages.negotiate(Some("fr"), None), "allow")
+        );
+        assert_ne!(
+            pages.message(&lang, "allow"),
+            pages.message(&pages.negotiate(None, None), "allow")
+        );
+    }
+
+    #[test]
+    fn configured_descriptions_win_over_the_catalogue() {
         let pages = pages();
-        assert_eq!(pages.negotiate(Some("fr-CA en"), Some("de")), "fr");
-        assert_eq!(pages.negotiate(Some("ja"), Some("de-DE;q=0.9, en")), "de");
-        assert_eq!(pages.negotiate(None, None), "en");
+        let fr = pages.negotiate(Some("fr"), None);
+        let scopes = crate::scopes::registry(&[crate::scopes::ScopeSetting {
+            name: "read:records".into(),
+            description: Some(crate::scopes::Description::PerLanguage(
+                [
+                    ("en", "Read your records"),
+                    ("fr", "Consulter vos dossiers"),
+                ]
+                .map(|(l, t)| (l.to_string(), t.to_string()))
+                .into(),
+            )),
+            claims: vec![],
+        }])
+        .unwrap();
+        let info = crate::scopes::find(&scopes, "read:records");
+        assert_eq!(
+            pages.scope_description(&fr, "read:records", info),
+            "Consulter vos dossiers"
+        );
+        let email = crate::scopes::find(&scopes, "email");
+        assert_eq!(
+            pages.scope_description(&fr, "email", email),
+            "Voir votre adresse e-mail"
+        );
+        assert!(
+            pages
+                .scope_description(&fr, "custom", None)
+                .contains("“custom”")
+        );
     }
 
     #[test]
@@ -192,7 +263,7 @@ mod tests {
         let html = pages
             .render(
                 "login.html",
-                "fr",
+                &pages.negotiate(Some("fr"), None),
                 context! { action => "/login", csrf_token => "c", interaction => "i",
                 username => "<script>", client_name => "App", error => "" },
             )
@@ -210,9 +281,13 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("oxid-pages-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("error.html"), "custom {{ error }}").unwrap();
-        let pages = Pages::new(Some(&dir), "/assets".into()).unwrap();
+        let pages = Pages::new(Some(&dir), "/assets".into(), locales(&["en"])).unwrap();
         let html = pages
-            .render("error.html", "en", context! { error => "invalid_client" })
+            .render(
+                "error.html",
+                &pages.negotiate(None, None),
+                context! { error => "invalid_client" },
+            )
             .unwrap();
         assert_eq!(html, "custom invalid_client");
         std::fs::remove_dir_all(&dir).unwrap();

@@ -52,7 +52,11 @@ impl Provider {
     pub async fn start(backend: Backend) -> Result<Provider, StartError> {
         let ring = backend.load_keyring().await?;
         let assets = format!("{}/assets", backend.config.issuer_path());
-        let pages = Pages::new(backend.config.templates_dir.as_deref(), assets)?;
+        let pages = Pages::new(
+            backend.config.templates_dir.as_deref(),
+            assets,
+            backend.config.ui_locales.clone(),
+        )?;
         let capabilities = Capabilities::from_config(&backend.config);
         let openid_configuration =
             discovery::openid_configuration(&backend.config, &capabilities).into();

@@ -31,6 +31,18 @@ pub const T0: u64 = 1_767_225_600;
 /// The client's one redirect URI.
 pub const REDIRECT: &str = "https://app.example.com/cb";
 
+/// Two configured API scopes (`[[scopes]]`), `api:read` and `api:write`, besides the
+/// OpenID ones.
+pub fn api_scopes() -> Vec<crate::scopes::ScopeSetting> {
+    ["api:read", "api:write"]
+        .map(|name| crate::scopes::ScopeSetting {
+            name: name.into(),
+            description: None,
+            claims: Vec::new(),
+        })
+        .to_vec()
+}
+
 /// A provider with user `alice` (password `correct horse`) and client `app`.
 pub async fn provider_with_alice() -> Provider {
     let mut settings = Settings {
@@ -38,6 +50,7 @@ pub async fn provider_with_alice() -> Provider {
         ..Settings::default()
     };
     settings.keys.algs = vec!["ES256".into(), "RS256".into()];
+    settings.scopes = api_scopes();
     let backend = Backend {
         config: ProviderConfig::from_settings(&settings).unwrap(),
         store: oxid_store::open("sqlite::memory:").await.unwrap(),
@@ -155,6 +168,7 @@ pub async fn provider_with_keys(adjust: impl FnOnce(&mut Settings)) -> Provider 
     let mut settings = Settings::default();
     // Two key types keep start-up fast; a test that needs others adds them.
     settings.keys.algs = vec!["RS256".into(), "ES256".into()];
+    settings.scopes = api_scopes();
     adjust(&mut settings);
     let backend = Backend {
         config: ProviderConfig::from_settings(&settings).unwrap(),

@@ -38,6 +38,7 @@ pub async fn userinfo_claims(
         return Err(invalid());
     };
     Ok(released_claims(
+        &provider.capabilities().scopes,
         &user,
         record.scopes.iter().map(String::as_str),
     ))

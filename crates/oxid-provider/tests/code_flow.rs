@@ -313,7 +313,8 @@ async fn token_endpoint_rejects_repeated_parameters_and_unknown_grants() {
 
 #[tokio::test]
 async fn client_credentials_issues_an_access_token_only_rfc6749_4_4() {
-    let server = TestServer::start().await;
+    let server =
+        TestServer::start_with(|s| s.scopes = api_scopes(&["read:records", "write:records"])).await;
     let secret = server
         .add_client("service", |c| {
             c.grant_types = vec!["client_credentials".into()];

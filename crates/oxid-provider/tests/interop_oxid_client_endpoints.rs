@@ -15,7 +15,7 @@ use oxid_protocol::token::TokenErrorCode;
 
 #[tokio::test]
 async fn oxid_client_gets_client_credentials_tokens_only_for_registered_clients() {
-    let server = TestServer::start().await;
+    let server = TestServer::start_with(|s| s.scopes = api_scopes(&["api.read"])).await;
     let secret = server
         .add_client("svc", |c| {
             c.grant_types = vec!["client_credentials".into()];

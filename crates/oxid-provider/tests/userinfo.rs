@@ -45,7 +45,7 @@ async fn invalid_or_expired_token_is_401_invalid_token_rfc6750_3_1() {
 
 #[tokio::test]
 async fn token_without_openid_is_insufficient_scope_403() {
-    let server = TestServer::start().await;
+    let server = TestServer::start_with(|s| s.scopes = api_scopes(&["read:records"])).await;
     let secret = server
         .add_client("service", |c| {
             c.grant_types = vec!["client_credentials".into()];

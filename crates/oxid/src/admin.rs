@@ -6,6 +6,7 @@ use oxid_provider::capabilities::Capabilities;
 use oxid_provider::client_metadata::ClientMetadata;
 use oxid_provider::config::Settings;
 use oxid_provider::server::{Backend, open_backend};
+use oxid_provider::users::{self, UserChanges};
 use serde_json::{Map, Value, json};
 use std::io::Read;
 use std::process::ExitCode;
@@ -17,6 +18,8 @@ use crate::fail;
 pub enum UserCommand {
     /// Add a user.
     Add(UserAddArgs),
+    /// Change a user's claims or password.
+    Update(UserUpdateArgs),
     /// List users.
     List,
     /// Remove a user, their sessions and tokens.
@@ -59,6 +62,43 @@ pub struct UserAddArgs {
     /// `phone_number` claim (E.164).
     #[arg(long)]
     phone_number: Option<String>,
+    /// Any claim, NAME=VALUE (repeatable); VALUE is JSON when it parses as JSON, else a
+    /// string: `--claim 'groups=["staff"]' --claim 'address={"country":"FR"}'`.
+    #[arg(long = "claim", value_name = "NAME=VALUE")]
+    claims: Vec<String>,
+}
+
+/// Flags of `oxid user update`.
+#[derive(clap::Args)]
+pub struct UserUpdateArgs {
+    /// The username.
+    username: String,
+    /// A claim to set, NAME=VALUE (repeatable; VALUE is JSON when it parses, else a
+    /// string); NAME=null removes the claim.
+    #[arg(long = "claim", value_name = "NAME=VALUE")]
+    claims: Vec<String>,
+    /// Read a new password from standard input (one line).
+    #[arg(long)]
+    password_stdin: bool,
+}
+
+/// `--claim` pairs as one map, the first malformed pair as an error.
+fn claim_pairs(pairs: &[String]) -> Result<Map<String, Value>, String> {
+    let mut claims = Map::new();
+    for pair in pairs {
+        let (name, value) = users::parse_claim(pair).map_err(|e| e.to_string())?;
+        claims.insert(name, value);
+    }
+    Ok(claims)
+}
+
+/// The first line of standard input.
+fn read_password() -> Result<String, String> {
+    let mut text = String::new();
+    std::io::stdin()
+        .read_to_string(&mut text)
+        .map_err(|e| format!("cannot read the password: {e}"))?;
+    Ok(text.lines().next().unwrap_or("").to_string())
 }
 
 /// `oxid client ...`
@@ -245,17 +285,14 @@ pub async fn run_user(command: UserCommand, settings: &Settings) -> ExitCode {
     let now = backend.now();
     match command {
         UserCommand::Add(args) => {
-            let password = match (args.password, args.password_stdin) {
-                (Some(p), _) => p,
-                (None, _) => {
-                    let mut line = String::new();
-                    if let Err(e) = std::io::stdin().read_to_string(&mut line) {
-                        return fail(format!("cannot read the password: {e}"));
-                    }
-                    line.lines().next().unwrap_or("").to_string()
-                }
+            let password = match args.password.map_or_else(read_password, Ok) {
+                Ok(password) => password,
+                Err(e) => return fail(e),
             };
-            let mut claims = Map::new();
+            let mut claims = match claim_pairs(&args.claims) {
+                Ok(claims) => claims,
+                Err(e) => return fail(e),
+            };
             let strings = [
                 ("email", args.email),
                 ("name", args.name),
@@ -269,7 +306,7 @@ pub async fn run_user(command: UserCommand, settings: &Settings) -> ExitCode {
                     claims.insert(key.into(), Value::String(value));
                 }
             }
-            if claims.contains_key("email") {
+            if claims.contains_key("email") && !claims.contains_key("email_verified") {
                 claims.insert("email_verified".into(), Value::Bool(args.email_verified));
             }
             let new = NewUser {
@@ -280,6 +317,28 @@ pub async fn run_user(command: UserCommand, settings: &Settings) -> ExitCode {
             match admin::add_user(backend.store.as_ref(), new, now).await {
                 Ok(user) => {
                     print_json(&json!({"sub": user.id, "username": user.username}));
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(e),
+            }
+        }
+        UserCommand::Update(args) => {
+            let password = match args.password_stdin.then(read_password).transpose() {
+                Ok(password) => password,
+                Err(e) => return fail(e),
+            };
+            let claims = match claim_pairs(&args.claims) {
+                Ok(claims) => claims,
+                Err(e) => return fail(e),
+            };
+            if password.is_none() && claims.is_empty() {
+                return fail("nothing to change: give --claim or --password-stdin");
+            }
+            let changes = UserChanges { password, claims };
+            match users::update_user(backend.store.as_ref(), &args.username, changes, now).await {
+                Ok(user) => {
+                    print_json(&json!({"sub": user.id, "username": user.username,
+                        "claims": user.claims}));
                     ExitCode::SUCCESS
                 }
                 Err(e) => fail(e),

@@ -31,6 +31,7 @@ fn every_command_has_help() {
         &["--help"][..],
         &["serve", "--help"],
         &["user", "add", "--help"],
+        &["user", "update", "--help"],
         &["user", "list", "--help"],
         &["user", "remove", "--help"],
         &["client", "add", "--help"],
@@ -210,6 +211,137 @@ fn users_clients_and_keys_round_trip() {
             .iter()
             .any(|k| k["state"] == "retired")
     );
+}
+
+/// `oxid ARGS` with `input` on standard input.
+fn oxid_with_input(dir: &Path, args: &[&str], input: &[u8]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_oxid"))
+        .args(args)
+        .env(
+            "OXID_DATABASE",
+            format!("sqlite://{}", dir.join("oxid.db").display()),
+        )
+        .current_dir(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn user_claims(dir: &Path, username: &str) -> serde_json::Value {
+    let listed = oxid(dir, &["user", "list"]);
+    let users: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+    let user = users
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["username"] == username);
+    user.expect("the user is listed")["claims"].clone()
+}
+
+#[test]
+fn claims_are_given_with_claim_changed_with_update_and_scopes_come_from_the_config() {
+    let dir = temp_dir("cli-claims");
+    let added = oxid(
+        &dir,
+        &[
+            "user",
+            "add",
+            "--username",
+            "bob",
+            "--password",
+            "a long password",
+            "--claim",
+            r#"groups=["staff"]"#,
+            "--claim",
+            r#"address={"country":"FR"}"#,
+            "--claim",
+            "phone_number=+33123456789",
+            "--claim",
+            "nickname=Bobby",
+        ],
+    );
+    assert!(added.status.success(), "{}", stderr(&added));
+    let claims = user_claims(&dir, "bob");
+    assert_eq!(claims["groups"], serde_json::json!(["staff"]));
+    assert_eq!(claims["address"]["country"], "FR");
+    assert_eq!(claims["phone_number"], "+33123456789");
+    // OIDC Core §5.1 types: an address is an object.
+    let bad = oxid(
+        &dir,
+        &[
+            "user",
+            "add",
+            "--username",
+            "eve",
+            "--password",
+            "pw",
+            "--claim",
+            "address=Lyon",
+        ],
+    );
+    assert!(!bad.status.success());
+    assert!(stderr(&bad).contains("address"), "{}", stderr(&bad));
+
+    let updated = oxid_with_input(
+        &dir,
+        &[
+            "user",
+            "update",
+            "bob",
+            "--claim",
+            r#"groups=["ops"]"#,
+            "--claim",
+            "nickname=null",
+            "--password-stdin",
+        ],
+        b"another long password\n",
+    );
+    assert!(updated.status.success(), "{}", stderr(&updated));
+    let claims = user_claims(&dir, "bob");
+    assert_eq!(claims["groups"], serde_json::json!(["ops"]));
+    assert!(claims.get("nickname").is_none(), "null removes: {claims}");
+    assert_eq!(claims["address"]["country"], "FR", "the others stay");
+    for args in [
+        &["user", "update", "bob"][..],
+        &["user", "update", "nobody", "--claim", "a=1"],
+    ] {
+        let refused = oxid(&dir, args);
+        assert!(!refused.status.success(), "{args:?}");
+        assert_eq!(stderr(&refused).trim().lines().count(), 1);
+    }
+
+    // A client may be given the configured scopes, and no other.
+    let config = dir.join("oxid.toml");
+    std::fs::write(
+        &config,
+        "[[scopes]]\nname = \"groups\"\nclaims = [\"groups\"]\n",
+    )
+    .unwrap();
+    let config = config.display().to_string();
+    let client = |id: &str, scope: &str| {
+        let args = [
+            "--config",
+            config.as_str(),
+            "client",
+            "add",
+            "--client-id",
+            id,
+            "--redirect-uri",
+            "https://app.example.com/cb",
+            "--scope",
+            scope,
+        ];
+        oxid(&dir, &args)
+    };
+    let added = client("app", "openid groups");
+    assert!(added.status.success(), "{}", stderr(&added));
+    let refused = client("other", "openid roles");
+    assert!(!refused.status.success());
+    assert!(stderr(&refused).contains("roles"), "{}", stderr(&refused));
 }
 
 #[test]

@@ -22,6 +22,12 @@ pub async fn handle(
     }
     let mut scopes = Vec::new();
     for s in scope.iter().flat_map(|scope| scope.iter()) {
+        if ctx.caps.scope(s).is_none() {
+            return Err(OAuthError::invalid_scope(format!(
+                "unknown scope '{}'",
+                oxid_protocol::echo_value(s)
+            )));
+        }
         // The scopes about a user (the OpenID ones) mean nothing without one.
         if !client.allows_scope(s) || ctx.caps.is_user_scope(s) {
             return Err(OAuthError::invalid_scope(format!(

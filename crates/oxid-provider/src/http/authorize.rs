@@ -121,7 +121,7 @@ pub(super) fn locked_page(
     let minutes = locked.retry_after.div_ceil(60);
     let body = provider.pages().render(
         "locked.html",
-        lang,
+        &lang,
         context! { until => until, minutes => minutes },
     )?;
     let mut response = html(StatusCode::TOO_MANY_REQUESTS, body, None);

@@ -134,7 +134,7 @@ fn confirm_page(
         provider,
         headers,
         "logout.html",
-        lang,
+        &lang,
         paths::LOGOUT_CONFIRM,
         values,
     )
@@ -167,7 +167,7 @@ fn last_page(
     };
     let body = provider.pages().render(
         "logged_out.html",
-        lang,
+        &lang,
         context! { stayed, redirect, frontchannel_urls },
     )?;
     let mut response = html(StatusCode::OK, body, None);

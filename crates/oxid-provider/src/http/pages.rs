@@ -11,6 +11,7 @@ use crate::client_metadata::ClientDisplay;
 use crate::discovery::paths;
 use crate::error::OAuthError;
 use crate::http::cookies::{csrf_token, with_set_cookie};
+use crate::locales::PageLanguage;
 use crate::pages::PagesError;
 use crate::state::Provider;
 
@@ -86,8 +87,8 @@ pub fn page_or_error(
     result.unwrap_or_else(|e| e.render(provider, headers))
 }
 
-/// The page language: `ui_locales` first, then `Accept-Language`, then English.
-pub fn language(provider: &Provider, headers: &HeaderMap, ui_locales: &[String]) -> &'static str {
+/// The page language: `ui_locales` first, then `Accept-Language`, then the first configured.
+pub fn language(provider: &Provider, headers: &HeaderMap, ui_locales: &[String]) -> PageLanguage {
     let ui = ui_locales.join(" ");
     let accept = headers
         .get(header::ACCEPT_LANGUAGE)
@@ -108,7 +109,7 @@ pub fn form_page(
     provider: &Provider,
     headers: &HeaderMap,
     template: &str,
-    lang: &str,
+    lang: &PageLanguage,
     action: &str,
     values: Value,
 ) -> Result<Response, PageError> {
@@ -132,7 +133,7 @@ pub fn error_page(
     let lang = language(provider, headers, &[]);
     match provider.pages().render(
         "error.html",
-        lang,
+        &lang,
         context! { error => error, description => description },
     ) {
         Ok(body) => html(status, body, None),
@@ -224,7 +225,7 @@ fn login_page(
         .or_else(|| pending.request.login_hint.clone())
         .unwrap_or_default();
     let error = if notice.wrong_password {
-        provider.pages().message(lang, "wrong_password")
+        provider.pages().message(&lang, "wrong_password")
     } else {
         String::new()
     };
@@ -235,7 +236,7 @@ fn login_page(
         error => error,
         ..client_values(&client)
     };
-    let page = form_page(provider, headers, "login.html", lang, paths::LOGIN, values)?;
+    let page = form_page(provider, headers, "login.html", &lang, paths::LOGIN, values)?;
     Ok(client_page(page, &client))
 }
 
@@ -245,11 +246,16 @@ fn consent_page(
     pending: &PendingAuthorization,
 ) -> Result<Response, PageError> {
     let lang = language(provider, headers, &pending.request.ui_locales);
+    let registry = provider.capabilities();
     let scopes: Vec<String> = pending
         .request
         .scope
         .iter()
-        .map(|s| provider.pages().scope_description(lang, s))
+        .map(|s| {
+            provider
+                .pages()
+                .scope_description(&lang, s, registry.scope(s))
+        })
         .collect();
     let client = client_display(pending, lang);
     let values = context! {
@@ -262,7 +268,7 @@ fn consent_page(
         provider,
         headers,
         "consent.html",
-        lang,
+        &lang,
         paths::CONSENT,
         values,
     )?;

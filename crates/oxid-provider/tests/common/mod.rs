@@ -174,6 +174,18 @@ impl TestServer {
     }
 }
 
+/// Configured API scopes (`[[scopes]]` without claims) named `names`.
+pub fn api_scopes(names: &[&str]) -> Vec<oxid_provider::scopes::ScopeSetting> {
+    names
+        .iter()
+        .map(|name| oxid_provider::scopes::ScopeSetting {
+            name: name.to_string(),
+            description: None,
+            claims: Vec::new(),
+        })
+        .collect()
+}
+
 /// The value of a hidden input in a page.
 pub fn hidden_field(html: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
