@@ -252,6 +252,9 @@ pub struct Capabilities {
     pub pkce_required: bool,
     /// ID token signing algorithms (the key ring's, and HS256 with the client's secret).
     pub id_token_algs: Vec<SigningAlg>,
+    /// UserInfo signing algorithms (`userinfo_signed_response_alg`, OIDC Core §5.3.2): those
+    /// of ID tokens; discovery lists `none` first, plain JSON, the default.
+    pub userinfo_algs: Vec<SigningAlg>,
     /// `subject_types_supported`.
     pub subject_types: Vec<&'static str>,
     /// `claim_types_supported` (OIDC Core §5.6).
@@ -326,6 +329,7 @@ impl Capabilities {
             claims,
             pkce_methods,
             pkce_required: config.require_pkce,
+            userinfo_algs: id_token_algs.clone(),
             id_token_algs,
             subject_types: vec!["public"],
             claim_types: vec!["normal"],

@@ -490,3 +490,47 @@ async fn every_id_token_alg_signs_when_advertised() {
         }
     }
 }
+
+#[tokio::test]
+async fn every_userinfo_alg_signs_when_advertised_oidc_core_5_3_2() {
+    for provider in deployments().await {
+        let caps = provider.capabilities();
+        let advertised = metadata(provider.config(), caps).userinfo_signing_alg_values_supported;
+        let advertised = advertised.unwrap_or_default();
+        let mut all_algs = SigningAlg::ASYMMETRIC.to_vec();
+        all_algs.push(SigningAlg::HS256);
+        for alg in all_algs {
+            let name = alg.as_str();
+            let registered = register(&provider, format!("ui-{name}"), |c| {
+                c.client_secret = Some("a-client-secret-of-more-than-32-bytes".into());
+                c.userinfo_signed_response_alg = Some(name.into());
+            });
+            let registered = registered.await;
+            assert_eq!(
+                registered.is_some(),
+                advertised.iter().any(|a| a == name),
+                "{name}"
+            );
+            assert_eq!(
+                caps.userinfo_algs.contains(&alg),
+                registered.is_some(),
+                "{name}"
+            );
+            if let Some(record) = registered {
+                let client = crate::client::Client::from_record(record).unwrap();
+                assert_eq!(client.userinfo_signed_response_alg(), Some(alg));
+                let issuer = Issuer::for_provider(&provider, T0);
+                let signed = issuer.userinfo_jwt(&client, alg, Default::default());
+                assert!(signed.is_ok(), "{name} signs");
+            }
+        }
+        // `none` is listed, and means what no registration means: plain JSON.
+        assert_eq!(advertised.first().map(String::as_str), Some("none"));
+        let plain = register(&provider, "ui-none", |c| {
+            c.userinfo_signed_response_alg = Some("none".into());
+        });
+        let record = plain.await.expect("none is registrable");
+        let client = crate::client::Client::from_record(record).unwrap();
+        assert_eq!(client.userinfo_signed_response_alg(), None);
+    }
+}

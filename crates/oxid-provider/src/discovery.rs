@@ -75,6 +75,10 @@ pub fn metadata(config: &ProviderConfig, caps: &Capabilities) -> ProviderMetadat
         grant_types_supported: names(&caps.grant_types, |g| g.as_str()),
         subject_types_supported: strings(&caps.subject_types),
         id_token_signing_alg_values_supported: names(&caps.id_token_algs, |a| a.as_str()),
+        // OIDC Discovery §3: `none` may be listed; here it is the plain JSON answer.
+        userinfo_signing_alg_values_supported: strings(
+            std::iter::once("none").chain(caps.userinfo_algs.iter().map(|a| a.as_str())),
+        ),
         token_endpoint_auth_methods_supported: auth_methods(AuthEndpoint::Token),
         revocation_endpoint: Some(config.endpoint(paths::REVOCATION)),
         revocation_endpoint_auth_methods_supported: auth_methods(AuthEndpoint::Revocation),

@@ -248,7 +248,31 @@ impl<'a> Issuer<'a> {
         typ: Option<&str>,
         claims: &impl serde::Serialize,
     ) -> Result<String, OAuthError> {
-        let alg = client.id_token_alg();
+        self.sign_with(client, client.id_token_alg(), typ, claims)
+    }
+
+    /// A signed UserInfo response (OIDC Core §5.3.2): the released claims with `iss` and
+    /// `aud` (the client), signed with `alg`, the client's `userinfo_signed_response_alg`.
+    pub fn userinfo_jwt(
+        &self,
+        client: &Client,
+        alg: SigningAlg,
+        mut claims: serde_json::Map<String, Value>,
+    ) -> Result<String, OAuthError> {
+        claims.insert("iss".into(), Value::String(self.config.issuer.clone()));
+        claims.insert("aud".into(), Value::String(client.id().to_string()));
+        claims.insert("iat".into(), Value::from(self.now));
+        self.sign_with(client, alg, None, &claims)
+    }
+
+    /// Signs `claims` with `alg`: a key-ring key, or for HS256 the client's own secret.
+    fn sign_with(
+        &self,
+        client: &Client,
+        alg: SigningAlg,
+        typ: Option<&str>,
+        claims: &impl serde::Serialize,
+    ) -> Result<String, OAuthError> {
         let client_id = client.id();
         if alg == SigningAlg::HS256 {
             let sealed = client.record().secret_encrypted.as_deref().ok_or_else(|| {

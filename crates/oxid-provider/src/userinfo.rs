@@ -2,28 +2,69 @@
 //! releases, or which RFC 6750 §3.1 error it gets.
 
 use oxid_protocol::userinfo::UserinfoRequest;
-use oxid_store::TokenKind;
+use oxid_store::{TokenKind, TokenRecord};
 use serde_json::{Map, Value};
 
 use crate::claims::released_claims;
 use crate::error::{ErrorKind, OAuthError};
+use crate::issuer::Issuer;
 use crate::state::Provider;
 use crate::tokens::find_live_token;
+
+/// What UserInfo answers (OIDC Core §5.3.2): the claims as JSON, or as a signed JWT for a
+/// client that registered `userinfo_signed_response_alg`.
+#[derive(Debug)]
+pub enum UserinfoAnswer {
+    /// `application/json`.
+    Json(Map<String, Value>),
+    /// `application/jwt`.
+    Jwt(String),
+}
+
+/// The answer to `request`: its token's claims, signed when the client asked for that.
+pub async fn userinfo_answer(
+    provider: &Provider,
+    request: &UserinfoRequest,
+) -> Result<UserinfoAnswer, OAuthError> {
+    let (claims, record) = released(provider, request).await?;
+    let client = provider
+        .client(&record.client_id)
+        .await?
+        .ok_or_else(invalid_token)?;
+    match client.userinfo_signed_response_alg() {
+        None => Ok(UserinfoAnswer::Json(claims)),
+        Some(alg) => {
+            let issuer = Issuer::for_provider(provider, provider.now());
+            Ok(UserinfoAnswer::Jwt(
+                issuer.userinfo_jwt(&client, alg, claims)?,
+            ))
+        }
+    }
+}
+
+fn invalid_token() -> OAuthError {
+    OAuthError::bearer(
+        ErrorKind::InvalidToken,
+        "the access token is invalid or expired",
+    )
+}
 
 /// The claims released to `request`'s access token by its scopes.
 pub async fn userinfo_claims(
     provider: &Provider,
     request: &UserinfoRequest,
 ) -> Result<Map<String, Value>, OAuthError> {
-    let invalid = || {
-        OAuthError::bearer(
-            ErrorKind::InvalidToken,
-            "the access token is invalid or expired",
-        )
-    };
+    Ok(released(provider, request).await?.0)
+}
+
+/// The claims released to `request`'s access token, and the token's record.
+async fn released(
+    provider: &Provider,
+    request: &UserinfoRequest,
+) -> Result<(Map<String, Value>, TokenRecord), OAuthError> {
     let record = find_live_token(provider, &request.access_token).await?;
     let Some(record) = record.filter(|r| r.kind == TokenKind::Access) else {
-        return Err(invalid());
+        return Err(invalid_token());
     };
     if !record.scopes.iter().any(|s| s == "openid") {
         return Err(OAuthError::bearer(
@@ -32,16 +73,17 @@ pub async fn userinfo_claims(
         ));
     }
     let Some(user_id) = &record.user_id else {
-        return Err(invalid());
+        return Err(invalid_token());
     };
     let Some(user) = provider.store().get_user(user_id).await? else {
-        return Err(invalid());
+        return Err(invalid_token());
     };
-    Ok(released_claims(
+    let claims = released_claims(
         &provider.capabilities().scopes,
         &user,
         record.scopes.iter().map(String::as_str),
-    ))
+    );
+    Ok((claims, record))
 }
 
 #[cfg(test)]

@@ -303,7 +303,6 @@ async fn plans_not_applicable_yet_are_not_advertised() {
         "registration_endpoint",
         "check_session_iframe",
         "request_object_signing_alg_values_supported",
-        "userinfo_signing_alg_values_supported",
     ] {
         assert!(document.get(member).is_none(), "{member} is advertised");
     }

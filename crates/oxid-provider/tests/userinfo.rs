@@ -79,3 +79,64 @@ async fn token_without_openid_is_insufficient_scope_403() {
             .contains("insufficient_scope")
     );
 }
+
+/// The Dynamic plan's `oidcc-userinfo-rs256`, with a static client registered with
+/// `userinfo_signed_response_alg=RS256` (OIDC Core §5.3.2, Registration §2): discovery lists
+/// RS256; UserInfo answers `application/jwt`, an RS256 JWS verifiable with the OP's keys,
+/// `sub` as in the ID token, `iss` and `aud`, no `nonce`.
+#[tokio::test]
+async fn oidcc_userinfo_rs256() {
+    let server = suite_server().await;
+    let document = discovery(&server).await;
+    assert!(list_contains(
+        &document,
+        "userinfo_signing_alg_values_supported",
+        "RS256"
+    ));
+    for alg in ["RS256", "ES256"] {
+        let rp = Rp::with_client(&server, &format!("signed-{alg}"), |c| {
+            c.userinfo_signed_response_alg = Some(alg.into());
+        })
+        .await;
+        let params = rp.authorize(&rp.request("openid email")).await;
+        let tokens = check_token_response(&rp.exchange(params.get("code").unwrap()).await);
+        let token = tokens["access_token"].as_str().unwrap();
+        let id_token = tokens["id_token"].as_str().unwrap();
+        let id_claims =
+            check_id_token(&server, id_token, &rp.client_id, Some(NONCE), Some(token)).await;
+        let response = reqwest::Client::new()
+            .get(server.url("/userinfo"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.headers()["content-type"], "application/jwt");
+        assert_eq!(response.headers()["cache-control"], "no-store");
+        let jwt = response.text().await.unwrap();
+        let header = oxid_protocol::jose::CompactJws::parse(&jwt).unwrap();
+        assert_eq!(header.header().alg, alg);
+        let claims = verify_jws_with_jwks(&server, &jwt).await;
+        assert_eq!(claims["sub"], id_claims["sub"]);
+        assert_eq!(claims["iss"], server.base.as_str());
+        assert_eq!(claims["aud"], rp.client_id.as_str());
+        assert_eq!(claims["email"], "alice@example.com");
+        assert!(claims.get("nonce").is_none());
+    }
+    // Without the registration, plain JSON (the `none` of the list).
+    let rp = Rp::new(&server).await;
+    let params = rp.authorize(&rp.request("openid email")).await;
+    let tokens = check_token_response(&rp.exchange(params.get("code").unwrap()).await);
+    let response = reqwest::Client::new()
+        .get(server.url("/userinfo"))
+        .bearer_auth(tokens["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/json")
+    );
+}

@@ -1,5 +1,6 @@
 //! The UserInfo endpoint (OIDC Core §5.3): GET or POST with a bearer access token
-//! (RFC 6750 §2.1 header, §2.2 form body); `userinfo::userinfo_claims` decides what it gets.
+//! (RFC 6750 §2.1 header, §2.2 form body); `userinfo::userinfo_answer` decides what it gets:
+//! JSON, or a signed JWT for clients that registered `userinfo_signed_response_alg`.
 
 use axum::Json;
 use axum::body::Bytes;
@@ -13,7 +14,7 @@ use oxid_protocol::userinfo::UserinfoRequest;
 use super::form::{is_form_encoded, no_store};
 use crate::error::{ErrorKind, OAuthError};
 use crate::state::Provider;
-use crate::userinfo::userinfo_claims;
+use crate::userinfo::{UserinfoAnswer, userinfo_answer};
 
 /// `GET /userinfo` and `POST /userinfo`.
 pub async fn userinfo(
@@ -24,10 +25,14 @@ pub async fn userinfo(
 ) -> Response {
     let answer = async {
         let request = bearer_request(&method, &headers, &body)?;
-        userinfo_claims(&provider, &request).await
+        userinfo_answer(&provider, &request).await
     };
     match answer.await {
-        Ok(claims) => no_store(Json(claims).into_response()),
+        Ok(UserinfoAnswer::Json(claims)) => no_store(Json(claims).into_response()),
+        // OIDC Core §5.3.2: a signed response is `application/jwt`.
+        Ok(UserinfoAnswer::Jwt(jwt)) => {
+            no_store(([(header::CONTENT_TYPE, "application/jwt")], jwt).into_response())
+        }
         Err(e) => e.into_response(),
     }
 }
