@@ -197,19 +197,9 @@ mod tests {
         let scopes =
             registry(&[setting("read:records", &[]), setting("groups", &["groups"])]).unwrap();
         let names: Vec<&str> = scopes.iter().map(|s| s.name.as_str()).collect();
-        assert_eq!(
-            names,
-            [
-                "openid",
-                "profile",
-                "email",
-                "address",
-                "phone",
-                "offline_access",
-                "read:records",
-                "groups"
-            ]
-        );
+        let configured = ["read:records", "groups"];
+        let expected: Vec<&str> = OPENID_SCOPES.iter().copied().chain(configured).collect();
+        assert_eq!(names, expected);
         let api = find(&scopes, "read:records").unwrap();
         assert!(!api.about_user && api.claims.is_empty(), "an API scope");
         let groups = find(&scopes, "groups").unwrap();

@@ -98,19 +98,7 @@ async fn oidcc_userinfo_rs256() {
             c.userinfo_signed_response_alg = Some(alg.into());
         })
         .await;
-        let params = rp.authorize(&rp.request("openid email")).await;
-        let tokens = check_token_response(&rp.exchange(params.get("code").unwrap()).await);
-        let token = tokens["access_token"].as_str().unwrap();
-        let id_token = tokens["id_token"].as_str().unwrap();
-        let id_claims =
-            check_id_token(&server, id_token, &rp.client_id, Some(NONCE), Some(token)).await;
-        let response = reqwest::Client::new()
-            .get(server.url("/userinfo"))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 200);
+        let (id_claims, response) = flow_to_userinfo(&rp).await;
         assert_eq!(response.headers()["content-type"], "application/jwt");
         assert_eq!(response.headers()["cache-control"], "no-store");
         let jwt = response.text().await.unwrap();
@@ -124,19 +112,29 @@ async fn oidcc_userinfo_rs256() {
         assert!(claims.get("nonce").is_none());
     }
     // Without the registration, plain JSON (the `none` of the list).
-    let rp = Rp::new(&server).await;
+    let (_, response) = flow_to_userinfo(&Rp::new(&server).await).await;
+    let content_type = response.headers()["content-type"].to_str().unwrap();
+    assert!(
+        content_type.starts_with("application/json"),
+        "{content_type}"
+    );
+}
+
+/// The suite's flow for `openid email`, checked, then UserInfo with its access token (200);
+/// the ID token's claims and the UserInfo response.
+async fn flow_to_userinfo(rp: &Rp<'_>) -> (Value, reqwest::Response) {
     let params = rp.authorize(&rp.request("openid email")).await;
     let tokens = check_token_response(&rp.exchange(params.get("code").unwrap()).await);
+    let token = tokens["access_token"].as_str().unwrap();
+    let id_token = tokens["id_token"].as_str().unwrap();
+    let id_claims =
+        check_id_token(rp.server, id_token, &rp.client_id, Some(NONCE), Some(token)).await;
     let response = reqwest::Client::new()
-        .get(server.url("/userinfo"))
-        .bearer_auth(tokens["access_token"].as_str().unwrap())
+        .get(rp.server.url("/userinfo"))
+        .bearer_auth(token)
         .send()
         .await
         .unwrap();
-    assert!(
-        response.headers()["content-type"]
-            .to_str()
-            .unwrap()
-            .starts_with("application/json")
-    );
+    assert_eq!(response.status(), 200);
+    (id_claims, response)
 }

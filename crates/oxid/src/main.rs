@@ -8,6 +8,7 @@ mod admin;
 mod discover;
 mod logging;
 mod login;
+mod users;
 
 use clap::{Parser, Subcommand};
 use oxid_provider::config::{LogFormat, RegistrationMode, Settings};
@@ -42,7 +43,7 @@ enum Command {
     Serve(ServeArgs),
     /// Manage users.
     #[command(subcommand)]
-    User(admin::UserCommand),
+    User(users::UserCommand),
     /// Manage clients.
     #[command(subcommand)]
     Client(admin::ClientCommand),
@@ -150,7 +151,7 @@ async fn run(cli: Cli) -> ExitCode {
                 Err(e) => fail(e.to_string()),
             }
         }
-        Command::User(command) => admin::run_user(command, &settings).await,
+        Command::User(command) => users::run_user(command, &settings).await,
         Command::Client(command) => admin::run_client(command, &settings).await,
         Command::Keys(command) => admin::run_keys(command, &settings).await,
         Command::Discover(args) => discover::run(args).await,

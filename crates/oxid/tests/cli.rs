@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{stdout_lines, temp_dir};
+use common::{oxid_with_input, stdout_lines, temp_dir};
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
@@ -97,8 +97,9 @@ fn bad_flag_unreadable_config_and_unreachable_database_give_one_line() {
 #[test]
 fn users_clients_and_keys_round_trip() {
     let dir = temp_dir("cli-admin");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_oxid"))
-        .args([
+    let output = oxid_with_input(
+        &dir,
+        &[
             "user",
             "add",
             "--username",
@@ -106,23 +107,9 @@ fn users_clients_and_keys_round_trip() {
             "--password-stdin",
             "--email",
             "a@example.com",
-        ])
-        .env(
-            "OXID_DATABASE",
-            format!("sqlite://{}", dir.join("oxid.db").display()),
-        )
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"s3cret pass\n")
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
+        ],
+        b"s3cret pass\n",
+    );
     assert!(output.status.success(), "{}", stderr(&output));
     let listed = oxid(&dir, &["user", "list"]);
     let users: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
@@ -211,24 +198,6 @@ fn users_clients_and_keys_round_trip() {
             .iter()
             .any(|k| k["state"] == "retired")
     );
-}
-
-/// `oxid ARGS` with `input` on standard input.
-fn oxid_with_input(dir: &Path, args: &[&str], input: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_oxid"))
-        .args(args)
-        .env(
-            "OXID_DATABASE",
-            format!("sqlite://{}", dir.join("oxid.db").display()),
-        )
-        .current_dir(dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(input).unwrap();
-    child.wait_with_output().unwrap()
 }
 
 fn user_claims(dir: &Path, username: &str) -> serde_json::Value {

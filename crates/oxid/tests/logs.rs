@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{stdout_lines, temp_dir};
+use common::{oxid_with_input, stdout_lines, temp_dir};
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -22,26 +22,7 @@ const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
 
 fn oxid(dir: &Path, args: &[&str], stdin: &str) -> String {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_oxid"))
-        .args(args)
-        .env(
-            "OXID_DATABASE",
-            format!("sqlite://{}", dir.join("oxid.db").display()),
-        )
-        .env_remove("OXID_ISSUER")
-        .current_dir(dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
+    let output = oxid_with_input(dir, args, stdin.as_bytes());
     assert!(
         output.status.success(),
         "{}",

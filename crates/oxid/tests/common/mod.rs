@@ -1,11 +1,11 @@
-//! What the binary's process tests share: a fresh working folder and the lines a child
-//! process writes to its standard output.
+//! What the binary's process tests share: a fresh working folder, a run of `oxid` with
+//! input, and the lines a child process writes to its standard output.
 
 #![allow(dead_code)] // each test file uses what it needs
 
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::Child;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc::{Receiver, channel};
 
 /// An empty folder under the system's temporary folder, unique per test and process.
@@ -29,4 +29,23 @@ pub fn stdout_lines(child: &mut Child) -> Receiver<String> {
         }
     });
     lines_rx
+}
+
+/// `oxid ARGS` in `dir` over its `oxid.db`, with `input` on standard input.
+pub fn oxid_with_input(dir: &Path, args: &[&str], input: &[u8]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_oxid"))
+        .args(args)
+        .env(
+            "OXID_DATABASE",
+            format!("sqlite://{}", dir.join("oxid.db").display()),
+        )
+        .env_remove("OXID_ISSUER")
+        .current_dir(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    child.wait_with_output().unwrap()
 }
