@@ -213,7 +213,8 @@ pub struct Features {
     pub frontchannel_logout: bool,
     /// The `claims` request parameter (OIDC Core §5.5): both members are honoured within
     /// the consented scopes (`claims::requested_claims` for the ID token; UserInfo releases
-    /// every consented claim), since the consent page lists scopes, not claims.
+    /// every consented claim, less those whose `value`/`values` do not match), since the
+    /// consent page lists scopes, not claims.
     pub claims_parameter: bool,
     /// Request objects by value (OIDC Core §6.1).
     pub request_objects: bool,

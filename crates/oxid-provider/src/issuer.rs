@@ -196,6 +196,8 @@ impl<'a> Issuer<'a> {
             scopes: scopes.to_vec(),
             sid: issuance.sid.map(str::to_string),
             auth_time: issuance.auth_time,
+            // UserInfo reads the `userinfo` member from the access token (OIDC Core §5.5.1).
+            claims_request: issuance.claims_request.cloned(),
             issued_at: self.now,
             expires_at: self.now + ttl,
             consumed_at: None,

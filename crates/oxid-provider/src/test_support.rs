@@ -126,6 +126,7 @@ pub async fn stored_token(
         scopes: scopes.iter().map(|s| s.to_string()).collect(),
         sid: None,
         auth_time: Some(T0),
+        claims_request: None,
         issued_at: T0,
         expires_at: T0 + 3600,
         consumed_at: None,

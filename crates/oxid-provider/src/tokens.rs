@@ -38,6 +38,7 @@ mod tests {
             scopes: vec![],
             sid: None,
             auth_time: None,
+            claims_request: None,
             issued_at: 100,
             expires_at: 200,
             consumed_at: None,

@@ -5,7 +5,7 @@ use oxid_protocol::userinfo::UserinfoRequest;
 use oxid_store::{TokenKind, TokenRecord};
 use serde_json::{Map, Value};
 
-use crate::claims::released_claims;
+use crate::claims::{filter_by_request, released_claims};
 use crate::error::{ErrorKind, OAuthError};
 use crate::issuer::Issuer;
 use crate::state::Provider;
@@ -83,7 +83,12 @@ async fn released(
         &user,
         record.scopes.iter().map(String::as_str),
     );
-    Ok((claims, record))
+    // OIDC Core §5.5.1: the `userinfo` member's `value`/`values` leave out what matches none.
+    let member = record
+        .claims_request
+        .as_ref()
+        .and_then(|c| c.get("userinfo"));
+    Ok((filter_by_request(claims, member), record))
 }
 
 #[cfg(test)]

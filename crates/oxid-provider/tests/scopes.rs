@@ -211,3 +211,41 @@ async fn an_essential_acr_that_cannot_be_met_fails_the_authentication_oidc_core_
     let voluntary = r#"{"id_token":{"acr":{"values":["urn:example:gold"]}}}"#;
     rp.flow("openid", &[("claims", voluntary)]).await;
 }
+
+#[tokio::test]
+async fn the_userinfo_member_value_leaves_out_a_mismatch_also_after_refresh_oidc_core_5_5_1() {
+    let server = server().await;
+    let rp = Rp::new(&server).await;
+    let claims = json!({"userinfo": {
+        "email": {"value": "someone.else@example.com"},
+        "groups": {"values": [["staff", "ops"]]},
+        "name": null,
+    }});
+    let scope = "openid email profile groups offline_access";
+    let flow = rp.flow(scope, &[("claims", &claims.to_string())]).await;
+    let userinfo = &flow.userinfo;
+    assert!(userinfo.get("email").is_none(), "no match: {userinfo}");
+    assert_eq!(userinfo["groups"], json!(["staff", "ops"]), "a match");
+    assert_eq!(
+        userinfo["name"], "Alice Liddell",
+        "null: the default manner"
+    );
+    // A refreshed access token keeps the grant's claims request.
+    let refresh_token = flow.tokens["refresh_token"].as_str().unwrap();
+    let refreshed = rp
+        .token(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token),
+        ])
+        .await;
+    let access_token = refreshed.body["access_token"].as_str().unwrap();
+    let userinfo = userinfo_get(&server, access_token).await;
+    assert!(userinfo.get("email").is_none(), "{userinfo}");
+    assert_eq!(userinfo["name"], "Alice Liddell");
+    // Without the claims parameter, the scope releases the email.
+    let flow = Rp::with_client(&server, "plain", |_| {})
+        .await
+        .flow(scope, &[])
+        .await;
+    assert_eq!(flow.userinfo["email"], "alice@example.com");
+}

@@ -204,6 +204,8 @@ pub struct TokenRecord {
     pub sid: Option<String>,
     /// `auth_time` carried into refreshed ID tokens.
     pub auth_time: Option<u64>,
+    /// The `claims` request parameter (OIDC Core §5.5) it was issued under.
+    pub claims_request: Option<serde_json::Value>,
     /// When the token was issued.
     pub issued_at: u64,
     /// When the token expires.

@@ -186,6 +186,7 @@ pub(crate) fn token(r: &impl Columns) -> StoreResult<TokenRecord> {
         scopes: r.list("scopes")?,
         sid: r.opt_text("sid")?,
         auth_time: r.opt_time("auth_time")?,
+        claims_request: r.opt_json("claims_request")?,
         issued_at: r.time("issued_at")?,
         expires_at: r.time("expires_at")?,
         consumed_at: r.opt_time("consumed_at")?,

@@ -55,7 +55,8 @@ pub async fn handle(
         nonce: None,
         acr: None,
         amr: &[],
-        claims_request: None,
+        // The grant's `claims` request stays with its tokens (OIDC Core §5.5).
+        claims_request: old.claims_request.as_ref(),
     };
     // The new refresh token keeps the originally granted scopes.
     let refresh = Refresh::Rotate {

@@ -2,7 +2,7 @@
 //! `UPDATE … RETURNING` statements: the database, not Rust, decides who wins.
 
 use super::errors::{backend, db_err};
-use super::{CODE_COLS, PostgresStore};
+use super::{CODE_COLS, PostgresStore, TOKEN_COLS};
 use crate::rows::{self, json_text, opt_to_db, to_db};
 use crate::{
     CodeConsumption, CodeRecord, CodeStore, RefreshRotation, StoreResult, TokenRecord, TokenStore,
@@ -13,8 +13,8 @@ use sqlx::{PgExecutor, Row};
 async fn insert_token_with<'e>(db: impl PgExecutor<'e>, t: &TokenRecord) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO tokens (token_hash, kind, grant_id, client_id, user_id, scopes, sid, \
-         auth_time, issued_at, expires_at, consumed_at, revoked_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+         auth_time, claims_request, issued_at, expires_at, consumed_at, revoked_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11, $12, $13)",
     )
     .bind(t.token_hash.as_str())
     .bind(t.kind.as_str())
@@ -24,6 +24,7 @@ async fn insert_token_with<'e>(db: impl PgExecutor<'e>, t: &TokenRecord) -> Stor
     .bind(t.scopes.as_slice())
     .bind(t.sid.as_deref())
     .bind(opt_to_db(t.auth_time))
+    .bind(t.claims_request.as_ref().map(json_text))
     .bind(to_db(t.issued_at))
     .bind(to_db(t.expires_at))
     .bind(opt_to_db(t.consumed_at))
@@ -102,11 +103,13 @@ impl TokenStore for PostgresStore {
     }
 
     async fn get_token(&self, token_hash: &str) -> StoreResult<Option<TokenRecord>> {
-        let row = sqlx::query("SELECT * FROM tokens WHERE token_hash = $1")
-            .bind(token_hash)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(backend)?;
+        let row = sqlx::query(&format!(
+            "SELECT {TOKEN_COLS} FROM tokens WHERE token_hash = $1"
+        ))
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?;
         row.as_ref().map(rows::token).transpose()
     }
 
@@ -117,11 +120,11 @@ impl TokenStore for PostgresStore {
         now: u64,
     ) -> StoreResult<RefreshRotation> {
         let mut tx = self.pool.begin().await.map_err(backend)?;
-        let won = sqlx::query(
+        let won = sqlx::query(&format!(
             "UPDATE tokens SET consumed_at = $1 \
              WHERE token_hash = $2 AND kind = 'refresh' AND consumed_at IS NULL \
-             AND revoked_at IS NULL AND expires_at > $1 RETURNING *",
-        )
+             AND revoked_at IS NULL AND expires_at > $1 RETURNING {TOKEN_COLS}"
+        ))
         .bind(to_db(now))
         .bind(old_hash)
         .fetch_optional(&mut *tx)

@@ -15,8 +15,8 @@ fn insert_token_on(conn: &Connection, t: &TokenRecord) -> StoreResult<()> {
     exec(
         conn,
         "INSERT INTO tokens (token_hash, kind, grant_id, client_id, user_id, scopes, sid, \
-         auth_time, issued_at, expires_at, consumed_at, revoked_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         auth_time, claims_request, issued_at, expires_at, consumed_at, revoked_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         params![
             t.token_hash,
             t.kind.as_str(),
@@ -26,6 +26,7 @@ fn insert_token_on(conn: &Connection, t: &TokenRecord) -> StoreResult<()> {
             list_text(&t.scopes),
             t.sid,
             opt_to_db(t.auth_time),
+            t.claims_request.as_ref().map(json_text),
             to_db(t.issued_at),
             to_db(t.expires_at),
             opt_to_db(t.consumed_at),

@@ -45,6 +45,11 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../migrations/sqlite/0004_failure_counters.sql"),
     },
     Migration {
+        version: 7,
+        description: "token claims request",
+        sql: include_str!("../../migrations/sqlite/0007_token_claims_request.sql"),
+    },
+    Migration {
         version: 9,
         description: "device grants",
         sql: include_str!("../../migrations/sqlite/0009_device_grants.sql"),

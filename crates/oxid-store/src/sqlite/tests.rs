@@ -30,6 +30,7 @@ fn token(hash: &str, client_id: &str) -> TokenRecord {
         scopes: vec![],
         sid: None,
         auth_time: None,
+        claims_request: None,
         issued_at: 1,
         expires_at: 1000,
         consumed_at: None,

@@ -130,6 +130,7 @@ pub fn token(
         scopes: vec!["openid".into(), "offline_access".into()],
         sid: Some("sid-1".into()),
         auth_time: Some(NOW - 10),
+        claims_request: Some(json!({"userinfo": {"email": {"value": "a@example.com"}}})),
         issued_at: NOW,
         expires_at: NOW + 3600,
         consumed_at: None,
