@@ -17,7 +17,7 @@ use serde_json::{Map, Value, json};
 /// when one of them is served, so that its line is deleted as it lands:
 /// response types `token`, `id_token`, ... (helper "flows"); `client_secret_jwt`,
 /// `private_key_jwt` and their signing algorithms ("jwtauth"); `registration_endpoint`
-/// ("registration"); the password, JWT-bearer and SAML2-bearer grants ("api-tokens");
+/// ("registration"); the JWT-bearer grant ("api-tokens");
 /// `jti`, which Oxid's ID tokens do not carry. `None` stands for the whole member.
 const EXPECTED_MISSING: &[(&str, Option<&str>)] = &[
     ("response_types_supported", Some("token")),
@@ -36,7 +36,6 @@ const EXPECTED_MISSING: &[(&str, Option<&str>)] = &[
     ),
     ("token_endpoint_auth_signing_alg_values_supported", None),
     ("registration_endpoint", None),
-    ("grant_types_supported", Some("password")),
     (
         "grant_types_supported",
         Some("urn:ietf:params:oauth:grant-type:jwt-bearer"),
@@ -212,6 +211,7 @@ async fn seed_000_custom_api_scopes() {
 async fn seed_001_oracle_group_and_role_scopes_english_pages_plain_userinfo() {
     let server = serve_seed("oracle-identity-cloud.json", |s| {
         s.require_pkce = false;
+        s.grants.password = true;
         s.ui_locales = vec!["en".into()];
         s.scopes = vec![
             scope("groups", None, &["groups"]),

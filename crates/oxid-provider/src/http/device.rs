@@ -60,14 +60,14 @@ fn code_page(
     let error = if error.is_empty() {
         String::new()
     } else {
-        provider.pages().message(lang, error)
+        provider.pages().message(&lang, error)
     };
     let values = context! { user_code => user_code, error => error };
     let mut page = form_page(
         provider,
         headers,
         "device.html",
-        lang,
+        &lang,
         paths::DEVICE,
         values,
     )?;
@@ -147,7 +147,7 @@ async fn next_page(
     match session {
         None => {
             let error = if wrong_password {
-                provider.pages().message(lang, "wrong_password")
+                provider.pages().message(&lang, "wrong_password")
             } else {
                 String::new()
             };
@@ -158,7 +158,7 @@ async fn next_page(
                 provider,
                 headers,
                 "login.html",
-                lang,
+                &lang,
                 paths::DEVICE_LOGIN,
                 values,
             )
@@ -169,7 +169,10 @@ async fn next_page(
             let scopes: Vec<String> = record
                 .scopes
                 .iter()
-                .map(|s| provider.pages().scope_description(lang, s))
+                .map(|s| {
+                    let info = provider.capabilities().scope(s);
+                    provider.pages().scope_description(&lang, s, info)
+                })
                 .collect();
             let values = context! {
                 interaction => sealed, client_name => client_name, scopes => scopes,
@@ -179,7 +182,7 @@ async fn next_page(
                 provider,
                 headers,
                 "consent.html",
-                lang,
+                &lang,
                 paths::DEVICE_CONSENT,
                 values,
             )
@@ -211,8 +214,8 @@ fn done_page(
     let lang = language(provider, headers, &[]);
     let body = provider.pages().render(
         "device_done.html",
-        lang,
-        context! { message => provider.pages().message(lang, message) },
+        &lang,
+        context! { message => provider.pages().message(&lang, message) },
     )?;
     Ok(super::pages::html(StatusCode::OK, body, None))
 }
