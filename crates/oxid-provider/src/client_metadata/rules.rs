@@ -329,7 +329,12 @@ fn userinfo_alg(
     caps: &Capabilities,
     public: bool,
 ) -> Result<Option<SigningAlg>, MetadataError> {
-    let Some(name) = &m.userinfo_signed_response_alg else {
+    // Discovery lists `none` for UserInfo: the plain JSON answer, as when none is registered.
+    let Some(name) = m
+        .userinfo_signed_response_alg
+        .as_ref()
+        .filter(|n| *n != "none")
+    else {
         return Ok(None);
     };
     let member = "userinfo_signed_response_alg";
@@ -397,6 +402,12 @@ fn scopes(m: &RegisteredMetadata, caps: &Capabilities) -> Result<Vec<String>, Me
     match m.scope() {
         None => Ok(caps.scope_names().map(str::to_string).collect()),
         Some(Ok(scope)) if scope.iter().next().is_some() => {
+            // The registry (OpenID and configured scopes) is what a client may ask for.
+            if let Some(unknown) = scope.iter().find(|s| caps.scope(s).is_none()) {
+                let known: Vec<&str> = caps.scope_names().collect();
+                let why = format!("scope {unknown:?} is not one of {known:?}");
+                return Err(MetadataError::metadata("scope", why));
+            }
             Ok(scope.iter().map(str::to_string).collect())
         }
         Some(Ok(_)) => Ok(caps.scope_names().map(str::to_string).collect()),

@@ -229,7 +229,7 @@ fn login_page(
     } else {
         String::new()
     };
-    let client = client_display(pending, lang);
+    let client = client_display(pending, &lang.tag);
     let values = context! {
         interaction => seal(provider, pending)?,
         username => username,
@@ -257,7 +257,7 @@ fn consent_page(
                 .scope_description(&lang, s, registry.scope(s))
         })
         .collect();
-    let client = client_display(pending, lang);
+    let client = client_display(pending, &lang.tag);
     let values = context! {
         interaction => seal(provider, pending)?,
         scopes => scopes,
