@@ -1,6 +1,12 @@
-//! Operator actions behind the CLI: users and clients (clients through `client_registry`,
-//! which the registration endpoint shares). Validation lives here and there so that the CLI,
-//! the registration endpoint and (later) an admin API apply the same rules.
+//! Operator actions behind the CLI and the admin API: users and clients (clients through
+//! `client_registry`, which the registration endpoint shares), sessions and keys. Validation
+//! lives here and there so that the CLI, the registration endpoint and the admin API apply the
+//! same rules.
+
+pub mod access;
+pub mod clients;
+pub mod sessions;
+pub mod views;
 
 use oxid_store::{Store, StoreError, UserRecord};
 use serde_json::{Map, Value};
@@ -25,6 +31,15 @@ pub enum AdminError {
     /// No client has this id.
     #[error("no client {0:?}")]
     UnknownClient(String),
+    /// No such user, session or key; the text names it.
+    #[error("{0}")]
+    NotFound(String),
+    /// The admin API was called without valid credentials.
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// The credentials are valid but do not carry the `oxid:admin` scope.
+    #[error("{0}")]
+    Forbidden(String),
     /// The store failed or refused (e.g. a duplicate id).
     #[error(transparent)]
     Store(#[from] StoreError),

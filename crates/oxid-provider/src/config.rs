@@ -66,6 +66,9 @@ pub struct Settings {
     /// Languages of the pages, with regions or not (`ui_locales_supported`); each is
     /// served from the catalogue of its primary language (en, fr or de).
     pub ui_locales: Vec<String>,
+    /// A static bearer token for the admin API (`/admin/v1` on `admin_listen`), for
+    /// bootstrapping before an `oxid:admin` client exists; none by default.
+    pub admin_token: Option<String>,
 }
 
 /// Grants off by default, each enabled by its key.
@@ -114,6 +117,7 @@ impl Default for Settings {
             op_policy_uri: None,
             op_tos_uri: None,
             ui_locales: LANGUAGES.iter().map(|l| l.to_string()).collect(),
+            admin_token: None,
         }
     }
 }
@@ -290,6 +294,8 @@ pub struct ProviderConfig {
     pub documents: Documents,
     /// The page languages.
     pub ui_locales: Locales,
+    /// `sha256(admin_token)` hex, compared in constant time; none when not configured.
+    pub admin_token_hash: Option<String>,
 }
 
 /// The documents discovery links to (OIDC Discovery §3), each an absolute http(s) URL.
@@ -392,6 +398,7 @@ impl ProviderConfig {
             registry(&settings.scopes).map_err(|e| config_error("scopes", e.to_string()))?;
         let ui_locales = Locales::new(&settings.ui_locales, &LANGUAGES)
             .map_err(|e| config_error("ui_locales", e))?;
+        let admin_token_hash = strong_token_hash("admin_token", settings.admin_token.as_deref())?;
         Ok(ProviderConfig {
             issuer,
             issuer_url,
@@ -409,6 +416,7 @@ impl ProviderConfig {
             scopes,
             documents: Documents::from_settings(settings)?,
             ui_locales,
+            admin_token_hash,
         })
     }
 
@@ -426,6 +434,24 @@ impl ProviderConfig {
     pub fn issuer_path(&self) -> &str {
         self.issuer_url.path().trim_end_matches('/')
     }
+}
+
+/// `sha256(token)` hex of a configured bearer token, refused when it is too weak to resist
+/// guessing.
+fn strong_token_hash(
+    key: &'static str,
+    token: Option<&str>,
+) -> Result<Option<String>, ConfigError> {
+    let Some(token) = token else {
+        return Ok(None);
+    };
+    if crate::admin::estimated_entropy_bits(token) < crate::admin::MIN_SECRET_BITS {
+        return Err(config_error(
+            key,
+            "is too weak: use at least 22 random base64url characters",
+        ));
+    }
+    Ok(Some(crate::crypto::secrets::sha256_hex(token)))
 }
 
 #[cfg(test)]

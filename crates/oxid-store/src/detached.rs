@@ -129,6 +129,15 @@ impl SessionStore for Detached {
         self.run(move |s| async move { s.get_session_by_sid(&sid, now).await })
             .await
     }
+    async fn list_sessions(
+        &self,
+        user_id: Option<&str>,
+        now: u64,
+    ) -> StoreResult<Vec<SessionRecord>> {
+        let user_id = user_id.map(str::to_owned);
+        self.run(move |s| async move { s.list_sessions(user_id.as_deref(), now).await })
+            .await
+    }
     async fn delete_session(&self, id_hash: &str) -> StoreResult<Option<SessionRecord>> {
         let id_hash = id_hash.to_owned();
         self.run(|s| async move { s.delete_session(&id_hash).await })

@@ -107,6 +107,13 @@ pub trait SessionStore: Send + Sync {
     async fn get_session(&self, id_hash: &str, now: u64) -> StoreResult<Option<SessionRecord>>;
     /// The session with this public `sid`, if it has not expired at `now`.
     async fn get_session_by_sid(&self, sid: &str, now: u64) -> StoreResult<Option<SessionRecord>>;
+    /// The sessions not expired at `now`, of `user_id` only when given, oldest first (by
+    /// `auth_time`, then `sid`).
+    async fn list_sessions(
+        &self,
+        user_id: Option<&str>,
+        now: u64,
+    ) -> StoreResult<Vec<SessionRecord>>;
     /// Ends a session; returns it when it existed.
     async fn delete_session(&self, id_hash: &str) -> StoreResult<Option<SessionRecord>>;
     /// Records that `client_id` received tokens within session `sid` (for logout fan-out).

@@ -2,12 +2,12 @@
 //! `users.rs`).
 
 use clap::Subcommand;
-use oxid_provider::admin::{self, NewClient};
+use oxid_provider::admin::{self, NewClient, views};
 use oxid_provider::capabilities::Capabilities;
 use oxid_provider::client_metadata::ClientMetadata;
 use oxid_provider::config::Settings;
 use oxid_provider::server::{Backend, open_backend};
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::process::ExitCode;
 
 use crate::fail;
@@ -236,7 +236,8 @@ pub async fn run_client(command: ClientCommand, settings: &Settings) -> ExitCode
         }
         ClientCommand::List => match backend.store.list_clients().await {
             Ok(clients) => {
-                print_json(&Value::Array(clients.iter().map(client_json).collect()));
+                let rows = clients.iter().map(views::client_view).collect();
+                print_json(&Value::Array(rows));
                 ExitCode::SUCCESS
             }
             Err(e) => fail(e),
@@ -257,27 +258,11 @@ fn print_client(
 ) -> ExitCode {
     match outcome {
         Ok((client, secret)) => {
-            let mut out = client_json(&client);
-            if let (Some(secret), Value::Object(map)) = (secret, &mut out) {
-                map.insert("client_secret".into(), Value::String(secret));
-            }
-            print_json(&out);
+            print_json(&views::client_view_with_secret(&client, secret));
             ExitCode::SUCCESS
         }
         Err(e) => fail(e),
     }
-}
-
-/// A client as its registration members (RFC 7591 §2 names, as the registration endpoint
-/// returns them), with its id and whether consent is skipped.
-fn client_json(client: &oxid_store::ClientRecord) -> Value {
-    let metadata = ClientMetadata::from_record(client);
-    let mut out = serde_json::to_value(&metadata).unwrap_or_else(|_| json!({}));
-    if let Value::Object(map) = &mut out {
-        map.insert("client_id".into(), json!(client.client_id));
-        map.insert("skip_consent".into(), json!(client.skip_consent));
-    }
-    out
 }
 
 /// Runs `oxid keys ...`.
@@ -296,15 +281,7 @@ pub async fn run_keys(command: KeysCommand, settings: &Settings) -> ExitCode {
     let now = backend.now();
     match backend.store.list_keys(now).await {
         Ok(keys) => {
-            let rows: Vec<Value> = keys
-                .iter()
-                .map(|k| {
-                    json!({"kid": k.kid, "alg": k.alg, "state": k.state.as_str(),
-                        "created_at": k.created_at, "activated_at": k.activated_at,
-                        "retired_at": k.retired_at, "expires_at": k.expires_at})
-                })
-                .collect();
-            print_json(&Value::Array(rows));
+            print_json(&Value::Array(keys.iter().map(views::key_view).collect()));
             ExitCode::SUCCESS
         }
         Err(e) => fail(e),

@@ -9,6 +9,7 @@ mod discover;
 mod logging;
 mod login;
 mod users;
+mod session;
 
 use clap::{Parser, Subcommand};
 use oxid_provider::config::{LogFormat, RegistrationMode, Settings};
@@ -50,6 +51,9 @@ enum Command {
     /// Manage signing keys.
     #[command(subcommand)]
     Keys(admin::KeysCommand),
+    /// List and revoke login sessions.
+    #[command(subcommand)]
+    Session(session::SessionCommand),
     /// Discover any OpenID provider and print its summary.
     Discover(discover::DiscoverArgs),
     /// Log in at a provider as a native app (RFC 8252) and print the tokens.
@@ -65,7 +69,8 @@ struct ServeArgs {
     /// The address to listen on (default 127.0.0.1:8080).
     #[arg(long, env = "OXID_LISTEN", value_name = "ADDR")]
     listen: Option<String>,
-    /// A second address serving /metrics, /healthz and /readyz only (default: none).
+    /// A second address serving the admin API (/admin/v1), /metrics, /healthz and /readyz
+    /// (default: none).
     #[arg(long, env = "OXID_ADMIN_LISTEN", value_name = "ADDR")]
     admin_listen: Option<String>,
     /// Log lines as text (default) or json, one object per line.
@@ -79,6 +84,16 @@ struct ServeArgs {
     /// implies --registration token.
     #[arg(long, env = "OXID_REGISTRATION_TOKEN", value_name = "TOKEN")]
     registration_token: Option<String>,
+    /// A static bearer token for the admin API on --admin-listen (bootstrapping; prefer
+    /// access tokens with the oxid:admin scope). Prefer the environment variable: a flag is
+    /// visible in the process list.
+    #[arg(
+        long,
+        env = "OXID_ADMIN_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true
+    )]
+    admin_token: Option<String>,
 }
 
 /// The values of `--log-format`.
@@ -145,6 +160,9 @@ async fn run(cli: Cli) -> ExitCode {
             if let Some(token) = args.registration_token {
                 settings.registration_token = Some(token);
             }
+            if let Some(token) = args.admin_token {
+                settings.admin_token = Some(token);
+            }
             logging::init(settings.log_format);
             match oxid_provider::server::serve(settings).await {
                 Ok(()) => ExitCode::SUCCESS,
@@ -154,6 +172,7 @@ async fn run(cli: Cli) -> ExitCode {
         Command::User(command) => users::run_user(command, &settings).await,
         Command::Client(command) => admin::run_client(command, &settings).await,
         Command::Keys(command) => admin::run_keys(command, &settings).await,
+        Command::Session(command) => session::run_session(command, &settings).await,
         Command::Discover(args) => discover::run(args).await,
         Command::Login(args) => login::run(args).await,
     }

@@ -1,5 +1,5 @@
-//! The admin listener's router: `/metrics` (Prometheus text format) and the probes, on an
-//! address of their own so that the counters are never public.
+//! The admin listener's router: the admin API (`/admin/v1`), `/metrics` (Prometheus text
+//! format) and the probes, on an address of their own so that neither is ever public.
 
 use axum::Router;
 use axum::extract::State;
@@ -13,9 +13,9 @@ use crate::state::Provider;
 /// The content type of the Prometheus text exposition format, version 0.0.4.
 const PROMETHEUS_TEXT: &str = "text/plain; version=0.0.4; charset=utf-8";
 
-/// `/metrics`, `/healthz` and `/readyz`.
+/// The admin API, `/metrics`, `/healthz` and `/readyz`.
 pub fn admin_router(provider: Provider) -> Router {
-    Router::new()
+    super::admin_api::admin_api(provider.clone())
         .route("/metrics", get(metrics))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))

@@ -1,6 +1,7 @@
 //! The HTTP surface: the router and thin handlers that parse into protocol types, call the
 //! logic, and render its outcome or error. Cookies are read and written here only.
 
+mod admin_api;
 mod admin_listener;
 mod authorize;
 mod cookies;
@@ -13,6 +14,7 @@ mod layers;
 mod logout;
 mod page_form;
 mod pages;
+mod problem;
 mod registration;
 mod revocation;
 mod token;
@@ -25,6 +27,7 @@ use axum::routing::{get, post};
 use crate::discovery::paths;
 use crate::state::Provider;
 
+pub use admin_api::{OPENAPI, OPENAPI_PATH, route_list as admin_api_routes};
 pub use admin_listener::admin_router;
 
 /// Builds the router; endpoints live under the issuer's path.

@@ -201,7 +201,10 @@ impl From<AdminError> for OAuthError {
             AdminError::Invalid(why) => {
                 OAuthError::registration(RegistrationErrorCode::InvalidClientMetadata, why)
             }
-            AdminError::UnknownClient(_) => {
+            AdminError::UnknownClient(_)
+            | AdminError::NotFound(_)
+            | AdminError::Unauthenticated(_)
+            | AdminError::Forbidden(_) => {
                 invalid_token("the registration access token is not valid")
             }
             AdminError::Store(e) => e.into(),

@@ -6,11 +6,14 @@
 mod checks;
 mod dynamic;
 pub mod oxid_rp;
+mod receiver;
 mod suite;
 
 pub use checks::*;
 #[allow(unused_imports)] // only the registration tests use it
 pub use dynamic::*;
+#[allow(unused_imports)] // only the logout tests use it
+pub use receiver::*;
 pub use suite::*;
 
 use oxid_protocol::params::Params;

@@ -47,6 +47,23 @@ impl SessionStore for PostgresStore {
         row.as_ref().map(rows::session).transpose()
     }
 
+    async fn list_sessions(
+        &self,
+        user_id: Option<&str>,
+        now: u64,
+    ) -> StoreResult<Vec<SessionRecord>> {
+        let found = sqlx::query(
+            "SELECT * FROM sessions WHERE expires_at > $1 \
+             AND ($2::TEXT IS NULL OR user_id = $2) ORDER BY auth_time, sid",
+        )
+        .bind(to_db(now))
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        found.iter().map(rows::session).collect()
+    }
+
     async fn delete_session(&self, id_hash: &str) -> StoreResult<Option<SessionRecord>> {
         let row = sqlx::query("DELETE FROM sessions WHERE id_hash = $1 RETURNING *")
             .bind(id_hash)

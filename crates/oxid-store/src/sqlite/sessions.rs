@@ -64,6 +64,24 @@ impl SessionStore for SqliteStore {
         .await
     }
 
+    async fn list_sessions(
+        &self,
+        user_id: Option<&str>,
+        now: u64,
+    ) -> StoreResult<Vec<SessionRecord>> {
+        let user_id = user_id.map(str::to_string);
+        self.read(move |conn| {
+            all(
+                conn,
+                "SELECT * FROM sessions WHERE expires_at > ? AND (? IS NULL OR user_id = ?) \
+                 ORDER BY auth_time, sid",
+                params![to_db(now), user_id, user_id],
+                |r| rows::session(r),
+            )
+        })
+        .await
+    }
+
     async fn delete_session(&self, id_hash: &str) -> StoreResult<Option<SessionRecord>> {
         let id_hash = id_hash.to_string();
         self.write(move |conn| {

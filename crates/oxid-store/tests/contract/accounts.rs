@@ -164,6 +164,27 @@ pub async fn session_is_found_until_it_expires(s: Arc<dyn Store>) {
     assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
 }
 
+pub async fn sessions_are_listed_live_and_by_user(s: Arc<dyn Store>) {
+    seed(&*s).await;
+    let first = session("hash-1", "sid-1", "u1", NOW + 100);
+    let mut second = session("hash-2", "sid-2", "u2", NOW + 200);
+    second.auth_time = first.auth_time + 1;
+    let expired = session("hash-3", "sid-3", "u1", NOW);
+    for sess in [&second, &expired, &first] {
+        s.insert_session(sess).await.unwrap();
+    }
+    let all = s.list_sessions(None, NOW).await.unwrap();
+    assert_eq!(
+        all,
+        vec![first.clone(), second.clone()],
+        "live only, oldest first"
+    );
+    let of_u1 = s.list_sessions(Some("u1"), NOW).await.unwrap();
+    assert_eq!(of_u1, vec![first]);
+    assert_eq!(s.list_sessions(Some("nobody"), NOW).await.unwrap(), vec![]);
+    assert_eq!(s.list_sessions(None, NOW + 200).await.unwrap(), vec![]);
+}
+
 pub async fn delete_session_returns_it_once(s: Arc<dyn Store>) {
     seed(&*s).await;
     let sess = session("hash-1", "sid-1", "u1", NOW + 100);

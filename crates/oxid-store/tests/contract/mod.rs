@@ -65,6 +65,7 @@ macro_rules! contract_suite {
             update_user_replaces_password_claims_and_updated_at,
             delete_user_removes_sessions_consents_codes_and_tokens,
             session_is_found_until_it_expires,
+            sessions_are_listed_live_and_by_user,
             delete_session_returns_it_once,
             session_clients_are_recorded_once_and_outlive_the_session_until_purge,
             interaction_is_claimed_once_until_purged,
