@@ -40,6 +40,8 @@ fn every_command_has_help() {
         &["client", "remove", "--help"],
         &["keys", "list", "--help"],
         &["keys", "rotate", "--help"],
+        &["session", "list", "--help"],
+        &["session", "revoke", "--help"],
     ] {
         let output = oxid(&dir, args);
         assert!(output.status.success(), "{args:?}");
