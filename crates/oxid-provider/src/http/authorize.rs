@@ -43,7 +43,12 @@ async fn start(
     received: ReceivedAuthorization,
 ) -> Response {
     let result = async {
-        let outcome = authorize(provider, received, session_token(headers)).await?;
+        let outcome = authorize(
+            provider,
+            received,
+            session_token(provider.config(), headers),
+        )
+        .await?;
         respond(provider, headers, outcome, LoginNotice::default())
     };
     page_or_error(provider, headers, result.await)
@@ -76,7 +81,7 @@ pub async fn login(
             &provider,
             form.carried,
             credentials,
-            session_token(&headers),
+            session_token(provider.config(), &headers),
             peer_address(&extensions),
         )
         .await?;
@@ -141,7 +146,13 @@ pub async fn consent(
         let form = open_authorization_form(&provider, &headers, &body).await?;
         let options = [("allow", Consent::Allow), ("deny", Consent::Deny)];
         let answer = form.choice("decision", &options)?;
-        let next = answer_consent(&provider, form.carried, answer, session_token(&headers)).await?;
+        let next = answer_consent(
+            &provider,
+            form.carried,
+            answer,
+            session_token(provider.config(), &headers),
+        )
+        .await?;
         respond(&provider, &headers, next, LoginNotice::default())
     };
     page_or_error(&provider, &headers, result.await)

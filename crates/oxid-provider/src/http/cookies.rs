@@ -1,17 +1,34 @@
-//! Cookies of the provider: the login session and the CSRF token (double submit, RFC 9700
-//! §4.7 and OWASP's CSRF guidance), both HttpOnly and SameSite=Lax, Secure on https.
+//! Cookies of the provider: the login session and the CSRF secret, both HttpOnly and
+//! SameSite=Lax; on https Secure, and named with the `__Host-` prefix (RFC 6265bis §4.1.3.2:
+//! no Domain, Path=/, so a sibling host or a plain-http page cannot plant them) or, for an
+//! issuer with a path, `__Secure-`. A form's CSRF token is an HMAC of the sealed interaction
+//! it carries keyed with the CSRF cookie (OWASP's signed double submit): a token copied from
+//! one form is refused on another interaction's form.
 
 use axum::http::header::{COOKIE, SET_COOKIE};
 use axum::http::{HeaderMap, HeaderValue};
 use axum::response::Response;
 
+use aws_lc_rs::hmac;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
 use crate::config::ProviderConfig;
 use crate::crypto::secrets::{constant_time_eq, random_token};
 
-/// The login session cookie.
+/// The login session cookie's name without its prefix.
 pub const SESSION_COOKIE: &str = "oxid_session";
-/// The CSRF cookie whose value every form must echo.
+/// The CSRF cookie's name without its prefix: the key of every form's token.
 pub const CSRF_COOKIE: &str = "oxid_csrf";
+
+/// The name cookie `base` has under `config`: prefixed on https (see the module's text).
+pub fn cookie_name(config: &ProviderConfig, base: &str) -> String {
+    match (config.secure_cookies(), config.issuer_path()) {
+        (false, _) => base.to_string(),
+        (true, "") => format!("__Host-{base}"),
+        (true, _) => format!("__Secure-{base}"),
+    }
+}
 
 /// The value of cookie `name`, if the request carries it.
 pub fn read_cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -41,18 +58,19 @@ pub fn set_cookie(config: &ProviderConfig, name: &str, value: &str, max_age: u64
 }
 
 /// The browser's login session value (see `session`), if it sent one.
-pub fn session_token(headers: &HeaderMap) -> Option<&str> {
-    read_cookie(headers, SESSION_COOKIE)
+pub fn session_token<'a>(config: &ProviderConfig, headers: &'a HeaderMap) -> Option<&'a str> {
+    read_cookie(headers, &cookie_name(config, SESSION_COOKIE))
 }
 
 /// The `Set-Cookie` that gives the browser a new login session.
 pub fn session_cookie(config: &ProviderConfig, token: &str) -> String {
-    set_cookie(config, SESSION_COOKIE, token, config.lifetimes.session)
+    let name = cookie_name(config, SESSION_COOKIE);
+    set_cookie(config, &name, token, config.lifetimes.session)
 }
 
 /// The `Set-Cookie` that removes the login session cookie.
 pub fn clear_session_cookie(config: &ProviderConfig) -> String {
-    set_cookie(config, SESSION_COOKIE, "", 0)
+    set_cookie(config, &cookie_name(config, SESSION_COOKIE), "", 0)
 }
 
 /// Adds a `Set-Cookie` header to `response` (beside any already there).
@@ -63,23 +81,48 @@ pub fn with_set_cookie(mut response: Response, cookie: Option<&str>) -> Response
     response
 }
 
-/// The CSRF token of this browser, and the `Set-Cookie` to send when it is new.
-pub fn csrf_token(config: &ProviderConfig, headers: &HeaderMap) -> (String, Option<String>) {
-    match read_cookie(headers, CSRF_COOKIE) {
-        Some(token) if token.len() >= 32 => (token.to_string(), None),
+/// The token of a form carrying the sealed `interaction`, for the browser whose CSRF cookie
+/// holds `secret`: HMAC-SHA256 keyed with the secret, over the interaction.
+fn form_token(secret: &str, interaction: &str) -> String {
+    let key = hmac::Key::new(hmac::HMAC_SHA256, secret.as_bytes());
+    let tag = hmac::sign(&key, format!("oxid/csrf/{interaction}").as_bytes());
+    URL_SAFE_NO_PAD.encode(tag.as_ref())
+}
+
+/// The CSRF token of a form carrying `interaction` (the sealed value of its `interaction`
+/// field; empty for a form with none), and the `Set-Cookie` to send when the browser had no
+/// CSRF secret yet.
+pub fn csrf_token(
+    config: &ProviderConfig,
+    headers: &HeaderMap,
+    interaction: &str,
+) -> (String, Option<String>) {
+    let name = cookie_name(config, CSRF_COOKIE);
+    match read_cookie(headers, &name) {
+        Some(secret) if secret.len() >= 32 => (form_token(secret, interaction), None),
         _ => {
-            let token = random_token();
-            let cookie = set_cookie(config, CSRF_COOKIE, &token, 86400);
-            (token, Some(cookie))
+            let secret = random_token();
+            let cookie = set_cookie(config, &name, &secret, 86400);
+            (form_token(&secret, interaction), Some(cookie))
         }
     }
 }
 
-/// Whether the form's token matches the cookie (constant time).
-pub fn csrf_matches(headers: &HeaderMap, form_token: Option<&str>) -> bool {
-    match (read_cookie(headers, CSRF_COOKIE), form_token) {
-        (Some(cookie), Some(form)) if cookie.len() >= 32 => {
-            constant_time_eq(cookie.as_bytes(), form.as_bytes())
+/// Whether the form's token is the one this browser's CSRF secret gives for the form's
+/// `interaction` (constant time).
+pub fn csrf_matches(
+    config: &ProviderConfig,
+    headers: &HeaderMap,
+    interaction: &str,
+    form: Option<&str>,
+) -> bool {
+    match (
+        read_cookie(headers, &cookie_name(config, CSRF_COOKIE)),
+        form,
+    ) {
+        (Some(secret), Some(form)) if secret.len() >= 32 => {
+            let expected = form_token(secret, interaction);
+            constant_time_eq(expected.as_bytes(), form.as_bytes())
         }
         _ => false,
     }
@@ -103,27 +146,72 @@ mod tests {
         assert_eq!(read_cookie(&h, "missing"), None);
     }
 
-    #[test]
-    fn csrf_needs_matching_cookie_and_field() {
-        let token = "x".repeat(43);
-        let h = headers(&format!("oxid_csrf={token}"));
-        assert!(csrf_matches(&h, Some(&token)));
-        assert!(!csrf_matches(&h, Some("other")));
-        assert!(!csrf_matches(&h, None));
-        assert!(!csrf_matches(&HeaderMap::new(), Some(&token)));
+    fn config(issuer: &str) -> ProviderConfig {
+        let settings = Settings {
+            issuer: issuer.into(),
+            ..Settings::default()
+        };
+        ProviderConfig::from_settings(&settings).unwrap()
     }
 
     #[test]
-    fn cookies_are_httponly_lax_and_secure_on_https() {
-        let config = crate::config::ProviderConfig::from_settings(&Settings {
-            issuer: "https://id.example.com/tenant".into(),
-            ..Settings::default()
-        })
-        .unwrap();
-        let cookie = set_cookie(&config, SESSION_COOKIE, "v", 60);
+    fn csrf_tokens_are_bound_to_the_cookie_and_the_interaction() {
+        let config = config("http://localhost:8080");
+        let secret = "x".repeat(43);
+        let h = headers(&format!("oxid_csrf={secret}"));
+        let (token, set) = csrf_token(&config, &h, "interaction-a");
+        assert_eq!(set, None, "the browser's secret is kept");
+        assert!(csrf_matches(&config, &h, "interaction-a", Some(&token)));
+        // A token from one login form is refused on another interaction's form.
+        assert!(!csrf_matches(&config, &h, "interaction-b", Some(&token)));
+        assert!(
+            !csrf_matches(&config, &h, "interaction-a", Some(&secret)),
+            "not the bare cookie"
+        );
+        assert!(!csrf_matches(&config, &h, "interaction-a", None));
+        assert!(!csrf_matches(
+            &config,
+            &HeaderMap::new(),
+            "interaction-a",
+            Some(&token)
+        ));
+        let other = headers(&format!("oxid_csrf={}", "y".repeat(43)));
+        assert!(!csrf_matches(
+            &config,
+            &other,
+            "interaction-a",
+            Some(&token)
+        ));
+    }
+
+    #[test]
+    fn cookies_are_httponly_lax_secure_and_prefixed_on_https() {
+        let root = config("https://id.example.com");
+        let cookie = session_cookie(&root, "v");
+        assert!(
+            cookie.starts_with("__Host-oxid_session=v; Path=/; Max-Age="),
+            "{cookie}"
+        );
+        assert!(
+            cookie.ends_with("; HttpOnly; SameSite=Lax; Secure"),
+            "{cookie}"
+        );
+        let h = headers("oxid_session=planted; __Host-oxid_session=real");
+        assert_eq!(
+            session_token(&root, &h),
+            Some("real"),
+            "an unprefixed cookie is ignored"
+        );
+        let (_, set) = csrf_token(&root, &HeaderMap::new(), "i");
+        assert!(set.unwrap().starts_with("__Host-oxid_csrf="));
+        // __Host- needs Path=/: an issuer with a path gets __Secure-.
+        let tenant = config("https://id.example.com/tenant");
+        let cookie = set_cookie(&tenant, &cookie_name(&tenant, SESSION_COOKIE), "v", 60);
         assert_eq!(
             cookie,
-            "oxid_session=v; Path=/tenant; Max-Age=60; HttpOnly; SameSite=Lax; Secure"
+            "__Secure-oxid_session=v; Path=/tenant; Max-Age=60; HttpOnly; SameSite=Lax; Secure"
         );
+        let plain = config("http://localhost:8080");
+        assert_eq!(cookie_name(&plain, CSRF_COOKIE), "oxid_csrf");
     }
 }

@@ -49,7 +49,9 @@ async fn start(
         let request = params
             .and_then(|p| EndSessionRequest::from_params(&p))
             .map_err(|e| PageError::BadRequest(e.description()))?;
-        let outcome = end_session_request(provider, request, session_token(headers)).await?;
+        let outcome =
+            end_session_request(provider, request, session_token(provider.config(), headers))
+                .await?;
         render(provider, headers, outcome)
     };
     page_or_error(provider, headers, result.await)
@@ -75,8 +77,13 @@ pub async fn logout_confirm(
             ("stay", LogoutDecision::Stay),
         ];
         let decision = form.choice("decision", &options)?;
-        let outcome =
-            confirm_logout(&provider, form.carried, decision, session_token(&headers)).await?;
+        let outcome = confirm_logout(
+            &provider,
+            form.carried,
+            decision,
+            session_token(provider.config(), &headers),
+        )
+        .await?;
         render(&provider, &headers, outcome)
     };
     page_or_error(&provider, &headers, result.await)

@@ -46,9 +46,6 @@ pub async fn open_form<T>(
     read: impl FnOnce(&Interaction) -> Option<T>,
 ) -> Result<PostedForm<T>, PageError> {
     let fields = Params::parse_form(body).map_err(|e| PageError::BadRequest(e.description()))?;
-    if !csrf_matches(headers, fields.get("csrf_token")) {
-        return Err(PageError::CsrfMismatch);
-    }
     let expired = || {
         PageError::BadRequest(
             "this sign-in has expired or was altered; start again from the application".into(),
@@ -59,6 +56,12 @@ pub async fn open_form<T>(
         .and_then(|v| Interaction::open(v, provider.secret_box(), provider.now(), purpose))
         .ok_or_else(expired)?;
     let carried = read(&interaction).ok_or_else(expired)?;
+    // The token is bound to the form's own interaction (see `cookies`): checked once the
+    // interaction is known to be ours, so an altered one is a 400, a foreign token a 403.
+    let sealed = fields.get("interaction").unwrap_or("");
+    if !csrf_matches(provider.config(), headers, sealed, fields.get("csrf_token")) {
+        return Err(PageError::CsrfMismatch);
+    }
     // Each rendered form is accepted once: a replayed submission must not log in again or
     // issue a second code for the same authorization.
     let claimed = provider

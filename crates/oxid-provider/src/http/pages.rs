@@ -113,7 +113,12 @@ pub fn form_page(
     action: &str,
     values: Value,
 ) -> Result<Response, PageError> {
-    let (csrf, set_cookie) = csrf_token(provider.config(), headers);
+    let sealed = values
+        .get_attr("interaction")
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    let (csrf, set_cookie) = csrf_token(provider.config(), headers, &sealed);
     let body = provider.pages().render(
         template,
         lang,
