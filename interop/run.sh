@@ -58,10 +58,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-read -r OP_PORT RP_PORT BC_PORT < <(python3 - <<'PY'
+read -r OP_PORT RP_PORT BC_PORT ADMIN_PORT < <(python3 - <<'PY'
 import socket
 socks = []
-for _ in range(3):
+for _ in range(4):
     s = socket.socket(); s.bind(("127.0.0.1", 0)); socks.append(s)
 print(*[s.getsockname()[1] for s in socks])
 PY
@@ -181,8 +181,13 @@ print(json.dumps({
 }, indent=2))
 PY
 
-say "oxid serve on $ISSUER"
-NO_COLOR=1 "$OXID" serve --database "$DB" --listen "127.0.0.1:$OP_PORT" --issuer "$ISSUER" > "$WORK/server.log" 2>&1 &
+# the admin API (admin-api suite): its static bootstrap token, from the environment
+ADMIN="http://127.0.0.1:$ADMIN_PORT"
+export OXID_ADMIN_TOKEN="$(secret)"
+
+say "oxid serve on $ISSUER (admin listener $ADMIN)"
+NO_COLOR=1 "$OXID" serve --database "$DB" --listen "127.0.0.1:$OP_PORT" --issuer "$ISSUER" \
+  --admin-listen "127.0.0.1:$ADMIN_PORT" > "$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 ready() { python3 -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2).read()' "$ISSUER/.well-known/openid-configuration" 2>/dev/null; }
 for _ in $(seq 1 150); do
@@ -193,7 +198,7 @@ done
 ready || { echo "interop: provider not ready" >&2; cat "$WORK/server.log" >&2; exit 1; }
 
 # ---- 4. the suites --------------------------------------------------------------------
-SUITES=(openid-client oauth4webapi browser authlib simple-openid-connect)
+SUITES=(openid-client oauth4webapi browser authlib simple-openid-connect admin-api)
 if [ $# -gt 0 ]; then SUITES=("$@"); fi
 declare -A PASS FAIL SKIP TODO STATUS
 mkdir -p "$HERE/screenshots"
@@ -242,6 +247,40 @@ PY
   if [ $rc -ne 0 ] || [ $((p + f + s + x)) -eq 0 ]; then STATUS[$name]=FAILED; [ "$f" -gt 0 ] || FAIL[$name]=1; else STATUS[$name]=ok; fi
 }
 
+# schemathesis (PyPI) against the admin API's own OpenAPI document: no 5xx, every status,
+# content type, header and body as documented, authentication enforced. Its own venv: its
+# dependencies are not the client suites'.
+st_suite() { # name
+  local name="$1" rc=0
+  local st_venv="${OXID_SCHEMATHESIS_VENV:-$HOME/.cache/oxid-venv-schemathesis}"
+  local st_req="$HERE/python/requirements-schemathesis.txt"
+  local st_sum; st_sum="$(sha256sum "$st_req" | cut -d' ' -f1)"
+  if [ ! -x "$st_venv/bin/schemathesis" ] || [ "$(cat "$st_venv/.oxid-requirements" 2>/dev/null)" != "$st_sum" ]; then
+    say "python venv at $st_venv from interop/python/requirements-schemathesis.txt"
+    rm -rf "$st_venv"
+    python3 -m venv "$st_venv"
+    "$st_venv/bin/pip" install -q --disable-pip-version-check -r "$st_req"
+    echo "$st_sum" > "$st_venv/.oxid-requirements"
+  fi
+  say "suite $name (schemathesis run $ADMIN/admin/v1/openapi.json)"
+  (cd "$WORK" && timeout 300 "$st_venv/bin/schemathesis" run "$ADMIN/admin/v1/openapi.json" \
+     -H "Authorization: Bearer $OXID_ADMIN_TOKEN" --max-examples 30 -w 1 --seed 1 \
+     --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance,ignored_auth,use_after_free \
+     --report junit --report-dir "$WORK/$name-report") 2>&1 | tee "$WORK/$name.out" || rc=$?
+  read -r p f < <(python3 - "$WORK/$name-report" <<'PY'
+import glob, sys, xml.etree.ElementTree as ET
+p = f = 0
+for path in glob.glob(sys.argv[1] + "/*.xml"):
+    for case in ET.parse(path).getroot().iter("testcase"):
+        if any(c.tag in ("failure", "error") for c in case): f += 1
+        elif not any(c.tag == "skipped" for c in case): p += 1
+print(p, f)
+PY
+)
+  PASS[$name]=$p; FAIL[$name]=$f; SKIP[$name]=0; TODO[$name]=0
+  if [ $rc -ne 0 ] || [ "$p" -eq 0 ]; then STATUS[$name]=FAILED; [ "$f" -gt 0 ] || FAIL[$name]=1; else STATUS[$name]=ok; fi
+}
+
 for s in "${SUITES[@]}"; do
   case "$s" in
     openid-client) node_suite openid-client test/openid-client.test.js ;;
@@ -249,6 +288,7 @@ for s in "${SUITES[@]}"; do
     browser) OXID_SCREENSHOTS="$HERE/screenshots" node_suite browser test/browser.test.js ;;
     authlib) py_suite authlib test_authlib.py ;;
     simple-openid-connect) py_suite simple-openid-connect test_simple_openid_connect.py ;;
+    admin-api) st_suite admin-api ;;
     *) echo "interop: unknown suite $s" >&2; exit 2 ;;
   esac
 done
