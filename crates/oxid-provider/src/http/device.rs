@@ -100,13 +100,21 @@ pub async fn device_post(
     let result = async {
         let fields =
             Params::parse_form(&body).map_err(|e| PageError::BadRequest(e.description()))?;
-        if !csrf_matches(&headers, fields.get("csrf_token")) {
+        // The code form carries no interaction: its token is bound to the empty one.
+        let sealed = fields.get("interaction").unwrap_or("");
+        if !csrf_matches(
+            provider.config(),
+            &headers,
+            sealed,
+            fields.get("csrf_token"),
+        ) {
             return Err(PageError::CsrfMismatch);
         }
         let typed = fields.get("user_code").unwrap_or("");
         match find_user_code(&provider, typed, peer_address(&extensions)).await? {
             UserCodeLookup::Found(record) => {
-                let session = current_session(&provider, session_token(&headers)).await?;
+                let session =
+                    current_session(&provider, session_token(provider.config(), &headers)).await?;
                 next_page(&provider, &headers, &record, session, false).await
             }
             UserCodeLookup::Wrong => {
@@ -241,7 +249,7 @@ pub async fn device_login(
             PasswordCheck::Locked(locked) => locked_page(&provider, &headers, locked),
             PasswordCheck::Rejected => next_page(&provider, &headers, &record, None, true).await,
             PasswordCheck::Verified(user) => {
-                let previous = session_token(&headers);
+                let previous = session_token(provider.config(), &headers);
                 let session = fresh_session(&provider, &user, previous).await?;
                 let page = next_page(&provider, &headers, &record, Some(session.record), false);
                 let page = page.await;
@@ -266,7 +274,9 @@ pub async fn device_consent(
         let Some(record) = pending else {
             return done_page(&provider, &headers, "device_expired");
         };
-        let Some(session) = current_session(&provider, session_token(&headers)).await? else {
+        let Some(session) =
+            current_session(&provider, session_token(provider.config(), &headers)).await?
+        else {
             return next_page(&provider, &headers, &record, None, false).await;
         };
         if !answer_device(&provider, &record.user_code_hash, &session, allow).await? {
