@@ -8,8 +8,8 @@ mod admin;
 mod discover;
 mod logging;
 mod login;
-mod users;
 mod session;
+mod users;
 
 use clap::{Parser, Subcommand};
 use oxid_provider::config::{LogFormat, RegistrationMode, Settings};
