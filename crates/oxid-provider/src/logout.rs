@@ -178,6 +178,12 @@ async fn check_end_session_request(
         },
         None => None,
     };
+    // §2-§4: without a hint or client_id the redirect cannot be verified (§3 needs its
+    // client), but the logout itself can still be asked for: only the redirect is skipped.
+    let mut request = request;
+    if client.is_none() && request.post_logout_redirect_uri.take().is_some() {
+        tracing::info!("post_logout_redirect_uri without a client to verify it: not followed");
+    }
     // §3: the redirect must be registered for the client (exact match), else no redirect.
     if let Some(uri) = &request.post_logout_redirect_uri {
         let registered = client

@@ -204,17 +204,35 @@ async fn oidcc_rp_initiated_logout_bad_id_token_hint() {
 }
 
 #[tokio::test]
-async fn oidcc_rp_initiated_logout_no_id_token_hint_needs_a_client() {
+async fn oidcc_rp_initiated_logout_no_id_token_hint() {
+    // What express-openid-connect 2.x sends: no hint, no client_id, a registered
+    // post_logout_redirect_uri. RP-Initiated Logout §2-§4: ask, log out on yes, and skip
+    // only the redirect, which no client can vouch for.
     let server = TestServer::start().await;
     let (browser, _) = logged_in(&server).await;
     let response = logout(
         &browser,
         &server,
-        &[("post_logout_redirect_uri", AFTER_LOGOUT)],
+        &[("post_logout_redirect_uri", AFTER_LOGOUT), ("state", "s")],
     )
     .await;
-    assert_error_page_no_redirect(response).await;
+    let html = assert_confirmation_page(response).await;
+    let response = confirm(&server, &browser, &html, "logout").await;
+    assert_eq!(response.status(), 200, "the signed-out page, no redirect");
+    assert!(response.headers().get("location").is_none());
+    assert_logged_out(&browser, &server).await;
+    // An unregistered one is not followed either, and logs out the same way.
+    let browser = server.browser();
+    obtain_code(&server, &browser, "app", "openid").await;
+    let evil = [("post_logout_redirect_uri", "https://evil.example/")];
+    let html = assert_confirmation_page(logout(&browser, &server, &evil).await).await;
+    let response = confirm(&server, &browser, &html, "logout").await;
+    assert_eq!(response.status(), 200);
+    assert!(response.headers().get("location").is_none());
+    assert_logged_out(&browser, &server).await;
     // With client_id the redirect can be trusted, but the user confirms (§6).
+    let browser = server.browser();
+    obtain_code(&server, &browser, "app", "openid").await;
     let response = logout(
         &browser,
         &server,
