@@ -4,19 +4,21 @@
 //! consent page and issuing a code.
 
 use oxid_protocol::authorization::{
-    AuthErrorCode, AuthenticationRequest, AuthorizationError, AuthorizationResponse, Prompt,
-    ResponseMode,
+    AuthErrorCode, AuthenticationRequest, AuthorizationError, Prompt, ResponseMode, ResponseType,
 };
 use oxid_protocol::params::{ParamError, Params};
-use oxid_store::{ClientRecord, CodeRecord, SessionRecord};
+use oxid_store::{ClientRecord, SessionRecord};
 
 use crate::capabilities::GrantType;
 use crate::claims::{essential_acr_unmet, requested_subject};
-use crate::client::Client;
+use crate::client::{ApplicationType, Client};
 use crate::crypto::SecretBox;
-use crate::crypto::secrets::{random_id, random_token, sha256_hex};
 use crate::error::OAuthError;
+use crate::front_channel::{
+    error_to_client, issue_response, request_error, response_mode, tokens_in_query,
+};
 use crate::interaction::{Interaction, Purpose};
+use crate::redirect_uri::{has_control_characters, redirect_uri_registered};
 use crate::session::current_session;
 use crate::state::Provider;
 
@@ -30,8 +32,16 @@ pub enum AuthorizeOutcome {
         /// What is wrong.
         description: String,
     },
-    /// Back to the client: a code or an error (with `state` and `iss`, RFC 9207).
+    /// Back to the client in the query or fragment: a code, tokens or an error (with
+    /// `state` and `iss`, RFC 9207).
     Redirect(String),
+    /// Back to the client by an auto-submitting form (OAuth 2.0 Form Post Response Mode).
+    FormPost {
+        /// The trusted redirect URI the form posts to.
+        redirect_uri: String,
+        /// The response parameters, the form's fields.
+        params: Vec<(String, String)>,
+    },
     /// The user must log in first.
     Login(Box<PendingAuthorization>),
     /// The user must consent first.
@@ -145,13 +155,16 @@ impl AwaitingUser {
 type Single = Result<Option<String>, String>;
 
 /// An authorization request as the browser sent it (query or form), read once. `client_id`,
-/// `redirect_uri` and `state` are read leniently, so that a request the strict parse rejects
-/// (a repeated parameter) is still answered at a trusted redirect URI (RFC 6749 §4.1.2.1).
+/// `redirect_uri`, `state`, `response_type` and `response_mode` are read leniently, so that a
+/// request the strict parse rejects (a repeated parameter) is still answered at a trusted
+/// redirect URI (RFC 6749 §4.1.2.1), in the response mode it asked for.
 #[derive(Debug)]
 pub struct ReceivedAuthorization {
     client_id: Single,
     redirect_uri: Single,
     state: Option<String>,
+    response_type: Option<ResponseType>,
+    response_mode: Option<ResponseMode>,
     request: Result<AuthenticationRequest, AuthorizationError>,
 }
 
@@ -185,10 +198,13 @@ impl ReceivedAuthorization {
                 error.description(),
             )),
         };
+        let single_value = |name: &str| single(name).ok().flatten();
         ReceivedAuthorization {
             client_id: single("client_id"),
             redirect_uri: single("redirect_uri"),
-            state: single("state").ok().flatten(),
+            state: single_value("state"),
+            response_type: single_value("response_type").and_then(|v| v.parse().ok()),
+            response_mode: single_value("response_mode").and_then(|v| ResponseMode::parse(&v)),
             request,
         }
     }
@@ -211,10 +227,13 @@ pub async fn authorize(
     let request = match received.request {
         Ok(request) => request,
         Err(error) => {
-            let iss = provider.config().issuer.clone();
-            let error = error.with_state(received.state).with_iss(iss);
-            return Ok(AuthorizeOutcome::Redirect(
-                error.redirect_url(&redirect_uri, ResponseMode::Query),
+            let mode = response_mode(received.response_type, received.response_mode);
+            return Ok(error_to_client(
+                provider,
+                &redirect_uri,
+                mode,
+                error,
+                received.state,
             ));
         }
     };
@@ -276,8 +295,17 @@ async fn trust(
         }
         Err(e) => return page(AuthErrorCode::InvalidRequest, e),
     };
-    // RFC 9700 §4.1.3: exact string matching (but for the port of loopback IPs).
-    if !redirect_uri_registered(&client.redirect_uris, &redirect_uri) {
+    if has_control_characters(&redirect_uri) {
+        return page(
+            AuthErrorCode::InvalidRequest,
+            "redirect_uri holds control characters".into(),
+        );
+    }
+    // RFC 9700 §4.1.3: exact string matching (but for the port of loopback IPs of native
+    // clients, RFC 8252 §7.3).
+    let native = Client::from_record(client.clone())
+        .is_ok_and(|c| c.application_type() == ApplicationType::Native);
+    if !redirect_uri_registered(&client.redirect_uris, &redirect_uri, native) {
         return page(
             AuthErrorCode::InvalidRequest,
             "redirect_uri is not registered for this client".into(),
@@ -295,38 +323,12 @@ async fn check_and_decide(
     progress: Progress,
 ) -> Result<AuthorizeOutcome, OAuthError> {
     let fail = |code: AuthErrorCode, description: &str| {
-        Ok(error_redirect(provider, &request, code, description))
+        Ok(request_error(provider, &request, code, description))
     };
     if let Some((code, description)) = check_request(provider, &client, &request) {
         return fail(code, &description);
     }
     decide(provider, request, client, session, progress).await
-}
-
-/// Exact matching (RFC 9700 §4.1.3), except that a registered loopback IP redirect URI
-/// matches on any port (RFC 8252 §7.3: native apps listen on an ephemeral port).
-pub fn redirect_uri_registered(registered: &[String], uri: &str) -> bool {
-    if registered.iter().any(|r| r == uri) {
-        return true;
-    }
-    let Ok(requested) = url::Url::parse(uri) else {
-        return false;
-    };
-    let loopback_ip = |u: &url::Url| {
-        u.scheme() == "http" && matches!(u.host_str(), Some("127.0.0.1") | Some("[::1]"))
-    };
-    if !loopback_ip(&requested) {
-        return false;
-    }
-    registered
-        .iter()
-        .filter_map(|r| url::Url::parse(r).ok())
-        .any(|mut r| {
-            if !loopback_ip(&r) || r.set_port(requested.port()).is_err() {
-                return false;
-            }
-            r.as_str() == requested.as_str()
-        })
 }
 
 /// The request-level rules that need the client's registration and our configuration.
@@ -350,8 +352,12 @@ fn check_request(
             format!("response_type={response_type} is not supported"),
         ));
     }
+    // OIDC Registration §2: `code` goes with the authorization_code grant, `token` and
+    // `id_token` with implicit.
+    let front_tokens = response_type.returns_tokens_from_authorization_endpoint();
     if !client.allows_response_type(response_type)
         || (response_type.code() && !client.allows_grant(GrantType::AuthorizationCode))
+        || (front_tokens && !client.allows_grant(GrantType::Implicit))
     {
         return Some((
             AuthErrorCode::UnauthorizedClient,
@@ -365,6 +371,15 @@ fn check_request(
         return Some((
             AuthErrorCode::InvalidRequest,
             format!("response_mode={mode} is not supported"),
+        ));
+    }
+    if tokens_in_query(request) {
+        return Some((
+            AuthErrorCode::InvalidRequest,
+            format!(
+                "response_mode=query cannot carry the tokens of response_type={response_type} \
+                 (OAuth 2.0 Multiple Response Types §7)"
+            ),
         ));
     }
     // OIDC Core §6.1, §6.2, §7.2.1: what we do not support is said with its own code.
@@ -407,8 +422,9 @@ fn check_request(
     }
     // RFC 7636 §4.4.1, RFC 9700 §2.1.1: PKCE for public clients always, for all by default;
     // a confidential client may have registered `require_pkce: false` and rely on `nonce`.
+    // PKCE protects a code, so a response type without one needs none.
     match request.effective_code_challenge_method() {
-        None if client.requires_pkce(caps.pkce_required) => {
+        None if response_type.code() && client.requires_pkce(caps.pkce_required) => {
             return Some((
                 AuthErrorCode::InvalidRequest,
                 "code_challenge is required (PKCE, RFC 7636)".into(),
@@ -521,7 +537,7 @@ async fn decide(
         pending.username = username;
         return Ok(AuthorizeOutcome::Consent(Box::new(pending)));
     }
-    issue_code(provider, &request, &client, &session).await
+    issue_response(provider, &request, &client, &session).await
 }
 
 /// The `sub` of an `id_token_hint`. Only compared against the session's user to decide whether
@@ -532,71 +548,14 @@ fn hinted_subject(id_token: &str) -> Option<String> {
     claims.get("sub")?.as_str().map(str::to_string)
 }
 
-/// An error redirect for a request whose client and redirect URI are trusted.
+/// The error response for a request whose client and redirect URI are trusted.
 fn redirect_error(
     provider: &Provider,
     pending: &PendingAuthorization,
     code: AuthErrorCode,
     description: &str,
 ) -> AuthorizeOutcome {
-    error_redirect(provider, &pending.request, code, description)
-}
-
-/// The error redirect of `request` (with `state` and `iss`, RFC 9207).
-fn error_redirect(
-    provider: &Provider,
-    request: &AuthenticationRequest,
-    code: AuthErrorCode,
-    description: &str,
-) -> AuthorizeOutcome {
-    let error = AuthorizationError::new(code, description)
-        .with_state(request.state.clone())
-        .with_iss(provider.config().issuer.clone());
-    AuthorizeOutcome::Redirect(error.redirect_url(&request.redirect_uri, ResponseMode::Query))
-}
-
-/// Issues a code bound to the client, redirect URI, PKCE challenge, nonce and session
-/// (RFC 6749 §4.1.2), and redirects with `code`, `state` and `iss`.
-pub async fn issue_code(
-    provider: &Provider,
-    request: &AuthenticationRequest,
-    client: &ClientRecord,
-    session: &SessionRecord,
-) -> Result<AuthorizeOutcome, OAuthError> {
-    let now = provider.now();
-    let code = random_token();
-    let record = CodeRecord {
-        code_hash: sha256_hex(&code),
-        grant_id: random_id(16),
-        client_id: client.client_id.clone(),
-        user_id: session.user_id.clone(),
-        redirect_uri: Some(request.redirect_uri.clone()),
-        scopes: request.scope.iter().map(str::to_string).collect(),
-        nonce: request.nonce.clone(),
-        code_challenge: request.code_challenge.clone(),
-        code_challenge_method: request
-            .effective_code_challenge_method()
-            .map(|m| m.as_str().to_string()),
-        sid: Some(session.sid.clone()),
-        auth_time: session.auth_time,
-        acr: session.acr.clone(),
-        amr: session.amr.clone(),
-        claims_request: request.claims.clone(),
-        expires_at: now + provider.config().lifetimes.code,
-    };
-    provider.store().insert_code(&record).await?;
-    provider
-        .store()
-        .add_session_client(&session.sid, &client.client_id)
-        .await?;
-    let response = AuthorizationResponse::code(
-        code,
-        request.state.clone(),
-        Some(provider.config().issuer.clone()),
-    );
-    Ok(AuthorizeOutcome::Redirect(
-        response.redirect_url(&request.redirect_uri, ResponseMode::Query),
-    ))
+    request_error(provider, &pending.request, code, description)
 }
 
 #[cfg(test)]

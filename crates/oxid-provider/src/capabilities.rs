@@ -317,10 +317,22 @@ impl Capabilities {
                 claims.push(claim.clone());
             }
         }
+        // `implicit` is registrable (OIDC Registration §2 pairs it with the response types
+        // returning tokens); the token endpoint never runs it.
+        let mut grant_types = enabled_grants(config);
+        grant_types.push(GrantType::Implicit);
         Capabilities {
-            response_types: vec![ResponseType::CODE],
-            response_modes: vec![ResponseMode::Query],
-            grant_types: enabled_grants(config),
+            // Every OIDC and OAuth response type but `none`, each per client allow-list.
+            response_types: ALL_RESPONSE_TYPES
+                .into_iter()
+                .filter(|rt| !rt.is_none())
+                .collect(),
+            response_modes: vec![
+                ResponseMode::Query,
+                ResponseMode::Fragment,
+                ResponseMode::FormPost,
+            ],
+            grant_types,
             token_auth: endpoint_auth(with_none(secret_methods.clone())),
             // RFC 7009 §2.1: public clients may revoke their own tokens.
             revocation_auth: endpoint_auth(with_none(secret_methods.clone())),

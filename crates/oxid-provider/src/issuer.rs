@@ -9,8 +9,8 @@ use serde_json::Value;
 use std::sync::Arc;
 
 use crate::admin::client_secret_context;
-use crate::claims::requested_claims;
-use crate::client::Client;
+use crate::claims::{released_claims, requested_claims};
+use crate::client::{Client, IdTokenClaims as IdTokenClaimsSetting};
 use crate::config::ProviderConfig;
 use crate::crypto::jws::{SigningAlg, left_half_hash, sign_compact, sign_compact_hs256};
 use crate::crypto::secrets::{random_id, random_token, sha256_hex};
@@ -69,6 +69,37 @@ pub enum Refresh<'a> {
     },
 }
 
+/// What the authorization endpoint hands out besides a code (OIDC Core §3.2.2.5,
+/// §3.3.2.5), and the values the ID token binds by their hashes.
+#[derive(Debug, Clone, Copy)]
+pub struct FrontChannel<'a> {
+    /// An access token (`token` in the response type).
+    pub access_token: bool,
+    /// An ID token (`id_token` in the response type).
+    pub id_token: bool,
+    /// The code issued with them, for `c_hash` (hybrid flow, §3.3.2.11).
+    pub code: Option<&'a str>,
+    /// The request's `state`, for `s_hash` (FAPI 1.0 Advanced §5.2.2.1, as oidc-provider).
+    pub state: Option<&'a str>,
+}
+
+/// The tokens of a [`FrontChannel`] issuance.
+#[derive(Debug, Clone, Default)]
+pub struct FrontChannelTokens {
+    /// The access token, when one was asked for.
+    pub access_token: Option<String>,
+    /// The ID token, when one was asked for.
+    pub id_token: Option<String>,
+}
+
+/// The values an ID token carries the left-half hashes of (OIDC Core §3.1.3.6, §3.3.2.11).
+#[derive(Debug, Clone, Copy, Default)]
+struct Hashed<'a> {
+    access_token: Option<&'a str>,
+    code: Option<&'a str>,
+    state: Option<&'a str>,
+}
+
 /// Mints and stores tokens at one `now`, with the provider parts that takes.
 pub struct Issuer<'a> {
     config: &'a ProviderConfig,
@@ -108,7 +139,8 @@ impl<'a> Issuer<'a> {
     }
 
     /// Issues an access token, the refresh token `refresh` asks for, and an ID token when
-    /// `openid` was granted to a user. The refresh token is stored (or rotated) first: a
+    /// `openid` was granted to a user (with the granted scopes' claims when the client's
+    /// `id_token_claims` is `scope`). The refresh token is stored (or rotated) first: a
     /// response is only made of tokens the store holds.
     pub async fn issue(
         &self,
@@ -132,7 +164,12 @@ impl<'a> Issuer<'a> {
         self.store.insert_token(&record).await?;
         let id_token = match issuance.user {
             Some(user) if issuance.has_scope("openid") => {
-                Some(self.id_token(issuance, user, &access_token)?)
+                let hashed = Hashed {
+                    access_token: Some(&access_token),
+                    ..Hashed::default()
+                };
+                let scope_claims = issuance.client.id_token_claims() == IdTokenClaimsSetting::Scope;
+                Some(self.id_token(issuance, user, hashed, scope_claims)?)
             }
             _ => None,
         };
@@ -145,6 +182,43 @@ impl<'a> Issuer<'a> {
             response.scope = oxid_protocol::scope::Scope::parse(&issuance.scopes.join(" ")).ok();
         }
         Ok(response)
+    }
+
+    /// The tokens of the implicit and hybrid flows (OIDC Core §3.2.2.5, §3.3.2.5): an access
+    /// token without a refresh token (RFC 6749 §4.2.2), and an ID token with `nonce` and the
+    /// hashes of what comes with it. Without an access token, the ID token carries the
+    /// claims of the granted scopes, since UserInfo cannot be asked (OIDC Core §5.4); with
+    /// one, as the client's `id_token_claims` says.
+    pub async fn issue_front_channel(
+        &self,
+        issuance: &Issuance<'_>,
+        wanted: FrontChannel<'_>,
+    ) -> Result<FrontChannelTokens, OAuthError> {
+        let access_token = if wanted.access_token {
+            let (token, record) = self.mint(issuance, TokenKind::Access, issuance.scopes);
+            self.store.insert_token(&record).await?;
+            Some(token)
+        } else {
+            None
+        };
+        let id_token = match issuance.user {
+            Some(user) if wanted.id_token && issuance.has_scope("openid") => {
+                let hashed = Hashed {
+                    access_token: access_token.as_deref(),
+                    code: wanted.code,
+                    state: wanted.state,
+                };
+                // OIDC Core §5.4: without an access token, UserInfo cannot be asked.
+                let scope_claims = access_token.is_none()
+                    || issuance.client.id_token_claims() == IdTokenClaimsSetting::Scope;
+                Some(self.id_token(issuance, user, hashed, scope_claims)?)
+            }
+            _ => None,
+        };
+        Ok(FrontChannelTokens {
+            access_token,
+            id_token,
+        })
     }
 
     /// RFC 9700 §4.14.2: one atomic rotation; reuse of a rotated token revokes the family.
@@ -206,15 +280,19 @@ impl<'a> Issuer<'a> {
         (token, record)
     }
 
-    /// Builds and signs an ID token (OIDC Core §2, §3.1.3.6 `at_hash`).
+    /// Builds and signs an ID token (OIDC Core §2): `at_hash`, `c_hash` and `s_hash` of the
+    /// `hashed` values (§3.1.3.6, §3.3.2.11), and the claims of the granted scopes when
+    /// `scope_claims` (§5.4), besides those the `claims` request names (§5.5).
     fn id_token(
         &self,
         issuance: &Issuance<'_>,
         user: &UserRecord,
-        access_token: &str,
+        hashed: Hashed<'_>,
+        scope_claims: bool,
     ) -> Result<String, OAuthError> {
         let client = issuance.client;
         let alg = client.id_token_alg();
+        let hash = |value: Option<&str>| value.map(|v| left_half_hash(alg, v));
         let mut claims = IdTokenClaims {
             iss: self.config.issuer.clone(),
             sub: user.id.clone(),
@@ -227,15 +305,25 @@ impl<'a> Issuer<'a> {
             amr: (!issuance.amr.is_empty()).then(|| issuance.amr.to_vec()),
             azp: Some(client.id().to_string()),
             sid: issuance.sid.map(str::to_string),
-            at_hash: Some(left_half_hash(alg, access_token)),
-            c_hash: None,
+            at_hash: hash(hashed.access_token),
+            c_hash: hash(hashed.code),
             extra: Default::default(),
         };
+        if let Some(s_hash) = hash(hashed.state) {
+            claims.extra.insert("s_hash".into(), Value::String(s_hash));
+        }
+        let scopes = || issuance.scopes.iter().map(String::as_str);
+        if scope_claims {
+            for (name, value) in released_claims(&self.config.scopes, user, scopes()) {
+                if name != "sub" {
+                    claims.extra.entry(name).or_insert(value);
+                }
+            }
+        }
         // OIDC Core §5.5: claims asked for by name in the `id_token` member of `claims`,
         // within what the granted scopes release.
         if let Some(requested) = issuance.claims_request.and_then(|c| c.get("id_token")) {
-            let scopes = issuance.scopes.iter().map(String::as_str);
-            for (name, value) in requested_claims(&self.config.scopes, user, scopes, requested) {
+            for (name, value) in requested_claims(&self.config.scopes, user, scopes(), requested) {
                 claims.extra.entry(name).or_insert(value);
             }
         }

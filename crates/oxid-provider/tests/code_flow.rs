@@ -57,10 +57,9 @@ async fn default_code_flow_with_pkce_exact_tokens_userinfo_and_refresh_rotation(
     assert_eq!(claims["exp"], T0 + 3600);
     assert_eq!(claims["auth_time"], T0);
     assert!(claims["sid"].is_string());
-    assert!(
-        claims.get("email").is_none(),
-        "scope claims go to userinfo, not the ID token"
-    );
+    // A client added without saying has `id_token_claims = scope`: the granted scopes'
+    // claims go in the ID token too (tests/id_token_claims.rs has `minimal`).
+    assert_eq!(claims["email"], "alice@example.com");
     // OIDC Core §3.1.3.6: at_hash is the left half of SHA-256 of the access token.
     let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, access_token.as_bytes());
     assert_eq!(

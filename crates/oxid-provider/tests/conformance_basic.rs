@@ -294,12 +294,14 @@ async fn suite_request_without_pkce_needs_require_pkce_off() {
     assert_eq!(error, "invalid_request");
 }
 
-// Plans whose features are not built (Implicit, Hybrid, Form Post): refused, never ignored
+// The Implicit and Hybrid plans' response types: only for clients registered for them
 
 #[tokio::test]
-async fn implicit_and_hybrid_plans_response_types_are_refused_not_ignored() {
-    // OAuth 2.0 Multiple Response Types §3 / RFC 6749 §4.1.2.1: unsupported_response_type,
-    // with no code or token anywhere in the redirect.
+async fn implicit_and_hybrid_response_types_need_the_clients_registration() {
+    // OIDC Registration §2 `response_types`: a client registered for `code` only is refused
+    // the others with unauthorized_client (RFC 6749 §4.1.2.1), in the fragment, their default
+    // mode (Multiple Response Types §5), with no code or token anywhere. The accepting side
+    // is conformance_implicit.rs and conformance_hybrid.rs.
     let server = suite_server().await;
     let rp = Rp::new(&server).await;
     rp.flow("openid", &[]).await;
@@ -316,27 +318,14 @@ async fn implicit_and_hybrid_plans_response_types_are_refused_not_ignored() {
         let location = response.headers()["location"].to_str().unwrap().to_string();
         assert!(!location.contains("token="), "{location}");
         assert!(!location.contains("code="), "{location}");
-        let error = check_error_redirect(&server, &response);
-        assert_eq!(error, "unsupported_response_type", "{response_type}");
+        let (base, fragment) = location.split_once('#').expect("the error in the fragment");
+        assert_eq!(base, REDIRECT, "nothing in the query");
+        let params = oxid_protocol::params::Params::parse_form(fragment.as_bytes()).unwrap();
+        assert_eq!(
+            params.get("error"),
+            Some("unauthorized_client"),
+            "{response_type}"
+        );
+        assert_eq!(params.get("state"), Some(STATE));
     }
-}
-
-#[tokio::test]
-async fn formpost_plans_response_mode_form_post_is_refused_not_ignored() {
-    // OAuth 2.0 Form Post Response Mode is not offered: discovery does not list it and a
-    // request for it gets an error, never a code in the query.
-    let server = suite_server().await;
-    let document = discovery(&server).await;
-    assert!(!list_contains(
-        &document,
-        "response_modes_supported",
-        "form_post"
-    ));
-    let rp = Rp::new(&server).await;
-    rp.flow("openid", &[]).await;
-    let response = rp
-        .send(&rp.request_with("openid", &[("response_mode", "form_post")]))
-        .await;
-    let error = check_error_redirect(&server, &response);
-    assert_eq!(error, "invalid_request");
 }

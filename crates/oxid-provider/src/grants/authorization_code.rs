@@ -43,6 +43,13 @@ pub async fn handle(
         }
     };
     check_binding(&record, client, redirect_uri, code_verifier)?;
+    // RFC 9700 §2.1.1: a client that must use PKCE cannot redeem a code issued without it
+    // (its registration may have changed since the code was issued).
+    if record.code_challenge.is_none() && client.requires_pkce(ctx.caps.pkce_required) {
+        return Err(OAuthError::invalid_grant(
+            "this client must use PKCE and the code was issued without a code_challenge",
+        ));
+    }
     let Some(user) = store.get_user(&record.user_id).await? else {
         return Err(OAuthError::invalid_grant("the user no longer exists"));
     };

@@ -8,6 +8,7 @@ mod cookies;
 mod device;
 mod errors;
 mod form;
+mod form_post;
 mod health;
 mod introspection;
 mod layers;

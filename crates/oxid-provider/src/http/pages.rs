@@ -1,8 +1,8 @@
 //! Rendering of the browser pages: the authorization's login and consent pages and
 //! redirects, the error page, and [`PageError`], which lets page handlers use `?`.
 
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
 use minijinja::{Value, context};
 
 use super::layers::page_csp;
@@ -12,6 +12,7 @@ use crate::discovery::paths;
 use crate::error::OAuthError;
 use crate::http::cookies::{csrf_token, with_set_cookie};
 use crate::locales::PageLanguage;
+use crate::http::form_post::form_post_page;
 use crate::pages::PagesError;
 use crate::state::Provider;
 
@@ -173,9 +174,28 @@ pub fn respond(
             error.as_str(),
             &description,
         )),
-        AuthorizeOutcome::Redirect(url) => Ok(Redirect::to(&url).into_response()),
+        AuthorizeOutcome::Redirect(url) => Ok(redirect_to_client(provider, headers, &url)),
+        AuthorizeOutcome::FormPost {
+            redirect_uri,
+            params,
+        } => Ok(form_post_page(&redirect_uri, &params)),
         AuthorizeOutcome::Login(pending) => login_page(provider, headers, &pending, notice),
         AuthorizeOutcome::Consent(pending) => consent_page(provider, headers, &pending),
+    }
+}
+
+/// A 303 to the client (RFC 6749 §4.1.2.1 leaves the method to us; 303 makes the browser
+/// GET it after a POSTed form); a URL that cannot be a header value gets the error page.
+fn redirect_to_client(provider: &Provider, headers: &HeaderMap, url: &str) -> Response {
+    match HeaderValue::from_str(url) {
+        Ok(location) => (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response(),
+        Err(_) => error_page(
+            provider,
+            headers,
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "the redirect_uri cannot be used in a redirect",
+        ),
     }
 }
 

@@ -94,15 +94,32 @@ pub async fn check_id_token(
         "sub present"
     );
     if let (Some(at_hash), Some(access_token)) = (claims.get("at_hash"), access_token) {
-        let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, access_token.as_bytes());
         assert_eq!(
             at_hash.as_str().unwrap(),
-            URL_SAFE_NO_PAD.encode(&digest.as_ref()[..16]),
+            half_hash(id_token, access_token),
             "at_hash is correct (OIDC Core §3.1.3.6)"
         );
     }
     check_claim_types(&claims);
     claims
+}
+
+/// The left half of the hash of `value` with the hash of `id_token`'s `alg` (OIDC Core
+/// §3.1.3.6, §3.3.2.11): SHA-512 for EdDSA (Ed25519), as the suite and oidc-provider compute
+/// it; the `alg`'s own SHA-2 otherwise.
+pub fn half_hash(id_token: &str, value: &str) -> String {
+    use aws_lc_rs::digest::{SHA256, SHA384, SHA512, digest};
+    let jws = oxid_protocol::jose::CompactJws::parse(id_token).expect("a compact JWS");
+    let alg = jws.header().alg.clone();
+    let hash = match alg.as_str() {
+        "EdDSA" => &SHA512,
+        a if a.ends_with("512") => &SHA512,
+        a if a.ends_with("384") => &SHA384,
+        _ => &SHA256,
+    };
+    let digest = digest(hash, value.as_bytes());
+    let half = &digest.as_ref()[..digest.as_ref().len() / 2];
+    URL_SAFE_NO_PAD.encode(half)
 }
 
 /// OIDC Core §5.1: standard claims well typed.

@@ -5,6 +5,7 @@
 
 mod checks;
 mod dynamic;
+pub mod front;
 pub mod oxid_rp;
 mod receiver;
 mod suite;
@@ -291,13 +292,18 @@ pub async fn answer_pages(
         if response.status() != 200 {
             return response;
         }
+        let (status, headers) = (response.status(), response.headers().clone());
         let html = response.text().await.unwrap();
         response = if html.contains("name=\"password\"") {
             submit_login(server, browser, &html, USER, PASSWORD).await
         } else if html.contains("name=\"decision\"") {
             submit_consent(server, browser, &html, decision).await
         } else {
-            panic!("neither a login nor a consent page: {html}");
+            // Another page (the form_post response): the caller reads it.
+            let mut page = http::Response::new(html);
+            *page.status_mut() = status;
+            *page.headers_mut() = headers;
+            return reqwest::Response::from(page);
         };
     }
     response

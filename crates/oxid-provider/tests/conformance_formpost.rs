@@ -1,0 +1,94 @@
+//! The OpenID conformance suite's three Form Post OP plans
+//! (`oidcc-formpost-basic-certification-test-plan`, `-implicit-`, `-hybrid-`): the Basic,
+//! Implicit and Hybrid lists with `response_mode=form_post` (OAuth 2.0 Form Post Response
+//! Mode). Every answer must arrive as the body of a POST to the redirect URI, never in a URL;
+//! `FrontRp::answer` checks that, and the page's Content-Security-Policy. One variant per
+//! plan runs here (`code`, `id_token token`, `code id_token`); the module bodies are in
+//! `front_plan/mod.rs`, shared with the Implicit and Hybrid mirrors, which run the other
+//! response types (see `docs/conformance.md`).
+
+mod common;
+mod front_plan;
+
+use common::front::Variant;
+use front_plan::{CODE_ID_TOKEN, ID_TOKEN_TOKEN, form_post};
+
+/// `response_type=code` with form_post.
+const CODE: Variant = Variant {
+    response_type: "code",
+    form_post: true,
+};
+
+/// The modules of the three lists (each of them is in at least two lists).
+macro_rules! shared_modules {
+    ($variant:expr) => {
+        crate::front_plan::front_modules!($variant;
+            oidcc_server,
+            oidcc_idtoken_signature,
+            oidcc_userinfo_get,
+            oidcc_userinfo_post_header,
+            oidcc_userinfo_post_body,
+            oidcc_response_type_missing,
+            oidcc_scope_profile,
+            oidcc_scope_email,
+            oidcc_scope_address,
+            oidcc_scope_phone,
+            oidcc_scope_all,
+            oidcc_alternate_happy_flow,
+            oidcc_display_page,
+            oidcc_display_popup,
+            oidcc_prompt_login,
+            oidcc_prompt_none_not_logged_in,
+            oidcc_prompt_none_logged_in,
+            oidcc_max_age_1,
+            oidcc_max_age_10000,
+            oidcc_ensure_request_with_unknown_parameter_succeeds,
+            oidcc_id_token_hint,
+            oidcc_login_hint,
+            oidcc_ui_locales,
+            oidcc_claims_locales,
+            oidcc_ensure_request_with_acr_values_succeeds,
+            oidcc_ensure_registered_redirect_uri,
+            oidcc_request_uri_unsigned_supported_correctly_or_rejected_as_unsupported,
+            oidcc_unsigned_request_object_supported_correctly_or_rejected_as_unsupported,
+            oidcc_ensure_request_object_with_redirect_uri,
+            oidcc_claims_essential,
+        );
+    };
+}
+
+/// The Form Post Basic plan: `code` with form_post.
+mod formpost_basic {
+    shared_modules!(crate::CODE);
+    crate::front_plan::front_modules!(crate::CODE;
+        oidcc_idtoken_unsigned,
+        oidcc_ensure_request_without_nonce_succeeds_for_code_flow,
+        oidcc_codereuse,
+        oidcc_codereuse_30seconds,
+        oidcc_ensure_post_request_succeeds,
+        oidcc_server_client_secret_post,
+        oidcc_refresh_token,
+        oidcc_ensure_request_with_valid_pkce_succeeds,
+    );
+}
+
+/// The Form Post Implicit plan: `id_token token` with form_post.
+mod formpost_implicit {
+    shared_modules!(crate::form_post(crate::ID_TOKEN_TOKEN));
+    crate::front_plan::front_modules!(crate::form_post(crate::ID_TOKEN_TOKEN);
+        oidcc_ensure_request_without_nonce_fails,
+    );
+}
+
+/// The Form Post Hybrid plan: `code id_token` with form_post.
+mod formpost_hybrid {
+    shared_modules!(crate::form_post(crate::CODE_ID_TOKEN));
+    crate::front_plan::front_modules!(crate::form_post(crate::CODE_ID_TOKEN);
+        oidcc_ensure_request_without_nonce_fails,
+        oidcc_codereuse,
+        oidcc_codereuse_30seconds,
+        oidcc_server_client_secret_post,
+        oidcc_refresh_token,
+        oidcc_ensure_request_with_valid_pkce_succeeds,
+    );
+}

@@ -1,0 +1,61 @@
+//! The OpenID conformance suite's Implicit OP plan (`oidcc-implicit-certification-test-plan`),
+//! mirrored module by module for both of its response types, `id_token` and
+//! `id_token token` (OIDC Core §3.2): each test is named after the module it mirrors, inside
+//! a module named after the variant; the module bodies are in `front_plan/mod.rs` and the
+//! mapping in `docs/conformance.md`. As in the Basic mirrors the provider runs as a
+//! certification run configures it (`require_pkce = false`).
+
+mod common;
+mod front_plan;
+
+/// The modules both variants run.
+macro_rules! implicit_modules {
+    ($variant:expr) => {
+        crate::front_plan::front_modules!($variant;
+            oidcc_server,
+            oidcc_idtoken_signature,
+            oidcc_ensure_request_without_nonce_fails,
+            oidcc_scope_profile,
+            oidcc_scope_email,
+            oidcc_scope_address,
+            oidcc_scope_phone,
+            oidcc_scope_all,
+            oidcc_alternate_happy_flow,
+            oidcc_display_page,
+            oidcc_display_popup,
+            oidcc_prompt_login,
+            oidcc_prompt_none_not_logged_in,
+            oidcc_prompt_none_logged_in,
+            oidcc_max_age_1,
+            oidcc_max_age_10000,
+            oidcc_ensure_request_with_unknown_parameter_succeeds,
+            oidcc_id_token_hint,
+            oidcc_login_hint,
+            oidcc_ui_locales,
+            oidcc_claims_locales,
+            oidcc_ensure_request_with_acr_values_succeeds,
+            oidcc_ensure_registered_redirect_uri,
+            oidcc_request_uri_unsigned_supported_correctly_or_rejected_as_unsupported,
+            oidcc_unsigned_request_object_supported_correctly_or_rejected_as_unsupported,
+            oidcc_ensure_request_object_with_redirect_uri,
+            oidcc_claims_essential,
+        );
+    };
+}
+
+/// `response_type=id_token`: no access token, the scopes' claims in the ID token.
+mod id_token {
+    implicit_modules!(crate::front_plan::ID_TOKEN);
+}
+
+/// `response_type=id_token token`, which also runs the UserInfo modules and
+/// oidcc-response-type-missing.
+mod id_token_token {
+    implicit_modules!(crate::front_plan::ID_TOKEN_TOKEN);
+    crate::front_plan::front_modules!(crate::front_plan::ID_TOKEN_TOKEN;
+        oidcc_userinfo_get,
+        oidcc_userinfo_post_header,
+        oidcc_userinfo_post_body,
+        oidcc_response_type_missing,
+    );
+}
