@@ -8,6 +8,7 @@
 
 pub mod admin;
 pub mod authorize;
+pub mod authorize_request;
 pub mod backchannel;
 pub mod backend;
 pub mod capabilities;
