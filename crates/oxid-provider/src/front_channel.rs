@@ -10,6 +10,7 @@ use oxid_protocol::authorization::{
 use oxid_store::{ClientRecord, CodeRecord, SessionRecord};
 
 use crate::authorize::AuthorizeOutcome;
+use crate::capabilities::GrantType;
 use crate::client::Client;
 use crate::crypto::secrets::{random_id, random_token, sha256_hex};
 use crate::error::OAuthError;
@@ -141,6 +142,7 @@ pub async fn issue_response(
             .issue_front_channel(&issuance, wanted)
             .await?;
         if let Some(access_token) = tokens.access_token {
+            provider.metrics().token_issued(GrantType::Implicit);
             response.access_token = Some(access_token);
             response.token_type = Some("Bearer".into());
             response.expires_in = Some(provider.config().lifetimes.access_token);

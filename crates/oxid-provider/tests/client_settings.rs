@@ -272,3 +272,25 @@ async fn a_request_that_does_not_parse_is_answered_in_its_form_post_mode() {
     assert!(csp.starts_with("default-src 'none';"), "{csp}");
     assert_eq!(html.matches("<script").count(), 1);
 }
+
+#[tokio::test]
+async fn an_access_token_from_the_authorization_endpoint_is_counted_as_implicit() {
+    let server = suite_server().await;
+    let rp = Rp::with_client(&server, "implicit", |c| {
+        c.response_types = vec!["id_token token".into(), "id_token".into()];
+        c.grant_types = vec!["implicit".into()];
+    })
+    .await;
+    let metric = "oxid_tokens_issued_total{grant_type=\"implicit\",format=\"opaque\"} 1";
+    for (response_type, counted) in [("id_token", false), ("id_token token", true)] {
+        let pairs = rp.request_replacing("openid", "response_type", response_type);
+        let response = rp.interact(rp.send(&pairs).await).await;
+        assert!(response.status().is_redirection());
+        let rendered = server.provider.metrics().render();
+        assert_eq!(
+            rendered.contains(metric),
+            counted,
+            "{response_type}: {rendered}"
+        );
+    }
+}
