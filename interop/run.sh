@@ -109,9 +109,22 @@ BASIC_SECRET="$(secret)"; POST_SECRET="$(secret)"; BROWSER_SECRET="$(secret)"; P
   --grant-type authorization_code --auth-method client_secret_basic --scope "$SCOPES" > "$WORK/bclogout.json"
 
 # a native app (RFC 8252): public, loopback redirect registered without a port
-"$OXID" client add --database "$DB" --client-id interop-native --public --name 'Interop Native' \
+"$OXID" client add --database "$DB" --client-id interop-native --public --name 'Interop Native' --application-type native \
   --redirect-uri "http://127.0.0.1/native-callback" --redirect-uri "http://[::1]/native-callback" \
   --grant-type authorization_code --grant-type refresh_token --auth-method none --scope "$SCOPES" >/dev/null
+
+# implicit and hybrid flows (OIDC Core §3.2, §3.3): response types with the implicit grant
+HYBRID_SECRET="$(secret)"; HYBRID_EDDSA_SECRET="$(secret)"; IMPLICIT_SECRET="$(secret)"
+"$OXID" client add --database "$DB" --client-id interop-hybrid --client-secret="$HYBRID_SECRET" --name 'Interop Hybrid' \
+  --redirect-uri "$CB" --response-type code --response-type 'code id_token' \
+  --grant-type authorization_code --grant-type implicit --grant-type refresh_token \
+  --auth-method client_secret_basic --scope "$SCOPES" >/dev/null
+"$OXID" client add --database "$DB" --client-id interop-hybrid-eddsa --client-secret="$HYBRID_EDDSA_SECRET" --name 'Interop Hybrid EdDSA' \
+  --redirect-uri "$CB" --response-type 'code id_token' --grant-type authorization_code --grant-type implicit \
+  --auth-method client_secret_basic --scope "$SCOPES" --id-token-signing-alg EdDSA >/dev/null
+"$OXID" client add --database "$DB" --client-id interop-implicit --client-secret="$IMPLICIT_SECRET" --name 'Interop Implicit' \
+  --redirect-uri "$CB" --response-type id_token --response-type 'id_token token' --grant-type implicit \
+  --auth-method client_secret_basic --scope "$SCOPES" >/dev/null
 
 # a client id and secret that need form-encoding in HTTP Basic (RFC 6749 §2.3.1)
 SPECIAL_ID='urn:interop:special client'
@@ -145,7 +158,8 @@ PASSWORD_SECRET="$(secret)"
 
 export OXID_INTEROP_CONFIG="$WORK/config.json"
 OXID="$OXID" BC_PORT="$BC_PORT" BC_JSON="$WORK/bclogout.json" SPECIAL_ID="$SPECIAL_ID" SPECIAL_SECRET="$SPECIAL_SECRET" ALG_JSON="$ALG_JSON" ISSUER="$ISSUER" CB="$CB" RP="$RP" RP_PORT="$RP_PORT" ALICE_PW="$ALICE_PW" BASIC_SECRET="$BASIC_SECRET" \
-POST_SECRET="$POST_SECRET" BROWSER_SECRET="$BROWSER_SECRET" PY_SECRET="$PY_SECRET" PASSWORD_SECRET="$PASSWORD_SECRET" python3 - <<'PY' > "$OXID_INTEROP_CONFIG"
+POST_SECRET="$POST_SECRET" BROWSER_SECRET="$BROWSER_SECRET" PY_SECRET="$PY_SECRET" PASSWORD_SECRET="$PASSWORD_SECRET" \
+HYBRID_SECRET="$HYBRID_SECRET" HYBRID_EDDSA_SECRET="$HYBRID_EDDSA_SECRET" IMPLICIT_SECRET="$IMPLICIT_SECRET" python3 - <<'PY' > "$OXID_INTEROP_CONFIG"
 import json, os
 e = os.environ
 cb, rp = e["CB"], e["RP"]
@@ -163,6 +177,12 @@ print(json.dumps({
     "bclogout": {"client_id": "interop-bclogout", "client_secret": json.load(open(e["BC_JSON"]))["client_secret"],
                  "redirect_uri": cb, "post_logout_redirect_uri": "http://127.0.0.1:9/logged-out",
                  "backchannel_port": int(e["BC_PORT"]), "auth_method": "client_secret_basic"},
+    "hybrid": {"client_id": "interop-hybrid", "client_secret": e["HYBRID_SECRET"], "redirect_uri": cb,
+               "auth_method": "client_secret_basic"},
+    "hybrid_eddsa": {"client_id": "interop-hybrid-eddsa", "client_secret": e["HYBRID_EDDSA_SECRET"],
+                     "redirect_uri": cb, "auth_method": "client_secret_basic"},
+    "implicit": {"client_id": "interop-implicit", "client_secret": e["IMPLICIT_SECRET"], "redirect_uri": cb,
+                 "auth_method": "client_secret_basic"},
     "native": {"client_id": "interop-native", "redirect_uri": "http://127.0.0.1/native-callback",
                "redirect_uri_v6": "http://[::1]/native-callback", "auth_method": "none"},
     "spa": {"client_id": "interop-spa", "redirect_uri": rp + "/spa", "auth_method": "none"},

@@ -118,6 +118,8 @@ export function parseForm(html, base) {
 // by hand, fill the login form with `user`, answer the consent form with `decision`, and
 // return the URL the provider finally redirects to at `redirectUri` (never fetched).
 // With `post: true` the authorization request itself is sent as a form POST (OIDC Core §3.1.2.1).
+// A `response_mode=form_post` answer (the provider's auto-submitting form to `redirectUri`)
+// is returned as `formPost`: a `Request` POSTing its fields there, as a browser would.
 export async function userAgentAuthorize(authorizationUrl, redirectUri, { user, decision = 'allow', jar = new CookieJar(), onPage, post = false } = {}) {
   let url = String(authorizationUrl);
   let init = { method: 'GET' };
@@ -146,6 +148,12 @@ export async function userAgentAuthorize(authorizationUrl, redirectUri, { user, 
     const form = parseForm(html, url);
     if (!form) throw new Error(`no form on the page at ${url}: ${html.slice(0, 300)}`);
     const body = new URLSearchParams(form.fields);
+    if (form.method === 'POST' && form.action.startsWith(redirectUri) && !form.hasPassword && !form.hasDecision) {
+      const formPost = new Request(form.action, {
+        method: 'POST', body: body.toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      });
+      return { formPost, fields: body, csp: res.headers.get('content-security-policy'), html, jar, seen };
+    }
     if (form.hasPassword) {
       if (!user) throw new Error('login page shown but no user given');
       body.set('username', user.username);

@@ -101,6 +101,15 @@ function rpSession(req, res) {
   return rpSessions.get(sid);
 }
 
+// The POSTed form of a form_post answer as a fetch Request, as openid-client reads it.
+async function formPostRequest(req, url) {
+  const chunks = [];
+  for await (const chunk of req) chunks.push(chunk);
+  return new Request(url.href, {
+    method: 'POST', headers: { 'content-type': req.headers['content-type'] }, body: Buffer.concat(chunks),
+  });
+}
+
 async function rpHandler(req, res) {
   const url = new URL(req.url, rpCfg.rp_origin);
   const session = rpSession(req, res);
@@ -125,15 +134,17 @@ async function rpHandler(req, res) {
           state: session.pending.state, nonce: session.pending.nonce,
           code_challenge: await client.calculatePKCECodeChallenge(codeVerifier), code_challenge_method: 'S256',
         };
-        for (const k of ['prompt', 'ui_locales']) if (url.searchParams.get(k)) params[k] = url.searchParams.get(k);
+        for (const k of ['prompt', 'ui_locales', 'response_mode']) if (url.searchParams.get(k)) params[k] = url.searchParams.get(k);
         return redirect(client.buildAuthorizationUrl(oidc, params));
       }
       case '/callback': {
         const pending = session.pending;
         session.pending = undefined;
         if (!pending) return send(400, page('Error', '<p>No login in progress.</p>'));
+        // response_mode=form_post: the provider's page POSTed the answer here.
+        const callback = req.method === 'POST' ? await formPostRequest(req, url) : url;
         try {
-          const tokens = await client.authorizationCodeGrant(oidc, url, {
+          const tokens = await client.authorizationCodeGrant(oidc, callback, {
             pkceCodeVerifier: pending.codeVerifier, expectedState: pending.state, expectedNonce: pending.nonce, idTokenExpected: true,
           });
           const claims = tokens.claims();
@@ -447,6 +458,51 @@ test('logout confirmation declined: the provider session stays', async (t) => {
   assert.equal(await p.locator('#user-name').innerText(), alice.name);
   assertNoProblems();
   await p.close();
+});
+
+test('form_post: the answer comes back in an auto-submitting form (response_mode=form_post)', async () => {
+  const p = await newPage();
+  const posted = [];
+  p.on('request', (r) => { if (r.url().startsWith(rpCfg.redirect_uri)) posted.push(`${r.method()} ${r.url()}`); });
+  await Promise.all([p.waitForURL((u) => u.href.startsWith(cfg.issuer)), p.goto(`${rpCfg.rp_origin}/login?prompt=consent&response_mode=form_post`)]);
+  await p.getByLabel('Username').fill(alice.username);
+  await p.getByLabel('Password').fill(alice.password);
+  await Promise.all([p.waitForLoadState('load'), p.getByRole('button', { name: 'Sign in' }).click()]);
+  // Allow: the provider's page posts the code to the RP by itself (its one script, allowed by
+  // its CSP hash; a CSP violation would be a console error here).
+  await Promise.all([p.waitForURL(`${rpCfg.rp_origin}/`), p.getByRole('button', { name: 'Allow' }).click()]);
+  assert.equal(await p.locator('#user-name').innerText(), alice.name);
+  assert.deepEqual(posted, [`POST ${rpCfg.redirect_uri}`], 'one POST to the redirect URI, nothing in its URL');
+  await shot(p, '13-rp-signed-in-form-post');
+  assertNoProblems();
+  await p.close();
+});
+
+test('form_post without JavaScript: the Continue button of the page posts the answer', async () => {
+  // A separate browser with JavaScript off (Form Post Response Mode §2 wants the form to
+  // work without it: the provider shows a Continue button inside <noscript>).
+  const browser = await chromium.launch({
+    executablePath: process.env.OXID_CHROMIUM ?? '/usr/bin/chromium', headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update'],
+  });
+  try {
+    const ctx = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 900, height: 700 } });
+    const p = await ctx.newPage();
+    await p.goto(`${rpCfg.rp_origin}/login?prompt=consent&response_mode=form_post`);
+    await p.getByLabel('Username').fill(alice.username);
+    await p.getByLabel('Password').fill(alice.password);
+    await Promise.all([p.waitForLoadState('load'), p.getByRole('button', { name: 'Sign in' }).click()]);
+    await Promise.all([p.waitForLoadState('load'), p.getByRole('button', { name: 'Allow' }).click()]);
+    assert.ok(p.url().startsWith(cfg.issuer), `the form_post page of the provider, at ${p.url()}`);
+    const button = p.getByRole('button', { name: 'Continue' });
+    await button.waitFor();
+    await shot(p, '14-form-post-without-javascript');
+    await Promise.all([p.waitForURL(`${rpCfg.rp_origin}/`), button.click()]);
+    assert.equal(await p.locator('#user-name').innerText(), alice.name);
+    await ctx.close();
+  } finally {
+    await browser.close();
+  }
 });
 
 test('provider pages: the browser finds a favicon (no 404 console error on every page)', async () => {

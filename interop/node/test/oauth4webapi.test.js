@@ -372,3 +372,60 @@ test('refreshed ID token keeps iss, sub, aud, azp and auth_time of the original 
   for (const k of ['iss', 'sub', 'aud', 'azp', 'auth_time']) assert.deepEqual(again[k], claims[k], `${k} changed`);
   assert.ok(again.iat > claims.iat, 'iat is the time the new ID token is issued');
 });
+
+// ---- hybrid flow and form_post (OIDC Core §3.3; Form Post Response Mode) ---------------
+
+// The authorization request of `clientCfg` with `response_type` and `extra`, answered by the
+// user agent: the fragment URL, or a Request POSTing the form_post fields.
+async function frontAuthorize(clientCfg, responseType, extra = {}) {
+  const codeVerifier = oauth.generateRandomCodeVerifier();
+  const state = oauth.generateRandomState();
+  const nonce = oauth.generateRandomNonce();
+  const url = new URL(as.authorization_endpoint);
+  url.search = new URLSearchParams({
+    client_id: clientCfg.client_id, redirect_uri: clientCfg.redirect_uri, response_type: responseType,
+    scope: 'openid email', state, nonce, code_challenge: await oauth.calculatePKCECodeChallenge(codeVerifier),
+    code_challenge_method: 'S256', ...extra,
+  }).toString();
+  const answer = await userAgentAuthorize(url, clientCfg.redirect_uri, { user: alice });
+  return { answer, codeVerifier, state, nonce };
+}
+
+// validateDetachedSignatureResponse is the strict one (FAPI 1.0 Advanced §5.2.2.1): c_hash
+// and s_hash required, the ID token's signature verified with the provider's JWKS.
+for (const [name, clientKey] of [['RS256', 'hybrid'], ['EdDSA', 'hybrid_eddsa']]) {
+  for (const mode of ['fragment', 'form_post']) {
+    test(`hybrid flow (code id_token, ${name}, ${mode}): validateDetachedSignatureResponse, then the code`, async () => {
+      const h = cfg.clients[clientKey];
+      const hClient = { client_id: h.client_id };
+      const extra = mode === 'form_post' ? { response_mode: 'form_post' } : {};
+      const { answer, codeVerifier, state, nonce } = await frontAuthorize(h, 'code id_token', extra);
+      const parameters = mode === 'form_post' ? answer.formPost : answer.callbackUrl;
+      assert.ok(parameters, `an answer in ${mode}`);
+      const params = await oauth.validateDetachedSignatureResponse(as, hClient, parameters, nonce, state, undefined, opts);
+      const response = await oauth.authorizationCodeGrantRequest(as, hClient, oauth.ClientSecretBasic(h.client_secret),
+        params, h.redirect_uri, codeVerifier, opts);
+      const result = await oauth.processAuthorizationCodeResponse(as, hClient, response, { expectedNonce: nonce, requireIdToken: true });
+      assert.equal(oauth.getValidatedIdTokenClaims(result).nonce, nonce);
+    });
+  }
+}
+
+test('form_post (code): validateAuthResponse reads the POSTed form, with iss (RFC 9207)', async () => {
+  const { answer, codeVerifier, state, nonce } = await frontAuthorize(b, 'code', { response_mode: 'form_post' });
+  const fields = new URLSearchParams(await answer.formPost.text());
+  assert.equal(fields.get('iss'), cfg.issuer);
+  const params = oauth.validateAuthResponse(as, basicClient, fields, state);
+  const response = await oauth.authorizationCodeGrantRequest(as, basicClient, basicAuth, params, b.redirect_uri, codeVerifier, opts);
+  const result = await oauth.processAuthorizationCodeResponse(as, basicClient, response, { expectedNonce: nonce, requireIdToken: true });
+  assert.ok(result.access_token);
+});
+
+test('form_post: an error (prompt=none without a session) comes back in the form, never the URL', async () => {
+  const { answer, state } = await frontAuthorize(b, 'code', { response_mode: 'form_post', prompt: 'none' });
+  assert.ok(answer.formPost, 'the error is POSTed too');
+  assert.equal(new URL(answer.formPost.url).search, '');
+  const fields = new URLSearchParams(await answer.formPost.text());
+  assert.throws(() => oauth.validateAuthResponse(as, basicClient, fields, state),
+    (e) => e instanceof oauth.AuthorizationResponseError && e.error === 'login_required');
+});

@@ -450,3 +450,97 @@ test('password grant (RFC 6749 §4.3) through the generic grant: tokens, then in
     (e) => e.error === 'invalid_grant',
   );
 });
+
+// ---- implicit and hybrid flows, form_post (OIDC Core §3.2, §3.3; Form Post Response Mode) --
+
+// A hybrid (`code id_token`) configuration of `clientCfg`: openid-client validates the ID
+// token of the authorization response (signature, nonce, c_hash, s_hash when state is
+// sent) before it exchanges the code.
+async function hybridConfig(clientCfg) {
+  const conf = await client.discovery(issuer, clientCfg.client_id, clientCfg.client_secret,
+    client.ClientSecretBasic(clientCfg.client_secret), insecure);
+  client.useCodeIdTokenResponseType(conf);
+  client.enableNonRepudiationChecks(conf);
+  return conf;
+}
+
+async function hybridFlow(clientCfg, extra = {}) {
+  const conf = await hybridConfig(clientCfg);
+  const codeVerifier = client.randomPKCECodeVerifier();
+  const state = client.randomState();
+  const nonce = client.randomNonce();
+  const url = client.buildAuthorizationUrl(conf, {
+    redirect_uri: clientCfg.redirect_uri, scope: 'openid profile email', state, nonce,
+    code_challenge: await client.calculatePKCECodeChallenge(codeVerifier), code_challenge_method: 'S256', ...extra,
+  });
+  assert.equal(url.searchParams.get('response_type'), 'code id_token');
+  const answer = await userAgentAuthorize(url, clientCfg.redirect_uri, { user: alice });
+  const tokens = await client.authorizationCodeGrant(conf, answer.formPost ?? answer.callbackUrl, {
+    pkceCodeVerifier: codeVerifier, expectedState: state, expectedNonce: nonce, idTokenExpected: true,
+  });
+  return { tokens, answer, nonce };
+}
+
+test('discovery: the implicit and hybrid response types and the form_post mode are advertised', () => {
+  const md = basic.serverMetadata();
+  for (const rt of ['id_token', 'id_token token', 'code id_token', 'code token', 'code id_token token']) {
+    assert.ok(md.response_types_supported.includes(rt), rt);
+  }
+  assert.deepEqual(md.response_modes_supported, ['query', 'fragment', 'form_post']);
+});
+
+test('hybrid flow (code id_token, fragment): c_hash and s_hash validated, code exchanged', async () => {
+  const { tokens, answer, nonce } = await hybridFlow(cfg.clients.hybrid);
+  assert.equal(answer.callbackUrl.search, '', 'nothing in the query (Multiple Response Types §7)');
+  const front = new URLSearchParams(answer.callbackUrl.hash.slice(1));
+  assert.ok(front.get('code') && front.get('id_token'));
+  const claims = tokens.claims();
+  assert.equal(claims.nonce, nonce);
+  assert.equal(claims.sub, JSON.parse(Buffer.from(front.get('id_token').split('.')[1], 'base64url')).sub);
+  const info = await client.fetchUserInfo(await hybridConfig(cfg.clients.hybrid), tokens.access_token, claims.sub);
+  assert.equal(info.name, alice.name);
+});
+
+test('hybrid flow (code id_token) with response_mode=form_post', async () => {
+  const { tokens, answer } = await hybridFlow(cfg.clients.hybrid, { response_mode: 'form_post' });
+  assert.ok(answer.formPost, 'the answer is an auto-submitting form');
+  assert.match(answer.csp, /script-src 'sha256-/);
+  assert.equal(new URL(answer.formPost.url).href, cfg.clients.hybrid.redirect_uri, 'nothing in the URL');
+  assert.ok(tokens.access_token);
+});
+
+test('hybrid flow (code id_token) signed with EdDSA: c_hash and s_hash are the left half of SHA-512', async () => {
+  const { tokens } = await hybridFlow(cfg.clients.hybrid_eddsa);
+  assert.equal(decodeJwtHeader(tokens.id_token).alg, 'EdDSA');
+  assert.equal(tokens.claims().aud, cfg.clients.hybrid_eddsa.client_id);
+});
+
+test('form_post (code flow): the code arrives in a POSTed form and is exchanged', async () => {
+  const codeVerifier = client.randomPKCECodeVerifier();
+  const state = client.randomState();
+  const nonce = client.randomNonce();
+  const url = client.buildAuthorizationUrl(basic, {
+    redirect_uri: cfg.clients.basic.redirect_uri, scope: 'openid', state, nonce, response_mode: 'form_post',
+    code_challenge: await client.calculatePKCECodeChallenge(codeVerifier), code_challenge_method: 'S256',
+  });
+  const answer = await userAgentAuthorize(url, cfg.clients.basic.redirect_uri, { user: alice });
+  assert.ok(answer.formPost, 'an auto-submitting form');
+  assert.match(answer.html, /<noscript>/, 'it works without JavaScript');
+  const tokens = await client.authorizationCodeGrant(basic, answer.formPost, {
+    pkceCodeVerifier: codeVerifier, expectedState: state, expectedNonce: nonce, idTokenExpected: true,
+  });
+  assert.equal(tokens.claims().nonce, nonce);
+});
+
+test('implicit flow (id_token): implicitAuthentication validates the ID token from the fragment', async () => {
+  const i = cfg.clients.implicit;
+  const conf = await client.discovery(issuer, i.client_id, i.client_secret, client.ClientSecretBasic(i.client_secret), insecure);
+  client.useIdTokenResponseType(conf);
+  const state = client.randomState();
+  const nonce = client.randomNonce();
+  const url = client.buildAuthorizationUrl(conf, { redirect_uri: i.redirect_uri, scope: 'openid email', state, nonce });
+  const { callbackUrl } = await userAgentAuthorize(url, i.redirect_uri, { user: alice });
+  const claims = await client.implicitAuthentication(conf, callbackUrl, nonce, { expectedState: state });
+  assert.equal(claims.nonce, nonce);
+  assert.equal(claims.email, alice.email, 'no access token: the scope claims are in the ID token (OIDC Core §5.4)');
+});
