@@ -286,6 +286,18 @@ async fn every_response_type_mode_and_pkce_method_is_served_when_advertised() {
             assert_eq!(error, expected, "response_type={response_type}");
             let registered = register(&provider, format!("reg-{response_type}"), |c| {
                 c.response_types = vec![response_type.as_str().into()];
+                // OIDC Registration §2: `code` with authorization_code, tokens with implicit.
+                c.grant_types = [
+                    (response_type.code(), GrantType::AuthorizationCode),
+                    (
+                        response_type.returns_tokens_from_authorization_endpoint(),
+                        GrantType::Implicit,
+                    ),
+                ]
+                .into_iter()
+                .filter(|(needed, _)| *needed)
+                .map(|(_, grant)| grant.as_str().into())
+                .collect();
             });
             assert_eq!(
                 registered.await.is_some(),
