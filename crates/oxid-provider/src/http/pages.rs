@@ -11,8 +11,8 @@ use crate::client_metadata::ClientDisplay;
 use crate::discovery::paths;
 use crate::error::OAuthError;
 use crate::http::cookies::{csrf_token, with_set_cookie};
-use crate::locales::PageLanguage;
 use crate::http::form_post::form_post_page;
+use crate::locales::PageLanguage;
 use crate::pages::PagesError;
 use crate::state::Provider;
 
