@@ -15,7 +15,7 @@ use crate::{
     StoreError, StoreResult, TokenRecord, TokenStore, UserRecord, UserStore,
 };
 use crate::{DeviceDecision, DeviceGrantRecord, DevicePoll, DeviceStore};
-use crate::{FailureCount, ThrottlePolicy, ThrottleStore};
+use crate::{FailureCount, ReplayStore, ThrottlePolicy, ThrottleStore};
 use async_trait::async_trait;
 use std::future::Future;
 use std::sync::Arc;
@@ -311,6 +311,15 @@ impl DeviceStore for Detached {
     ) -> StoreResult<DevicePoll> {
         let (hash, client_id) = (device_code_hash.to_owned(), client_id.to_owned());
         self.run(move |s| async move { s.poll_device_grant(&hash, &client_id, now).await })
+            .await
+    }
+}
+
+#[async_trait]
+impl ReplayStore for Detached {
+    async fn remember_jti(&self, key: &str, expires_at: u64) -> StoreResult<bool> {
+        let key = key.to_owned();
+        self.run(move |s| async move { s.remember_jti(&key, expires_at).await })
             .await
     }
 }

@@ -178,8 +178,9 @@ pub trait TokenStore: Send + Sync {
     /// Revokes every token of a grant; returns how many were revoked (tokens revoked
     /// before are left as they were and not counted).
     async fn revoke_grant(&self, grant_id: &str, now: u64) -> StoreResult<u64>;
-    /// Deletes codes, tokens, sessions, device grants and failure counters that expired at or before `now` (`expires_at <=
-    /// now`), and session-client links whose session is gone; returns how many rows went.
+    /// Deletes codes, tokens, sessions, device grants, failure counters and remembered
+    /// assertion ids that expired at or before `now` (`expires_at <= now`), and
+    /// session-client links whose session is gone; returns how many rows went.
     /// Consumed codes and refresh tokens stay until they expire, so replays are still seen.
     async fn purge_expired(&self, now: u64) -> StoreResult<u64>;
 }
@@ -271,6 +272,16 @@ pub trait ThrottleStore: Send + Sync {
     async fn locked_until(&self, key: &str, now: u64) -> StoreResult<Option<u64>>;
 }
 
+/// Assertion ids seen, so that a signed assertion is accepted once (RFC 7523 §3 `jti`,
+/// OIDC Core §9), even across instances sharing one database.
+#[async_trait]
+pub trait ReplayStore: Send + Sync {
+    /// Records `key` (an assertion's issuer and `jti`) as seen until `expires_at`: true the
+    /// first time, false on every later call (from any process) until it is purged at
+    /// `expires_at`.
+    async fn remember_jti(&self, key: &str, expires_at: u64) -> StoreResult<bool>;
+}
+
 /// Whether the store can serve requests (for `/readyz`).
 #[async_trait]
 pub trait HealthStore: Send + Sync {
@@ -291,6 +302,7 @@ pub trait Store:
     + HealthStore
     + ThrottleStore
     + DeviceStore
+    + ReplayStore
 {
 }
 
@@ -305,6 +317,7 @@ impl<T> Store for T where
         + HealthStore
         + ThrottleStore
         + DeviceStore
+        + ReplayStore
 {
 }
 

@@ -189,6 +189,7 @@ impl TokenStore for PostgresStore {
             "DELETE FROM used_interactions WHERE expires_at <= $1",
             "DELETE FROM failure_counters WHERE expires_at <= $1",
             "DELETE FROM device_grants WHERE expires_at <= $1",
+            "DELETE FROM used_assertions WHERE expires_at <= $1",
         ] {
             let done = sqlx::query(sql)
                 .bind(now)

@@ -11,6 +11,7 @@ mod errors;
 mod grants;
 mod keys;
 mod pool;
+mod replay;
 mod sessions;
 mod throttle;
 

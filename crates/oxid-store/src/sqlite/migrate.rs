@@ -45,6 +45,11 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../migrations/sqlite/0004_failure_counters.sql"),
     },
     Migration {
+        version: 5,
+        description: "used assertions",
+        sql: include_str!("../../migrations/sqlite/0005_used_assertions.sql"),
+    },
+    Migration {
         version: 7,
         description: "token claims request",
         sql: include_str!("../../migrations/sqlite/0007_token_claims_request.sql"),

@@ -231,6 +231,18 @@ fn cases() -> Vec<Case> {
             },
         },
         Case {
+            name: "remember_jti",
+            setup: nothing,
+            op: |s, t| step(async move { drop(s.remember_jti(&t, NOW + 60).await) }),
+            check: |s, t| {
+                step(async move {
+                    // Whether or not the dropped call took effect, the id is seen now.
+                    s.remember_jti(&t, NOW + 60).await.unwrap();
+                    assert!(!s.remember_jti(&t, NOW + 60).await.unwrap(), "{t}");
+                })
+            },
+        },
+        Case {
             name: "put_consent",
             setup: |s, t| {
                 step(async move {

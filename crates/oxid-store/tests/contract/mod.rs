@@ -9,6 +9,7 @@ pub mod device;
 pub mod fixtures;
 pub mod grants;
 pub mod keys;
+pub mod replay;
 pub mod throttle;
 
 pub use accounts::*;
@@ -16,6 +17,7 @@ pub use cancellation::*;
 pub use device::*;
 pub use grants::*;
 pub use keys::*;
+pub use replay::*;
 pub use throttle::*;
 
 use oxid_store::Store;
@@ -95,6 +97,8 @@ macro_rules! contract_suite {
             device_grant_is_decided_once_and_handed_out_once,
             denied_and_expired_device_grants_say_so_until_purged,
             concurrent_polls_of_an_approved_device_grant_have_one_winner,
+            assertion_id_is_first_seen_once_until_purged,
+            concurrent_remembers_of_one_assertion_id_have_one_winner,
             dropped_write_futures_take_full_effect_or_none_and_leave_the_store_serving,
         );
     };
