@@ -200,7 +200,7 @@ impl AuthEndpoint {
 pub struct EndpointAuth {
     /// The methods accepted.
     pub methods: Vec<ClientAuthMethod>,
-    /// JWS algorithms accepted for the JWT methods (empty while none is enabled).
+    /// JWS algorithms accepted for the JWT methods' assertions (empty when neither is on).
     pub signing_algs: Vec<SigningAlg>,
 }
 
@@ -291,9 +291,14 @@ fn enabled_grants(config: &ProviderConfig) -> Vec<GrantType> {
 impl Capabilities {
     /// The table for a validated configuration.
     pub fn from_config(config: &ProviderConfig) -> Capabilities {
+        // OIDC Core §9: the secret methods and the two JWT methods (RFC 7523 §2.2), whose
+        // assertions may be signed with any algorithm the provider verifies; HS256 is the
+        // client_secret_jwt one, the others private_key_jwt's.
         let secret_methods = vec![
             ClientAuthMethod::ClientSecretBasic,
             ClientAuthMethod::ClientSecretPost,
+            ClientAuthMethod::ClientSecretJwt,
+            ClientAuthMethod::PrivateKeyJwt,
         ];
         let with_none = |mut methods: Vec<ClientAuthMethod>| {
             methods.push(ClientAuthMethod::None);
@@ -301,7 +306,7 @@ impl Capabilities {
         };
         let endpoint_auth = |methods| EndpointAuth {
             methods,
-            signing_algs: Vec::new(),
+            signing_algs: SigningAlg::ALL.to_vec(),
         };
         let mut pkce_methods = vec![PkceMethod::S256];
         if config.allow_plain_pkce {

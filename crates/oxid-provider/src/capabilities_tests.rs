@@ -4,9 +4,7 @@
 //! narrows PKCE and the signing algorithms) so that "not advertised" is never an empty set.
 
 use axum::body::Body;
-use axum::http::{HeaderMap, HeaderValue, Request, StatusCode, header};
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
+use axum::http::{Request, StatusCode, header};
 use oxid_protocol::params::Params;
 use oxid_protocol::token::TokenRequest;
 use tower::ServiceExt;
@@ -66,6 +64,7 @@ async fn discovery_lists_exactly_the_table() {
         let caps = provider.capabilities();
         let md = metadata(provider.config(), caps);
         let auth = |endpoint| names(&caps.auth(endpoint).methods, |m| m.as_str());
+        let algs = |endpoint| names(&caps.auth(endpoint).signing_algs, |a| a.as_str());
         let members = [
             (
                 &md.grant_types_supported,
@@ -103,6 +102,18 @@ async fn discovery_lists_exactly_the_table() {
             (
                 &md.introspection_endpoint_auth_methods_supported,
                 auth(AuthEndpoint::Introspection),
+            ),
+            (
+                &md.token_endpoint_auth_signing_alg_values_supported,
+                algs(AuthEndpoint::Token),
+            ),
+            (
+                &md.revocation_endpoint_auth_signing_alg_values_supported,
+                algs(AuthEndpoint::Revocation),
+            ),
+            (
+                &md.introspection_endpoint_auth_signing_alg_values_supported,
+                algs(AuthEndpoint::Introspection),
             ),
         ];
         for (listed, table) in members {
@@ -439,60 +450,6 @@ async fn every_scope_is_granted_when_advertised() {
     }
 }
 
-/// The credentials of `method` for client `id`, as a request would carry them.
-fn credentials(id: &str, method: ClientAuthMethod) -> (HeaderMap, Params) {
-    let mut headers = HeaderMap::new();
-    let form = match method {
-        ClientAuthMethod::None => format!("client_id={id}"),
-        ClientAuthMethod::ClientSecretBasic => {
-            let basic = STANDARD.encode(format!("{id}:{}", secret_of(id)));
-            let value = HeaderValue::from_str(&format!("Basic {basic}")).unwrap();
-            headers.insert(header::AUTHORIZATION, value);
-            String::new()
-        }
-        ClientAuthMethod::ClientSecretPost => {
-            format!("client_id={id}&client_secret={}", secret_of(id))
-        }
-        ClientAuthMethod::ClientSecretJwt | ClientAuthMethod::PrivateKeyJwt => format!(
-            "client_id={id}&client_assertion=eyJhbGciOiJIUzI1NiJ9.e30.sig&\
-             client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer"
-        ),
-    };
-    (headers, Params::parse_form(form.as_bytes()).unwrap())
-}
-
-#[tokio::test]
-async fn every_auth_method_is_accepted_where_advertised() {
-    for provider in deployments().await {
-        let caps = provider.capabilities();
-        for method in ClientAuthMethod::ALL.iter().copied() {
-            let id = format!("auth-{method}");
-            stored_client(&provider, &id, method, &[GrantType::AuthorizationCode], &[]).await;
-            let (headers, params) = credentials(&id, method);
-            for endpoint in AuthEndpoint::ALL {
-                let outcome = authenticate_client(&provider, endpoint, &headers, &params).await;
-                assert_eq!(
-                    outcome.is_ok(),
-                    caps.accepts_auth(endpoint, method),
-                    "{method} at {endpoint:?}"
-                );
-                if let Err(e) = outcome {
-                    assert_eq!(e.code(), "invalid_client", "{method} at {endpoint:?}");
-                }
-            }
-            let registered = register(&provider, format!("reg-{method}"), |c| {
-                c.public = method == ClientAuthMethod::None;
-                c.auth_method = Some(method.as_str().into());
-            });
-            assert_eq!(
-                registered.await.is_some(),
-                caps.registrable_auth(method),
-                "{method} at registration"
-            );
-        }
-    }
-}
-
 #[tokio::test]
 async fn every_id_token_alg_signs_when_advertised() {
     for provider in deployments().await {
@@ -565,3 +522,5 @@ async fn every_userinfo_alg_signs_when_advertised_oidc_core_5_3_2() {
         assert_eq!(client.userinfo_signed_response_alg(), None);
     }
 }
+#[path = "capabilities_auth_tests.rs"]
+mod auth;

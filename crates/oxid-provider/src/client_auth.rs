@@ -12,6 +12,7 @@ use std::ops::Deref;
 
 use crate::capabilities::{AuthEndpoint, ClientAuthMethod};
 use crate::client::Client;
+use crate::client_assertion::{Assertion, verify_assertion};
 use crate::crypto::secrets::{constant_time_eq, sha256_hex};
 use crate::error::OAuthError;
 use crate::state::Provider;
@@ -40,11 +41,23 @@ impl VerifiedClient {
 }
 
 /// The credentials a request presented, before checking them.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, PartialEq)]
 enum Presented {
-    Basic { client_id: String, secret: String },
-    Post { client_id: String, secret: String },
-    None { client_id: String },
+    Basic {
+        client_id: String,
+        secret: String,
+    },
+    Post {
+        client_id: String,
+        secret: String,
+    },
+    Assertion {
+        client_id: String,
+        assertion: Box<Assertion>,
+    },
+    None {
+        client_id: String,
+    },
 }
 
 impl Presented {
@@ -52,6 +65,7 @@ impl Presented {
         match self {
             Presented::Basic { client_id, .. }
             | Presented::Post { client_id, .. }
+            | Presented::Assertion { client_id, .. }
             | Presented::None { client_id } => client_id,
         }
     }
@@ -60,6 +74,7 @@ impl Presented {
         match self {
             Presented::Basic { .. } => ClientAuthMethod::ClientSecretBasic,
             Presented::Post { .. } => ClientAuthMethod::ClientSecretPost,
+            Presented::Assertion { assertion, .. } => assertion.method(),
             Presented::None { .. } => ClientAuthMethod::None,
         }
     }
@@ -91,27 +106,43 @@ pub async fn authenticate_client(
              it needs an authenticated (confidential) client"
         )));
     }
-    if let Presented::Basic { secret, .. } | Presented::Post { secret, .. } = &presented {
-        // Failed secrets are throttled per client (issue 13). A locked client is refused
-        // before its secret is looked at, right or wrong: else the lock could be probed.
-        // Successes do not clear the count (no write per token request); it lapses with
-        // its window.
-        let subject = [Subject::Client(presented.client_id())];
-        if let Some(locked) = current_client_lock(provider, presented.client_id()).await? {
-            return Err(OAuthError::locked_client(locked.retry_after));
+    match &presented {
+        Presented::Basic { secret, .. } | Presented::Post { secret, .. } => {
+            let hash = client.record().secret_hash.as_deref();
+            throttled_check(provider, client.id(), || {
+                hash.is_some_and(|hash| {
+                    constant_time_eq(sha256_hex(secret).as_bytes(), hash.as_bytes())
+                })
+            })
+            .await?
         }
-        let matches =
-            client.record().secret_hash.as_deref().is_some_and(|hash| {
-                constant_time_eq(sha256_hex(secret).as_bytes(), hash.as_bytes())
-            });
-        if !matches {
-            if let Some(locked) = record_failure(provider, &subject).await? {
-                return Err(OAuthError::locked_client(locked.retry_after));
-            }
-            return Err(OAuthError::invalid_client("client authentication failed"));
+        Presented::Assertion { assertion, .. } => {
+            verify_assertion(provider, endpoint, &client, assertion).await?
         }
+        Presented::None { .. } => {}
     }
     Ok(VerifiedClient { client })
+}
+
+/// Checks a proof of the client's secret (`proof_holds`) under its throttle (issue 13): a
+/// locked client is refused before the proof is looked at, right or wrong, else the lock
+/// could be probed; a failed proof is counted. Successes do not clear the count (no write
+/// per token request); it lapses with its window.
+pub(crate) async fn throttled_check(
+    provider: &Provider,
+    client_id: &str,
+    proof_holds: impl FnOnce() -> bool,
+) -> Result<(), OAuthError> {
+    if let Some(locked) = current_client_lock(provider, client_id).await? {
+        return Err(OAuthError::locked_client(locked.retry_after));
+    }
+    if proof_holds() {
+        return Ok(());
+    }
+    if let Some(locked) = record_failure(provider, &[Subject::Client(client_id)]).await? {
+        return Err(OAuthError::locked_client(locked.retry_after));
+    }
+    Err(OAuthError::invalid_client("client authentication failed"))
 }
 
 /// Reads what the client sent; more than one method is `invalid_request` (RFC 6749 §2.3).
@@ -122,9 +153,25 @@ fn presented_credentials(headers: &HeaderMap, params: &Params) -> Result<Present
         .map(|value| parse_basic_authorization(value.to_str().unwrap_or("")))
         .transpose()?;
     match (body.method(basic.is_some())?, basic, body) {
-        (PresentedMethod::JwtAssertion, _, _) => Err(OAuthError::invalid_client(
-            "client assertions (RFC 7523) are not supported by this server",
-        )),
+        (PresentedMethod::JwtAssertion, _, body) => {
+            let token = body.client_assertion.as_deref().unwrap_or_default();
+            let assertion = Assertion::parse(token)?;
+            // RFC 7521 §4.2: client_id may be left out, the assertion's `sub` names the
+            // client; when both are there, verification requires them equal.
+            let client_id = match (body.client_id, assertion.subject()) {
+                (Some(client_id), _) => client_id,
+                (None, Some(sub)) => sub.to_string(),
+                (None, None) => {
+                    return Err(OAuthError::invalid_client(
+                        "client assertion refused: sub is required (RFC 7523 §3)",
+                    ));
+                }
+            };
+            Ok(Presented::Assertion {
+                client_id,
+                assertion: Box::new(assertion),
+            })
+        }
         (PresentedMethod::ClientSecretBasic, Some((client_id, secret)), body) => {
             if body.client_id.is_some_and(|id| id != client_id) {
                 return Err(OAuthError::invalid_request(

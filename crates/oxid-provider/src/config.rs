@@ -69,6 +69,10 @@ pub struct Settings {
     /// A static bearer token for the admin API (`/admin/v1` on `admin_listen`), for
     /// bootstrapping before an `oxid:admin` client exists; none by default.
     pub admin_token: Option<String>,
+    /// Fetches of URLs clients name (the `[outbound]` section).
+    pub outbound: crate::outbound::OutboundSettings,
+    /// JWT client authentication (the `[client_assertions]` section).
+    pub client_assertions: crate::client_assertion::AssertionSettings,
 }
 
 /// Grants off by default, each enabled by its key.
@@ -118,6 +122,8 @@ impl Default for Settings {
             op_tos_uri: None,
             ui_locales: LANGUAGES.iter().map(|l| l.to_string()).collect(),
             admin_token: None,
+            outbound: crate::outbound::OutboundSettings::default(),
+            client_assertions: crate::client_assertion::AssertionSettings::default(),
         }
     }
 }
@@ -296,6 +302,10 @@ pub struct ProviderConfig {
     pub ui_locales: Locales,
     /// `sha256(admin_token)` hex, compared in constant time; none when not configured.
     pub admin_token_hash: Option<String>,
+    /// Fetches of URLs clients name.
+    pub outbound: crate::outbound::OutboundSettings,
+    /// JWT client authentication.
+    pub client_assertions: crate::client_assertion::AssertionSettings,
 }
 
 /// The documents discovery links to (OIDC Discovery §3), each an absolute http(s) URL.
@@ -399,6 +409,8 @@ impl ProviderConfig {
         let ui_locales = Locales::new(&settings.ui_locales, &LANGUAGES)
             .map_err(|e| config_error("ui_locales", e))?;
         let admin_token_hash = strong_token_hash("admin_token", settings.admin_token.as_deref())?;
+        settings.outbound.validate()?;
+        settings.client_assertions.validate()?;
         Ok(ProviderConfig {
             issuer,
             issuer_url,
@@ -417,6 +429,8 @@ impl ProviderConfig {
             documents: Documents::from_settings(settings)?,
             ui_locales,
             admin_token_hash,
+            outbound: settings.outbound,
+            client_assertions: settings.client_assertions,
         })
     }
 

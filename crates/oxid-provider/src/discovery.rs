@@ -57,6 +57,11 @@ fn names<T: Copy>(values: &[T], name: impl Fn(&T) -> &'static str) -> Option<Vec
 /// The provider's metadata: the endpoints under the issuer, and every value from `caps`.
 pub fn metadata(config: &ProviderConfig, caps: &Capabilities) -> ProviderMetadata {
     let auth_methods = |endpoint| names(&caps.auth(endpoint).methods, |m| m.as_str());
+    // RFC 8414 §2: listed only when a JWT method is on (the list is then not empty).
+    let auth_algs = |endpoint| {
+        let algs = &caps.auth(endpoint).signing_algs;
+        names(algs, |a| a.as_str()).filter(|_| !algs.is_empty())
+    };
     let features = &caps.features;
     let mut metadata = ProviderMetadata {
         issuer: Some(config.issuer.clone()),
@@ -80,10 +85,15 @@ pub fn metadata(config: &ProviderConfig, caps: &Capabilities) -> ProviderMetadat
             std::iter::once("none").chain(caps.userinfo_algs.iter().map(|a| a.as_str())),
         ),
         token_endpoint_auth_methods_supported: auth_methods(AuthEndpoint::Token),
+        token_endpoint_auth_signing_alg_values_supported: auth_algs(AuthEndpoint::Token),
         revocation_endpoint: Some(config.endpoint(paths::REVOCATION)),
         revocation_endpoint_auth_methods_supported: auth_methods(AuthEndpoint::Revocation),
+        revocation_endpoint_auth_signing_alg_values_supported: auth_algs(AuthEndpoint::Revocation),
         introspection_endpoint: Some(config.endpoint(paths::INTROSPECTION)),
         introspection_endpoint_auth_methods_supported: auth_methods(AuthEndpoint::Introspection),
+        introspection_endpoint_auth_signing_alg_values_supported: auth_algs(
+            AuthEndpoint::Introspection,
+        ),
         // RFC 8628 §4: the endpoint, when the grant runs.
         device_authorization_endpoint: caps
             .supports_grant(GrantType::DeviceCode)

@@ -10,11 +10,13 @@ use crate::backend::{Backend, StartError};
 use crate::capabilities::Capabilities;
 use crate::client::Client;
 use crate::client_cache::ClientCache;
+use crate::client_keys::ClientKeys;
 use crate::clock::Clock;
 use crate::config::ProviderConfig;
 use crate::crypto::{KeyRing, SecretBox};
 use crate::discovery;
 use crate::metrics::Metrics;
+use crate::outbound::Outbound;
 use crate::pages::Pages;
 use crate::throttle::RecentClientLocks;
 
@@ -40,6 +42,8 @@ struct Inner {
     clients: ClientCache,
     recent_client_locks: RecentClientLocks,
     http: reqwest::Client,
+    outbound: Outbound,
+    client_keys: ClientKeys,
     keys: RwLock<Arc<KeyRing>>,
     metrics: Metrics,
     pages: Pages,
@@ -63,12 +67,17 @@ impl Provider {
         let oauth_metadata =
             discovery::oauth_authorization_server(&backend.config, &capabilities).into();
         let metrics = Metrics::new(backend.config.issuer_path());
+        let extra_roots = std::env::var_os("SSL_CERT_FILE").map(std::path::PathBuf::from);
+        let outbound = Outbound::new(backend.config.outbound, extra_roots.as_deref())
+            .map_err(StartError::Http)?;
         Ok(Provider(Arc::new(Inner {
             backend,
             capabilities,
             clients: ClientCache::default(),
             recent_client_locks: RecentClientLocks::default(),
             http: outgoing_http_client().map_err(|e| StartError::Http(e.to_string()))?,
+            outbound,
+            client_keys: ClientKeys::default(),
             keys: RwLock::new(Arc::new(ring)),
             metrics,
             pages,
@@ -115,6 +124,16 @@ impl Provider {
     /// The HTTP client for calls to clients (back-channel logout).
     pub fn http(&self) -> &reqwest::Client {
         &self.0.http
+    }
+
+    /// Fetches of URLs that clients name (`jwks_uri`), with the SSRF checks and limits.
+    pub fn outbound(&self) -> &Outbound {
+        &self.0.outbound
+    }
+
+    /// Clients' key sets fetched from their `jwks_uri`.
+    pub fn client_keys(&self) -> &ClientKeys {
+        &self.0.client_keys
     }
 
     /// Encryption of secrets at rest.

@@ -209,8 +209,52 @@ pub async fn stored_client(
         .iter()
         .map(|r| r.as_str().to_string())
         .collect();
+    // What the JWT methods verify with: the secret itself, or the client's public key.
+    match auth {
+        ClientAuthMethod::ClientSecretJwt => {
+            let context = crate::admin::client_secret_context(id);
+            let sealed = provider
+                .secret_box()
+                .encrypt_for(&context, secret_of(id).as_bytes());
+            record.secret_encrypted = Some(sealed.unwrap());
+        }
+        ClientAuthMethod::PrivateKeyJwt => {
+            let jwk = CLIENT_KEY.public_jwk().unwrap();
+            record.metadata = serde_json::json!({"jwks": {"keys": [jwk]}});
+        }
+        _ => {}
+    }
     provider.store().update_client(&record).await.unwrap();
     record
+}
+
+/// The key of every [`stored_client`] that uses `private_key_jwt` (made once: key
+/// generation is slow).
+static CLIENT_KEY: std::sync::LazyLock<oxid_client::SigningKey> = std::sync::LazyLock::new(|| {
+    oxid_client::SigningKey::generate(oxid_client::JwsAlgorithm::ES256, Some("client-key".into()))
+        .unwrap()
+});
+
+/// A fresh client assertion (RFC 7523 §3) of [`stored_client`] `id` using `method` (HS256
+/// with its secret, or ES256 with [`CLIENT_KEY`]), addressed to the issuer, at [`T0`].
+pub fn client_assertion_of(provider: &Provider, id: &str, method: ClientAuthMethod) -> String {
+    let hmac;
+    let key = if method == ClientAuthMethod::ClientSecretJwt {
+        let secret = secret_of(id);
+        hmac = oxid_client::SigningKey::hmac(
+            oxid_client::JwsAlgorithm::HS256,
+            secret.as_bytes(),
+            None,
+        );
+        hmac.as_ref().unwrap()
+    } else {
+        &*CLIENT_KEY
+    };
+    let claims = serde_json::json!({
+        "iss": id, "sub": id, "aud": provider.config().issuer, "jti": random_token(),
+        "iat": T0, "exp": T0 + 60,
+    });
+    key.sign_compact(Some("JWT"), Map::new(), &claims).unwrap()
 }
 
 /// A [`stored_client`] taken as authenticated.

@@ -144,3 +144,20 @@ async fn concurrent_redemption_at_two_instances_succeeds_once() {
     }
     drop_schema(admin, schema).await;
 }
+
+#[tokio::test]
+async fn a_client_assertion_used_at_one_instance_is_a_replay_at_the_other_oidc_core_9() {
+    use common::assertions::*;
+    let Some((admin, schema, store_url)) = fresh_schema().await else {
+        return;
+    };
+    let a = TestServer::launch(|_| {}, &store_url, TestClock::new(T0), true).await;
+    let b = TestServer::start_sibling(&a, &store_url).await;
+    let k = key(oxid_client::JwsAlgorithm::ES256, "k1");
+    let metadata = serde_json::json!({"jwks": jwks(&[&k])});
+    register(&a, "pk", "private_key_jwt", metadata).await;
+    let assertion = sign(&k, &claims(&a, "pk"));
+    assert_accepted(token_with(&a, Some("pk"), &assertion).await);
+    assert_refused(token_with(&b, Some("pk"), &assertion).await, "replayed");
+    drop_schema(admin, schema).await;
+}

@@ -508,7 +508,12 @@ async fn discovery_advertises_what_is_served_rfc8414_2() {
         );
         assert_eq!(
             metadata["introspection_endpoint_auth_methods_supported"],
-            serde_json::json!(["client_secret_basic", "client_secret_post"]),
+            serde_json::json!([
+                "client_secret_basic",
+                "client_secret_post",
+                "client_secret_jwt",
+                "private_key_jwt"
+            ]),
             "RFC 7662 §2.1: no `none` at introspection"
         );
 
@@ -522,6 +527,8 @@ async fn discovery_advertises_what_is_served_rfc8414_2() {
             let auth = match method.as_str().unwrap() {
                 "client_secret_basic" => Auth::Basic("app", &secret),
                 "client_secret_post" => Auth::Post("app-post", &post_secret),
+                // At both endpoints in jwt_client_auth_keys.rs.
+                "client_secret_jwt" | "private_key_jwt" => continue,
                 other => panic!("unexpected method {other}"),
             };
             let (access, _) = tokens(&server, auth, SCOPE).await;

@@ -3,6 +3,7 @@
 //! suite's relying party ([`suite`]) and baseline checks ([`checks`]).
 #![allow(dead_code)]
 
+pub mod assertions;
 mod checks;
 mod dynamic;
 pub mod front;

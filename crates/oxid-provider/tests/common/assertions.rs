@@ -1,0 +1,129 @@
+//! Client assertions (RFC 7523 §3) for the JWT client authentication tests: keys, clients
+//! registered with them, claims, signing, and the token-like endpoints' answers.
+
+use super::*;
+use oxid_client::jws::JwsAlgorithm;
+use oxid_client::signing::SigningKey;
+use oxid_provider::clock::Clock;
+use serde_json::{Map, Value, json};
+
+pub const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+/// A server whose outbound fetches may reach 127.0.0.1 (the test's `jwks_uri` server).
+pub async fn server() -> TestServer {
+    TestServer::start_with(|s| s.outbound.allow_private_addresses = true).await
+}
+
+/// A key of `alg` with `kid`.
+pub fn key(alg: JwsAlgorithm, kid: &str) -> SigningKey {
+    SigningKey::generate(alg, Some(kid.into())).unwrap()
+}
+
+/// A JWK Set of the public halves of `keys`.
+pub fn jwks(keys: &[&SigningKey]) -> Value {
+    json!({"keys": keys.iter().map(|k| k.public_jwk().unwrap()).collect::<Vec<_>>()})
+}
+
+/// Registers `id` for client_credentials with `method` and the client metadata `metadata`
+/// (`jwks`, `jwks_uri`, `token_endpoint_auth_signing_alg`); returns its secret.
+pub async fn register(server: &TestServer, id: &str, method: &str, metadata: Value) -> String {
+    let secret = server
+        .add_client(id, |c| {
+            c.grant_types = vec!["client_credentials".into()];
+            c.redirect_uris = Vec::new();
+            c.auth_method = Some(method.into());
+            c.scopes = vec!["api:read".into()];
+        })
+        .await;
+    let store = server.provider.store();
+    let mut record = store.get_client(id).await.unwrap().unwrap();
+    record.metadata = metadata;
+    if method == "client_secret_jwt" {
+        // The HMAC key itself, kept encrypted (what `oxid client add` stores for this method).
+        let context = oxid_provider::admin::client_secret_context(id);
+        let sealed = server
+            .provider
+            .secret_box()
+            .encrypt_for(&context, secret.as_bytes());
+        record.secret_encrypted = Some(sealed.unwrap());
+    }
+    store.update_client(&record).await.unwrap();
+    secret
+}
+
+/// Good claims for `client_id` at the server's clock: aud the token endpoint, 60 s to live.
+pub fn claims(server: &TestServer, client_id: &str) -> Map<String, Value> {
+    let now = server.clock.now();
+    let claims = json!({
+        "iss": client_id,
+        "sub": client_id,
+        "aud": server.url("/token"),
+        "jti": format!("jti-{}", rand_suffix()),
+        "iat": now,
+        "exp": now + 60,
+    });
+    claims.as_object().unwrap().clone()
+}
+
+pub fn rand_suffix() -> String {
+    oxid_client::random::random_string(12).unwrap()
+}
+
+pub fn sign(key: &SigningKey, claims: &Map<String, Value>) -> String {
+    let claims = Value::Object(claims.clone());
+    key.sign_compact(Some("JWT"), Map::new(), &claims).unwrap()
+}
+
+/// `client_credentials` at the token endpoint with `assertion` (and `client_id` when given):
+/// the status and the JSON answer.
+pub async fn token_with(
+    server: &TestServer,
+    client_id: Option<&str>,
+    assertion: &str,
+) -> (u16, Value) {
+    post_with(
+        server,
+        "/token",
+        client_id,
+        assertion,
+        &[("grant_type", "client_credentials")],
+    )
+    .await
+}
+
+pub async fn post_with(
+    server: &TestServer,
+    path: &str,
+    client_id: Option<&str>,
+    assertion: &str,
+    extra: &[(&str, &str)],
+) -> (u16, Value) {
+    let mut form = vec![
+        ("client_assertion_type", ASSERTION_TYPE),
+        ("client_assertion", assertion),
+    ];
+    form.extend(client_id.map(|id| ("client_id", id)));
+    form.extend_from_slice(extra);
+    let response = reqwest::Client::new()
+        .post(server.url(path))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let body = response.json().await.unwrap_or(Value::Null);
+    (status, body)
+}
+
+/// The answer is RFC 6749 §5.2 `invalid_client`, 401, and its description says `why`.
+pub fn assert_refused((status, body): (u16, Value), why: &str) {
+    assert_eq!(status, 401, "{body}");
+    assert_eq!(body["error"], "invalid_client", "{body}");
+    let description = body["error_description"].as_str().unwrap_or_default();
+    assert!(description.contains(why), "{why:?} not in {description:?}");
+}
+
+pub fn assert_accepted((status, body): (u16, Value)) {
+    assert_eq!(status, 200, "{body}");
+    assert!(body["access_token"].is_string(), "{body}");
+}
