@@ -58,6 +58,10 @@ async fn every_auth_method_is_accepted_where_advertised() {
             let registered = register(&provider, format!("reg-{method}"), |c| {
                 c.public = method == ClientAuthMethod::None;
                 c.auth_method = Some(method.as_str().into());
+                // private_key_jwt is registered with the client's keys.
+                if method == ClientAuthMethod::PrivateKeyJwt {
+                    c.jwks = Some(serde_json::json!({"keys": []}));
+                }
             });
             assert_eq!(
                 registered.await.is_some(),

@@ -156,12 +156,10 @@ fn accepted_alg(
         .ok()
         .filter(|alg| accepted.contains(alg))
         .ok_or_else(|| refused(format!("alg {name} is not one of {accepted:?}")))?;
-    let registered = client
-        .record()
-        .metadata
-        .get("token_endpoint_auth_signing_alg")
-        .and_then(Value::as_str);
-    if let Some(registered) = registered.filter(|r| *r != name) {
+    if let Some(registered) = client
+        .token_endpoint_auth_signing_alg()
+        .filter(|r| *r != alg)
+    {
         return Err(refused(format!(
             "the client registered token_endpoint_auth_signing_alg {registered}, not {name}"
         )));

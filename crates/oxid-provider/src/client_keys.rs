@@ -71,7 +71,7 @@ impl ClientKeys {
         want: Want<'_>,
         now: u64,
     ) -> Result<Arc<JwkSet>, KeysError> {
-        if let Some(jwks) = client.record().metadata.get("jwks") {
+        if let Some(jwks) = client.jwks() {
             let set = parse_jwk_set(jwks.clone()).ok_or(KeysError::BadRegistered)?;
             return Ok(Arc::new(set));
         }

@@ -24,31 +24,23 @@ pub fn jwks(keys: &[&SigningKey]) -> Value {
     json!({"keys": keys.iter().map(|k| k.public_jwk().unwrap()).collect::<Vec<_>>()})
 }
 
-/// Registers `id` for client_credentials with `method` and the client metadata `metadata`
-/// (`jwks`, `jwks_uri`, `token_endpoint_auth_signing_alg`); returns its secret.
+/// Registers `id` for client_credentials with `method` and the members of `metadata`
+/// (`jwks`, `jwks_uri`, `token_endpoint_auth_signing_alg`), as `oxid client add` does (the
+/// secret of a client_secret_jwt client is kept encrypted); returns its secret.
 pub async fn register(server: &TestServer, id: &str, method: &str, metadata: Value) -> String {
-    let secret = server
+    let member = |name: &str| metadata.get(name).cloned();
+    let string = |name: &str| member(name).and_then(|v| v.as_str().map(String::from));
+    server
         .add_client(id, |c| {
             c.grant_types = vec!["client_credentials".into()];
             c.redirect_uris = Vec::new();
             c.auth_method = Some(method.into());
             c.scopes = vec!["api:read".into()];
+            c.jwks = member("jwks");
+            c.jwks_uri = string("jwks_uri");
+            c.token_endpoint_auth_signing_alg = string("token_endpoint_auth_signing_alg");
         })
-        .await;
-    let store = server.provider.store();
-    let mut record = store.get_client(id).await.unwrap().unwrap();
-    record.metadata = metadata;
-    if method == "client_secret_jwt" {
-        // The HMAC key itself, kept encrypted (what `oxid client add` stores for this method).
-        let context = oxid_provider::admin::client_secret_context(id);
-        let sealed = server
-            .provider
-            .secret_box()
-            .encrypt_for(&context, secret.as_bytes());
-        record.secret_encrypted = Some(sealed.unwrap());
-    }
-    store.update_client(&record).await.unwrap();
-    secret
+        .await
 }
 
 /// Good claims for `client_id` at the server's clock: aud the token endpoint, 60 s to live.
