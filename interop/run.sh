@@ -156,8 +156,26 @@ PASSWORD_SECRET="$(secret)"
 "$OXID" client add --database "$DB" --client-id interop-password --client-secret="$PASSWORD_SECRET" --name 'Interop Password' \
   --grant-type password --grant-type refresh_token --auth-method client_secret_basic --scope "$SCOPES" >/dev/null
 
+# JWT client authentication (RFC 7523): client_secret_jwt (authlib) and private_key_jwt
+# (openid-client), the latter with an ES256 key made here (WebCrypto), its public half registered
+CSJWT_SECRET="$(secret)"
+"$OXID" client add --database "$DB" --client-id interop-csjwt --client-secret="$CSJWT_SECRET" --name 'Interop Secret JWT' \
+  --redirect-uri "$CB" --grant-type authorization_code --grant-type refresh_token --grant-type client_credentials \
+  --auth-method client_secret_jwt --token-endpoint-auth-signing-alg HS256 --scope "$SCOPES api:read" >/dev/null
+(cd "$HERE/node" && WORK="$WORK" node --input-type=module -e '
+const { writeFileSync } = await import("node:fs");
+const pair = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, ["sign", "verify"]);
+const kid = "interop-pkjwt-1";
+const { key_ops, ext, ...pub } = await crypto.subtle.exportKey("jwk", pair.publicKey);
+writeFileSync(`${process.env.WORK}/pkjwt-jwks.json`, JSON.stringify({ keys: [{ ...pub, kid, alg: "ES256", use: "sig" }] }));
+writeFileSync(`${process.env.WORK}/pkjwt-private.json`, JSON.stringify({ ...(await crypto.subtle.exportKey("jwk", pair.privateKey)), kid }));
+')
+"$OXID" client add --database "$DB" --client-id interop-pkjwt --name 'Interop Private Key JWT' \
+  --redirect-uri "$CB" --grant-type authorization_code --grant-type refresh_token --grant-type client_credentials \
+  --auth-method private_key_jwt --jwks-file "$WORK/pkjwt-jwks.json" --scope "$SCOPES api:read" >/dev/null
+
 export OXID_INTEROP_CONFIG="$WORK/config.json"
-OXID="$OXID" BC_PORT="$BC_PORT" BC_JSON="$WORK/bclogout.json" SPECIAL_ID="$SPECIAL_ID" SPECIAL_SECRET="$SPECIAL_SECRET" ALG_JSON="$ALG_JSON" ISSUER="$ISSUER" CB="$CB" RP="$RP" RP_PORT="$RP_PORT" ALICE_PW="$ALICE_PW" BASIC_SECRET="$BASIC_SECRET" \
+OXID="$OXID" BC_PORT="$BC_PORT" BC_JSON="$WORK/bclogout.json" SPECIAL_ID="$SPECIAL_ID" SPECIAL_SECRET="$SPECIAL_SECRET" ALG_JSON="$ALG_JSON" CSJWT_SECRET="$CSJWT_SECRET" PKJWT_KEY="$WORK/pkjwt-private.json" ISSUER="$ISSUER" CB="$CB" RP="$RP" RP_PORT="$RP_PORT" ALICE_PW="$ALICE_PW" BASIC_SECRET="$BASIC_SECRET" \
 POST_SECRET="$POST_SECRET" BROWSER_SECRET="$BROWSER_SECRET" PY_SECRET="$PY_SECRET" PASSWORD_SECRET="$PASSWORD_SECRET" \
 HYBRID_SECRET="$HYBRID_SECRET" HYBRID_EDDSA_SECRET="$HYBRID_EDDSA_SECRET" IMPLICIT_SECRET="$IMPLICIT_SECRET" python3 - <<'PY' > "$OXID_INTEROP_CONFIG"
 import json, os
@@ -191,6 +209,10 @@ print(json.dumps({
                  "auth_method": "client_secret_basic"},
     "special": {"client_id": e["SPECIAL_ID"], "client_secret": e["SPECIAL_SECRET"], "redirect_uri": cb,
                 "auth_method": "client_secret_basic"},
+    "csjwt": {"client_id": "interop-csjwt", "client_secret": e["CSJWT_SECRET"], "redirect_uri": cb,
+              "auth_method": "client_secret_jwt"},
+    "pkjwt": {"client_id": "interop-pkjwt", "private_jwk": json.load(open(e["PKJWT_KEY"])), "redirect_uri": cb,
+              "auth_method": "private_key_jwt"},
     "python": {"client_id": "interop-python", "client_secret": e["PY_SECRET"], "redirect_uri": cb,
                "post_logout_redirect_uri": "http://127.0.0.1:9/logged-out", "auth_method": "client_secret_basic"},
     "browser": {"client_id": "interop-browser", "client_secret": e["BROWSER_SECRET"],

@@ -1,6 +1,6 @@
 """authlib as a relying party: the code flow with PKCE, ID token validation (signature and
-claims, OIDC Core §3.1.3.7), userinfo, refresh, client credentials, revocation and
-introspection when the provider advertises them."""
+claims, OIDC Core §3.1.3.7), userinfo, refresh, client credentials, client_secret_jwt
+(RFC 7523), revocation and introspection when the provider advertises them."""
 
 import secrets
 from urllib.parse import parse_qs, urlsplit
@@ -11,6 +11,7 @@ from authlib.integrations.requests_client import OAuth2Session
 from authlib.jose import JsonWebKey, jwt
 from authlib.integrations.base_client.errors import OAuthError
 from authlib.oauth2.rfc6749.errors import MismatchingStateException
+from authlib.oauth2.rfc7523 import ClientSecretJWT
 from authlib.oidc.core import CodeIDToken
 
 from conftest import skip_loud, user_agent_authorize
@@ -18,16 +19,20 @@ from conftest import skip_loud, user_agent_authorize
 SCOPE = "openid profile email offline_access"
 
 
-def session_for(cfg, which, scope=SCOPE):
+def session_for(cfg, which, scope=SCOPE, secret=None):
     c = cfg["clients"][which]
-    return OAuth2Session(
+    sess = OAuth2Session(
         client_id=c["client_id"],
-        client_secret=c.get("client_secret"),
+        client_secret=secret or c.get("client_secret"),
         scope=scope,
         redirect_uri=c["redirect_uri"],
         code_challenge_method="S256",
         token_endpoint_auth_method=c["auth_method"],
     )
+    if c["auth_method"] == "client_secret_jwt":
+        # authlib's own assertion: HS256, aud the token endpoint, a jti, exp an hour ahead.
+        sess.register_client_auth_method(ClientSecretJWT())
+    return sess
 
 
 def code_flow(cfg, discovery, which="python", scope=SCOPE, decision="allow"):
@@ -122,6 +127,29 @@ def test_client_credentials(cfg, discovery):
     assert token["access_token"]
     assert token["token_type"].lower() == "bearer"
     assert token.get("scope", "api:read") == "api:read"
+
+
+def test_client_secret_jwt_client_credentials(cfg, discovery):
+    assert "client_secret_jwt" in discovery["token_endpoint_auth_methods_supported"]
+    assert "HS256" in discovery["token_endpoint_auth_signing_alg_values_supported"]
+    sess = session_for(cfg, "csjwt")
+    token = sess.fetch_token(discovery["token_endpoint"], grant_type="client_credentials", scope="api:read")
+    assert token["access_token"]
+    assert token["token_type"].lower() == "bearer"
+
+
+def test_client_secret_jwt_code_flow(cfg, discovery):
+    sess, token, nonce = code_flow(cfg, discovery, which="csjwt")
+    validate_id_token(cfg, discovery, token, nonce, cfg["clients"]["csjwt"]["client_id"])
+    new = sess.refresh_token(discovery["token_endpoint"], refresh_token=token["refresh_token"])
+    assert new["access_token"] != token["access_token"]
+
+
+def test_client_secret_jwt_with_a_wrong_secret_is_invalid_client(cfg, discovery):
+    sess = session_for(cfg, "csjwt", secret=secrets.token_urlsafe(32))
+    with pytest.raises(OAuthError) as e:
+        sess.fetch_token(discovery["token_endpoint"], grant_type="client_credentials", scope="api:read")
+    assert e.value.error == "invalid_client"
 
 
 def test_revocation(cfg, discovery):

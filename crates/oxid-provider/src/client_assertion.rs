@@ -29,7 +29,9 @@ use crate::state::Provider;
 #[serde(deny_unknown_fields, default)]
 pub struct AssertionSettings {
     /// The furthest ahead an assertion's `exp` may be, in seconds: a long-lived assertion is
-    /// a bearer credential that can be stolen and used later.
+    /// a bearer credential that can be stolen and used later (once: its `jti` is remembered).
+    /// The default is an hour because Authlib signs its assertions for an hour (Okta's limit
+    /// too); openid-client and oauth4webapi sign for 60 seconds.
     pub max_lifetime_seconds: u64,
     /// Clock difference tolerated for `exp`, `iat` and `nbf`, in seconds.
     pub leeway_seconds: u64,
@@ -38,7 +40,7 @@ pub struct AssertionSettings {
 impl Default for AssertionSettings {
     fn default() -> Self {
         AssertionSettings {
-            max_lifetime_seconds: 600,
+            max_lifetime_seconds: 3600,
             leeway_seconds: 60,
         }
     }

@@ -5,6 +5,7 @@
 
 mod common;
 
+use common::TestServer;
 use common::assertions::*;
 use oxid_client::jws::JwsAlgorithm;
 use oxid_client::signing::SigningKey;
@@ -145,7 +146,8 @@ async fn a_wrong_aud_iss_or_sub_is_refused_rfc7523_3() {
 
 #[tokio::test]
 async fn exp_is_required_not_passed_and_not_far_ahead() {
-    let server = server().await;
+    // A deployment that shortens the default hour.
+    let server = TestServer::start_with(|s| s.client_assertions.max_lifetime_seconds = 300).await;
     let k = key(JwsAlgorithm::ES256, "k1");
     register(
         &server,
@@ -161,12 +163,19 @@ async fn exp_is_required_not_passed_and_not_far_ahead() {
         token_with(&server, Some("pk"), &sign(&k, &c)).await,
         "exp is required",
     );
-    // Expired beyond the leeway (60 s by default); within it, still accepted.
+    // Expired beyond the leeway (60 s by default); within it, still accepted. At most
+    // max_lifetime_seconds ahead (plus the leeway).
+    let max = server
+        .provider
+        .config()
+        .client_assertions
+        .max_lifetime_seconds;
+    assert_eq!(max, 300);
     let cases = [
         (now - 61, Some("expired")),
         (now - 30, None),
-        (now + 601 + 60, Some("seconds ahead")),
-        (now + 600, None),
+        (now + max + 61, Some("seconds ahead")),
+        (now + max, None),
     ];
     for (exp, refusal) in cases {
         let mut c = claims(&server, "pk");

@@ -190,6 +190,46 @@ test('client credentials: a wrong secret is 401 invalid_client with a Basic chal
   assert.equal(body.error, 'invalid_client');
 });
 
+// private_key_jwt (RFC 7523 §2.2, OIDC Core §9): assertions signed with the client's ES256 key,
+// whose public half interop/run.sh registered with `oxid client add --jwks-file`.
+async function privateKeyJwt(key) {
+  const c = cfg.clients.pkjwt;
+  return client.discovery(issuer, c.client_id, undefined, client.PrivateKeyJwt({ key, kid: c.private_jwk.kid }), insecure);
+}
+
+async function registeredPrivateKey() {
+  const { kid, ...jwk } = cfg.clients.pkjwt.private_jwk;
+  return crypto.subtle.importKey('jwk', jwk, { name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign']);
+}
+
+test('private_key_jwt: code flow, refresh, client credentials and introspection with ES256 assertions', async () => {
+  const md = basic.serverMetadata();
+  assert.ok(md.token_endpoint_auth_methods_supported.includes('private_key_jwt'));
+  assert.ok(md.token_endpoint_auth_signing_alg_values_supported.includes('ES256'));
+  assert.ok(md.introspection_endpoint_auth_methods_supported.includes('private_key_jwt'));
+  const conf = await privateKeyJwt(await registeredPrivateKey());
+  client.enableNonRepudiationChecks(conf);
+  const { tokens } = await codeFlow(conf, cfg.clients.pkjwt.redirect_uri);
+  const refreshed = await client.refreshTokenGrant(conf, tokens.refresh_token);
+  assert.ok(refreshed.access_token);
+  const service = await client.clientCredentialsGrant(conf, { scope: 'api:read' });
+  assert.ok(service.access_token);
+  const seen = await client.tokenIntrospection(conf, service.access_token);
+  assert.equal(seen.active, true);
+  assert.equal(seen.client_id, cfg.clients.pkjwt.client_id);
+});
+
+test('private_key_jwt: an assertion signed by another key is 401 invalid_client', async () => {
+  const other = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify']);
+  const conf = await privateKeyJwt(other.privateKey);
+  let error;
+  try { await client.clientCredentialsGrant(conf, {}); } catch (e) { error = e; }
+  assert.ok(error, 'the forged assertion is refused');
+  assert.equal(error.status, 401);
+  const body = error.error ? { error: error.error } : await error.response.json();
+  assert.equal(body.error, 'invalid_client');
+});
+
 test('introspection: an active access token, then an unknown one', async (t) => {
   if (!basic.serverMetadata().introspection_endpoint) return skipLoud(t, 'token introspection: introspection_endpoint not advertised by the provider');
   const { tokens } = await codeFlow(basic, cfg.clients.basic.redirect_uri);
