@@ -24,13 +24,7 @@ async fn private_key_jwt_with_each_alg_is_accepted_and_a_wrong_key_refused() {
     ] {
         let id = format!("pk-{name}");
         let registered = key(alg, "k1");
-        register(
-            &server,
-            &id,
-            "private_key_jwt",
-            json!({"jwks": jwks(&[&registered])}),
-        )
-        .await;
+        register_key(&server, &id, &registered).await;
         let good = sign(&registered, &claims(&server, &id));
         assert_accepted(token_with(&server, Some(&id), &good).await);
         // Another key with the same kid: the signature does not verify.
@@ -61,61 +55,29 @@ async fn client_secret_jwt_is_accepted_and_a_wrong_secret_refused() {
 
 #[tokio::test]
 async fn client_id_may_be_left_out_the_assertion_names_the_client_rfc7521_4_2() {
-    let server = server().await;
-    let k = key(JwsAlgorithm::ES256, "k1");
-    register(
-        &server,
-        "pk",
-        "private_key_jwt",
-        json!({"jwks": jwks(&[&k])}),
-    )
-    .await;
+    let (server, k) = private_key_client(JwsAlgorithm::ES256).await;
     assert_accepted(token_with(&server, None, &sign(&k, &claims(&server, "pk"))).await);
     // A client_id naming another client than the assertion's sub.
-    register(
-        &server,
-        "other",
-        "private_key_jwt",
-        json!({"jwks": jwks(&[&k])}),
-    )
-    .await;
+    register_key(&server, "other", &k).await;
     let refused = token_with(&server, Some("other"), &sign(&k, &claims(&server, "pk"))).await;
     assert_refused(refused, "iss must be the client_id");
 }
 
 #[tokio::test]
 async fn oidcc_ensure_client_assertion_with_iss_aud_succeeds() {
-    let server = server().await;
-    let k = key(JwsAlgorithm::RS256, "k1");
-    register(
-        &server,
-        "pk",
-        "private_key_jwt",
-        json!({"jwks": jwks(&[&k])}),
-    )
-    .await;
+    let (server, k) = private_key_client(JwsAlgorithm::RS256).await;
     for aud in [
         json!(server.base),
         json!([server.url("/token")]),
         json!(["x", server.base]),
     ] {
-        let mut c = claims(&server, "pk");
-        c.insert("aud".into(), aud.clone());
-        assert_accepted(token_with(&server, Some("pk"), &sign(&k, &c)).await);
+        assert_accepted(token_with_claim(&server, &k, "aud", aud).await);
     }
 }
 
 #[tokio::test]
 async fn a_wrong_aud_iss_or_sub_is_refused_rfc7523_3() {
-    let server = server().await;
-    let k = key(JwsAlgorithm::RS256, "k1");
-    register(
-        &server,
-        "pk",
-        "private_key_jwt",
-        json!({"jwks": jwks(&[&k])}),
-    )
-    .await;
+    let (server, k) = private_key_client(JwsAlgorithm::RS256).await;
     let cases = [
         (
             "aud",
@@ -132,9 +94,7 @@ async fn a_wrong_aud_iss_or_sub_is_refused_rfc7523_3() {
         ("sub", json!("someone-else"), "sub must be the client_id"),
     ];
     for (claim, value, why) in cases {
-        let mut c = claims(&server, "pk");
-        c.insert(claim.into(), value);
-        assert_refused(token_with(&server, Some("pk"), &sign(&k, &c)).await, why);
+        assert_refused(token_with_claim(&server, &k, claim, value).await, why);
     }
     let mut c = claims(&server, "pk");
     c.remove("aud");
@@ -149,13 +109,7 @@ async fn exp_is_required_not_passed_and_not_far_ahead() {
     // A deployment that shortens the default hour.
     let server = TestServer::start_with(|s| s.client_assertions.max_lifetime_seconds = 300).await;
     let k = key(JwsAlgorithm::ES256, "k1");
-    register(
-        &server,
-        "pk",
-        "private_key_jwt",
-        json!({"jwks": jwks(&[&k])}),
-    )
-    .await;
+    register_key(&server, "pk", &k).await;
     let now = server.clock.now();
     let mut c = claims(&server, "pk");
     c.remove("exp");
@@ -178,9 +132,7 @@ async fn exp_is_required_not_passed_and_not_far_ahead() {
         (now + max, None),
     ];
     for (exp, refusal) in cases {
-        let mut c = claims(&server, "pk");
-        c.insert("exp".into(), json!(exp));
-        let answer = token_with(&server, Some("pk"), &sign(&k, &c)).await;
+        let answer = token_with_claim(&server, &k, "exp", json!(exp)).await;
         match refusal {
             Some(why) => assert_refused(answer, why),
             None => assert_accepted(answer),
@@ -190,37 +142,20 @@ async fn exp_is_required_not_passed_and_not_far_ahead() {
 
 #[tokio::test]
 async fn iat_and_nbf_in_the_future_are_refused_beyond_the_leeway() {
-    let server = server().await;
-    let k = key(JwsAlgorithm::ES256, "k1");
-    register(
-        &server,
-        "pk",
-        "private_key_jwt",
-        json!({"jwks": jwks(&[&k])}),
-    )
-    .await;
+    let (server, k) = private_key_client(JwsAlgorithm::ES256).await;
     let now = server.clock.now();
     for claim in ["iat", "nbf"] {
-        let mut c = claims(&server, "pk");
-        c.insert(claim.into(), json!(now + 120));
         let why = format!("{claim} is in the future");
-        assert_refused(token_with(&server, Some("pk"), &sign(&k, &c)).await, &why);
-        c.insert(claim.into(), json!(now + 30));
-        assert_accepted(token_with(&server, Some("pk"), &sign(&k, &c)).await);
+        let future = token_with_claim(&server, &k, claim, json!(now + 120)).await;
+        assert_refused(future, &why);
+        let within_leeway = token_with_claim(&server, &k, claim, json!(now + 30)).await;
+        assert_accepted(within_leeway);
     }
 }
 
 #[tokio::test]
 async fn a_replayed_jti_is_refused_oidc_core_9() {
-    let server = server().await;
-    let k = key(JwsAlgorithm::ES256, "k1");
-    register(
-        &server,
-        "pk",
-        "private_key_jwt",
-        json!({"jwks": jwks(&[&k])}),
-    )
-    .await;
+    let (server, k) = private_key_client(JwsAlgorithm::ES256).await;
     let c = claims(&server, "pk");
     let assertion = sign(&k, &c);
     assert_accepted(token_with(&server, Some("pk"), &assertion).await);
@@ -247,13 +182,7 @@ async fn a_replayed_jti_is_refused_oidc_core_9() {
 async fn alg_none_and_hs256_with_private_key_jwt_are_refused() {
     let server = server().await;
     let k = key(JwsAlgorithm::RS256, "k1");
-    let secret = register(
-        &server,
-        "pk",
-        "private_key_jwt",
-        json!({"jwks": jwks(&[&k])}),
-    )
-    .await;
+    let secret = register_key(&server, "pk", &k).await;
     let c = Value::Object(claims(&server, "pk"));
     let unsigned = format!(
         "{}.{}.",

@@ -83,15 +83,7 @@ async fn a_jwks_uri_on_a_private_address_is_not_fetched_by_default() {
 
 #[tokio::test]
 async fn introspection_and_revocation_accept_assertions_with_their_own_url_as_aud() {
-    let server = server().await;
-    let k = key(JwsAlgorithm::ES256, "k1");
-    register(
-        &server,
-        "pk",
-        "private_key_jwt",
-        json!({"jwks": jwks(&[&k])}),
-    )
-    .await;
+    let (server, k) = private_key_client(JwsAlgorithm::ES256).await;
     let (_, tokens) = token_with(&server, Some("pk"), &sign(&k, &claims(&server, "pk"))).await;
     let access_token = tokens["access_token"].as_str().unwrap();
     for (path, aud) in [

@@ -154,8 +154,7 @@ async fn a_client_assertion_used_at_one_instance_is_a_replay_at_the_other_oidc_c
     let a = TestServer::launch(|_| {}, &store_url, TestClock::new(T0), true).await;
     let b = TestServer::start_sibling(&a, &store_url).await;
     let k = key(oxid_client::JwsAlgorithm::ES256, "k1");
-    let metadata = serde_json::json!({"jwks": jwks(&[&k])});
-    register(&a, "pk", "private_key_jwt", metadata).await;
+    register_key(&a, "pk", &k).await;
     let assertion = sign(&k, &claims(&a, "pk"));
     assert_accepted(token_with(&a, Some("pk"), &assertion).await);
     assert_refused(token_with(&b, Some("pk"), &assertion).await, "replayed");

@@ -119,3 +119,30 @@ pub fn assert_accepted((status, body): (u16, Value)) {
     assert_eq!(status, 200, "{body}");
     assert!(body["access_token"].is_string(), "{body}");
 }
+
+/// A [`server`] with client `pk` registered for private_key_jwt with the `jwks` of a new
+/// `alg` key (kid `k1`), and that key.
+pub async fn private_key_client(alg: JwsAlgorithm) -> (TestServer, SigningKey) {
+    let server = server().await;
+    let k = key(alg, "k1");
+    register_key(&server, "pk", &k).await;
+    (server, k)
+}
+
+/// Registers `id` for private_key_jwt with the `jwks` of `key`; returns its (unused) secret.
+pub async fn register_key(server: &TestServer, id: &str, key: &SigningKey) -> String {
+    register(server, id, "private_key_jwt", json!({"jwks": jwks(&[key])})).await
+}
+
+/// Client credentials for `pk`, its assertion signed by `key` with good claims but `claim`
+/// set to `value`.
+pub async fn token_with_claim(
+    server: &TestServer,
+    key: &SigningKey,
+    claim: &str,
+    value: Value,
+) -> (u16, Value) {
+    let mut c = claims(server, "pk");
+    c.insert(claim.into(), value);
+    token_with(server, Some("pk"), &sign(key, &c)).await
+}
