@@ -73,6 +73,12 @@ async fn oidcc_ensure_client_assertion_with_iss_aud_succeeds() {
     ] {
         assert_accepted(token_with_claim(&server, &k, "aud", aud).await);
     }
+    // The same with client_secret_jwt.
+    let secret = register(&server, "cs", "client_secret_jwt", json!({})).await;
+    let hmac = SigningKey::hmac(JwsAlgorithm::HS256, secret.as_bytes(), None).unwrap();
+    let mut c = claims(&server, "cs");
+    c.insert("aud".into(), json!(server.base));
+    assert_accepted(token_with(&server, Some("cs"), &sign(&hmac, &c)).await);
 }
 
 #[tokio::test]
