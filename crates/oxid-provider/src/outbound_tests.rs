@@ -211,3 +211,32 @@ fn zero_limits_are_refused() {
     let key = settings.validate().unwrap_err().key;
     assert_eq!(key, "outbound.max_response_bytes");
 }
+
+#[test]
+fn addresses_written_in_other_forms_are_checked_as_addresses() {
+    // What a redirect's Location could say: the URL parser reads each as 127.0.0.1 or ::1,
+    // so the check sees the loopback address, not a name.
+    for url in [
+        "http://0x7f.0.0.1/jwks",
+        "http://127.1/jwks",
+        "http://2130706433/jwks",
+        "http://0177.0.0.1/jwks",
+        "https://[::ffff:127.0.0.1]/jwks",
+        "http://[0:0:0:0:0:0:0:1]:8080/jwks",
+    ] {
+        let parsed = Url::parse(url).unwrap();
+        let err = check_url(&parsed, false).unwrap_err();
+        assert!(
+            matches!(err, FetchError::RefusedAddress { .. }),
+            "{url}: {err:?}"
+        );
+        assert!(check_url(&parsed, true).is_ok(), "{url}");
+    }
+    let public = Url::parse("https://93.184.215.14/jwks").unwrap();
+    assert!(check_url(&public, false).is_ok());
+    let named = Url::parse("https://rp.example/jwks").unwrap();
+    assert!(
+        check_url(&named, false).is_ok(),
+        "names are checked when resolved"
+    );
+}

@@ -232,6 +232,30 @@ test('token endpoint: unsupported grant type is a ResponseBodyError', async () =
   });
 });
 
+// JWT client authentication (RFC 7523 §2.2, OIDC Core §9) with oauth4webapi's own
+// assertions: aud the issuer, exp 60 s, a fresh jti each time.
+test('private_key_jwt and client_secret_jwt: client credentials, introspection and revocation', async () => {
+  const { kid, ...jwk } = cfg.clients.pkjwt.private_jwk;
+  const key = await crypto.subtle.importKey('jwk', jwk, { name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign']);
+  const clients = [
+    [{ client_id: cfg.clients.pkjwt.client_id }, oauth.PrivateKeyJwt({ key, kid })],
+    [{ client_id: cfg.clients.csjwt.client_id }, oauth.ClientSecretJwt(cfg.clients.csjwt.client_secret)],
+  ];
+  for (const [jwtClient, jwtAuth] of clients) {
+    const result = await oauth.processClientCredentialsResponse(as, jwtClient,
+      await oauth.clientCredentialsGrantRequest(as, jwtClient, jwtAuth, new URLSearchParams({ scope: 'api:read' }), opts));
+    assert.ok(result.access_token, jwtClient.client_id);
+    const seen = await oauth.processIntrospectionResponse(as, jwtClient,
+      await oauth.introspectionRequest(as, jwtClient, jwtAuth, result.access_token, opts));
+    assert.equal(seen.active, true, jwtClient.client_id);
+    await oauth.processRevocationResponse(
+      await oauth.revocationRequest(as, jwtClient, jwtAuth, result.access_token, opts));
+    const gone = await oauth.processIntrospectionResponse(as, jwtClient,
+      await oauth.introspectionRequest(as, jwtClient, jwtAuth, result.access_token, opts));
+    assert.equal(gone.active, false, jwtClient.client_id);
+  }
+});
+
 test('introspection: processIntrospectionResponse (active, inactive)', async (t) => {
   if (!as.introspection_endpoint) return skipLoud(t, 'token introspection: introspection_endpoint not advertised by the provider');
   const { result, claims } = await codeFlow(basicClient, basicAuth, b.redirect_uri);
