@@ -60,7 +60,7 @@ async fn every_auth_method_is_accepted_where_advertised() {
                 c.auth_method = Some(method.as_str().into());
                 // private_key_jwt is registered with the client's keys.
                 if method == ClientAuthMethod::PrivateKeyJwt {
-                    c.jwks = Some(serde_json::json!({"keys": []}));
+                    c.jwks_uri = Some("https://rp.example/jwks".into());
                 }
             });
             assert_eq!(

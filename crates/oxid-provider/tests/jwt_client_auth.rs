@@ -38,7 +38,7 @@ async fn private_key_jwt_with_each_alg_is_accepted_and_a_wrong_key_refused() {
 #[tokio::test]
 async fn client_secret_jwt_is_accepted_and_a_wrong_secret_refused() {
     let server = server().await;
-    let secret = register(&server, "cs", "client_secret_jwt", json!({})).await;
+    let secret = register_jwt_client(&server, "cs", "client_secret_jwt", json!({})).await;
     let hmac = SigningKey::hmac(JwsAlgorithm::HS256, secret.as_bytes(), None).unwrap();
     assert_accepted(token_with(&server, Some("cs"), &sign(&hmac, &claims(&server, "cs"))).await);
     let wrong = SigningKey::hmac(
@@ -74,7 +74,7 @@ async fn oidcc_ensure_client_assertion_with_iss_aud_succeeds() {
         assert_accepted(token_with_claim(&server, &k, "aud", aud).await);
     }
     // The same with client_secret_jwt.
-    let secret = register(&server, "cs", "client_secret_jwt", json!({})).await;
+    let secret = register_jwt_client(&server, "cs", "client_secret_jwt", json!({})).await;
     let hmac = SigningKey::hmac(JwsAlgorithm::HS256, secret.as_bytes(), None).unwrap();
     let mut c = claims(&server, "cs");
     c.insert("aud".into(), json!(server.base));
@@ -215,7 +215,7 @@ async fn the_registered_signing_alg_is_the_only_one_accepted() {
         "jwks": jwks(&[&rs, &es]),
         "token_endpoint_auth_signing_alg": "ES256",
     });
-    register(&server, "pk", "private_key_jwt", metadata).await;
+    register_jwt_client(&server, "pk", "private_key_jwt", metadata).await;
     assert_accepted(token_with(&server, Some("pk"), &sign(&es, &claims(&server, "pk"))).await);
     let refused = token_with(&server, Some("pk"), &sign(&rs, &claims(&server, "pk"))).await;
     assert_refused(refused, "registered token_endpoint_auth_signing_alg ES256");

@@ -42,7 +42,7 @@ async fn oidcc_refresh_token_rp_key_rotation_unknown_kid_refetches_jwks_uri_rate
     let published = Arc::new(std::sync::Mutex::new(jwks(&[&old])));
     let fetches = Arc::new(AtomicUsize::new(0));
     let uri = jwks_server(published.clone(), fetches.clone()).await;
-    register(&server, "pk", "private_key_jwt", json!({"jwks_uri": uri})).await;
+    register_jwt_client(&server, "pk", "private_key_jwt", json!({"jwks_uri": uri})).await;
 
     assert_accepted(token_with(&server, Some("pk"), &sign(&old, &claims(&server, "pk"))).await);
     assert_accepted(token_with(&server, Some("pk"), &sign(&old, &claims(&server, "pk"))).await);
@@ -75,7 +75,7 @@ async fn a_jwks_uri_on_a_private_address_is_not_fetched_by_default() {
         fetches.clone(),
     )
     .await;
-    register(&server, "pk", "private_key_jwt", json!({"jwks_uri": uri})).await;
+    register_jwt_client(&server, "pk", "private_key_jwt", json!({"jwks_uri": uri})).await;
     let refused = token_with(&server, Some("pk"), &sign(&k, &claims(&server, "pk"))).await;
     assert_refused(refused, "a private, loopback or link-local address");
     assert_eq!(fetches.load(std::sync::atomic::Ordering::SeqCst), 0);

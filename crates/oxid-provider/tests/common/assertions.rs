@@ -27,7 +27,12 @@ pub fn jwks(keys: &[&SigningKey]) -> Value {
 /// Registers `id` for client_credentials with `method` and the members of `metadata`
 /// (`jwks`, `jwks_uri`, `token_endpoint_auth_signing_alg`), as `oxid client add` does (the
 /// secret of a client_secret_jwt client is kept encrypted); returns its secret.
-pub async fn register(server: &TestServer, id: &str, method: &str, metadata: Value) -> String {
+pub async fn register_jwt_client(
+    server: &TestServer,
+    id: &str,
+    method: &str,
+    metadata: Value,
+) -> String {
     let member = |name: &str| metadata.get(name).cloned();
     let string = |name: &str| member(name).and_then(|v| v.as_str().map(String::from));
     server
@@ -39,6 +44,10 @@ pub async fn register(server: &TestServer, id: &str, method: &str, metadata: Val
             c.jwks = member("jwks");
             c.jwks_uri = string("jwks_uri");
             c.token_endpoint_auth_signing_alg = string("token_endpoint_auth_signing_alg");
+            if method == "private_key_jwt" {
+                // Registration refuses a secret for a client that has keys instead.
+                c.client_secret = None;
+            }
         })
         .await
 }
@@ -131,7 +140,7 @@ pub async fn private_key_client(alg: JwsAlgorithm) -> (TestServer, SigningKey) {
 
 /// Registers `id` for private_key_jwt with the `jwks` of `key`; returns its (unused) secret.
 pub async fn register_key(server: &TestServer, id: &str, key: &SigningKey) -> String {
-    register(server, id, "private_key_jwt", json!({"jwks": jwks(&[key])})).await
+    register_jwt_client(server, id, "private_key_jwt", json!({"jwks": jwks(&[key])})).await
 }
 
 /// Client credentials for `pk`, its assertion signed by `key` with good claims but `claim`
