@@ -74,8 +74,9 @@ RP="http://127.0.0.1:$RP_PORT"              # the browser test's relying party
 ALICE_PW="alice-$(python3 -c 'import secrets; print(secrets.token_urlsafe(12))')"
 SCOPES='openid profile email offline_access'
 
-# the password grant is off unless configured (RFC 9700 §2.4); on here for its interop test
-printf '[grants]\npassword = true\n' > "$WORK/oxid.toml"
+# the password grant is off unless configured (RFC 9700 §2.4); on here for its interop test.
+# `api:read` is an API scope of this deployment (unknown scopes are refused).
+printf '[grants]\npassword = true\n\n[[scopes]]\nname = "api:read"\n' > "$WORK/oxid.toml"
 export OXID_CONFIG="$WORK/oxid.toml"
 
 say "users and clients (oxid CLI, database $DB)"

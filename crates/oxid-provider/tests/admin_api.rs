@@ -19,7 +19,16 @@ struct Admin {
 }
 
 async fn admin() -> Admin {
-    let server = TestServer::start_with(|s| s.admin_token = Some(ADMIN_TOKEN.into())).await;
+    let server = TestServer::start_with(|s| {
+        s.admin_token = Some(ADMIN_TOKEN.into());
+        // The admin scope is a configured API scope like any other (`[[scopes]]`).
+        s.scopes = vec![oxid_provider::scopes::ScopeSetting {
+            name: "oxid:admin".into(),
+            description: None,
+            claims: Vec::new(),
+        }];
+    })
+    .await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let app = oxid_provider::http::admin_router(server.provider.clone());
