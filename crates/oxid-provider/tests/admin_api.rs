@@ -22,11 +22,7 @@ async fn admin() -> Admin {
     let server = TestServer::start_with(|s| {
         s.admin_token = Some(ADMIN_TOKEN.into());
         // The admin scope is a configured API scope like any other (`[[scopes]]`).
-        s.scopes = vec![oxid_provider::scopes::ScopeSetting {
-            name: "oxid:admin".into(),
-            description: None,
-            claims: Vec::new(),
-        }];
+        s.scopes = api_scopes(&["oxid:admin", "read:records"]);
     })
     .await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

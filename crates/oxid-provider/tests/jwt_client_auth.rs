@@ -5,8 +5,8 @@
 
 mod common;
 
-use common::TestServer;
 use common::assertions::*;
+use common::{TestServer, api_scopes};
 use oxid_client::jws::JwsAlgorithm;
 use oxid_client::signing::SigningKey;
 use oxid_protocol::jose::b64url_encode;
@@ -113,7 +113,11 @@ async fn a_wrong_aud_iss_or_sub_is_refused_rfc7523_3() {
 #[tokio::test]
 async fn exp_is_required_not_passed_and_not_far_ahead() {
     // A deployment that shortens the default hour.
-    let server = TestServer::start_with(|s| s.client_assertions.max_lifetime_seconds = 300).await;
+    let server = TestServer::start_with(|s| {
+        s.client_assertions.max_lifetime_seconds = 300;
+        s.scopes = api_scopes(&["api:read"]);
+    })
+    .await;
     let k = key(JwsAlgorithm::ES256, "k1");
     register_key(&server, "pk", &k).await;
     let now = server.clock.now();

@@ -67,7 +67,7 @@ async fn oidcc_refresh_token_rp_key_rotation_unknown_kid_refetches_jwks_uri_rate
 
 #[tokio::test]
 async fn a_jwks_uri_on_a_private_address_is_not_fetched_by_default() {
-    let server = TestServer::start().await;
+    let server = TestServer::start_with(|s| s.scopes = api_scopes(&["api:read"])).await;
     let k = key(JwsAlgorithm::RS256, "k1");
     let fetches = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let uri = jwks_server(

@@ -47,7 +47,8 @@ async fn two_instances_share_codes_tokens_sessions_and_keys() {
     let Some((admin, schema, store_url)) = fresh_schema().await else {
         return;
     };
-    let a = TestServer::launch(|_| {}, &store_url, TestClock::new(T0), true).await;
+    let api_scope = |s: &mut oxid_provider::config::Settings| s.scopes = api_scopes(&["api:read"]);
+    let a = TestServer::launch(api_scope, &store_url, TestClock::new(T0), true).await;
     let b = TestServer::start_sibling(&a, &store_url).await;
     let secret = a.add_client("app", |_| {}).await;
 
@@ -130,7 +131,8 @@ async fn concurrent_redemption_at_two_instances_succeeds_once() {
     let Some((admin, schema, store_url)) = fresh_schema().await else {
         return;
     };
-    let a = TestServer::launch(|_| {}, &store_url, TestClock::new(T0), true).await;
+    let api_scope = |s: &mut oxid_provider::config::Settings| s.scopes = api_scopes(&["api:read"]);
+    let a = TestServer::launch(api_scope, &store_url, TestClock::new(T0), true).await;
     let b = TestServer::start_sibling(&a, &store_url).await;
     let secret = a.add_client("app", |_| {}).await;
     for _ in 0..5 {
@@ -151,7 +153,8 @@ async fn a_client_assertion_used_at_one_instance_is_a_replay_at_the_other_oidc_c
     let Some((admin, schema, store_url)) = fresh_schema().await else {
         return;
     };
-    let a = TestServer::launch(|_| {}, &store_url, TestClock::new(T0), true).await;
+    let api_scope = |s: &mut oxid_provider::config::Settings| s.scopes = api_scopes(&["api:read"]);
+    let a = TestServer::launch(api_scope, &store_url, TestClock::new(T0), true).await;
     let b = TestServer::start_sibling(&a, &store_url).await;
     let k = key(oxid_client::JwsAlgorithm::ES256, "k1");
     register_key(&a, "pk", &k).await;

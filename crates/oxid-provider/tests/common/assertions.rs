@@ -9,9 +9,14 @@ use serde_json::{Map, Value, json};
 
 pub const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
-/// A server whose outbound fetches may reach 127.0.0.1 (the test's `jwks_uri` server).
+/// A server whose outbound fetches may reach 127.0.0.1 (the test's `jwks_uri` server), with
+/// the API scope `api:read` its clients ask for.
 pub async fn server() -> TestServer {
-    TestServer::start_with(|s| s.outbound.allow_private_addresses = true).await
+    TestServer::start_with(|s| {
+        s.outbound.allow_private_addresses = true;
+        s.scopes = api_scopes(&["api:read"]);
+    })
+    .await
 }
 
 /// A key of `alg` with `kid`.
