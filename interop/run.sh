@@ -114,16 +114,18 @@ BASIC_SECRET="$(secret)"; POST_SECRET="$(secret)"; BROWSER_SECRET="$(secret)"; P
   --redirect-uri "http://127.0.0.1/native-callback" --redirect-uri "http://[::1]/native-callback" \
   --grant-type authorization_code --grant-type refresh_token --auth-method none --scope "$SCOPES" >/dev/null
 
-# implicit and hybrid flows (OIDC Core §3.2, §3.3): response types with the implicit grant
+# implicit and hybrid flows (OIDC Core §3.2, §3.3): response types with the implicit grant.
+# Native clients: OIDC Registration §2 lets only native clients use the implicit grant with an
+# http loopback redirect URI (web clients need https there).
 HYBRID_SECRET="$(secret)"; HYBRID_EDDSA_SECRET="$(secret)"; IMPLICIT_SECRET="$(secret)"
-"$OXID" client add --database "$DB" --client-id interop-hybrid --client-secret="$HYBRID_SECRET" --name 'Interop Hybrid' \
+"$OXID" client add --database "$DB" --client-id interop-hybrid --application-type native --client-secret="$HYBRID_SECRET" --name 'Interop Hybrid' \
   --redirect-uri "$CB" --response-type code --response-type 'code id_token' \
   --grant-type authorization_code --grant-type implicit --grant-type refresh_token \
   --auth-method client_secret_basic --scope "$SCOPES" >/dev/null
-"$OXID" client add --database "$DB" --client-id interop-hybrid-eddsa --client-secret="$HYBRID_EDDSA_SECRET" --name 'Interop Hybrid EdDSA' \
+"$OXID" client add --database "$DB" --client-id interop-hybrid-eddsa --application-type native --client-secret="$HYBRID_EDDSA_SECRET" --name 'Interop Hybrid EdDSA' \
   --redirect-uri "$CB" --response-type 'code id_token' --grant-type authorization_code --grant-type implicit \
   --auth-method client_secret_basic --scope "$SCOPES" --id-token-signing-alg EdDSA >/dev/null
-"$OXID" client add --database "$DB" --client-id interop-implicit --client-secret="$IMPLICIT_SECRET" --name 'Interop Implicit' \
+"$OXID" client add --database "$DB" --client-id interop-implicit --application-type native --client-secret="$IMPLICIT_SECRET" --name 'Interop Implicit' \
   --redirect-uri "$CB" --response-type id_token --response-type 'id_token token' --grant-type implicit \
   --auth-method client_secret_basic --scope "$SCOPES" >/dev/null
 
