@@ -279,11 +279,15 @@ const IMPLEMENTED_GRANTS: [GrantType; 4] = [
 ];
 
 /// The implemented grants, with those the configuration must enable when it does:
-/// `password` only with `grants.password` (RFC 9700 §2.4).
+/// `password` only with `grants.password` (RFC 9700 §2.4), the SAML bearer grant (RFC 7522)
+/// only when an identity provider is trusted (`[[saml_idps]]`).
 fn enabled_grants(config: &ProviderConfig) -> Vec<GrantType> {
     let mut grants = IMPLEMENTED_GRANTS.to_vec();
     if config.grants.password {
         grants.push(GrantType::Password);
+    }
+    if !config.saml_idps.is_empty() {
+        grants.push(GrantType::Saml2Bearer);
     }
     grants
 }

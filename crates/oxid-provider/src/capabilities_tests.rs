@@ -31,6 +31,17 @@ async fn deployments() -> Vec<Provider> {
             s.allow_plain_pkce = false;
             s.keys.algs = vec!["RS256".into()];
             s.grants.password = true;
+            // RFC 7522: the SAML bearer grant runs once an identity provider is trusted.
+            s.saml_idps = vec![crate::saml::SamlIdpSetting {
+                entity_id: "https://idp.example.test".into(),
+                certificate_file: concat!(
+                    env!("CARGO_MANIFEST_DIR"),
+                    "/../oxid-xmldsig/tests/fixtures/saml/idp-cert.pem"
+                )
+                .into(),
+                subject_mapping: crate::saml::SubjectMapping::Username,
+                scopes: vec!["openid".into()],
+            }];
         })
         .await,
     ]

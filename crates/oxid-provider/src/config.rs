@@ -73,6 +73,8 @@ pub struct Settings {
     pub outbound: crate::outbound::OutboundSettings,
     /// JWT client authentication (the `[client_assertions]` section).
     pub client_assertions: crate::client_assertion::AssertionSettings,
+    /// Identity providers whose SAML 2.0 assertions are grants (`[[saml_idps]]`, RFC 7522).
+    pub saml_idps: Vec<crate::saml::SamlIdpSetting>,
 }
 
 /// Grants off by default, each enabled by its key.
@@ -124,6 +126,7 @@ impl Default for Settings {
             admin_token: None,
             outbound: crate::outbound::OutboundSettings::default(),
             client_assertions: crate::client_assertion::AssertionSettings::default(),
+            saml_idps: Vec::new(),
         }
     }
 }
@@ -306,6 +309,8 @@ pub struct ProviderConfig {
     pub outbound: crate::outbound::OutboundSettings,
     /// JWT client authentication.
     pub client_assertions: crate::client_assertion::AssertionSettings,
+    /// Trusted SAML identity providers; the SAML bearer grant runs when there is one.
+    pub saml_idps: Vec<crate::saml::SamlIdp>,
 }
 
 /// The documents discovery links to (OIDC Discovery §3), each an absolute http(s) URL.
@@ -431,6 +436,7 @@ impl ProviderConfig {
             admin_token_hash,
             outbound: settings.outbound,
             client_assertions: settings.client_assertions,
+            saml_idps: crate::saml::idps_from_settings(&settings.saml_idps)?,
         })
     }
 

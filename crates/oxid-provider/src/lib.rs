@@ -44,6 +44,7 @@ pub mod pages;
 pub mod redirect_uri;
 pub mod registration;
 pub mod revocation;
+pub mod saml;
 pub mod scopes;
 pub mod server;
 pub mod session;

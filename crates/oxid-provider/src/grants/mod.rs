@@ -7,6 +7,7 @@ mod client_credentials;
 mod device_code;
 mod password;
 mod refresh_token;
+mod saml2_bearer;
 #[cfg(test)]
 mod tests;
 
@@ -143,6 +144,10 @@ pub async fn dispatch(
             scope,
             ..
         } => password::handle(ctx, &username, &password, scope.as_ref()).await,
+        // RFC 7522 §2.1: the protocol crate reads this grant's parameters as `Other`.
+        TokenRequest::Other { params, .. } if grant == GrantType::Saml2Bearer => {
+            saml2_bearer::handle(ctx, &params).await
+        }
         // A grant in the table without a handler here; the table test keeps this unreachable.
         _ => Err(unsupported()),
     };
