@@ -3,6 +3,8 @@
 //! certificates are oxid-xmldsig's test fixtures (`idp` trusted, `other` not).
 #![allow(dead_code)]
 
+pub mod grant;
+
 use base64::Engine as _;
 use base64::engine::general_purpose::{URL_SAFE, URL_SAFE_NO_PAD};
 use std::path::PathBuf;
