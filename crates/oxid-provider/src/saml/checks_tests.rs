@@ -38,6 +38,9 @@ fn good() -> Assertion {
     }
 }
 
+/// A change to a good assertion.
+type Change = Box<dyn FnOnce(&mut Assertion)>;
+
 fn refusal(change: impl FnOnce(&mut Assertion), now: u64) -> String {
     let mut a = good();
     change(&mut a);
@@ -62,7 +65,7 @@ fn rfc7522_3_a_good_assertion_is_accepted_until_its_earliest_expiry_and_skew() {
 
 #[test]
 fn rfc7522_3_items_1_2_11_issuer_audience_and_conditions() {
-    let cases: Vec<(Box<dyn FnOnce(&mut Assertion)>, &str)> = vec![
+    let cases: Vec<(Change, &str)> = vec![
         (Box::new(|a| a.version = "1.1".into()), "Version"),
         (Box::new(|a| a.issuer = None), "no Issuer"),
         (
@@ -126,7 +129,7 @@ fn rfc7522_3_item_6_the_conditions_window_with_clock_skew() {
 
 #[test]
 fn rfc7522_3_item_5_a_bearer_confirmation_to_our_token_endpoint_not_expired() {
-    let cases: Vec<(Box<dyn FnOnce(&mut Assertion)>, &str)> = vec![
+    let cases: Vec<(Change, &str)> = vec![
         (Box::new(|a| a.confirmations.clear()), "Method bearer"),
         (
             Box::new(|a| {

@@ -129,3 +129,52 @@ fn signature_refusal(error: VerifyError) -> String {
         other => format!("signature check failed: {other}"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::config::{ProviderConfig, Settings};
+
+    const CERT: &str = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../oxid-xmldsig/tests/fixtures/saml/idp-cert.pem"
+    );
+
+    fn load(toml: &str) -> Result<ProviderConfig, crate::config::ConfigError> {
+        let settings: Settings = toml::from_str(toml).unwrap();
+        ProviderConfig::from_settings(&settings)
+    }
+
+    fn idp(entity_id: &str, certificate_file: &str) -> String {
+        format!(
+            "[[saml_idps]]\nentity_id = {entity_id:?}\ncertificate_file = {certificate_file:?}\n\
+             subject_mapping = \"email\"\nscopes = [\"openid\"]\n"
+        )
+    }
+
+    #[test]
+    fn saml_idps_are_read_from_toml_and_their_certificates_checked_at_start() {
+        let config = load(&idp("https://idp.test", CERT)).unwrap();
+        assert_eq!(config.saml_idps.len(), 1);
+        assert_eq!(
+            config.saml_idps[0].subject_mapping,
+            super::SubjectMapping::Email
+        );
+        assert_eq!(config.saml_idps[0].scopes, ["openid"]);
+        let missing = load(&idp("https://idp.test", "/nonexistent.pem")).unwrap_err();
+        assert_eq!(missing.key, "saml_idps.certificate_file");
+        let not_a_certificate = load(&idp(
+            "https://idp.test",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"),
+        ))
+        .unwrap_err();
+        assert_eq!(not_a_certificate.key, "saml_idps.certificate_file");
+        let twice = format!(
+            "{}{}",
+            idp("https://idp.test", CERT),
+            idp("https://idp.test", CERT)
+        );
+        assert_eq!(load(&twice).unwrap_err().key, "saml_idps.entity_id");
+        let empty = load(&idp("", CERT)).unwrap_err();
+        assert_eq!(empty.key, "saml_idps.entity_id");
+    }
+}
