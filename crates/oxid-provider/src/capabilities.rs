@@ -279,11 +279,18 @@ const IMPLEMENTED_GRANTS: [GrantType; 4] = [
 ];
 
 /// The implemented grants, with those the configuration must enable when it does:
-/// `password` only with `grants.password` (RFC 9700 §2.4).
+/// `password` only with `grants.password` (RFC 9700 §2.4); the JWT bearer grant (RFC 7523
+/// §2.1) when an issuer is trusted; token exchange (RFC 8693) when a client has a policy.
 fn enabled_grants(config: &ProviderConfig) -> Vec<GrantType> {
     let mut grants = IMPLEMENTED_GRANTS.to_vec();
     if config.grants.password {
         grants.push(GrantType::Password);
+    }
+    if !config.trusted_issuers.is_empty() {
+        grants.push(GrantType::JwtBearer);
+    }
+    if !config.token_exchange.is_empty() {
+        grants.push(GrantType::TokenExchange);
     }
     grants
 }

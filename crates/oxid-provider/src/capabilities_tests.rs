@@ -31,6 +31,14 @@ async fn deployments() -> Vec<Provider> {
             s.allow_plain_pkce = false;
             s.keys.algs = vec!["RS256".into()];
             s.grants.password = true;
+            s.trusted_issuers = vec![
+                toml::from_str(
+                    "issuer = \"https://idp.example\"\n\
+                     jwks_uri = \"https://idp.example/jwks\"\nsubject_mapping = \"username\"",
+                )
+                .unwrap(),
+            ];
+            s.token_exchange = vec![toml::from_str("client_id = \"all\"").unwrap()];
         })
         .await,
     ]

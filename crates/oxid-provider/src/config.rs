@@ -73,6 +73,10 @@ pub struct Settings {
     pub outbound: crate::outbound::OutboundSettings,
     /// JWT client authentication (the `[client_assertions]` section).
     pub client_assertions: crate::client_assertion::AssertionSettings,
+    /// Issuers whose JWTs are accepted (`[[trusted_issuers]]`).
+    pub trusted_issuers: Vec<crate::trusted_issuers::TrustedIssuerSetting>,
+    /// Token exchange policies (`[[token_exchange]]`).
+    pub token_exchange: Vec<crate::exchange_policy::ExchangePolicy>,
 }
 
 /// Grants off by default, each enabled by its key.
@@ -124,6 +128,8 @@ impl Default for Settings {
             admin_token: None,
             outbound: crate::outbound::OutboundSettings::default(),
             client_assertions: crate::client_assertion::AssertionSettings::default(),
+            trusted_issuers: Vec::new(),
+            token_exchange: Vec::new(),
         }
     }
 }
@@ -306,6 +312,10 @@ pub struct ProviderConfig {
     pub outbound: crate::outbound::OutboundSettings,
     /// JWT client authentication.
     pub client_assertions: crate::client_assertion::AssertionSettings,
+    /// Issuers whose JWTs are accepted (JWT bearer grant, token exchange).
+    pub trusted_issuers: Vec<crate::trusted_issuers::TrustedIssuer>,
+    /// Token exchange policies, one per client.
+    pub token_exchange: Vec<crate::exchange_policy::ExchangePolicy>,
 }
 
 /// The documents discovery links to (OIDC Discovery §3), each an absolute http(s) URL.
@@ -411,6 +421,9 @@ impl ProviderConfig {
         let admin_token_hash = strong_token_hash("admin_token", settings.admin_token.as_deref())?;
         settings.outbound.validate()?;
         settings.client_assertions.validate()?;
+        let trusted_issuers =
+            crate::trusted_issuers::validate(&settings.trusted_issuers, &issuer, &scopes)?;
+        crate::exchange_policy::validate(&settings.token_exchange)?;
         Ok(ProviderConfig {
             issuer,
             issuer_url,
@@ -431,6 +444,8 @@ impl ProviderConfig {
             admin_token_hash,
             outbound: settings.outbound,
             client_assertions: settings.client_assertions,
+            trusted_issuers,
+            token_exchange: settings.token_exchange.clone(),
         })
     }
 
