@@ -107,7 +107,8 @@ async fn read_access_token(
     }))
 }
 
-/// An ID token signed by our key ring, issued by us, not expired, about a user we know.
+/// An ID token signed by our key ring, issued by us to this client, not expired, about a
+/// user we know.
 async fn read_id_token(
     ctx: &GrantContext<'_>,
     token: &str,
@@ -121,6 +122,16 @@ async fn read_id_token(
     let string = |claim: &str| claims.get(claim).and_then(Value::as_str);
     if string("iss") != Some(ctx.provider.config().issuer.as_str()) {
         return Ok(Err("iss is not this provider".into()));
+    }
+    // An ID token is the client's own proof of who signed in; held by anyone else it may
+    // have leaked (an id_token_hint travels in URLs), so only its audience may exchange it.
+    let for_this_client = match claims.get("aud") {
+        Some(Value::String(aud)) => aud == ctx.client.id(),
+        Some(Value::Array(auds)) => auds.iter().any(|a| a.as_str() == Some(ctx.client.id())),
+        _ => false,
+    };
+    if !for_this_client {
+        return Ok(Err("its aud does not name this client".into()));
     }
     let exp = claims.get("exp").and_then(Value::as_u64).unwrap_or(0);
     if exp <= ctx.now {

@@ -42,7 +42,7 @@ async fn setup() -> Setup {
     .await;
     let svc = register_for(&server, "svc", &[JWT_BEARER]).await;
     let gw = register_for(&server, "gw", &[TOKEN_EXCHANGE]).await;
-    let imp = register_for(&server, "imp", &[TOKEN_EXCHANGE]).await;
+    let imp = register_for(&server, "imp", &[TOKEN_EXCHANGE, JWT_BEARER]).await;
     let actor = register_for(&server, "actor", &["client_credentials"]).await;
     let assertion = sign(&idp, &idp_claims(&server, USER));
     let form = [
@@ -193,9 +193,29 @@ async fn scope_is_narrowed_never_widened_rfc8693_2_1() {
 #[tokio::test]
 async fn id_tokens_and_trusted_jwts_are_subject_tokens_rfc8693_3() {
     let s = setup().await;
+    // Only the client an ID token was issued to may exchange it.
+    let params = [
+        ("subject_token", s.id_token.as_str()),
+        ("subject_token_type", ID),
+    ];
+    let refused = exchange(&s, "imp", &params).await;
+    assert_error(
+        &refused,
+        "invalid_request",
+        "its aud does not name this client",
+    );
+    let assertion = sign(&s.idp, &idp_claims(&s.server, USER));
+    let form = [
+        ("grant_type", JWT_BEARER),
+        ("assertion", assertion.as_str()),
+        ("scope", "openid api:read"),
+    ];
+    let (status, body) = token_as(&s.server, "imp", &s.imp, &form).await;
+    assert_eq!(status, 200, "{body}");
+    let id_token = body["id_token"].as_str().unwrap();
     for token_type in [ID, JWT] {
         let params = [
-            ("subject_token", s.id_token.as_str()),
+            ("subject_token", id_token),
             ("subject_token_type", token_type),
             ("scope", "api:read"),
         ];
