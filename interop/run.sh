@@ -77,6 +77,32 @@ SCOPES='openid profile email offline_access'
 # the password grant is off unless configured (RFC 9700 §2.4); on here for its interop test.
 # `api:read` is an API scope of this deployment (unknown scopes are refused).
 printf '[grants]\npassword = true\n\n[[scopes]]\nname = "api:read"\n' > "$WORK/oxid.toml"
+
+# A trusted issuer for the JWT bearer grant (RFC 7523; authlib signs its assertions with this
+# ES256 key, made here with WebCrypto) and a token exchange policy (RFC 8693; openid-client).
+IDP_ISSUER="https://idp.interop.example"
+EXCHANGE_AUDIENCE="https://api.interop.example"
+(cd "$HERE/node" && WORK="$WORK" node --input-type=module -e '
+const { writeFileSync } = await import("node:fs");
+const pair = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, ["sign", "verify"]);
+const kid = "interop-idp-1";
+const { key_ops, ext, ...pub } = await crypto.subtle.exportKey("jwk", pair.publicKey);
+writeFileSync(`${process.env.WORK}/idp-jwks.json`, JSON.stringify({ keys: [{ ...pub, kid, alg: "ES256", use: "sig" }] }));
+const { key_ops: _o, ext: _e, ...priv } = await crypto.subtle.exportKey("jwk", pair.privateKey);
+writeFileSync(`${process.env.WORK}/idp-private.json`, JSON.stringify({ ...priv, kid }));
+')
+cat >> "$WORK/oxid.toml" <<TOML
+
+[[trusted_issuers]]
+issuer = "$IDP_ISSUER"
+jwks_file = "$WORK/idp-jwks.json"
+subject_mapping = "username"
+scopes = ["openid", "email", "api:read"]
+
+[[token_exchange]]
+client_id = "interop-exchange"
+audiences = ["$EXCHANGE_AUDIENCE"]
+TOML
 export OXID_CONFIG="$WORK/oxid.toml"
 
 say "users and clients (oxid CLI, database $DB)"
@@ -177,7 +203,17 @@ writeFileSync(`${process.env.WORK}/pkjwt-private.json`, JSON.stringify({ ...(awa
   --redirect-uri "$CB" --grant-type authorization_code --grant-type refresh_token --grant-type client_credentials \
   --auth-method private_key_jwt --jwks-file "$WORK/pkjwt-jwks.json" --scope "$SCOPES api:read" >/dev/null
 
+# The JWT bearer grant (authlib) and token exchange (openid-client, with an actor token of its
+# own from client_credentials).
+JWTBEARER_SECRET="$(secret)"; EXCHANGE_SECRET="$(secret)"
+"$OXID" client add --database "$DB" --client-id interop-jwtbearer --client-secret="$JWTBEARER_SECRET" --name 'Interop JWT Bearer' \
+  --grant-type urn:ietf:params:oauth:grant-type:jwt-bearer --auth-method client_secret_basic --scope "$SCOPES api:read" >/dev/null
+"$OXID" client add --database "$DB" --client-id interop-exchange --client-secret="$EXCHANGE_SECRET" --name 'Interop Exchange' \
+  --grant-type urn:ietf:params:oauth:grant-type:token-exchange --grant-type client_credentials \
+  --auth-method client_secret_basic --scope "$SCOPES api:read" >/dev/null
+
 export OXID_INTEROP_CONFIG="$WORK/config.json"
+JWTBEARER_SECRET="$JWTBEARER_SECRET" EXCHANGE_SECRET="$EXCHANGE_SECRET" IDP_ISSUER="$IDP_ISSUER" IDP_KEY="$WORK/idp-private.json" EXCHANGE_AUDIENCE="$EXCHANGE_AUDIENCE" \
 OXID="$OXID" BC_PORT="$BC_PORT" BC_JSON="$WORK/bclogout.json" SPECIAL_ID="$SPECIAL_ID" SPECIAL_SECRET="$SPECIAL_SECRET" ALG_JSON="$ALG_JSON" CSJWT_SECRET="$CSJWT_SECRET" PKJWT_KEY="$WORK/pkjwt-private.json" ISSUER="$ISSUER" CB="$CB" RP="$RP" RP_PORT="$RP_PORT" ALICE_PW="$ALICE_PW" BASIC_SECRET="$BASIC_SECRET" \
 POST_SECRET="$POST_SECRET" BROWSER_SECRET="$BROWSER_SECRET" PY_SECRET="$PY_SECRET" PASSWORD_SECRET="$PASSWORD_SECRET" \
 HYBRID_SECRET="$HYBRID_SECRET" HYBRID_EDDSA_SECRET="$HYBRID_EDDSA_SECRET" IMPLICIT_SECRET="$IMPLICIT_SECRET" python3 - <<'PY' > "$OXID_INTEROP_CONFIG"
@@ -216,6 +252,11 @@ print(json.dumps({
               "auth_method": "client_secret_jwt"},
     "pkjwt": {"client_id": "interop-pkjwt", "private_jwk": json.load(open(e["PKJWT_KEY"])), "redirect_uri": cb,
               "auth_method": "private_key_jwt"},
+    "jwtbearer": {"client_id": "interop-jwtbearer", "client_secret": e["JWTBEARER_SECRET"],
+                  "auth_method": "client_secret_basic", "idp_issuer": e["IDP_ISSUER"],
+                  "idp_private_jwk": json.load(open(e["IDP_KEY"]))},
+    "exchange": {"client_id": "interop-exchange", "client_secret": e["EXCHANGE_SECRET"],
+                 "auth_method": "client_secret_basic", "audience": e["EXCHANGE_AUDIENCE"]},
     "python": {"client_id": "interop-python", "client_secret": e["PY_SECRET"], "redirect_uri": cb,
                "post_logout_redirect_uri": "http://127.0.0.1:9/logged-out", "auth_method": "client_secret_basic"},
     "browser": {"client_id": "interop-browser", "client_secret": e["BROWSER_SECRET"],

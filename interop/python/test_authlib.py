@@ -1,6 +1,6 @@
 """authlib as a relying party: the code flow with PKCE, ID token validation (signature and
-claims, OIDC Core §3.1.3.7), userinfo, refresh, client credentials, client_secret_jwt
-(RFC 7523), revocation and introspection when the provider advertises them."""
+claims, OIDC Core §3.1.3.7), userinfo, refresh, client credentials, client_secret_jwt and the
+JWT bearer grant (RFC 7523), revocation and introspection when the provider advertises them."""
 
 import secrets
 from urllib.parse import parse_qs, urlsplit
@@ -189,3 +189,56 @@ def test_userinfo_claims_follow_scope(cfg, discovery):
     sess, token, nonce = code_flow(cfg, discovery, scope="openid")
     info = sess.get(discovery["userinfo_endpoint"]).json()
     assert set(info) == {"sub"}, f"only sub with scope=openid: {info}"
+
+
+JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+
+
+def jwt_bearer_assertion(cfg, discovery, subject, **kwargs):
+    # authlib signs the assertion (RFC 7523 §3): iss the trusted issuer, aud our token
+    # endpoint, exp an hour ahead, a jti; with the issuer's private key.
+    from authlib.oauth2.rfc7523 import JWTBearerGrant
+
+    c = cfg["clients"]["jwtbearer"]
+    key = JsonWebKey.import_key(c["idp_private_jwk"])
+    assertion = JWTBearerGrant.sign(
+        key, issuer=c["idp_issuer"], audience=discovery["token_endpoint"], subject=subject,
+        header={"alg": "ES256", "kid": c["idp_private_jwk"]["kid"]}, **kwargs)
+    return assertion.decode() if isinstance(assertion, bytes) else assertion
+
+
+def test_jwt_bearer_grant_signed_by_authlib(cfg, discovery):
+    # RFC 7523 §2.1: listed because a trusted issuer is configured.
+    assert JWT_BEARER in discovery["grant_types_supported"]
+    c = cfg["clients"]["jwtbearer"]
+    sess = OAuth2Session(client_id=c["client_id"], client_secret=c["client_secret"])
+    assertion = jwt_bearer_assertion(cfg, discovery, cfg["users"]["alice"]["username"])
+    token = sess.fetch_token(discovery["token_endpoint"], grant_type=JWT_BEARER,
+                             assertion=assertion, scope="openid email api:read")
+    assert token["token_type"].lower() == "bearer"
+    assert "refresh_token" not in token
+    info = sess.get(discovery["userinfo_endpoint"]).json()
+    assert info["email"] == cfg["users"]["alice"]["email"]
+    # The same assertion again: its jti is remembered (RFC 7523 §3 rule 7).
+    with pytest.raises(OAuthError) as e:
+        OAuth2Session(client_id=c["client_id"], client_secret=c["client_secret"]).fetch_token(
+            discovery["token_endpoint"], grant_type=JWT_BEARER, assertion=assertion, scope="api:read")
+    assert e.value.error == "invalid_grant"
+
+
+def test_jwt_bearer_grant_refusals(cfg, discovery):
+    c = cfg["clients"]["jwtbearer"]
+
+    def refused(assertion, scope="api:read"):
+        with pytest.raises(OAuthError) as e:
+            OAuth2Session(client_id=c["client_id"], client_secret=c["client_secret"]).fetch_token(
+                discovery["token_endpoint"], grant_type=JWT_BEARER, assertion=assertion, scope=scope)
+        return e.value
+
+    unknown = refused(jwt_bearer_assertion(cfg, discovery, "nobody-here"))
+    assert unknown.error == "invalid_grant"
+    long_lived = refused(jwt_bearer_assertion(cfg, discovery, "alice", expires_in=86400 * 2))
+    assert long_lived.error == "invalid_grant"
+    # profile: the client may have it, the trusted issuer may not grant it.
+    scope = refused(jwt_bearer_assertion(cfg, discovery, "alice"), scope="openid profile")
+    assert scope.error == "invalid_scope"

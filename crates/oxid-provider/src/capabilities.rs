@@ -279,8 +279,9 @@ const IMPLEMENTED_GRANTS: [GrantType; 4] = [
 ];
 
 /// The implemented grants, with those the configuration must enable when it does:
-/// `password` only with `grants.password` (RFC 9700 §2.4), the SAML bearer grant (RFC 7522)
-/// only when an identity provider is trusted (`[[saml_idps]]`).
+/// `password` only with `grants.password` (RFC 9700 §2.4); the SAML bearer grant (RFC 7522)
+/// when an identity provider is trusted (`[[saml_idps]]`); the JWT bearer grant (RFC 7523
+/// §2.1) when an issuer is trusted; token exchange (RFC 8693) when a client has a policy.
 fn enabled_grants(config: &ProviderConfig) -> Vec<GrantType> {
     let mut grants = IMPLEMENTED_GRANTS.to_vec();
     if config.grants.password {
@@ -288,6 +289,12 @@ fn enabled_grants(config: &ProviderConfig) -> Vec<GrantType> {
     }
     if !config.saml_idps.is_empty() {
         grants.push(GrantType::Saml2Bearer);
+    }
+    if !config.trusted_issuers.is_empty() {
+        grants.push(GrantType::JwtBearer);
+    }
+    if !config.token_exchange.is_empty() {
+        grants.push(GrantType::TokenExchange);
     }
     grants
 }

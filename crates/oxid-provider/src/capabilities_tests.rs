@@ -42,6 +42,14 @@ async fn deployments() -> Vec<Provider> {
                 subject_mapping: crate::saml::SubjectMapping::Username,
                 scopes: vec!["openid".into()],
             }];
+            s.trusted_issuers = vec![
+                toml::from_str(
+                    "issuer = \"https://idp.example\"\n\
+                     jwks_uri = \"https://idp.example/jwks\"\nsubject_mapping = \"username\"",
+                )
+                .unwrap(),
+            ];
+            s.token_exchange = vec![toml::from_str("client_id = \"all\"").unwrap()];
         })
         .await,
     ]

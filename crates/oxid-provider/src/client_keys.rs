@@ -83,7 +83,20 @@ impl ClientKeys {
         else {
             return Err(KeysError::NoKeys);
         };
-        match self.cached(client.id(), uri, want, now) {
+        self.fetched(outbound, client.id(), uri, want, now).await
+    }
+
+    /// The (cached) set at `uri` for `owner`, a client id or another owner's key (a trusted
+    /// issuer's, see `trusted_jwt`), with the same caching and refetch limits.
+    pub async fn fetched(
+        &self,
+        outbound: &Outbound,
+        owner: &str,
+        uri: &str,
+        want: Want<'_>,
+        now: u64,
+    ) -> Result<Arc<JwkSet>, KeysError> {
+        match self.cached(owner, uri, want, now) {
             Cached::Use(keys) => return Ok(keys),
             Cached::NotDue(Some(keys)) => return Ok(keys),
             Cached::NotDue(None) => return Err(KeysError::RecentlyFailed),
@@ -91,7 +104,7 @@ impl ClientKeys {
         }
         let fetched = fetch_set(outbound, uri).await;
         let mut entries = self.lock();
-        let entry = entries.get_mut(client.id()).filter(|e| e.uri == uri);
+        let entry = entries.get_mut(owner).filter(|e| e.uri == uri);
         match (fetched, entry) {
             (Ok(set), Some(entry)) => {
                 let set = Arc::new(set);
@@ -108,7 +121,7 @@ impl ClientKeys {
                     keys: Some(keys), ..
                 }),
             ) if matches!(want, Want::Any) => {
-                tracing::warn!(client_id = client.id(), error = %e, "jwks_uri refetch failed");
+                tracing::warn!(owner, error = %e, "jwks_uri refetch failed");
                 Ok(keys.clone())
             }
             (Err(e), _) => Err(e),

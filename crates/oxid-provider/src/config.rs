@@ -75,6 +75,10 @@ pub struct Settings {
     pub client_assertions: crate::client_assertion::AssertionSettings,
     /// Identity providers whose SAML 2.0 assertions are grants (`[[saml_idps]]`, RFC 7522).
     pub saml_idps: Vec<crate::saml::SamlIdpSetting>,
+    /// Issuers whose JWTs are accepted (`[[trusted_issuers]]`).
+    pub trusted_issuers: Vec<crate::trusted_issuers::TrustedIssuerSetting>,
+    /// Token exchange policies (`[[token_exchange]]`).
+    pub token_exchange: Vec<crate::exchange_policy::ExchangePolicy>,
 }
 
 /// Grants off by default, each enabled by its key.
@@ -127,6 +131,8 @@ impl Default for Settings {
             outbound: crate::outbound::OutboundSettings::default(),
             client_assertions: crate::client_assertion::AssertionSettings::default(),
             saml_idps: Vec::new(),
+            trusted_issuers: Vec::new(),
+            token_exchange: Vec::new(),
         }
     }
 }
@@ -311,6 +317,10 @@ pub struct ProviderConfig {
     pub client_assertions: crate::client_assertion::AssertionSettings,
     /// Trusted SAML identity providers; the SAML bearer grant runs when there is one.
     pub saml_idps: Vec<crate::saml::SamlIdp>,
+    /// Issuers whose JWTs are accepted (JWT bearer grant, token exchange).
+    pub trusted_issuers: Vec<crate::trusted_issuers::TrustedIssuer>,
+    /// Token exchange policies, one per client.
+    pub token_exchange: Vec<crate::exchange_policy::ExchangePolicy>,
 }
 
 /// The documents discovery links to (OIDC Discovery §3), each an absolute http(s) URL.
@@ -416,6 +426,9 @@ impl ProviderConfig {
         let admin_token_hash = strong_token_hash("admin_token", settings.admin_token.as_deref())?;
         settings.outbound.validate()?;
         settings.client_assertions.validate()?;
+        let trusted_issuers =
+            crate::trusted_issuers::validate(&settings.trusted_issuers, &issuer, &scopes)?;
+        crate::exchange_policy::validate(&settings.token_exchange)?;
         Ok(ProviderConfig {
             issuer,
             issuer_url,
@@ -437,6 +450,8 @@ impl ProviderConfig {
             outbound: settings.outbound,
             client_assertions: settings.client_assertions,
             saml_idps: crate::saml::idps_from_settings(&settings.saml_idps)?,
+            trusted_issuers,
+            token_exchange: settings.token_exchange.clone(),
         })
     }
 

@@ -61,6 +61,21 @@ pub async fn introspect(
         TokenKind::Access => "Bearer",
         TokenKind::Refresh => "refresh_token",
     };
+    // A token minted by exchange is for the audiences asked for, and names its actor
+    // (RFC 8693 §2.2.1, §4.1).
+    let exchanged = store.get_exchanged_grant(&record.grant_id).await?;
+    let audiences = exchanged
+        .as_ref()
+        .map(|x| x.audiences.clone())
+        .filter(|a| !a.is_empty());
+    let aud = match audiences {
+        Some(audiences) => Audience::from(audiences),
+        None => Audience::single(record.client_id.clone()),
+    };
+    let mut extra = indexmap::IndexMap::new();
+    if let Some(act) = exchanged.and_then(|x| x.act) {
+        extra.insert("act".to_string(), act);
+    }
     Ok(IntrospectionResponse {
         active: true,
         scope,
@@ -70,8 +85,9 @@ pub async fn introspect(
         exp: Some(record.expires_at),
         iat: Some(record.issued_at),
         sub: record.user_id.clone(),
-        aud: Some(Audience::single(record.client_id)),
+        aud: Some(aud),
         iss: Some(provider.config().issuer.clone()),
+        extra,
         ..IntrospectionResponse::default()
     })
 }

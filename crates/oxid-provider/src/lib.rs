@@ -27,6 +27,8 @@ pub mod crypto;
 pub mod device;
 pub mod discovery;
 pub mod error;
+pub mod exchange_policy;
+pub mod exchange_tokens;
 pub mod front_channel;
 pub mod frontchannel;
 pub mod grants;
@@ -49,10 +51,13 @@ pub mod scopes;
 pub mod server;
 pub mod session;
 pub mod state;
+pub mod subject_mapping;
 #[cfg(test)]
 mod test_support;
 pub mod throttle;
 pub mod tokens;
+pub mod trusted_issuers;
+pub mod trusted_jwt;
 pub mod userinfo;
 pub mod users;
 

@@ -15,6 +15,7 @@ use crate::{
     StoreError, StoreResult, TokenRecord, TokenStore, UserRecord, UserStore,
 };
 use crate::{DeviceDecision, DeviceGrantRecord, DevicePoll, DeviceStore};
+use crate::{ExchangeStore, ExchangedGrantRecord};
 use crate::{FailureCount, ReplayStore, ThrottlePolicy, ThrottleStore};
 use async_trait::async_trait;
 use std::future::Future;
@@ -95,6 +96,11 @@ impl UserStore for Detached {
     async fn get_user_by_username(&self, username: &str) -> StoreResult<Option<UserRecord>> {
         let username = username.to_owned();
         self.run(|s| async move { s.get_user_by_username(&username).await })
+            .await
+    }
+    async fn find_users_by_email(&self, email: &str) -> StoreResult<Vec<UserRecord>> {
+        let email = email.to_owned();
+        self.run(|s| async move { s.find_users_by_email(&email).await })
             .await
     }
     async fn list_users(&self) -> StoreResult<Vec<UserRecord>> {
@@ -320,6 +326,23 @@ impl ReplayStore for Detached {
     async fn remember_jti(&self, key: &str, expires_at: u64) -> StoreResult<bool> {
         let key = key.to_owned();
         self.run(move |s| async move { s.remember_jti(&key, expires_at).await })
+            .await
+    }
+}
+
+#[async_trait]
+impl ExchangeStore for Detached {
+    async fn insert_exchanged_grant(&self, grant: &ExchangedGrantRecord) -> StoreResult<()> {
+        let grant = grant.clone();
+        self.run(|s| async move { s.insert_exchanged_grant(&grant).await })
+            .await
+    }
+    async fn get_exchanged_grant(
+        &self,
+        grant_id: &str,
+    ) -> StoreResult<Option<ExchangedGrantRecord>> {
+        let grant_id = grant_id.to_owned();
+        self.run(|s| async move { s.get_exchanged_grant(&grant_id).await })
             .await
     }
 }

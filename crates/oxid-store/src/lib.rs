@@ -89,6 +89,9 @@ pub trait UserStore: Send + Sync {
     async fn get_user(&self, id: &str) -> StoreResult<Option<UserRecord>>;
     /// Looks a user up by login name.
     async fn get_user_by_username(&self, username: &str) -> StoreResult<Option<UserRecord>>;
+    /// The users whose `email` claim is exactly `email`, at most two: enough for a caller to
+    /// tell one match from an ambiguous one (email is not unique among users).
+    async fn find_users_by_email(&self, email: &str) -> StoreResult<Vec<UserRecord>>;
     /// All users, ordered by username.
     async fn list_users(&self) -> StoreResult<Vec<UserRecord>>;
     /// Replaces the password hash, claims and `updated_at` of the user with this id (the
@@ -282,6 +285,18 @@ pub trait ReplayStore: Send + Sync {
     async fn remember_jti(&self, key: &str, expires_at: u64) -> StoreResult<bool>;
 }
 
+/// What a grant minted by token exchange carries beyond its tokens (RFC 8693 §2.2.1, §4.1).
+#[async_trait]
+pub trait ExchangeStore: Send + Sync {
+    /// Records `grant` (its `grant_id` is new).
+    async fn insert_exchanged_grant(&self, grant: &ExchangedGrantRecord) -> StoreResult<()>;
+    /// The record of `grant_id`, when that grant was minted by token exchange.
+    async fn get_exchanged_grant(
+        &self,
+        grant_id: &str,
+    ) -> StoreResult<Option<ExchangedGrantRecord>>;
+}
+
 /// Whether the store can serve requests (for `/readyz`).
 #[async_trait]
 pub trait HealthStore: Send + Sync {
@@ -303,6 +318,7 @@ pub trait Store:
     + ThrottleStore
     + DeviceStore
     + ReplayStore
+    + ExchangeStore
 {
 }
 
@@ -318,6 +334,7 @@ impl<T> Store for T where
         + ThrottleStore
         + DeviceStore
         + ReplayStore
+        + ExchangeStore
 {
 }
 

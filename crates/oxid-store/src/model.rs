@@ -99,6 +99,19 @@ pub struct UserRecord {
     pub updated_at: u64,
 }
 
+/// A grant minted by token exchange (RFC 8693): what its tokens carry beyond a token record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExchangedGrantRecord {
+    /// The grant (token family) the exchange minted.
+    pub grant_id: String,
+    /// The audiences (`audience` and `resource` values, RFC 8693 §2.1) its tokens are for.
+    pub audiences: Vec<String>,
+    /// The `act` claim (RFC 8693 §4.1): who acts for the subject, when delegated.
+    pub act: Option<serde_json::Value>,
+    /// When its last token expires (the record may be purged then).
+    pub expires_at: u64,
+}
+
 /// A browser login session at the provider.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionRecord {

@@ -2,8 +2,8 @@
 //! from a result row to each record.
 
 use crate::{
-    ClientRecord, CodeRecord, ConsentRecord, KeyRecord, KeyState, SessionRecord, StoreError,
-    StoreResult, TokenKind, TokenRecord, UserRecord,
+    ClientRecord, CodeRecord, ConsentRecord, ExchangedGrantRecord, KeyRecord, KeyState,
+    SessionRecord, StoreError, StoreResult, TokenKind, TokenRecord, UserRecord,
 };
 use serde_json::Value;
 
@@ -242,5 +242,15 @@ pub(crate) fn device_grant(r: &impl Columns) -> StoreResult<crate::DeviceGrantRe
         last_polled_at: r.opt_time("last_polled_at")?,
         expires_at: r.time("expires_at")?,
         state,
+    })
+}
+
+/// A row of `exchanged_grants`.
+pub(crate) fn exchanged_grant(r: &impl Columns) -> StoreResult<ExchangedGrantRecord> {
+    Ok(ExchangedGrantRecord {
+        grant_id: r.text("grant_id")?,
+        audiences: r.list("audiences")?,
+        act: r.opt_json("act")?,
+        expires_at: r.time("expires_at")?,
     })
 }

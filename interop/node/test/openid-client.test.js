@@ -491,6 +491,44 @@ test('password grant (RFC 6749 §4.3) through the generic grant: tokens, then in
   );
 });
 
+// RFC 8693 through openid-client's generic grant: alice's access token (password grant) is
+// exchanged by interop-exchange, acting with its own client_credentials token (delegation);
+// introspection shows `act` and the audience; an audience outside the policy is invalid_target.
+test('token exchange (RFC 8693) through the generic grant: delegation with act, then invalid_target', async () => {
+  const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
+  const ACCESS = 'urn:ietf:params:oauth:token-type:access_token';
+  const p = cfg.clients.password;
+  const x = cfg.clients.exchange;
+  const pconf = await client.discovery(issuer, p.client_id, p.client_secret, client.ClientSecretBasic(p.client_secret), insecure);
+  const subject = await client.genericGrantRequest(pconf, 'password', {
+    username: alice.username, password: alice.password, scope: 'openid email',
+  });
+  const conf = await client.discovery(issuer, x.client_id, x.client_secret, client.ClientSecretBasic(x.client_secret), insecure);
+  assert.ok(conf.serverMetadata().grant_types_supported.includes(TOKEN_EXCHANGE), 'listed with a [[token_exchange]] policy');
+  const actor = await client.clientCredentialsGrant(conf, { scope: 'api:read' });
+  const exchanged = await client.genericGrantRequest(conf, TOKEN_EXCHANGE, {
+    subject_token: subject.access_token, subject_token_type: ACCESS,
+    actor_token: actor.access_token, actor_token_type: ACCESS,
+    audience: x.audience, scope: 'email',
+  });
+  assert.equal(exchanged.issued_token_type, ACCESS);
+  assert.equal(exchanged.token_type.toLowerCase(), 'bearer');
+  assert.equal(exchanged.scope, 'email');
+  assert.equal(exchanged.id_token, undefined);
+  const seen = await client.tokenIntrospection(conf, exchanged.access_token);
+  assert.equal(seen.active, true);
+  assert.equal(seen.username, alice.username);
+  assert.equal(seen.aud, x.audience);
+  assert.deepEqual(seen.act, { sub: x.client_id, client_id: x.client_id });
+  await assert.rejects(
+    client.genericGrantRequest(conf, TOKEN_EXCHANGE, {
+      subject_token: subject.access_token, subject_token_type: ACCESS,
+      actor_token: actor.access_token, actor_token_type: ACCESS, audience: 'https://elsewhere.example',
+    }),
+    (e) => e.error === 'invalid_target',
+  );
+});
+
 // ---- implicit and hybrid flows, form_post (OIDC Core §3.2, §3.3; Form Post Response Mode) --
 
 // A hybrid (`code id_token`) configuration of `clientCfg`: openid-client validates the ID

@@ -5,11 +5,13 @@
 mod authorization_code;
 mod client_credentials;
 mod device_code;
+mod jwt_bearer;
 mod password;
 mod refresh_token;
 mod saml2_bearer;
 #[cfg(test)]
 mod tests;
+mod token_exchange;
 
 use oxid_protocol::token::{TokenErrorCode, TokenRequest, TokenResponse};
 use oxid_store::Store;
@@ -147,6 +149,31 @@ pub async fn dispatch(
         // RFC 7522 §2.1: the protocol crate reads this grant's parameters as `Other`.
         TokenRequest::Other { params, .. } if grant == GrantType::Saml2Bearer => {
             saml2_bearer::handle(ctx, &params).await
+        }
+        TokenRequest::JwtBearer {
+            assertion, scope, ..
+        } => jwt_bearer::handle(ctx, &assertion, scope.as_ref()).await,
+        TokenRequest::TokenExchange {
+            subject_token,
+            subject_token_type,
+            actor_token,
+            actor_token_type,
+            requested_token_type,
+            resource,
+            audience,
+            scope,
+            ..
+        } => {
+            let request = token_exchange::ExchangeRequest {
+                subject_token: &subject_token,
+                subject_token_type: &subject_token_type,
+                actor: actor_token.as_deref().zip(actor_token_type.as_deref()),
+                requested_token_type: requested_token_type.as_deref(),
+                resource: resource.as_deref(),
+                audience: audience.as_deref(),
+                scope: scope.as_ref(),
+            };
+            token_exchange::handle(ctx, request).await
         }
         // A grant in the table without a handler here; the table test keeps this unreachable.
         _ => Err(unsupported()),

@@ -10,6 +10,7 @@ pub mod front;
 pub mod oxid_rp;
 mod receiver;
 mod suite;
+pub mod trusted;
 
 pub use checks::*;
 #[allow(unused_imports)] // only the registration tests use it

@@ -139,6 +139,19 @@ impl UserStore for PostgresStore {
         row.as_ref().map(rows::user).transpose()
     }
 
+    async fn find_users_by_email(&self, email: &str) -> StoreResult<Vec<UserRecord>> {
+        // The expression is the one indexed (users_email, migration 0010).
+        let rows = sqlx::query(&format!(
+            "SELECT {USER_COLS} FROM users WHERE claims->>'email' = $1 \
+             ORDER BY username COLLATE \"C\" LIMIT 2"
+        ))
+        .bind(email)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.iter().map(rows::user).collect()
+    }
+
     async fn list_users(&self) -> StoreResult<Vec<UserRecord>> {
         let rows = sqlx::query(&format!(
             "SELECT {USER_COLS} FROM users ORDER BY username COLLATE \"C\""

@@ -190,6 +190,7 @@ impl TokenStore for PostgresStore {
             "DELETE FROM failure_counters WHERE expires_at <= $1",
             "DELETE FROM device_grants WHERE expires_at <= $1",
             "DELETE FROM used_assertions WHERE expires_at <= $1",
+            "DELETE FROM exchanged_grants WHERE expires_at <= $1",
         ] {
             let done = sqlx::query(sql)
                 .bind(now)

@@ -8,6 +8,7 @@
 mod clients;
 mod device;
 mod errors;
+mod exchange;
 mod grants;
 mod keys;
 mod pool;

@@ -155,6 +155,21 @@ impl UserStore for SqliteStore {
         .await
     }
 
+    async fn find_users_by_email(&self, email: &str) -> StoreResult<Vec<UserRecord>> {
+        let email = email.to_string();
+        self.read(move |conn| {
+            // The expression is the one indexed (users_email, migration 0011).
+            all(
+                conn,
+                "SELECT * FROM users WHERE json_extract(claims, '$.email') = ? \
+                 ORDER BY username LIMIT 2",
+                [email],
+                |r| rows::user(r),
+            )
+        })
+        .await
+    }
+
     async fn list_users(&self) -> StoreResult<Vec<UserRecord>> {
         self.read(|conn| {
             all(conn, "SELECT * FROM users ORDER BY username", [], |r| {

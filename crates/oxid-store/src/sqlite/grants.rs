@@ -203,6 +203,7 @@ impl TokenStore for SqliteStore {
                 "DELETE FROM failure_counters WHERE expires_at <= ?",
                 "DELETE FROM device_grants WHERE expires_at <= ?",
                 "DELETE FROM used_assertions WHERE expires_at <= ?",
+                "DELETE FROM exchanged_grants WHERE expires_at <= ?",
             ] {
                 gone += exec(conn, sql, [now]).map_err(sql_err)?;
             }

@@ -59,6 +59,11 @@ const MIGRATIONS: &[Migration] = &[
         description: "device grants",
         sql: include_str!("../../migrations/sqlite/0009_device_grants.sql"),
     },
+    Migration {
+        version: 11,
+        description: "bearer grants",
+        sql: include_str!("../../migrations/sqlite/0011_bearer_grants.sql"),
+    },
 ];
 
 /// sqlx's bookkeeping table, as sqlx creates it.

@@ -11,6 +11,7 @@
 
 mod clients;
 mod device;
+mod exchange;
 mod grants;
 mod keys;
 mod migrate;

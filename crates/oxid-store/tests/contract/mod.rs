@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod cancellation;
 pub mod device;
+pub mod exchange;
 pub mod fixtures;
 pub mod grants;
 pub mod keys;
@@ -15,6 +16,7 @@ pub mod throttle;
 pub use accounts::*;
 pub use cancellation::*;
 pub use device::*;
+pub use exchange::*;
 pub use grants::*;
 pub use keys::*;
 pub use replay::*;
@@ -99,6 +101,8 @@ macro_rules! contract_suite {
             concurrent_polls_of_an_approved_device_grant_have_one_winner,
             assertion_id_is_first_seen_once_until_purged,
             concurrent_remembers_of_one_assertion_id_have_one_winner,
+            users_are_found_by_email_at_most_two,
+            exchanged_grant_round_trips_once_until_purged,
             dropped_write_futures_take_full_effect_or_none_and_leave_the_store_serving,
         );
     };
