@@ -10,6 +10,7 @@
 mod detached;
 mod device;
 mod model;
+mod outbox;
 mod postgres;
 mod rows;
 mod sqlite;
@@ -20,6 +21,7 @@ pub use device::{
     DeviceApproval, DeviceDecision, DeviceGrantRecord, DevicePoll, DeviceState, SLOW_DOWN_STEP,
 };
 pub use model::*;
+pub use outbox::{DeliveryOutcome, DeliveryRecord, OutboxStore, REVOKE_TOKENS_MEMBER, SessionKey};
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
@@ -303,6 +305,7 @@ pub trait Store:
     + ThrottleStore
     + DeviceStore
     + ReplayStore
+    + OutboxStore
 {
 }
 
@@ -318,6 +321,7 @@ impl<T> Store for T where
         + ThrottleStore
         + DeviceStore
         + ReplayStore
+        + OutboxStore
 {
 }
 

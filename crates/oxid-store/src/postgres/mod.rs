@@ -10,6 +10,7 @@ mod device;
 mod errors;
 mod grants;
 mod keys;
+mod outbox;
 mod pool;
 mod replay;
 mod sessions;

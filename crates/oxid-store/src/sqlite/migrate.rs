@@ -59,6 +59,11 @@ const MIGRATIONS: &[Migration] = &[
         description: "device grants",
         sql: include_str!("../../migrations/sqlite/0009_device_grants.sql"),
     },
+    Migration {
+        version: 13,
+        description: "logout outbox",
+        sql: include_str!("../../migrations/sqlite/0013_logout_outbox.sql"),
+    },
 ];
 
 /// sqlx's bookkeeping table, as sqlx creates it.
