@@ -73,6 +73,10 @@ pub struct Settings {
     pub outbound: crate::outbound::OutboundSettings,
     /// JWT client authentication (the `[client_assertions]` section).
     pub client_assertions: crate::client_assertion::AssertionSettings,
+    /// Durable back-channel logout delivery (the `[backchannel]` section).
+    pub backchannel: crate::backchannel::BackchannelSettings,
+    /// Login session lifetimes besides `lifetimes.session` (the `[sessions]` section).
+    pub sessions: crate::session::SessionSettings,
 }
 
 /// Grants off by default, each enabled by its key.
@@ -124,6 +128,8 @@ impl Default for Settings {
             admin_token: None,
             outbound: crate::outbound::OutboundSettings::default(),
             client_assertions: crate::client_assertion::AssertionSettings::default(),
+            backchannel: crate::backchannel::BackchannelSettings::default(),
+            sessions: crate::session::SessionSettings::default(),
         }
     }
 }
@@ -306,6 +312,10 @@ pub struct ProviderConfig {
     pub outbound: crate::outbound::OutboundSettings,
     /// JWT client authentication.
     pub client_assertions: crate::client_assertion::AssertionSettings,
+    /// Back-channel logout delivery.
+    pub backchannel: crate::backchannel::BackchannelSettings,
+    /// Login session lifetimes besides `lifetimes.session`.
+    pub sessions: crate::session::SessionSettings,
 }
 
 /// The documents discovery links to (OIDC Discovery §3), each an absolute http(s) URL.
@@ -411,6 +421,7 @@ impl ProviderConfig {
         let admin_token_hash = strong_token_hash("admin_token", settings.admin_token.as_deref())?;
         settings.outbound.validate()?;
         settings.client_assertions.validate()?;
+        settings.backchannel.validate()?;
         Ok(ProviderConfig {
             issuer,
             issuer_url,
@@ -431,6 +442,8 @@ impl ProviderConfig {
             admin_token_hash,
             outbound: settings.outbound,
             client_assertions: settings.client_assertions,
+            backchannel: settings.backchannel,
+            sessions: settings.sessions,
         })
     }
 
