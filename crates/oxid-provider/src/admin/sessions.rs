@@ -119,6 +119,20 @@ pub async fn revoke_user_sessions(
     Ok(ended)
 }
 
+/// Removes user `username` and everything they hold (Issue 13): their sessions end as
+/// logout does (their clients' logout tokens are queued, the tokens of clients that ask are
+/// revoked), then the user goes with every token, code and consent; `NotFound` when there is
+/// no such user.
+pub async fn remove_user(provider: &Provider, username: &str) -> Result<(), AdminError> {
+    let user = user_by_username(provider.store(), username).await?;
+    revoke_user_sessions(provider, &user.username).await?;
+    if !provider.store().delete_user(&user.username).await? {
+        return Err(AdminError::NotFound(format!("no user {username:?}")));
+    }
+    tracing::info!(sub = %user.id, "user removed");
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
