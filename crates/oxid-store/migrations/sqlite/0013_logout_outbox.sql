@@ -23,3 +23,6 @@ CREATE TABLE leases (
     holder TEXT NOT NULL,
     expires_at INTEGER NOT NULL
 );
+
+-- Ending a session revokes its tokens for the clients that ask: found by sid.
+CREATE INDEX tokens_sid ON tokens(sid);
