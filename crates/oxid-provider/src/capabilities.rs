@@ -268,6 +268,10 @@ pub struct Capabilities {
     pub ui_locales: Vec<String>,
     /// Optional features.
     pub features: Features,
+    /// URLs the provider calls (`backchannel_logout_uri`) may name private, loopback and
+    /// link-local addresses (`[outbound] allow_private_addresses`); registration refuses them
+    /// otherwise, as the calls would.
+    pub private_addresses_allowed: bool,
 }
 
 /// Grants implemented in `grants/` (each runs when its entry is here).
@@ -379,6 +383,7 @@ impl Capabilities {
                 registration: config.registration != Registration::Closed,
                 iss_parameter: true,
             },
+            private_addresses_allowed: config.outbound.allow_private_addresses,
         }
     }
 

@@ -491,7 +491,7 @@ async fn every_id_token_alg_signs_when_advertised() {
             if let Some(record) = registered {
                 let client = crate::client::Client::from_record(record).unwrap();
                 let issuer = Issuer::for_provider(&provider, T0);
-                let signed = issuer.logout_token(&client, "sub", "sid");
+                let signed = issuer.logout_token(&client, "sub", "sid", "jti-1");
                 assert!(signed.is_ok(), "{} signs", alg.as_str());
             }
         }

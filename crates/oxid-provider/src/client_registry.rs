@@ -65,6 +65,9 @@ pub struct NewClient {
     pub default_max_age: Option<u64>,
     /// `require_auth_time` (set when true; an update leaves it as it is when false).
     pub require_auth_time: bool,
+    /// `backchannel_logout_revoke_tokens`: revoke the tokens issued in a session when it
+    /// ends; left as it is when `None`.
+    pub backchannel_logout_revoke_tokens: Option<bool>,
 }
 
 impl NewClient {
@@ -142,6 +145,9 @@ impl NewClient {
         }
         if self.require_pkce.is_some() {
             metadata.require_pkce = self.require_pkce;
+        }
+        if self.backchannel_logout_revoke_tokens.is_some() {
+            metadata.backchannel_logout_revoke_tokens = self.backchannel_logout_revoke_tokens;
         }
         Ok(())
     }

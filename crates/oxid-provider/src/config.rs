@@ -79,6 +79,10 @@ pub struct Settings {
     pub trusted_issuers: Vec<crate::trusted_issuers::TrustedIssuerSetting>,
     /// Token exchange policies (`[[token_exchange]]`).
     pub token_exchange: Vec<crate::exchange_policy::ExchangePolicy>,
+    /// Durable back-channel logout delivery (the `[backchannel]` section).
+    pub backchannel: crate::backchannel::BackchannelSettings,
+    /// Login session lifetimes besides `lifetimes.session` (the `[sessions]` section).
+    pub sessions: crate::session::SessionSettings,
 }
 
 /// Grants off by default, each enabled by its key.
@@ -133,6 +137,8 @@ impl Default for Settings {
             saml_idps: Vec::new(),
             trusted_issuers: Vec::new(),
             token_exchange: Vec::new(),
+            backchannel: crate::backchannel::BackchannelSettings::default(),
+            sessions: crate::session::SessionSettings::default(),
         }
     }
 }
@@ -321,6 +327,10 @@ pub struct ProviderConfig {
     pub trusted_issuers: Vec<crate::trusted_issuers::TrustedIssuer>,
     /// Token exchange policies, one per client.
     pub token_exchange: Vec<crate::exchange_policy::ExchangePolicy>,
+    /// Back-channel logout delivery.
+    pub backchannel: crate::backchannel::BackchannelSettings,
+    /// Login session lifetimes besides `lifetimes.session`.
+    pub sessions: crate::session::SessionSettings,
 }
 
 /// The documents discovery links to (OIDC Discovery §3), each an absolute http(s) URL.
@@ -429,6 +439,7 @@ impl ProviderConfig {
         let trusted_issuers =
             crate::trusted_issuers::validate(&settings.trusted_issuers, &issuer, &scopes)?;
         crate::exchange_policy::validate(&settings.token_exchange)?;
+        settings.backchannel.validate()?;
         Ok(ProviderConfig {
             issuer,
             issuer_url,
@@ -452,6 +463,8 @@ impl ProviderConfig {
             saml_idps: crate::saml::idps_from_settings(&settings.saml_idps)?,
             trusted_issuers,
             token_exchange: settings.token_exchange.clone(),
+            backchannel: settings.backchannel,
+            sessions: settings.sessions,
         })
     }
 

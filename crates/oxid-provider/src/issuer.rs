@@ -13,7 +13,7 @@ use crate::claims::{released_claims, requested_claims};
 use crate::client::{Client, IdTokenClaims as IdTokenClaimsSetting};
 use crate::config::ProviderConfig;
 use crate::crypto::jws::{SigningAlg, left_half_hash, sign_compact, sign_compact_hs256};
-use crate::crypto::secrets::{random_id, random_token, sha256_hex};
+use crate::crypto::secrets::{random_token, sha256_hex};
 use crate::crypto::{KeyRing, SecretBox};
 use crate::error::OAuthError;
 use crate::state::Provider;
@@ -389,12 +389,13 @@ impl<'a> Issuer<'a> {
         client: &Client,
         sub: &str,
         sid: &str,
+        jti: &str,
     ) -> Result<String, OAuthError> {
         let mut claims = LogoutTokenClaims::new(
             self.config.issuer.clone(),
             Audience::single(client.id().to_string()),
             self.now,
-            random_id(16),
+            jti.to_string(),
             Some(sub.to_string()),
             Some(sid.to_string()),
         );
@@ -416,13 +417,15 @@ pub fn id_token_alg(client: &ClientRecord) -> SigningAlg {
 /// it only briefly).
 const LOGOUT_TOKEN_TTL: u64 = 120;
 
-/// A back-channel logout token for `client`, signed now (see [`Issuer::logout_token`]).
+/// A back-channel logout token for `client`, signed now with the delivery's stable `jti`
+/// (see [`Issuer::logout_token`]).
 pub fn logout_token(
     provider: &Provider,
     client: &ClientRecord,
     sub: &str,
     sid: &str,
+    jti: &str,
 ) -> Result<String, OAuthError> {
     let client = Client::from_record(client.clone()).map_err(OAuthError::server)?;
-    Issuer::for_provider(provider, provider.now()).logout_token(&client, sub, sid)
+    Issuer::for_provider(provider, provider.now()).logout_token(&client, sub, sid, jti)
 }

@@ -129,8 +129,9 @@ async fn run(
     })
 }
 
-/// The logout itself: ends the login session named by `session_token` (if any), sends its
-/// clients logout tokens (Back-Channel Logout §2.5, beside this request), and returns the
+/// The logout itself: ends the login session named by `session_token` (if any) with its
+/// back-channel logout tokens queued in the same transaction (Back-Channel Logout §2.7; the
+/// sender delivers them apart from this request, so no client can slow it), and returns the
 /// URLs the browser must load to tell the others (Front-Channel Logout §3).
 pub async fn log_out(
     provider: &Provider,
@@ -140,10 +141,6 @@ pub async fn log_out(
         return Ok(Vec::new());
     };
     tracing::info!(sid = %ended.sid, "logged out");
-    // Started at once, beside this request: the clients are told even if the browser goes
-    // away before its answer (the session is already gone).
-    let (notifier, session) = (provider.clone(), ended.clone());
-    tokio::spawn(async move { crate::backchannel::notify(&notifier, &session).await });
     Ok(crate::frontchannel::logout_urls(provider, &ended).await)
 }
 
@@ -193,11 +190,17 @@ async fn check_end_session_request(
             return page("post_logout_redirect_uri is not registered for the client");
         }
     }
-    let hint_names_session_user = match (&hint, session) {
-        (Some(claims), Some(session)) => claims.sub == session.user_id,
+    // §2-§3: the hint lets the logout go ahead unasked only when it names this session: its
+    // user, and its `sid` when it has one (a hint from another session of the same user does
+    // not end this one without asking).
+    let hint_names_session = match (&hint, session) {
+        (Some(claims), Some(session)) => {
+            claims.sub == session.user_id
+                && claims.sid.as_deref().is_none_or(|sid| sid == session.sid)
+        }
         _ => false,
     };
-    if session.is_some() && !confirmed && !hint_names_session_user {
+    if session.is_some() && !confirmed && !hint_names_session {
         return Ok(Checked::Confirm(Box::new(PendingLogout {
             request,
             client,

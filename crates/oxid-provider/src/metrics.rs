@@ -36,6 +36,33 @@ pub enum LoginResult {
     Failed,
 }
 
+/// How one back-channel logout delivery attempt ended (`oxid_backchannel_deliveries_total`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeliveryResult {
+    /// The client answered with success.
+    Sent,
+    /// The client answered an error or nothing; the delivery is retried or given up.
+    Failed,
+    /// No more attempts: the time is up, or the client or its URI is gone.
+    GivenUp,
+}
+
+impl DeliveryResult {
+    const ALL: [DeliveryResult; 3] = [
+        DeliveryResult::Sent,
+        DeliveryResult::Failed,
+        DeliveryResult::GivenUp,
+    ];
+
+    fn label(self) -> &'static str {
+        match self {
+            DeliveryResult::Sent => "sent",
+            DeliveryResult::Failed => "failed",
+            DeliveryResult::GivenUp => "given_up",
+        }
+    }
+}
+
 /// Per-route duration histogram: non-cumulative bucket counts (made cumulative when rendered).
 struct Histogram {
     buckets: [AtomicU64; BUCKETS.len()],
@@ -75,6 +102,10 @@ pub struct Metrics {
     logins_succeeded: AtomicU64,
     logins_failed: AtomicU64,
     client_auth_failures: AtomicU64,
+    /// Back-channel logout attempts, by index in `DeliveryResult::ALL`.
+    deliveries: [AtomicU64; 3],
+    /// Deliveries waiting in the store's outbox, as last counted by the sender.
+    deliveries_pending: AtomicU64,
 }
 
 impl Metrics {
@@ -121,6 +152,8 @@ impl Metrics {
             logins_succeeded: AtomicU64::new(0),
             logins_failed: AtomicU64::new(0),
             client_auth_failures: AtomicU64::new(0),
+            deliveries: std::array::from_fn(|_| AtomicU64::new(0)),
+            deliveries_pending: AtomicU64::new(0),
         }
     }
 
@@ -175,6 +208,18 @@ impl Metrics {
     /// Counts one failed client authentication.
     pub fn client_auth_failed(&self) {
         self.client_auth_failures.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts one back-channel logout delivery attempt's end.
+    pub fn delivery(&self, result: DeliveryResult) {
+        if let Some(i) = DeliveryResult::ALL.iter().position(|r| *r == result) {
+            self.deliveries[i].fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Sets the number of deliveries waiting in the outbox (all instances').
+    pub fn set_deliveries_pending(&self, pending: u64) {
+        self.deliveries_pending.store(pending, Ordering::Relaxed);
     }
 
     /// Everything, in the Prometheus text format.
@@ -281,6 +326,33 @@ impl Metrics {
             out,
             "oxid_client_auth_failures_total {}",
             self.client_auth_failures.load(Ordering::Relaxed)
+        )?;
+        self.write_deliveries(out)
+    }
+
+    fn write_deliveries(&self, out: &mut String) -> std::fmt::Result {
+        writeln!(
+            out,
+            "# HELP oxid_backchannel_deliveries_total Back-channel logout delivery attempts, by result."
+        )?;
+        writeln!(out, "# TYPE oxid_backchannel_deliveries_total counter")?;
+        for (result, counter) in DeliveryResult::ALL.iter().zip(&self.deliveries) {
+            let n = counter.load(Ordering::Relaxed);
+            writeln!(
+                out,
+                "oxid_backchannel_deliveries_total{{result=\"{}\"}} {n}",
+                result.label()
+            )?;
+        }
+        writeln!(
+            out,
+            "# HELP oxid_backchannel_deliveries_pending Back-channel logout deliveries waiting in the outbox."
+        )?;
+        writeln!(out, "# TYPE oxid_backchannel_deliveries_pending gauge")?;
+        writeln!(
+            out,
+            "oxid_backchannel_deliveries_pending {}",
+            self.deliveries_pending.load(Ordering::Relaxed)
         )
     }
 }
@@ -324,6 +396,21 @@ mod tests {
         assert!(text.contains("_bucket{route=\"/token\",le=\"10\"} 2\n"));
         assert!(text.contains("_bucket{route=\"/token\",le=\"+Inf\"} 3\n"));
         assert!(text.contains("oxid_http_request_duration_seconds_count{route=\"/token\"} 3\n"));
+    }
+
+    #[test]
+    fn deliveries_are_counted_by_result_with_a_pending_gauge() {
+        let metrics = Metrics::new("");
+        metrics.delivery(DeliveryResult::Failed);
+        metrics.delivery(DeliveryResult::Failed);
+        metrics.delivery(DeliveryResult::Sent);
+        metrics.set_deliveries_pending(4);
+        let text = metrics.render();
+        assert!(text.contains("oxid_backchannel_deliveries_total{result=\"sent\"} 1\n"));
+        assert!(text.contains("oxid_backchannel_deliveries_total{result=\"failed\"} 2\n"));
+        assert!(text.contains("oxid_backchannel_deliveries_total{result=\"given_up\"} 0\n"));
+        assert!(text.contains("# TYPE oxid_backchannel_deliveries_pending gauge\n"));
+        assert!(text.contains("oxid_backchannel_deliveries_pending 4\n"));
     }
 
     #[test]

@@ -88,10 +88,23 @@ pub enum FetchError {
     Failed(String),
 }
 
+impl FetchError {
+    /// Whether the URL itself is refused (not http, or a forbidden address): trying again
+    /// cannot help.
+    pub fn is_refusal(&self) -> bool {
+        matches!(
+            self,
+            FetchError::NotHttp(_) | FetchError::RefusedAddress { .. }
+        )
+    }
+}
+
 /// The HTTP client of outbound fetches, built once.
 #[derive(Clone)]
 pub struct Outbound {
     http: reqwest::Client,
+    /// The same checks, without redirects (back-channel logout).
+    no_redirects: reqwest::Client,
     settings: OutboundSettings,
 }
 
@@ -104,12 +117,7 @@ impl Outbound {
     /// error: the operator named it, so it must be used.
     pub fn new(settings: OutboundSettings, extra_roots: Option<&Path>) -> Result<Self, String> {
         let allow_private = settings.allow_private_addresses;
-        let mut builder = reqwest::Client::builder()
-            .timeout(Duration::from_millis(settings.timeout_ms))
-            .connect_timeout(Duration::from_millis(settings.timeout_ms))
-            // A proxy would resolve the name itself, past our checks.
-            .no_proxy()
-            .dns_resolver(Arc::new(CheckedResolver { allow_private }))
+        let http = builder(settings, extra_roots)?
             .redirect(reqwest::redirect::Policy::custom(move |attempt| {
                 if attempt.previous().len() > MAX_REDIRECTS {
                     return attempt.error("too many redirects");
@@ -118,20 +126,53 @@ impl Outbound {
                     Ok(()) => attempt.follow(),
                     Err(refused) => attempt.error(refused),
                 }
-            }));
-        let system = system_roots();
-        // Without a system bundle (a minimal container), the built-in Mozilla roots.
-        builder = builder.tls_built_in_root_certs(system.is_empty());
-        for cert in system {
-            builder = builder.add_root_certificate(cert);
+            }))
+            .build()
+            .map_err(|e| e.to_string())?;
+        // Back-Channel Logout §2.5: the RP's answer is final, a redirect is not followed.
+        let no_redirects = builder(settings, extra_roots)?
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| e.to_string())?;
+        Ok(Outbound {
+            http,
+            no_redirects,
+            settings,
+        })
+    }
+
+    /// POSTs `form` (`application/x-www-form-urlencoded`) to `url`, not following
+    /// redirects, within `timeout`; the answer's status (its body is not read).
+    pub async fn post_form(
+        &self,
+        url: &str,
+        form: &[(&str, &str)],
+        timeout: Duration,
+    ) -> Result<u16, FetchError> {
+        let parsed = Url::parse(url).map_err(|_| FetchError::NotHttp(url.to_string()))?;
+        check_url(&parsed, self.settings.allow_private_addresses)?;
+        let timeout_ms = u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX);
+        let response = self
+            .no_redirects
+            .post(parsed)
+            .timeout(timeout)
+            .form(form)
+            .send()
+            .await
+            .map_err(|e| fetch_error(e, timeout_ms))?;
+        Ok(response.status().as_u16())
+    }
+
+    /// Whether `url` is one outbound calls may reach as written: an http(s) URL whose host,
+    /// when given as an address, is public (or private addresses are allowed). Names are
+    /// checked again, resolved, at every call.
+    pub fn check_target_url(url: &str, allow_private: bool) -> Result<(), FetchError> {
+        let parsed = Url::parse(url).map_err(|_| FetchError::NotHttp(url.to_string()))?;
+        check_url(&parsed, allow_private)?;
+        match parsed.host() {
+            Some(Host::Domain(name)) if !allow_private => check_name(name, &parsed),
+            _ => Ok(()),
         }
-        if let Some(path) = extra_roots {
-            for cert in pem_bundle(path)? {
-                builder = builder.add_root_certificate(cert);
-            }
-        }
-        let http = builder.build().map_err(|e| e.to_string())?;
-        Ok(Outbound { http, settings })
     }
 
     /// GETs `url` (`Accept: accept`) and returns the body of a 200 answer, within the limits.
@@ -163,6 +204,47 @@ impl Outbound {
         }
         Ok(body)
     }
+}
+
+/// The client builder both clients share: time limits, no proxy, the checking resolver and
+/// the trusted roots.
+fn builder(
+    settings: OutboundSettings,
+    extra_roots: Option<&Path>,
+) -> Result<reqwest::ClientBuilder, String> {
+    let mut builder = reqwest::Client::builder()
+        .timeout(Duration::from_millis(settings.timeout_ms))
+        .connect_timeout(Duration::from_millis(settings.timeout_ms))
+        // A proxy would resolve the name itself, past our checks.
+        .no_proxy()
+        .dns_resolver(Arc::new(CheckedResolver {
+            allow_private: settings.allow_private_addresses,
+        }));
+    let system = system_roots();
+    // Without a system bundle (a minimal container), the built-in Mozilla roots.
+    builder = builder.tls_built_in_root_certs(system.is_empty());
+    for cert in system {
+        builder = builder.add_root_certificate(cert);
+    }
+    if let Some(path) = extra_roots {
+        for cert in pem_bundle(path)? {
+            builder = builder.add_root_certificate(cert);
+        }
+    }
+    Ok(builder)
+}
+
+/// A host name that names a non-public address by itself, without asking a resolver
+/// (`localhost` and its subdomains, RFC 6761 §6.3): refused at registration already.
+fn check_name(name: &str, url: &Url) -> Result<(), FetchError> {
+    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    if name == "localhost" || name.ends_with(".localhost") {
+        return Err(FetchError::RefusedAddress {
+            host: url.host_str().unwrap_or_default().to_string(),
+            address: IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
+        });
+    }
+    Ok(())
 }
 
 /// The [`FetchError`] behind a reqwest error: our refusal when the resolver or the redirect

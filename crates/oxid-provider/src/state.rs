@@ -49,6 +49,10 @@ struct Inner {
     pages: Pages,
     openid_configuration: Bytes,
     oauth_metadata: Bytes,
+    /// This process's name in store leases (the outbox, the sweep): random per start.
+    instance_id: String,
+    /// Wakes the back-channel sender when a logout was just queued or a slot freed.
+    backchannel_wakeup: tokio::sync::Notify,
 }
 
 impl Provider {
@@ -83,7 +87,29 @@ impl Provider {
             pages,
             openid_configuration,
             oauth_metadata,
+            instance_id: crate::crypto::secrets::random_id(16),
+            backchannel_wakeup: tokio::sync::Notify::new(),
         })))
+    }
+
+    /// This process's holder name in store leases.
+    pub fn instance_id(&self) -> &str {
+        &self.0.instance_id
+    }
+
+    /// Tells this instance's back-channel sender to look at the outbox now.
+    pub fn wake_backchannel_sender(&self) {
+        self.0.backchannel_wakeup.notify_one();
+    }
+
+    /// What the back-channel sender waits on between looks at the outbox.
+    pub(crate) fn backchannel_wakeup(&self) -> &tokio::sync::Notify {
+        &self.0.backchannel_wakeup
+    }
+
+    /// Starts this instance's back-channel logout sender (see `backchannel_sender`).
+    pub fn spawn_backchannel_sender(&self) -> tokio::task::JoinHandle<()> {
+        crate::backchannel_sender::spawn(self.clone())
     }
 
     /// The request, token, login and client authentication counters.
@@ -192,7 +218,9 @@ impl Provider {
         self.refresh_keys().await
     }
 
-    /// Every `period`: key rotation and reload, and purging of expired codes, tokens and sessions.
+    /// Every `period`: key rotation and reload, and purging of expired codes, tokens and
+    /// sessions by one instance at a time (the `sweep` lease in the store: whoever holds it
+    /// sweeps; it outlives one period, so a dead holder is replaced within two).
     pub fn spawn_maintenance(&self, period: Duration) {
         let provider = self.clone();
         tokio::spawn(async move {
@@ -203,10 +231,34 @@ impl Provider {
                 if let Err(e) = provider.refresh_keys().await {
                     tracing::error!(error = %e, "key maintenance failed");
                 }
-                if let Err(e) = provider.store().purge_expired(provider.now()).await {
-                    tracing::error!(error = %e, "purging expired records failed");
-                }
+                provider.sweep_if_leased(period).await;
             }
         });
     }
+
+    /// Purges expired rows when this instance holds (or takes) the sweep lease for the next
+    /// `period` and a half; true when it swept.
+    pub async fn sweep_if_leased(&self, period: Duration) -> bool {
+        let now = self.now();
+        let until = now.saturating_add(period.as_secs().saturating_mul(3) / 2 + 1);
+        match self
+            .store()
+            .acquire_lease(SWEEP_LEASE, self.instance_id(), now, until)
+            .await
+        {
+            Ok(true) => {}
+            Ok(false) => return false,
+            Err(e) => {
+                tracing::error!(error = %e, "taking the sweep lease failed");
+                return false;
+            }
+        }
+        if let Err(e) = self.store().purge_expired(now).await {
+            tracing::error!(error = %e, "purging expired records failed");
+        }
+        true
+    }
 }
+
+/// The lease of the expired-row sweep (Issue 13: one instance at a time).
+const SWEEP_LEASE: &str = "sweep";

@@ -23,6 +23,8 @@ async fn admin() -> Admin {
         s.admin_token = Some(ADMIN_TOKEN.into());
         // The admin scope is a configured API scope like any other (`[[scopes]]`).
         s.scopes = api_scopes(&["oxid:admin", "read:records"]);
+        // The back-channel receivers listen on 127.0.0.1 (refused by default: SSRF).
+        s.outbound.allow_private_addresses = true;
     })
     .await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

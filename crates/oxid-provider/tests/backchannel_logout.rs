@@ -28,7 +28,8 @@ async fn oidcc_backchannel_logout_discovery_endpoint_verification() {
 
 #[tokio::test]
 async fn oidcc_backchannel_rp_initiated_logout_sends_a_valid_logout_token() {
-    let server = TestServer::start().await;
+    // The receivers listen on 127.0.0.1, which outbound calls refuse by default.
+    let server = TestServer::start_with(|s| s.outbound.allow_private_addresses = true).await;
     let (uri, mut received) = receiver().await;
     let secret = server
         .add_client("app", |c| {

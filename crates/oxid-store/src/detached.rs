@@ -22,6 +22,8 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+mod outbox;
+
 /// Runs each operation of `inner` on its own tokio task and waits at most `timeout` for it.
 pub struct Detached {
     inner: Arc<dyn Store>,

@@ -10,6 +10,7 @@
 mod detached;
 mod device;
 mod model;
+mod outbox;
 mod postgres;
 mod rows;
 mod sqlite;
@@ -20,6 +21,7 @@ pub use device::{
     DeviceApproval, DeviceDecision, DeviceGrantRecord, DevicePoll, DeviceState, SLOW_DOWN_STEP,
 };
 pub use model::*;
+pub use outbox::{DeliveryOutcome, DeliveryRecord, OutboxStore, REVOKE_TOKENS_MEMBER, SessionKey};
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
@@ -319,6 +321,7 @@ pub trait Store:
     + DeviceStore
     + ReplayStore
     + ExchangeStore
+    + OutboxStore
 {
 }
 
@@ -335,6 +338,7 @@ impl<T> Store for T where
         + DeviceStore
         + ReplayStore
         + ExchangeStore
+        + OutboxStore
 {
 }
 

@@ -83,6 +83,10 @@ pub struct ClientMembers {
     /// OIDC Back-Channel Logout URI.
     #[arg(long)]
     backchannel_logout_uri: Option<String>,
+    /// Revoke the tokens issued to this client in a session when the session ends (logout,
+    /// `oxid session revoke`); `false` turns it off again.
+    #[arg(long, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
+    backchannel_logout_revoke_tokens: Option<bool>,
     /// OIDC Front-Channel Logout URI.
     #[arg(long)]
     frontchannel_logout_uri: Option<String>,
@@ -156,6 +160,7 @@ impl ClientMembers {
             userinfo_signed_response_alg: self.userinfo_signing_alg,
             default_max_age: self.default_max_age,
             require_auth_time: self.require_auth_time,
+            backchannel_logout_revoke_tokens: self.backchannel_logout_revoke_tokens,
         })
     }
 }

@@ -178,10 +178,22 @@ pub async fn run_user(command: UserCommand, settings: &Settings) -> ExitCode {
             }
             Err(e) => fail(e),
         },
-        UserCommand::Remove { username } => match backend.store.delete_user(&username).await {
-            Ok(true) => ExitCode::SUCCESS,
-            Ok(false) => fail(format!("no user {username:?}")),
-            Err(e) => fail(e),
-        },
+        // As the admin API does: the user's sessions end as logout does (the serving
+        // instances deliver the queued logout tokens), then the user goes.
+        UserCommand::Remove { username } => {
+            // The provider (its key ring, made here on a database that has none yet) is what
+            // the admin code path runs on.
+            if let Err(e) = backend.ensure_keys().await {
+                return fail(e);
+            }
+            let provider = match oxid_provider::Provider::start(backend).await {
+                Ok(provider) => provider,
+                Err(e) => return fail(e),
+            };
+            match oxid_provider::admin::sessions::remove_user(&provider, &username).await {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => fail(e),
+            }
+        }
     }
 }

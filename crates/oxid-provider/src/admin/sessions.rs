@@ -1,6 +1,7 @@
 //! Login sessions as operators see them (`oxid session`, `/admin/v1/sessions`) and their
-//! revocation, which ends a session as logout does: the session is gone and its clients are
-//! sent logout tokens (OIDC Back-Channel Logout 1.0 §2.5).
+//! revocation, which ends a session as logout does: the session is gone and its clients'
+//! logout tokens are queued with it (OIDC Back-Channel Logout 1.0 §2.5, §2.7), delivered by
+//! the sender of a serving instance.
 
 use oxid_store::{SessionRecord, Store};
 use serde::Serialize;
@@ -85,19 +86,18 @@ fn view(session: SessionRecord, username: String) -> SessionView {
 /// Ends session `sid` as logout does and tells its clients; `NotFound` when no live session
 /// has this id.
 pub async fn revoke_session(provider: &Provider, sid: &str) -> Result<(), AdminError> {
-    let store = provider.store();
     let not_found = || AdminError::NotFound(format!("no live session {sid:?}"));
-    let session = store
+    provider
+        .store()
         .get_session_by_sid(sid, provider.now())
         .await?
         .ok_or_else(not_found)?;
-    // Whoever deletes it first tells the clients, once.
-    let ended = store
-        .delete_session(&session.id_hash)
+    // Whoever ends it first queues its logout tokens, once, in the same transaction.
+    let key = oxid_store::SessionKey::Sid(sid.to_string());
+    let ended = crate::outbox::end_session(provider, &key)
         .await?
         .ok_or_else(not_found)?;
     tracing::info!(sid = %ended.sid, "session revoked by an operator");
-    crate::backchannel::notify(provider, &ended).await;
     Ok(())
 }
 
@@ -117,6 +117,20 @@ pub async fn revoke_user_sessions(
         }
     }
     Ok(ended)
+}
+
+/// Removes user `username` and everything they hold (Issue 13): their sessions end as
+/// logout does (their clients' logout tokens are queued, the tokens of clients that ask are
+/// revoked), then the user goes with every token, code and consent; `NotFound` when there is
+/// no such user.
+pub async fn remove_user(provider: &Provider, username: &str) -> Result<(), AdminError> {
+    let user = user_by_username(provider.store(), username).await?;
+    revoke_user_sessions(provider, &user.username).await?;
+    if !provider.store().delete_user(&user.username).await? {
+        return Err(AdminError::NotFound(format!("no user {username:?}")));
+    }
+    tracing::info!(sub = %user.id, "user removed");
+    Ok(())
 }
 
 #[cfg(test)]

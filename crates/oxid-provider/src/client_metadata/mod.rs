@@ -42,6 +42,13 @@ pub struct ClientMetadata {
     /// `minimal` (only the ones OIDC Core §2 requires).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id_token_claims: Option<String>,
+    /// Whether the access and refresh tokens issued to this client within a login session
+    /// are revoked when the session ends (logout, an operator's revocation); default false
+    /// (Keycloak's "revoke offline sessions" on back-channel logout). Kept in
+    /// `ClientRecord::metadata` under [`oxid_store::REVOKE_TOKENS_MEMBER`], which the store
+    /// reads when it ends a session.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backchannel_logout_revoke_tokens: Option<bool>,
 }
 
 /// Client metadata refused: the error code of RFC 7591 §3.2.2, the member at fault, and why.

@@ -70,6 +70,14 @@ pub(super) fn validate(
             check_logout_uri(member, uri, !public)?;
         }
     }
+    // Back-Channel Logout §2.2: the provider itself calls this URI, so it must not lead into
+    // the provider's own network (SSRF); a front-channel URI is loaded by the browser.
+    if let Some(uri) = &m.backchannel_logout_uri {
+        let allow_private = caps.private_addresses_allowed;
+        crate::outbound::Outbound::check_target_url(uri, allow_private).map_err(|refused| {
+            MetadataError::metadata("backchannel_logout_uri", refused.to_string())
+        })?;
+    }
     let id_token_alg = id_token_alg(m, caps, public)?;
     let userinfo_alg = userinfo_alg(m, caps, public)?;
     check_client_keys(m, auth_method, caps)?;
@@ -130,6 +138,7 @@ pub(super) fn validate(
             // Absent: the deployment's `require_pkce` applies (`Client::requires_pkce`).
             require_pkce: metadata.require_pkce,
             id_token_claims: Some(id_token_claims.as_str().to_string()),
+            backchannel_logout_revoke_tokens: metadata.backchannel_logout_revoke_tokens,
         },
         auth_method,
         grant_types,

@@ -258,10 +258,7 @@ async fn get_user(State(provider): State<Provider>, Path(sub): Path<String>) -> 
 /// removes them with their tokens, codes and consents.
 async fn delete_user(State(provider): State<Provider>, Path(sub): Path<String>) -> Outcome {
     let user = known_user(&provider, &sub).await?;
-    sessions::revoke_user_sessions(&provider, &user.username).await?;
-    if !provider.store().delete_user(&user.username).await? {
-        return Err(AdminError::NotFound(format!("no user with sub {sub:?}")));
-    }
+    sessions::remove_user(&provider, &user.username).await?;
     no_content()
 }
 

@@ -110,6 +110,8 @@ impl TestServer {
         };
         backend.ensure_keys().await.unwrap();
         let provider = Provider::start(backend).await.unwrap();
+        // As `serve` does: this instance delivers back-channel logouts from the outbox.
+        provider.spawn_backchannel_sender();
         let app = oxid_provider::http::router(provider.clone());
         tokio::spawn(async move {
             axum::serve(listener, app).await.unwrap();

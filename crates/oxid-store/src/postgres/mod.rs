@@ -11,6 +11,7 @@ mod errors;
 mod exchange;
 mod grants;
 mod keys;
+mod outbox;
 mod pool;
 mod replay;
 mod sessions;

@@ -64,6 +64,11 @@ const MIGRATIONS: &[Migration] = &[
         description: "bearer grants",
         sql: include_str!("../../migrations/sqlite/0011_bearer_grants.sql"),
     },
+    Migration {
+        version: 13,
+        description: "logout outbox",
+        sql: include_str!("../../migrations/sqlite/0013_logout_outbox.sql"),
+    },
 ];
 
 /// sqlx's bookkeeping table, as sqlx creates it.

@@ -15,6 +15,7 @@ mod exchange;
 mod grants;
 mod keys;
 mod migrate;
+mod outbox;
 mod replay;
 mod sessions;
 mod throttle;

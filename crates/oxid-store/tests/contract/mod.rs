@@ -10,6 +10,7 @@ pub mod exchange;
 pub mod fixtures;
 pub mod grants;
 pub mod keys;
+pub mod outbox;
 pub mod replay;
 pub mod throttle;
 
@@ -19,6 +20,7 @@ pub use device::*;
 pub use exchange::*;
 pub use grants::*;
 pub use keys::*;
+pub use outbox::*;
 pub use replay::*;
 pub use throttle::*;
 
@@ -104,6 +106,13 @@ macro_rules! contract_suite {
             users_are_found_by_email_at_most_two,
             exchanged_grant_round_trips_once_until_purged,
             dropped_write_futures_take_full_effect_or_none_and_leave_the_store_serving,
+            ending_a_session_queues_one_delivery_per_backchannel_client_once,
+            ending_a_session_revokes_its_tokens_for_clients_that_ask,
+            a_claimed_delivery_is_leased_until_its_lease_ends,
+            a_retry_waits_for_its_time_and_giving_up_removes_it,
+            concurrent_claims_hand_each_delivery_to_one_holder,
+            a_lease_has_one_holder_until_it_ends,
+            a_live_session_is_renewed_and_an_expired_one_is_not,
         );
     };
     (@tests $fixture:path; $($name:ident),* $(,)?) => {
