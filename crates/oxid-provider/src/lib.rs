@@ -14,6 +14,7 @@ pub mod backend;
 pub mod capabilities;
 pub mod claims;
 pub mod client;
+pub mod client_address;
 pub mod client_assertion;
 pub mod client_auth;
 pub mod client_cache;
