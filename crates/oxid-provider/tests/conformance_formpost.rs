@@ -67,3 +67,26 @@ mod formpost_hybrid {
         oidcc_ensure_request_with_valid_pkce_succeeds,
     );
 }
+
+/// The form_post page speaks the request's language like every other page (OIDC Core
+/// §3.1.2.1 `ui_locales`, a regional tag served from its language's catalogue): here the
+/// error of `prompt=none` without a session (OIDC Core §3.1.2.6), POSTed back.
+#[tokio::test]
+async fn the_form_post_page_speaks_the_requested_ui_locales() {
+    let server = common::suite_server().await;
+    let rp = common::front::FrontRp::new(&server, CODE).await;
+    let pairs = rp.request_with("openid", &[("prompt", "none"), ("ui_locales", "fr-CA de")]);
+    let response = rp.send(&pairs).await;
+    assert_eq!(response.status(), 200);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("<html lang=\"fr\">"), "{html}");
+    assert!(
+        html.contains("<title>Envoyer ce formulaire</title>"),
+        "{html}"
+    );
+    assert!(html.contains(">Continuer</button>"), "{html}");
+    assert!(
+        html.contains("name=\"error\" value=\"login_required\""),
+        "{html}"
+    );
+}
