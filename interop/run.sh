@@ -212,9 +212,13 @@ JWTBEARER_SECRET="$(secret)"; EXCHANGE_SECRET="$(secret)"
   --grant-type urn:ietf:params:oauth:grant-type:token-exchange --grant-type client_credentials \
   --auth-method client_secret_basic --scope "$SCOPES api:read" >/dev/null
 
+# Dynamic Client Registration (RFC 7591) with an initial access token, for the suites that
+# register their own clients (openid-client and oauth4webapi, with private_key_jwt)
+REG_TOKEN="$(secret)"
+
 export OXID_INTEROP_CONFIG="$WORK/config.json"
 JWTBEARER_SECRET="$JWTBEARER_SECRET" EXCHANGE_SECRET="$EXCHANGE_SECRET" IDP_ISSUER="$IDP_ISSUER" IDP_KEY="$WORK/idp-private.json" EXCHANGE_AUDIENCE="$EXCHANGE_AUDIENCE" \
-OXID="$OXID" BC_PORT="$BC_PORT" BC_JSON="$WORK/bclogout.json" SPECIAL_ID="$SPECIAL_ID" SPECIAL_SECRET="$SPECIAL_SECRET" ALG_JSON="$ALG_JSON" CSJWT_SECRET="$CSJWT_SECRET" PKJWT_KEY="$WORK/pkjwt-private.json" ISSUER="$ISSUER" CB="$CB" RP="$RP" RP_PORT="$RP_PORT" ALICE_PW="$ALICE_PW" BASIC_SECRET="$BASIC_SECRET" \
+REG_TOKEN="$REG_TOKEN" ADMIN_PORT="$ADMIN_PORT" OXID="$OXID" BC_PORT="$BC_PORT" BC_JSON="$WORK/bclogout.json" SPECIAL_ID="$SPECIAL_ID" SPECIAL_SECRET="$SPECIAL_SECRET" ALG_JSON="$ALG_JSON" CSJWT_SECRET="$CSJWT_SECRET" PKJWT_KEY="$WORK/pkjwt-private.json" ISSUER="$ISSUER" CB="$CB" RP="$RP" RP_PORT="$RP_PORT" ALICE_PW="$ALICE_PW" BASIC_SECRET="$BASIC_SECRET" \
 POST_SECRET="$POST_SECRET" BROWSER_SECRET="$BROWSER_SECRET" PY_SECRET="$PY_SECRET" PASSWORD_SECRET="$PASSWORD_SECRET" \
 HYBRID_SECRET="$HYBRID_SECRET" HYBRID_EDDSA_SECRET="$HYBRID_EDDSA_SECRET" IMPLICIT_SECRET="$IMPLICIT_SECRET" python3 - <<'PY' > "$OXID_INTEROP_CONFIG"
 import json, os
@@ -223,6 +227,8 @@ cb, rp = e["CB"], e["RP"]
 print(json.dumps({
   "issuer": e["ISSUER"],
   "oxid_bin": e["OXID"],
+  "registration_token": e["REG_TOKEN"],
+  "admin_url": "http://127.0.0.1:" + e["ADMIN_PORT"],
   "users": {"alice": {"username": "alice", "password": e["ALICE_PW"], "name": "Alice Liddell",
                       "email": "alice@example.com"}},
   "clients": {
@@ -273,7 +279,7 @@ export OXID_ADMIN_TOKEN="$(secret)"
 
 say "oxid serve on $ISSUER (admin listener $ADMIN)"
 NO_COLOR=1 "$OXID" serve --database "$DB" --listen "127.0.0.1:$OP_PORT" --issuer "$ISSUER" \
-  --admin-listen "127.0.0.1:$ADMIN_PORT" > "$WORK/server.log" 2>&1 &
+  --admin-listen "127.0.0.1:$ADMIN_PORT" --registration-token "$REG_TOKEN" > "$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 ready() { python3 -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2).read()' "$ISSUER/.well-known/openid-configuration" 2>/dev/null; }
 for _ in $(seq 1 150); do
@@ -284,7 +290,7 @@ done
 ready || { echo "interop: provider not ready" >&2; cat "$WORK/server.log" >&2; exit 1; }
 
 # ---- 4. the suites --------------------------------------------------------------------
-SUITES=(openid-client oauth4webapi browser authlib simple-openid-connect admin-api)
+SUITES=(openid-client oauth4webapi browser authlib simple-openid-connect metrics admin-api)
 if [ $# -gt 0 ]; then SUITES=("$@"); fi
 declare -A PASS FAIL SKIP TODO STATUS
 mkdir -p "$HERE/screenshots"
@@ -374,6 +380,7 @@ for s in "${SUITES[@]}"; do
     browser) OXID_SCREENSHOTS="$HERE/screenshots" node_suite browser test/browser.test.js ;;
     authlib) py_suite authlib test_authlib.py ;;
     simple-openid-connect) py_suite simple-openid-connect test_simple_openid_connect.py ;;
+    metrics) py_suite metrics test_metrics.py ;;
     admin-api) st_suite admin-api ;;
     *) echo "interop: unknown suite $s" >&2; exit 2 ;;
   esac

@@ -59,7 +59,8 @@ def _known_failing():
 
 
 KNOWN = _known_failing()
-SUITE_OF = {"test_authlib.py": "authlib", "test_simple_openid_connect.py": "simple-openid-connect"}
+SUITE_OF = {"test_authlib.py": "authlib", "test_simple_openid_connect.py": "simple-openid-connect",
+            "test_metrics.py": "metrics"}
 
 
 def pytest_collection_modifyitems(config, items):

@@ -31,6 +31,9 @@
 //! # }
 //! ```
 #![deny(missing_docs)]
+// No unwrap or expect outside tests: a bad input is an error value, never a panic on a
+// request path (see CONTRIBUTING.md).
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod access_token;
 pub mod authorization;

@@ -48,6 +48,8 @@ pub struct Settings {
     pub throttle: crate::throttle::ThrottleSettings,
     /// Connection and request limits (the `[limits]` section).
     pub limits: Limits,
+    /// Where client addresses come from (the `[http]` section: trusted proxies).
+    pub http: crate::client_address::HttpSettings,
     /// Grants that are off unless enabled (the `[grants]` section).
     pub grants: GrantSettings,
     /// Who may register clients at the registration endpoint; `closed` by default.
@@ -123,6 +125,7 @@ impl Default for Settings {
             log_format: LogFormat::Text,
             throttle: crate::throttle::ThrottleSettings::default(),
             limits: Limits::default(),
+            http: crate::client_address::HttpSettings::default(),
             grants: GrantSettings::default(),
             registration: RegistrationMode::Closed,
             registration_token: None,
@@ -305,6 +308,8 @@ pub struct ProviderConfig {
     pub throttle: crate::throttle::ThrottleSettings,
     /// Connection and request limits.
     pub limits: Limits,
+    /// Proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: crate::client_address::TrustedProxies,
     /// Grants enabled by configuration.
     pub grants: GrantSettings,
     /// Who may register clients.
@@ -440,6 +445,8 @@ impl ProviderConfig {
             crate::trusted_issuers::validate(&settings.trusted_issuers, &issuer, &scopes)?;
         crate::exchange_policy::validate(&settings.token_exchange)?;
         settings.backchannel.validate()?;
+        let trusted_proxies = crate::client_address::TrustedProxies::from_settings(&settings.http)
+            .map_err(|e| config_error("http.trusted_proxies", e))?;
         Ok(ProviderConfig {
             issuer,
             issuer_url,
@@ -452,6 +459,7 @@ impl ProviderConfig {
             templates_dir: settings.templates_dir.clone(),
             throttle: settings.throttle,
             limits: settings.limits,
+            trusted_proxies,
             grants: settings.grants,
             registration,
             scopes,

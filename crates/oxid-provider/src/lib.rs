@@ -5,6 +5,9 @@
 //! `revocation`, `grants`) take typed inputs and return typed outcomes; `http` extracts,
 //! calls one of them, and renders.
 #![deny(missing_docs)]
+// No unwrap or expect outside tests: a bad input is an error value, never a panic on a
+// request path (see CONTRIBUTING.md).
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod admin;
 pub mod authorize;
@@ -15,6 +18,7 @@ pub mod backend;
 pub mod capabilities;
 pub mod claims;
 pub mod client;
+pub mod client_address;
 pub mod client_assertion;
 pub mod client_auth;
 pub mod client_cache;

@@ -46,7 +46,10 @@ impl RequestGuard {
 pub async fn guard(State(guard): State<RequestGuard>, request: Request, next: Next) -> Response {
     // Shed, don't queue: a waiting request holds a socket and memory for nothing.
     let Ok(_permit) = guard.in_flight.clone().try_acquire_owned() else {
-        return unavailable("too many requests in progress, try again later");
+        return unavailable(
+            "concurrency",
+            "too many requests in progress, try again later",
+        );
     };
     let limits = guard.limits;
     let (parts, body) = request.into_parts();
@@ -70,14 +73,14 @@ pub async fn guard(State(guard): State<RequestGuard>, request: Request, next: Ne
         Ok(Err(_)) => {
             return error(
                 StatusCode::BAD_REQUEST,
-                "invalid_request",
+                ("invalid_request", "unreadable_body"),
                 "unreadable body",
             );
         }
         Err(_) => {
             return error(
                 StatusCode::REQUEST_TIMEOUT,
-                "invalid_request",
+                ("invalid_request", "body_timeout"),
                 "the request body was not sent in time",
             );
         }
@@ -90,28 +93,49 @@ pub async fn guard(State(guard): State<RequestGuard>, request: Request, next: Ne
     .await
     {
         Ok(response) => response,
-        Err(_) => unavailable("the request took too long, try again later"),
+        Err(_) => unavailable(
+            "request_timeout",
+            "the request took too long, try again later",
+        ),
     }
 }
 
 fn too_large(max: usize) -> Response {
     error(
         StatusCode::PAYLOAD_TOO_LARGE,
-        "invalid_request",
+        ("invalid_request", "body_too_large"),
         &format!("the request body is larger than {max} bytes"),
     )
 }
 
-/// RFC 6749 §5.2 / §4.1.2.1 `temporarily_unavailable`, with 503.
-fn unavailable(description: &str) -> Response {
+/// RFC 6749 §5.2 / §4.1.2.1 `temporarily_unavailable`, with 503; `reason` as in [`Refusal`].
+fn unavailable(reason: &'static str, description: &str) -> Response {
     error(
         StatusCode::SERVICE_UNAVAILABLE,
-        "temporarily_unavailable",
+        ("temporarily_unavailable", reason),
         description,
     )
 }
 
-fn error(status: StatusCode, code: &str, description: &str) -> Response {
+/// A refusal of the guard, kept in the answer's extensions so that a page route can show it
+/// as its HTML error page instead of this JSON body (see `http::layers::page_refusals`).
+#[derive(Debug, Clone)]
+pub struct Refusal {
+    /// The OAuth error code.
+    pub error: &'static str,
+    /// Which limit refused it, the metrics' `reason` label: `concurrency`, `body_too_large`,
+    /// `body_timeout`, `unreadable_body` or `request_timeout`.
+    pub reason: &'static str,
+    /// The `error_description`.
+    pub description: String,
+}
+
+/// The JSON error body of RFC 6749 §5.2, `no-store`, tagged with its [`Refusal`].
+fn error(
+    status: StatusCode,
+    (code, reason): (&'static str, &'static str),
+    description: &str,
+) -> Response {
     let mut response = (
         status,
         axum::Json(json!({"error": code, "error_description": description})),
@@ -121,6 +145,11 @@ fn error(status: StatusCode, code: &str, description: &str) -> Response {
         header::CACHE_CONTROL,
         header::HeaderValue::from_static("no-store"),
     );
+    response.extensions_mut().insert(Refusal {
+        error: code,
+        reason,
+        description: description.to_string(),
+    });
     response
 }
 

@@ -72,6 +72,9 @@ pub async fn check_password(
         .collect();
     if let Some(locked) = current_lock(provider, &subjects).await? {
         tracing::info!("login refused: locked after too many failures");
+        provider
+            .metrics()
+            .login(crate::metrics::LoginResult::Throttled);
         return Ok(PasswordCheck::Locked(locked));
     }
     let user = find_user(provider, &username, credentials.username).await?;

@@ -27,6 +27,21 @@ const CLIENT_CONFIGURATION: &str = "/register/{client_id}";
 /// The format of the access tokens this provider mints (see `issuer`: opaque, stored hashed).
 const ACCESS_TOKEN_FORMAT: &str = "opaque";
 
+/// The `reason` of a request refused by a brute-force lock (429: an account, address, client
+/// or device user code under attack).
+pub const LOCKED: &str = "locked";
+
+/// The `reason` labels of `oxid_throttled_requests_total`: [`LOCKED`], then the request
+/// guard's refusals (`limits::Refusal`).
+const THROTTLE_REASONS: [&str; 6] = [
+    LOCKED,
+    "concurrency",
+    "body_too_large",
+    "body_timeout",
+    "unreadable_body",
+    "request_timeout",
+];
+
 /// How a login form submission ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LoginResult {
@@ -34,6 +49,8 @@ pub enum LoginResult {
     Succeeded,
     /// Unknown user or wrong password.
     Failed,
+    /// Refused unchecked: the account or address is locked after too many failures.
+    Throttled,
 }
 
 /// How one back-channel logout delivery attempt ended (`oxid_backchannel_deliveries_total`).
@@ -101,11 +118,14 @@ pub struct Metrics {
     tokens: Vec<AtomicU64>,
     logins_succeeded: AtomicU64,
     logins_failed: AtomicU64,
+    logins_throttled: AtomicU64,
     client_auth_failures: AtomicU64,
     /// Back-channel logout attempts, by index in `DeliveryResult::ALL`.
     deliveries: [AtomicU64; 3],
     /// Deliveries waiting in the store's outbox, as last counted by the sender.
     deliveries_pending: AtomicU64,
+    /// Refused requests, by index in [`THROTTLE_REASONS`].
+    throttled: [AtomicU64; THROTTLE_REASONS.len()],
 }
 
 impl Metrics {
@@ -151,9 +171,11 @@ impl Metrics {
             tokens: GrantType::ALL.iter().map(|_| AtomicU64::new(0)).collect(),
             logins_succeeded: AtomicU64::new(0),
             logins_failed: AtomicU64::new(0),
+            logins_throttled: AtomicU64::new(0),
             client_auth_failures: AtomicU64::new(0),
             deliveries: std::array::from_fn(|_| AtomicU64::new(0)),
             deliveries_pending: AtomicU64::new(0),
+            throttled: std::array::from_fn(|_| AtomicU64::new(0)),
         }
     }
 
@@ -201,8 +223,17 @@ impl Metrics {
         match result {
             LoginResult::Succeeded => &self.logins_succeeded,
             LoginResult::Failed => &self.logins_failed,
+            LoginResult::Throttled => &self.logins_throttled,
         }
         .fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts one request refused by an abuse limit (`reason`: one of `THROTTLE_REASONS`;
+    /// another is not counted).
+    pub fn throttled(&self, reason: &str) {
+        if let Some(i) = THROTTLE_REASONS.iter().position(|r| *r == reason) {
+            self.throttled[i].fetch_add(1, Ordering::Relaxed);
+        }
     }
 
     /// Counts one failed client authentication.
@@ -312,6 +343,7 @@ impl Metrics {
         for (outcome, counter) in [
             ("succeeded", &self.logins_succeeded),
             ("failed", &self.logins_failed),
+            ("throttled", &self.logins_throttled),
         ] {
             let n = counter.load(Ordering::Relaxed);
             writeln!(out, "oxid_logins_total{{outcome=\"{outcome}\"}} {n}")?;
@@ -327,6 +359,19 @@ impl Metrics {
             "oxid_client_auth_failures_total {}",
             self.client_auth_failures.load(Ordering::Relaxed)
         )?;
+
+        writeln!(
+            out,
+            "# HELP oxid_throttled_requests_total Requests refused by an abuse limit, by reason."
+        )?;
+        writeln!(out, "# TYPE oxid_throttled_requests_total counter")?;
+        for (reason, counter) in THROTTLE_REASONS.iter().zip(&self.throttled) {
+            let n = counter.load(Ordering::Relaxed);
+            writeln!(
+                out,
+                "oxid_throttled_requests_total{{reason=\"{reason}\"}} {n}"
+            )?;
+        }
         self.write_deliveries(out)
     }
 
@@ -411,6 +456,22 @@ mod tests {
         assert!(text.contains("oxid_backchannel_deliveries_total{result=\"given_up\"} 0\n"));
         assert!(text.contains("# TYPE oxid_backchannel_deliveries_pending gauge\n"));
         assert!(text.contains("oxid_backchannel_deliveries_pending 4\n"));
+    }
+
+    #[test]
+    fn throttled_requests_and_logins_are_counted_by_reason() {
+        let metrics = Metrics::new("");
+        metrics.throttled(LOCKED);
+        metrics.throttled(LOCKED);
+        metrics.throttled("concurrency");
+        metrics.throttled("not-a-reason");
+        metrics.login(LoginResult::Throttled);
+        let text = metrics.render();
+        assert!(text.contains("oxid_throttled_requests_total{reason=\"locked\"} 2\n"));
+        assert!(text.contains("oxid_throttled_requests_total{reason=\"concurrency\"} 1\n"));
+        assert!(text.contains("oxid_throttled_requests_total{reason=\"body_too_large\"} 0\n"));
+        assert!(text.contains("oxid_logins_total{outcome=\"throttled\"} 1\n"));
+        assert!(!text.contains("not-a-reason"));
     }
 
     #[test]

@@ -18,6 +18,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 use unicode_normalization::UnicodeNormalization;
 
+use crate::client_address::ClientAddress;
 use crate::config::ConfigError;
 use crate::error::OAuthError;
 use crate::state::Provider;
@@ -264,9 +265,13 @@ pub async fn clear_failures(provider: &Provider, subject: Subject<'_>) -> Result
     Ok(provider.store().clear_failures(&subject.key()).await?)
 }
 
-/// The address of the peer, when the server was started with connect info (or a test set
-/// one with `MockConnectInfo`).
+/// The client's address: the one the request log layer found (the socket peer, or a
+/// trusted proxy's `X-Forwarded-For`, see `client_address`); else the socket peer, when the
+/// server was started with connect info (or a test set one with `MockConnectInfo`).
 pub fn peer_address(extensions: &Extensions) -> Option<IpAddr> {
+    if let Some(ClientAddress(client)) = extensions.get::<ClientAddress>() {
+        return Some(*client);
+    }
     extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ConnectInfo(addr)| addr.ip())

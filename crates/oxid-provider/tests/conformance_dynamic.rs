@@ -280,3 +280,49 @@ async fn oidcc_refresh_token() {
     let form = [("grant_type", "refresh_token"), ("refresh_token", rotated)];
     check_token_error(&other.token(&form).await, "invalid_grant");
 }
+
+// Request objects by reference (OIDC Core §6.2) are not built: the Dynamic plan's two
+// request_uri modules cannot pass (OIDC Core §15.2 makes request_uri mandatory for a dynamic
+// OP; see docs/conformance.md). These mirrors pin the honest answer: discovery says
+// `request_uri_parameter_supported: false`, and a request_uri is refused with
+// `request_uri_not_supported` (OIDC Core §3.1.2.6), never a code that ignored the object.
+
+/// The request of `rp` by reference to a suite-hosted request object, answered: the error.
+async fn request_uri_refused(server: &TestServer, rp: &Rp<'_>) -> String {
+    let document = discovery(server).await;
+    assert_eq!(document["request_uri_parameter_supported"], false);
+    let object = "https://suite.example.com/requests/Xk3q9T";
+    let pairs = rp.request_with("openid", &[("request_uri", object)]);
+    check_error_redirect(server, &rp.send(&pairs).await)
+}
+
+#[tokio::test]
+async fn oidcc_request_uri_unsigned() {
+    // OP-request_uri-Unsigned-Dynamic: a dynamically registered client, an unsigned object.
+    let server = open_registration_server().await;
+    let document = discovery(&server).await;
+    assert!(!list_contains(
+        &document,
+        "request_object_signing_alg_values_supported",
+        "none"
+    ));
+    let (rp, _) = dynamic_rp(&server, json!({})).await;
+    assert_eq!(
+        request_uri_refused(&server, &rp).await,
+        "request_uri_not_supported"
+    );
+}
+
+#[tokio::test]
+async fn oidcc_request_uri_signed_rs256() {
+    // OP-request_uri-Sig: the client registers request_object_signing_alg=RS256; the answer
+    // leaves the member out (RFC 7591 §3.2.1: the server replaces what it does not honour),
+    // so the client can tell, and its signed request_uri is refused.
+    let server = open_registration_server().await;
+    let (rp, info) = dynamic_rp(&server, json!({"request_object_signing_alg": "RS256"})).await;
+    assert!(info.get("request_object_signing_alg").is_none(), "{info}");
+    assert_eq!(
+        request_uri_refused(&server, &rp).await,
+        "request_uri_not_supported"
+    );
+}

@@ -22,37 +22,12 @@ const CODE: Variant = Variant {
 /// The modules of the three lists (each of them is in at least two lists).
 macro_rules! shared_modules {
     ($variant:expr) => {
+        crate::front_plan::every_plan_modules!($variant);
         crate::front_plan::front_modules!($variant;
-            oidcc_server,
-            oidcc_idtoken_signature,
             oidcc_userinfo_get,
             oidcc_userinfo_post_header,
             oidcc_userinfo_post_body,
             oidcc_response_type_missing,
-            oidcc_scope_profile,
-            oidcc_scope_email,
-            oidcc_scope_address,
-            oidcc_scope_phone,
-            oidcc_scope_all,
-            oidcc_alternate_happy_flow,
-            oidcc_display_page,
-            oidcc_display_popup,
-            oidcc_prompt_login,
-            oidcc_prompt_none_not_logged_in,
-            oidcc_prompt_none_logged_in,
-            oidcc_max_age_1,
-            oidcc_max_age_10000,
-            oidcc_ensure_request_with_unknown_parameter_succeeds,
-            oidcc_id_token_hint,
-            oidcc_login_hint,
-            oidcc_ui_locales,
-            oidcc_claims_locales,
-            oidcc_ensure_request_with_acr_values_succeeds,
-            oidcc_ensure_registered_redirect_uri,
-            oidcc_request_uri_unsigned_supported_correctly_or_rejected_as_unsupported,
-            oidcc_unsigned_request_object_supported_correctly_or_rejected_as_unsupported,
-            oidcc_ensure_request_object_with_redirect_uri,
-            oidcc_claims_essential,
         );
     };
 }
@@ -90,5 +65,28 @@ mod formpost_hybrid {
         oidcc_server_client_secret_post,
         oidcc_refresh_token,
         oidcc_ensure_request_with_valid_pkce_succeeds,
+    );
+}
+
+/// The form_post page speaks the request's language like every other page (OIDC Core
+/// §3.1.2.1 `ui_locales`, a regional tag served from its language's catalogue): here the
+/// error of `prompt=none` without a session (OIDC Core §3.1.2.6), POSTed back.
+#[tokio::test]
+async fn the_form_post_page_speaks_the_requested_ui_locales() {
+    let server = common::suite_server().await;
+    let rp = common::front::FrontRp::new(&server, CODE).await;
+    let pairs = rp.request_with("openid", &[("prompt", "none"), ("ui_locales", "fr-CA de")]);
+    let response = rp.send(&pairs).await;
+    assert_eq!(response.status(), 200);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("<html lang=\"fr\">"), "{html}");
+    assert!(
+        html.contains("<title>Envoyer ce formulaire</title>"),
+        "{html}"
+    );
+    assert!(html.contains(">Continuer</button>"), "{html}");
+    assert!(
+        html.contains("name=\"error\" value=\"login_required\""),
+        "{html}"
     );
 }

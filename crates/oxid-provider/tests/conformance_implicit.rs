@@ -11,34 +11,9 @@ mod front_plan;
 /// The modules both variants run.
 macro_rules! implicit_modules {
     ($variant:expr) => {
+        crate::front_plan::every_plan_modules!($variant);
         crate::front_plan::front_modules!($variant;
-            oidcc_server,
-            oidcc_idtoken_signature,
             oidcc_ensure_request_without_nonce_fails,
-            oidcc_scope_profile,
-            oidcc_scope_email,
-            oidcc_scope_address,
-            oidcc_scope_phone,
-            oidcc_scope_all,
-            oidcc_alternate_happy_flow,
-            oidcc_display_page,
-            oidcc_display_popup,
-            oidcc_prompt_login,
-            oidcc_prompt_none_not_logged_in,
-            oidcc_prompt_none_logged_in,
-            oidcc_max_age_1,
-            oidcc_max_age_10000,
-            oidcc_ensure_request_with_unknown_parameter_succeeds,
-            oidcc_id_token_hint,
-            oidcc_login_hint,
-            oidcc_ui_locales,
-            oidcc_claims_locales,
-            oidcc_ensure_request_with_acr_values_succeeds,
-            oidcc_ensure_registered_redirect_uri,
-            oidcc_request_uri_unsigned_supported_correctly_or_rejected_as_unsupported,
-            oidcc_unsigned_request_object_supported_correctly_or_rejected_as_unsupported,
-            oidcc_ensure_request_object_with_redirect_uri,
-            oidcc_claims_essential,
         );
     };
 }

@@ -16,17 +16,9 @@ async fn server_with(
     adjust: impl FnOnce(&mut oxid_provider::config::Settings),
 ) -> (TestServer, String) {
     let server = TestServer::start_with(adjust).await;
-    let device_client = |c: &mut oxid_provider::admin::NewClient| {
-        c.grant_types = vec![DEVICE_GRANT.into(), "refresh_token".into()];
-        c.redirect_uris = Vec::new();
-    };
-    server
-        .add_client("tv", |c| {
-            device_client(c);
-            c.public = true;
-        })
-        .await;
-    let secret = server.add_client("box", device_client).await;
+    let grants = [DEVICE_GRANT, "refresh_token"];
+    server.add_grant_client("tv", &grants, true).await;
+    let secret = server.add_grant_client("box", &grants, false).await;
     (server, secret)
 }
 
@@ -122,10 +114,6 @@ async fn verify(
     }
     assert_eq!(response.status(), 200);
     response.text().await.unwrap()
-}
-
-fn error_of(body: &Value) -> &str {
-    body["error"].as_str().unwrap_or("")
 }
 
 #[tokio::test]

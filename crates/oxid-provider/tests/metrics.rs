@@ -227,6 +227,92 @@ async fn counters_move_by_exactly_what_was_done_and_metrics_are_admin_only() {
     assert_eq!(*token_count.1, 2.0, "two token requests timed");
 }
 
+/// How much the counter `name{labels}` moved between two scrapes.
+fn delta(
+    before: &BTreeMap<Series, f64>,
+    after: &BTreeMap<Series, f64>,
+    name: &str,
+    labels: &[(&str, &str)],
+) -> f64 {
+    let series: Series = (
+        name.to_string(),
+        labels
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+    );
+    let now = *after
+        .get(&series)
+        .unwrap_or_else(|| panic!("{series:?} missing"));
+    now - before.get(&series).copied().unwrap_or(0.0)
+}
+
+/// Issue 13's abuse counters: logins refused unchecked while locked, client authentication
+/// failures, and every 429 of a lock (RFC 6585 §4) counted as a throttled request.
+#[tokio::test]
+async fn throttled_logins_and_locked_clients_move_their_counters() {
+    let server = TestServer::start_with(|s| {
+        s.throttle = oxid_provider::throttle::ThrottleSettings {
+            max_failures_before_delay: 2,
+            max_failures_before_lock: 2,
+            window_seconds: 600,
+            lock_seconds: 120,
+            delay_ms: 1,
+        };
+    })
+    .await;
+    let admin = admin_listener(&server).await;
+    let secret = server.add_client("app", |_| {}).await;
+    let before = scrape(&admin).await;
+    // Two wrong passwords (the second locks: 429), then one refused without a check.
+    let browser = server.browser();
+    let mut statuses = Vec::new();
+    for _ in 0..3 {
+        let query = auth_query("app", "openid", &[]);
+        let page = browser
+            .get(server.url(&format!("/authorize?{query}")))
+            .send()
+            .await
+            .unwrap();
+        let html = page.text().await.unwrap();
+        let answer = submit_login(&server, &browser, &html, USER, "wrong password").await;
+        statuses.push(answer.status().as_u16());
+    }
+    assert_eq!(statuses, [200, 429, 429]);
+    // Two wrong client secrets (the second locks the client), then the right one, refused.
+    let code = "no-such-code";
+    let mut statuses = Vec::new();
+    for attempt_secret in ["wrong-1", "wrong-2", secret.as_str()] {
+        statuses.push(exchange_code(&server, "app", attempt_secret, code).await.0);
+    }
+    assert_eq!(statuses, [401, 429, 429]);
+    let after = scrape(&admin).await;
+    let logins = "oxid_logins_total";
+    assert_eq!(
+        delta(&before, &after, logins, &[("outcome", "failed")]),
+        2.0
+    );
+    assert_eq!(
+        delta(&before, &after, logins, &[("outcome", "throttled")]),
+        1.0
+    );
+    assert_eq!(
+        delta(&before, &after, logins, &[("outcome", "succeeded")]),
+        0.0
+    );
+    let failures = "oxid_client_auth_failures_total";
+    assert_eq!(delta(&before, &after, failures, &[]), 3.0);
+    let throttled = "oxid_throttled_requests_total";
+    assert_eq!(
+        delta(&before, &after, throttled, &[("reason", "locked")]),
+        4.0
+    );
+    assert_eq!(
+        delta(&before, &after, throttled, &[("reason", "concurrency")]),
+        0.0
+    );
+}
+
 #[test]
 fn the_parser_rejects_what_the_format_does_not_allow() {
     let bad = [

@@ -23,12 +23,8 @@ async fn enabled() -> (TestServer, String) {
         };
     })
     .await;
-    let secret = server
-        .add_client("tv", |c| {
-            c.grant_types = vec![PASSWORD_GRANT.into(), "refresh_token".into()];
-            c.redirect_uris = Vec::new();
-        })
-        .await;
+    let grants = [PASSWORD_GRANT, "refresh_token"];
+    let secret = server.add_grant_client("tv", &grants, false).await;
     (server, secret)
 }
 
@@ -55,10 +51,6 @@ async fn password_request(
         .unwrap();
     let status = response.status().as_u16();
     (status, response.json().await.unwrap(), started.elapsed())
-}
-
-fn error_of(body: &Value) -> &str {
-    body["error"].as_str().unwrap_or("")
 }
 
 #[tokio::test]

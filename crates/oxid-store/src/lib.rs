@@ -6,6 +6,9 @@
 //! token, revoking a grant) are single calls here so that no caller can check-then-act.
 
 #![deny(missing_docs)]
+// No unwrap or expect outside tests: a bad input is an error value, never a panic on a
+// request path (see CONTRIBUTING.md).
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 mod detached;
 mod device;

@@ -3,6 +3,8 @@
 
 // Doc comments here are `--help` text, where URLs stay plain.
 #![allow(rustdoc::bare_urls)]
+// No unwrap or expect outside tests: errors are reported, never a panic.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 mod admin;
 mod discover;

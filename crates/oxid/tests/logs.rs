@@ -310,7 +310,11 @@ fn json_logs_carry_request_ids_and_no_secret() {
         assert_eq!(line["route"], route);
         assert_eq!(line["status"], status);
         assert!(line["method"].is_string() && line["duration_ms"].is_number());
-        assert!(line["client"].as_str().unwrap().starts_with("127.0.0.1:"));
+        assert_eq!(
+            line["client"], "127.0.0.1",
+            "no trusted proxy: the socket peer"
+        );
+        assert!(line["peer"].as_str().unwrap().starts_with("127.0.0.1:"));
     }
     assert_eq!(requests[made.as_str()]["route"], "/jwks");
 

@@ -453,3 +453,43 @@ test('form_post: an error (prompt=none without a session) comes back in the form
   assert.throws(() => oauth.validateAuthResponse(as, basicClient, fields, state),
     (e) => e instanceof oauth.AuthorizationResponseError && e.error === 'login_required');
 });
+
+// RFC 7591 with oauth4webapi's own registration functions (the interop provider's initial
+// access token), then RFC 7523 §2.2 private_key_jwt with the key the registration carries:
+// the code flow answered by form_post, and RFC 7592 read and delete.
+test('dynamic registration with private_key_jwt: dynamicClientRegistrationRequest, then a form_post code flow', async () => {
+  const pair = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify']);
+  const kid = `dcr-${oauth.generateRandomState().slice(0, 8)}`;
+  const { key_ops, ext, ...pub } = await crypto.subtle.exportKey('jwk', pair.publicKey);
+  const redirectUri = b.redirect_uri;
+  const metadata = {
+    redirect_uris: [redirectUri], client_name: 'Interop DCR private_key_jwt (oauth4webapi)',
+    grant_types: ['authorization_code'], response_types: ['code'],
+    token_endpoint_auth_method: 'private_key_jwt', token_endpoint_auth_signing_alg: 'ES256',
+    jwks: { keys: [{ ...pub, kid, alg: 'ES256', use: 'sig' }] },
+  };
+  assert.ok(as.registration_endpoint, 'registration_endpoint advertised');
+  const registered = await oauth.processDynamicClientRegistrationResponse(
+    await oauth.dynamicClientRegistrationRequest(as, metadata, { ...opts, initialAccessToken: cfg.registration_token }));
+  assert.ok(registered.client_id);
+  assert.equal(registered.token_endpoint_auth_method, 'private_key_jwt');
+  assert.equal(registered.client_secret, undefined, 'no secret for a private_key_jwt client');
+  const dcrClient = { client_id: registered.client_id };
+  const auth = oauth.PrivateKeyJwt({ key: pair.privateKey, kid });
+  const { answer, codeVerifier, state, nonce } = await frontAuthorize(
+    { client_id: registered.client_id, redirect_uri: redirectUri }, 'code', { response_mode: 'form_post' });
+  assert.ok(answer.formPost, 'the answer is POSTed');
+  const params = oauth.validateAuthResponse(as, dcrClient, new URLSearchParams(await answer.formPost.text()), state);
+  const result = await oauth.processAuthorizationCodeResponse(as, dcrClient,
+    await oauth.authorizationCodeGrantRequest(as, dcrClient, auth, params, redirectUri, codeVerifier, opts),
+    { expectedNonce: nonce, requireIdToken: true });
+  assert.equal(oauth.getValidatedIdTokenClaims(result).aud, registered.client_id);
+  // RFC 7592 §2.1 read, §2.3 delete; a deleted client cannot authenticate any more.
+  const bearer = { authorization: `Bearer ${registered.registration_access_token}` };
+  const read = await fetch(registered.registration_client_uri, { headers: bearer });
+  assert.equal(read.status, 200);
+  assert.equal((await read.json()).jwks.keys[0].kid, kid);
+  assert.equal((await fetch(registered.registration_client_uri, { method: 'DELETE', headers: bearer })).status, 204);
+  const refused = await oauth.clientCredentialsGrantRequest(as, dcrClient, auth, new URLSearchParams(), opts);
+  assert.equal(refused.status, 401);
+});

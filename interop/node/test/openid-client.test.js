@@ -438,6 +438,45 @@ test('dynamic registration: register with the initial access token, sign in, rea
   });
 });
 
+// RFC 7591 + RFC 7523 §2.2: a client registered dynamically (at the interop provider, with its
+// initial access token) with its own public key in `jwks`, then authenticating with
+// private_key_jwt: code flow and refresh with ES256 assertions openid-client makes.
+test('dynamic registration with private_key_jwt: register a jwks, sign in, refresh with ES256 assertions', async () => {
+  const pair = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify']);
+  const kid = `dcr-${client.randomState().slice(0, 8)}`;
+  const { key_ops, ext, ...pub } = await crypto.subtle.exportKey('jwk', pair.publicKey);
+  const redirectUri = cfg.clients.pkjwt.redirect_uri;
+  const metadata = {
+    redirect_uris: [redirectUri], client_name: 'Interop DCR private_key_jwt (openid-client)',
+    grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'],
+    token_endpoint_auth_method: 'private_key_jwt', token_endpoint_auth_signing_alg: 'ES256',
+    jwks: { keys: [{ ...pub, kid, alg: 'ES256', use: 'sig' }] },
+  };
+  const conf = await client.dynamicClientRegistration(issuer, metadata,
+    client.PrivateKeyJwt({ key: pair.privateKey, kid }),
+    { initialAccessToken: cfg.registration_token, execute: [client.allowInsecureRequests] });
+  const registered = conf.clientMetadata();
+  assert.ok(registered.client_id, 'a client id issued');
+  assert.equal(registered.client_secret, undefined, 'no secret for a private_key_jwt client');
+  assert.equal(registered.token_endpoint_auth_method, 'private_key_jwt');
+  client.enableNonRepudiationChecks(conf);
+  const { tokens } = await codeFlow(conf, redirectUri, { scope: 'openid profile offline_access' });
+  assert.equal(tokens.claims().aud, registered.client_id);
+  const refreshed = await client.refreshTokenGrant(conf, tokens.refresh_token);
+  assert.ok(refreshed.access_token);
+  // An assertion signed by a key the registration does not hold is refused.
+  const other = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify']);
+  const forged = new client.Configuration(conf.serverMetadata(), registered.client_id, undefined,
+    client.PrivateKeyJwt({ key: other.privateKey, kid }));
+  client.allowInsecureRequests(forged);
+  await assert.rejects(client.refreshTokenGrant(forged, refreshed.refresh_token),
+    (err) => err.status === 401 || err.error === 'invalid_client');
+  // RFC 7592 §2.3: the client deletes itself.
+  const gone = await fetch(registered.registration_client_uri,
+    { method: 'DELETE', headers: { authorization: `Bearer ${registered.registration_access_token}` } });
+  assert.equal(gone.status, 204);
+});
+
 // RFC 8628: openid-client starts the device flow and polls while the user enters the code.
 async function deviceConfiguration() {
   const d = cfg.clients.device;

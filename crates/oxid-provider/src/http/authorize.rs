@@ -42,6 +42,11 @@ async fn start(
     headers: &HeaderMap,
     received: ReceivedAuthorization,
 ) -> Response {
+    let ui_locales = received
+        .request
+        .as_ref()
+        .map(|r| r.ui_locales.clone())
+        .unwrap_or_default();
     let result = async {
         let outcome = authorize(
             provider,
@@ -49,7 +54,13 @@ async fn start(
             session_token(provider.config(), headers),
         )
         .await?;
-        respond(provider, headers, outcome, LoginNotice::default())
+        respond(
+            provider,
+            headers,
+            &ui_locales,
+            outcome,
+            LoginNotice::default(),
+        )
     };
     page_or_error(provider, headers, result.await)
 }
@@ -73,6 +84,7 @@ pub async fn login(
 ) -> Response {
     let result = async {
         let form = open_authorization_form(&provider, &headers, &body).await?;
+        let ui_locales = form.carried.request.ui_locales.clone();
         let credentials = Credentials {
             username: form.fields.get("username").unwrap_or(""),
             password: form.fields.get("password").unwrap_or(""),
@@ -91,14 +103,20 @@ pub async fn login(
                     username: Some(username),
                     wrong_password: true,
                 };
-                respond(&provider, &headers, next, notice)
+                respond(&provider, &headers, &ui_locales, next, notice)
             }
             LoginOutcome::LoggedIn {
                 session_token,
                 next,
             } => {
                 // The session exists now: the browser gets its cookie whatever this page does.
-                let page = respond(&provider, &headers, next, LoginNotice::default());
+                let page = respond(
+                    &provider,
+                    &headers,
+                    &ui_locales,
+                    next,
+                    LoginNotice::default(),
+                );
                 let page = page_or_error(&provider, &headers, page);
                 let cookie = session_cookie(provider.config(), &session_token);
                 Ok(with_set_cookie(page, Some(&cookie)))
@@ -146,6 +164,7 @@ pub async fn consent(
         let form = open_authorization_form(&provider, &headers, &body).await?;
         let options = [("allow", Consent::Allow), ("deny", Consent::Deny)];
         let answer = form.choice("decision", &options)?;
+        let ui_locales = form.carried.request.ui_locales.clone();
         let next = answer_consent(
             &provider,
             form.carried,
@@ -153,7 +172,13 @@ pub async fn consent(
             session_token(provider.config(), &headers),
         )
         .await?;
-        respond(&provider, &headers, next, LoginNotice::default())
+        respond(
+            &provider,
+            &headers,
+            &ui_locales,
+            next,
+            LoginNotice::default(),
+        )
     };
     page_or_error(&provider, &headers, result.await)
 }

@@ -31,11 +31,24 @@ use crate::state::Provider;
 pub use admin_api::{OPENAPI, OPENAPI_PATH, route_list as admin_api_routes};
 pub use admin_listener::admin_router;
 
+/// The HTML pages (under the issuer's path): their errors are pages, never JSON.
+const PAGE_PATHS: [&str; 8] = [
+    paths::AUTHORIZE,
+    paths::LOGIN,
+    paths::CONSENT,
+    paths::DEVICE,
+    paths::DEVICE_LOGIN,
+    paths::DEVICE_CONSENT,
+    paths::LOGOUT,
+    paths::LOGOUT_CONFIRM,
+];
+
 /// Builds the router; endpoints live under the issuer's path.
 pub fn router(provider: Provider) -> Router {
     let prefix = provider.config().issuer_path().to_string();
     let provider_for_probes = provider.clone();
     let provider_for_log = provider.clone();
+    let provider_for_refusals = provider.clone();
     let request_guard = crate::limits::RequestGuard::new(provider.config().limits);
     // Each handler extracts, makes one call into the logic named beside it, and renders.
     let mut cors = Router::new()
@@ -128,6 +141,11 @@ pub fn router(provider: Provider) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             request_guard,
             crate::limits::guard,
+        ))
+        // Between the two: the guard's refusals of a page become the error page.
+        .layer(axum::middleware::from_fn_with_state(
+            provider_for_refusals,
+            layers::page_refusals,
         ))
         .layer(axum::middleware::from_fn_with_state(
             provider_for_log,

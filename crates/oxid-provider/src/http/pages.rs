@@ -11,7 +11,7 @@ use crate::client_metadata::ClientDisplay;
 use crate::discovery::paths;
 use crate::error::OAuthError;
 use crate::http::cookies::{csrf_token, with_set_cookie};
-use crate::http::form_post::form_post_page;
+use crate::http::form_post::{FormPostWords, form_post_page};
 use crate::locales::PageLanguage;
 use crate::pages::PagesError;
 use crate::state::Provider;
@@ -159,10 +159,12 @@ pub struct LoginNotice {
     pub wrong_password: bool,
 }
 
-/// Renders an authorization outcome.
+/// Renders an authorization outcome; `ui_locales` are the request's (OIDC Core §3.1.2.1),
+/// for the pages that have no request of their own to read them from (form_post).
 pub fn respond(
     provider: &Provider,
     headers: &HeaderMap,
+    ui_locales: &[String],
     outcome: AuthorizeOutcome,
     notice: LoginNotice,
 ) -> Result<Response, PageError> {
@@ -178,7 +180,11 @@ pub fn respond(
         AuthorizeOutcome::FormPost {
             redirect_uri,
             params,
-        } => Ok(form_post_page(&redirect_uri, &params)),
+        } => {
+            let lang = language(provider, headers, ui_locales);
+            let words = FormPostWords::new(provider.pages(), &lang);
+            Ok(form_post_page(&redirect_uri, &params, &words))
+        }
         AuthorizeOutcome::Login(pending) => login_page(provider, headers, &pending, notice),
         AuthorizeOutcome::Consent(pending) => consent_page(provider, headers, &pending),
     }

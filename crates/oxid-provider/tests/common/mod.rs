@@ -168,6 +168,17 @@ impl TestServer {
         secret
     }
 
+    /// Adds client `id` for `grants` alone, with no redirect URI (the device and password
+    /// grants use none; RFC 8628 §3.1, RFC 6749 §4.3), public or confidential; its secret.
+    pub async fn add_grant_client(&self, id: &str, grants: &[&str], public: bool) -> String {
+        self.add_client(id, |c| {
+            c.grant_types = grants.iter().map(|g| g.to_string()).collect();
+            c.redirect_uris = Vec::new();
+            c.public = public;
+        })
+        .await
+    }
+
     /// `path` under the issuer, at this instance's own address.
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
@@ -260,6 +271,11 @@ pub async fn submit_form(
         .send()
         .await
         .unwrap()
+}
+
+/// The `error` member of a JSON error body (RFC 6749 §5.2), empty when there is none.
+pub fn error_of(body: &Value) -> &str {
+    body["error"].as_str().unwrap_or("")
 }
 
 /// Posts the login form found in `html`.

@@ -20,6 +20,42 @@ macro_rules! front_modules {
 }
 pub(crate) use front_modules;
 
+/// The modules that every list of the Implicit, Hybrid and Form Post plans runs (each plan
+/// file adds its own), for `$variant`.
+macro_rules! every_plan_modules {
+    ($variant:expr) => {
+        crate::front_plan::front_modules!($variant;
+            oidcc_server,
+            oidcc_idtoken_signature,
+            oidcc_scope_profile,
+            oidcc_scope_email,
+            oidcc_scope_address,
+            oidcc_scope_phone,
+            oidcc_scope_all,
+            oidcc_alternate_happy_flow,
+            oidcc_display_page,
+            oidcc_display_popup,
+            oidcc_prompt_login,
+            oidcc_prompt_none_not_logged_in,
+            oidcc_prompt_none_logged_in,
+            oidcc_max_age_1,
+            oidcc_max_age_10000,
+            oidcc_ensure_request_with_unknown_parameter_succeeds,
+            oidcc_id_token_hint,
+            oidcc_login_hint,
+            oidcc_ui_locales,
+            oidcc_claims_locales,
+            oidcc_ensure_request_with_acr_values_succeeds,
+            oidcc_ensure_registered_redirect_uri,
+            oidcc_request_uri_unsigned_supported_correctly_or_rejected_as_unsupported,
+            oidcc_unsigned_request_object_supported_correctly_or_rejected_as_unsupported,
+            oidcc_ensure_request_object_with_redirect_uri,
+            oidcc_claims_essential,
+        );
+    };
+}
+pub(crate) use every_plan_modules;
+
 pub const ID_TOKEN: Variant = Variant {
     response_type: "id_token",
     form_post: false,
