@@ -34,12 +34,12 @@ free_port() {
 # Waits until URL answers (any HTTP status), at most 30 s.
 wait_http() {
   local url=$1 pid=$2
-  for _ in $(seq 300); do
+  for _ in $(seq "${WAIT_TENTHS:-300}"); do
     kill -0 "$pid" 2>/dev/null || die "the server for $url exited early"
     curl -s -o /dev/null --max-time 1 "$url" && return 0
     sleep 0.1
   done
-  die "no answer from $url after 30 s"
+  die "no answer from $url after $((${WAIT_TENTHS:-300} / 10)) s"
 }
 
 # The PID of a server under its `timeout` wrapper.

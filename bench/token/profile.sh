@@ -16,6 +16,7 @@ OXID="${OXID_BIN:?set OXID_BIN to a release oxid}"
 TMP="${PROFILE_DIR:-$(mktemp -d /tmp/oxid-profile.XXXXXX)}"
 mkdir -p "$TMP"
 BENCH_KEEP=1
+WAIT_TENTHS=3000
 trap cleanup EXIT
 SECRET="$(random_text 64)"
 DB="sqlite://$TMP/oxid.db"
