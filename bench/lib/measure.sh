@@ -31,7 +31,7 @@ load() {
       HIST_FILE="$hist" CLIENT_ID="$CLIENT_ID" CLIENT_SECRET="$SECRET" \
         ROW_METHOD="${ROW_METHOD[$row]}" ROW_AUTH="${ROW_AUTH[$row]}" \
         ROW_EXPECT="${ROW_EXPECT[$row]}" ROW_TOKEN="${ROW_TOKEN:-}" \
-        ROW_POOL="$pool" WRK_THREADS="$WRK_THREADS" ${ROW_BODY:+ROW_BODY="$ROW_BODY"} \
+        ROW_POOL="$pool" WRK_THREADS="$WRK_THREADS" ROW_BODY="${ROW_BODY:-}" \
         timeout $((seconds + 60)) taskset -c "$LOAD_CORE" wrk -t"$WRK_THREADS" \
         -c"$CONNECTIONS" -d"${seconds}s" --latency -s "$BENCH/lib/row.lua" \
         "$(row_url "$row" "$server")" >"$out" 2>"$out.err" ||

@@ -12,10 +12,15 @@
 --   RESULT requests=N duration_us=N rps=N p50_us=N p90_us=N p99_us=N max_us=N non200=N socket_errors=N
 -- With HIST_FILE set, appends the latency histogram ("microseconds count" lines) to it.
 
+local function env(name)
+  local value = os.getenv(name)
+  if value == "" then return nil end
+  return value
+end
 local method = os.getenv("ROW_METHOD") or "GET"
-local body = os.getenv("ROW_BODY")
+local body = env("ROW_BODY")
 local auth = os.getenv("ROW_AUTH") or "none"
-local pool_file = os.getenv("ROW_POOL")
+local pool_file = env("ROW_POOL")
 
 local expect = {}
 for part in string.gmatch(os.getenv("ROW_EXPECT") or "", "[^|]+") do
@@ -38,8 +43,8 @@ end
 
 wrk.method = method
 wrk.headers["Accept"] = "application/json"
-if body then
-  wrk.body = body
+if body then wrk.body = body end
+if body or pool_file then
   wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
 end
 if auth == "basic" then

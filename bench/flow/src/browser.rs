@@ -82,7 +82,9 @@ pub async fn code_flow(setup: &Setup, api: &Client) -> Result<Tokens, Error> {
         .await
         .map_err(|e| format!("userinfo request: {e}"))?;
     let claims = json_of(response, "userinfo").await?;
-    string_member(&claims, "sub")?;
+    if claims["sub"].as_str().is_none_or(str::is_empty) {
+        return Err(format!("no sub in {claims}"));
+    }
     Ok(Tokens {
         access_token,
         refresh_token,
@@ -115,7 +117,8 @@ async fn walk(browser: &Client, setup: &Setup, start: Url, state: &str) -> Resul
         if status != StatusCode::OK {
             return Err(format!("{at}: {status}: {}", excerpt(&body)));
         }
-        let form = Form::parse(&body).ok_or_else(|| format!("{at}: no form: {}", excerpt(&body)))?;
+        let form =
+            Form::parse(&body).ok_or_else(|| format!("{at}: no form: {}", excerpt(&body)))?;
         let target = at.join(&form.action).map_err(|e| e.to_string())?;
         let mut fields = form.fields;
         if form.has_password {
@@ -131,7 +134,12 @@ async fn walk(browser: &Client, setup: &Setup, start: Url, state: &str) -> Resul
 
 fn code_from(redirect: &Url, state: &str) -> Result<String, Error> {
     let pairs: Vec<(String, String)> = redirect.query_pairs().into_owned().collect();
-    let get = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    let get = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
     if let Some(error) = get("error") {
         return Err(format!("authorization error {error}: {redirect}"));
     }
@@ -151,7 +159,9 @@ struct Form {
 impl Form {
     fn parse(html: &str) -> Option<Form> {
         let start = html.find("<form")?;
-        let end = html[start..].find("</form>").map_or(html.len(), |e| start + e);
+        let end = html[start..]
+            .find("</form>")
+            .map_or(html.len(), |e| start + e);
         let body = &html[start..end];
         let action = attr(tag_at(body, 0), "action").unwrap_or_default();
         let mut fields = Vec::new();
@@ -273,6 +283,9 @@ mod tests {
 <button type="submit" name="decision" value="deny" class="secondary">Deny</button></form>"#;
         let form = Form::parse(html).unwrap();
         assert!(!form.has_password);
-        assert_eq!(form.fields[1], ("decision".to_string(), "allow".to_string()));
+        assert_eq!(
+            form.fields[1],
+            ("decision".to_string(), "allow".to_string())
+        );
     }
 }
