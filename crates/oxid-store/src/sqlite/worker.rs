@@ -145,6 +145,11 @@ pub(super) fn run_writer(
     watchdog: Option<Arc<Watchdog>>,
 ) {
     while let Ok(first) = jobs.recv() {
+        // Let the threads that woke us queue what they have before the batch is cut: on a
+        // busy core the writer otherwise preempts them at the first job and commits batches
+        // of one (bench/README.md, "the token row's speed"). Without other work on the core
+        // this returns at once.
+        std::thread::yield_now();
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
             match jobs.try_recv() {
@@ -169,7 +174,7 @@ fn write_batch(
     mut batch: Vec<Box<dyn Job>>,
     file_check: impl Fn() -> StoreResult<()>,
 ) {
-    if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+    if let Err(e) = step(conn, "BEGIN IMMEDIATE") {
         let e = super::sql_err(e);
         batch.into_iter().for_each(|job| job.answer(Some(&e)));
         return;
@@ -183,8 +188,7 @@ fn write_batch(
         }
     }
     let outcome = match broken {
-        None => conn
-            .execute_batch("COMMIT")
+        None => step(conn, "COMMIT")
             .map_err(super::sql_err)
             .and_then(|()| file_check()),
         Some(e) => Err(e),
@@ -204,8 +208,7 @@ fn write_batch(
 /// Runs one job in its own savepoint, released when it succeeds and rolled back when it
 /// fails. An error here means the enclosing transaction can no longer be trusted.
 fn run_in_savepoint(conn: &Connection, job: &mut Box<dyn Job>) -> StoreResult<()> {
-    conn.execute_batch("SAVEPOINT job")
-        .map_err(super::sql_err)?;
+    step(conn, "SAVEPOINT job").map_err(super::sql_err)?;
     let ok = run_guarded(job, conn);
     if conn.is_autocommit() {
         // SQLite ended the transaction itself (I/O error, disk full): the batch is lost.
@@ -213,12 +216,17 @@ fn run_in_savepoint(conn: &Connection, job: &mut Box<dyn Job>) -> StoreResult<()
             "the write transaction was rolled back by SQLite".into(),
         ));
     }
-    let end = if ok {
-        "RELEASE job"
-    } else {
-        "ROLLBACK TO job; RELEASE job"
-    };
-    conn.execute_batch(end).map_err(super::sql_err)
+    if !ok {
+        step(conn, "ROLLBACK TO job").map_err(super::sql_err)?;
+    }
+    step(conn, "RELEASE job").map_err(super::sql_err)
+}
+
+/// Runs one transaction-control statement from the connection's statement cache: the writer
+/// runs four of them per job or batch, and parsing them anew each time was measurable on the
+/// token row (bench/README.md).
+fn step(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.execute([]).map(drop)
 }
 
 /// A reader thread: takes jobs from the queue it shares with the other readers.

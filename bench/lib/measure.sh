@@ -1,0 +1,100 @@
+# Running one slice of load against one server and recording it. Sourced, not run.
+#
+# Each slice appends one line to $TMP/slices.tsv:
+#   row server requests duration_us errors cpu_ticks histogram_file
+# where errors counts bad statuses, bad bodies, failed flows and socket errors alike, and
+# cpu_ticks is the server's utime + stime over the slice (/proc/PID/stat, all its threads):
+# robust to other load on the machine, unlike requests per second.
+
+SLICE=0
+
+# load ROW SERVER SECONDS RECORD: drives SERVER with ROW's load for SECONDS on core
+# $LOAD_CORE; RECORD=1 appends the slice to slices.tsv (0: a warm-up).
+load() {
+  local row=$1 server=$2 seconds=$3 record=$4 pid=${SPID[$2]}
+  SLICE=$((SLICE + 1))
+  local hist="$TMP/hist-$SLICE" out="$TMP/slice-$SLICE.out" before after
+  [ "$record" = 1 ] || hist=/dev/null
+  before="$(cpu_ticks "$pid")"
+  case "${ROW_KIND[$row]}" in
+    flow)
+      HIST_FILE="$hist" CLIENT_ID="$CLIENT_ID" CLIENT_SECRET="$SECRET" \
+        REDIRECT_URI="$REDIRECT_URI" USERNAME="$USERNAME" PASSWORD="$PASSWORD" \
+        SCOPE='openid profile email' \
+        timeout $((seconds + 60)) taskset -c "$LOAD_CORE" "$FLOW" run "${BASE[$server]}" \
+        "$seconds" "$FLOW_CONCURRENCY" >"$out" 2>"$out.err" ||
+        { cat "$out.err" >&2; die "$row/$server: the flow load generator failed"; }
+      ;;
+    *)
+      local pool=""
+      [ "${ROW_KIND[$row]}" = refresh ] && pool="$TMP/$server-pool"
+      HIST_FILE="$hist" CLIENT_ID="$CLIENT_ID" CLIENT_SECRET="$SECRET" \
+        ROW_METHOD="${ROW_METHOD[$row]}" ROW_AUTH="${ROW_AUTH[$row]}" \
+        ROW_EXPECT="${ROW_EXPECT[$row]}" ROW_TOKEN="${ROW_TOKEN:-}" \
+        ROW_POOL="$pool" WRK_THREADS="$WRK_THREADS" ROW_BODY="${ROW_BODY:-}" \
+        timeout $((seconds + 60)) taskset -c "$LOAD_CORE" wrk -t"$WRK_THREADS" \
+        -c"$CONNECTIONS" -d"${seconds}s" --latency -s "$BENCH/lib/row.lua" \
+        "$(row_url "$row" "$server")" >"$out" 2>"$out.err" ||
+        { cat "$out" "$out.err" >&2; die "$row/$server: wrk failed"; }
+      ;;
+  esac
+  after="$(cpu_ticks "$pid")"
+  local result
+  result="$(grep '^RESULT ' "$out" | tail -n1)" || die "$row/$server: no RESULT line: $(cat "$out")"
+  local requests duration errors
+  requests="$(field "$result" requests)"
+  duration="$(field "$result" duration_us)"
+  errors=$(($(field "$result" non200) + $(field "$result" socket_errors)))
+  if [ "$errors" -gt 0 ]; then
+    say "$row/$server: $errors bad responses or errors of $requests:"
+    head -n 5 "$out.err" >&2
+  fi
+  if [ "$record" = 1 ]; then
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$row" "$server" "$requests" "$duration" "$errors" \
+      "$((after - before))" "$hist" >>"$TMP/slices.tsv"
+  elif [ "$errors" -gt 0 ]; then
+    printf '%s\t%s\t0\t1\t%s\t0\t/dev/null\n' "$row" "$server" "$errors" >>"$TMP/slices.tsv"
+  fi
+  printf '  %-22s %-10s %8.0f req/s  p99 %6.2f ms  errors %s\n' "$row" "$server" \
+    "$(field "$result" rps)" "$(awk "BEGIN { print $(field "$result" p99_us) / 1000 }")" \
+    "$errors" >&2
+}
+
+# The value of NAME=VALUE in a RESULT line.
+field() {
+  sed -n "s/.* $2=\([0-9.]*\).*/\1/p" <<<" $1"
+}
+
+# The URL a wrk row loads on SERVER.
+row_url() {
+  local row=$1 server=$2 where=${ROW_ENDPOINT[$1]}
+  case "$where" in
+    /*) echo "${BASE[$server]}$where" ;;
+    *) endpoint "$server" "$where" ;;
+  esac
+}
+
+# measure ROW: a warm-up on each server, then the slices in ABBA order (A B B A ...), so a
+# change of background load falls on every server alike; then each server's peak RSS.
+measure() {
+  local row=$1 slice_s=$((DURATION / ROUNDS)) s i servers=("${SERVERS[@]}")
+  [ "${ROW_SERVERS[$row]}" = growth ] && servers=("${GROWTH_SERVERS[@]}")
+  [ "$slice_s" -ge 1 ] || slice_s=1
+  for s in "${servers[@]}"; do
+    row_prepare "$row" "$s"
+    load "$row" "$s" "$WARMUP" 0
+  done
+  local forward=("${servers[@]}") backward=()
+  for ((i = ${#servers[@]} - 1; i >= 0; i--)); do backward+=("${servers[$i]}"); done
+  for ((i = 0; i < ROUNDS; i++)); do
+    local order=("${forward[@]}")
+    [ $((i % 2)) = 1 ] && order=("${backward[@]}")
+    for s in "${order[@]}"; do
+      row_prepare "$row" "$s"
+      load "$row" "$s" "$slice_s" 1
+    done
+  done
+  for s in "${servers[@]}"; do
+    printf '%s\t%s\t%s\n' "$row" "$s" "$(peak_rss_kib "${SPID[$s]}")" >>"$TMP/rss.tsv"
+  done
+}

@@ -1,0 +1,111 @@
+# The servers bench/run compares, set up alike: one confidential client `bench`
+# (client_secret_basic; client_credentials, authorization_code, refresh_token; scopes openid
+# profile email offline_access read:records; redirect URI $REDIRECT_URI), one user, default
+# lifetimes (access 3600 s, code 60 s, ID 3600 s, refresh 30 days), opaque access tokens.
+# Each server is pinned to core $SERVER_CORE. Sourced, not run.
+#
+# After start_*: BASE[name] (its issuer), SPID[name] (the server's own PID).
+
+declare -A BASE SPID
+CLIENT_ID=bench
+SCOPES='openid profile email offline_access read:records'
+REDIRECT_URI='http://127.0.0.1:9/callback'
+USERNAME=bench
+SECRET="$(random_text 64)"
+PASSWORD="$(random_text 24)"
+
+# start_oxid NAME DATABASE_URL [TOKENS]: Oxid with a fresh database at DATABASE_URL (with
+# TOKENS live access tokens seeded into it first: SQLite only).
+start_oxid() {
+  local name=$1 db=$2 seed=${3:-0} port base
+  port="$(free_port)"
+  base="http://127.0.0.1:$port"
+  # `read:records` is an API scope of this deployment (unknown scopes are refused).
+  printf '[[scopes]]\nname = "read:records"\n' >"$TMP/$name.toml"
+  local oxid=("$OXID" --config "$TMP/$name.toml" --database "$db")
+  "${oxid[@]}" client add --client-id "$CLIENT_ID" --client-secret "$SECRET" \
+    --grant-type client_credentials --grant-type authorization_code --grant-type refresh_token \
+    --response-type code --redirect-uri "$REDIRECT_URI" --auth-method client_secret_basic \
+    --scope "$SCOPES" >"$TMP/$name-setup.log" 2>&1 ||
+    { cat "$TMP/$name-setup.log" >&2; die "$name: oxid client add failed"; }
+  "${oxid[@]}" user add --username "$USERNAME" --password "$PASSWORD" \
+    --email bench@example.com --email-verified --name 'Bench User' \
+    >>"$TMP/$name-setup.log" 2>&1 ||
+    { cat "$TMP/$name-setup.log" >&2; die "$name: oxid user add failed"; }
+  [ "$seed" -gt 0 ] && seed_tokens "${db#sqlite://}" "$seed"
+  OXID_LOG="${OXID_LOG:-info}" timeout 7200 taskset -c "$SERVER_CORE" \
+    "${oxid[@]}" serve --listen "127.0.0.1:$port" --issuer "$base" >"$TMP/$name.log" 2>&1 &
+  PIDS+=($!)
+  BASE[$name]=$base
+  SPID[$name]="$(child_of "${PIDS[-1]}")"
+  wait_http "$base/.well-known/openid-configuration" "${SPID[$name]}"
+}
+
+# seed_tokens FILE COUNT: COUNT live client_credentials access tokens of client `bench`
+# written straight into the SQLite file (a bench-only bulk path: one statement, rows sorted by
+# key so the B-trees fill in order), shaped like the rows Oxid writes: a random 256-bit
+# hash as key, a random grant, the scope, issued now, expiring in a day.
+seed_tokens() {
+  local file=$1 count=$2 now
+  command -v sqlite3 >/dev/null || die "sqlite3 is needed to seed tokens (apt-get install sqlite3)"
+  now="$(date +%s)"
+  say "seeding $count live tokens into $file"
+  timeout 1800 sqlite3 "$file" "PRAGMA journal_mode = WAL; BEGIN;
+    INSERT INTO tokens (token_hash, kind, grant_id, client_id, user_id, scopes, issued_at, expires_at)
+    SELECT h, 'access', lower(hex(randomblob(16))), 'bench', NULL, '[\"read:records\"]', $now, $now + 86400
+    FROM (WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $count)
+          SELECT lower(hex(randomblob(32))) AS h FROM n ORDER BY h);
+    COMMIT; PRAGMA wal_checkpoint(TRUNCATE);" >/dev/null || die "seeding $file failed"
+}
+
+# start_node NAME: oidc-provider (bench/node/server.mjs) configured like Oxid.
+start_node() {
+  local name=$1 port base
+  port="$(free_port)"
+  base="http://127.0.0.1:$port"
+  (cd "$BENCH/node" && NODE_ENV=production exec timeout 7200 taskset -c "$SERVER_CORE" \
+    node server.mjs "$port" "$CLIENT_ID" "$SECRET" "$REDIRECT_URI" "$USERNAME" "$PASSWORD") \
+    >"$TMP/$name.log" 2>&1 &
+  PIDS+=($!)
+  BASE[$name]=$base
+  SPID[$name]="$(child_of "${PIDS[-1]}")"
+  wait_http "$base/.well-known/openid-configuration" "${SPID[$name]}"
+}
+
+# pg_schema_url URL: a fresh schema of its own on the PostgreSQL server at URL (psql), and the
+# URL that selects it; the schema is dropped on exit.
+pg_schema_url() {
+  local url=$1 schema sep
+  schema="oxid_bench_$(date +%s)_$$"
+  command -v psql >/dev/null || die "psql is needed for OXID_BENCH_POSTGRES_URL"
+  psql -q "$url" -c "CREATE SCHEMA $schema" >/dev/null || die "cannot create schema $schema"
+  PG_SCHEMAS+=("$schema")
+  case "$url" in *\?*) sep='&' ;; *) sep='?' ;; esac
+  echo "${url}${sep}options=-c%20search_path%3D$schema"
+}
+PG_SCHEMAS=()
+drop_pg_schemas() {
+  for schema in "${PG_SCHEMAS[@]}"; do
+    psql -q "$OXID_BENCH_POSTGRES_URL" -c "DROP SCHEMA IF EXISTS $schema CASCADE" >/dev/null 2>&1 || true
+  done
+}
+
+# A discovery member of server NAME (endpoints differ: /jwks against /.well-known/jwks.json).
+endpoint() {
+  local name=$1 member=$2
+  json_get "$TMP/$name-discovery.json" "$member"
+}
+fetch_discovery() {
+  local name=$1
+  curl -sf --max-time 10 -o "$TMP/$name-discovery.json" \
+    "${BASE[$name]}/.well-known/openid-configuration" || die "$name: no discovery document"
+}
+
+# A client_credentials access token from server NAME.
+cc_token() {
+  local name=$1 out="$TMP/$name-cc.json"
+  curl -sf --max-time 10 -o "$out" -u "$CLIENT_ID:$SECRET" \
+    -d 'grant_type=client_credentials&scope=read:records' "$(endpoint "$name" token_endpoint)" ||
+    die "$name: client_credentials failed"
+  json_get "$out" access_token
+}
