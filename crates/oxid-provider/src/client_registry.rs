@@ -65,6 +65,16 @@ pub struct NewClient {
     pub default_max_age: Option<u64>,
     /// `require_auth_time` (set when true; an update leaves it as it is when false).
     pub require_auth_time: bool,
+    /// `access_token_format`: `opaque` or `jwt` (RFC 9068).
+    pub access_token_format: Option<String>,
+    /// `access_token_lifetime` in seconds.
+    pub access_token_lifetime: Option<u64>,
+    /// `refresh_token_lifetime` in seconds (absolute, per family).
+    pub refresh_token_lifetime: Option<u64>,
+    /// `refresh_token_idle` in seconds.
+    pub refresh_token_idle: Option<u64>,
+    /// `refresh_token_grace` in seconds (0 turns it off).
+    pub refresh_token_grace: Option<u64>,
 }
 
 impl NewClient {
@@ -142,6 +152,26 @@ impl NewClient {
         }
         if self.require_pkce.is_some() {
             metadata.require_pkce = self.require_pkce;
+        }
+        if self.access_token_format.is_some() {
+            metadata.access_token_format = self.access_token_format.clone();
+        }
+        let seconds = [
+            (
+                &mut metadata.access_token_lifetime,
+                self.access_token_lifetime,
+            ),
+            (
+                &mut metadata.refresh_token_lifetime,
+                self.refresh_token_lifetime,
+            ),
+            (&mut metadata.refresh_token_idle, self.refresh_token_idle),
+            (&mut metadata.refresh_token_grace, self.refresh_token_grace),
+        ];
+        for (member, value) in seconds {
+            if value.is_some() {
+                *member = value;
+            }
         }
         Ok(())
     }

@@ -73,6 +73,8 @@ pub struct Settings {
     pub outbound: crate::outbound::OutboundSettings,
     /// JWT client authentication (the `[client_assertions]` section).
     pub client_assertions: crate::client_assertion::AssertionSettings,
+    /// Protected resources (`[[resources]]`, RFC 8707 resource indicators).
+    pub resources: Vec<crate::resources::ResourceSetting>,
 }
 
 /// Grants off by default, each enabled by its key.
@@ -124,6 +126,7 @@ impl Default for Settings {
             admin_token: None,
             outbound: crate::outbound::OutboundSettings::default(),
             client_assertions: crate::client_assertion::AssertionSettings::default(),
+            resources: Vec::new(),
         }
     }
 }
@@ -306,6 +309,8 @@ pub struct ProviderConfig {
     pub outbound: crate::outbound::OutboundSettings,
     /// JWT client authentication.
     pub client_assertions: crate::client_assertion::AssertionSettings,
+    /// The protected resources tokens may be asked for.
+    pub resources: crate::resources::Resources,
 }
 
 /// The documents discovery links to (OIDC Discovery §3), each an absolute http(s) URL.
@@ -411,6 +416,11 @@ impl ProviderConfig {
         let admin_token_hash = strong_token_hash("admin_token", settings.admin_token.as_deref())?;
         settings.outbound.validate()?;
         settings.client_assertions.validate()?;
+        let resources = crate::resources::Resources::from_settings(
+            &settings.resources,
+            &signing_algs,
+            &scopes,
+        )?;
         Ok(ProviderConfig {
             issuer,
             issuer_url,
@@ -431,6 +441,7 @@ impl ProviderConfig {
             admin_token_hash,
             outbound: settings.outbound,
             client_assertions: settings.client_assertions,
+            resources,
         })
     }
 

@@ -131,6 +131,11 @@ pub async fn issue_response(
             acr: session.acr.as_deref(),
             amr: &session.amr,
             claims_request: request.claims.as_ref(),
+            // RFC 8707 §2: checked with the request (`authorize_request::check_request`).
+            resource: request
+                .resource
+                .as_deref()
+                .and_then(|r| provider.config().resources.get(r)),
         };
         let wanted = FrontChannel {
             access_token: response_type.token(),
@@ -187,6 +192,7 @@ async fn insert_code(
         acr: session.acr.clone(),
         amr: session.amr.clone(),
         claims_request: request.claims.clone(),
+        resource: request.resource.clone(),
         expires_at: provider.now() + provider.config().lifetimes.code,
     };
     provider.store().insert_code(&record).await?;

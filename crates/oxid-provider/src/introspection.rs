@@ -70,7 +70,10 @@ pub async fn introspect(
         exp: Some(record.expires_at),
         iat: Some(record.issued_at),
         sub: record.user_id.clone(),
-        aud: Some(Audience::single(record.client_id)),
+        // The resource it is for (RFC 8707 §2, RFC 9068 §2.2), else the client.
+        aud: Some(Audience::single(
+            record.audience.clone().unwrap_or(record.client_id),
+        )),
         iss: Some(provider.config().issuer.clone()),
         ..IntrospectionResponse::default()
     })

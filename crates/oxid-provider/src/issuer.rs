@@ -1,13 +1,15 @@
-//! Minting: opaque access and refresh tokens (stored as hashes) and signed ID tokens. Every
-//! grant goes through the [`Issuer`], so claims, lifetimes, refresh rotation and signing are
-//! decided in one place, at one `now`.
+//! Minting: access tokens (opaque, or JWT per RFC 9068, see `access_token_jwt`), refresh
+//! tokens (stored as hashes, rotated by `refresh_rotation`) and signed ID tokens. Every grant
+//! goes through the [`Issuer`], so claims, lifetimes, refresh rotation and signing are decided
+//! in one place, at one `now`.
 
 use oxid_protocol::claims::{Audience, IdTokenClaims, LogoutTokenClaims};
 use oxid_protocol::token::TokenResponse;
-use oxid_store::{ClientRecord, RefreshRotation, Store, TokenKind, TokenRecord, UserRecord};
+use oxid_store::{ClientRecord, Store, TokenKind, TokenRecord, UserRecord};
 use serde_json::Value;
 use std::sync::Arc;
 
+use crate::access_token_jwt::{AccessTokenForm, claims as access_token_claims};
 use crate::admin::client_secret_context;
 use crate::claims::{released_claims, requested_claims};
 use crate::client::{Client, IdTokenClaims as IdTokenClaimsSetting};
@@ -16,7 +18,10 @@ use crate::crypto::jws::{SigningAlg, left_half_hash, sign_compact, sign_compact_
 use crate::crypto::secrets::{random_id, random_token, sha256_hex};
 use crate::crypto::{KeyRing, SecretBox};
 use crate::error::OAuthError;
+use crate::refresh_rotation::{Rotation, rotate};
+use crate::resources::Resource;
 use crate::state::Provider;
+use crate::token_policy::AccessTokenFormat;
 
 /// What a grant decided to issue.
 #[derive(Debug, Clone)]
@@ -41,6 +46,8 @@ pub struct Issuance<'a> {
     pub amr: &'a [String],
     /// The `claims` request parameter (OIDC Core §5.5).
     pub claims_request: Option<&'a Value>,
+    /// The resource the access token is for (RFC 8707 §2), checked by the grant.
+    pub resource: Option<&'a Resource>,
 }
 
 impl Issuance<'_> {
@@ -60,12 +67,17 @@ pub enum Refresh<'a> {
         scopes: &'a [String],
     },
     /// Rotation (RFC 9700 §4.14.2): the token hashed `old_hash` is replaced by a new one
-    /// carrying `scopes`; a token already rotated revokes its whole grant.
+    /// carrying `scopes`; a token already rotated revokes its whole grant (see
+    /// `refresh_rotation` for the client's grace window).
     Rotate {
         /// `sha256` of the presented refresh token.
         old_hash: &'a str,
         /// The originally granted scopes, kept by the new token.
         scopes: &'a [String],
+        /// The family's absolute end, carried from the presented token.
+        family_end: Option<u64>,
+        /// The resource the family is bound to, carried from the presented token.
+        bound_resource: Option<&'a str>,
     },
 }
 
@@ -140,28 +152,36 @@ impl<'a> Issuer<'a> {
 
     /// Issues an access token, the refresh token `refresh` asks for, and an ID token when
     /// `openid` was granted to a user (with the granted scopes' claims when the client's
-    /// `id_token_claims` is `scope`). The refresh token is stored (or rotated) first: a
-    /// response is only made of tokens the store holds.
+    /// `id_token_claims` is `scope`). The tokens are stored (or the refresh token rotated)
+    /// before the response is returned: a response is only made of tokens the store holds.
     pub async fn issue(
         &self,
         issuance: &Issuance<'_>,
         refresh: Refresh<'_>,
     ) -> Result<TokenResponse, OAuthError> {
-        let refresh_token = match refresh {
+        let policy = issuance.client.token_policy();
+        let (access_token, access_record, expires_in) = self.access_token(issuance)?;
+        let refresh_minted = match refresh {
             Refresh::None => None,
-            Refresh::New { scopes } => {
-                let (token, record) = self.mint(issuance, TokenKind::Refresh, scopes);
-                self.store.insert_token(&record).await?;
-                Some(token)
-            }
-            Refresh::Rotate { old_hash, scopes } => {
-                let (token, record) = self.mint(issuance, TokenKind::Refresh, scopes);
-                self.rotate(issuance, old_hash, &record).await?;
-                Some(token)
-            }
+            // A new family is bound to the resource of its first token (RFC 8707 §2.2).
+            Refresh::New { scopes } => Some(self.mint_refresh(
+                issuance,
+                scopes,
+                policy.family_end(self.now),
+                issuance.resource.map(|r| r.identifier.as_str()),
+            )),
+            Refresh::Rotate {
+                scopes,
+                family_end,
+                bound_resource,
+                ..
+            } => Some(self.mint_refresh(
+                issuance,
+                scopes,
+                family_end.or_else(|| policy.family_end(self.now)),
+                bound_resource,
+            )),
         };
-        let (access_token, record) = self.mint(issuance, TokenKind::Access, issuance.scopes);
-        self.store.insert_token(&record).await?;
         let id_token = match issuance.user {
             Some(user) if issuance.has_scope("openid") => {
                 let hashed = Hashed {
@@ -174,14 +194,91 @@ impl<'a> Issuer<'a> {
             _ => None,
         };
         let mut response = TokenResponse::bearer(access_token);
-        response.expires_in = Some(self.config.lifetimes.access_token);
-        response.refresh_token = refresh_token;
+        response.expires_in = Some(expires_in);
         response.id_token = id_token;
         // RFC 6749 §3.3: a scope is one or more tokens; with none granted the member is left out.
         if !issuance.scopes.is_empty() {
             response.scope = oxid_protocol::scope::Scope::parse(&issuance.scopes.join(" ")).ok();
         }
-        Ok(response)
+        let Some((refresh_token, refresh_record)) = refresh_minted else {
+            self.store.insert_token(&access_record).await?;
+            return Ok(response);
+        };
+        response.refresh_token = Some(refresh_token);
+        // Every refresh token expires; its lifetime is told as other providers do.
+        response.extra.insert(
+            "refresh_token_expires_in".into(),
+            Value::from(refresh_record.expires_at.saturating_sub(self.now)),
+        );
+        match refresh {
+            Refresh::Rotate { old_hash, .. } => {
+                let rotation = Rotation {
+                    old_hash,
+                    new_tokens: &[refresh_record, access_record],
+                    reply: &response,
+                    grace: policy.refresh_token_grace,
+                    client_id: issuance.client.id(),
+                    now: self.now,
+                };
+                rotate(self.store, self.secret_box, rotation).await
+            }
+            _ => {
+                self.store.insert_token(&refresh_record).await?;
+                self.store.insert_token(&access_record).await?;
+                Ok(response)
+            }
+        }
+    }
+
+    /// A new access token for `issuance`, its record, and its lifetime: opaque, or a JWT
+    /// (RFC 9068) as the resource or the client's policy decides. A JWT's record is keyed by
+    /// the hash of the whole JWT, like an opaque token's.
+    fn access_token(
+        &self,
+        issuance: &Issuance<'_>,
+    ) -> Result<(String, TokenRecord, u64), OAuthError> {
+        let form = AccessTokenForm::decide(self.config, issuance.client, issuance.resource);
+        let expires_at = self.now.saturating_add(form.lifetime);
+        let token = match (form.format, &form.audience) {
+            (AccessTokenFormat::Jwt, Some(audience)) => {
+                let claims = access_token_claims(
+                    &self.config.issuer,
+                    issuance,
+                    audience,
+                    self.now,
+                    expires_at,
+                    random_id(16),
+                );
+                let key = self.keys.signer(form.alg).ok_or_else(|| {
+                    OAuthError::server(format!("no current {} key", form.alg.as_str()))
+                })?;
+                sign_compact(key, Some(oxid_protocol::jose::TYP_AT_JWT), &claims)?
+            }
+            _ => random_token(),
+        };
+        let mut record = self.record(issuance, &token, TokenKind::Access, issuance.scopes);
+        record.expires_at = expires_at;
+        record.audience = form.audience;
+        Ok((token, record, form.lifetime))
+    }
+
+    /// A new refresh token carrying `scopes`, in a family ending at `family_end` and bound to
+    /// `resource`, expiring as the client's policy says.
+    fn mint_refresh(
+        &self,
+        issuance: &Issuance<'_>,
+        scopes: &[String],
+        family_end: Option<u64>,
+        resource: Option<&str>,
+    ) -> (String, TokenRecord) {
+        let policy = issuance.client.token_policy();
+        let token = random_token();
+        let mut record = self.record(issuance, &token, TokenKind::Refresh, scopes);
+        record.expires_at =
+            policy.refresh_expiry(self.now, family_end, self.config.lifetimes.refresh_token);
+        record.grant_expires_at = family_end;
+        record.audience = resource.map(str::to_string);
+        (token, record)
     }
 
     /// The tokens of the implicit and hybrid flows (OIDC Core §3.2.2.5, §3.3.2.5): an access
@@ -195,7 +292,7 @@ impl<'a> Issuer<'a> {
         wanted: FrontChannel<'_>,
     ) -> Result<FrontChannelTokens, OAuthError> {
         let access_token = if wanted.access_token {
-            let (token, record) = self.mint(issuance, TokenKind::Access, issuance.scopes);
+            let (token, record, _) = self.access_token(issuance)?;
             self.store.insert_token(&record).await?;
             Some(token)
         } else {
@@ -221,48 +318,16 @@ impl<'a> Issuer<'a> {
         })
     }
 
-    /// RFC 9700 §4.14.2: one atomic rotation; reuse of a rotated token revokes the family.
-    async fn rotate(
+    /// The record of `token` (its hash) for `issuance`; the caller sets its expiry.
+    fn record(
         &self,
         issuance: &Issuance<'_>,
-        old_hash: &str,
-        new: &TokenRecord,
-    ) -> Result<(), OAuthError> {
-        match self
-            .store
-            .rotate_refresh_token(old_hash, new, self.now)
-            .await?
-        {
-            RefreshRotation::Rotated(_) => Ok(()),
-            RefreshRotation::Reused { grant_id } => {
-                let revoked = self.store.revoke_grant(&grant_id, self.now).await?;
-                let client_id = issuance.client.id();
-                tracing::warn!(client_id, revoked, "refresh token reused");
-                Err(OAuthError::invalid_grant(
-                    "the refresh token was already used; its grant is revoked",
-                ))
-            }
-            RefreshRotation::NotFound => Err(OAuthError::invalid_grant(
-                "the refresh token is invalid or expired",
-            )),
-        }
-    }
-
-    /// A new opaque token and its record.
-    fn mint(
-        &self,
-        issuance: &Issuance<'_>,
+        token: &str,
         kind: TokenKind,
         scopes: &[String],
-    ) -> (String, TokenRecord) {
-        let lifetimes = self.config.lifetimes;
-        let ttl = match kind {
-            TokenKind::Access => lifetimes.access_token,
-            TokenKind::Refresh => lifetimes.refresh_token,
-        };
-        let token = random_token();
-        let record = TokenRecord {
-            token_hash: sha256_hex(&token),
+    ) -> TokenRecord {
+        TokenRecord {
+            token_hash: sha256_hex(token),
             kind,
             grant_id: issuance.grant_id.to_string(),
             client_id: issuance.client.id().to_string(),
@@ -272,12 +337,13 @@ impl<'a> Issuer<'a> {
             auth_time: issuance.auth_time,
             // UserInfo reads the `userinfo` member from the access token (OIDC Core §5.5.1).
             claims_request: issuance.claims_request.cloned(),
+            audience: None,
+            grant_expires_at: None,
             issued_at: self.now,
-            expires_at: self.now + ttl,
+            expires_at: self.now,
             consumed_at: None,
             revoked_at: None,
-        };
-        (token, record)
+        }
     }
 
     /// Builds and signs an ID token (OIDC Core §2): `at_hash`, `c_hash` and `s_hash` of the

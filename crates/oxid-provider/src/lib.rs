@@ -6,6 +6,7 @@
 //! calls one of them, and renders.
 #![deny(missing_docs)]
 
+pub mod access_token_jwt;
 pub mod admin;
 pub mod authorize;
 pub mod authorize_request;
@@ -33,6 +34,7 @@ pub mod grants;
 pub mod http;
 pub mod interaction;
 pub mod introspection;
+pub mod introspection_jwt;
 pub mod issuer;
 pub mod limits;
 pub mod locales;
@@ -42,7 +44,9 @@ pub mod metrics;
 pub mod outbound;
 pub mod pages;
 pub mod redirect_uri;
+pub mod refresh_rotation;
 pub mod registration;
+pub mod resources;
 pub mod revocation;
 pub mod scopes;
 pub mod server;
@@ -51,6 +55,7 @@ pub mod state;
 #[cfg(test)]
 mod test_support;
 pub mod throttle;
+pub mod token_policy;
 pub mod tokens;
 pub mod userinfo;
 pub mod users;

@@ -59,6 +59,11 @@ const MIGRATIONS: &[Migration] = &[
         description: "device grants",
         sql: include_str!("../../migrations/sqlite/0009_device_grants.sql"),
     },
+    Migration {
+        version: 10,
+        description: "api tokens",
+        sql: include_str!("../../migrations/sqlite/0010_api_tokens.sql"),
+    },
 ];
 
 /// sqlx's bookkeeping table, as sqlx creates it.
