@@ -17,9 +17,6 @@ use crate::issuer::Issuance;
 use crate::resources::Resource;
 use crate::token_policy::AccessTokenFormat;
 
-/// The JOSE `typ` of a JWT access token (RFC 9068 §2.1).
-pub const TYP_AT_JWT: &str = "at+jwt";
-
 /// The form of one access token: what a grant's issuance and the deployment decide.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccessTokenForm {
@@ -96,6 +93,16 @@ pub fn claims(
             .map(|_| issuance.amr.to_vec()),
         scope,
         extra: Default::default(),
+    }
+}
+
+/// The format of an access token we issued: a JWT is three dot-separated parts, an opaque
+/// token (base64url) has no dot.
+pub fn format_of(access_token: &str) -> AccessTokenFormat {
+    if access_token.split('.').count() == 3 {
+        AccessTokenFormat::Jwt
+    } else {
+        AccessTokenFormat::Opaque
     }
 }
 

@@ -147,10 +147,11 @@ pub async fn issue_response(
             .issue_front_channel(&issuance, wanted)
             .await?;
         if let Some(access_token) = tokens.access_token {
-            provider.metrics().token_issued(GrantType::Implicit);
+            let format = crate::access_token_jwt::format_of(&access_token);
+            provider.metrics().token_issued(GrantType::Implicit, format);
             response.access_token = Some(access_token);
             response.token_type = Some("Bearer".into());
-            response.expires_in = Some(provider.config().lifetimes.access_token);
+            response.expires_in = tokens.expires_in;
         }
         response.id_token = tokens.id_token;
     }

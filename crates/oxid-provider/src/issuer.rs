@@ -5,23 +5,24 @@
 
 use oxid_protocol::claims::{Audience, IdTokenClaims, LogoutTokenClaims};
 use oxid_protocol::token::TokenResponse;
-use oxid_store::{ClientRecord, Store, TokenKind, TokenRecord, UserRecord};
+use oxid_store::{ClientRecord, Store, UserRecord};
 use serde_json::Value;
 use std::sync::Arc;
 
-use crate::access_token_jwt::{AccessTokenForm, claims as access_token_claims};
 use crate::admin::client_secret_context;
 use crate::claims::{released_claims, requested_claims};
 use crate::client::{Client, IdTokenClaims as IdTokenClaimsSetting};
 use crate::config::ProviderConfig;
 use crate::crypto::jws::{SigningAlg, left_half_hash, sign_compact, sign_compact_hs256};
-use crate::crypto::secrets::{random_id, random_token, sha256_hex};
+use crate::crypto::secrets::random_id;
 use crate::crypto::{KeyRing, SecretBox};
 use crate::error::OAuthError;
 use crate::refresh_rotation::{Rotation, rotate};
 use crate::resources::Resource;
 use crate::state::Provider;
-use crate::token_policy::AccessTokenFormat;
+
+#[path = "issuer_minting.rs"]
+mod minting;
 
 /// What a grant decided to issue.
 #[derive(Debug, Clone)]
@@ -100,6 +101,8 @@ pub struct FrontChannel<'a> {
 pub struct FrontChannelTokens {
     /// The access token, when one was asked for.
     pub access_token: Option<String>,
+    /// Its lifetime in seconds.
+    pub expires_in: Option<u64>,
     /// The ID token, when one was asked for.
     pub id_token: Option<String>,
 }
@@ -230,57 +233,6 @@ impl<'a> Issuer<'a> {
         }
     }
 
-    /// A new access token for `issuance`, its record, and its lifetime: opaque, or a JWT
-    /// (RFC 9068) as the resource or the client's policy decides. A JWT's record is keyed by
-    /// the hash of the whole JWT, like an opaque token's.
-    fn access_token(
-        &self,
-        issuance: &Issuance<'_>,
-    ) -> Result<(String, TokenRecord, u64), OAuthError> {
-        let form = AccessTokenForm::decide(self.config, issuance.client, issuance.resource);
-        let expires_at = self.now.saturating_add(form.lifetime);
-        let token = match (form.format, &form.audience) {
-            (AccessTokenFormat::Jwt, Some(audience)) => {
-                let claims = access_token_claims(
-                    &self.config.issuer,
-                    issuance,
-                    audience,
-                    self.now,
-                    expires_at,
-                    random_id(16),
-                );
-                let key = self.keys.signer(form.alg).ok_or_else(|| {
-                    OAuthError::server(format!("no current {} key", form.alg.as_str()))
-                })?;
-                sign_compact(key, Some(oxid_protocol::jose::TYP_AT_JWT), &claims)?
-            }
-            _ => random_token(),
-        };
-        let mut record = self.record(issuance, &token, TokenKind::Access, issuance.scopes);
-        record.expires_at = expires_at;
-        record.audience = form.audience;
-        Ok((token, record, form.lifetime))
-    }
-
-    /// A new refresh token carrying `scopes`, in a family ending at `family_end` and bound to
-    /// `resource`, expiring as the client's policy says.
-    fn mint_refresh(
-        &self,
-        issuance: &Issuance<'_>,
-        scopes: &[String],
-        family_end: Option<u64>,
-        resource: Option<&str>,
-    ) -> (String, TokenRecord) {
-        let policy = issuance.client.token_policy();
-        let token = random_token();
-        let mut record = self.record(issuance, &token, TokenKind::Refresh, scopes);
-        record.expires_at =
-            policy.refresh_expiry(self.now, family_end, self.config.lifetimes.refresh_token);
-        record.grant_expires_at = family_end;
-        record.audience = resource.map(str::to_string);
-        (token, record)
-    }
-
     /// The tokens of the implicit and hybrid flows (OIDC Core §3.2.2.5, §3.3.2.5): an access
     /// token without a refresh token (RFC 6749 §4.2.2), and an ID token with `nonce` and the
     /// hashes of what comes with it. Without an access token, the ID token carries the
@@ -291,12 +243,12 @@ impl<'a> Issuer<'a> {
         issuance: &Issuance<'_>,
         wanted: FrontChannel<'_>,
     ) -> Result<FrontChannelTokens, OAuthError> {
-        let access_token = if wanted.access_token {
-            let (token, record, _) = self.access_token(issuance)?;
+        let (access_token, expires_in) = if wanted.access_token {
+            let (token, record, lifetime) = self.access_token(issuance)?;
             self.store.insert_token(&record).await?;
-            Some(token)
+            (Some(token), Some(lifetime))
         } else {
-            None
+            (None, None)
         };
         let id_token = match issuance.user {
             Some(user) if wanted.id_token && issuance.has_scope("openid") => {
@@ -314,36 +266,9 @@ impl<'a> Issuer<'a> {
         };
         Ok(FrontChannelTokens {
             access_token,
+            expires_in,
             id_token,
         })
-    }
-
-    /// The record of `token` (its hash) for `issuance`; the caller sets its expiry.
-    fn record(
-        &self,
-        issuance: &Issuance<'_>,
-        token: &str,
-        kind: TokenKind,
-        scopes: &[String],
-    ) -> TokenRecord {
-        TokenRecord {
-            token_hash: sha256_hex(token),
-            kind,
-            grant_id: issuance.grant_id.to_string(),
-            client_id: issuance.client.id().to_string(),
-            user_id: issuance.user.map(|u| u.id.clone()),
-            scopes: scopes.to_vec(),
-            sid: issuance.sid.map(str::to_string),
-            auth_time: issuance.auth_time,
-            // UserInfo reads the `userinfo` member from the access token (OIDC Core §5.5.1).
-            claims_request: issuance.claims_request.cloned(),
-            audience: None,
-            grant_expires_at: None,
-            issued_at: self.now,
-            expires_at: self.now,
-            consumed_at: None,
-            revoked_at: None,
-        }
     }
 
     /// Builds and signs an ID token (OIDC Core §2): `at_hash`, `c_hash` and `s_hash` of the

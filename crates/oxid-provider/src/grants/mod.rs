@@ -182,8 +182,9 @@ pub async fn dispatch(
         // A grant in the table without a handler here; the table test keeps this unreachable.
         _ => Err(unsupported()),
     };
-    if issued.is_ok() {
-        ctx.metrics.token_issued(grant);
+    if let Ok(response) = &issued {
+        let format = crate::access_token_jwt::format_of(&response.access_token);
+        ctx.metrics.token_issued(grant, format);
     }
     issued
 }
