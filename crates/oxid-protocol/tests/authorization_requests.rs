@@ -325,7 +325,7 @@ fn authorization_responses() {
     assert!(e.is_redirectable());
     assert!(!AuthorizationError::bare(AuthErrorCode::InvalidClient).is_redirectable());
     assert!(AuthorizationResult::from_params(&q("error=made_up")).is_err());
-    // The error enum holds exactly the codes.
+    // The error enum holds exactly the codes, and RFC 8707 §2's invalid_target.
     let codes: Vec<&str> = AuthErrorCode::ALL.iter().map(|c| c.as_str()).collect();
     assert_eq!(
         codes,
@@ -338,6 +338,7 @@ fn authorization_responses() {
             "invalid_request_object",
             "invalid_request_uri",
             "invalid_scope",
+            "invalid_target",
             "login_required",
             "registration_not_supported",
             "request_not_supported",

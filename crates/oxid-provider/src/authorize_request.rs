@@ -162,6 +162,21 @@ pub(crate) fn check_request(
             ),
         ));
     }
+    // RFC 8707 §2: a resource must be one configured here, accepting the scopes asked.
+    if let Some(resource) = &request.resource {
+        let Some(resource) = provider.config().resources.get(resource) else {
+            return Some((
+                AuthErrorCode::InvalidTarget,
+                format!(
+                    "resource '{}' is not known here",
+                    oxid_protocol::echo_value(resource)
+                ),
+            ));
+        };
+        if let Err(why) = resource.check_scopes(request.scope.iter(), |s| caps.is_user_scope(s)) {
+            return Some((AuthErrorCode::InvalidScope, why));
+        }
+    }
     // RFC 7636 §4.4.1, RFC 9700 §2.1.1: PKCE for public clients always, for all by default;
     // a confidential client may have registered `require_pkce: false` and rely on `nonce`.
     // PKCE protects a code, so a response type without one needs none.

@@ -256,6 +256,9 @@ pub struct Capabilities {
     /// UserInfo signing algorithms (`userinfo_signed_response_alg`, OIDC Core §5.3.2): those
     /// of ID tokens; discovery lists `none` first, plain JSON, the default.
     pub userinfo_algs: Vec<SigningAlg>,
+    /// Algorithms of signed introspection answers (RFC 9701 §5): RS256, which every key ring
+    /// has (`introspection_jwt`).
+    pub introspection_response_algs: Vec<SigningAlg>,
     /// `subject_types_supported`.
     pub subject_types: Vec<&'static str>,
     /// `claim_types_supported` (OIDC Core §5.6).
@@ -363,6 +366,7 @@ impl Capabilities {
             pkce_methods,
             pkce_required: config.require_pkce,
             userinfo_algs: id_token_algs.clone(),
+            introspection_response_algs: vec![SigningAlg::RS256],
             id_token_algs,
             subject_types: vec!["public"],
             claim_types: vec!["normal"],

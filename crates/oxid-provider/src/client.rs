@@ -99,6 +99,7 @@ struct ClientSettings {
     userinfo_signed_response_alg: Option<SigningAlg>,
     default_max_age: Option<u64>,
     require_auth_time: bool,
+    token_policy: crate::token_policy::TokenPolicy,
 }
 
 /// Metadata member names (RFC 7591 §2, OIDC Registration §2, and Oxid's own) kept in
@@ -173,6 +174,7 @@ impl ClientSettings {
                 })
                 .transpose()?,
             require_auth_time: boolean(member::REQUIRE_AUTH_TIME, false)?,
+            token_policy: crate::token_policy::TokenPolicy::read(metadata)?,
         })
     }
 }
@@ -320,6 +322,11 @@ impl Client {
     /// Whether its ID tokens always carry `auth_time` (OIDC Registration §2).
     pub fn require_auth_time(&self) -> bool {
         self.settings.require_auth_time
+    }
+
+    /// Its access and refresh token policy (`token_policy`).
+    pub fn token_policy(&self) -> &crate::token_policy::TokenPolicy {
+        &self.settings.token_policy
     }
 }
 

@@ -68,6 +68,16 @@ pub struct NewClient {
     /// `backchannel_logout_revoke_tokens`: revoke the tokens issued in a session when it
     /// ends; left as it is when `None`.
     pub backchannel_logout_revoke_tokens: Option<bool>,
+    /// `access_token_format`: `opaque` or `jwt` (RFC 9068).
+    pub access_token_format: Option<String>,
+    /// `access_token_lifetime` in seconds.
+    pub access_token_lifetime: Option<u64>,
+    /// `refresh_token_lifetime` in seconds (absolute, per family).
+    pub refresh_token_lifetime: Option<u64>,
+    /// `refresh_token_idle` in seconds.
+    pub refresh_token_idle: Option<u64>,
+    /// `refresh_token_grace` in seconds (0 turns it off).
+    pub refresh_token_grace: Option<u64>,
 }
 
 impl NewClient {
@@ -148,6 +158,26 @@ impl NewClient {
         }
         if self.backchannel_logout_revoke_tokens.is_some() {
             metadata.backchannel_logout_revoke_tokens = self.backchannel_logout_revoke_tokens;
+        }
+        if self.access_token_format.is_some() {
+            metadata.access_token_format = self.access_token_format.clone();
+        }
+        let seconds = [
+            (
+                &mut metadata.access_token_lifetime,
+                self.access_token_lifetime,
+            ),
+            (
+                &mut metadata.refresh_token_lifetime,
+                self.refresh_token_lifetime,
+            ),
+            (&mut metadata.refresh_token_idle, self.refresh_token_idle),
+            (&mut metadata.refresh_token_grace, self.refresh_token_grace),
+        ];
+        for (member, value) in seconds {
+            if value.is_some() {
+                *member = value;
+            }
         }
         Ok(())
     }

@@ -85,6 +85,8 @@ pub struct Settings {
     pub backchannel: crate::backchannel::BackchannelSettings,
     /// Login session lifetimes besides `lifetimes.session` (the `[sessions]` section).
     pub sessions: crate::session::SessionSettings,
+    /// Protected resources (`[[resources]]`, RFC 8707 resource indicators).
+    pub resources: Vec<crate::resources::ResourceSetting>,
 }
 
 /// Grants off by default, each enabled by its key.
@@ -142,6 +144,7 @@ impl Default for Settings {
             token_exchange: Vec::new(),
             backchannel: crate::backchannel::BackchannelSettings::default(),
             sessions: crate::session::SessionSettings::default(),
+            resources: Vec::new(),
         }
     }
 }
@@ -336,6 +339,8 @@ pub struct ProviderConfig {
     pub backchannel: crate::backchannel::BackchannelSettings,
     /// Login session lifetimes besides `lifetimes.session`.
     pub sessions: crate::session::SessionSettings,
+    /// The protected resources tokens may be asked for.
+    pub resources: crate::resources::Resources,
 }
 
 /// The documents discovery links to (OIDC Discovery §3), each an absolute http(s) URL.
@@ -447,6 +452,11 @@ impl ProviderConfig {
         settings.backchannel.validate()?;
         let trusted_proxies = crate::client_address::TrustedProxies::from_settings(&settings.http)
             .map_err(|e| config_error("http.trusted_proxies", e))?;
+        let resources = crate::resources::Resources::from_settings(
+            &settings.resources,
+            &signing_algs,
+            &scopes,
+        )?;
         Ok(ProviderConfig {
             issuer,
             issuer_url,
@@ -473,6 +483,7 @@ impl ProviderConfig {
             token_exchange: settings.token_exchange.clone(),
             backchannel: settings.backchannel,
             sessions: settings.sessions,
+            resources,
         })
     }
 

@@ -116,6 +116,18 @@ pub fn metadata(config: &ProviderConfig, caps: &Capabilities) -> ProviderMetadat
         op_tos_uri: config.documents.op_tos_uri.clone(),
         ..ProviderMetadata::default()
     };
+    // RFC 9701 §6: the algorithms of `application/token-introspection+jwt` answers.
+    let introspection_algs: Vec<&str> = caps
+        .introspection_response_algs
+        .iter()
+        .map(|a| a.as_str())
+        .collect();
+    if !introspection_algs.is_empty() {
+        metadata.extra.insert(
+            "introspection_signing_alg_values_supported".into(),
+            json!(introspection_algs),
+        );
+    }
     // OIDC Prompt Create §4.1 / Discovery registry: the prompt values we honour.
     let prompts: Vec<&str> = caps.prompt_values.iter().map(|p| p.as_str()).collect();
     metadata

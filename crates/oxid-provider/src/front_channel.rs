@@ -131,6 +131,11 @@ pub async fn issue_response(
             acr: session.acr.as_deref(),
             amr: &session.amr,
             claims_request: request.claims.as_ref(),
+            // RFC 8707 §2: checked with the request (`authorize_request::check_request`).
+            resource: request
+                .resource
+                .as_deref()
+                .and_then(|r| provider.config().resources.get(r)),
         };
         let wanted = FrontChannel {
             access_token: response_type.token(),
@@ -142,10 +147,11 @@ pub async fn issue_response(
             .issue_front_channel(&issuance, wanted)
             .await?;
         if let Some(access_token) = tokens.access_token {
-            provider.metrics().token_issued(GrantType::Implicit);
+            let format = crate::access_token_jwt::format_of(&access_token);
+            provider.metrics().token_issued(GrantType::Implicit, format);
             response.access_token = Some(access_token);
             response.token_type = Some("Bearer".into());
-            response.expires_in = Some(provider.config().lifetimes.access_token);
+            response.expires_in = tokens.expires_in;
         }
         response.id_token = tokens.id_token;
     }
@@ -187,6 +193,7 @@ async fn insert_code(
         acr: session.acr.clone(),
         amr: session.amr.clone(),
         claims_request: request.claims.clone(),
+        resource: request.resource.clone(),
         expires_at: provider.now() + provider.config().lifetimes.code,
     };
     provider.store().insert_code(&record).await?;

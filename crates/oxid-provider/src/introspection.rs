@@ -70,7 +70,13 @@ pub async fn introspect(
         .filter(|a| !a.is_empty());
     let aud = match audiences {
         Some(audiences) => Audience::from(audiences),
-        None => Audience::single(record.client_id.clone()),
+        // The resource it is for (RFC 8707 §2, RFC 9068 §2.2), else the client.
+        None => Audience::single(
+            record
+                .audience
+                .clone()
+                .unwrap_or_else(|| record.client_id.clone()),
+        ),
     };
     let mut extra = indexmap::IndexMap::new();
     if let Some(act) = exchanged.and_then(|x| x.act) {

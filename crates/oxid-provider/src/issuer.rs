@@ -1,10 +1,11 @@
-//! Minting: opaque access and refresh tokens (stored as hashes) and signed ID tokens. Every
-//! grant goes through the [`Issuer`], so claims, lifetimes, refresh rotation and signing are
-//! decided in one place, at one `now`.
+//! Minting: access tokens (opaque, or JWT per RFC 9068, see `access_token_jwt`), refresh
+//! tokens (stored as hashes, rotated by `refresh_rotation`) and signed ID tokens. Every grant
+//! goes through the [`Issuer`], so claims, lifetimes, refresh rotation and signing are decided
+//! in one place, at one `now`.
 
 use oxid_protocol::claims::{Audience, IdTokenClaims, LogoutTokenClaims};
 use oxid_protocol::token::TokenResponse;
-use oxid_store::{ClientRecord, RefreshRotation, Store, TokenKind, TokenRecord, UserRecord};
+use oxid_store::{ClientRecord, Store, UserRecord};
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -13,10 +14,14 @@ use crate::claims::{released_claims, requested_claims};
 use crate::client::{Client, IdTokenClaims as IdTokenClaimsSetting};
 use crate::config::ProviderConfig;
 use crate::crypto::jws::{SigningAlg, left_half_hash, sign_compact, sign_compact_hs256};
-use crate::crypto::secrets::{random_token, sha256_hex};
 use crate::crypto::{KeyRing, SecretBox};
 use crate::error::OAuthError;
+use crate::refresh_rotation::{Rotation, rotate};
+use crate::resources::Resource;
 use crate::state::Provider;
+
+#[path = "issuer_minting.rs"]
+mod minting;
 
 /// What a grant decided to issue.
 #[derive(Debug, Clone)]
@@ -41,6 +46,8 @@ pub struct Issuance<'a> {
     pub amr: &'a [String],
     /// The `claims` request parameter (OIDC Core §5.5).
     pub claims_request: Option<&'a Value>,
+    /// The resource the access token is for (RFC 8707 §2), checked by the grant.
+    pub resource: Option<&'a Resource>,
 }
 
 impl Issuance<'_> {
@@ -60,12 +67,17 @@ pub enum Refresh<'a> {
         scopes: &'a [String],
     },
     /// Rotation (RFC 9700 §4.14.2): the token hashed `old_hash` is replaced by a new one
-    /// carrying `scopes`; a token already rotated revokes its whole grant.
+    /// carrying `scopes`; a token already rotated revokes its whole grant (see
+    /// `refresh_rotation` for the client's grace window).
     Rotate {
         /// `sha256` of the presented refresh token.
         old_hash: &'a str,
         /// The originally granted scopes, kept by the new token.
         scopes: &'a [String],
+        /// The family's absolute end, carried from the presented token.
+        family_end: Option<u64>,
+        /// The resource the family is bound to, carried from the presented token.
+        bound_resource: Option<&'a str>,
     },
 }
 
@@ -88,6 +100,8 @@ pub struct FrontChannel<'a> {
 pub struct FrontChannelTokens {
     /// The access token, when one was asked for.
     pub access_token: Option<String>,
+    /// Its lifetime in seconds.
+    pub expires_in: Option<u64>,
     /// The ID token, when one was asked for.
     pub id_token: Option<String>,
 }
@@ -140,28 +154,36 @@ impl<'a> Issuer<'a> {
 
     /// Issues an access token, the refresh token `refresh` asks for, and an ID token when
     /// `openid` was granted to a user (with the granted scopes' claims when the client's
-    /// `id_token_claims` is `scope`). The refresh token is stored (or rotated) first: a
-    /// response is only made of tokens the store holds.
+    /// `id_token_claims` is `scope`). The tokens are stored (or the refresh token rotated)
+    /// before the response is returned: a response is only made of tokens the store holds.
     pub async fn issue(
         &self,
         issuance: &Issuance<'_>,
         refresh: Refresh<'_>,
     ) -> Result<TokenResponse, OAuthError> {
-        let refresh_token = match refresh {
+        let policy = issuance.client.token_policy();
+        let (access_token, access_record, expires_in) = self.access_token(issuance)?;
+        let refresh_minted = match refresh {
             Refresh::None => None,
-            Refresh::New { scopes } => {
-                let (token, record) = self.mint(issuance, TokenKind::Refresh, scopes);
-                self.store.insert_token(&record).await?;
-                Some(token)
-            }
-            Refresh::Rotate { old_hash, scopes } => {
-                let (token, record) = self.mint(issuance, TokenKind::Refresh, scopes);
-                self.rotate(issuance, old_hash, &record).await?;
-                Some(token)
-            }
+            // A new family is bound to the resource of its first token (RFC 8707 §2.2).
+            Refresh::New { scopes } => Some(self.mint_refresh(
+                issuance,
+                scopes,
+                policy.family_end(self.now),
+                issuance.resource.map(|r| r.identifier.as_str()),
+            )),
+            Refresh::Rotate {
+                scopes,
+                family_end,
+                bound_resource,
+                ..
+            } => Some(self.mint_refresh(
+                issuance,
+                scopes,
+                family_end.or_else(|| policy.family_end(self.now)),
+                bound_resource,
+            )),
         };
-        let (access_token, record) = self.mint(issuance, TokenKind::Access, issuance.scopes);
-        self.store.insert_token(&record).await?;
         let id_token = match issuance.user {
             Some(user) if issuance.has_scope("openid") => {
                 let hashed = Hashed {
@@ -174,14 +196,40 @@ impl<'a> Issuer<'a> {
             _ => None,
         };
         let mut response = TokenResponse::bearer(access_token);
-        response.expires_in = Some(self.config.lifetimes.access_token);
-        response.refresh_token = refresh_token;
+        response.expires_in = Some(expires_in);
         response.id_token = id_token;
         // RFC 6749 §3.3: a scope is one or more tokens; with none granted the member is left out.
         if !issuance.scopes.is_empty() {
             response.scope = oxid_protocol::scope::Scope::parse(&issuance.scopes.join(" ")).ok();
         }
-        Ok(response)
+        let Some((refresh_token, refresh_record)) = refresh_minted else {
+            self.store.insert_token(&access_record).await?;
+            return Ok(response);
+        };
+        response.refresh_token = Some(refresh_token);
+        // Every refresh token expires; its lifetime is told as other providers do.
+        response.extra.insert(
+            "refresh_token_expires_in".into(),
+            Value::from(refresh_record.expires_at.saturating_sub(self.now)),
+        );
+        match refresh {
+            Refresh::Rotate { old_hash, .. } => {
+                let rotation = Rotation {
+                    old_hash,
+                    new_tokens: &[refresh_record, access_record],
+                    reply: &response,
+                    grace: policy.refresh_token_grace,
+                    client_id: issuance.client.id(),
+                    now: self.now,
+                };
+                rotate(self.store, self.secret_box, rotation).await
+            }
+            _ => {
+                self.store.insert_token(&refresh_record).await?;
+                self.store.insert_token(&access_record).await?;
+                Ok(response)
+            }
+        }
     }
 
     /// The tokens of the implicit and hybrid flows (OIDC Core §3.2.2.5, §3.3.2.5): an access
@@ -194,12 +242,12 @@ impl<'a> Issuer<'a> {
         issuance: &Issuance<'_>,
         wanted: FrontChannel<'_>,
     ) -> Result<FrontChannelTokens, OAuthError> {
-        let access_token = if wanted.access_token {
-            let (token, record) = self.mint(issuance, TokenKind::Access, issuance.scopes);
+        let (access_token, expires_in) = if wanted.access_token {
+            let (token, record, lifetime) = self.access_token(issuance)?;
             self.store.insert_token(&record).await?;
-            Some(token)
+            (Some(token), Some(lifetime))
         } else {
-            None
+            (None, None)
         };
         let id_token = match issuance.user {
             Some(user) if wanted.id_token && issuance.has_scope("openid") => {
@@ -217,67 +265,9 @@ impl<'a> Issuer<'a> {
         };
         Ok(FrontChannelTokens {
             access_token,
+            expires_in,
             id_token,
         })
-    }
-
-    /// RFC 9700 §4.14.2: one atomic rotation; reuse of a rotated token revokes the family.
-    async fn rotate(
-        &self,
-        issuance: &Issuance<'_>,
-        old_hash: &str,
-        new: &TokenRecord,
-    ) -> Result<(), OAuthError> {
-        match self
-            .store
-            .rotate_refresh_token(old_hash, new, self.now)
-            .await?
-        {
-            RefreshRotation::Rotated(_) => Ok(()),
-            RefreshRotation::Reused { grant_id } => {
-                let revoked = self.store.revoke_grant(&grant_id, self.now).await?;
-                let client_id = issuance.client.id();
-                tracing::warn!(client_id, revoked, "refresh token reused");
-                Err(OAuthError::invalid_grant(
-                    "the refresh token was already used; its grant is revoked",
-                ))
-            }
-            RefreshRotation::NotFound => Err(OAuthError::invalid_grant(
-                "the refresh token is invalid or expired",
-            )),
-        }
-    }
-
-    /// A new opaque token and its record.
-    fn mint(
-        &self,
-        issuance: &Issuance<'_>,
-        kind: TokenKind,
-        scopes: &[String],
-    ) -> (String, TokenRecord) {
-        let lifetimes = self.config.lifetimes;
-        let ttl = match kind {
-            TokenKind::Access => lifetimes.access_token,
-            TokenKind::Refresh => lifetimes.refresh_token,
-        };
-        let token = random_token();
-        let record = TokenRecord {
-            token_hash: sha256_hex(&token),
-            kind,
-            grant_id: issuance.grant_id.to_string(),
-            client_id: issuance.client.id().to_string(),
-            user_id: issuance.user.map(|u| u.id.clone()),
-            scopes: scopes.to_vec(),
-            sid: issuance.sid.map(str::to_string),
-            auth_time: issuance.auth_time,
-            // UserInfo reads the `userinfo` member from the access token (OIDC Core §5.5.1).
-            claims_request: issuance.claims_request.cloned(),
-            issued_at: self.now,
-            expires_at: self.now + ttl,
-            consumed_at: None,
-            revoked_at: None,
-        };
-        (token, record)
     }
 
     /// Builds and signs an ID token (OIDC Core §2): `at_hash`, `c_hash` and `s_hash` of the

@@ -9,6 +9,7 @@
 // request path (see CONTRIBUTING.md).
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod access_token_jwt;
 pub mod admin;
 pub mod authorize;
 pub mod authorize_request;
@@ -40,6 +41,7 @@ pub mod grants;
 pub mod http;
 pub mod interaction;
 pub mod introspection;
+pub mod introspection_jwt;
 pub mod issuer;
 pub mod limits;
 pub mod locales;
@@ -50,7 +52,9 @@ pub mod outbound;
 pub mod outbox;
 pub mod pages;
 pub mod redirect_uri;
+pub mod refresh_rotation;
 pub mod registration;
+pub mod resources;
 pub mod revocation;
 pub mod saml;
 pub mod scopes;
@@ -61,6 +65,7 @@ pub mod subject_mapping;
 #[cfg(test)]
 mod test_support;
 pub mod throttle;
+pub mod token_policy;
 pub mod tokens;
 pub mod trusted_issuers;
 pub mod trusted_jwt;

@@ -2,6 +2,7 @@
 //! counting a request allocates nothing) and their rendering in the text exposition format
 //! (Prometheus "Exposition formats", text format 0.0.4). Served by the admin listener only.
 
+use crate::token_policy::AccessTokenFormat;
 use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -24,8 +25,9 @@ pub const UNMATCHED: &str = "unmatched";
 /// The route label of the client configuration endpoints (RFC 7592), under the issuer.
 const CLIENT_CONFIGURATION: &str = "/register/{client_id}";
 
-/// The format of the access tokens this provider mints (see `issuer`: opaque, stored hashed).
-const ACCESS_TOKEN_FORMAT: &str = "opaque";
+/// The access token formats counted, in slot order (`token_policy::AccessTokenFormat`).
+const ACCESS_TOKEN_FORMATS: [AccessTokenFormat; 2] =
+    [AccessTokenFormat::Opaque, AccessTokenFormat::Jwt];
 
 /// The `reason` of a request refused by a brute-force lock (429: an account, address, client
 /// or device user code under attack).
@@ -168,7 +170,9 @@ impl Metrics {
             routes,
             requests,
             durations,
-            tokens: GrantType::ALL.iter().map(|_| AtomicU64::new(0)).collect(),
+            tokens: (0..GrantType::ALL.len() * ACCESS_TOKEN_FORMATS.len())
+                .map(|_| AtomicU64::new(0))
+                .collect(),
             logins_succeeded: AtomicU64::new(0),
             logins_failed: AtomicU64::new(0),
             logins_throttled: AtomicU64::new(0),
@@ -211,10 +215,12 @@ impl Metrics {
         self.durations[route].observe(elapsed);
     }
 
-    /// Counts one token response of `grant`.
-    pub fn token_issued(&self, grant: GrantType) {
-        if let Some(i) = GrantType::ALL.iter().position(|g| *g == grant) {
-            self.tokens[i].fetch_add(1, Ordering::Relaxed);
+    /// Counts one token response of `grant` whose access token has `format`.
+    pub fn token_issued(&self, grant: GrantType, format: AccessTokenFormat) {
+        let grant = GrantType::ALL.iter().position(|g| *g == grant);
+        let format = ACCESS_TOKEN_FORMATS.iter().position(|f| *f == format);
+        if let (Some(g), Some(f)) = (grant, format) {
+            self.tokens[g * ACCESS_TOKEN_FORMATS.len() + f].fetch_add(1, Ordering::Relaxed);
         }
     }
 
@@ -327,13 +333,17 @@ impl Metrics {
             "# HELP oxid_tokens_issued_total Token responses, by grant and access token format."
         )?;
         writeln!(out, "# TYPE oxid_tokens_issued_total counter")?;
-        for (grant, counter) in GrantType::ALL.iter().zip(&self.tokens) {
+        let slots = GrantType::ALL
+            .iter()
+            .flat_map(|g| ACCESS_TOKEN_FORMATS.iter().map(move |f| (g, f)));
+        for ((grant, format), counter) in slots.zip(&self.tokens) {
             let n = counter.load(Ordering::Relaxed);
             if n > 0 {
                 writeln!(
                     out,
-                    "oxid_tokens_issued_total{{grant_type=\"{}\",format=\"{ACCESS_TOKEN_FORMAT}\"}} {n}",
-                    escape(grant.as_str())
+                    "oxid_tokens_issued_total{{grant_type=\"{}\",format=\"{}\"}} {n}",
+                    escape(grant.as_str()),
+                    format.as_str()
                 )?;
             }
         }

@@ -127,6 +127,8 @@ pub async fn stored_token(
         sid: None,
         auth_time: Some(T0),
         claims_request: None,
+        audience: None,
+        grant_expires_at: None,
         issued_at: T0,
         expires_at: T0 + 3600,
         consumed_at: None,

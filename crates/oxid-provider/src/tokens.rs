@@ -39,6 +39,8 @@ mod tests {
             sid: None,
             auth_time: None,
             claims_request: None,
+            audience: None,
+            grant_expires_at: None,
             issued_at: 100,
             expires_at: 200,
             consumed_at: None,

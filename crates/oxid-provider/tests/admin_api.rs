@@ -182,6 +182,14 @@ async fn clients_are_created_read_changed_and_deleted_without_showing_secrets() 
         (status.as_u16(), &patched["client_name"]),
         (200, &json!("Boutique"))
     );
+    // The token policy members (issue 12) go through the same path as `oxid client`.
+    let policy = json!({"access_token_format": "jwt", "refresh_token_idle": 600});
+    let (status, patched) = admin
+        .call(Method::PATCH, "/admin/v1/clients/shop", Some(policy))
+        .await;
+    assert_eq!(status, 200, "{patched}");
+    assert_eq!(patched["access_token_format"], "jwt");
+    assert_eq!(patched["refresh_token_idle"], 600);
     assert!(
         patched.get("client_secret").is_none(),
         "kept, not shown again"

@@ -70,6 +70,8 @@ const KNOWN_MEMBERS: &[&str] = &[
     "device_authorization_endpoint",
     "dpop_signing_alg_values_supported",
     "signed_metadata",
+    // RFC 9701 §7 (IANA OAuth AS metadata): signed introspection answers, built.
+    "introspection_signing_alg_values_supported",
 ];
 
 /// The plain-HTTP address the test server really listens on, for an https `url` of it.

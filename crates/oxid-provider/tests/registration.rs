@@ -115,6 +115,17 @@ async fn refusals_are_400_json_naming_the_member_rfc7591_3_2_2() {
     let none_cc =
         json!({"grant_types": ["client_credentials"], "token_endpoint_auth_method": "none"});
     register_refused(&server, &none_cc, "invalid_client_metadata").await;
+    // Token lifetimes and the refresh grace window are the operator's (docs/configuration.md).
+    for member in ["access_token_format", "refresh_token_grace"] {
+        let value = if member == "access_token_format" {
+            json!("jwt")
+        } else {
+            json!(10)
+        };
+        let own = json!({"redirect_uris": [REDIRECT], member: value});
+        let why = register_refused(&server, &own, "invalid_client_metadata").await;
+        assert!(why.starts_with(member), "{why}");
+    }
     let wrong_type = json!({"redirect_uris": "https://not.an.array/"});
     register_refused(&server, &wrong_type, "invalid_client_metadata").await;
     let answer = registration_call(

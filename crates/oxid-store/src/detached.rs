@@ -215,12 +215,17 @@ impl TokenStore for Detached {
     async fn rotate_refresh_token(
         &self,
         old_hash: &str,
-        new_token: &TokenRecord,
+        new_tokens: &[TokenRecord],
+        sealed_reply: Option<&[u8]>,
         now: u64,
     ) -> StoreResult<RefreshRotation> {
-        let (old_hash, new_token) = (old_hash.to_owned(), new_token.clone());
-        self.run(move |s| async move { s.rotate_refresh_token(&old_hash, &new_token, now).await })
-            .await
+        let (old_hash, new_tokens) = (old_hash.to_owned(), new_tokens.to_vec());
+        let sealed_reply = sealed_reply.map(<[u8]>::to_vec);
+        self.run(move |s| async move {
+            s.rotate_refresh_token(&old_hash, &new_tokens, sealed_reply.as_deref(), now)
+                .await
+        })
+        .await
     }
     async fn revoke_token(&self, token_hash: &str, now: u64) -> StoreResult<bool> {
         let token_hash = token_hash.to_owned();

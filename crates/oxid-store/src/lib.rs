@@ -171,14 +171,17 @@ pub trait TokenStore: Send + Sync {
     /// A token by hash, whatever its state (the caller checks expiry and revocation).
     async fn get_token(&self, token_hash: &str) -> StoreResult<Option<TokenRecord>>;
     /// Rotates a refresh token atomically: when `old_hash` is a live, unconsumed, unrevoked
-    /// refresh token at `now`, marks it consumed, stores `new_token` and returns the old
-    /// record (with `consumed_at = now`); when it was already consumed or revoked returns
-    /// `Reused`; else `NotFound`. All or nothing: when storing `new_token` fails (e.g.
-    /// `Conflict`), the old token stays live.
+    /// refresh token at `now`, marks it consumed, keeps `sealed_reply` with it (the answer a
+    /// retry within the client's grace window gets again), stores `new_tokens` (the new
+    /// refresh token and the access token issued with it) and returns the old record (with
+    /// `consumed_at = now`); when it was already consumed or revoked returns `Reused` with
+    /// the kept reply; else `NotFound`. All or nothing: when storing a new token fails (e.g.
+    /// `Conflict`), the old token stays live and nothing is stored.
     async fn rotate_refresh_token(
         &self,
         old_hash: &str,
-        new_token: &TokenRecord,
+        new_tokens: &[TokenRecord],
+        sealed_reply: Option<&[u8]>,
         now: u64,
     ) -> StoreResult<RefreshRotation>;
     /// Revokes one token; false when there was none. Revoking again keeps the first time.

@@ -175,6 +175,8 @@ pub struct CodeRecord {
     pub amr: Vec<String>,
     /// The `claims` request parameter (OIDC Core §5.5), JSON, if sent.
     pub claims_request: Option<serde_json::Value>,
+    /// The `resource` of the authorization request (RFC 8707 §2.1), if sent.
+    pub resource: Option<String>,
     /// When the code expires (at most 60 s after issue).
     pub expires_at: u64,
 }
@@ -201,7 +203,8 @@ impl TokenKind {
 /// An issued access or refresh token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TokenRecord {
-    /// `sha256(token)` (for a JWT access token: `sha256(jti)`).
+    /// `sha256(token)`; for a JWT access token (RFC 9068), of the whole compact JWT, so that
+    /// it is found, introspected and revoked like an opaque one.
     pub token_hash: String,
     /// Access or refresh.
     pub kind: TokenKind,
@@ -219,6 +222,12 @@ pub struct TokenRecord {
     pub auth_time: Option<u64>,
     /// The `claims` request parameter (OIDC Core §5.5) it was issued under.
     pub claims_request: Option<serde_json::Value>,
+    /// The resource the token is for (RFC 8707 §2, the `aud` of RFC 9068 §2.2); for a refresh
+    /// token, the resource its grant was bound to.
+    pub audience: Option<String>,
+    /// For refresh tokens: the absolute end of the family (the client's refresh token
+    /// lifetime), carried from token to token on rotation; `None` when none applies.
+    pub grant_expires_at: Option<u64>,
     /// When the token was issued.
     pub issued_at: u64,
     /// When the token expires.
@@ -253,10 +262,17 @@ pub enum CodeConsumption {
 pub enum RefreshRotation {
     /// The old token was live; it is now consumed and the new one stored.
     Rotated(TokenRecord),
-    /// The old token had already been rotated (or revoked): reuse. The caller revokes the grant.
+    /// The old token had already been rotated (or revoked): reuse. The caller revokes the grant,
+    /// unless the client's grace window lets it answer the sealed reply again.
     Reused {
         /// The family the reused token belongs to.
         grant_id: String,
+        /// When it was rotated; `None` when it was revoked without being rotated.
+        consumed_at: Option<u64>,
+        /// Whether the token (or its family) is revoked: no grace then.
+        revoked: bool,
+        /// The reply its rotation answered, as sealed by the caller, when one was kept.
+        sealed_reply: Option<Vec<u8>>,
     },
     /// No such refresh token, or it has expired.
     NotFound,

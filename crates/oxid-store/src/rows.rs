@@ -171,6 +171,7 @@ pub(crate) fn code(r: &impl Columns) -> StoreResult<CodeRecord> {
         acr: r.opt_text("acr")?,
         amr: r.list("amr")?,
         claims_request: r.opt_json("claims_request")?,
+        resource: r.opt_text("resource")?,
         expires_at: r.time("expires_at")?,
     })
 }
@@ -187,6 +188,8 @@ pub(crate) fn token(r: &impl Columns) -> StoreResult<TokenRecord> {
         sid: r.opt_text("sid")?,
         auth_time: r.opt_time("auth_time")?,
         claims_request: r.opt_json("claims_request")?,
+        audience: r.opt_text("audience")?,
+        grant_expires_at: r.opt_time("grant_expires_at")?,
         issued_at: r.time("issued_at")?,
         expires_at: r.time("expires_at")?,
         consumed_at: r.opt_time("consumed_at")?,

@@ -341,7 +341,7 @@ async fn failed_writes_never_leave_the_writer_in_a_transaction() {
     let clash = contract::fixtures::refresh("r1", "g1");
     assert!(
         store
-            .rotate_refresh_token("r1", &clash, contract::fixtures::NOW)
+            .rotate_refresh_token("r1", &[clash], None, contract::fixtures::NOW)
             .await
             .is_err()
     );

@@ -126,6 +126,26 @@ pub struct ClientMembers {
     /// Always put `auth_time` in ID tokens.
     #[arg(long)]
     require_auth_time: bool,
+    /// Access tokens as `opaque` values (default; checked by introspection) or `jwt`
+    /// (RFC 9068, checked offline). A `[[resources]]` entry asked for with `resource` decides
+    /// for its own tokens.
+    #[arg(long, value_name = "opaque|jwt")]
+    access_token_format: Option<String>,
+    /// Seconds its access tokens live (default `lifetimes.access_token`; at most a day).
+    #[arg(long, value_name = "S")]
+    access_token_lifetime: Option<u64>,
+    /// Seconds a refresh token family lives from its first token, whatever rotations follow
+    /// (default: each refresh token lives `lifetimes.refresh_token`).
+    #[arg(long, value_name = "S")]
+    refresh_token_lifetime: Option<u64>,
+    /// Seconds a refresh token lives unused (at most --refresh-token-lifetime).
+    #[arg(long, value_name = "S")]
+    refresh_token_idle: Option<u64>,
+    /// Seconds after a refresh in which presenting the same refresh token again returns the
+    /// same new tokens instead of revoking them all (off by default; at most 300; 0 turns it
+    /// off).
+    #[arg(long, value_name = "S")]
+    refresh_token_grace: Option<u64>,
 }
 
 impl ClientMembers {
@@ -161,6 +181,11 @@ impl ClientMembers {
             default_max_age: self.default_max_age,
             require_auth_time: self.require_auth_time,
             backchannel_logout_revoke_tokens: self.backchannel_logout_revoke_tokens,
+            access_token_format: self.access_token_format,
+            access_token_lifetime: self.access_token_lifetime,
+            refresh_token_lifetime: self.refresh_token_lifetime,
+            refresh_token_idle: self.refresh_token_idle,
+            refresh_token_grace: self.refresh_token_grace,
         })
     }
 }

@@ -355,6 +355,8 @@ string_enum! {
         InvalidRequestUri => "invalid_request_uri",
         /// The requested scope is invalid, unknown or malformed.
         InvalidScope => "invalid_scope",
+        /// The requested resource is invalid, unknown or malformed (RFC 8707 §2).
+        InvalidTarget => "invalid_target",
         /// End-User authentication is required (OIDC Core §3.1.2.6).
         LoginRequired => "login_required",
         /// The `registration` parameter is not supported.

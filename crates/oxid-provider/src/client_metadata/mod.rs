@@ -49,6 +49,22 @@ pub struct ClientMetadata {
     /// reads when it ends a session.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub backchannel_logout_revoke_tokens: Option<bool>,
+    /// The form of its access tokens: `opaque` (default) or `jwt` (RFC 9068); see
+    /// `token_policy`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_token_format: Option<String>,
+    /// Seconds its access tokens live (default `lifetimes.access_token`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_token_lifetime: Option<u64>,
+    /// Absolute lifetime of a refresh token family, in seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_token_lifetime: Option<u64>,
+    /// Idle lifetime of a refresh token, in seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_token_idle: Option<u64>,
+    /// Refresh grace window in seconds (0 or absent: off).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_token_grace: Option<u64>,
 }
 
 /// Client metadata refused: the error code of RFC 7591 §3.2.2, the member at fault, and why.

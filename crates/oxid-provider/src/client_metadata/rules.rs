@@ -107,6 +107,7 @@ pub(super) fn validate(
             "a public client must use PKCE (RFC 9700 §2.1.1)",
         ));
     }
+    crate::token_policy::check(metadata)?;
     let id_token_claims: IdTokenClaims = match &metadata.id_token_claims {
         Some(name) => name
             .parse()
@@ -139,6 +140,12 @@ pub(super) fn validate(
             require_pkce: metadata.require_pkce,
             id_token_claims: Some(id_token_claims.as_str().to_string()),
             backchannel_logout_revoke_tokens: metadata.backchannel_logout_revoke_tokens,
+            access_token_format: metadata.access_token_format.clone(),
+            access_token_lifetime: metadata.access_token_lifetime,
+            refresh_token_lifetime: metadata.refresh_token_lifetime,
+            refresh_token_idle: metadata.refresh_token_idle,
+            // 0 is off: kept absent, as never set.
+            refresh_token_grace: metadata.refresh_token_grace.filter(|g| *g > 0),
         },
         auth_method,
         grant_types,

@@ -12,15 +12,32 @@ use crate::client_auth::VerifiedClient;
 use crate::crypto::secrets::{constant_time_eq, sha256_hex};
 use crate::error::OAuthError;
 use crate::issuer::Issuance;
+use crate::resources::invalid_target;
+
+/// What the token request presents with the code.
+pub struct Presented<'a> {
+    /// The code.
+    pub code: &'a str,
+    /// The redirect URI of the authorization request.
+    pub redirect_uri: &'a str,
+    /// The PKCE verifier.
+    pub code_verifier: Option<&'a str>,
+    /// The `resource` parameter (RFC 8707 §2.2).
+    pub resource: Option<&'a str>,
+}
 
 /// Exchanges a code: single use (a replay revokes everything the code produced), bound to
-/// the client, the redirect URI and the PKCE challenge.
+/// the client, the redirect URI, the PKCE challenge and the resource it was asked for.
 pub async fn handle(
     ctx: &GrantContext<'_>,
-    code: &str,
-    redirect_uri: &str,
-    code_verifier: Option<&str>,
+    presented: Presented<'_>,
 ) -> Result<TokenResponse, OAuthError> {
+    let Presented {
+        code,
+        redirect_uri,
+        code_verifier,
+        resource,
+    } = presented;
     let (store, client) = (ctx.store, ctx.client);
     let record = match store.consume_code(&sha256_hex(code), ctx.now).await? {
         CodeConsumption::Consumed(record) => record,
@@ -50,6 +67,17 @@ pub async fn handle(
             "this client must use PKCE and the code was issued without a code_challenge",
         ));
     }
+    // RFC 8707 §2.2: a code asked for a resource is redeemed for that resource only.
+    let resource = match (&record.resource, resource) {
+        (Some(bound), Some(asked)) if bound != asked => {
+            return Err(invalid_target(
+                "resource differs from the one of the authorization request (RFC 8707 §2.2)",
+            ));
+        }
+        (Some(bound), _) => Some(bound.as_str()),
+        (None, asked) => asked,
+    };
+    let resource = super::target(ctx, resource, &record.scopes)?;
     let Some(user) = store.get_user(&record.user_id).await? else {
         return Err(OAuthError::invalid_grant("the user no longer exists"));
     };
@@ -64,6 +92,7 @@ pub async fn handle(
         acr: record.acr.as_deref(),
         amr: &record.amr,
         claims_request: record.claims_request.as_ref(),
+        resource,
     };
     let refresh = offline_refresh(client, &record.scopes);
     ctx.issuer.issue(&issuance, refresh).await

@@ -12,6 +12,7 @@ use crate::issuer::{Issuance, Refresh};
 pub async fn handle(
     ctx: &GrantContext<'_>,
     scope: Option<&Scope>,
+    resource: Option<&str>,
 ) -> Result<TokenResponse, OAuthError> {
     let client = ctx.client;
     // RFC 6749 §4.4: confidential clients only.
@@ -37,6 +38,8 @@ pub async fn handle(
         }
         scopes.push(s.to_string());
     }
+    // RFC 8707 §2: the resource, when named, is the token's audience.
+    let resource = super::target(ctx, resource, &scopes)?;
     let grant_id = random_id(16);
     let issuance = Issuance {
         client,
@@ -49,6 +52,7 @@ pub async fn handle(
         acr: None,
         amr: &[],
         claims_request: None,
+        resource,
     };
     ctx.issuer.issue(&issuance, Refresh::None).await
 }

@@ -77,6 +77,7 @@ pub async fn handle(
         acr: approval.acr.as_deref(),
         amr: &approval.amr,
         claims_request: None,
+        resource: None,
     };
     let refresh = offline_refresh(client, &record.scopes);
     ctx.issuer.issue(&issuance, refresh).await

@@ -68,6 +68,7 @@ pub async fn handle(
         acr: None,
         amr: &[],
         claims_request: None,
+        resource: None,
     };
     ctx.issuer.issue(&issuance, Refresh::None).await
 }

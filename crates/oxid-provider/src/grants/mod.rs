@@ -85,6 +85,32 @@ pub fn client_scopes(
     Ok(scopes)
 }
 
+/// RFC 8707 §2: the resource a token request names, when it names one: configured
+/// (`invalid_target` else), and accepting every scope asked for it (`invalid_scope` else).
+fn target<'a>(
+    ctx: &GrantContext<'a>,
+    requested: Option<&str>,
+    scopes: &[String],
+) -> Result<Option<&'a crate::resources::Resource>, OAuthError> {
+    let resource = ctx.provider.config().resources.requested(requested)?;
+    if let Some(resource) = resource {
+        resource
+            .check_scopes(scopes.iter().map(String::as_str), |s| {
+                ctx.caps.is_user_scope(s)
+            })
+            .map_err(OAuthError::invalid_scope)?;
+    }
+    Ok(resource)
+}
+
+/// The `resource` parameter of a token request (RFC 8707 §2.2), kept among its untyped ones.
+fn resource_param(request: &TokenRequest) -> Option<String> {
+    request
+        .extra()
+        .and_then(|extra| extra.get("resource"))
+        .cloned()
+}
+
 /// OIDC Core §11: a new refresh token only with `offline_access`, to clients allowed to
 /// refresh.
 fn offline_refresh<'s>(client: &VerifiedClient, scopes: &'s [String]) -> Refresh<'s> {
@@ -122,20 +148,30 @@ pub async fn dispatch(
             "this client may not use grant_type {name}"
         )));
     }
+    let resource = resource_param(&request);
+    let resource = resource.as_deref();
     let issued = match request {
         TokenRequest::AuthorizationCode {
             code,
             redirect_uri,
             code_verifier,
             ..
-        } => authorization_code::handle(ctx, &code, &redirect_uri, code_verifier.as_deref()).await,
+        } => {
+            let presented = authorization_code::Presented {
+                code: &code,
+                redirect_uri: &redirect_uri,
+                code_verifier: code_verifier.as_deref(),
+                resource,
+            };
+            authorization_code::handle(ctx, presented).await
+        }
         TokenRequest::RefreshToken {
             refresh_token,
             scope,
             ..
-        } => refresh_token::handle(ctx, &refresh_token, scope.as_ref()).await,
+        } => refresh_token::handle(ctx, &refresh_token, scope.as_ref(), resource).await,
         TokenRequest::ClientCredentials { scope, .. } => {
-            client_credentials::handle(ctx, scope.as_ref()).await
+            client_credentials::handle(ctx, scope.as_ref(), resource).await
         }
         TokenRequest::DeviceCode { device_code, .. } => {
             device_code::handle(ctx, &device_code).await
@@ -145,7 +181,7 @@ pub async fn dispatch(
             password,
             scope,
             ..
-        } => password::handle(ctx, &username, &password, scope.as_ref()).await,
+        } => password::handle(ctx, &username, &password, scope.as_ref(), resource).await,
         // RFC 7522 §2.1: the protocol crate reads this grant's parameters as `Other`.
         TokenRequest::Other { params, .. } if grant == GrantType::Saml2Bearer => {
             saml2_bearer::handle(ctx, &params).await
@@ -178,8 +214,9 @@ pub async fn dispatch(
         // A grant in the table without a handler here; the table test keeps this unreachable.
         _ => Err(unsupported()),
     };
-    if issued.is_ok() {
-        ctx.metrics.token_issued(grant);
+    if let Ok(response) = &issued {
+        let format = crate::access_token_jwt::format_of(&response.access_token);
+        ctx.metrics.token_issued(grant, format);
     }
     issued
 }

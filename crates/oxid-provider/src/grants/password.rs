@@ -19,9 +19,12 @@ pub async fn handle(
     username: &str,
     password: &str,
     scope: Option<&Scope>,
+    resource: Option<&str>,
 ) -> Result<TokenResponse, OAuthError> {
     let client = ctx.client;
     let scopes = client_scopes(client, scope)?;
+    // RFC 8707 §2, before the password is checked: a bad target costs no password check.
+    let resource = super::target(ctx, resource, &scopes)?;
     let credentials = Credentials { username, password };
     let user = match check_password(ctx.provider, credentials, ctx.peer).await? {
         // RFC 6749 §5.2: the credentials are the grant; a locked account's are not checked.
@@ -51,6 +54,7 @@ pub async fn handle(
         acr: None,
         amr: &amr,
         claims_request: None,
+        resource,
     };
     let refresh = offline_refresh(client, &scopes);
     ctx.issuer.issue(&issuance, refresh).await

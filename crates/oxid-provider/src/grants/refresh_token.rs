@@ -9,12 +9,15 @@ use super::GrantContext;
 use crate::crypto::secrets::sha256_hex;
 use crate::error::OAuthError;
 use crate::issuer::{Issuance, Refresh};
+use crate::resources::invalid_target;
 
-/// Exchanges a refresh token for new tokens; the scope may narrow, never widen.
+/// Exchanges a refresh token for new tokens; the scope may narrow, never widen; the resource
+/// is the grant's (RFC 8707 §2.2), or any configured one for a grant bound to none.
 pub async fn handle(
     ctx: &GrantContext<'_>,
     refresh_token: &str,
     scope: Option<&Scope>,
+    resource: Option<&str>,
 ) -> Result<TokenResponse, OAuthError> {
     let (store, client) = (ctx.store, ctx.client);
     let old_hash = sha256_hex(refresh_token);
@@ -38,6 +41,16 @@ pub async fn handle(
         }
         None => old.scopes.clone(),
     };
+    let resource = match (&old.audience, resource) {
+        (Some(bound), Some(asked)) if bound != asked => {
+            return Err(invalid_target(
+                "resource differs from the one the grant was issued for (RFC 8707 §2.2)",
+            ));
+        }
+        (Some(bound), _) => Some(bound.as_str()),
+        (None, asked) => asked,
+    };
+    let resource = super::target(ctx, resource, &access_scopes)?;
     let user = match &old.user_id {
         Some(id) => match store.get_user(id).await? {
             Some(user) => Some(user),
@@ -57,11 +70,14 @@ pub async fn handle(
         amr: &[],
         // The grant's `claims` request stays with its tokens (OIDC Core §5.5).
         claims_request: old.claims_request.as_ref(),
+        resource,
     };
-    // The new refresh token keeps the originally granted scopes.
+    // The new refresh token keeps the originally granted scopes and the family's end.
     let refresh = Refresh::Rotate {
         old_hash: &old_hash,
         scopes: &old.scopes,
+        family_end: old.grant_expires_at,
+        bound_resource: old.audience.as_deref(),
     };
     ctx.issuer.issue(&issuance, refresh).await
 }

@@ -88,6 +88,7 @@ pub async fn handle(ctx: &GrantContext<'_>, params: &Params) -> Result<TokenResp
         acr: None,
         amr: &[],
         claims_request: None,
+        resource: None,
     };
     let refresh = offline_refresh(client, &scopes);
     ctx.issuer.issue(&issuance, refresh).await

@@ -63,6 +63,7 @@ fn code_record(code: &str, client_id: &str, scopes: &[&str]) -> CodeRecord {
         acr: None,
         amr: vec!["pwd".into()],
         claims_request: None,
+        resource: None,
         expires_at: T0 + 60,
     }
 }

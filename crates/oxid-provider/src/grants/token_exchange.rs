@@ -105,6 +105,7 @@ pub async fn handle(
         acr: None,
         amr: &[],
         claims_request: None,
+        resource: None,
     };
     let mut response = ctx.issuer.issue(&issuance, Refresh::None).await?;
     // §2.2.1: the issued token is the access token; no ID token comes with it.

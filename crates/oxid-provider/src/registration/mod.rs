@@ -51,6 +51,7 @@ pub async fn register(
         }
     }
     let metadata = ClientMetadata::from_json(body)?;
+    refuse_operator_members(&metadata)?;
     let registration_token = random_token();
     let new = ClientRegistration {
         client_id: random_id(16),
@@ -69,6 +70,20 @@ pub async fn register(
     )
     .await?;
     Ok(response(provider, &record, secret, &registration_token))
+}
+
+/// The token policy members (`token_policy`) are the operator's: a client registering
+/// itself, open or with an initial access token, may not choose its own token lifetimes or
+/// grace window (RFC 7591 §2 lets the server refuse members; `invalid_client_metadata`
+/// names the member).
+fn refuse_operator_members(metadata: &ClientMetadata) -> Result<(), MetadataError> {
+    match crate::token_policy::first_member_set(metadata) {
+        Some(member) => Err(MetadataError::metadata(
+            member,
+            "is set by the operator (oxid client, admin API), not through registration",
+        )),
+        None => Ok(()),
+    }
 }
 
 /// `GET /register/{client_id}` (RFC 7592 §2.1).
@@ -116,6 +131,7 @@ pub async fn update(
         }
     }
     let metadata = ClientMetadata::from_json(body)?;
+    refuse_operator_members(&metadata)?;
     let (record, secret) = admin::update_client(
         provider.capabilities(),
         provider.store(),

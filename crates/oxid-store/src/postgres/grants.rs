@@ -13,8 +13,9 @@ use sqlx::{PgExecutor, Row};
 async fn insert_token_with<'e>(db: impl PgExecutor<'e>, t: &TokenRecord) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO tokens (token_hash, kind, grant_id, client_id, user_id, scopes, sid, \
-         auth_time, claims_request, issued_at, expires_at, consumed_at, revoked_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11, $12, $13)",
+         auth_time, claims_request, audience, grant_expires_at, issued_at, expires_at, \
+         consumed_at, revoked_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11, $12, $13, $14, $15)",
     )
     .bind(t.token_hash.as_str())
     .bind(t.kind.as_str())
@@ -25,6 +26,8 @@ async fn insert_token_with<'e>(db: impl PgExecutor<'e>, t: &TokenRecord) -> Stor
     .bind(t.sid.as_deref())
     .bind(opt_to_db(t.auth_time))
     .bind(t.claims_request.as_ref().map(json_text))
+    .bind(t.audience.as_deref())
+    .bind(opt_to_db(t.grant_expires_at))
     .bind(to_db(t.issued_at))
     .bind(to_db(t.expires_at))
     .bind(opt_to_db(t.consumed_at))
@@ -41,8 +44,9 @@ impl CodeStore for PostgresStore {
         sqlx::query(
             "INSERT INTO codes (code_hash, grant_id, client_id, user_id, redirect_uri, scopes, \
              nonce, code_challenge, code_challenge_method, sid, auth_time, acr, amr, \
-             claims_request, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::jsonb, $15)",
+             claims_request, resource, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::jsonb, $15, \
+             $16)",
         )
         .bind(code.code_hash.as_str())
         .bind(code.grant_id.as_str())
@@ -58,6 +62,7 @@ impl CodeStore for PostgresStore {
         .bind(code.acr.as_deref())
         .bind(code.amr.as_slice())
         .bind(code.claims_request.as_ref().map(json_text))
+        .bind(code.resource.as_deref())
         .bind(to_db(code.expires_at))
         .execute(&self.pool)
         .await
@@ -116,30 +121,37 @@ impl TokenStore for PostgresStore {
     async fn rotate_refresh_token(
         &self,
         old_hash: &str,
-        new_token: &TokenRecord,
+        new_tokens: &[TokenRecord],
+        sealed_reply: Option<&[u8]>,
         now: u64,
     ) -> StoreResult<RefreshRotation> {
         let mut tx = self.pool.begin().await.map_err(backend)?;
+        // Concurrent rotations of one token queue on its row lock; the losers then find it
+        // consumed and read the winner's committed reply below.
         let won = sqlx::query(&format!(
-            "UPDATE tokens SET consumed_at = $1 \
+            "UPDATE tokens SET consumed_at = $1, reply_sealed = $3 \
              WHERE token_hash = $2 AND kind = 'refresh' AND consumed_at IS NULL \
              AND revoked_at IS NULL AND expires_at > $1 RETURNING {TOKEN_COLS}"
         ))
         .bind(to_db(now))
         .bind(old_hash)
+        .bind(sealed_reply)
         .fetch_optional(&mut *tx)
         .await
         .map_err(backend)?;
         if let Some(row) = won {
             let old = rows::token(&row)?;
-            insert_token_with(&mut *tx, new_token).await?;
+            for token in new_tokens {
+                insert_token_with(&mut *tx, token).await?;
+            }
             tx.commit().await.map_err(backend)?;
             return Ok(RefreshRotation::Rotated(old));
         }
         tx.rollback().await.map_err(backend)?;
         // Lost: only tell reuse of a spent or revoked token from an unknown or expired one.
         let row = sqlx::query(
-            "SELECT grant_id FROM tokens WHERE token_hash = $1 AND kind = 'refresh' \
+            "SELECT grant_id, consumed_at, revoked_at, reply_sealed FROM tokens \
+             WHERE token_hash = $1 AND kind = 'refresh' \
              AND (consumed_at IS NOT NULL OR revoked_at IS NOT NULL)",
         )
         .bind(old_hash)
@@ -147,9 +159,16 @@ impl TokenStore for PostgresStore {
         .await
         .map_err(backend)?;
         match row {
-            Some(r) => Ok(RefreshRotation::Reused {
-                grant_id: r.try_get("grant_id").map_err(backend)?,
-            }),
+            Some(r) => {
+                let consumed_at: Option<i64> = r.try_get("consumed_at").map_err(backend)?;
+                let revoked_at: Option<i64> = r.try_get("revoked_at").map_err(backend)?;
+                Ok(RefreshRotation::Reused {
+                    grant_id: r.try_get("grant_id").map_err(backend)?,
+                    consumed_at: consumed_at.map(rows::from_db),
+                    revoked: revoked_at.is_some(),
+                    sealed_reply: r.try_get("reply_sealed").map_err(backend)?,
+                })
+            }
             None => Ok(RefreshRotation::NotFound),
         }
     }

@@ -36,12 +36,12 @@ const USER_COLS: &str =
 /// Columns of `codes`, JSON read as text.
 const CODE_COLS: &str = "code_hash, grant_id, client_id, user_id, redirect_uri, scopes, nonce, \
     code_challenge, code_challenge_method, sid, auth_time, acr, amr, \
-    claims_request::text AS claims_request, expires_at";
+    claims_request::text AS claims_request, resource, expires_at";
 
 /// Columns of `tokens`, JSON read as text.
 const TOKEN_COLS: &str = "token_hash, kind, grant_id, client_id, user_id, scopes, sid, \
-    auth_time, claims_request::text AS claims_request, issued_at, expires_at, consumed_at, \
-    revoked_at";
+    auth_time, claims_request::text AS claims_request, audience, grant_expires_at, issued_at, \
+    expires_at, consumed_at, revoked_at";
 
 /// The storage contract on PostgreSQL.
 #[derive(Debug, Clone)]

@@ -15,8 +15,9 @@ fn insert_token_on(conn: &Connection, t: &TokenRecord) -> StoreResult<()> {
     exec(
         conn,
         "INSERT INTO tokens (token_hash, kind, grant_id, client_id, user_id, scopes, sid, \
-         auth_time, claims_request, issued_at, expires_at, consumed_at, revoked_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         auth_time, claims_request, audience, grant_expires_at, issued_at, expires_at, \
+         consumed_at, revoked_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         params![
             t.token_hash,
             t.kind.as_str(),
@@ -27,6 +28,8 @@ fn insert_token_on(conn: &Connection, t: &TokenRecord) -> StoreResult<()> {
             t.sid,
             opt_to_db(t.auth_time),
             t.claims_request.as_ref().map(json_text),
+            t.audience,
+            opt_to_db(t.grant_expires_at),
             to_db(t.issued_at),
             to_db(t.expires_at),
             opt_to_db(t.consumed_at),
@@ -51,8 +54,8 @@ impl CodeStore for SqliteStore {
                 conn,
                 "INSERT INTO codes (code_hash, grant_id, client_id, user_id, redirect_uri, \
                  scopes, nonce, code_challenge, code_challenge_method, sid, auth_time, acr, \
-                 amr, claims_request, expires_at) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 amr, claims_request, resource, expires_at) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 params![
                     c.code_hash,
                     c.grant_id,
@@ -68,6 +71,7 @@ impl CodeStore for SqliteStore {
                     c.acr,
                     list_text(&c.amr),
                     c.claims_request.as_ref().map(json_text),
+                    c.resource,
                     to_db(c.expires_at),
                 ],
             )
@@ -129,36 +133,49 @@ impl TokenStore for SqliteStore {
     async fn rotate_refresh_token(
         &self,
         old_hash: &str,
-        new_token: &TokenRecord,
+        new_tokens: &[TokenRecord],
+        sealed_reply: Option<&[u8]>,
         now: u64,
     ) -> StoreResult<RefreshRotation> {
-        let (old_hash, new_token) = (old_hash.to_string(), new_token.clone());
+        let (old_hash, new_tokens) = (old_hash.to_string(), new_tokens.to_vec());
+        let sealed_reply = sealed_reply.map(<[u8]>::to_vec);
         self.write(move |conn| {
             let won = one(
                 conn,
-                "UPDATE tokens SET consumed_at = ?1 \
+                "UPDATE tokens SET consumed_at = ?1, reply_sealed = ?3 \
                  WHERE token_hash = ?2 AND kind = 'refresh' AND consumed_at IS NULL \
                  AND revoked_at IS NULL AND expires_at > ?1 RETURNING *",
-                params![to_db(now), old_hash],
+                params![to_db(now), old_hash, sealed_reply],
                 |r| rows::token(r),
             )?;
             if let Some(old) = won {
                 // Failing here fails the job, whose savepoint rollback keeps the old token live.
-                insert_token_on(conn, &new_token)?;
+                for token in &new_tokens {
+                    insert_token_on(conn, token)?;
+                }
                 return Ok(RefreshRotation::Rotated(old));
             }
             // Lost: only tell reuse of a spent or revoked token from an unknown or expired one.
             let reused = one(
                 conn,
-                "SELECT grant_id FROM tokens WHERE token_hash = ? AND kind = 'refresh' \
+                "SELECT grant_id, consumed_at, revoked_at, reply_sealed FROM tokens \
+                 WHERE token_hash = ? AND kind = 'refresh' \
                  AND (consumed_at IS NOT NULL OR revoked_at IS NOT NULL)",
                 [old_hash],
-                grant_id,
+                |r| {
+                    let revoked_at: Option<i64> = r.get("revoked_at").map_err(sql_err)?;
+                    Ok(RefreshRotation::Reused {
+                        grant_id: grant_id(r)?,
+                        consumed_at: r
+                            .get::<_, Option<i64>>("consumed_at")
+                            .map_err(sql_err)?
+                            .map(rows::from_db),
+                        revoked: revoked_at.is_some(),
+                        sealed_reply: r.get("reply_sealed").map_err(sql_err)?,
+                    })
+                },
             )?;
-            Ok(match reused {
-                Some(grant_id) => RefreshRotation::Reused { grant_id },
-                None => RefreshRotation::NotFound,
-            })
+            Ok(reused.unwrap_or(RefreshRotation::NotFound))
         })
         .await
     }

@@ -60,6 +60,11 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../migrations/sqlite/0009_device_grants.sql"),
     },
     Migration {
+        version: 10,
+        description: "api tokens",
+        sql: include_str!("../../migrations/sqlite/0010_api_tokens.sql"),
+    },
+    Migration {
         version: 11,
         description: "bearer grants",
         sql: include_str!("../../migrations/sqlite/0011_bearer_grants.sql"),

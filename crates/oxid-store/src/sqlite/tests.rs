@@ -31,6 +31,8 @@ fn token(hash: &str, client_id: &str) -> TokenRecord {
         sid: None,
         auth_time: None,
         claims_request: None,
+        audience: None,
+        grant_expires_at: None,
         issued_at: 1,
         expires_at: 1000,
         consumed_at: None,

@@ -331,7 +331,7 @@ fn cases() -> Vec<Case> {
             op: |s, t| {
                 step(async move {
                     let new = refresh(&format!("{t}-next"), &t);
-                    drop(s.rotate_refresh_token(&t, &new, NOW).await)
+                    drop(s.rotate_refresh_token(&t, &[new], None, NOW).await)
                 })
             },
             check: |s, t| {

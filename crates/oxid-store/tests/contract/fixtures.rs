@@ -109,6 +109,7 @@ pub fn code(code_hash: &str, grant_id: &str, client_id: &str, user_id: &str) -> 
         acr: None,
         amr: vec!["pwd".into()],
         claims_request: Some(json!({"id_token": {"email": {"essential": true}}})),
+        resource: Some("https://api.example/records".into()),
         expires_at: NOW + 60,
     }
 }
@@ -131,6 +132,8 @@ pub fn token(
         sid: Some("sid-1".into()),
         auth_time: Some(NOW - 10),
         claims_request: Some(json!({"userinfo": {"email": {"value": "a@example.com"}}})),
+        audience: Some("https://api.example/records".into()),
+        grant_expires_at: Some(NOW + 86400),
         issued_at: NOW,
         expires_at: NOW + 3600,
         consumed_at: None,

@@ -137,7 +137,7 @@ pub async fn refresh_token_rotates_once_then_reports_reuse(s: Arc<dyn Store>) {
     let mut spent = old.clone();
     spent.consumed_at = Some(NOW + 10);
     assert_eq!(
-        s.rotate_refresh_token("rt-1", &new, NOW + 10)
+        s.rotate_refresh_token("rt-1", std::slice::from_ref(&new), None, NOW + 10)
             .await
             .unwrap(),
         RefreshRotation::Rotated(spent.clone())
@@ -147,10 +147,13 @@ pub async fn refresh_token_rotates_once_then_reports_reuse(s: Arc<dyn Store>) {
     // The spent token again: reuse, and the would-be successor is not stored.
     let reuse = RefreshRotation::Reused {
         grant_id: "grant-1".into(),
+        consumed_at: Some(NOW + 10),
+        revoked: false,
+        sealed_reply: None,
     };
     let third = refresh("rt-3", "grant-1");
     assert_eq!(
-        s.rotate_refresh_token("rt-1", &third, NOW + 20)
+        s.rotate_refresh_token("rt-1", std::slice::from_ref(&third), None, NOW + 20)
             .await
             .unwrap(),
         reuse
@@ -158,7 +161,7 @@ pub async fn refresh_token_rotates_once_then_reports_reuse(s: Arc<dyn Store>) {
     assert_eq!(s.get_token("rt-3").await.unwrap(), None);
     // The successor rotates in turn.
     assert!(matches!(
-        s.rotate_refresh_token("rt-2", &third, NOW + 30)
+        s.rotate_refresh_token("rt-2", std::slice::from_ref(&third), None, NOW + 30)
             .await
             .unwrap(),
         RefreshRotation::Rotated(_)
@@ -173,7 +176,9 @@ pub async fn expired_unknown_or_access_token_does_not_rotate(s: Arc<dyn Store>) 
     s.insert_token(&at).await.unwrap();
     for (hash, now) in [("rt-1", NOW + 3600), ("nothing", NOW), ("at-1", NOW)] {
         assert_eq!(
-            s.rotate_refresh_token(hash, &new, now).await.unwrap(),
+            s.rotate_refresh_token(hash, std::slice::from_ref(&new), None, now)
+                .await
+                .unwrap(),
             RefreshRotation::NotFound,
             "{hash} at {now}"
         );
@@ -191,11 +196,14 @@ pub async fn revoked_refresh_token_counts_as_reuse(s: Arc<dyn Store>) {
     s.insert_token(&refresh("rt-1", "grant-1")).await.unwrap();
     assert!(s.revoke_token("rt-1", NOW).await.unwrap());
     assert_eq!(
-        s.rotate_refresh_token("rt-1", &refresh("rt-2", "grant-1"), NOW)
+        s.rotate_refresh_token("rt-1", &[refresh("rt-2", "grant-1")], None, NOW)
             .await
             .unwrap(),
         RefreshRotation::Reused {
-            grant_id: "grant-1".into()
+            grant_id: "grant-1".into(),
+            consumed_at: None,
+            revoked: true,
+            sealed_reply: None,
         }
     );
     assert_eq!(s.get_token("rt-2").await.unwrap(), None);
@@ -209,7 +217,7 @@ pub async fn failed_rotation_leaves_the_old_token_live(s: Arc<dyn Store>) {
         .unwrap();
     // The successor's hash already exists: the whole rotation rolls back.
     let err = s
-        .rotate_refresh_token("rt-1", &refresh("rt-taken", "grant-1"), NOW)
+        .rotate_refresh_token("rt-1", &[refresh("rt-taken", "grant-1")], None, NOW)
         .await
         .unwrap_err();
     assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
@@ -218,7 +226,7 @@ pub async fn failed_rotation_leaves_the_old_token_live(s: Arc<dyn Store>) {
         None
     );
     assert!(matches!(
-        s.rotate_refresh_token("rt-1", &refresh("rt-2", "grant-1"), NOW)
+        s.rotate_refresh_token("rt-1", &[refresh("rt-2", "grant-1")], None, NOW)
             .await
             .unwrap(),
         RefreshRotation::Rotated(_)
@@ -233,25 +241,42 @@ pub async fn concurrent_rotations_of_one_refresh_token_have_one_winner(s: Arc<dy
             let s = s.clone();
             tokio::spawn(async move {
                 let new = refresh(&format!("rt-new-{i}"), "grant-1");
-                s.rotate_refresh_token("rt-0", &new, NOW).await
+                let reply = format!("reply-{i}").into_bytes();
+                let outcome = s
+                    .rotate_refresh_token("rt-0", std::slice::from_ref(&new), Some(&reply), NOW)
+                    .await;
+                (reply, outcome)
             })
         })
         .collect();
     let (mut won, mut reused) = (0, 0);
+    let mut winner_reply = None;
+    let mut replies_seen = Vec::new();
     for t in tasks {
-        match t.await.unwrap().unwrap() {
+        let (reply, outcome) = t.await.unwrap();
+        match outcome.unwrap() {
             RefreshRotation::Rotated(old) => {
                 assert_eq!(old.token_hash, "rt-0");
+                winner_reply = Some(reply);
                 won += 1;
             }
-            RefreshRotation::Reused { grant_id } => {
+            RefreshRotation::Reused {
+                grant_id,
+                consumed_at,
+                revoked,
+                sealed_reply,
+            } => {
                 assert_eq!(grant_id, "grant-1");
+                assert_eq!((consumed_at, revoked), (Some(NOW), false));
+                replies_seen.push(sealed_reply);
                 reused += 1;
             }
             RefreshRotation::NotFound => panic!("a racer saw no token"),
         }
     }
     assert_eq!((won, reused), (1, RACERS - 1));
+    // Every loser reads the reply the winner committed with the rotation (grace window).
+    assert!(replies_seen.iter().all(|r| *r == winner_reply));
     let mut stored = 0;
     for i in 0..RACERS {
         if s.get_token(&format!("rt-new-{i}")).await.unwrap().is_some() {
@@ -337,4 +362,55 @@ pub async fn purge_expired_deletes_only_what_expired(s: Arc<dyn Store>) {
     // Clients, users and consent are never purged.
     assert_eq!(s.list_clients().await.unwrap().len(), 2);
     assert_eq!(s.list_users().await.unwrap().len(), 2);
+}
+
+pub async fn rotation_stores_its_new_tokens_and_sealed_reply_together(s: Arc<dyn Store>) {
+    seed(&*s).await;
+    s.insert_token(&refresh("rt-1", "grant-1")).await.unwrap();
+    let next = refresh("rt-2", "grant-1");
+    let access = token("at-2", TokenKind::Access, "grant-1", "c1", Some("u1"));
+    let (next_again, access_again) = (next.clone(), access.clone());
+    let rotation = s
+        .rotate_refresh_token("rt-1", &[next, access], Some(b"sealed"), NOW + 5)
+        .await
+        .unwrap();
+    assert!(matches!(rotation, RefreshRotation::Rotated(_)));
+    assert_eq!(s.get_token("rt-2").await.unwrap(), Some(next_again));
+    assert_eq!(s.get_token("at-2").await.unwrap(), Some(access_again));
+    // A retry reads the kept reply and when it was rotated; a revoked family says so.
+    let reused = s
+        .rotate_refresh_token("rt-1", &[refresh("rt-3", "grant-1")], None, NOW + 6)
+        .await
+        .unwrap();
+    assert_eq!(
+        reused,
+        RefreshRotation::Reused {
+            grant_id: "grant-1".into(),
+            consumed_at: Some(NOW + 5),
+            revoked: false,
+            sealed_reply: Some(b"sealed".to_vec()),
+        }
+    );
+    s.revoke_grant("grant-1", NOW + 7).await.unwrap();
+    let after = s
+        .rotate_refresh_token("rt-1", &[refresh("rt-3", "grant-1")], None, NOW + 8)
+        .await
+        .unwrap();
+    assert!(matches!(
+        after,
+        RefreshRotation::Reused { revoked: true, .. }
+    ));
+    // A failing second insert rolls the whole rotation back (RFC 9700 §4.14.2 all or nothing).
+    s.insert_token(&refresh("rt-4", "grant-2")).await.unwrap();
+    let clash = token("at-2", TokenKind::Access, "grant-2", "c1", Some("u1"));
+    let err = s
+        .rotate_refresh_token("rt-4", &[refresh("rt-5", "grant-2"), clash], None, NOW)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+    assert_eq!(s.get_token("rt-5").await.unwrap(), None);
+    assert_eq!(
+        s.get_token("rt-4").await.unwrap().unwrap().consumed_at,
+        None
+    );
 }

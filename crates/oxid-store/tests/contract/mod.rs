@@ -88,6 +88,7 @@ macro_rules! contract_suite {
             revoked_refresh_token_counts_as_reuse,
             failed_rotation_leaves_the_old_token_live,
             concurrent_rotations_of_one_refresh_token_have_one_winner,
+            rotation_stores_its_new_tokens_and_sealed_reply_together,
             revoke_token_marks_it_and_keeps_the_first_time,
             revoke_grant_revokes_every_live_token_of_the_family,
             purge_expired_deletes_only_what_expired,

@@ -1,0 +1,93 @@
+//! The [`Issuer`]'s minting of access and refresh tokens and their records: the access
+//! token's form (opaque or RFC 9068 JWT, `access_token_jwt`) and the refresh token's expiry
+//! under the client's policy (`token_policy`).
+
+use oxid_store::{TokenKind, TokenRecord};
+
+use super::{Issuance, Issuer};
+use crate::access_token_jwt::{AccessTokenForm, claims as access_token_claims};
+use crate::crypto::jws::sign_compact;
+use crate::crypto::secrets::{random_id, random_token, sha256_hex};
+use crate::error::OAuthError;
+use crate::token_policy::AccessTokenFormat;
+
+impl Issuer<'_> {
+    /// A new access token for `issuance`, its record, and its lifetime: opaque, or a JWT
+    /// (RFC 9068) as the resource or the client's policy decides. A JWT's record is keyed by
+    /// the hash of the whole JWT, like an opaque token's.
+    pub(super) fn access_token(
+        &self,
+        issuance: &Issuance<'_>,
+    ) -> Result<(String, TokenRecord, u64), OAuthError> {
+        let form = AccessTokenForm::decide(self.config, issuance.client, issuance.resource);
+        let expires_at = self.now.saturating_add(form.lifetime);
+        let token = match (form.format, &form.audience) {
+            (AccessTokenFormat::Jwt, Some(audience)) => {
+                let claims = access_token_claims(
+                    &self.config.issuer,
+                    issuance,
+                    audience,
+                    self.now,
+                    expires_at,
+                    random_id(16),
+                );
+                let key = self.keys.signer(form.alg).ok_or_else(|| {
+                    OAuthError::server(format!("no current {} key", form.alg.as_str()))
+                })?;
+                sign_compact(key, Some(oxid_protocol::jose::TYP_AT_JWT), &claims)?
+            }
+            _ => random_token(),
+        };
+        let mut record = self.record(issuance, &token, TokenKind::Access, issuance.scopes);
+        record.expires_at = expires_at;
+        record.audience = form.audience;
+        Ok((token, record, form.lifetime))
+    }
+
+    /// A new refresh token carrying `scopes`, in a family ending at `family_end` and bound to
+    /// `resource`, expiring as the client's policy says.
+    pub(super) fn mint_refresh(
+        &self,
+        issuance: &Issuance<'_>,
+        scopes: &[String],
+        family_end: Option<u64>,
+        resource: Option<&str>,
+    ) -> (String, TokenRecord) {
+        let policy = issuance.client.token_policy();
+        let token = random_token();
+        let mut record = self.record(issuance, &token, TokenKind::Refresh, scopes);
+        record.expires_at =
+            policy.refresh_expiry(self.now, family_end, self.config.lifetimes.refresh_token);
+        record.grant_expires_at = family_end;
+        record.audience = resource.map(str::to_string);
+        (token, record)
+    }
+
+    /// The record of `token` (its hash) for `issuance`; the caller sets its expiry.
+    fn record(
+        &self,
+        issuance: &Issuance<'_>,
+        token: &str,
+        kind: TokenKind,
+        scopes: &[String],
+    ) -> TokenRecord {
+        TokenRecord {
+            token_hash: sha256_hex(token),
+            kind,
+            grant_id: issuance.grant_id.to_string(),
+            client_id: issuance.client.id().to_string(),
+            user_id: issuance.user.map(|u| u.id.clone()),
+            scopes: scopes.to_vec(),
+            sid: issuance.sid.map(str::to_string),
+            auth_time: issuance.auth_time,
+            // UserInfo reads the `userinfo` member from the access token (OIDC Core §5.5.1).
+            claims_request: issuance.claims_request.cloned(),
+            audience: None,
+            grant_expires_at: None,
+            issued_at: self.now,
+            expires_at: self.now,
+            consumed_at: None,
+            revoked_at: None,
+        }
+    }
+}
