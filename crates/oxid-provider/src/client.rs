@@ -99,6 +99,7 @@ struct ClientSettings {
     userinfo_signed_response_alg: Option<SigningAlg>,
     default_max_age: Option<u64>,
     require_auth_time: bool,
+    require_pushed_authorization_requests: bool,
 }
 
 /// Metadata member names (RFC 7591 §2, OIDC Registration §2, and Oxid's own) kept in
@@ -122,6 +123,8 @@ pub mod member {
     pub const DEFAULT_MAX_AGE: &str = "default_max_age";
     /// `require_auth_time` (a boolean).
     pub const REQUIRE_AUTH_TIME: &str = "require_auth_time";
+    /// `require_pushed_authorization_requests` (a boolean, RFC 9126 §6).
+    pub const REQUIRE_PUSHED_AUTHORIZATION_REQUESTS: &str = "require_pushed_authorization_requests";
 }
 
 impl ClientSettings {
@@ -173,6 +176,10 @@ impl ClientSettings {
                 })
                 .transpose()?,
             require_auth_time: boolean(member::REQUIRE_AUTH_TIME, false)?,
+            require_pushed_authorization_requests: boolean(
+                member::REQUIRE_PUSHED_AUTHORIZATION_REQUESTS,
+                false,
+            )?,
         })
     }
 }
@@ -284,6 +291,12 @@ impl Client {
     /// (`Capabilities::pkce_required`; false lets it rely on `nonce`).
     pub fn requires_pkce(&self, deployment_default: bool) -> bool {
         self.is_public() || self.settings.require_pkce.unwrap_or(deployment_default)
+    }
+
+    /// Whether it registered `require_pushed_authorization_requests` (RFC 9126 §6): its
+    /// authorization requests are accepted only by a pushed request's `request_uri`.
+    pub fn requires_pushed_requests(&self) -> bool {
+        self.settings.require_pushed_authorization_requests
     }
 
     /// Its registered JWK Set (`jwks`), for `private_key_jwt` and request objects.

@@ -65,6 +65,8 @@ pub struct NewClient {
     pub default_max_age: Option<u64>,
     /// `require_auth_time` (set when true; an update leaves it as it is when false).
     pub require_auth_time: bool,
+    /// `require_pushed_authorization_requests` (RFC 9126 §6); left as it is when `None`.
+    pub require_pushed_authorization_requests: Option<bool>,
 }
 
 impl NewClient {
@@ -142,6 +144,10 @@ impl NewClient {
         }
         if self.require_pkce.is_some() {
             metadata.require_pkce = self.require_pkce;
+        }
+        if self.require_pushed_authorization_requests.is_some() {
+            metadata.require_pushed_authorization_requests =
+                self.require_pushed_authorization_requests;
         }
         Ok(())
     }

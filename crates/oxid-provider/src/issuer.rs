@@ -107,6 +107,8 @@ pub struct Issuer<'a> {
     secret_box: &'a SecretBox,
     store: &'a dyn Store,
     now: u64,
+    /// The thumbprint of the DPoP key the token request proved (RFC 9449 §5).
+    dpop_jkt: Option<String>,
 }
 
 impl<'a> Issuer<'a> {
@@ -124,6 +126,24 @@ impl<'a> Issuer<'a> {
             secret_box,
             store,
             now,
+            dpop_jkt: None,
+        }
+    }
+
+    /// Binds what this issuer mints to the DPoP key of thumbprint `jkt` (RFC 9449 §5, §6).
+    pub fn with_dpop_jkt(self, jkt: Option<String>) -> Self {
+        Issuer {
+            dpop_jkt: jkt,
+            ..self
+        }
+    }
+
+    /// RFC 9449 §5: access tokens are bound to the proof's key; refresh tokens only for
+    /// public clients (a confidential client's are bound to it by its authentication).
+    fn bound_jkt(&self, issuance: &Issuance<'_>, kind: TokenKind) -> Option<String> {
+        match kind {
+            TokenKind::Refresh if !issuance.client.is_public() => None,
+            _ => self.dpop_jkt.clone(),
         }
     }
 
@@ -174,6 +194,10 @@ impl<'a> Issuer<'a> {
             _ => None,
         };
         let mut response = TokenResponse::bearer(access_token);
+        if self.dpop_jkt.is_some() {
+            // RFC 9449 §5: "A token_type of DPoP MUST be included".
+            response.token_type = "DPoP".into();
+        }
         response.expires_in = Some(self.config.lifetimes.access_token);
         response.refresh_token = refresh_token;
         response.id_token = id_token;
@@ -276,6 +300,7 @@ impl<'a> Issuer<'a> {
             expires_at: self.now + ttl,
             consumed_at: None,
             revoked_at: None,
+            dpop_jkt: self.bound_jkt(issuance, kind),
         };
         (token, record)
     }

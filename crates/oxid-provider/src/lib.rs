@@ -41,6 +41,7 @@ pub mod logout;
 pub mod metrics;
 pub mod outbound;
 pub mod pages;
+pub mod par;
 pub mod redirect_uri;
 pub mod registration;
 pub mod revocation;

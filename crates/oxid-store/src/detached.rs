@@ -15,7 +15,10 @@ use crate::{
     StoreError, StoreResult, TokenRecord, TokenStore, UserRecord, UserStore,
 };
 use crate::{DeviceDecision, DeviceGrantRecord, DevicePoll, DeviceStore};
-use crate::{FailureCount, ReplayStore, ThrottlePolicy, ThrottleStore};
+use crate::{
+    FailureCount, PushedRequestRecord, PushedRequestStore, ReplayStore, ThrottlePolicy,
+    ThrottleStore,
+};
 use async_trait::async_trait;
 use std::future::Future;
 use std::sync::Arc;
@@ -320,6 +323,24 @@ impl ReplayStore for Detached {
     async fn remember_jti(&self, key: &str, expires_at: u64) -> StoreResult<bool> {
         let key = key.to_owned();
         self.run(move |s| async move { s.remember_jti(&key, expires_at).await })
+            .await
+    }
+}
+
+#[async_trait]
+impl PushedRequestStore for Detached {
+    async fn insert_pushed_request(&self, request: &PushedRequestRecord) -> StoreResult<()> {
+        let request = request.clone();
+        self.run(move |s| async move { s.insert_pushed_request(&request).await })
+            .await
+    }
+    async fn take_pushed_request(
+        &self,
+        request_uri_hash: &str,
+        now: u64,
+    ) -> StoreResult<Option<PushedRequestRecord>> {
+        let hash = request_uri_hash.to_owned();
+        self.run(move |s| async move { s.take_pushed_request(&hash, now).await })
             .await
     }
 }

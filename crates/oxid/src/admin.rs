@@ -122,6 +122,10 @@ pub struct ClientMembers {
     /// Always put `auth_time` in ID tokens.
     #[arg(long)]
     require_auth_time: bool,
+    /// Accept this client's authorization requests only when pushed (RFC 9126 §6);
+    /// `--require-pushed-authorization-requests false` turns it off again.
+    #[arg(long, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
+    require_pushed_authorization_requests: Option<bool>,
 }
 
 impl ClientMembers {
@@ -156,6 +160,7 @@ impl ClientMembers {
             userinfo_signed_response_alg: self.userinfo_signing_alg,
             default_max_age: self.default_max_age,
             require_auth_time: self.require_auth_time,
+            require_pushed_authorization_requests: self.require_pushed_authorization_requests,
         })
     }
 }

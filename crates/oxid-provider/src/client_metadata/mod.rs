@@ -42,6 +42,10 @@ pub struct ClientMetadata {
     /// `minimal` (only the ones OIDC Core §2 requires).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id_token_claims: Option<String>,
+    /// RFC 9126 §6: this client's authorization requests are accepted only when pushed.
+    /// (Not in the protocol crate's registration type, so kept among Oxid's members.)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub require_pushed_authorization_requests: Option<bool>,
 }
 
 /// Client metadata refused: the error code of RFC 7591 §3.2.2, the member at fault, and why.

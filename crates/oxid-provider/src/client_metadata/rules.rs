@@ -130,6 +130,10 @@ pub(super) fn validate(
             // Absent: the deployment's `require_pkce` applies (`Client::requires_pkce`).
             require_pkce: metadata.require_pkce,
             id_token_claims: Some(id_token_claims.as_str().to_string()),
+            // RFC 9126 §6: false is the default, so only true is kept.
+            require_pushed_authorization_requests: metadata
+                .require_pushed_authorization_requests
+                .filter(|required| *required),
         },
         auth_method,
         grant_types,

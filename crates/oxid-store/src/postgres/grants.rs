@@ -13,8 +13,8 @@ use sqlx::{PgExecutor, Row};
 async fn insert_token_with<'e>(db: impl PgExecutor<'e>, t: &TokenRecord) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO tokens (token_hash, kind, grant_id, client_id, user_id, scopes, sid, \
-         auth_time, claims_request, issued_at, expires_at, consumed_at, revoked_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11, $12, $13)",
+         auth_time, claims_request, issued_at, expires_at, consumed_at, revoked_at, dpop_jkt) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11, $12, $13, $14)",
     )
     .bind(t.token_hash.as_str())
     .bind(t.kind.as_str())
@@ -29,6 +29,7 @@ async fn insert_token_with<'e>(db: impl PgExecutor<'e>, t: &TokenRecord) -> Stor
     .bind(to_db(t.expires_at))
     .bind(opt_to_db(t.consumed_at))
     .bind(opt_to_db(t.revoked_at))
+    .bind(t.dpop_jkt.as_deref())
     .execute(db)
     .await
     .map_err(db_err("token"))?;
@@ -190,6 +191,7 @@ impl TokenStore for PostgresStore {
             "DELETE FROM failure_counters WHERE expires_at <= $1",
             "DELETE FROM device_grants WHERE expires_at <= $1",
             "DELETE FROM used_assertions WHERE expires_at <= $1",
+            "DELETE FROM pushed_requests WHERE expires_at <= $1",
         ] {
             let done = sqlx::query(sql)
                 .bind(now)

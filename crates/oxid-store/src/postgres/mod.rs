@@ -11,6 +11,7 @@ mod errors;
 mod grants;
 mod keys;
 mod pool;
+mod pushed;
 mod replay;
 mod sessions;
 mod throttle;
@@ -39,7 +40,7 @@ const CODE_COLS: &str = "code_hash, grant_id, client_id, user_id, redirect_uri, 
 /// Columns of `tokens`, JSON read as text.
 const TOKEN_COLS: &str = "token_hash, kind, grant_id, client_id, user_id, scopes, sid, \
     auth_time, claims_request::text AS claims_request, issued_at, expires_at, consumed_at, \
-    revoked_at";
+    revoked_at, dpop_jkt";
 
 /// The storage contract on PostgreSQL.
 #[derive(Debug, Clone)]

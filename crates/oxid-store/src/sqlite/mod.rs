@@ -14,6 +14,7 @@ mod device;
 mod grants;
 mod keys;
 mod migrate;
+mod pushed;
 mod replay;
 mod sessions;
 mod throttle;

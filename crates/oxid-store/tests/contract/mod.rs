@@ -6,17 +6,21 @@
 pub mod accounts;
 pub mod cancellation;
 pub mod device;
+pub mod dpop;
 pub mod fixtures;
 pub mod grants;
 pub mod keys;
+pub mod pushed;
 pub mod replay;
 pub mod throttle;
 
 pub use accounts::*;
 pub use cancellation::*;
 pub use device::*;
+pub use dpop::*;
 pub use grants::*;
 pub use keys::*;
+pub use pushed::*;
 pub use replay::*;
 pub use throttle::*;
 
@@ -99,6 +103,9 @@ macro_rules! contract_suite {
             concurrent_polls_of_an_approved_device_grant_have_one_winner,
             assertion_id_is_first_seen_once_until_purged,
             concurrent_remembers_of_one_assertion_id_have_one_winner,
+            pushed_request_is_taken_once_while_live,
+            dpop_bound_tokens_keep_their_key_thumbprint,
+            concurrent_takes_of_one_pushed_request_have_one_winner,
             dropped_write_futures_take_full_effect_or_none_and_leave_the_store_serving,
         );
     };
