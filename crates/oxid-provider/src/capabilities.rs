@@ -230,6 +230,9 @@ pub struct Features {
     /// Every client must push its authorization requests (RFC 9126 §5); a client can ask
     /// this for itself with `require_pushed_authorization_requests` (§6).
     pub require_pushed_requests: bool,
+    /// DPoP proofs at the token endpoint and DPoP-bound tokens at UserInfo and
+    /// introspection (RFC 9449), with the algorithms of `dpop::DPOP_ALGS`.
+    pub dpop: bool,
 }
 
 /// What this deployment supports.
@@ -374,6 +377,7 @@ impl Capabilities {
                 iss_parameter: true,
                 pushed_requests: true,
                 require_pushed_requests: config.require_pushed_authorization_requests,
+                dpop: true,
             },
         }
     }

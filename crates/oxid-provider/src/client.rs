@@ -100,6 +100,7 @@ struct ClientSettings {
     default_max_age: Option<u64>,
     require_auth_time: bool,
     require_pushed_authorization_requests: bool,
+    dpop_bound_access_tokens: bool,
 }
 
 /// Metadata member names (RFC 7591 §2, OIDC Registration §2, and Oxid's own) kept in
@@ -125,6 +126,8 @@ pub mod member {
     pub const REQUIRE_AUTH_TIME: &str = "require_auth_time";
     /// `require_pushed_authorization_requests` (a boolean, RFC 9126 §6).
     pub const REQUIRE_PUSHED_AUTHORIZATION_REQUESTS: &str = "require_pushed_authorization_requests";
+    /// `dpop_bound_access_tokens` (a boolean, RFC 9449 §5.2).
+    pub const DPOP_BOUND_ACCESS_TOKENS: &str = "dpop_bound_access_tokens";
 }
 
 impl ClientSettings {
@@ -180,6 +183,7 @@ impl ClientSettings {
                 member::REQUIRE_PUSHED_AUTHORIZATION_REQUESTS,
                 false,
             )?,
+            dpop_bound_access_tokens: boolean(member::DPOP_BOUND_ACCESS_TOKENS, false)?,
         })
     }
 }
@@ -297,6 +301,12 @@ impl Client {
     /// authorization requests are accepted only by a pushed request's `request_uri`.
     pub fn requires_pushed_requests(&self) -> bool {
         self.settings.require_pushed_authorization_requests
+    }
+
+    /// Whether it registered `dpop_bound_access_tokens` (RFC 9449 §5.2): its token requests
+    /// without a DPoP proof are refused.
+    pub fn requires_dpop(&self) -> bool {
+        self.settings.dpop_bound_access_tokens
     }
 
     /// Its registered JWK Set (`jwks`), for `private_key_jwt` and request objects.

@@ -67,6 +67,8 @@ pub struct NewClient {
     pub require_auth_time: bool,
     /// `require_pushed_authorization_requests` (RFC 9126 §6); left as it is when `None`.
     pub require_pushed_authorization_requests: Option<bool>,
+    /// `dpop_bound_access_tokens` (RFC 9449 §5.2); left as it is when `None`.
+    pub dpop_bound_access_tokens: Option<bool>,
 }
 
 impl NewClient {
@@ -148,6 +150,9 @@ impl NewClient {
         if self.require_pushed_authorization_requests.is_some() {
             metadata.require_pushed_authorization_requests =
                 self.require_pushed_authorization_requests;
+        }
+        if self.dpop_bound_access_tokens.is_some() {
+            metadata.dpop_bound_access_tokens = self.dpop_bound_access_tokens;
         }
         Ok(())
     }

@@ -107,6 +107,11 @@ pub fn metadata(config: &ProviderConfig, caps: &Capabilities) -> ProviderMetadat
         require_pushed_authorization_requests: features
             .pushed_requests
             .then_some(features.require_pushed_requests),
+        // RFC 9449 §5.1.
+        dpop_signing_alg_values_supported: features
+            .dpop
+            .then(|| names(&crate::dpop::DPOP_ALGS, |a| a.as_str()))
+            .flatten(),
         claims_supported: strings(&caps.claims),
         claim_types_supported: strings(&caps.claim_types),
         claims_parameter_supported: Some(features.claims_parameter),

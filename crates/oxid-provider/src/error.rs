@@ -32,6 +32,9 @@ pub enum ErrorKind {
     /// where a request meant for the authorization endpoint is checked without a browser:
     /// the pushed authorization request endpoint (RFC 9126 §2.3).
     Authorization(AuthErrorCode),
+    /// RFC 9449 §7.1: a DPoP-bound token or a proof refused at a resource (`invalid_token`
+    /// or `invalid_dpop_proof`): 401 with a `DPoP` challenge.
+    DpopResource(&'static str),
     /// `invalid_client` for a client locked after too many failed secrets (issue 13): HTTP
     /// 429 with `Retry-After`. RFC 6749 §5.2 has no code for this, so the client keeps the
     /// code its failure earns; only the status and header tell it to wait.
@@ -121,6 +124,16 @@ impl OAuthError {
         }
     }
 
+    /// A refusal at a resource under the `DPoP` scheme (RFC 9449 §7.1): `invalid_token` or
+    /// `invalid_dpop_proof`.
+    pub fn dpop_resource(code: &'static str, description: impl Into<Cow<'static, str>>) -> Self {
+        OAuthError {
+            kind: ErrorKind::DpopResource(code),
+            description: description.into(),
+            detail: None,
+        }
+    }
+
     /// A bearer error at a resource.
     pub fn bearer(kind: ErrorKind, description: impl Into<Cow<'static, str>>) -> Self {
         OAuthError {
@@ -165,6 +178,7 @@ impl OAuthError {
             ErrorKind::Server => "server_error",
             ErrorKind::Registration(code) => code.as_str(),
             ErrorKind::Authorization(code) => code.as_str(),
+            ErrorKind::DpopResource(code) => code,
         }
     }
 }

@@ -57,11 +57,18 @@ pub async fn introspect(
     let scope = Scope::from_tokens(&record.scopes).map_err(OAuthError::server)?;
     // A client_credentials token granted no scope has none to report.
     let scope = (!scope.is_empty()).then_some(scope);
-    let token_type = match record.kind {
-        TokenKind::Access => "Bearer",
-        TokenKind::Refresh => "refresh_token",
+    let token_type = match (record.kind, &record.dpop_jkt) {
+        // RFC 9449 §6.2: a bound token is `DPoP`, with its key's thumbprint in `cnf`.
+        (TokenKind::Access, Some(_)) => "DPoP",
+        (TokenKind::Access, None) => "Bearer",
+        (TokenKind::Refresh, _) => "refresh_token",
     };
+    let mut extra = indexmap::IndexMap::new();
+    if let Some(jkt) = &record.dpop_jkt {
+        extra.insert("cnf".to_string(), serde_json::json!({ "jkt": jkt }));
+    }
     Ok(IntrospectionResponse {
+        extra,
         active: true,
         scope,
         client_id: Some(record.client_id.clone()),

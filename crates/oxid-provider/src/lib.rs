@@ -26,6 +26,7 @@ pub mod consent;
 pub mod crypto;
 pub mod device;
 pub mod discovery;
+pub mod dpop;
 pub mod error;
 pub mod front_channel;
 pub mod frontchannel;

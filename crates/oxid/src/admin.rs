@@ -126,6 +126,10 @@ pub struct ClientMembers {
     /// `--require-pushed-authorization-requests false` turns it off again.
     #[arg(long, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
     require_pushed_authorization_requests: Option<bool>,
+    /// Refuse this client's token requests without a DPoP proof (RFC 9449 §5.2);
+    /// `--dpop-bound-access-tokens false` turns it off again.
+    #[arg(long, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
+    dpop_bound_access_tokens: Option<bool>,
 }
 
 impl ClientMembers {
@@ -161,6 +165,7 @@ impl ClientMembers {
             default_max_age: self.default_max_age,
             require_auth_time: self.require_auth_time,
             require_pushed_authorization_requests: self.require_pushed_authorization_requests,
+            dpop_bound_access_tokens: self.dpop_bound_access_tokens,
         })
     }
 }

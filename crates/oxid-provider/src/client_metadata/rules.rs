@@ -134,6 +134,8 @@ pub(super) fn validate(
             require_pushed_authorization_requests: metadata
                 .require_pushed_authorization_requests
                 .filter(|required| *required),
+            // RFC 9449 §5.2: false is the default, so only true is kept.
+            dpop_bound_access_tokens: metadata.dpop_bound_access_tokens.filter(|bound| *bound),
         },
         auth_method,
         grant_types,

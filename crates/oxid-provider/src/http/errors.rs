@@ -52,6 +52,7 @@ impl IntoResponse for OAuthError {
                 (error.http_status(), None, Some(Json(error).into_response()))
             }
             ErrorKind::Authorization(code) => authorization_error(code, description),
+            ErrorKind::DpopResource(code) => dpop_error(code, description),
         };
         let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
         let mut response = match body {
@@ -87,6 +88,20 @@ fn authorization_error(
     let description = oxid_protocol::sanitize_error_text(description);
     let body = serde_json::json!({ "error": code.as_str(), "error_description": description });
     (status, None, Some(Json(body).into_response()))
+}
+
+/// Status, challenge and body of a refusal at a resource of a DPoP-bound token or its proof
+/// (RFC 9449 §7.1): the `DPoP` scheme with the algorithms we accept.
+fn dpop_error(code: &str, description: &str) -> (u16, Option<String>, Option<Response>) {
+    let description = oxid_protocol::sanitize_error_text(description);
+    let algs: Vec<&str> = crate::dpop::DPOP_ALGS.iter().map(|a| a.as_str()).collect();
+    let challenge = format!(
+        "DPoP realm=\"{REALM}\", error=\"{code}\", error_description=\"{description}\", \
+         algs=\"{}\"",
+        algs.join(" ")
+    );
+    let body = serde_json::json!({ "error": code, "error_description": description });
+    (401, Some(challenge), Some(Json(body).into_response()))
 }
 
 /// Status, challenge and body of an RFC 6749 §5.2 error.
