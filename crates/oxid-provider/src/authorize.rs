@@ -3,7 +3,9 @@
 //! check the request (errors go back to the client), then decide between the login page, the
 //! consent page and issuing a code.
 
-use oxid_protocol::authorization::{AuthErrorCode, AuthenticationRequest, Prompt};
+use oxid_protocol::authorization::{
+    AuthErrorCode, AuthenticationRequest, AuthorizationError, Prompt,
+};
 use oxid_protocol::params::Params;
 use oxid_store::{ClientRecord, SessionRecord};
 
@@ -14,6 +16,7 @@ use crate::crypto::SecretBox;
 use crate::error::OAuthError;
 use crate::front_channel::{error_to_client, issue_response, request_error, response_mode};
 use crate::interaction::{Interaction, Purpose};
+use crate::par::{self, Opened};
 use crate::redirect_uri::{has_control_characters, redirect_uri_registered};
 use crate::session::current_session;
 use crate::state::Provider;
@@ -156,12 +159,34 @@ pub async fn authorize(
     session_token: Option<&str>,
 ) -> Result<AuthorizeOutcome, OAuthError> {
     let session = current_session(provider, session_token).await?;
+    let (received, pushed) = match par::open(provider, received).await? {
+        Opened::Direct(received) => (received, false),
+        Opened::Pushed(received) => (received, true),
+        Opened::Refused(error, description) => {
+            return Ok(AuthorizeOutcome::ErrorPage { error, description });
+        }
+    };
     // RFC 6749 §4.1.2.1 / §3.1.2.4: without a trusted client and redirect URI, say so here.
     let (client, redirect_uri) =
         match trust(provider, received.client_id, received.redirect_uri).await? {
             Ok(trusted) => trusted,
             Err(page) => return Ok(page),
         };
+    // RFC 9126 §5, §6: a client (or deployment) that requires pushed requests gets no other.
+    if !pushed && par::must_push(provider, &client) {
+        let mode = response_mode(received.response_type, received.response_mode);
+        let error = AuthorizationError::new(
+            AuthErrorCode::InvalidRequest,
+            "this client must push its authorization requests (RFC 9126 §5)",
+        );
+        return Ok(error_to_client(
+            provider,
+            &redirect_uri,
+            mode,
+            error,
+            received.state,
+        ));
+    }
     let request = match received.request {
         Ok(request) => request,
         Err(error) => {

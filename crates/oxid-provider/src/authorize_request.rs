@@ -25,6 +25,9 @@ pub(crate) type Single = Result<Option<String>, String>;
 pub struct ReceivedAuthorization {
     pub(crate) client_id: Single,
     pub(crate) redirect_uri: Single,
+    /// Read apart from the request: one naming a pushed request (RFC 9126 §4) stands in for
+    /// all the other parameters.
+    pub(crate) request_uri: Single,
     pub(crate) state: Option<String>,
     pub(crate) response_type: Option<ResponseType>,
     pub(crate) response_mode: Option<ResponseMode>,
@@ -65,6 +68,7 @@ impl ReceivedAuthorization {
         ReceivedAuthorization {
             client_id: single("client_id"),
             redirect_uri: single("redirect_uri"),
+            request_uri: single("request_uri"),
             state: single_value("state"),
             response_type: single_value("response_type").and_then(|v| v.parse().ok()),
             response_mode: single_value("response_mode").and_then(|v| ResponseMode::parse(&v)),

@@ -225,6 +225,14 @@ pub struct Features {
     pub registration: bool,
     /// `iss` in authorization responses (RFC 9207).
     pub iss_parameter: bool,
+    /// The pushed authorization request endpoint (RFC 9126).
+    pub pushed_requests: bool,
+    /// Every client must push its authorization requests (RFC 9126 §5); a client can ask
+    /// this for itself with `require_pushed_authorization_requests` (§6).
+    pub require_pushed_requests: bool,
+    /// DPoP proofs at the token endpoint and DPoP-bound tokens at UserInfo and
+    /// introspection (RFC 9449), with the algorithms of `dpop::DPOP_ALGS`.
+    pub dpop: bool,
 }
 
 /// What this deployment supports.
@@ -386,6 +394,9 @@ impl Capabilities {
                 request_uri: false,
                 registration: config.registration != Registration::Closed,
                 iss_parameter: true,
+                pushed_requests: true,
+                require_pushed_requests: config.require_pushed_authorization_requests,
+                dpop: true,
             },
             private_addresses_allowed: config.outbound.allow_private_addresses,
         }

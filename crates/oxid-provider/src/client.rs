@@ -100,6 +100,8 @@ struct ClientSettings {
     default_max_age: Option<u64>,
     require_auth_time: bool,
     token_policy: crate::token_policy::TokenPolicy,
+    require_pushed_authorization_requests: bool,
+    dpop_bound_access_tokens: bool,
 }
 
 /// Metadata member names (RFC 7591 §2, OIDC Registration §2, and Oxid's own) kept in
@@ -123,6 +125,10 @@ pub mod member {
     pub const DEFAULT_MAX_AGE: &str = "default_max_age";
     /// `require_auth_time` (a boolean).
     pub const REQUIRE_AUTH_TIME: &str = "require_auth_time";
+    /// `require_pushed_authorization_requests` (a boolean, RFC 9126 §6).
+    pub const REQUIRE_PUSHED_AUTHORIZATION_REQUESTS: &str = "require_pushed_authorization_requests";
+    /// `dpop_bound_access_tokens` (a boolean, RFC 9449 §5.2).
+    pub const DPOP_BOUND_ACCESS_TOKENS: &str = "dpop_bound_access_tokens";
 }
 
 impl ClientSettings {
@@ -175,6 +181,11 @@ impl ClientSettings {
                 .transpose()?,
             require_auth_time: boolean(member::REQUIRE_AUTH_TIME, false)?,
             token_policy: crate::token_policy::TokenPolicy::read(metadata)?,
+            require_pushed_authorization_requests: boolean(
+                member::REQUIRE_PUSHED_AUTHORIZATION_REQUESTS,
+                false,
+            )?,
+            dpop_bound_access_tokens: boolean(member::DPOP_BOUND_ACCESS_TOKENS, false)?,
         })
     }
 }
@@ -286,6 +297,18 @@ impl Client {
     /// (`Capabilities::pkce_required`; false lets it rely on `nonce`).
     pub fn requires_pkce(&self, deployment_default: bool) -> bool {
         self.is_public() || self.settings.require_pkce.unwrap_or(deployment_default)
+    }
+
+    /// Whether it registered `require_pushed_authorization_requests` (RFC 9126 §6): its
+    /// authorization requests are accepted only by a pushed request's `request_uri`.
+    pub fn requires_pushed_requests(&self) -> bool {
+        self.settings.require_pushed_authorization_requests
+    }
+
+    /// Whether it registered `dpop_bound_access_tokens` (RFC 9449 §5.2): its token requests
+    /// without a DPoP proof are refused.
+    pub fn requires_dpop(&self) -> bool {
+        self.settings.dpop_bound_access_tokens
     }
 
     /// Its registered JWK Set (`jwks`), for `private_key_jwt` and request objects.

@@ -78,6 +78,10 @@ pub struct NewClient {
     pub refresh_token_idle: Option<u64>,
     /// `refresh_token_grace` in seconds (0 turns it off).
     pub refresh_token_grace: Option<u64>,
+    /// `require_pushed_authorization_requests` (RFC 9126 §6); left as it is when `None`.
+    pub require_pushed_authorization_requests: Option<bool>,
+    /// `dpop_bound_access_tokens` (RFC 9449 §5.2); left as it is when `None`.
+    pub dpop_bound_access_tokens: Option<bool>,
 }
 
 impl NewClient {
@@ -178,6 +182,13 @@ impl NewClient {
             if value.is_some() {
                 *member = value;
             }
+        }
+        if self.require_pushed_authorization_requests.is_some() {
+            metadata.require_pushed_authorization_requests =
+                self.require_pushed_authorization_requests;
+        }
+        if self.dpop_bound_access_tokens.is_some() {
+            metadata.dpop_bound_access_tokens = self.dpop_bound_access_tokens;
         }
         Ok(())
     }

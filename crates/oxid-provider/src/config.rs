@@ -40,6 +40,8 @@ pub struct Settings {
     pub require_pkce: bool,
     /// Accept `code_challenge_method=plain` (RFC 7636 §4.2); S256 is always accepted.
     pub allow_plain_pkce: bool,
+    /// Every client must use pushed authorization requests (RFC 9126 §5).
+    pub require_pushed_authorization_requests: bool,
     /// Socket address of the admin listener (`/metrics`, `/healthz`, `/readyz`); none by default.
     pub admin_listen: Option<String>,
     /// How log lines are written.
@@ -123,6 +125,7 @@ impl Default for Settings {
             keys: KeySettings::default(),
             require_pkce: true,
             allow_plain_pkce: true,
+            require_pushed_authorization_requests: false,
             admin_listen: None,
             log_format: LogFormat::Text,
             throttle: crate::throttle::ThrottleSettings::default(),
@@ -305,6 +308,8 @@ pub struct ProviderConfig {
     pub require_pkce: bool,
     /// `plain` accepted.
     pub allow_plain_pkce: bool,
+    /// Pushed authorization requests required of every client (RFC 9126 §5).
+    pub require_pushed_authorization_requests: bool,
     /// Template override folder.
     pub templates_dir: Option<PathBuf>,
     /// Brute-force throttling.
@@ -466,6 +471,7 @@ impl ProviderConfig {
             publish_ahead: settings.keys.publish_ahead_hours * 3600,
             require_pkce: settings.require_pkce,
             allow_plain_pkce: settings.allow_plain_pkce,
+            require_pushed_authorization_requests: settings.require_pushed_authorization_requests,
             templates_dir: settings.templates_dir.clone(),
             throttle: settings.throttle,
             limits: settings.limits,

@@ -32,6 +32,8 @@ pub mod paths {
     pub const REGISTRATION: &str = "/register";
     /// Consent form target.
     pub const CONSENT: &str = "/consent";
+    /// Pushed authorization request endpoint (RFC 9126 §2).
+    pub const PUSHED_AUTHORIZATION_REQUEST: &str = "/par";
     /// Device authorization endpoint (RFC 8628 §3.1).
     pub const DEVICE_AUTHORIZATION: &str = "/device_authorization";
     /// Device verification page, `verification_uri` (RFC 8628 §3.3).
@@ -98,6 +100,18 @@ pub fn metadata(config: &ProviderConfig, caps: &Capabilities) -> ProviderMetadat
         device_authorization_endpoint: caps
             .supports_grant(GrantType::DeviceCode)
             .then(|| config.endpoint(paths::DEVICE_AUTHORIZATION)),
+        // RFC 9126 §5.
+        pushed_authorization_request_endpoint: features
+            .pushed_requests
+            .then(|| config.endpoint(paths::PUSHED_AUTHORIZATION_REQUEST)),
+        require_pushed_authorization_requests: features
+            .pushed_requests
+            .then_some(features.require_pushed_requests),
+        // RFC 9449 §5.1.
+        dpop_signing_alg_values_supported: features
+            .dpop
+            .then(|| names(&crate::dpop::DPOP_ALGS, |a| a.as_str()))
+            .flatten(),
         claims_supported: strings(&caps.claims),
         claim_types_supported: strings(&caps.claim_types),
         claims_parameter_supported: Some(features.claims_parameter),

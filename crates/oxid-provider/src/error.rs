@@ -3,6 +3,7 @@
 //! `UserinfoError`) is in `http::errors`. Public text and private detail are kept apart: the
 //! detail is logged, never sent.
 
+use oxid_protocol::authorization::AuthErrorCode;
 use oxid_protocol::bearer::BearerErrorCode;
 use oxid_protocol::registration::RegistrationErrorCode;
 use oxid_protocol::token::{TokenError, TokenErrorCode};
@@ -27,6 +28,13 @@ pub enum ErrorKind {
     /// An RFC 7591 §3.2.2 registration error (400), at the registration and client
     /// configuration endpoints.
     Registration(RegistrationErrorCode),
+    /// An authorization error code (RFC 6749 §4.1.2.1, OIDC Core §3.1.2.6) answered as JSON,
+    /// where a request meant for the authorization endpoint is checked without a browser:
+    /// the pushed authorization request endpoint (RFC 9126 §2.3).
+    Authorization(AuthErrorCode),
+    /// RFC 9449 §7.1: a DPoP-bound token or a proof refused at a resource (`invalid_token`
+    /// or `invalid_dpop_proof`): 401 with a `DPoP` challenge.
+    DpopResource(&'static str),
     /// `invalid_client` for a client locked after too many failed secrets (issue 13): HTTP
     /// 429 with `Retry-After`. RFC 6749 §5.2 has no code for this, so the client keeps the
     /// code its failure earns; only the status and header tell it to wait.
@@ -107,6 +115,25 @@ impl OAuthError {
         }
     }
 
+    /// An authorization error code answered as JSON (RFC 9126 §2.3).
+    pub fn authorization(code: AuthErrorCode, description: impl Into<Cow<'static, str>>) -> Self {
+        OAuthError {
+            kind: ErrorKind::Authorization(code),
+            description: description.into(),
+            detail: None,
+        }
+    }
+
+    /// A refusal at a resource under the `DPoP` scheme (RFC 9449 §7.1): `invalid_token` or
+    /// `invalid_dpop_proof`.
+    pub fn dpop_resource(code: &'static str, description: impl Into<Cow<'static, str>>) -> Self {
+        OAuthError {
+            kind: ErrorKind::DpopResource(code),
+            description: description.into(),
+            detail: None,
+        }
+    }
+
     /// A bearer error at a resource.
     pub fn bearer(kind: ErrorKind, description: impl Into<Cow<'static, str>>) -> Self {
         OAuthError {
@@ -150,6 +177,8 @@ impl OAuthError {
             ErrorKind::InsufficientScope => "insufficient_scope",
             ErrorKind::Server => "server_error",
             ErrorKind::Registration(code) => code.as_str(),
+            ErrorKind::Authorization(code) => code.as_str(),
+            ErrorKind::DpopResource(code) => code,
         }
     }
 }

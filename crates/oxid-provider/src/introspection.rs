@@ -57,9 +57,11 @@ pub async fn introspect(
     let scope = Scope::from_tokens(&record.scopes).map_err(OAuthError::server)?;
     // A client_credentials token granted no scope has none to report.
     let scope = (!scope.is_empty()).then_some(scope);
-    let token_type = match record.kind {
-        TokenKind::Access => "Bearer",
-        TokenKind::Refresh => "refresh_token",
+    let token_type = match (record.kind, &record.dpop_jkt) {
+        // RFC 9449 §6.2: a bound token is `DPoP`, with its key's thumbprint in `cnf`.
+        (TokenKind::Access, Some(_)) => "DPoP",
+        (TokenKind::Access, None) => "Bearer",
+        (TokenKind::Refresh, _) => "refresh_token",
     };
     // A token minted by exchange is for the audiences asked for, and names its actor
     // (RFC 8693 §2.2.1, §4.1).
@@ -81,6 +83,10 @@ pub async fn introspect(
     let mut extra = indexmap::IndexMap::new();
     if let Some(act) = exchanged.and_then(|x| x.act) {
         extra.insert("act".to_string(), act);
+    }
+    // RFC 9449 §6.2: a DPoP-bound token names its key.
+    if let Some(jkt) = &record.dpop_jkt {
+        extra.insert("cnf".to_string(), serde_json::json!({ "jkt": jkt }));
     }
     Ok(IntrospectionResponse {
         active: true,

@@ -121,6 +121,8 @@ pub struct Issuer<'a> {
     secret_box: &'a SecretBox,
     store: &'a dyn Store,
     now: u64,
+    /// The thumbprint of the DPoP key the token request proved (RFC 9449 §5).
+    dpop_jkt: Option<String>,
 }
 
 impl<'a> Issuer<'a> {
@@ -138,6 +140,24 @@ impl<'a> Issuer<'a> {
             secret_box,
             store,
             now,
+            dpop_jkt: None,
+        }
+    }
+
+    /// Binds what this issuer mints to the DPoP key of thumbprint `jkt` (RFC 9449 §5, §6).
+    pub fn with_dpop_jkt(self, jkt: Option<String>) -> Self {
+        Issuer {
+            dpop_jkt: jkt,
+            ..self
+        }
+    }
+
+    /// RFC 9449 §5: access tokens are bound to the proof's key; refresh tokens only for
+    /// public clients (a confidential client's are bound to it by its authentication).
+    fn bound_jkt(&self, issuance: &Issuance<'_>, kind: oxid_store::TokenKind) -> Option<String> {
+        match kind {
+            oxid_store::TokenKind::Refresh if !issuance.client.is_public() => None,
+            _ => self.dpop_jkt.clone(),
         }
     }
 
@@ -196,6 +216,10 @@ impl<'a> Issuer<'a> {
             _ => None,
         };
         let mut response = TokenResponse::bearer(access_token);
+        if self.dpop_jkt.is_some() {
+            // RFC 9449 §5: "A token_type of DPoP MUST be included".
+            response.token_type = "DPoP".into();
+        }
         response.expires_in = Some(expires_in);
         response.id_token = id_token;
         // RFC 6749 §3.3: a scope is one or more tokens; with none granted the member is left out.

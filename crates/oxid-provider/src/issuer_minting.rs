@@ -88,6 +88,7 @@ impl Issuer<'_> {
             expires_at: self.now,
             consumed_at: None,
             revoked_at: None,
+            dpop_jkt: self.bound_jkt(issuance, kind),
         }
     }
 }

@@ -133,6 +133,7 @@ pub async fn stored_token(
         expires_at: T0 + 3600,
         consumed_at: None,
         revoked_at: None,
+        dpop_jkt: None,
     };
     provider.store().insert_token(&record).await.unwrap();
     token

@@ -45,6 +45,7 @@ mod tests {
             expires_at: 200,
             consumed_at: None,
             revoked_at: None,
+            dpop_jkt: None,
         }
     }
 

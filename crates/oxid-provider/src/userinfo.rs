@@ -6,6 +6,7 @@ use oxid_store::{TokenKind, TokenRecord};
 use serde_json::{Map, Value};
 
 use crate::claims::{filter_by_request, released_claims};
+use crate::dpop::{Presented, check_binding};
 use crate::error::{ErrorKind, OAuthError};
 use crate::issuer::Issuer;
 use crate::state::Provider;
@@ -25,8 +26,9 @@ pub enum UserinfoAnswer {
 pub async fn userinfo_answer(
     provider: &Provider,
     request: &UserinfoRequest,
+    dpop: Presented<'_>,
 ) -> Result<UserinfoAnswer, OAuthError> {
-    let (claims, record) = released(provider, request).await?;
+    let (claims, record) = released(provider, request, dpop).await?;
     let client = provider
         .client(&record.client_id)
         .await?
@@ -54,18 +56,20 @@ pub async fn userinfo_claims(
     provider: &Provider,
     request: &UserinfoRequest,
 ) -> Result<Map<String, Value>, OAuthError> {
-    Ok(released(provider, request).await?.0)
+    Ok(released(provider, request, Presented::Bearer).await?.0)
 }
 
 /// The claims released to `request`'s access token, and the token's record.
 async fn released(
     provider: &Provider,
     request: &UserinfoRequest,
+    dpop: Presented<'_>,
 ) -> Result<(Map<String, Value>, TokenRecord), OAuthError> {
     let record = find_live_token(provider, &request.access_token).await?;
     let Some(record) = record.filter(|r| r.kind == TokenKind::Access) else {
         return Err(invalid_token());
     };
+    check_binding(record.dpop_jkt.as_deref(), dpop)?;
     if !record.scopes.iter().any(|s| s == "openid") {
         return Err(OAuthError::bearer(
             ErrorKind::InsufficientScope,

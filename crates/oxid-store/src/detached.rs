@@ -16,7 +16,10 @@ use crate::{
 };
 use crate::{DeviceDecision, DeviceGrantRecord, DevicePoll, DeviceStore};
 use crate::{ExchangeStore, ExchangedGrantRecord};
-use crate::{FailureCount, ReplayStore, ThrottlePolicy, ThrottleStore};
+use crate::{
+    FailureCount, PushedRequestRecord, PushedRequestStore, ReplayStore, ThrottlePolicy,
+    ThrottleStore,
+};
 use async_trait::async_trait;
 use std::future::Future;
 use std::sync::Arc;
@@ -350,6 +353,24 @@ impl ExchangeStore for Detached {
     ) -> StoreResult<Option<ExchangedGrantRecord>> {
         let grant_id = grant_id.to_owned();
         self.run(|s| async move { s.get_exchanged_grant(&grant_id).await })
+            .await
+    }
+}
+
+#[async_trait]
+impl PushedRequestStore for Detached {
+    async fn insert_pushed_request(&self, request: &PushedRequestRecord) -> StoreResult<()> {
+        let request = request.clone();
+        self.run(move |s| async move { s.insert_pushed_request(&request).await })
+            .await
+    }
+    async fn take_pushed_request(
+        &self,
+        request_uri_hash: &str,
+        now: u64,
+    ) -> StoreResult<Option<PushedRequestRecord>> {
+        let hash = request_uri_hash.to_owned();
+        self.run(move |s| async move { s.take_pushed_request(&hash, now).await })
             .await
     }
 }

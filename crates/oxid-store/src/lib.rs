@@ -15,6 +15,7 @@ mod device;
 mod model;
 mod outbox;
 mod postgres;
+mod pushed;
 mod rows;
 mod sqlite;
 mod throttle;
@@ -26,6 +27,7 @@ pub use device::{
 pub use model::*;
 pub use outbox::{DeliveryOutcome, DeliveryRecord, OutboxStore, REVOKE_TOKENS_MEMBER, SessionKey};
 pub use postgres::PostgresStore;
+pub use pushed::{PushedRequestRecord, PushedRequestStore};
 pub use sqlite::SqliteStore;
 
 use async_trait::async_trait;
@@ -189,8 +191,8 @@ pub trait TokenStore: Send + Sync {
     /// Revokes every token of a grant; returns how many were revoked (tokens revoked
     /// before are left as they were and not counted).
     async fn revoke_grant(&self, grant_id: &str, now: u64) -> StoreResult<u64>;
-    /// Deletes codes, tokens, sessions, device grants, failure counters and remembered
-    /// assertion ids that expired at or before `now` (`expires_at <= now`), and
+    /// Deletes codes, tokens, sessions, device grants, failure counters, remembered
+    /// assertion ids and pushed authorization requests that expired at or before `now` (`expires_at <= now`), and
     /// session-client links whose session is gone; returns how many rows went.
     /// Consumed codes and refresh tokens stay until they expire, so replays are still seen.
     async fn purge_expired(&self, now: u64) -> StoreResult<u64>;
@@ -328,6 +330,7 @@ pub trait Store:
     + ReplayStore
     + ExchangeStore
     + OutboxStore
+    + PushedRequestStore
 {
 }
 
@@ -345,6 +348,7 @@ impl<T> Store for T where
         + ReplayStore
         + ExchangeStore
         + OutboxStore
+        + PushedRequestStore
 {
 }
 

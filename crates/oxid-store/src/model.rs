@@ -236,6 +236,9 @@ pub struct TokenRecord {
     pub consumed_at: Option<u64>,
     /// Set when the token (or its grant) was revoked.
     pub revoked_at: Option<u64>,
+    /// The JWK SHA-256 thumbprint of the DPoP key the token is bound to (RFC 9449 §6,
+    /// `cnf.jkt`); `None` for a bearer token.
+    pub dpop_jkt: Option<String>,
 }
 
 /// The outcome of [`crate::CodeStore::consume_code`].

@@ -194,6 +194,7 @@ pub(crate) fn token(r: &impl Columns) -> StoreResult<TokenRecord> {
         expires_at: r.time("expires_at")?,
         consumed_at: r.opt_time("consumed_at")?,
         revoked_at: r.opt_time("revoked_at")?,
+        dpop_jkt: r.opt_text("dpop_jkt")?,
     })
 }
 
@@ -254,6 +255,16 @@ pub(crate) fn exchanged_grant(r: &impl Columns) -> StoreResult<ExchangedGrantRec
         grant_id: r.text("grant_id")?,
         audiences: r.list("audiences")?,
         act: r.opt_json("act")?,
+        expires_at: r.time("expires_at")?,
+    })
+}
+
+/// A row of `pushed_requests`.
+pub(crate) fn pushed_request(r: &impl Columns) -> StoreResult<crate::PushedRequestRecord> {
+    Ok(crate::PushedRequestRecord {
+        request_uri_hash: r.text("request_uri_hash")?,
+        client_id: r.text("client_id")?,
+        params: r.text("params")?,
         expires_at: r.time("expires_at")?,
     })
 }

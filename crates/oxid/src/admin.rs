@@ -146,6 +146,14 @@ pub struct ClientMembers {
     /// off).
     #[arg(long, value_name = "S")]
     refresh_token_grace: Option<u64>,
+    /// Accept this client's authorization requests only when pushed (RFC 9126 §6);
+    /// `--require-pushed-authorization-requests false` turns it off again.
+    #[arg(long, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
+    require_pushed_authorization_requests: Option<bool>,
+    /// Refuse this client's token requests without a DPoP proof (RFC 9449 §5.2);
+    /// `--dpop-bound-access-tokens false` turns it off again.
+    #[arg(long, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
+    dpop_bound_access_tokens: Option<bool>,
 }
 
 impl ClientMembers {
@@ -186,6 +194,8 @@ impl ClientMembers {
             refresh_token_lifetime: self.refresh_token_lifetime,
             refresh_token_idle: self.refresh_token_idle,
             refresh_token_grace: self.refresh_token_grace,
+            require_pushed_authorization_requests: self.require_pushed_authorization_requests,
+            dpop_bound_access_tokens: self.dpop_bound_access_tokens,
         })
     }
 }

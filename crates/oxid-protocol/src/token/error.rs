@@ -38,6 +38,8 @@ string_enum! {
         ServerError => "server_error",
         /// The server is temporarily unavailable (HTTP 503).
         TemporarilyUnavailable => "temporarily_unavailable",
+        /// The DPoP proof is missing where required, or invalid (RFC 9449 §5).
+        InvalidDpopProof => "invalid_dpop_proof",
     }
 }
 

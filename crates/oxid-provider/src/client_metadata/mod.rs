@@ -65,6 +65,13 @@ pub struct ClientMetadata {
     /// Refresh grace window in seconds (0 or absent: off).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refresh_token_grace: Option<u64>,
+    /// RFC 9126 §6: this client's authorization requests are accepted only when pushed.
+    /// (Not in the protocol crate's registration type, so kept among Oxid's members.)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub require_pushed_authorization_requests: Option<bool>,
+    /// RFC 9449 §5.2: this client's token requests must carry a DPoP proof.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dpop_bound_access_tokens: Option<bool>,
 }
 
 /// Client metadata refused: the error code of RFC 7591 §3.2.2, the member at fault, and why.

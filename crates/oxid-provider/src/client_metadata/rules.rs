@@ -146,6 +146,12 @@ pub(super) fn validate(
             refresh_token_idle: metadata.refresh_token_idle,
             // 0 is off: kept absent, as never set.
             refresh_token_grace: metadata.refresh_token_grace.filter(|g| *g > 0),
+            // RFC 9126 §6: false is the default, so only true is kept.
+            require_pushed_authorization_requests: metadata
+                .require_pushed_authorization_requests
+                .filter(|required| *required),
+            // RFC 9449 §5.2: false is the default, so only true is kept.
+            dpop_bound_access_tokens: metadata.dpop_bound_access_tokens.filter(|bound| *bound),
         },
         auth_method,
         grant_types,

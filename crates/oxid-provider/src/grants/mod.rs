@@ -43,6 +43,8 @@ pub struct GrantContext<'a> {
     pub provider: &'a Provider,
     /// The address the request came from, when known (for throttling).
     pub peer: Option<IpAddr>,
+    /// The thumbprint of the DPoP key the request proved (RFC 9449 §5).
+    pub dpop_jkt: Option<String>,
 }
 
 impl<'a> GrantContext<'a> {
@@ -57,6 +59,17 @@ impl<'a> GrantContext<'a> {
             metrics: provider.metrics(),
             provider,
             peer: None,
+            dpop_jkt: None,
+        }
+    }
+
+    /// Binds what this grant issues to the DPoP key of thumbprint `jkt` (RFC 9449 §5).
+    pub fn with_dpop(self, jkt: Option<String>) -> Self {
+        let issuer = self.issuer.with_dpop_jkt(jkt.clone());
+        GrantContext {
+            issuer,
+            dpop_jkt: jkt,
+            ..self
         }
     }
 

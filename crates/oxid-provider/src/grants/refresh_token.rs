@@ -28,6 +28,12 @@ pub async fn handle(
     if old.kind != TokenKind::Refresh || old.client_id != client.id() {
         return Err(invalid());
     }
+    // RFC 9449 §5: a (public client's) refresh token bound to a key needs a proof by it.
+    if old.dpop_jkt.is_some() && old.dpop_jkt != ctx.dpop_jkt {
+        return Err(OAuthError::invalid_grant(
+            "the refresh token is bound to a DPoP key this request did not prove",
+        ));
+    }
     // RFC 6749 §6: the requested scope must not include any scope not originally granted.
     let access_scopes: Vec<String> = match scope {
         Some(scope) => {

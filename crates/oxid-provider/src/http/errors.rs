@@ -6,6 +6,7 @@
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use oxid_protocol::authorization::AuthErrorCode;
 use oxid_protocol::bearer::BearerErrorCode;
 use oxid_protocol::registration::RegistrationError;
 use oxid_protocol::token::{TokenError, TokenErrorCode};
@@ -50,6 +51,8 @@ impl IntoResponse for OAuthError {
                 let error = RegistrationError::new(code, description);
                 (error.http_status(), None, Some(Json(error).into_response()))
             }
+            ErrorKind::Authorization(code) => authorization_error(code, description),
+            ErrorKind::DpopResource(code) => dpop_error(code, description),
         };
         let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
         let mut response = match body {
@@ -68,6 +71,37 @@ impl IntoResponse for OAuthError {
         }
         no_store(response)
     }
+}
+
+/// Status and body of an authorization error code answered as JSON (RFC 9126 §2.3: the
+/// error codes of RFC 6749 §4.1.2.1 and OIDC Core §3.1.2.6 in the body of RFC 6749 §5.2).
+fn authorization_error(
+    code: AuthErrorCode,
+    description: &str,
+) -> (u16, Option<String>, Option<Response>) {
+    let status = match code {
+        AuthErrorCode::ServerError => 500,
+        AuthErrorCode::TemporarilyUnavailable => 503,
+        AuthErrorCode::InvalidClient => 401,
+        _ => 400,
+    };
+    let description = oxid_protocol::sanitize_error_text(description);
+    let body = serde_json::json!({ "error": code.as_str(), "error_description": description });
+    (status, None, Some(Json(body).into_response()))
+}
+
+/// Status, challenge and body of a refusal at a resource of a DPoP-bound token or its proof
+/// (RFC 9449 §7.1): the `DPoP` scheme with the algorithms we accept.
+fn dpop_error(code: &str, description: &str) -> (u16, Option<String>, Option<Response>) {
+    let description = oxid_protocol::sanitize_error_text(description);
+    let algs: Vec<&str> = crate::dpop::DPOP_ALGS.iter().map(|a| a.as_str()).collect();
+    let challenge = format!(
+        "DPoP realm=\"{REALM}\", error=\"{code}\", error_description=\"{description}\", \
+         algs=\"{}\"",
+        algs.join(" ")
+    );
+    let body = serde_json::json!({ "error": code, "error_description": description });
+    (401, Some(challenge), Some(Json(body).into_response()))
 }
 
 /// Status, challenge and body of an RFC 6749 §5.2 error.

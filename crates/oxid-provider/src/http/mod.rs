@@ -15,6 +15,7 @@ mod layers;
 mod logout;
 mod page_form;
 mod pages;
+mod par;
 mod problem;
 mod registration;
 mod revocation;
@@ -65,6 +66,8 @@ pub fn router(provider: Provider) -> Router {
             paths::DEVICE_AUTHORIZATION,
             post(device::device_authorization),
         )
+        // client_auth, then par::push (RFC 9126 §2)
+        .route(paths::PUSHED_AUTHORIZATION_REQUEST, post(par::push))
         // client_auth, then revocation::revoke
         .route(paths::REVOCATION, post(revocation::revoke))
         // client_auth, then introspection::introspect

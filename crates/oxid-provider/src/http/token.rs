@@ -36,8 +36,11 @@ async fn exchange(
 ) -> Result<oxid_protocol::token::TokenResponse, OAuthError> {
     let (client, params) = authenticated_form(provider, AuthEndpoint::Token, headers, body).await?;
     let request = TokenRequest::from_params(&params)?;
+    // RFC 9449 §5: a DPoP proof binds what is issued to its key.
+    let dpop_jkt = crate::dpop::token_request_key(provider, headers, &client).await?;
     // The time is read once per token request; the grant and the issuer use this `now`.
     let ctx = grants::GrantContext::new(provider, &client, provider.now())
-        .with_peer(peer_address(extensions));
+        .with_peer(peer_address(extensions))
+        .with_dpop(dpop_jkt);
     grants::dispatch(&ctx, request).await
 }

@@ -12,6 +12,8 @@ use oxid_protocol::params::Params;
 use oxid_protocol::userinfo::UserinfoRequest;
 
 use super::form::{is_form_encoded, no_store};
+use crate::discovery::paths;
+use crate::dpop::{Presented, resource_key};
 use crate::error::{ErrorKind, OAuthError};
 use crate::state::Provider;
 use crate::userinfo::{UserinfoAnswer, userinfo_answer};
@@ -24,8 +26,17 @@ pub async fn userinfo(
     body: Bytes,
 ) -> Response {
     let answer = async {
+        // RFC 9449 §7.1: `Authorization: DPoP <token>` with a proof by the token's key.
+        if let Some(token) = dpop_token(&headers) {
+            let request = UserinfoRequest {
+                access_token: token.to_string(),
+            };
+            let path = paths::USERINFO;
+            let key = resource_key(&provider, &headers, method.as_str(), path, token).await?;
+            return userinfo_answer(&provider, &request, Presented::Dpop(&key)).await;
+        }
         let request = bearer_request(&method, &headers, &body)?;
-        userinfo_answer(&provider, &request).await
+        userinfo_answer(&provider, &request, Presented::Bearer).await
     };
     match answer.await {
         Ok(UserinfoAnswer::Json(claims)) => no_store(Json(claims).into_response()),
@@ -35,6 +46,14 @@ pub async fn userinfo(
         }
         Err(e) => e.into_response(),
     }
+}
+
+/// The token of an `Authorization: DPoP <token>` header (RFC 9449 §7.1).
+fn dpop_token(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("DPoP") && !token.is_empty()).then_some(token)
 }
 
 /// The request's access token, from exactly one place (RFC 6750 §2): the header, or a form

@@ -14,8 +14,8 @@ async fn insert_token_with<'e>(db: impl PgExecutor<'e>, t: &TokenRecord) -> Stor
     sqlx::query(
         "INSERT INTO tokens (token_hash, kind, grant_id, client_id, user_id, scopes, sid, \
          auth_time, claims_request, audience, grant_expires_at, issued_at, expires_at, \
-         consumed_at, revoked_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11, $12, $13, $14, $15)",
+         consumed_at, revoked_at, dpop_jkt) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11, $12, $13, $14, $15, $16)",
     )
     .bind(t.token_hash.as_str())
     .bind(t.kind.as_str())
@@ -32,6 +32,7 @@ async fn insert_token_with<'e>(db: impl PgExecutor<'e>, t: &TokenRecord) -> Stor
     .bind(to_db(t.expires_at))
     .bind(opt_to_db(t.consumed_at))
     .bind(opt_to_db(t.revoked_at))
+    .bind(t.dpop_jkt.as_deref())
     .execute(db)
     .await
     .map_err(db_err("token"))?;
@@ -210,6 +211,7 @@ impl TokenStore for PostgresStore {
             "DELETE FROM device_grants WHERE expires_at <= $1",
             "DELETE FROM used_assertions WHERE expires_at <= $1",
             "DELETE FROM exchanged_grants WHERE expires_at <= $1",
+            "DELETE FROM pushed_requests WHERE expires_at <= $1",
         ] {
             let done = sqlx::query(sql)
                 .bind(now)

@@ -13,6 +13,7 @@ mod grants;
 mod keys;
 mod outbox;
 mod pool;
+mod pushed;
 mod replay;
 mod sessions;
 mod throttle;
@@ -41,7 +42,7 @@ const CODE_COLS: &str = "code_hash, grant_id, client_id, user_id, redirect_uri, 
 /// Columns of `tokens`, JSON read as text.
 const TOKEN_COLS: &str = "token_hash, kind, grant_id, client_id, user_id, scopes, sid, \
     auth_time, claims_request::text AS claims_request, audience, grant_expires_at, issued_at, \
-    expires_at, consumed_at, revoked_at";
+    expires_at, consumed_at, revoked_at, dpop_jkt";
 
 /// The storage contract on PostgreSQL.
 #[derive(Debug, Clone)]

@@ -16,8 +16,8 @@ fn insert_token_on(conn: &Connection, t: &TokenRecord) -> StoreResult<()> {
         conn,
         "INSERT INTO tokens (token_hash, kind, grant_id, client_id, user_id, scopes, sid, \
          auth_time, claims_request, audience, grant_expires_at, issued_at, expires_at, \
-         consumed_at, revoked_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         consumed_at, revoked_at, dpop_jkt) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         params![
             t.token_hash,
             t.kind.as_str(),
@@ -34,6 +34,7 @@ fn insert_token_on(conn: &Connection, t: &TokenRecord) -> StoreResult<()> {
             to_db(t.expires_at),
             opt_to_db(t.consumed_at),
             opt_to_db(t.revoked_at),
+            t.dpop_jkt,
         ],
     )
     .map_err(conflict_err("token"))?;
@@ -221,6 +222,7 @@ impl TokenStore for SqliteStore {
                 "DELETE FROM device_grants WHERE expires_at <= ?",
                 "DELETE FROM used_assertions WHERE expires_at <= ?",
                 "DELETE FROM exchanged_grants WHERE expires_at <= ?",
+                "DELETE FROM pushed_requests WHERE expires_at <= ?",
             ] {
                 gone += exec(conn, sql, [now]).map_err(sql_err)?;
             }

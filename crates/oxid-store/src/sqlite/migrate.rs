@@ -74,6 +74,16 @@ const MIGRATIONS: &[Migration] = &[
         description: "logout outbox",
         sql: include_str!("../../migrations/sqlite/0013_logout_outbox.sql"),
     },
+    Migration {
+        version: 18,
+        description: "pushed requests",
+        sql: include_str!("../../migrations/sqlite/0018_pushed_requests.sql"),
+    },
+    Migration {
+        version: 19,
+        description: "token dpop jkt",
+        sql: include_str!("../../migrations/sqlite/0019_token_dpop_jkt.sql"),
+    },
 ];
 
 /// sqlx's bookkeeping table, as sqlx creates it.

@@ -37,6 +37,7 @@ fn token(hash: &str, client_id: &str) -> TokenRecord {
         expires_at: 1000,
         consumed_at: None,
         revoked_at: None,
+        dpop_jkt: None,
     }
 }
 

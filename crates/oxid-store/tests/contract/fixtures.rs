@@ -138,6 +138,7 @@ pub fn token(
         expires_at: NOW + 3600,
         consumed_at: None,
         revoked_at: None,
+        dpop_jkt: None,
     }
 }
 

@@ -6,21 +6,25 @@
 pub mod accounts;
 pub mod cancellation;
 pub mod device;
+pub mod dpop;
 pub mod exchange;
 pub mod fixtures;
 pub mod grants;
 pub mod keys;
 pub mod outbox;
+pub mod pushed;
 pub mod replay;
 pub mod throttle;
 
 pub use accounts::*;
 pub use cancellation::*;
 pub use device::*;
+pub use dpop::*;
 pub use exchange::*;
 pub use grants::*;
 pub use keys::*;
 pub use outbox::*;
+pub use pushed::*;
 pub use replay::*;
 pub use throttle::*;
 
@@ -106,6 +110,9 @@ macro_rules! contract_suite {
             concurrent_remembers_of_one_assertion_id_have_one_winner,
             users_are_found_by_email_at_most_two,
             exchanged_grant_round_trips_once_until_purged,
+            pushed_request_is_taken_once_while_live,
+            dpop_bound_tokens_keep_their_key_thumbprint,
+            concurrent_takes_of_one_pushed_request_have_one_winner,
             dropped_write_futures_take_full_effect_or_none_and_leave_the_store_serving,
             ending_a_session_queues_one_delivery_per_backchannel_client_once,
             ending_a_session_revokes_its_tokens_for_clients_that_ask,

@@ -1,0 +1,28 @@
+//! The pushed authorization request endpoint (RFC 9126 §2): authenticate the client as at the
+//! token endpoint, then `par::push`; 201 with the `request_uri`.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+use super::form::{authenticated_form, no_store};
+use crate::capabilities::AuthEndpoint;
+use crate::state::Provider;
+
+/// `POST /par`.
+pub async fn push(State(provider): State<Provider>, headers: HeaderMap, body: Bytes) -> Response {
+    let result = async {
+        // RFC 9126 §2: "the same rules for client authentication as would be used for the
+        // token endpoint".
+        let (client, params) =
+            authenticated_form(&provider, AuthEndpoint::Token, &headers, &body).await?;
+        crate::par::push(&provider, &client, params).await
+    };
+    match result.await {
+        // RFC 9126 §2.2: 201 Created; the request_uri is a credential of sorts, not cached.
+        Ok(response) => no_store((StatusCode::CREATED, Json(response)).into_response()),
+        Err(e) => e.into_response(),
+    }
+}
