@@ -33,6 +33,7 @@ pub mod grants;
 pub mod http;
 pub mod interaction;
 pub mod introspection;
+mod invalidation;
 pub mod issuer;
 pub mod limits;
 pub mod locales;

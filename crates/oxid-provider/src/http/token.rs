@@ -5,7 +5,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{Extensions, HeaderMap};
 use axum::response::{IntoResponse, Response};
-use oxid_protocol::token::TokenRequest;
+use oxid_protocol::token::{TokenErrorCode, TokenRequest};
 
 use super::form::{authenticated_form, no_store};
 use crate::capabilities::AuthEndpoint;
@@ -39,5 +39,12 @@ async fn exchange(
     // The time is read once per token request; the grant and the issuer use this `now`.
     let ctx = grants::GrantContext::new(provider, &client, provider.now())
         .with_peer(peer_address(extensions));
-    grants::dispatch(&ctx, request).await
+    let outcome = grants::dispatch(&ctx, request).await;
+    if let Err(e) = &outcome
+        && e.kind == crate::error::ErrorKind::Token(TokenErrorCode::InvalidClient)
+    {
+        // The client may have been removed since it was cached: read it afresh next time.
+        provider.forget_client(client.id());
+    }
+    outcome
 }

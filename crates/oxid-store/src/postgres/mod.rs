@@ -5,6 +5,7 @@
 //! conditional `UPDATE`s under READ COMMITTED: a second writer waits, re-checks the
 //! condition on the committed row, and loses.
 
+mod changes;
 mod clients;
 mod device;
 mod errors;
@@ -45,6 +46,8 @@ const TOKEN_COLS: &str = "token_hash, kind, grant_id, client_id, user_id, scopes
 #[derive(Debug, Clone)]
 pub struct PostgresStore {
     pool: PgPool,
+    /// The change feed (`LISTEN`), stopped when the last clone of the store is dropped.
+    feed: std::sync::Arc<changes::Feed>,
 }
 
 impl PostgresStore {
@@ -64,7 +67,17 @@ impl PostgresStore {
         store_options: &StoreOptions,
     ) -> StoreResult<Self> {
         let pool = pool::connect(options, store_options).await?;
-        Ok(PostgresStore { pool })
+        let feed = std::sync::Arc::new(changes::start(&pool).await?);
+        Ok(PostgresStore { pool, feed })
+    }
+
+    /// Tells every instance's subscribers of `change` when `conn`'s transaction commits.
+    pub(crate) async fn notify(
+        &self,
+        conn: &mut sqlx::PgConnection,
+        change: &crate::StoreChange,
+    ) -> StoreResult<()> {
+        changes::notify(conn, &self.feed.channel, change).await
     }
 
     /// Closes every connection of the pool.
@@ -94,6 +107,12 @@ impl Columns for PgRow {
     }
     fn list(&self, col: &str) -> StoreResult<Vec<String>> {
         self.try_get(col).map_err(backend)
+    }
+}
+
+impl crate::ChangeFeed for PostgresStore {
+    fn subscribe_changes(&self) -> tokio::sync::broadcast::Receiver<crate::StoreChange> {
+        self.feed.sender.subscribe()
     }
 }
 

@@ -59,6 +59,11 @@ const MIGRATIONS: &[Migration] = &[
         description: "device grants",
         sql: include_str!("../../migrations/sqlite/0009_device_grants.sql"),
     },
+    Migration {
+        version: 15,
+        description: "key rotation cas",
+        sql: include_str!("../../migrations/sqlite/0015_key_rotation_cas.sql"),
+    },
 ];
 
 /// sqlx's bookkeeping table, as sqlx creates it.
