@@ -40,6 +40,7 @@ pub mod locales;
 pub mod login;
 pub mod logout;
 pub mod metrics;
+pub mod metrics_store;
 pub mod outbound;
 pub mod pages;
 pub mod redirect_uri;

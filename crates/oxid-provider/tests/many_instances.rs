@@ -272,6 +272,13 @@ async fn client_changes_and_rotations_at_one_postgres_instance_reach_the_other_a
         client_credentials(&b, "svc", &secret).await.0 == 401
     })
     .await;
+
+    // The pool's connections are a gauge on /metrics.
+    let gauges = oxid_provider::metrics_store::render(&b.provider).await;
+    assert!(
+        gauges.contains("oxid_db_pool_connections{state=\"max\"} 10\n"),
+        "{gauges}"
+    );
     drop_schema(admin, schema).await;
 }
 

@@ -217,6 +217,9 @@ impl HealthStore for Detached {
     async fn check_health(&self) -> StoreResult<()> {
         self.run(|s| async move { s.check_health().await }).await
     }
+    fn connection_stats(&self) -> Option<crate::ConnectionStats> {
+        self.inner.connection_stats()
+    }
 }
 
 #[async_trait]

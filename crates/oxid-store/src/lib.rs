@@ -369,6 +369,22 @@ pub trait HealthStore: Send + Sync {
     /// Ok when the database answers a query within the time limit; `Unavailable` when it is
     /// down, unreachable, or (SQLite) its file is missing or replaced.
     async fn check_health(&self) -> StoreResult<()>;
+    /// The database connections this store holds now, for metrics; `None` where there is no
+    /// pool to speak of (SQLite's fixed writer and reader threads).
+    fn connection_stats(&self) -> Option<ConnectionStats> {
+        None
+    }
+}
+
+/// How many connections a store's pool holds (`oxid_db_pool_connections{state}`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConnectionStats {
+    /// Lent to an operation now.
+    pub in_use: u32,
+    /// Open and waiting for an operation.
+    pub idle: u32,
+    /// The most the pool opens.
+    pub max: u32,
 }
 
 /// The whole storage contract.

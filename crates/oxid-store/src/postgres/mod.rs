@@ -127,4 +127,14 @@ impl crate::HealthStore for PostgresStore {
             .map_err(backend)?;
         Ok(())
     }
+
+    fn connection_stats(&self) -> Option<crate::ConnectionStats> {
+        let size = self.pool.size();
+        let idle = u32::try_from(self.pool.num_idle()).unwrap_or(size);
+        Some(crate::ConnectionStats {
+            in_use: size.saturating_sub(idle),
+            idle,
+            max: self.pool.options().get_max_connections(),
+        })
+    }
 }
