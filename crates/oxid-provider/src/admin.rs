@@ -5,6 +5,8 @@
 
 pub mod access;
 pub mod clients;
+pub mod consents;
+pub mod keys;
 pub mod sessions;
 pub mod views;
 
@@ -40,6 +42,9 @@ pub enum AdminError {
     /// The credentials are valid but do not carry the `oxid:admin` scope.
     #[error("{0}")]
     Forbidden(String),
+    /// Another instance is doing the same now (a key rotation): try again in a moment.
+    #[error("{0}")]
+    Busy(String),
     /// The store failed or refused (e.g. a duplicate id).
     #[error(transparent)]
     Store(#[from] StoreError),

@@ -1,7 +1,9 @@
 //! A short-lived in-process cache of client registrations for the token-like endpoints, which
 //! look the client up on every request. Registrations change rarely; a change reaches every
-//! instance within [`CLIENT_CACHE_TTL`]. Secrets are still checked on every request. What is
-//! cached is the typed [`Client`], read from the stored strings once.
+//! instance at once through the store's change feed (`state::spawn_invalidation`), and within
+//! the configured lifetime (`cache_seconds`) should a notification be missed. Secrets are
+//! still checked on every request. What is cached is the typed [`Client`], read from the
+//! stored strings once.
 
 use oxid_store::{Store, StoreError, StoreResult};
 use std::collections::HashMap;
@@ -10,18 +12,25 @@ use std::time::{Duration, Instant};
 
 use crate::client::Client;
 
-/// How long a cached registration is trusted.
-pub const CLIENT_CACHE_TTL: Duration = Duration::from_secs(10);
 /// Beyond this many entries the cache starts over, so it cannot grow without bound.
 const MAX_ENTRIES: usize = 10_000;
 
 /// Client registrations by id, each with the instant it was read.
-#[derive(Default)]
 pub struct ClientCache {
     entries: RwLock<HashMap<String, (Client, Instant)>>,
+    /// How long an entry is trusted.
+    ttl: Duration,
 }
 
 impl ClientCache {
+    /// An empty cache whose entries are trusted for `ttl`.
+    pub fn new(ttl: Duration) -> Self {
+        ClientCache {
+            entries: RwLock::default(),
+            ttl,
+        }
+    }
+
     /// The client `client_id`, from the cache when fresh, else from the store. Unknown ids
     /// are not cached: a client registered a moment ago is found at once. A stored row this
     /// provider cannot read is a fault of the store, not of the request.
@@ -33,10 +42,7 @@ impl ClientCache {
             return Ok(None);
         };
         let client = Client::from_record(record).map_err(|e| StoreError::Backend(e.to_string()))?;
-        let mut entries = match self.entries.write() {
-            Ok(guard) => guard,
-            Err(poisoned) => poisoned.into_inner(),
-        };
+        let mut entries = self.write();
         if entries.len() >= MAX_ENTRIES {
             entries.clear();
         }
@@ -44,14 +50,21 @@ impl ClientCache {
         Ok(Some(client))
     }
 
-    /// Drops `client_id`'s entry, after this instance changed or removed the client (other
-    /// instances see the change within the TTL).
+    /// Drops `client_id`'s entry, after the client changed or was removed.
     pub fn forget(&self, client_id: &str) {
-        let mut entries = match self.entries.write() {
+        self.write().remove(client_id);
+    }
+
+    /// Drops every entry (changes may have been missed).
+    pub fn clear(&self) {
+        self.write().clear();
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<String, (Client, Instant)>> {
+        match self.entries.write() {
             Ok(guard) => guard,
             Err(poisoned) => poisoned.into_inner(),
-        };
-        entries.remove(client_id);
+        }
     }
 
     fn fresh(&self, client_id: &str) -> Option<Client> {
@@ -60,7 +73,7 @@ impl ClientCache {
             Err(poisoned) => poisoned.into_inner(),
         };
         let (client, read_at) = entries.get(client_id)?;
-        (read_at.elapsed() < CLIENT_CACHE_TTL).then(|| client.clone())
+        (read_at.elapsed() < self.ttl).then(|| client.clone())
     }
 }
 
@@ -74,7 +87,7 @@ mod tests {
     async fn serves_fresh_entries_and_never_caches_a_miss() {
         let provider = provider_with_keys(|_| {}).await;
         let store = provider.store();
-        let cache = ClientCache::default();
+        let cache = ClientCache::new(Duration::from_secs(60));
         assert!(cache.get(store, "app").await.unwrap().is_none());
         let mut record = stored_client(&provider, "app", ClientAuthMethod::None, &[], &[]).await;
         let first = cache.get(store, "app").await.unwrap().unwrap();
@@ -86,5 +99,10 @@ mod tests {
         cache.forget("app");
         let reread = cache.get(store, "app").await.unwrap().unwrap();
         assert_eq!(reread.record(), &record, "forgotten, so read again");
+        record.client_name = Some("again".into());
+        store.update_client(&record).await.unwrap();
+        cache.clear();
+        let reread = cache.get(store, "app").await.unwrap().unwrap();
+        assert_eq!(reread.record(), &record, "cleared, so read again");
     }
 }

@@ -26,6 +26,10 @@ pub struct Settings {
     /// Milliseconds a request waits for the database before it is answered 503
     /// `temporarily_unavailable`.
     pub database_timeout_ms: u64,
+    /// Seconds an instance trusts its in-process copies of client registrations and of the
+    /// signing keys. On PostgreSQL every change reaches every instance at once (LISTEN/NOTIFY)
+    /// and this only bounds a missed notification.
+    pub cache_seconds: u64,
     /// Where generated files (the encryption key) are kept; defaults to the SQLite file's folder.
     pub data_dir: Option<PathBuf>,
     /// The 32-byte encryption key for secrets at rest, base64; generated into `data_dir` when absent.
@@ -118,6 +122,7 @@ impl Default for Settings {
             listen: "127.0.0.1:8080".into(),
             database: "sqlite://oxid.db".into(),
             database_timeout_ms: 2000,
+            cache_seconds: 10,
             data_dir: None,
             secret_key: None,
             templates_dir: None,
@@ -330,6 +335,8 @@ pub struct ProviderConfig {
     pub ui_locales: Locales,
     /// `sha256(admin_token)` hex, compared in constant time; none when not configured.
     pub admin_token_hash: Option<String>,
+    /// How long in-process copies of clients and keys are trusted (`cache_seconds`).
+    pub cache_lifetime: std::time::Duration,
     /// Fetches of URLs clients name.
     pub outbound: crate::outbound::OutboundSettings,
     /// JWT client authentication.
@@ -401,6 +408,9 @@ impl ProviderConfig {
                 "database_timeout_ms",
                 "must be 100..=60000 milliseconds",
             ));
+        }
+        if !(1..=3600).contains(&settings.cache_seconds) {
+            return Err(config_error("cache_seconds", "must be 1..=3600 seconds"));
         }
         let lt = settings.lifetimes;
         if lt.code == 0 || lt.code > 60 {
@@ -482,6 +492,7 @@ impl ProviderConfig {
             documents: Documents::from_settings(settings)?,
             ui_locales,
             admin_token_hash,
+            cache_lifetime: std::time::Duration::from_secs(settings.cache_seconds),
             outbound: settings.outbound,
             client_assertions: settings.client_assertions,
             saml_idps: crate::saml::idps_from_settings(&settings.saml_idps)?,

@@ -215,6 +215,13 @@ impl From<oxid_store::StoreError> for OAuthError {
     fn from(e: oxid_store::StoreError) -> Self {
         match e {
             oxid_store::StoreError::Unavailable(_) => OAuthError::unavailable(e),
+            // A write referred to a client (or user) that is gone: removed by an operator,
+            // possibly on another instance, while this one still had the client cached.
+            // RFC 6749 §5.2: the client is unknown now, so `invalid_client` (401), not a 500.
+            oxid_store::StoreError::MissingReference(_) => OAuthError {
+                detail: Some(e.to_string()),
+                ..OAuthError::invalid_client("the client is not registered (any more)")
+            },
             _ => OAuthError::server(e),
         }
     }

@@ -413,7 +413,7 @@ impl Metrics {
 }
 
 /// A label value as the text format wants it: `\`, `"` and newlines escaped.
-fn escape(value: &str) -> String {
+pub(crate) fn escape(value: &str) -> String {
     value
         .replace('\\', "\\\\")
         .replace('"', "\\\"")

@@ -36,7 +36,8 @@ fn outgoing_http_client() -> reqwest::Result<reqwest::Client> {
 #[derive(Clone)]
 pub struct Provider(Arc<Inner>);
 
-struct Inner {
+/// What the provider shares; held weakly by its background tasks (`invalidation`).
+pub(crate) struct Inner {
     backend: Backend,
     capabilities: Capabilities,
     clients: ClientCache,
@@ -66,6 +67,7 @@ impl Provider {
             backend.config.ui_locales.clone(),
         )?;
         let capabilities = Capabilities::from_config(&backend.config);
+        let cache_lifetime = backend.config.cache_lifetime;
         let openid_configuration =
             discovery::openid_configuration(&backend.config, &capabilities).into();
         let oauth_metadata =
@@ -74,10 +76,10 @@ impl Provider {
         let extra_roots = std::env::var_os("SSL_CERT_FILE").map(std::path::PathBuf::from);
         let outbound = Outbound::new(backend.config.outbound, extra_roots.as_deref())
             .map_err(StartError::Http)?;
-        Ok(Provider(Arc::new(Inner {
+        let provider = Provider(Arc::new(Inner {
             backend,
             capabilities,
-            clients: ClientCache::default(),
+            clients: ClientCache::new(cache_lifetime),
             recent_client_locks: RecentClientLocks::default(),
             http: outgoing_http_client().map_err(|e| StartError::Http(e.to_string()))?,
             outbound,
@@ -89,7 +91,14 @@ impl Provider {
             oauth_metadata,
             instance_id: crate::crypto::secrets::random_id(16),
             backchannel_wakeup: tokio::sync::Notify::new(),
-        })))
+        }));
+        crate::invalidation::spawn(&provider, Arc::downgrade(&provider.0));
+        Ok(provider)
+    }
+
+    /// The provider behind `weak`, while it is still in use.
+    pub(crate) fn upgrade(weak: &std::sync::Weak<Inner>) -> Option<Provider> {
+        weak.upgrade().map(Provider)
     }
 
     /// This process's holder name in store leases.
@@ -122,6 +131,11 @@ impl Provider {
         &self.0.recent_client_locks
     }
 
+    /// What the CLI and the server share (configuration, store, secret box, clock).
+    pub fn backend(&self) -> &Backend {
+        &self.0.backend
+    }
+
     /// The configuration.
     pub fn config(&self) -> &ProviderConfig {
         &self.0.backend.config
@@ -142,9 +156,14 @@ impl Provider {
         self.0.clients.get(self.store(), client_id).await
     }
 
-    /// Forgets the cached registration of `client_id`, which this instance just changed.
+    /// Forgets the cached registration of `client_id`, which changed or went away.
     pub fn forget_client(&self, client_id: &str) {
         self.0.clients.forget(client_id);
+    }
+
+    /// Forgets every cached registration (changes may have been missed).
+    pub fn forget_all_clients(&self) {
+        self.0.clients.clear();
     }
 
     /// The HTTP client for calls to clients (back-channel logout).
@@ -204,10 +223,15 @@ impl Provider {
     /// sharing the database converges on the same keys.
     pub async fn refresh_keys(&self) -> Result<(), StartError> {
         self.0.backend.ensure_keys().await?;
-        let ring = self.0.backend.load_keyring().await?;
+        self.reload_keys().await
+    }
+
+    /// Reloads the key ring from the store (another instance rotated, or time passed).
+    pub async fn reload_keys(&self) -> Result<(), StartError> {
+        let ring = Arc::new(self.0.backend.load_keyring().await?);
         match self.0.keys.write() {
-            Ok(mut guard) => *guard = Arc::new(ring),
-            Err(poisoned) => *poisoned.into_inner() = Arc::new(ring),
+            Ok(mut guard) => *guard = ring,
+            Err(poisoned) => *poisoned.into_inner() = ring,
         }
         Ok(())
     }

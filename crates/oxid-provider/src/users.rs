@@ -74,19 +74,44 @@ pub struct UserChanges {
     pub claims: Map<String, Value>,
 }
 
-/// Applies `changes` to the user named `username` (as logins compare it) in one store write.
+/// Applies `changes` to the user named `username` (as logins compare it) in one store write
+/// (`oxid user update`).
 pub async fn update_user(
     store: &dyn Store,
     username: &str,
     changes: UserChanges,
     now: u64,
 ) -> Result<UserRecord, AdminError> {
-    check_claims(&changes.claims)?;
     let username = crate::throttle::normalize_username(username);
-    let mut user = store
+    let user = store
         .get_user_by_username(&username)
         .await?
-        .ok_or_else(|| invalid(format!("no user {username:?}")))?;
+        .ok_or_else(|| AdminError::NotFound(format!("no user {username:?}")))?;
+    apply_changes(store, user, changes, now).await
+}
+
+/// Applies `changes` to the user whose `sub` is `sub` (`PATCH /admin/v1/users/{sub}`, its
+/// password reset), through the same rules as [`update_user`].
+pub async fn update_user_by_sub(
+    store: &dyn Store,
+    sub: &str,
+    changes: UserChanges,
+    now: u64,
+) -> Result<UserRecord, AdminError> {
+    let user = store
+        .get_user(sub)
+        .await?
+        .ok_or_else(|| AdminError::NotFound(format!("no user with sub {sub:?}")))?;
+    apply_changes(store, user, changes, now).await
+}
+
+async fn apply_changes(
+    store: &dyn Store,
+    mut user: UserRecord,
+    changes: UserChanges,
+    now: u64,
+) -> Result<UserRecord, AdminError> {
+    check_claims(&changes.claims)?;
     if let Some(password) = &changes.password {
         if password.is_empty() {
             return Err(invalid("password must not be empty".into()));
@@ -107,7 +132,8 @@ pub async fn update_user(
     user.claims = Value::Object(claims);
     user.updated_at = now.max(user.updated_at);
     if !store.update_user(&user).await? {
-        return Err(invalid(format!("user {username:?} was removed meanwhile")));
+        let gone = format!("user {:?} was removed meanwhile", user.username);
+        return Err(AdminError::NotFound(gone));
     }
     Ok(user)
 }

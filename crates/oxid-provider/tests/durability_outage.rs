@@ -10,72 +10,15 @@ mod durability;
 
 use common::*;
 use durability::Database;
+use durability::proxy::{Proxy, postgres_address};
 use oxid_provider::clock::TestClock;
 use serde_json::Value;
 use std::time::{Duration, Instant};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::watch;
 
 /// The store's time limit in this test (`database_timeout_ms`).
 const LIMIT: Duration = Duration::from_millis(500);
 /// Scheduling slack on a loaded machine, on top of the limit.
 const MARGIN: Duration = Duration::from_millis(700);
-
-/// A TCP proxy to PostgreSQL that can cut every connection and refuse new ones.
-struct Proxy {
-    address: String,
-    cut: watch::Sender<bool>,
-}
-
-impl Proxy {
-    async fn start(upstream: String) -> Proxy {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let address = listener.local_addr().unwrap().to_string();
-        let (cut, watching) = watch::channel(false);
-        tokio::spawn(async move {
-            loop {
-                let Ok((client, _)) = listener.accept().await else {
-                    return;
-                };
-                if *watching.borrow() {
-                    continue; // dropped: closed at once
-                }
-                let (upstream, mut watching) = (upstream.clone(), watching.clone());
-                tokio::spawn(async move {
-                    let Ok(mut server) = TcpStream::connect(&upstream).await else {
-                        return;
-                    };
-                    let mut client = client;
-                    tokio::select! {
-                        _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
-                        _ = watching.wait_for(|cut| *cut) => {} // both sockets dropped
-                    }
-                });
-            }
-        });
-        Proxy { address, cut }
-    }
-
-    /// Closes every proxied connection and closes new ones as they come.
-    fn cut(&self) {
-        self.cut.send_replace(true);
-    }
-
-    fn restore(&self) {
-        self.cut.send_replace(false);
-    }
-}
-
-/// The `host:port` of the test PostgreSQL server.
-fn postgres_address() -> Option<String> {
-    let url = std::env::var(durability::POSTGRES_VAR).ok()?;
-    let url = url::Url::parse(&url).ok()?;
-    Some(format!(
-        "{}:{}",
-        url.host_str()?,
-        url.port().unwrap_or(5432)
-    ))
-}
 
 /// One request the outage must answer fast: its name, and how to send it.
 type Probe<'a> = (&'a str, reqwest::RequestBuilder);

@@ -332,3 +332,36 @@ fn the_parser_rejects_what_the_format_does_not_allow() {
         Some(&3.0)
     );
 }
+
+/// Issue 13: every published key's age, labelled by kid, alg and state, grows with time and
+/// follows a rotation (the old current key appears as retired).
+#[tokio::test]
+async fn signing_key_ages_are_gauges_that_follow_time_and_rotation() {
+    let server = TestServer::start().await;
+    let admin = admin_listener(&server).await;
+    let ages = |samples: &BTreeMap<Series, f64>| -> BTreeMap<(String, String), f64> {
+        samples
+            .iter()
+            .filter(|((name, _), _)| name == "oxid_signing_key_age_seconds")
+            .map(|((_, labels), value)| {
+                let label = |k: &str| labels.iter().find(|(n, _)| n == k).unwrap().1.clone();
+                ((label("kid"), label("state")), *value)
+            })
+            .collect()
+    };
+    let keys = server.provider.store().list_keys(T0).await.unwrap();
+    let first = ages(&scrape(&admin).await);
+    assert_eq!(first.len(), keys.len(), "{first:?}");
+    assert!(first.values().all(|age| *age == 0.0), "{first:?}");
+    server.clock.advance(120);
+    let later = ages(&scrape(&admin).await);
+    assert!(later.values().all(|age| *age == 120.0), "{later:?}");
+    server.provider.rotate_keys().await.unwrap();
+    let rotated = ages(&scrape(&admin).await);
+    let retired = rotated
+        .keys()
+        .filter(|(_, state)| state == "retired")
+        .count();
+    assert_eq!(retired, 2, "RS256 and ES256: {rotated:?}");
+    assert!(rotated.values().any(|age| *age == 0.0), "a new next key");
+}

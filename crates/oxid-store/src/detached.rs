@@ -10,9 +10,9 @@
 //! [`StoreError::Unavailable`] instead of hanging.
 
 use crate::{
-    ClientRecord, ClientStore, CodeConsumption, CodeRecord, CodeStore, ConsentRecord, ConsentStore,
-    HealthStore, KeyRecord, KeyStore, RefreshRotation, SessionRecord, SessionStore, Store,
-    StoreError, StoreResult, TokenRecord, TokenStore, UserRecord, UserStore,
+    ClientRecord, ClientStore, CodeConsumption, CodeRecord, CodeStore, HealthStore,
+    RefreshRotation, SessionRecord, SessionStore, Store, StoreError, StoreResult, TokenRecord,
+    TokenStore, UserRecord, UserStore,
 };
 use crate::{DeviceDecision, DeviceGrantRecord, DevicePoll, DeviceStore};
 use crate::{ExchangeStore, ExchangedGrantRecord};
@@ -29,7 +29,7 @@ mod outbox;
 
 /// Runs each operation of `inner` on its own tokio task and waits at most `timeout` for it.
 pub struct Detached {
-    inner: Arc<dyn Store>,
+    pub(crate) inner: Arc<dyn Store>,
     timeout: Duration,
 }
 
@@ -41,7 +41,7 @@ impl Detached {
 
     /// Spawns `op` on the inner store and waits for it within the time limit. The arguments
     /// are owned by `op`, so the task outlives a caller that is dropped or times out.
-    async fn run<T, F, Fut>(&self, op: F) -> StoreResult<T>
+    pub(crate) async fn run<T, F, Fut>(&self, op: F) -> StoreResult<T>
     where
         T: Send + 'static,
         F: FnOnce(Arc<dyn Store>) -> Fut,
@@ -172,24 +172,6 @@ impl SessionStore for Detached {
 }
 
 #[async_trait]
-impl ConsentStore for Detached {
-    async fn put_consent(&self, consent: &ConsentRecord) -> StoreResult<()> {
-        let consent = consent.clone();
-        self.run(|s| async move { s.put_consent(&consent).await })
-            .await
-    }
-    async fn get_consent(
-        &self,
-        user_id: &str,
-        client_id: &str,
-    ) -> StoreResult<Option<ConsentRecord>> {
-        let (user_id, client_id) = (user_id.to_owned(), client_id.to_owned());
-        self.run(|s| async move { s.get_consent(&user_id, &client_id).await })
-            .await
-    }
-}
-
-#[async_trait]
 impl CodeStore for Detached {
     async fn insert_code(&self, code: &CodeRecord) -> StoreResult<()> {
         let code = code.clone();
@@ -247,25 +229,12 @@ impl TokenStore for Detached {
 }
 
 #[async_trait]
-impl KeyStore for Detached {
-    async fn insert_key(&self, key: &KeyRecord) -> StoreResult<()> {
-        let key = key.clone();
-        self.run(|s| async move { s.insert_key(&key).await }).await
-    }
-    async fn list_keys(&self, now: u64) -> StoreResult<Vec<KeyRecord>> {
-        self.run(move |s| async move { s.list_keys(now).await })
-            .await
-    }
-    async fn update_key(&self, key: &KeyRecord) -> StoreResult<bool> {
-        let key = key.clone();
-        self.run(|s| async move { s.update_key(&key).await }).await
-    }
-}
-
-#[async_trait]
 impl HealthStore for Detached {
     async fn check_health(&self) -> StoreResult<()> {
         self.run(|s| async move { s.check_health().await }).await
+    }
+    fn connection_stats(&self) -> Option<crate::ConnectionStats> {
+        self.inner.connection_stats()
     }
 }
 

@@ -11,6 +11,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 mod detached;
+mod detached_keys;
 mod device;
 mod model;
 mod outbox;
@@ -50,6 +51,10 @@ pub enum StoreError {
     /// 503 `temporarily_unavailable`; the text is for logs.
     #[error("database unavailable: {0}")]
     Unavailable(String),
+    /// A row this write refers to (its client, its user) does not exist (any more): removed
+    /// by another request or instance meanwhile (a foreign-key failure). The text is for logs.
+    #[error("a referenced row is gone: {0}")]
+    MissingReference(String),
 }
 
 /// How a store is opened.
@@ -127,7 +132,7 @@ pub trait SessionStore: Send + Sync {
     /// Ends a session; returns it when it existed.
     async fn delete_session(&self, id_hash: &str) -> StoreResult<Option<SessionRecord>>;
     /// Records that `client_id` received tokens within session `sid` (for logout fan-out).
-    /// Recording twice is a no-op. The client must exist (else `Backend`). The links outlive
+    /// Recording twice is a no-op. The client must exist (else `MissingReference`). The links outlive
     /// `delete_session`, so logout can read them after ending the session; `purge_expired`
     /// removes links whose session is gone, and `delete_client` the client's links.
     async fn add_session_client(&self, sid: &str, client_id: &str) -> StoreResult<()>;
@@ -150,13 +155,18 @@ pub trait ConsentStore: Send + Sync {
         user_id: &str,
         client_id: &str,
     ) -> StoreResult<Option<ConsentRecord>>;
+    /// Every consent `user_id` gave, ordered by client id.
+    async fn list_consents(&self, user_id: &str) -> StoreResult<Vec<ConsentRecord>>;
+    /// Forgets the consent this user gave this client (the next authorization asks again);
+    /// false when there was none.
+    async fn delete_consent(&self, user_id: &str, client_id: &str) -> StoreResult<bool>;
 }
 
 /// Authorization codes.
 #[async_trait]
 pub trait CodeStore: Send + Sync {
     /// Stores a new code; `Conflict` when the hash exists. Its client and user must exist
-    /// (else `Backend`).
+    /// (else `MissingReference`).
     async fn insert_code(&self, code: &CodeRecord) -> StoreResult<()>;
     /// Consumes a code atomically: exactly one caller ever gets `Consumed` for a code, even
     /// across processes sharing one database. An expired code at `now` is `NotFound`. A
@@ -168,7 +178,7 @@ pub trait CodeStore: Send + Sync {
 #[async_trait]
 pub trait TokenStore: Send + Sync {
     /// Stores a new token; `Conflict` when the hash exists. Its client (and user, when set)
-    /// must exist (else `Backend`).
+    /// must exist (else `MissingReference`).
     async fn insert_token(&self, token: &TokenRecord) -> StoreResult<()>;
     /// A token by hash, whatever its state (the caller checks expiry and revocation).
     async fn get_token(&self, token_hash: &str) -> StoreResult<Option<TokenRecord>>;
@@ -202,7 +212,7 @@ pub trait TokenStore: Send + Sync {
 #[async_trait]
 pub trait DeviceStore: Send + Sync {
     /// Stores a new device grant; `Conflict` when either code's hash exists. Its client must
-    /// exist (else `Backend`).
+    /// exist (else `MissingReference`).
     async fn insert_device_grant(&self, grant: &DeviceGrantRecord) -> StoreResult<()>;
     /// The pending, unexpired grant at `now` whose user code hashes to `user_code_hash`.
     async fn pending_device_grant(
@@ -243,6 +253,77 @@ pub trait KeyStore: Send + Sync {
     /// Replaces a key's state, `activated_at`, `retired_at` and `expires_at` (same kid; the
     /// algorithm, key material and `created_at` never change); false when absent.
     async fn update_key(&self, key: &KeyRecord) -> StoreResult<bool>;
+    /// Applies one rotation step all or nothing, as a compare-and-set: each update only while
+    /// its key is still in its `expected` state, each insert only while its algorithm has no
+    /// other key in the new key's state (the database holds at most one `current` and one
+    /// `next` key per algorithm, and `insert_key` or `update_key` breaking that is a
+    /// `Conflict`). True when everything applied; false, with nothing applied, when another
+    /// writer changed the keys first (the caller reads them again).
+    async fn apply_key_changes(&self, changes: &KeyChangeSet) -> StoreResult<bool>;
+    /// Takes the rotation lease for `holder` until `until`: true when it was free, expired at
+    /// `now` (`expires_at <= now`) or already `holder`'s, false while another holder has it.
+    /// Only the lease holder generates keys, so that instances rotating at once do not all
+    /// do the work and lose the compare-and-set.
+    async fn acquire_rotation_lease(&self, holder: &str, now: u64, until: u64)
+    -> StoreResult<bool>;
+    /// Gives the rotation lease back when `holder` holds it.
+    async fn release_rotation_lease(&self, holder: &str) -> StoreResult<()>;
+}
+
+/// One update of a rotation step: `key` replaces the stored row of its kid only while that
+/// row is still in state `expected`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyUpdate {
+    /// The state the stored key must still be in.
+    pub expected: KeyState,
+    /// The key's new state and times.
+    pub key: KeyRecord,
+}
+
+/// The writes of one rotation step ([`KeyStore::apply_key_changes`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KeyChangeSet {
+    /// Keys whose state or times change.
+    pub updates: Vec<KeyUpdate>,
+    /// New keys.
+    pub inserts: Vec<KeyRecord>,
+}
+
+impl KeyChangeSet {
+    /// The updates in the order the database can take them one by one without two keys of
+    /// an algorithm ever sharing the `current` or `next` state: retirements (which free a
+    /// state) first, then promotions and other changes.
+    pub fn ordered_updates(&self) -> Vec<&KeyUpdate> {
+        let mut updates: Vec<&KeyUpdate> = self.updates.iter().collect();
+        updates.sort_by_key(|u| u.key.state != KeyState::Retired);
+        updates
+    }
+
+    /// Whether there is nothing to apply.
+    pub fn is_empty(&self) -> bool {
+        self.updates.is_empty() && self.inserts.is_empty()
+    }
+}
+
+/// A committed change that in-process caches must not outlive (see [`ChangeFeed`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreChange {
+    /// A client was changed or removed.
+    Client(String),
+    /// Signing keys changed (a rotation, a retirement).
+    Keys,
+    /// Changes may have been missed (the listener lost its connection and is back): drop
+    /// every cached entry.
+    Resync,
+}
+
+/// Changes committed by any instance sharing the database, as they commit: PostgreSQL sends
+/// them with `NOTIFY` in the writing transaction and every store `LISTEN`s; SQLite tells
+/// only the subscribers of this store object (other processes on the same file rely on the
+/// caches' short lifetimes).
+pub trait ChangeFeed: Send + Sync {
+    /// A receiver of the changes committed from now on.
+    fn subscribe_changes(&self) -> tokio::sync::broadcast::Receiver<StoreChange>;
 }
 
 /// How failed attempts on one key lead to a lock (brute-force throttling).
@@ -313,6 +394,22 @@ pub trait HealthStore: Send + Sync {
     /// Ok when the database answers a query within the time limit; `Unavailable` when it is
     /// down, unreachable, or (SQLite) its file is missing or replaced.
     async fn check_health(&self) -> StoreResult<()>;
+    /// The database connections this store holds now, for metrics; `None` where there is no
+    /// pool to speak of (SQLite's fixed writer and reader threads).
+    fn connection_stats(&self) -> Option<ConnectionStats> {
+        None
+    }
+}
+
+/// How many connections a store's pool holds (`oxid_db_pool_connections{state}`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConnectionStats {
+    /// Lent to an operation now.
+    pub in_use: u32,
+    /// Open and waiting for an operation.
+    pub idle: u32,
+    /// The most the pool opens.
+    pub max: u32,
 }
 
 /// The whole storage contract.
@@ -331,6 +428,7 @@ pub trait Store:
     + ExchangeStore
     + OutboxStore
     + PushedRequestStore
+    + ChangeFeed
 {
 }
 
@@ -349,6 +447,7 @@ impl<T> Store for T where
         + ExchangeStore
         + OutboxStore
         + PushedRequestStore
+        + ChangeFeed
 {
 }
 

@@ -2,6 +2,7 @@
 //! `users.rs`).
 
 use clap::Subcommand;
+use oxid_provider::admin::keys as admin_keys;
 use oxid_provider::admin::{self, NewClient, views};
 use oxid_provider::capabilities::Capabilities;
 use oxid_provider::client_metadata::ClientMetadata;
@@ -214,6 +215,15 @@ pub enum KeysCommand {
     List,
     /// Rotate now: the published next key starts signing, a new next key is published.
     Rotate,
+    /// Retire one key now: it stops signing (the next key takes over) and leaves the JWKS
+    /// once the tokens it signed have expired, or at once with --force.
+    Retire {
+        /// The key's id.
+        kid: String,
+        /// Unpublish it at once: tokens it signed stop verifying (a compromised key).
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 pub(crate) async fn backend(settings: &Settings) -> Result<Backend, ExitCode> {
@@ -311,17 +321,23 @@ pub async fn run_keys(command: KeysCommand, settings: &Settings) -> ExitCode {
         Ok(b) => b,
         Err(code) => return code,
     };
+    // The same code path as the admin API's /admin/v1/keys.
     let result = match command {
-        KeysCommand::List => backend.ensure_keys().await.map(|_| ()),
-        KeysCommand::Rotate => backend.rotate_keys().await.map(|_| ()),
+        KeysCommand::List => match backend.ensure_keys().await {
+            Ok(_) => Ok(()),
+            Err(e) => return fail(e),
+        },
+        KeysCommand::Rotate => admin_keys::rotate_keys(&backend).await,
+        KeysCommand::Retire { kid, force } => admin_keys::retire_key(&backend, &kid, force)
+            .await
+            .map(|_| ()),
     };
     if let Err(e) = result {
         return fail(e);
     }
-    let now = backend.now();
-    match backend.store.list_keys(now).await {
+    match admin_keys::list_keys(&backend).await {
         Ok(keys) => {
-            print_json(&Value::Array(keys.iter().map(views::key_view).collect()));
+            print_json(&Value::Array(keys));
             ExitCode::SUCCESS
         }
         Err(e) => fail(e),

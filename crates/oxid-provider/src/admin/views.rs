@@ -43,10 +43,11 @@ pub fn user_view(user: &UserRecord) -> Value {
     })
 }
 
-/// A signing key's public facts: never its private part.
-pub fn key_view(key: &KeyRecord) -> Value {
+/// A signing key's public facts and its age at `now`: never its private part.
+pub fn key_view(key: &KeyRecord, now: u64) -> Value {
     json!({
         "kid": key.kid,
+        "age_seconds": now.saturating_sub(key.created_at),
         "alg": key.alg,
         "state": key.state.as_str(),
         "created_at": key.created_at,
@@ -80,8 +81,9 @@ mod tests {
         let text = user_view(&user).to_string();
         assert!(text.contains("alice") && !text.contains(&user.password_hash));
         for key in store.list_keys(T0).await.unwrap() {
-            let view = key_view(&key);
-            assert_eq!(view.as_object().unwrap().len(), 7, "{view}");
+            let view = key_view(&key, T0 + 5);
+            assert_eq!(view.as_object().unwrap().len(), 8, "{view}");
+            assert_eq!(view["age_seconds"], T0 + 5 - key.created_at);
         }
     }
 }

@@ -8,6 +8,7 @@
 pub mod jws;
 pub mod keyring;
 pub mod password;
+pub mod retirement;
 pub mod rotation;
 pub mod secrets;
 
@@ -48,6 +49,10 @@ pub enum CryptoError {
     /// The key store failed.
     #[error("key store: {0}")]
     Store(#[from] oxid_store::StoreError),
+    /// Another instance holds the rotation lease: it is rotating now, and its keys reach
+    /// every instance through the store.
+    #[error("another instance is rotating the signing keys; try again in a moment")]
+    RotationBusy,
 }
 
 /// Result of this module's fallible calls.

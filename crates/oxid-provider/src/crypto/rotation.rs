@@ -10,7 +10,7 @@ use super::jws::{SigningAlg, SigningKey};
 use super::keyring::signing_key_context;
 use super::secrets::{SecretBox, random_id};
 use super::{CryptoError, Result};
-use oxid_store::{KeyRecord, KeyState, Store};
+use oxid_store::{KeyChangeSet, KeyRecord, KeyState, KeyUpdate, Store};
 use std::collections::BTreeSet;
 
 const DAY: u64 = 24 * 60 * 60;
@@ -278,6 +278,20 @@ pub async fn rotate_now(
     run(store, secret_box, policy, now, true).await
 }
 
+/// The longest a rotation lease is held: a holder that died lets go after it.
+const LEASE_SECONDS: u64 = 60;
+/// How long an instance without keys waits for the one making the first keys.
+const FIRST_KEYS_WAIT_MS: u64 = 10_000;
+/// How often a rotation reads the keys again after another writer changed them first.
+const ATTEMPTS: usize = 5;
+
+/// Rotation across instances sharing one database (issue 13): the instance holding the
+/// rotation lease plans and generates keys, and applies the whole step as one
+/// compare-and-set (`KeyStore::apply_key_changes`), which the database's one-`current`- and
+/// one-`next`-per-algorithm rule backs. So exactly one next key per algorithm is published
+/// whatever the number of instances rotating at once: the others find the lease taken
+/// (`ensure_keys` does nothing; a forced rotation is `RotationBusy`), and a writer that got
+/// past a lapsed lease loses the compare-and-set and plans again from what won.
 async fn run(
     store: &dyn Store,
     secret_box: &SecretBox,
@@ -285,9 +299,104 @@ async fn run(
     now: u64,
     force: bool,
 ) -> Result<Vec<KeyChange>> {
-    let records = store.list_keys(now).await?;
-    let changes = plan(&records, policy, now, force);
-    for change in &changes {
+    let mut waited = 0;
+    let lease = loop {
+        if let Some(lease) = RotationLease::take(store, now).await? {
+            break lease;
+        }
+        if force {
+            return Err(CryptoError::RotationBusy);
+        }
+        // Instances starting together: the one with the lease makes the first keys; the
+        // others wait for them rather than start without a key to sign with.
+        if can_sign(&store.list_keys(now).await?, policy) {
+            return Ok(Vec::new());
+        }
+        if waited >= FIRST_KEYS_WAIT_MS {
+            return Err(CryptoError::RotationBusy);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        waited += 100;
+    };
+    let outcome = rotate_under_lease(store, secret_box, policy, now, force).await;
+    lease.release(store).await;
+    outcome
+}
+
+/// The store's rotation lease, held by this process.
+pub(crate) struct RotationLease {
+    holder: String,
+}
+
+impl RotationLease {
+    /// Takes the lease for [`LEASE_SECONDS`]; `None` while another instance holds it.
+    pub(crate) async fn take(store: &dyn Store, now: u64) -> Result<Option<RotationLease>> {
+        let holder = random_id(16);
+        let until = now.saturating_add(LEASE_SECONDS);
+        let taken = store.acquire_rotation_lease(&holder, now, until).await?;
+        Ok(taken.then_some(RotationLease { holder }))
+    }
+
+    /// Gives the lease back.
+    pub(crate) async fn release(self, store: &dyn Store) {
+        if let Err(e) = store.release_rotation_lease(&self.holder).await {
+            // It lapses by itself after LEASE_SECONDS.
+            tracing::warn!(error = %e, "could not release the key rotation lease");
+        }
+    }
+}
+
+/// Whether `records` hold a current key for every algorithm of `policy`.
+fn can_sign(records: &[KeyRecord], policy: &RotationPolicy) -> bool {
+    policy
+        .algs
+        .iter()
+        .filter(|alg| SigningAlg::ASYMMETRIC.contains(alg))
+        .all(|alg| {
+            records
+                .iter()
+                .any(|r| r.alg == alg.as_str() && r.state == KeyState::Current)
+        })
+}
+
+async fn rotate_under_lease(
+    store: &dyn Store,
+    secret_box: &SecretBox,
+    policy: &RotationPolicy,
+    now: u64,
+    mut force: bool,
+) -> Result<Vec<KeyChange>> {
+    for _ in 0..ATTEMPTS {
+        let records = store.list_keys(now).await?;
+        let changes = plan(&records, policy, now, force);
+        if changes.is_empty() {
+            return Ok(changes);
+        }
+        let set = change_set(&records, &changes, secret_box, now).await?;
+        if store.apply_key_changes(&set).await? {
+            for change in &changes {
+                tracing::info!(change = ?change, "signing key change");
+            }
+            return Ok(changes);
+        }
+        // Another writer changed the keys first: a forced rotation that raced another one
+        // has had its rotation; what is left is to converge on the keys that won.
+        tracing::info!("signing keys changed meanwhile; planning again");
+        force = false;
+    }
+    Err(CryptoError::RotationBusy)
+}
+
+/// The store writes of `changes`: new keys generated and encrypted, every other change an
+/// update expected to find its key in the state `records` show.
+pub(crate) async fn change_set(
+    records: &[KeyRecord],
+    changes: &[KeyChange],
+    secret_box: &SecretBox,
+    now: u64,
+) -> Result<KeyChangeSet> {
+    let mut set = KeyChangeSet::default();
+    for change in changes {
         match change {
             KeyChange::Create { kid, alg, state } => {
                 let (kid, alg) = (kid.clone(), *alg);
@@ -296,22 +405,20 @@ async fn run(
                     tokio::task::spawn_blocking(move || SigningKey::generate_with_kid(alg, kid))
                         .await
                         .map_err(|_| CryptoError::Operation("key generation task"))??;
-                store
-                    .insert_key(&new_record(&key, *state, secret_box, now)?)
-                    .await?;
+                set.inserts.push(new_record(&key, *state, secret_box, now)?);
             }
             other => {
                 let Some(record) = records.iter().find(|r| r.kid == other.kid()) else {
                     continue;
                 };
-                if !store.update_key(&updated(record, other, now)).await? {
-                    tracing::warn!(kid = other.kid(), "signing key vanished during rotation");
-                }
+                set.updates.push(KeyUpdate {
+                    expected: record.state,
+                    key: updated(record, other, now),
+                });
             }
         }
-        tracing::info!(change = ?change, "signing key change");
     }
-    Ok(changes)
+    Ok(set)
 }
 
 #[cfg(test)]

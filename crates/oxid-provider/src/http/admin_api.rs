@@ -18,10 +18,9 @@ use serde_json::{Map, Value, json};
 
 use super::form::no_store;
 use crate::admin::views::{client_view, client_view_with_secret, key_view, user_view};
-use crate::admin::{self, AdminError, NewUser, access, clients, sessions};
-use crate::crypto::CryptoError;
-use crate::server::StartError;
+use crate::admin::{self, AdminError, NewUser, access, clients, consents, keys, sessions};
 use crate::state::Provider;
+use crate::users::{self, UserChanges};
 
 /// The OpenAPI 3.1 document of this API.
 pub const OPENAPI: &str = include_str!("admin_openapi.json");
@@ -81,7 +80,23 @@ pub fn routes() -> Vec<(&'static str, Method, MethodRouter<Provider>)> {
         ),
         (
             "/admin/v1/users/{sub}",
+            route(Method::PATCH, on(MethodFilter::PATCH, patch_user)),
+        ),
+        (
+            "/admin/v1/users/{sub}",
             route(Method::DELETE, on(MethodFilter::DELETE, delete_user)),
+        ),
+        (
+            "/admin/v1/users/{sub}/password",
+            route(Method::PUT, on(MethodFilter::PUT, reset_password)),
+        ),
+        (
+            "/admin/v1/users/{sub}/consents",
+            route(Method::GET, on(MethodFilter::GET, list_consents)),
+        ),
+        (
+            "/admin/v1/users/{sub}/consents/{client_id}",
+            route(Method::DELETE, on(MethodFilter::DELETE, revoke_consent)),
         ),
         (
             "/admin/v1/sessions",
@@ -106,6 +121,14 @@ pub fn routes() -> Vec<(&'static str, Method, MethodRouter<Provider>)> {
         (
             "/admin/v1/keys/rotate",
             route(Method::POST, on(MethodFilter::POST, rotate_keys)),
+        ),
+        (
+            "/admin/v1/keys/{kid}/retire",
+            route(Method::POST, on(MethodFilter::POST, retire_key)),
+        ),
+        (
+            "/admin/v1/scopes",
+            route(Method::GET, on(MethodFilter::GET, list_scopes)),
         ),
     ];
     let mut all: Vec<_> = table
@@ -242,6 +265,66 @@ async fn create_user(State(provider): State<Provider>, body: Bytes) -> Outcome {
     ok(StatusCode::CREATED, user_view(&user))
 }
 
+/// The body of `PATCH /admin/v1/users/{sub}`: claims to set (`null` removes one) and
+/// optionally a new password, as `oxid user update` takes them.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UserChangeBody {
+    #[serde(default)]
+    claims: Map<String, Value>,
+    password: Option<String>,
+}
+
+async fn patch_user(
+    State(provider): State<Provider>,
+    Path(sub): Path<String>,
+    body: Bytes,
+) -> Outcome {
+    let body: UserChangeBody = serde_json::from_slice(&body)
+        .map_err(|e| AdminError::Invalid(format!("the body is not a user change: {e}")))?;
+    let changes = UserChanges {
+        password: body.password,
+        claims: body.claims,
+    };
+    let user = users::update_user_by_sub(provider.store(), &sub, changes, provider.now()).await?;
+    ok(StatusCode::OK, user_view(&user))
+}
+
+/// The body of `PUT /admin/v1/users/{sub}/password`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PasswordBody {
+    password: String,
+}
+
+async fn reset_password(
+    State(provider): State<Provider>,
+    Path(sub): Path<String>,
+    body: Bytes,
+) -> Outcome {
+    let body: PasswordBody = serde_json::from_slice(&body)
+        .map_err(|e| AdminError::Invalid(format!("the body is not a password: {e}")))?;
+    let changes = UserChanges {
+        password: Some(body.password),
+        claims: Map::new(),
+    };
+    users::update_user_by_sub(provider.store(), &sub, changes, provider.now()).await?;
+    no_content()
+}
+
+async fn list_consents(State(provider): State<Provider>, Path(sub): Path<String>) -> Outcome {
+    let found = consents::list_consents(provider.store(), &sub).await?;
+    ok(StatusCode::OK, json!(found))
+}
+
+async fn revoke_consent(
+    State(provider): State<Provider>,
+    Path((sub, client_id)): Path<(String, String)>,
+) -> Outcome {
+    consents::revoke_consent(provider.store(), &sub, &client_id).await?;
+    no_content()
+}
+
 async fn known_user(provider: &Provider, sub: &str) -> Result<oxid_store::UserRecord, AdminError> {
     let user = provider.store().get_user(sub).await?;
     user.ok_or_else(|| AdminError::NotFound(format!("no user with sub {sub:?}")))
@@ -299,20 +382,70 @@ async fn revoke_session(State(provider): State<Provider>, Path(id): Path<String>
 }
 
 async fn key_list(provider: &Provider) -> Outcome {
-    let keys = provider.store().list_keys(provider.now()).await?;
-    ok(StatusCode::OK, keys.iter().map(key_view).collect())
+    ok(
+        StatusCode::OK,
+        json!(keys::list_keys(provider.backend()).await?),
+    )
 }
 
 async fn list_keys(State(provider): State<Provider>) -> Outcome {
     key_list(&provider).await
 }
 
-/// Rotates now (the published next key starts signing) and answers the keys.
+/// Rotates now (the published next key starts signing) and answers the keys; 409 while
+/// another instance rotates.
 async fn rotate_keys(State(provider): State<Provider>) -> Outcome {
-    provider.rotate_keys().await.map_err(|e| match e {
-        StartError::Store(e) | StartError::Keys(CryptoError::Store(e)) => AdminError::Store(e),
-        // A fault of ours: a 500 whose detail is logged only.
-        e => AdminError::Store(oxid_store::StoreError::Backend(e.to_string())),
-    })?;
+    keys::rotate_keys(provider.backend()).await?;
+    reload_keys(&provider).await;
     key_list(&provider).await
+}
+
+/// The `force` query parameter: `true` or absent.
+fn force_flag(query: Option<String>) -> Result<bool, AdminError> {
+    let query = query.unwrap_or_default();
+    match url::form_urlencoded::parse(query.as_bytes()).find(|(name, _)| name == "force") {
+        None => Ok(false),
+        Some((_, value)) => match value.as_ref() {
+            "true" => Ok(true),
+            "false" => Ok(false),
+            _ => Err(AdminError::Invalid("force must be true or false".into())),
+        },
+    }
+}
+
+/// Retires one key: it stops signing now and leaves the JWKS when what it signed has
+/// expired, or at once with `?force=true`.
+async fn retire_key(
+    State(provider): State<Provider>,
+    Path(kid): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Outcome {
+    let force = force_flag(query)?;
+    let key = keys::retire_key(provider.backend(), &kid, force).await?;
+    reload_keys(&provider).await;
+    ok(StatusCode::OK, key_view(&key, provider.now()))
+}
+
+/// This instance's ring follows at once (others through the store's change feed).
+async fn reload_keys(provider: &Provider) {
+    if let Err(e) = provider.reload_keys().await {
+        tracing::warn!(error = %e, "reloading the signing keys failed");
+    }
+}
+
+/// The scopes this deployment knows: the OpenID ones and the configured ones.
+async fn list_scopes(State(provider): State<Provider>) -> Outcome {
+    let scopes: Vec<Value> = provider
+        .config()
+        .scopes
+        .iter()
+        .map(|scope| {
+            json!({
+                "name": scope.name,
+                "about_user": scope.about_user,
+                "claims": scope.claims,
+            })
+        })
+        .collect();
+    ok(StatusCode::OK, json!(scopes))
 }

@@ -24,7 +24,9 @@ pub fn admin_router(provider: Provider) -> Router {
 
 /// `GET /metrics`.
 async fn metrics(State(provider): State<Provider>) -> Response {
-    let mut response = provider.metrics().render().into_response();
+    let mut text = provider.metrics().render();
+    text.push_str(&crate::metrics_store::render(&provider).await);
+    let mut response = text.into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static(PROMETHEUS_TEXT),

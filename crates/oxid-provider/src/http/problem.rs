@@ -72,6 +72,7 @@ impl IntoResponse for AdminError {
                 "Authentication required",
             ),
             AdminError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", "Forbidden"),
+            AdminError::Busy(_) => (StatusCode::CONFLICT, "busy", "Busy, try again"),
             AdminError::Store(StoreError::Conflict(_)) => {
                 (StatusCode::CONFLICT, "conflict", "Already exists")
             }

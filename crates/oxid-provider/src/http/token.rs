@@ -5,7 +5,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{Extensions, HeaderMap};
 use axum::response::{IntoResponse, Response};
-use oxid_protocol::token::TokenRequest;
+use oxid_protocol::token::{TokenErrorCode, TokenRequest};
 
 use super::form::{authenticated_form, no_store};
 use crate::capabilities::AuthEndpoint;
@@ -42,5 +42,12 @@ async fn exchange(
     let ctx = grants::GrantContext::new(provider, &client, provider.now())
         .with_peer(peer_address(extensions))
         .with_dpop(dpop_jkt);
-    grants::dispatch(&ctx, request).await
+    let outcome = grants::dispatch(&ctx, request).await;
+    if let Err(e) = &outcome
+        && e.kind == crate::error::ErrorKind::Token(TokenErrorCode::InvalidClient)
+    {
+        // The client may have been removed since it was cached: read it afresh next time.
+        provider.forget_client(client.id());
+    }
+    outcome
 }

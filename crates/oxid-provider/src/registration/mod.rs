@@ -223,6 +223,7 @@ impl From<AdminError> for OAuthError {
             | AdminError::Forbidden(_) => {
                 invalid_token("the registration access token is not valid")
             }
+            AdminError::Busy(why) => OAuthError::unavailable(why),
             AdminError::Store(e) => e.into(),
         }
     }

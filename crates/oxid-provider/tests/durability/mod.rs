@@ -2,6 +2,8 @@
 //! of their own), introspection of recorded tokens, and a small random source.
 #![allow(dead_code)]
 
+pub mod proxy;
+
 use crate::common::TestServer;
 use serde_json::Value;
 use sqlx::Executor;

@@ -3,7 +3,7 @@
 use super::errors::{backend, db_err};
 use super::{CLIENT_COLS, PostgresStore, USER_COLS};
 use crate::rows::{self, json_text, to_db};
-use crate::{ClientRecord, ClientStore, StoreResult, UserRecord, UserStore};
+use crate::{ClientRecord, ClientStore, StoreChange, StoreResult, UserRecord, UserStore};
 use async_trait::async_trait;
 use sqlx::postgres::PgArguments;
 use sqlx::{Postgres, query::Query};
@@ -61,10 +61,17 @@ impl ClientStore for PostgresStore {
              registration_token_hash = $16, created_at = $17 WHERE client_id = $1",
         )
         .bind(client.client_id.as_str());
+        // Committed together with the change: every instance drops its cached copy at once.
+        let mut tx = self.pool.begin().await.map_err(backend)?;
         let done = bind_client(q, client)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await
             .map_err(db_err("client"))?;
+        if done.rows_affected() > 0 {
+            self.notify(&mut tx, &StoreChange::Client(client.client_id.clone()))
+                .await?;
+        }
+        tx.commit().await.map_err(backend)?;
         Ok(done.rows_affected() > 0)
     }
 
@@ -91,11 +98,17 @@ impl ClientStore for PostgresStore {
 
     async fn delete_client(&self, client_id: &str) -> StoreResult<bool> {
         // Codes, tokens, consents and session links go with it (ON DELETE CASCADE).
+        let mut tx = self.pool.begin().await.map_err(backend)?;
         let done = sqlx::query("DELETE FROM clients WHERE client_id = $1")
             .bind(client_id)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await
             .map_err(backend)?;
+        if done.rows_affected() > 0 {
+            self.notify(&mut tx, &StoreChange::Client(client_id.to_string()))
+                .await?;
+        }
+        tx.commit().await.map_err(backend)?;
         Ok(done.rows_affected() > 0)
     }
 }

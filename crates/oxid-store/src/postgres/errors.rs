@@ -24,9 +24,14 @@ pub(crate) fn is_outage(e: &sqlx::Error) -> bool {
     }
 }
 
-/// Maps any database error: outages to `Unavailable`, the rest to `Backend`.
+/// Maps any database error: outages to `Unavailable`, foreign-key failures (the client or
+/// user a row refers to is gone) to `MissingReference`, the rest to `Backend`.
 pub(crate) fn backend(e: sqlx::Error) -> StoreError {
-    if is_outage(&e) {
+    if let sqlx::Error::Database(d) = &e
+        && d.is_foreign_key_violation()
+    {
+        StoreError::MissingReference(e.to_string())
+    } else if is_outage(&e) {
         StoreError::Unavailable(e.to_string())
     } else {
         StoreError::Backend(e.to_string())

@@ -5,6 +5,7 @@
 //! conditional `UPDATE`s under READ COMMITTED: a second writer waits, re-checks the
 //! condition on the committed row, and loses.
 
+mod changes;
 mod clients;
 mod device;
 mod errors;
@@ -48,6 +49,8 @@ const TOKEN_COLS: &str = "token_hash, kind, grant_id, client_id, user_id, scopes
 #[derive(Debug, Clone)]
 pub struct PostgresStore {
     pool: PgPool,
+    /// The change feed (`LISTEN`), stopped when the last clone of the store is dropped.
+    feed: std::sync::Arc<changes::Feed>,
 }
 
 impl PostgresStore {
@@ -67,7 +70,17 @@ impl PostgresStore {
         store_options: &StoreOptions,
     ) -> StoreResult<Self> {
         let pool = pool::connect(options, store_options).await?;
-        Ok(PostgresStore { pool })
+        let feed = std::sync::Arc::new(changes::start(&pool).await?);
+        Ok(PostgresStore { pool, feed })
+    }
+
+    /// Tells every instance's subscribers of `change` when `conn`'s transaction commits.
+    pub(crate) async fn notify(
+        &self,
+        conn: &mut sqlx::PgConnection,
+        change: &crate::StoreChange,
+    ) -> StoreResult<()> {
+        changes::notify(conn, &self.feed.channel, change).await
     }
 
     /// Closes every connection of the pool.
@@ -100,6 +113,12 @@ impl Columns for PgRow {
     }
 }
 
+impl crate::ChangeFeed for PostgresStore {
+    fn subscribe_changes(&self) -> tokio::sync::broadcast::Receiver<crate::StoreChange> {
+        self.feed.sender.subscribe()
+    }
+}
+
 #[async_trait::async_trait]
 impl crate::HealthStore for PostgresStore {
     /// One round trip through the pool; the pool's acquire timeout is the store's time
@@ -110,5 +129,15 @@ impl crate::HealthStore for PostgresStore {
             .await
             .map_err(backend)?;
         Ok(())
+    }
+
+    fn connection_stats(&self) -> Option<crate::ConnectionStats> {
+        let size = self.pool.size();
+        let idle = u32::try_from(self.pool.num_idle()).unwrap_or(size);
+        Some(crate::ConnectionStats {
+            in_use: size.saturating_sub(idle),
+            idle,
+            max: self.pool.options().get_max_connections(),
+        })
     }
 }

@@ -144,4 +144,25 @@ impl ConsentStore for PostgresStore {
             .map_err(backend)?;
         row.as_ref().map(rows::consent).transpose()
     }
+
+    async fn list_consents(&self, user_id: &str) -> StoreResult<Vec<ConsentRecord>> {
+        let rows = sqlx::query(
+            "SELECT * FROM consents WHERE user_id = $1 ORDER BY client_id COLLATE \"C\"",
+        )
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.iter().map(rows::consent).collect()
+    }
+
+    async fn delete_consent(&self, user_id: &str, client_id: &str) -> StoreResult<bool> {
+        let done = sqlx::query("DELETE FROM consents WHERE user_id = $1 AND client_id = $2")
+            .bind(user_id)
+            .bind(client_id)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(done.rows_affected() > 0)
+    }
 }

@@ -57,21 +57,27 @@ impl ClientStore for SqliteStore {
 
     async fn update_client(&self, client: &ClientRecord) -> StoreResult<bool> {
         let client = client.clone();
-        self.write(move |conn| {
-            let changed = write_client(
-                conn,
-                "UPDATE clients SET secret_hash = ?2, secret_encrypted = ?3, client_name = ?4, \
+        let id = client.client_id.clone();
+        let changed = self
+            .write(move |conn| {
+                let changed = write_client(
+                    conn,
+                    "UPDATE clients SET secret_hash = ?2, secret_encrypted = ?3, client_name = ?4, \
                  redirect_uris = ?5, post_logout_redirect_uris = ?6, grant_types = ?7, \
                  response_types = ?8, token_endpoint_auth_method = ?9, scopes = ?10, \
                  id_token_signed_response_alg = ?11, backchannel_logout_uri = ?12, \
                  frontchannel_logout_uri = ?13, skip_consent = ?14, metadata = ?15, \
                  registration_token_hash = ?16, created_at = ?17 WHERE client_id = ?1",
-                &client,
-            )
-            .map_err(conflict_err("client"))?;
-            Ok(changed > 0)
-        })
-        .await
+                    &client,
+                )
+                .map_err(conflict_err("client"))?;
+                Ok(changed > 0)
+            })
+            .await?;
+        if changed {
+            self.announce(crate::StoreChange::Client(id));
+        }
+        Ok(changed)
     }
 
     async fn get_client(&self, client_id: &str) -> StoreResult<Option<ClientRecord>> {
@@ -97,14 +103,19 @@ impl ClientStore for SqliteStore {
     }
 
     async fn delete_client(&self, client_id: &str) -> StoreResult<bool> {
-        let client_id = client_id.to_string();
+        let id = client_id.to_string();
         // Codes, tokens, consents and session links go with it (ON DELETE CASCADE).
-        self.write(move |conn| {
-            let gone = exec(conn, "DELETE FROM clients WHERE client_id = ?", [client_id])
-                .map_err(sql_err)?;
-            Ok(gone > 0)
-        })
-        .await
+        let gone = self
+            .write(move |conn| {
+                let gone =
+                    exec(conn, "DELETE FROM clients WHERE client_id = ?", [id]).map_err(sql_err)?;
+                Ok(gone > 0)
+            })
+            .await?;
+        if gone {
+            self.announce(crate::StoreChange::Client(client_id.to_string()));
+        }
+        Ok(gone)
     }
 }
 

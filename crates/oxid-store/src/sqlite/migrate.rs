@@ -75,6 +75,11 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../migrations/sqlite/0013_logout_outbox.sql"),
     },
     Migration {
+        version: 15,
+        description: "key rotation cas",
+        sql: include_str!("../../migrations/sqlite/0015_key_rotation_cas.sql"),
+    },
+    Migration {
         version: 18,
         description: "pushed requests",
         sql: include_str!("../../migrations/sqlite/0018_pushed_requests.sql"),

@@ -52,6 +52,8 @@ pub struct SqliteStore {
     watchdog: Option<Arc<Watchdog>>,
     /// How long a caller waits for an answer.
     timeout: Duration,
+    /// Changes this store committed, for its subscribers (`ChangeFeed`).
+    changes: tokio::sync::broadcast::Sender<crate::StoreChange>,
 }
 
 impl SqliteStore {
@@ -92,8 +94,27 @@ impl SqliteStore {
         worker::call(queue, self.timeout, work).await
     }
 
+    /// Tells this store's subscribers of a committed change (none listening is fine).
+    fn announce(&self, change: crate::StoreChange) {
+        let _ = self.changes.send(change);
+    }
+
     fn ensure_file(&self) -> StoreResult<()> {
         self.watchdog.as_deref().map_or(Ok(()), Watchdog::ensure_ok)
+    }
+}
+
+/// Room for changes a slow subscriber has not read yet; one that falls further behind is
+/// told to resync.
+const CHANGE_BACKLOG: usize = 256;
+
+fn change_channel() -> tokio::sync::broadcast::Sender<crate::StoreChange> {
+    tokio::sync::broadcast::channel(CHANGE_BACKLOG).0
+}
+
+impl crate::ChangeFeed for SqliteStore {
+    fn subscribe_changes(&self) -> tokio::sync::broadcast::Receiver<crate::StoreChange> {
+        self.changes.subscribe()
     }
 }
 
@@ -111,6 +132,7 @@ fn open_blocking(url: &str, timeout: Duration) -> StoreResult<SqliteStore> {
             readers: None,
             watchdog: None,
             timeout,
+            changes: change_channel(),
         });
     }
     let path = file_path(url);
@@ -141,6 +163,7 @@ fn open_blocking(url: &str, timeout: Duration) -> StoreResult<SqliteStore> {
     Ok(SqliteStore {
         writer,
         readers: Some(readers),
+        changes: change_channel(),
         watchdog: Some(watchdog),
         timeout,
     })
@@ -216,6 +239,11 @@ fn open_err(what: &str) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
 /// Maps a SQLite error: a lock held too long, a file gone or a disk in trouble make the
 /// database `Unavailable`; the rest is `Backend`.
 pub(super) fn sql_err(e: rusqlite::Error) -> StoreError {
+    if e.sqlite_error()
+        .is_some_and(|f| f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY)
+    {
+        return StoreError::MissingReference(e.to_string());
+    }
     match e.sqlite_error_code() {
         Some(
             ErrorCode::DatabaseBusy

@@ -178,4 +178,31 @@ impl ConsentStore for SqliteStore {
         })
         .await
     }
+
+    async fn list_consents(&self, user_id: &str) -> StoreResult<Vec<ConsentRecord>> {
+        let user_id = user_id.to_string();
+        self.read(move |conn| {
+            all(
+                conn,
+                "SELECT * FROM consents WHERE user_id = ? ORDER BY client_id",
+                [user_id],
+                |r| rows::consent(r),
+            )
+        })
+        .await
+    }
+
+    async fn delete_consent(&self, user_id: &str, client_id: &str) -> StoreResult<bool> {
+        let (user_id, client_id) = (user_id.to_string(), client_id.to_string());
+        self.write(move |conn| {
+            let gone = exec(
+                conn,
+                "DELETE FROM consents WHERE user_id = ? AND client_id = ?",
+                [user_id, client_id],
+            )
+            .map_err(sql_err)?;
+            Ok(gone > 0)
+        })
+        .await
+    }
 }

@@ -78,6 +78,7 @@ pub(super) fn duplicate(e: &StoreError) -> StoreError {
         StoreError::UnsupportedUrl(s) => StoreError::UnsupportedUrl(s.clone()),
         StoreError::Backend(s) => StoreError::Backend(s.clone()),
         StoreError::Unavailable(s) => StoreError::Unavailable(s.clone()),
+        StoreError::MissingReference(s) => StoreError::MissingReference(s.clone()),
     }
 }
 

@@ -241,6 +241,23 @@ pub async fn put_consent_replaces_earlier_consent(s: Arc<dyn Store>) {
     assert_eq!(s.get_consent("u2", "c1").await.unwrap(), None);
 }
 
+pub async fn consents_are_listed_per_user_and_deleted_once(s: Arc<dyn Store>) {
+    seed(&*s).await;
+    let (a, b) = (
+        consent("u1", "c2", &["openid"]),
+        consent("u1", "c1", &["email"]),
+    );
+    for c in [&a, &b, &consent("u2", "c1", &["openid"])] {
+        s.put_consent(c).await.unwrap();
+    }
+    assert_eq!(s.list_consents("u1").await.unwrap(), vec![b.clone(), a]);
+    assert!(s.delete_consent("u1", "c2").await.unwrap());
+    assert!(!s.delete_consent("u1", "c2").await.unwrap());
+    assert_eq!(s.list_consents("u1").await.unwrap(), vec![b]);
+    assert_eq!(s.list_consents("u2").await.unwrap().len(), 1);
+    assert!(s.list_consents("nobody").await.unwrap().is_empty());
+}
+
 pub async fn odd_values_round_trip_unchanged(s: Arc<dyn Store>) {
     let mut c = public_client("client 'quoted' \"twice\"; DROP TABLE clients; --");
     c.client_name = Some("Ünïcødé ✓ 名前 😀".into());

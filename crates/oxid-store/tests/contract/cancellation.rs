@@ -485,29 +485,24 @@ fn cases() -> Vec<Case> {
         Case {
             name: "insert_key",
             setup: nothing,
-            op: |s, t| step(async move { drop(s.insert_key(&key(&t, KeyState::Next, NOW)).await) }),
+            op: |s, t| step(async move { drop(s.insert_key(&next_key(&t)).await) }),
             check: |s, t| {
                 step(async move {
                     let keys = s.list_keys(NOW).await.unwrap();
                     let got: Vec<_> = keys.into_iter().filter(|k| k.kid == t).collect();
-                    assert!(
-                        got.is_empty() || got == [key(&t, KeyState::Next, NOW)],
-                        "{t}"
-                    );
+                    assert!(got.is_empty() || got == [next_key(&t)], "{t}");
                 })
             },
         },
         Case {
             name: "update_key",
-            setup: |s, t| {
-                step(async move { s.insert_key(&key(&t, KeyState::Next, NOW)).await.unwrap() })
-            },
+            setup: |s, t| step(async move { s.insert_key(&next_key(&t)).await.unwrap() }),
             op: |s, t| step(async move { drop(s.update_key(&current_key(&t)).await) }),
             check: |s, t| {
                 step(async move {
                     let keys = s.list_keys(NOW).await.unwrap();
                     let got = keys.into_iter().find(|k| k.kid == t);
-                    let whole = [Some(key(&t, KeyState::Next, NOW)), Some(current_key(&t))];
+                    let whole = [Some(next_key(&t)), Some(current_key(&t))];
                     assert!(whole.contains(&got), "{t}: {got:?}");
                 })
             },
@@ -526,8 +521,17 @@ fn expiry(tag: &str) -> u64 {
 }
 
 /// `kid` made current, with every time set.
+/// A next key of an algorithm of its own: one next key per algorithm is the rule (issue 13),
+/// and every attempt here has its own key.
+fn next_key(kid: &str) -> oxid_store::KeyRecord {
+    let mut k = key(kid, KeyState::Next, NOW);
+    k.alg = format!("alg-{kid}");
+    k
+}
+
 fn current_key(kid: &str) -> oxid_store::KeyRecord {
-    let mut k = key(kid, KeyState::Current, NOW);
+    let mut k = next_key(kid);
+    k.state = KeyState::Current;
     (k.activated_at, k.retired_at, k.expires_at) = (Some(NOW + 1), Some(NOW + 2), Some(NOW + 9));
     k
 }

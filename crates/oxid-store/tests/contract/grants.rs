@@ -117,16 +117,22 @@ pub async fn many_concurrent_inserts_and_consumes_all_succeed(s: Arc<dyn Store>)
     assert_eq!(s.purge_expired(NOW + 3600).await.unwrap(), 400);
 }
 
-pub async fn insert_referencing_unknown_client_is_a_backend_error(s: Arc<dyn Store>) {
+/// Issue 13: a client removed (by another instance) while a request still had it cached is
+/// a `MissingReference`, which the token endpoint answers `invalid_client`, not a 500.
+pub async fn insert_referencing_a_missing_client_or_user_is_a_missing_reference(s: Arc<dyn Store>) {
     seed(&*s).await;
     let err = s
         .insert_code(&code("code-1", "grant-1", "nobody", "u1"))
         .await
         .unwrap_err();
-    assert!(matches!(err, StoreError::Backend(_)), "{err:?}");
+    assert!(matches!(err, StoreError::MissingReference(_)), "{err:?}");
     let t = token("at-1", TokenKind::Access, "g", "c1", Some("nobody"));
     let err = s.insert_token(&t).await.unwrap_err();
-    assert!(matches!(err, StoreError::Backend(_)), "{err:?}");
+    assert!(matches!(err, StoreError::MissingReference(_)), "{err:?}");
+    s.delete_client("c1").await.unwrap();
+    let t = token("at-2", TokenKind::Access, "g", "c1", Some("u1"));
+    let err = s.insert_token(&t).await.unwrap_err();
+    assert!(matches!(err, StoreError::MissingReference(_)), "{err:?}");
 }
 
 pub async fn refresh_token_rotates_once_then_reports_reuse(s: Arc<dyn Store>) {
