@@ -179,7 +179,11 @@ async fn a_tampered_interaction_is_rejected() {
     // Change the first character to a different one (replacing it with a fixed letter was a
     // no-op whenever the token already began with it).
     let interaction = hidden_field(&html, "interaction");
-    let first = if interaction.starts_with('A') { 'B' } else { 'A' };
+    let first = if interaction.starts_with('A') {
+        'B'
+    } else {
+        'A'
+    };
     let tampered = html.replace(&interaction, &format!("{first}{}", &interaction[1..]));
     let response = submit_login(&server, &browser, &tampered, USER, PASSWORD).await;
     assert_eq!(response.status(), 400);

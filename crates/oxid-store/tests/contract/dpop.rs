@@ -21,7 +21,10 @@ pub async fn dpop_bound_tokens_keep_their_key_thumbprint(s: Arc<dyn Store>) {
         .await
         .unwrap();
     let next = bound("rt-2", TokenKind::Refresh, "jkt-A");
-    let rotated = s.rotate_refresh_token("rt-1", std::slice::from_ref(&next), None, NOW).await.unwrap();
+    let rotated = s
+        .rotate_refresh_token("rt-1", std::slice::from_ref(&next), None, NOW)
+        .await
+        .unwrap();
     assert!(
         matches!(&rotated, RefreshRotation::Rotated(old) if old.dpop_jkt.as_deref() == Some("jkt-A")),
         "{rotated:?}"
