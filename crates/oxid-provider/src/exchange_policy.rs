@@ -73,7 +73,7 @@ mod tests {
         let policy: ExchangePolicy = toml::from_str("client_id = \"app\"").unwrap();
         assert!(policy.delegation);
         assert!(!policy.impersonation);
-        assert!(validate(&[policy.clone()]).is_ok());
+        assert!(validate(std::slice::from_ref(&policy)).is_ok());
         let twice = validate(&[policy.clone(), policy.clone()]).unwrap_err();
         assert!(twice.to_string().contains("two policies"), "{twice}");
         let nothing = ExchangePolicy {
