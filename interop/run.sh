@@ -82,6 +82,7 @@ printf '[grants]\npassword = true\n\n[[scopes]]\nname = "api:read"\n' > "$WORK/o
 # ES256 key, made here with WebCrypto) and a token exchange policy (RFC 8693; openid-client).
 IDP_ISSUER="https://idp.interop.example"
 EXCHANGE_AUDIENCE="https://api.interop.example"
+RECORDS_RESOURCE="https://records.interop.example"
 (cd "$HERE/node" && WORK="$WORK" node --input-type=module -e '
 const { writeFileSync } = await import("node:fs");
 const pair = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, ["sign", "verify"]);
@@ -102,6 +103,11 @@ scopes = ["openid", "email", "api:read"]
 [[token_exchange]]
 client_id = "interop-exchange"
 audiences = ["$EXCHANGE_AUDIENCE"]
+
+# An API whose access tokens are JWTs (RFC 9068), asked for with resource (RFC 8707).
+[[resources]]
+identifier = "$RECORDS_RESOURCE"
+scopes = ["api:read"]
 TOML
 export OXID_CONFIG="$WORK/oxid.toml"
 
@@ -211,13 +217,18 @@ JWTBEARER_SECRET="$(secret)"; EXCHANGE_SECRET="$(secret)"
 "$OXID" client add --database "$DB" --client-id interop-exchange --client-secret="$EXCHANGE_SECRET" --name 'Interop Exchange' \
   --grant-type urn:ietf:params:oauth:grant-type:token-exchange --grant-type client_credentials \
   --auth-method client_secret_basic --scope "$SCOPES api:read" >/dev/null
+# JWT access tokens (RFC 9068) for a client_credentials client: validated by oauth4webapi's
+# validateJwtAccessToken and simple-openid-connect's JwtAccessToken.
+JWTAT_SECRET="$(secret)"
+"$OXID" client add --database "$DB" --client-id interop-jwtat --client-secret="$JWTAT_SECRET" --name 'Interop JWT access tokens' \
+  --grant-type client_credentials --auth-method client_secret_basic --access-token-format jwt --scope 'api:read' >/dev/null
 
 # Dynamic Client Registration (RFC 7591) with an initial access token, for the suites that
 # register their own clients (openid-client and oauth4webapi, with private_key_jwt)
 REG_TOKEN="$(secret)"
 
 export OXID_INTEROP_CONFIG="$WORK/config.json"
-JWTBEARER_SECRET="$JWTBEARER_SECRET" EXCHANGE_SECRET="$EXCHANGE_SECRET" IDP_ISSUER="$IDP_ISSUER" IDP_KEY="$WORK/idp-private.json" EXCHANGE_AUDIENCE="$EXCHANGE_AUDIENCE" \
+JWTAT_SECRET="$JWTAT_SECRET" RECORDS_RESOURCE="$RECORDS_RESOURCE" JWTBEARER_SECRET="$JWTBEARER_SECRET" EXCHANGE_SECRET="$EXCHANGE_SECRET" IDP_ISSUER="$IDP_ISSUER" IDP_KEY="$WORK/idp-private.json" EXCHANGE_AUDIENCE="$EXCHANGE_AUDIENCE" \
 REG_TOKEN="$REG_TOKEN" ADMIN_PORT="$ADMIN_PORT" OXID="$OXID" BC_PORT="$BC_PORT" BC_JSON="$WORK/bclogout.json" SPECIAL_ID="$SPECIAL_ID" SPECIAL_SECRET="$SPECIAL_SECRET" ALG_JSON="$ALG_JSON" CSJWT_SECRET="$CSJWT_SECRET" PKJWT_KEY="$WORK/pkjwt-private.json" ISSUER="$ISSUER" CB="$CB" RP="$RP" RP_PORT="$RP_PORT" ALICE_PW="$ALICE_PW" BASIC_SECRET="$BASIC_SECRET" \
 POST_SECRET="$POST_SECRET" BROWSER_SECRET="$BROWSER_SECRET" PY_SECRET="$PY_SECRET" PASSWORD_SECRET="$PASSWORD_SECRET" \
 HYBRID_SECRET="$HYBRID_SECRET" HYBRID_EDDSA_SECRET="$HYBRID_EDDSA_SECRET" IMPLICIT_SECRET="$IMPLICIT_SECRET" python3 - <<'PY' > "$OXID_INTEROP_CONFIG"
@@ -261,6 +272,8 @@ print(json.dumps({
     "jwtbearer": {"client_id": "interop-jwtbearer", "client_secret": e["JWTBEARER_SECRET"],
                   "auth_method": "client_secret_basic", "idp_issuer": e["IDP_ISSUER"],
                   "idp_private_jwk": json.load(open(e["IDP_KEY"]))},
+    "jwtat": {"client_id": "interop-jwtat", "client_secret": e["JWTAT_SECRET"],
+              "resource": e["RECORDS_RESOURCE"]},
     "exchange": {"client_id": "interop-exchange", "client_secret": e["EXCHANGE_SECRET"],
                  "auth_method": "client_secret_basic", "audience": e["EXCHANGE_AUDIENCE"]},
     "python": {"client_id": "interop-python", "client_secret": e["PY_SECRET"], "redirect_uri": cb,

@@ -16,6 +16,7 @@ import pytest
 from simple_openid_connect.client import OpenidClient
 from simple_openid_connect.data import (
     BackChannelLogoutToken,
+    JwtAccessToken,
     RpInitiatedLogoutRequest,
     TokenErrorResponse,
     TokenIntrospectionSuccessResponse,
@@ -221,3 +222,24 @@ def test_backchannel_logout_token(cfg, discovery):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_jwt_access_token_validate_extern(cfg, discovery):
+    # RFC 9068: a client_credentials client registered for JWT access tokens; the resource
+    # server checks one offline with the provider's keys, for the issuer (no resource) and for
+    # the API named with resource (RFC 8707 §2).
+    j = cfg["clients"]["jwtat"]
+    keys = make_client(cfg, which="python").provider_keys
+    for extra, audience in (({}, cfg["issuer"]), ({"resource": j["resource"]}, j["resource"])):
+        answer = requests.post(
+            discovery["token_endpoint"],
+            data={"grant_type": "client_credentials", "scope": "api:read", **extra},
+            auth=(j["client_id"], j["client_secret"]),
+            timeout=10,
+        )
+        assert answer.status_code == 200, answer.text
+        token = JwtAccessToken.parse_jwt(answer.json()["access_token"], keys)
+        token.validate_extern(issuer=cfg["issuer"], client_id=audience)
+        assert token.client_id == j["client_id"]
+        with pytest.raises(Exception):
+            token.validate_extern(issuer=cfg["issuer"], client_id="https://other.interop.example")

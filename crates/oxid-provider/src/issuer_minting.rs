@@ -23,7 +23,7 @@ impl Issuer<'_> {
         let expires_at = self.now.saturating_add(form.lifetime);
         let token = match (form.format, &form.audience) {
             (AccessTokenFormat::Jwt, Some(audience)) => {
-                let claims = access_token_claims(
+                let mut claims = access_token_claims(
                     &self.config.issuer,
                     issuance,
                     audience,
@@ -31,6 +31,12 @@ impl Issuer<'_> {
                     expires_at,
                     random_id(16),
                 );
+                // RFC 9449 §6.1: a DPoP-bound JWT names its key's thumbprint.
+                if let Some(jkt) = self.bound_jkt(issuance, TokenKind::Access) {
+                    claims
+                        .extra
+                        .insert("cnf".into(), serde_json::json!({ "jkt": jkt }));
+                }
                 let key = self.keys.signer(form.alg).ok_or_else(|| {
                     OAuthError::server(format!("no current {} key", form.alg.as_str()))
                 })?;

@@ -1,6 +1,6 @@
 //! How a subject named by another party (a trusted issuer's JWT `sub`, RFC 7523 §3; a SAML
 //! `NameID`, RFC 7522 §3) is mapped to one of our users. Shared by the bearer assertion grants
-//! and token exchange, so the rule is written once.
+//! (JWT and SAML) and token exchange, so the rule is written once.
 
 use oxid_store::{Store, UserRecord};
 use serde::Deserialize;
@@ -39,8 +39,9 @@ pub async fn find_user(
     subject: &str,
 ) -> Result<Result<UserRecord, UnmappedSubject>, OAuthError> {
     match mapping {
+        // Compared as the login page compares usernames (case-mapped, NFC).
         SubjectMapping::Username => Ok(store
-            .get_user_by_username(subject)
+            .get_user_by_username(&crate::throttle::normalize_username(subject))
             .await?
             .ok_or(UnmappedSubject::Unknown)),
         SubjectMapping::Email => {

@@ -315,7 +315,10 @@ async fn a_client_with_dpop_bound_access_tokens_must_send_a_proof() {
     // RFC 9449 §5.2 `dpop_bound_access_tokens`.
     let server = TestServer::start().await;
     let secret = server
-        .add_client("bound", |c| c.dpop_bound_access_tokens = Some(true))
+        .add_client("bound", |c| {
+            c.dpop_bound_access_tokens = Some(true);
+            c.access_token_format = Some("jwt".into());
+        })
         .await;
     let code = obtain_code(&server, &server.browser(), "bound", "openid").await;
     let basic = Some(("bound", secret.as_str()));
@@ -326,12 +329,22 @@ async fn a_client_with_dpop_bound_access_tokens_must_send_a_proof() {
         "{body}"
     );
     let now = server.provider.now();
-    let dpop = proof(&dpop_key(), "POST", &server.url("/token"), now, json!({}));
+    let key = dpop_key();
+    let dpop = proof(&key, "POST", &server.url("/token"), now, json!({}));
     let (status, body) = token_request(&server, &code_form(&code), basic, Some(&dpop)).await;
     assert_eq!(
         (status, body["token_type"].as_str()),
         (200, Some("DPoP")),
         "{body}"
+    );
+    // RFC 9449 §6.1: the JWT access token (RFC 9068) names the key it is bound to.
+    let jwt = body["access_token"].as_str().unwrap();
+    let payload = jwt.split('.').nth(1).unwrap();
+    let claims: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
+    assert_eq!(
+        claims["cnf"]["jkt"].as_str(),
+        Some(thumbprint(&key).as_str()),
+        "{claims}"
     );
 }
 

@@ -493,3 +493,29 @@ test('dynamic registration with private_key_jwt: dynamicClientRegistrationReques
   const refused = await oauth.clientCredentialsGrantRequest(as, dcrClient, auth, new URLSearchParams(), opts);
   assert.equal(refused.status, 401);
 });
+
+test('JWT access tokens (RFC 9068) pass validateJwtAccessToken, for the issuer and for a resource (RFC 8707)', async () => {
+  const j = cfg.clients.jwtat;
+  const client = { client_id: j.client_id };
+  const auth = oauth.ClientSecretBasic(j.client_secret);
+  const cases = [
+    [{ scope: 'api:read' }, cfg.issuer],
+    [{ scope: 'api:read', resource: j.resource }, j.resource],
+  ];
+  for (const [params, audience] of cases) {
+    const response = await oauth.clientCredentialsGrantRequest(as, client, auth, new URLSearchParams(params), opts);
+    const result = await oauth.processClientCredentialsResponse(as, client, response);
+    const request = () => new Request(`${j.resource}/records`, { headers: { authorization: `Bearer ${result.access_token}` } });
+    const claims = await oauth.validateJwtAccessToken(as, request(), audience, opts);
+    assert.equal(claims.client_id, j.client_id);
+    assert.equal(claims.sub, j.client_id, 'RFC 9068 §2.2: sub is the client without a user');
+    assert.equal(claims.scope, 'api:read');
+    // RFC 9068 §4: a resource server refuses a token whose aud does not name it.
+    await assert.rejects(oauth.validateJwtAccessToken(as, request(), 'https://other.interop.example', opts));
+  }
+  // RFC 8707 §2: an unknown resource is invalid_target.
+  const refused = await oauth.clientCredentialsGrantRequest(as, client, auth,
+    new URLSearchParams({ scope: 'api:read', resource: 'https://unknown.interop.example' }), opts);
+  assert.equal(refused.status, 400);
+  assert.equal((await refused.json()).error, 'invalid_target');
+});

@@ -55,10 +55,13 @@ pub async fn handle(ctx: &GrantContext<'_>, params: &Params) -> Result<TokenResp
         saml::verify(&config.saml_idps, &xml, expected).map_err(OAuthError::invalid_grant)?;
     let idp = verified.idp;
     let accepted = &verified.accepted;
-    let Some(user) = find_user(ctx.store, idp.subject_mapping, &accepted.subject).await? else {
-        return Err(OAuthError::invalid_grant(
-            "the assertion's NameID names no user of this server",
-        ));
+    let user = match find_user(ctx.store, idp.subject_mapping, &accepted.subject).await? {
+        Ok(user) => user,
+        Err(unmapped) => {
+            return Err(OAuthError::invalid_grant(format!(
+                "the assertion's NameID names no user of this server: {unmapped}"
+            )));
+        }
     };
     // RFC 7522 §3 item 6: the ID is remembered while the assertion could be accepted. One
     // row of fixed size per (IdP, ID), apart from client assertions' jti rows.

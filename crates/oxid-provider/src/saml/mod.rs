@@ -6,7 +6,6 @@
 mod assertion;
 mod checks;
 mod datetime;
-mod subject;
 
 use serde::Deserialize;
 use std::path::PathBuf;
@@ -14,8 +13,8 @@ use std::path::PathBuf;
 use oxid_xmldsig::{Root, TrustedCertificate, VerifyError};
 
 use crate::config::{ConfigError, config_error};
+pub use crate::subject_mapping::{SubjectMapping, find_user};
 pub use checks::{Accepted, CLOCK_SKEW, Expected};
-pub use subject::{SubjectMapping, find_user};
 
 /// One `[[saml_idps]]` entry as written (docs/configuration.md).
 #[derive(Debug, Clone, Deserialize)]

@@ -72,6 +72,26 @@ async fn serves_promptly(s: &Arc<dyn Store>, tag: &str) {
     assert!(read.unwrap().is_some(), "{tag}: probe read");
 }
 
+/// Two reads of what one write changes, taken again while they disagree (for up to 2 s).
+/// On PostgreSQL a dropped write may still be committing on its own connection while the
+/// check reads with two statements, one before and one after its commit; a half-done write
+/// would disagree for good, an in-flight one agrees a moment later.
+async fn settled<F, Fut>(read: F) -> (bool, bool)
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = (bool, bool)>,
+{
+    let mut pair = read().await;
+    for _ in 0..100 {
+        if pair.0 == pair.1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        pair = read().await;
+    }
+    pair
+}
+
 async fn drop_at_every_poll(s: &Arc<dyn Store>, case: &Case) {
     for n in 0..=MAX_POLLS {
         let tag = format!("{}-{n}", case.name);
@@ -126,8 +146,11 @@ fn cases() -> Vec<Case> {
             op: |s, t| step(async move { drop(s.delete_client(&t).await) }),
             check: |s, t| {
                 step(async move {
-                    let client = s.get_client(&t).await.unwrap().is_some();
-                    let token = s.get_token(&t).await.unwrap().is_some();
+                    let (client, token) = settled(|| async {
+                        let client = s.get_client(&t).await.unwrap().is_some();
+                        (client, s.get_token(&t).await.unwrap().is_some())
+                    })
+                    .await;
                     assert_eq!(client, token, "{t}: the client and its token go together");
                 })
             },
@@ -170,8 +193,11 @@ fn cases() -> Vec<Case> {
             op: |s, t| step(async move { drop(s.delete_user(&t).await) }),
             check: |s, t| {
                 step(async move {
-                    let user = s.get_user(&t).await.unwrap().is_some();
-                    let session = s.get_session(&t, NOW).await.unwrap().is_some();
+                    let (user, session) = settled(|| async {
+                        let user = s.get_user(&t).await.unwrap().is_some();
+                        (user, s.get_session(&t, NOW).await.unwrap().is_some())
+                    })
+                    .await;
                     assert_eq!(user, session, "{t}: the user and their session go together");
                 })
             },
@@ -201,8 +227,11 @@ fn cases() -> Vec<Case> {
             op: |s, t| step(async move { drop(s.delete_session(&t).await) }),
             check: |s, t| {
                 step(async move {
-                    let live = s.get_session(&t, NOW).await.unwrap().is_some();
-                    let by_sid = s.get_session_by_sid(&t, NOW).await.unwrap().is_some();
+                    let (live, by_sid) = settled(|| async {
+                        let live = s.get_session(&t, NOW).await.unwrap().is_some();
+                        (live, s.get_session_by_sid(&t, NOW).await.unwrap().is_some())
+                    })
+                    .await;
                     assert_eq!(live, by_sid, "{t}");
                 })
             },
