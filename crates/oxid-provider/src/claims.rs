@@ -43,12 +43,13 @@ pub const OPENID_SCOPES: [&str; 6] = [
 ];
 
 /// The claims every ID token may carry besides user data (OIDC Core §2).
-pub const ID_TOKEN_CLAIMS: [&str; 8] = [
+pub const ID_TOKEN_CLAIMS: [&str; 9] = [
     "sub",
     "iss",
     "aud",
     "exp",
     "iat",
+    "jti",
     "auth_time",
     "nonce",
     "sid",

@@ -323,6 +323,10 @@ impl<'a> Issuer<'a> {
             c_hash: hash(hashed.code),
             extra: Default::default(),
         };
+        // RFC 7519 §4.1.7: a unique identifier, so a relying party can tell replays apart
+        // (as Keycloak's and seed 001's ID tokens carry one).
+        let jti = crate::crypto::secrets::random_id(16);
+        claims.extra.insert("jti".into(), Value::String(jti));
         if let Some(s_hash) = hash(hashed.state) {
             claims.extra.insert("s_hash".into(), Value::String(s_hash));
         }

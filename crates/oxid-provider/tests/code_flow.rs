@@ -55,6 +55,11 @@ async fn default_code_flow_with_pkce_exact_tokens_userinfo_and_refresh_rotation(
     assert_eq!(claims["nonce"], "n-456");
     assert_eq!(claims["iat"], T0);
     assert_eq!(claims["exp"], T0 + 3600);
+    // RFC 7519 §4.1.7: each ID token has its own `jti` (advertised in `claims_supported`).
+    assert!(
+        claims["jti"].as_str().is_some_and(|j| j.len() >= 16),
+        "{claims}"
+    );
     assert_eq!(claims["auth_time"], T0);
     assert!(claims["sid"].is_string());
     // A client added without saying has `id_token_claims = scope`: the granted scopes'

@@ -130,6 +130,24 @@ impl JoseKey {
     }
 }
 
+/// Whether panva's `jose` (installed by `npm ci --prefix interop/node`, as `.ci/run` does) and
+/// Node are here; says loudly when not, so the test that needs them can skip.
+pub fn jose_available() -> bool {
+    let modules = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../interop/node/node_modules/jose"
+    );
+    let node = std::process::Command::new("node").arg("--version").output();
+    let here = std::path::Path::new(modules).exists() && node.is_ok_and(|o| o.status.success());
+    if !here {
+        eprintln!(
+            "\n!!! SKIPPED: assertions signed by panva's jose need Node and \
+             `npm ci --prefix interop/node` (.ci/run installs them) !!!\n"
+        );
+    }
+    here
+}
+
 /// Runs interop/node/lib/sign-jwts.mjs with `input`; its JSON answer.
 fn run_jose(input: Value) -> Value {
     use std::io::Write;
