@@ -123,6 +123,9 @@ pub struct Issuer<'a> {
     now: u64,
     /// The thumbprint of the DPoP key the token request proved (RFC 9449 §5).
     dpop_jkt: Option<String>,
+    /// When set, access tokens are JWTs (RFC 9068) with this audience and, when given, this
+    /// `act` claim, whatever the client's policy says (token exchange, RFC 8693 §2.1, §4.1).
+    jwt_access_token: Option<(String, Option<Value>)>,
 }
 
 impl<'a> Issuer<'a> {
@@ -141,6 +144,21 @@ impl<'a> Issuer<'a> {
             store,
             now,
             dpop_jkt: None,
+            jwt_access_token: None,
+        }
+    }
+
+    /// This issuer, minting its access tokens as JWTs for `audience`, with `act` (RFC 8693
+    /// `requested_token_type` `urn:ietf:params:oauth:token-type:jwt`).
+    pub fn minting_jwt_for(&self, audience: String, act: Option<Value>) -> Issuer<'a> {
+        Issuer {
+            config: self.config,
+            keys: self.keys.clone(),
+            secret_box: self.secret_box,
+            store: self.store,
+            now: self.now,
+            dpop_jkt: self.dpop_jkt.clone(),
+            jwt_access_token: Some((audience, act)),
         }
     }
 

@@ -19,7 +19,11 @@ impl Issuer<'_> {
         &self,
         issuance: &Issuance<'_>,
     ) -> Result<(String, TokenRecord, u64), OAuthError> {
-        let form = AccessTokenForm::decide(self.config, issuance.client, issuance.resource);
+        let mut form = AccessTokenForm::decide(self.config, issuance.client, issuance.resource);
+        if let Some((audience, _)) = &self.jwt_access_token {
+            form.format = AccessTokenFormat::Jwt;
+            form.audience = Some(audience.clone());
+        }
         let expires_at = self.now.saturating_add(form.lifetime);
         let token = match (form.format, &form.audience) {
             (AccessTokenFormat::Jwt, Some(audience)) => {
@@ -31,6 +35,10 @@ impl Issuer<'_> {
                     expires_at,
                     random_id(16),
                 );
+                // RFC 8693 §4.1: the acting party, as the exchange recorded it.
+                if let Some((_, Some(act))) = &self.jwt_access_token {
+                    claims.extra.insert("act".into(), act.clone());
+                }
                 // RFC 9449 §6.1: a DPoP-bound JWT names its key's thumbprint.
                 if let Some(jkt) = self.bound_jkt(issuance, TokenKind::Access) {
                     claims

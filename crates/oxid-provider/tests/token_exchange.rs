@@ -284,18 +284,50 @@ async fn bad_subject_tokens_and_types_are_invalid_request_rfc8693_2_2_2() {
 }
 
 #[tokio::test]
+async fn a_jwt_access_token_is_issued_when_asked_rfc8693_2_1_rfc9068() {
+    let s = setup().await;
+    let (status, body) = exchange(
+        &s,
+        "gw",
+        &[
+            ("subject_token", &s.access_token),
+            ("subject_token_type", ACCESS),
+            ("actor_token", &s.actor_token),
+            ("actor_token_type", ACCESS),
+            ("audience", API),
+            ("requested_token_type", JWT),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["issued_token_type"], JWT);
+    assert_eq!(body["token_type"], "Bearer");
+    let token = body["access_token"].as_str().unwrap();
+    let header: Value = serde_json::from_slice(
+        &base64::Engine::decode(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+            token.split('.').next().unwrap(),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(header["typ"], "at+jwt", "RFC 9068 §2.1");
+    let claims = verify_jws_with_jwks(&s.server, token).await;
+    assert_eq!(claims["aud"], API);
+    assert_eq!(claims["client_id"], "gw");
+    assert_eq!(claims["act"], json!({"sub": "actor", "client_id": "actor"}));
+    let seen = introspect_as(&s.server, "gw", &s.gw, token).await;
+    assert_eq!(seen["active"], true, "{seen}");
+    assert_eq!(seen["act"], claims["act"]);
+}
+
+#[tokio::test]
 async fn only_access_tokens_are_issued_rfc8693_2_1() {
     let s = setup().await;
-    for (requested, why) in [
-        (
-            JWT,
-            "urn:ietf:params:oauth:token-type:jwt is not supported yet",
-        ),
-        (
-            "urn:ietf:params:oauth:token-type:refresh_token",
-            "is not supported: only",
-        ),
-    ] {
+    for (requested, why) in [(
+        "urn:ietf:params:oauth:token-type:refresh_token",
+        "is not supported: only",
+    )] {
         let params = [
             ("subject_token", s.access_token.as_str()),
             ("subject_token_type", ACCESS),

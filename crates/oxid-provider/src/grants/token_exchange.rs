@@ -55,7 +55,7 @@ pub async fn handle(
             "this client has no token exchange policy",
         ));
     };
-    check_requested_type(request.requested_token_type)?;
+    let wants_jwt = check_requested_type(request.requested_token_type)?;
     let audiences = allowed_audiences(policy, &request)?;
     let subject = read_token(
         ctx,
@@ -85,6 +85,12 @@ pub async fn handle(
     let scopes = narrowed_scopes(ctx, &subject, request.scope)?;
     let grant_id = random_id(16);
     // Written before the token: no token of this grant exists without its audience and act.
+    // A JWT names one audience: the one asked for, else our issuer (RFC 9068 §3).
+    let jwt_audience = audiences
+        .first()
+        .cloned()
+        .unwrap_or_else(|| ctx.provider.config().issuer.clone());
+    let jwt_act = act.clone();
     let record = ExchangedGrantRecord {
         grant_id: grant_id.clone(),
         audiences,
@@ -107,24 +113,33 @@ pub async fn handle(
         claims_request: None,
         resource: None,
     };
-    let mut response = ctx.issuer.issue(&issuance, Refresh::None).await?;
-    // §2.2.1: the issued token is the access token; no ID token comes with it.
+    let mut response = if wants_jwt {
+        let issuer = ctx.issuer.minting_jwt_for(jwt_audience, jwt_act);
+        issuer.issue(&issuance, Refresh::None).await?
+    } else {
+        ctx.issuer.issue(&issuance, Refresh::None).await?
+    };
+    // §2.2.1: the issued token is the access token (a JWT one when asked, still usable as a
+    // Bearer access token); no ID token comes with it.
     response.id_token = None;
-    response.issued_token_type = Some(ACCESS_TOKEN_TYPE.to_string());
+    let issued = if wants_jwt {
+        JWT_TYPE
+    } else {
+        ACCESS_TOKEN_TYPE
+    };
+    response.issued_token_type = Some(issued.to_string());
     Ok(response)
 }
 
-/// §2.1 `requested_token_type`: an access token (the default). A JWT access token is not
-/// issued by exchange yet; other types are not issued at all.
-fn check_requested_type(requested: Option<&str>) -> Result<(), OAuthError> {
+/// §2.1 `requested_token_type`: an access token (the default), or a JWT access token (RFC
+/// 9068, signed by us); whether a JWT was asked for. Other types are not issued.
+fn check_requested_type(requested: Option<&str>) -> Result<bool, OAuthError> {
     match requested {
-        None | Some(ACCESS_TOKEN_TYPE) => Ok(()),
-        Some(JWT_TYPE) => Err(OAuthError::invalid_request(format!(
-            "requested_token_type {JWT_TYPE} is not supported yet: only \
-             {ACCESS_TOKEN_TYPE} is issued"
-        ))),
+        None | Some(ACCESS_TOKEN_TYPE) => Ok(false),
+        Some(JWT_TYPE) => Ok(true),
         Some(other) => Err(OAuthError::invalid_request(format!(
-            "requested_token_type {} is not supported: only {ACCESS_TOKEN_TYPE} is issued",
+            "requested_token_type {} is not supported: only {ACCESS_TOKEN_TYPE} and \
+             {JWT_TYPE} are issued",
             oxid_protocol::echo_value(other)
         ))),
     }
