@@ -317,6 +317,9 @@ async fn the_resource_of_the_authorization_request_binds_the_code_rfc8707_2_1_2_
     )
     .await;
     assert_eq!(params.get("error"), Some("invalid_target"));
+    // RFC 8707 §2: a resource that is not an absolute URI is invalid_target too.
+    let params = authorize(&server, "openid", &[("resource", "records")]).await;
+    assert_eq!(params.get("error"), Some("invalid_target"));
     let params = authorize(&server, "openid ledger", &[("resource", RECORDS)]).await;
     assert_eq!(params.get("error"), Some("invalid_scope"));
 }

@@ -154,7 +154,8 @@ impl AuthenticationRequest {
     /// (`invalid_scope`); known `response_mode`, `display`, `prompt` values and the `none`
     /// rule; `max_age` an integer; `nonce` present when an ID token comes from the
     /// authorization endpoint of an OpenID request; `code_challenge` syntax and method;
-    /// `claims` a JSON object; `request` and `request_uri` not together; `resource` absolute.
+    /// `claims` a JSON object; `request` and `request_uri` not together; `resource` absolute
+    /// (`invalid_target`, RFC 8707 §2).
     pub fn from_params(params: &Params) -> Result<Self, AuthorizationError> {
         let state = params.get("state");
         let invalid = |d: String| err_with_state(AuthErrorCode::InvalidRequest, d, state);
@@ -283,10 +284,14 @@ impl AuthenticationRequest {
         if let Some(r) = &resource
             && !is_absolute_uri_without_fragment(r)
         {
-            return Err(from_pe(ParamError::invalid(
-                "resource",
-                "must be an absolute URI without a fragment",
-            )));
+            // RFC 8707 §2: "invalid_target" for a resource that is not an absolute URI.
+            let described =
+                ParamError::invalid("resource", "must be an absolute URI without a fragment");
+            return Err(err_with_state(
+                AuthErrorCode::InvalidTarget,
+                described.description(),
+                state,
+            ));
         }
         let extra = params
             .unknown(AUTHENTICATION_REQUEST_PARAMS)
