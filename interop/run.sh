@@ -76,7 +76,9 @@ SCOPES='openid profile email offline_access'
 
 # the password grant is off unless configured (RFC 9700 §2.4); on here for its interop test.
 # `api:read` is an API scope of this deployment (unknown scopes are refused).
-printf '[grants]\npassword = true\n\n[[scopes]]\nname = "api:read"\n' > "$WORK/oxid.toml"
+# The back-channel receivers run on 127.0.0.1, which registration refuses as a
+# `backchannel_logout_uri` unless private addresses are allowed (the SSRF rule).
+printf '[grants]\npassword = true\n\n[outbound]\nallow_private_addresses = true\n\n[[scopes]]\nname = "api:read"\n' > "$WORK/oxid.toml"
 
 # A trusted issuer for the JWT bearer grant (RFC 7523; authlib signs its assertions with this
 # ES256 key, made here with WebCrypto) and a token exchange policy (RFC 8693; openid-client).

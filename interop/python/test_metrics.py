@@ -84,6 +84,11 @@ def test_counters_move_with_logins_client_authentication_and_tokens(cfg):
     assert moved(before, after, "oxid_tokens_issued_total", grant_type="client_credentials", format="opaque") >= 1
     assert moved(before, after, "oxid_http_requests_total", route="/token", status="401") >= 1
     assert moved(before, after, "oxid_http_requests_total", route="/token", status="200") >= 1
-    assert moved(before, after, "oxid_http_requests_total", route="/login", status="200") >= 2
+    # The failed login re-renders the page (200); the right one answers 200 (the consent page)
+    # or 303 (consent given earlier in the run), so both posts count whatever their status.
+    assert moved(before, after, "oxid_http_requests_total", route="/login", status="200") >= 1
+    login_posts = sum(after[k] - before.get(k, 0.0) for k in after
+                      if k[0] == "oxid_http_requests_total" and ("route", "/login") in k[1])
+    assert login_posts >= 2
     # Present even when nothing was throttled, so that alerts on it have a series to read.
     assert ("oxid_throttled_requests_total", frozenset({("reason", "locked")})) in after
