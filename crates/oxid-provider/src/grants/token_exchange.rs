@@ -84,13 +84,13 @@ pub async fn handle(
     };
     let scopes = narrowed_scopes(ctx, &subject, request.scope)?;
     let grant_id = random_id(16);
-    // Written before the token: no token of this grant exists without its audience and act.
     // A JWT names one audience: the one asked for, else our issuer (RFC 9068 §3).
     let jwt_audience = audiences
         .first()
         .cloned()
         .unwrap_or_else(|| ctx.provider.config().issuer.clone());
     let jwt_act = act.clone();
+    // Written before the token: no token of this grant exists without its audience and act.
     let record = ExchangedGrantRecord {
         grant_id: grant_id.clone(),
         audiences,
