@@ -294,7 +294,7 @@ export OXID_ADMIN_TOKEN="$(secret)"
 
 say "oxid serve on $ISSUER (admin listener $ADMIN)"
 NO_COLOR=1 "$OXID" serve --database "$DB" --listen "127.0.0.1:$OP_PORT" --issuer "$ISSUER" \
-  --admin-listen "127.0.0.1:$ADMIN_PORT" --registration-token "$REG_TOKEN" > "$WORK/server.log" 2>&1 &
+  --admin-listen "127.0.0.1:$ADMIN_PORT" --registration-token="$REG_TOKEN" > "$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 ready() { python3 -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2).read()' "$ISSUER/.well-known/openid-configuration" 2>/dev/null; }
 for _ in $(seq 1 150); do
