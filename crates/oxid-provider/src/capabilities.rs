@@ -264,8 +264,8 @@ pub struct Capabilities {
     /// UserInfo signing algorithms (`userinfo_signed_response_alg`, OIDC Core §5.3.2): those
     /// of ID tokens; discovery lists `none` first, plain JSON, the default.
     pub userinfo_algs: Vec<SigningAlg>,
-    /// Algorithms of signed introspection answers (RFC 9701 §5): RS256, which every key ring
-    /// has (`introspection_jwt`).
+    /// Algorithms of signed introspection answers (RFC 9701 §5, §6): the key ring's, RS256
+    /// (the default, which every key ring has) first.
     pub introspection_response_algs: Vec<SigningAlg>,
     /// `subject_types_supported`.
     pub subject_types: Vec<&'static str>,
@@ -374,7 +374,7 @@ impl Capabilities {
             pkce_methods,
             pkce_required: config.require_pkce,
             userinfo_algs: id_token_algs.clone(),
-            introspection_response_algs: vec![SigningAlg::RS256],
+            introspection_response_algs: config.signing_algs.clone(),
             id_token_algs,
             subject_types: vec!["public"],
             claim_types: vec!["normal"],
