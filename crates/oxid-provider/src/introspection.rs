@@ -41,8 +41,9 @@ pub async fn introspect(
         return Ok(IntrospectionResponse::inactive());
     };
     let own = record.client_id == client.id();
-    let visible = (record.kind == TokenKind::Access || own)
-        && (own || audience_admits(provider, record.audience.as_deref(), client.id()));
+    let visible = own
+        || (record.kind == TokenKind::Access
+            && audience_admits(provider, record.audience.as_deref(), client.id()));
     if !visible {
         return Ok(IntrospectionResponse::inactive());
     }
