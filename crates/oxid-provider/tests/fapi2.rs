@@ -58,6 +58,9 @@ async fn post(
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
+/// Parameters changed in a request.
+type Changes = [(&'static str, &'static str)];
+
 /// The pushed authorization request parameters, with `changes` (an empty value removes one).
 fn request(changes: &[(&'static str, &'static str)]) -> Vec<(&'static str, &'static str)> {
     let mut pairs = vec![
@@ -190,7 +193,7 @@ async fn authorization_requests_outside_the_profile_are_refused() {
     let params = authorize_query(&server, &server.browser(), &direct).await;
     assert_eq!(params.get("error"), Some("invalid_request"), "{params:?}");
     assert!(params.get("code").is_none());
-    let cases: [(&str, &[(&str, &str)], &str); 5] = [
+    let cases: [(&str, &Changes, &str); 5] = [
         (
             "plain PKCE",
             &[
