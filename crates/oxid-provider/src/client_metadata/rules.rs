@@ -340,7 +340,15 @@ fn id_token_alg(
     caps: &Capabilities,
     public: bool,
 ) -> Result<SigningAlg, MetadataError> {
-    let name = m.id_token_signed_response_alg();
+    // Where RS256 is not allowed (FAPI 2.0, `crate::profile`), the default is the first
+    // algorithm that is.
+    let name = match &m.id_token_signed_response_alg {
+        None if !caps.supports_id_token_alg(SigningAlg::RS256) => caps
+            .id_token_algs
+            .first()
+            .map_or("RS256", |alg| alg.as_str()),
+        _ => m.id_token_signed_response_alg(),
+    };
     signing_alg(
         "id_token_signed_response_alg",
         name,

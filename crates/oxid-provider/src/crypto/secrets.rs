@@ -3,7 +3,7 @@
 
 use super::{CryptoError, Result};
 use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
-use aws_lc_rs::{constant_time, digest, rand};
+use aws_lc_rs::{constant_time, digest, hmac, rand};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use std::fmt;
@@ -56,6 +56,9 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 /// ciphertext. `Debug` never shows the key.
 pub struct SecretBox {
     key: LessSafeKey,
+    /// An HMAC-SHA256 key derived from the same secret (never the AES key itself), for values
+    /// every instance must compute alike, such as DPoP nonces.
+    mac: hmac::Key,
 }
 
 impl SecretBox {
@@ -63,9 +66,16 @@ impl SecretBox {
     pub fn new(key: [u8; 32]) -> SecretBox {
         // AES-256 accepts every 32-byte key, so this cannot fail; the match keeps it panic-free.
         match UnboundKey::new(&AES_256_GCM, &key) {
-            Ok(unbound) => SecretBox {
-                key: LessSafeKey::new(unbound),
-            },
+            Ok(unbound) => {
+                let derived = hmac::sign(
+                    &hmac::Key::new(hmac::HMAC_SHA256, &key),
+                    b"oxid/derived-mac-key",
+                );
+                SecretBox {
+                    key: LessSafeKey::new(unbound),
+                    mac: hmac::Key::new(hmac::HMAC_SHA256, derived.as_ref()),
+                }
+            }
             Err(_) => {
                 tracing::error!("AES-256-GCM rejected a 32-byte key; aborting");
                 std::process::abort()
@@ -101,6 +111,12 @@ impl SecretBox {
             }
             Err(err) => Err(err),
         }
+    }
+
+    /// HMAC-SHA256 of `message` under the derived MAC key: the same on every instance that
+    /// shares the secret key. Give each purpose its own prefix in `message`.
+    pub fn mac(&self, message: &[u8]) -> Vec<u8> {
+        hmac::sign(&self.mac, message).as_ref().to_vec()
     }
 
     /// Encrypts `plaintext`; the result is `nonce (12 bytes) || ciphertext || tag (16 bytes)`.
