@@ -93,6 +93,10 @@ pub struct Settings {
     pub sessions: crate::session::SessionSettings,
     /// Protected resources (`[[resources]]`, RFC 8707 resource indicators).
     pub resources: Vec<crate::resources::ResourceSetting>,
+    /// Accept https URLs as `client_id`s naming Client ID Metadata Documents (off by default).
+    pub client_id_metadata_documents: bool,
+    /// How those documents are fetched and kept (the `[metadata_documents]` section).
+    pub metadata_documents: crate::cimd::MetadataDocumentSettings,
 }
 
 /// Grants off by default, each enabled by its key.
@@ -153,6 +157,8 @@ impl Default for Settings {
             backchannel: crate::backchannel::BackchannelSettings::default(),
             sessions: crate::session::SessionSettings::default(),
             resources: Vec::new(),
+            client_id_metadata_documents: false,
+            metadata_documents: crate::cimd::MetadataDocumentSettings::default(),
         }
     }
 }
@@ -353,6 +359,10 @@ pub struct ProviderConfig {
     pub sessions: crate::session::SessionSettings,
     /// The protected resources tokens may be asked for.
     pub resources: crate::resources::Resources,
+    /// Client ID Metadata Documents are resolved (`crate::cimd`).
+    pub client_id_metadata_documents: bool,
+    /// How they are fetched and kept.
+    pub metadata_documents: crate::cimd::MetadataDocumentSettings,
 }
 
 /// The documents discovery links to (OIDC Discovery §3), each an absolute http(s) URL.
@@ -465,6 +475,7 @@ impl ProviderConfig {
             crate::trusted_issuers::validate(&settings.trusted_issuers, &issuer, &scopes)?;
         crate::exchange_policy::validate(&settings.token_exchange)?;
         settings.backchannel.validate()?;
+        settings.metadata_documents.validate()?;
         let trusted_proxies = crate::client_address::TrustedProxies::from_settings(&settings.http)
             .map_err(|e| config_error("http.trusted_proxies", e))?;
         let resources = crate::resources::Resources::from_settings(
@@ -501,6 +512,8 @@ impl ProviderConfig {
             backchannel: settings.backchannel,
             sessions: settings.sessions,
             resources,
+            client_id_metadata_documents: settings.client_id_metadata_documents,
+            metadata_documents: settings.metadata_documents,
         })
     }
 
