@@ -45,7 +45,7 @@ async fn a_public_document_client_runs_the_code_flow_with_pkce_draft_4() {
     assert_eq!(status, 200, "{tokens}");
     let claims = verify_jws_with_jwks(&server, tokens["id_token"].as_str().unwrap()).await;
     assert_eq!(claims["aud"], json!(client_id), "the URL is the client_id");
-    // The refresh grant finds the client again (from the kept copy: one fetch in all).
+    // The token endpoint found the client in the kept copy: one fetch in all.
     assert_eq!(documents.hits("/client.json"), 1);
     let stored = server
         .provider
@@ -62,7 +62,7 @@ async fn a_public_document_client_runs_the_code_flow_with_pkce_draft_4() {
 async fn a_private_key_jwt_document_client_authenticates_with_its_published_keys_draft_6_2() {
     let server = provider(true).await;
     let documents = DocumentServer::start().await;
-    let key = assertions::key(JwsAlgorithm::Es256, "k1");
+    let key = assertions::key(JwsAlgorithm::ES256, "k1");
     let client_id = documents.publish(
         "/confidential.json",
         json!({
@@ -95,7 +95,7 @@ async fn a_private_key_jwt_document_client_authenticates_with_its_published_keys
         }
     };
     // A key the document does not publish proves nothing (RFC 7523 §3).
-    let stranger = assertions::key(JwsAlgorithm::Es256, "k1");
+    let stranger = assertions::key(JwsAlgorithm::ES256, "k1");
     let claims = assertions::claims(&server, &client_id);
     let refused = exchange(assertions::sign(&stranger, &claims), code.clone()).await;
     assertions::assert_refused(refused, "");
@@ -103,7 +103,7 @@ async fn a_private_key_jwt_document_client_authenticates_with_its_published_keys
     let (status, body) = exchange_public(&server, &client_id, &code).await;
     assert_eq!((status, error_of(&body)), (401, "invalid_client"), "{body}");
 
-    let code = obtain_code(&server, &browser, &client_id, "openid").await;
+    let code = obtain_code(&server, &server.browser(), &client_id, "openid").await;
     let claims = assertions::claims(&server, &client_id);
     let (status, tokens) = exchange(assertions::sign(&key, &claims), code).await;
     assert_eq!(status, 200, "{tokens}");
