@@ -45,6 +45,17 @@ async fn a_public_document_client_runs_the_code_flow_with_pkce_draft_4() {
     assert_eq!(status, 200, "{tokens}");
     let claims = verify_jws_with_jwks(&server, tokens["id_token"].as_str().unwrap()).await;
     assert_eq!(claims["aud"], json!(client_id), "the URL is the client_id");
+    // RFC 7009 §2.1: the public client revokes its own token, found by its URL too.
+    let revoked = reqwest::Client::new()
+        .post(server.url("/revoke"))
+        .form(&[
+            ("client_id", client_id.as_str()),
+            ("token", tokens["access_token"].as_str().unwrap()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoked.status(), 200);
     // The token endpoint found the client in the kept copy: one fetch in all.
     assert_eq!(documents.hits("/client.json"), 1);
     let stored = server
@@ -190,6 +201,35 @@ async fn a_document_is_kept_for_its_max_age_and_a_change_applies_after_it_draft_
     serve("Fourth name");
     assert!(login_page(&server, &id).await.contains("Fourth name"));
     assert_eq!(documents.hits(path), 5);
+}
+
+#[tokio::test]
+async fn concurrent_requests_share_one_fetch_draft_4_4() {
+    let server = provider(true).await;
+    let documents = DocumentServer::start().await;
+    let id = documents.publish("/client.json", json!({}));
+    let requests: Vec<_> = (0..8)
+        .map(|_| {
+            let (url, id) = (server.url("/token"), id.clone());
+            tokio::spawn(async move {
+                let form = [
+                    ("grant_type", "authorization_code"),
+                    ("client_id", id.as_str()),
+                    ("code", "unknown"),
+                    ("redirect_uri", REDIRECT),
+                    ("code_verifier", VERIFIER),
+                ];
+                let response = reqwest::Client::new().post(url).form(&form).send().await;
+                response.unwrap().json::<Value>().await.unwrap()
+            })
+        })
+        .collect();
+    for request in requests {
+        let body = request.await.unwrap();
+        // The client was found (authenticated with `none`); its made-up code was not.
+        assert_eq!(error_of(&body), "invalid_grant", "{body}");
+    }
+    assert_eq!(documents.hits("/client.json"), 1, "one fetch for the burst");
 }
 
 #[tokio::test]

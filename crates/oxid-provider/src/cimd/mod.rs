@@ -17,7 +17,7 @@ mod tests;
 use oxid_store::{ClientRecord, StoreError};
 use serde_json::Value;
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use crate::client::Client;
 use crate::client_metadata::{MetadataError, ValidatedClient};
@@ -93,9 +93,23 @@ impl From<LookupError> for OAuthError {
 #[derive(Default)]
 pub struct MetadataDocuments {
     fresh_until: Mutex<HashMap<String, u64>>,
+    /// One fetch of a document at a time: concurrent requests for a stale one wait for the
+    /// fetch under way and use its result, so a burst is one fetch at the client's server.
+    fetching: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 impl MetadataDocuments {
+    /// The lock held while `client_id`'s document is fetched.
+    fn fetch_lock(&self, client_id: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut locks = match self.fetching.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        // Locks no one holds or waits for are dropped, so the table stays small.
+        locks.retain(|_, lock| Arc::strong_count(lock) > 1);
+        locks.entry(client_id.to_string()).or_default().clone()
+    }
+
     fn is_fresh(&self, client_id: &str, now: u64) -> bool {
         self.table()
             .get(client_id)
@@ -166,6 +180,12 @@ pub async fn find_client(
     }
     let config = provider.config();
     let url = document_url(client_id, config.outbound.allow_private_addresses)?;
+    let lock = provider.metadata_documents().fetch_lock(client_id);
+    let _fetching = lock.lock().await;
+    if provider.metadata_documents().is_fresh(client_id, now) {
+        // Fetched by the request this one waited for.
+        return Ok(provider.client(client_id).await?);
+    }
     let settings = &config.metadata_documents;
     let fetched = provider
         .outbound()
