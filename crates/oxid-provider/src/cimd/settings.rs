@@ -98,6 +98,21 @@ mod tests {
     }
 
     #[test]
+    fn the_switch_and_the_section_are_read_from_toml() {
+        let text = "client_id_metadata_documents = true\n\
+                    [metadata_documents]\nmax_bytes = 8192\nmax_cache_seconds = 3600\n";
+        let settings: crate::config::Settings = toml::from_str(text).unwrap();
+        let config = crate::config::ProviderConfig::from_settings(&settings).unwrap();
+        assert!(config.client_id_metadata_documents);
+        assert_eq!(config.metadata_documents.max_bytes, 8192);
+        assert_eq!(config.metadata_documents.min_cache_seconds, 60);
+        let off = crate::config::Settings::default();
+        assert!(!off.client_id_metadata_documents, "off by default");
+        let unknown = "[metadata_documents]\nmax_size = 1\n";
+        assert!(toml::from_str::<crate::config::Settings>(unknown).is_err());
+    }
+
+    #[test]
     fn bounds_are_checked() {
         let bad = MetadataDocumentSettings {
             min_cache_seconds: 10,
