@@ -10,6 +10,7 @@ use oxid_protocol::params::Params;
 use oxid_store::{ClientRecord, SessionRecord};
 
 use crate::authorize_request::{Single, check_request};
+use crate::cimd::LookupError;
 use crate::claims::{essential_acr_unmet, requested_subject};
 use crate::client::{ApplicationType, Client};
 use crate::crypto::SecretBox;
@@ -242,11 +243,29 @@ async fn trust(
         Ok(None) => return page(AuthErrorCode::InvalidRequest, "client_id is missing".into()),
         Err(e) => return page(AuthErrorCode::InvalidRequest, e),
     };
-    let Some(client) = provider.store().get_client(&client_id).await? else {
-        return page(
-            AuthErrorCode::InvalidClient,
-            "the client is not registered".into(),
-        );
+    // A URL client_id may name a metadata document (`cimd`); one that cannot be used gets
+    // the page (draft-ietf-oauth-client-id-metadata-document §4.3: abort the request).
+    let found = if crate::cimd::applies(provider, &client_id) {
+        let found = provider.find_client(&client_id).await;
+        found.map(|client| client.map(|c| c.record().clone()))
+    } else {
+        // Read afresh (not through the client cache): a registration just changed applies.
+        provider
+            .store()
+            .get_client(&client_id)
+            .await
+            .map_err(LookupError::from)
+    };
+    let client = match found {
+        Ok(Some(client)) => client,
+        Ok(None) => {
+            return page(
+                AuthErrorCode::InvalidClient,
+                "the client is not registered".into(),
+            );
+        }
+        Err(LookupError::Document(e)) => return page(AuthErrorCode::InvalidClient, e.to_string()),
+        Err(LookupError::Store(e)) => return Err(e.into()),
     };
     let redirect_uri = match redirect_uri {
         Ok(Some(uri)) => uri,

@@ -223,6 +223,9 @@ pub struct Features {
     /// Dynamic client registration (OIDC Registration 1.0, RFC 7591) and its management
     /// (RFC 7592): on unless `registration = "closed"`.
     pub registration: bool,
+    /// Client ID Metadata Documents (draft-ietf-oauth-client-id-metadata-document): an https
+    /// URL `client_id` names the client's metadata (`cimd`); `client_id_metadata_documents`.
+    pub client_id_metadata_documents: bool,
     /// `iss` in authorization responses (RFC 9207).
     pub iss_parameter: bool,
     /// The pushed authorization request endpoint (RFC 9126).
@@ -398,6 +401,7 @@ impl Capabilities {
                 request_objects: false,
                 request_uri: false,
                 registration: config.registration != Registration::Closed,
+                client_id_metadata_documents: config.client_id_metadata_documents,
                 iss_parameter: true,
                 pushed_requests: true,
                 require_pushed_requests: config.require_pushed_authorization_requests,

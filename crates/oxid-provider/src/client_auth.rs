@@ -89,7 +89,9 @@ pub async fn authenticate_client(
     params: &Params,
 ) -> Result<VerifiedClient, OAuthError> {
     let presented = presented_credentials(headers, params)?;
-    let Some(client) = provider.client(presented.client_id()).await? else {
+    // A URL client_id may name a metadata document (`cimd`); one that cannot be used is
+    // `invalid_client` with the reason.
+    let Some(client) = provider.find_client(presented.client_id()).await? else {
         return Err(OAuthError::invalid_client("client authentication failed"));
     };
     let method = presented.method();

@@ -97,6 +97,10 @@ pub struct Settings {
     pub dpop: crate::dpop_nonce::DpopSettings,
     /// The security profile: `"default"`, or `"fapi2"` for the FAPI 2.0 Security Profile.
     pub profile: crate::profile::Profile,
+    /// Accept https URLs as `client_id`s naming Client ID Metadata Documents (off by default).
+    pub client_id_metadata_documents: bool,
+    /// How those documents are fetched and kept (the `[metadata_documents]` section).
+    pub metadata_documents: crate::cimd::MetadataDocumentSettings,
 }
 
 /// Grants off by default, each enabled by its key.
@@ -159,6 +163,8 @@ impl Default for Settings {
             resources: Vec::new(),
             dpop: crate::dpop_nonce::DpopSettings::default(),
             profile: crate::profile::Profile::Default,
+            client_id_metadata_documents: false,
+            metadata_documents: crate::cimd::MetadataDocumentSettings::default(),
         }
     }
 }
@@ -363,6 +369,10 @@ pub struct ProviderConfig {
     pub dpop: crate::dpop_nonce::DpopSettings,
     /// The security profile (`crate::profile`).
     pub profile: crate::profile::Profile,
+    /// Client ID Metadata Documents are resolved (`crate::cimd`).
+    pub client_id_metadata_documents: bool,
+    /// How they are fetched and kept.
+    pub metadata_documents: crate::cimd::MetadataDocumentSettings,
 }
 
 /// The documents discovery links to (OIDC Discovery §3), each an absolute http(s) URL.
@@ -475,6 +485,7 @@ impl ProviderConfig {
             crate::trusted_issuers::validate(&settings.trusted_issuers, &issuer, &scopes)?;
         crate::exchange_policy::validate(&settings.token_exchange)?;
         settings.backchannel.validate()?;
+        settings.metadata_documents.validate()?;
         let trusted_proxies = crate::client_address::TrustedProxies::from_settings(&settings.http)
             .map_err(|e| config_error("http.trusted_proxies", e))?;
         settings.dpop.validate()?;
@@ -515,6 +526,8 @@ impl ProviderConfig {
             resources,
             dpop: settings.dpop,
             profile: settings.profile,
+            client_id_metadata_documents: settings.client_id_metadata_documents,
+            metadata_documents: settings.metadata_documents,
         })
     }
 

@@ -142,6 +142,12 @@ pub fn metadata(config: &ProviderConfig, caps: &Capabilities) -> ProviderMetadat
             json!(introspection_algs),
         );
     }
+    // draft-ietf-oauth-client-id-metadata-document-01 §5: listed when the feature is on.
+    if features.client_id_metadata_documents {
+        metadata
+            .extra
+            .insert("client_id_metadata_document_supported".into(), json!(true));
+    }
     // OIDC Prompt Create §4.1 / Discovery registry: the prompt values we honour.
     let prompts: Vec<&str> = caps.prompt_values.iter().map(|p| p.as_str()).collect();
     metadata

@@ -17,6 +17,7 @@ pub mod backchannel;
 pub mod backchannel_sender;
 pub mod backend;
 pub mod capabilities;
+pub mod cimd;
 pub mod claims;
 pub mod client;
 pub mod client_address;

@@ -181,29 +181,86 @@ impl Outbound {
         check_url(&parsed, self.settings.allow_private_addresses)?;
         let timeout = self.settings.timeout_ms;
         let limit = self.settings.max_response_bytes;
-        let failed = |e: reqwest::Error| fetch_error(e, timeout);
         let mut response = self
             .http
             .get(parsed)
             .header(reqwest::header::ACCEPT, accept)
             .send()
             .await
-            .map_err(failed)?;
-        if response.status() != reqwest::StatusCode::OK {
-            return Err(FetchError::Status(response.status().as_u16()));
-        }
-        if response.content_length().is_some_and(|n| n > limit as u64) {
+            .map_err(|e| fetch_error(e, timeout))?;
+        read_ok_body(&mut response, limit, timeout).await
+    }
+
+    /// GETs `url` (`Accept: accept`) without following redirects (a 3xx is
+    /// [`FetchError::Status`]) and returns the body of a 200 answer of at most `limit` bytes
+    /// (and the outbound limit), with the headers that say what it is and how long it keeps.
+    pub async fn get_document(
+        &self,
+        url: &str,
+        accept: &str,
+        limit: usize,
+    ) -> Result<FetchedDocument, FetchError> {
+        let parsed = Url::parse(url).map_err(|_| FetchError::NotHttp(url.to_string()))?;
+        check_url(&parsed, self.settings.allow_private_addresses)?;
+        let timeout = self.settings.timeout_ms;
+        let mut response = self
+            .no_redirects
+            .get(parsed)
+            .header(reqwest::header::ACCEPT, accept)
+            .send()
+            .await
+            .map_err(|e| fetch_error(e, timeout))?;
+        let header = |name| {
+            let value = response.headers().get(name)?;
+            value.to_str().ok().map(str::to_string)
+        };
+        let content_type = header(reqwest::header::CONTENT_TYPE);
+        let cache_control = header(reqwest::header::CACHE_CONTROL);
+        let limit = limit.min(self.settings.max_response_bytes);
+        let body = read_ok_body(&mut response, limit, timeout).await?;
+        Ok(FetchedDocument {
+            body,
+            content_type,
+            cache_control,
+        })
+    }
+}
+
+/// A document fetched by [`Outbound::get_document`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FetchedDocument {
+    /// The body.
+    pub body: Vec<u8>,
+    /// `Content-Type`, when given.
+    pub content_type: Option<String>,
+    /// `Cache-Control`, when given.
+    pub cache_control: Option<String>,
+}
+
+/// The body of a 200 answer, refused beyond `limit` bytes (announced or counted).
+async fn read_ok_body(
+    response: &mut reqwest::Response,
+    limit: usize,
+    timeout_ms: u64,
+) -> Result<Vec<u8>, FetchError> {
+    if response.status() != reqwest::StatusCode::OK {
+        return Err(FetchError::Status(response.status().as_u16()));
+    }
+    if response.content_length().is_some_and(|n| n > limit as u64) {
+        return Err(FetchError::TooLarge(limit));
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| fetch_error(e, timeout_ms))?
+    {
+        if body.len() + chunk.len() > limit {
             return Err(FetchError::TooLarge(limit));
         }
-        let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(failed)? {
-            if body.len() + chunk.len() > limit {
-                return Err(FetchError::TooLarge(limit));
-            }
-            body.extend_from_slice(&chunk);
-        }
-        Ok(body)
+        body.extend_from_slice(&chunk);
     }
+    Ok(body)
 }
 
 /// The client builder both clients share: time limits, no proxy, the checking resolver and

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use crate::backend::{Backend, StartError};
 use crate::capabilities::Capabilities;
+use crate::cimd::MetadataDocuments;
 use crate::client::Client;
 use crate::client_cache::ClientCache;
 use crate::client_keys::ClientKeys;
@@ -41,6 +42,7 @@ pub(crate) struct Inner {
     backend: Backend,
     capabilities: Capabilities,
     clients: ClientCache,
+    metadata_documents: MetadataDocuments,
     recent_client_locks: RecentClientLocks,
     http: reqwest::Client,
     outbound: Outbound,
@@ -80,6 +82,7 @@ impl Provider {
             backend,
             capabilities,
             clients: ClientCache::new(cache_lifetime),
+            metadata_documents: MetadataDocuments::default(),
             recent_client_locks: RecentClientLocks::default(),
             http: outgoing_http_client().map_err(|e| StartError::Http(e.to_string()))?,
             outbound,
@@ -154,6 +157,21 @@ impl Provider {
     /// A client registration, typed, through the short-lived cache (see [`ClientCache`]).
     pub async fn client(&self, client_id: &str) -> oxid_store::StoreResult<Option<Client>> {
         self.0.clients.get(self.store(), client_id).await
+    }
+
+    /// A client registered, or described by its metadata document when `client_id` is a URL
+    /// and the feature is on (see `cimd`): what the authorization and token-like endpoints
+    /// look clients up with.
+    pub async fn find_client(
+        &self,
+        client_id: &str,
+    ) -> Result<Option<Client>, crate::cimd::LookupError> {
+        crate::cimd::find_client(self, client_id).await
+    }
+
+    /// Which metadata documents this instance holds fresh copies of.
+    pub(crate) fn metadata_documents(&self) -> &MetadataDocuments {
+        &self.0.metadata_documents
     }
 
     /// Forgets the cached registration of `client_id`, which changed or went away.

@@ -80,6 +80,8 @@ pub struct ClientDisplay {
     pub policy_uri: Option<String>,
     /// `tos_uri`, the client's terms of service.
     pub tos_uri: Option<String>,
+    /// The host of the `client_id` of a client known by its metadata document (`cimd`).
+    pub host: Option<String>,
 }
 
 impl ClientDisplay {
@@ -95,6 +97,7 @@ impl ClientDisplay {
             client_uri: pick("client_uri"),
             policy_uri: pick("policy_uri"),
             tos_uri: pick("tos_uri"),
+            host: crate::cimd::display_host(record),
         }
     }
 }

@@ -225,6 +225,7 @@ fn client_values(client: &ClientDisplay) -> Value {
             client_uri => client.client_uri,
             policy_uri => client.policy_uri,
             tos_uri => client.tos_uri,
+            host => client.host,
         },
     }
 }
