@@ -89,6 +89,11 @@ const MIGRATIONS: &[Migration] = &[
         description: "token dpop jkt",
         sql: include_str!("../../migrations/sqlite/0019_token_dpop_jkt.sql"),
     },
+    Migration {
+        version: 27,
+        description: "delivery retention",
+        sql: include_str!("../../migrations/sqlite/0027_delivery_retention.sql"),
+    },
 ];
 
 /// sqlx's bookkeeping table, as sqlx creates it.
