@@ -49,6 +49,8 @@ pub struct ThrottleSettings {
     /// `redis://host:port[/db]`: keep the failure counters in this Redis instead of the
     /// database (an option, never a requirement; every instance must use the same one).
     pub redis_url: Option<String>,
+    /// What the keys in Redis begin with (deployments sharing one Redis keep apart by it).
+    pub redis_key_prefix: String,
 }
 
 impl Default for ThrottleSettings {
@@ -60,6 +62,7 @@ impl Default for ThrottleSettings {
             lock_seconds: 900,
             delay_ms: 500,
             redis_url: None,
+            redis_key_prefix: REDIS_PREFIX.into(),
         }
     }
 }
@@ -127,7 +130,7 @@ impl ThrottleSettings {
     }
 }
 
-/// The key prefix of the counters in Redis.
+/// The default key prefix of the counters in Redis.
 pub const REDIS_PREFIX: &str = "oxid:throttle:";
 
 /// The Redis throttle state `settings` name, connected; `None` when none is configured (the
@@ -139,7 +142,7 @@ pub async fn redis_store(
     let Some(url) = &settings.redis_url else {
         return Ok(None);
     };
-    let redis = oxid_store::RedisThrottle::connect(url, REDIS_PREFIX)
+    let redis = oxid_store::RedisThrottle::connect(url, &settings.redis_key_prefix)
         .await
         .map_err(crate::backend::StartError::ThrottleStore)?;
     tracing::info!("throttle state in Redis");
@@ -403,6 +406,11 @@ mod tests {
             ..ThrottleSettings::default()
         };
         assert_eq!(bad.validate().unwrap_err().key, "throttle.lock_seconds");
+        let bad = ThrottleSettings {
+            redis_url: Some("http://127.0.0.1:6379".into()),
+            ..ThrottleSettings::default()
+        };
+        assert_eq!(bad.validate().unwrap_err().key, "throttle.redis_url");
         ThrottleSettings::default().validate().unwrap();
     }
 }

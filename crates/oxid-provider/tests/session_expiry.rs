@@ -52,6 +52,21 @@ async fn logged_in(server: &TestServer, browser: &reqwest::Client) -> bool {
     response.status() == 303
 }
 
+/// A code for `client_id` in `browser`'s session (logged in by the first call; a second
+/// login would end the first session, and tell its clients).
+async fn code_in_session(server: &TestServer, browser: &reqwest::Client, client_id: &str) -> String {
+    let query = auth_query(client_id, "openid offline_access", &[]);
+    let response = browser
+        .get(server.url(&format!("/authorize?{query}")))
+        .send()
+        .await
+        .unwrap();
+    let response = answer_pages(server, browser, response, "allow").await;
+    assert_eq!(response.status(), 303);
+    let (_, params) = location_params(&response);
+    params.get("code").expect("a code").to_string()
+}
+
 /// The logout token `received` gets within 10 s, checked as a relying party does (§2.6) at
 /// `now`: its claims.
 async fn logout_token(
@@ -109,7 +124,7 @@ async fn an_expired_session_sends_one_logout_token_per_client_and_revokes_if_ask
         let browser = server.browser();
         let mut issued = Vec::new();
         for (client_id, secret) in [("app", &app_secret), ("keep", &keep_secret)] {
-            let code = obtain_code(&server, &browser, client_id, "openid offline_access").await;
+            let code = code_in_session(&server, &browser, client_id).await;
             let (status, tokens) = exchange_code(&server, client_id, secret, &code).await;
             assert_eq!(status, 200, "{tokens}");
             issued.push(tokens);

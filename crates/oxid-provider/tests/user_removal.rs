@@ -6,6 +6,7 @@
 
 mod common;
 
+use common::trusted::introspect_as;
 use common::*;
 use oxid_protocol::claims::LogoutTokenClaims;
 use oxid_protocol::params::Params;
