@@ -54,7 +54,11 @@ async fn logged_in(server: &TestServer, browser: &reqwest::Client) -> bool {
 
 /// A code for `client_id` in `browser`'s session (logged in by the first call; a second
 /// login would end the first session, and tell its clients).
-async fn code_in_session(server: &TestServer, browser: &reqwest::Client, client_id: &str) -> String {
+async fn code_in_session(
+    server: &TestServer,
+    browser: &reqwest::Client,
+    client_id: &str,
+) -> String {
     let query = auth_query(client_id, "openid offline_access", &[]);
     let response = browser
         .get(server.url(&format!("/authorize?{query}")))
@@ -137,7 +141,10 @@ async fn an_expired_session_sends_one_logout_token_per_client_and_revokes_if_ask
         server.clock.advance(away - 2);
         assert!(server.provider.sweep_if_leased(SWEEP_PERIOD).await);
         nothing_more(&mut app_received, "a live session").await;
-        assert!(logged_in(&server, &browser).await, "idle {idle}: still live");
+        assert!(
+            logged_in(&server, &browser).await,
+            "idle {idle}: still live"
+        );
         if idle > 0 {
             // That use renewed the idle lifetime: away again for longer than it.
             server.clock.advance(away);
@@ -166,6 +173,9 @@ async fn an_expired_session_sends_one_logout_token_per_client_and_revokes_if_ask
         assert!(server.provider.sweep_if_leased(SWEEP_PERIOD).await);
         nothing_more(&mut app_received, "one logout token").await;
         nothing_more(&mut keep_received, "one logout token").await;
-        assert_eq!(server.provider.store().pending_deliveries().await.unwrap(), 0);
+        assert_eq!(
+            server.provider.store().pending_deliveries().await.unwrap(),
+            0
+        );
     }
 }

@@ -283,7 +283,11 @@ async fn with_redis_the_counters_live_in_redis_and_lock_the_same() {
     }
     let expected = [(401, false), (401, false), (401, false), (401, false)];
     assert_eq!(statuses[..4], expected);
-    assert_eq!(statuses[4..], [(429, true), (429, true)], "locked at the 5th");
+    assert_eq!(
+        statuses[4..],
+        [(429, true), (429, true)],
+        "locked at the 5th"
+    );
     assert_eq!(token("target", secret).await.0, 429, "right or wrong");
     // Another client authenticates (its wrong code is invalid_grant, not invalid_client).
     assert_eq!(token("other", other_secret).await.0, 400);
@@ -292,5 +296,8 @@ async fn with_redis_the_counters_live_in_redis_and_lock_the_same() {
     let in_redis = oxid_store::ThrottleStore::locked_until(&redis, "client:target", now);
     assert!(in_redis.await.unwrap().is_some());
     let store = server.provider.store();
-    assert_eq!(store.locked_until("client:target", now).await.unwrap(), None);
+    assert_eq!(
+        store.locked_until("client:target", now).await.unwrap(),
+        None
+    );
 }

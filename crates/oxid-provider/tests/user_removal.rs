@@ -76,7 +76,10 @@ async fn removing_a_user_revokes_their_tokens_sessions_and_consents() {
     let sub = id_claims["sub"].as_str().unwrap().to_string();
     let store = server.provider.store();
     assert_eq!(store.list_consents(&sub).await.unwrap().len(), 1);
-    assert_eq!(introspect_as(&server, "app", &secret, access).await["active"], true);
+    assert_eq!(
+        introspect_as(&server, "app", &secret, access).await["active"],
+        true
+    );
     // A token no user holds, which must survive.
     let (status, other) = client_credentials(&server, &secret).await;
     assert_eq!(status, 200, "{other}");
@@ -106,17 +109,36 @@ async fn removing_a_user_revokes_their_tokens_sessions_and_consents() {
         .send()
         .await
         .unwrap();
-    assert_eq!(response.status(), 200, "the login page: the session is gone");
+    assert_eq!(
+        response.status(),
+        200,
+        "the login page: the session is gone"
+    );
 
     // Every token they held is dead, and their consents are gone.
-    assert_eq!(introspect_as(&server, "app", &secret, access).await["active"], false);
+    assert_eq!(
+        introspect_as(&server, "app", &secret, access).await["active"],
+        false
+    );
     let (status, body) = refresh(&server, &secret, refresh_token).await;
-    assert_eq!((status, body["error"].as_str()), (400, Some("invalid_grant")));
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_grant"))
+    );
     assert_eq!(userinfo_status(&server, access).await, 401);
     assert!(store.list_consents(&sub).await.unwrap().is_empty());
-    assert!(store.list_sessions(None, server.provider.now()).await.unwrap().is_empty());
+    assert!(
+        store
+            .list_sessions(None, server.provider.now())
+            .await
+            .unwrap()
+            .is_empty()
+    );
     // The client's own token is not the user's.
-    assert_eq!(introspect_as(&server, "app", &secret, other_access).await["active"], true);
+    assert_eq!(
+        introspect_as(&server, "app", &secret, other_access).await["active"],
+        true
+    );
     // Removing again: there is no such user.
     let response = remove(format!("/admin/v1/users/{sub}")).await.unwrap();
     assert_eq!(response.status(), 404);

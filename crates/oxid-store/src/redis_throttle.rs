@@ -62,8 +62,8 @@ impl RedisThrottle {
     /// Fails when Redis cannot be reached now; later outages fail each call (and the
     /// connection is made again on its own).
     pub async fn connect(url: &str, prefix: &str) -> StoreResult<RedisThrottle> {
-        let client = Client::open(url)
-            .map_err(|e| StoreError::UnsupportedUrl(format!("{url}: {e}")))?;
+        let client =
+            Client::open(url).map_err(|e| StoreError::UnsupportedUrl(format!("{url}: {e}")))?;
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(TIMEOUT))
             .set_response_timeout(Some(TIMEOUT))

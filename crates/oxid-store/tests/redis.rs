@@ -53,9 +53,19 @@ async fn concurrent_failures_all_count() {
 async fn an_unreachable_redis_is_unavailable_not_a_hang() {
     // A port nobody listens on: connecting fails at once, as a clear error.
     let started = std::time::Instant::now();
-    let err = RedisThrottle::connect("redis://127.0.0.1:1", "x:").await.unwrap_err();
-    assert!(matches!(err, oxid_store::StoreError::Unavailable(_)), "{err:?}");
+    let err = RedisThrottle::connect("redis://127.0.0.1:1", "x:")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, oxid_store::StoreError::Unavailable(_)),
+        "{err:?}"
+    );
     assert!(started.elapsed() < std::time::Duration::from_secs(5));
-    let err = RedisThrottle::connect("http://nope", "x:").await.unwrap_err();
-    assert!(matches!(err, oxid_store::StoreError::UnsupportedUrl(_)), "{err:?}");
+    let err = RedisThrottle::connect("http://nope", "x:")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, oxid_store::StoreError::UnsupportedUrl(_)),
+        "{err:?}"
+    );
 }

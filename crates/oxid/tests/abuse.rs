@@ -68,7 +68,14 @@ fn populate(dir: &Path) -> (String, String) {
     }
     oxid(
         dir,
-        &["client", "add", "--client-id", "app", "--redirect-uri", REDIRECT],
+        &[
+            "client",
+            "add",
+            "--client-id",
+            "app",
+            "--redirect-uri",
+            REDIRECT,
+        ],
     );
     let mut secrets = Vec::new();
     for id in ["svc", "other"] {
@@ -187,7 +194,13 @@ async fn login(
 
 fn retry_after(response: &reqwest::Response) -> Option<u64> {
     let value = response.headers().get("retry-after")?;
-    Some(value.to_str().unwrap().parse().expect("Retry-After in seconds"))
+    Some(
+        value
+            .to_str()
+            .unwrap()
+            .parse()
+            .expect("Retry-After in seconds"),
+    )
 }
 
 /// A client_credentials token request (client_secret_basic): status, `Retry-After`, JSON.
@@ -254,7 +267,10 @@ fn two_hundred_wrong_passwords_and_secrets_are_slowed_then_429_while_others_work
         let statuses: Vec<u16> = passwords.iter().map(|p| p.0).collect();
         let lock = locked_from(&statuses, "wrong passwords");
         assert_eq!(lock, 9, "the 10th failure locks: {statuses:?}");
-        assert!(statuses[..lock].iter().all(|s| *s == 200), "the login page again");
+        assert!(
+            statuses[..lock].iter().all(|s| *s == 200),
+            "the login page again"
+        );
         // Slowed before the lock: 10 ms from the 3rd failure, doubling.
         let (first, last) = (passwords[0].3, passwords[lock - 1].3);
         assert!(
@@ -315,7 +331,11 @@ async fn connect(address: &str, from: IpAddr) -> Option<TcpStream> {
 
 /// How long until the server closes `stream` (reads end or fail), if within `limit`; what
 /// it sent before (a 408 page, say) is read and dropped.
-async fn closed_within(stream: &mut TcpStream, started: Instant, limit: Duration) -> Option<Duration> {
+async fn closed_within(
+    stream: &mut TcpStream,
+    started: Instant,
+    limit: Duration,
+) -> Option<Duration> {
     let mut buf = [0u8; 1024];
     loop {
         let left = limit.checked_sub(started.elapsed())?;
@@ -324,6 +344,31 @@ async fn closed_within(stream: &mut TcpStream, started: Instant, limit: Duration
             Ok(Ok(0) | Err(_)) => return Some(started.elapsed()),
             Ok(Ok(_)) => {}
         }
+    }
+}
+
+/// What became of an idle connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Idle {
+    /// The server closed it (the header timeout).
+    Closed,
+    /// Still open past the timeouts: the server answers a request on it (a failure).
+    Kept,
+    /// Reset when used: the server's kernel never handed it over (its backlog was full).
+    NeverAccepted,
+}
+
+/// Sends a request on a connection that stayed open, to tell a connection the server kept
+/// (it answers) from one it never had (reset).
+async fn probe(stream: &mut TcpStream) -> Idle {
+    let request = b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    if stream.write_all(request).await.is_err() {
+        return Idle::NeverAccepted;
+    }
+    let mut buf = [0u8; 64];
+    match tokio::time::timeout(Duration::from_secs(5), stream.read(&mut buf)).await {
+        Ok(Ok(n)) if n > 0 => Idle::Kept,
+        _ => Idle::NeverAccepted,
     }
 }
 
@@ -395,17 +440,27 @@ fn at_1024_open_files_idle_and_slow_clients_are_closed_while_requests_are_answer
 
         // 2,000 connections that never send a byte: twice what the server may keep open.
         let opened_at = Instant::now();
-        let idle: Vec<_> = (0..2000)
-            .map(|_| {
-                let address = address.clone();
-                tokio::spawn(async move {
-                    // None: not connected (a full backlog may drop a handshake for good).
-                    let mut stream = connect(&address, ATTACKER).await?;
-                    let limit = Duration::from_secs(20);
-                    Some(closed_within(&mut stream, Instant::now(), limit).await)
-                })
-            })
-            .collect();
+        let mut idle = Vec::with_capacity(2000);
+        for i in 0..2000 {
+            // 100 every 100 ms: two seconds of idle clients, twice the header timeout, so
+            // the server sits at its cap (~1,000 kept at once, beyond the file limit's reach
+            // without it) rather than the kernel dropping a burst's handshakes.
+            if i % 100 == 0 && i > 0 {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            let address = address.clone();
+            idle.push(tokio::spawn(async move {
+                let mut stream = connect(&address, ATTACKER).await?;
+                let limit = Duration::from_secs(10);
+                if closed_within(&mut stream, Instant::now(), limit)
+                    .await
+                    .is_some()
+                {
+                    return Some(Idle::Closed);
+                }
+                Some(probe(&mut stream).await)
+            }));
+        }
         let slow_header = trickle(
             &address,
             "GET /healthz HTTP/1.1\r\nHost: x\r\n",
@@ -424,17 +479,25 @@ fn at_1024_open_files_idle_and_slow_clients_are_closed_while_requests_are_answer
         let body_took = slow_body.expect("the slow-body client is closed");
         assert!(header_took < Duration::from_secs(5), "{header_took:?}");
         assert!(body_took < Duration::from_secs(5), "{body_took:?}");
-        let (mut connected, mut closed) = (0, 0);
+        let mut outcomes = std::collections::HashMap::new();
         for handle in idle {
-            if let Some(outcome) = handle.await.unwrap() {
-                connected += 1;
-                closed += usize::from(outcome.is_some());
-            }
+            *outcomes.entry(handle.await.unwrap()).or_insert(0) += 1;
         }
-        assert!(connected >= 1900, "{connected} of 2,000 idle connections opened");
-        assert_eq!(closed, connected, "every idle connection was closed by the server");
+        eprintln!("idle connections (None: not connected): {outcomes:?}");
+        let count = |what| outcomes.get(&what).copied().unwrap_or(0);
+        assert_eq!(
+            count(Some(Idle::Kept)),
+            0,
+            "idle connections kept open: {outcomes:?}"
+        );
+        // Beyond the server's cap and its listen backlog the kernel may drop handshakes the
+        // client took for done: those the server never had are not its to close.
+        assert!(count(Some(Idle::Closed)) >= 1800, "{outcomes:?}");
         let all_closed_after = opened_at.elapsed();
-        assert!(all_closed_after < Duration::from_secs(20), "{all_closed_after:?}");
+        assert!(
+            all_closed_after < Duration::from_secs(15),
+            "{all_closed_after:?}"
+        );
 
         // 16 concurrent wrong logins (unknown accounts: argon2id runs for each) while
         // `/token` is timed: its median stays near the unloaded one.
@@ -465,6 +528,7 @@ fn at_1024_open_files_idle_and_slow_clients_are_closed_while_requests_are_answer
             tries += attacker.await.unwrap();
         }
         assert!(tries >= 16, "the wrong logins ran ({tries})");
+        eprintln!("token median {baseline:.1} ms, {loaded:.1} ms under {tries} wrong logins");
         // With argon2id on the async workers the median grows by 100 ms and more; a bounded
         // blocking pool leaves it within a few ms (margin for a busy 2-core machine).
         assert!(
@@ -475,7 +539,10 @@ fn at_1024_open_files_idle_and_slow_clients_are_closed_while_requests_are_answer
         stop_tx.send(true).unwrap();
         let (answered, slowest) = normal.await.unwrap();
         assert!(answered >= 10, "normal requests ran ({answered})");
-        assert!(slowest < Duration::from_secs(3), "slowest normal answer {slowest:?}");
+        assert!(
+            slowest < Duration::from_secs(3),
+            "slowest normal answer {slowest:?}"
+        );
     });
     assert!(server.try_wait().unwrap().is_none(), "still serving");
     server.kill().unwrap();

@@ -165,12 +165,11 @@ impl OutboxStore for PostgresStore {
     }
 
     async fn pending_deliveries(&self) -> StoreResult<u64> {
-        let n: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM logout_deliveries WHERE finished_at IS NULL",
-        )
-        .fetch_one(&self.pool)
-        .await
-        .map_err(backend)?;
+        let n: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM logout_deliveries WHERE finished_at IS NULL")
+                .fetch_one(&self.pool)
+                .await
+                .map_err(backend)?;
         Ok(u64::try_from(n).unwrap_or(0))
     }
 

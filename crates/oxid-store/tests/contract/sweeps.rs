@@ -48,14 +48,26 @@ pub async fn expired_sessions_end_with_their_logouts_in_chunks_once(s: Arc<dyn S
     let rest = s.end_expired_sessions(NOW, GIVE_UP, 3).await.unwrap();
     let sids: Vec<_> = rest.iter().map(|e| e.sid.as_str()).collect();
     assert_eq!(sids, ["sid-3", "sid-4"]);
-    assert!(s.end_expired_sessions(NOW, GIVE_UP, 3).await.unwrap().is_empty());
-    assert!(s.get_session("hash-9", NOW).await.unwrap().is_some(), "live");
+    assert!(
+        s.end_expired_sessions(NOW, GIVE_UP, 3)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        s.get_session("hash-9", NOW).await.unwrap().is_some(),
+        "live"
+    );
 
     // One delivery per back-channel client of each ended session, due now.
     assert_eq!(s.pending_deliveries().await.unwrap(), 6);
     let claimed = s.claim_deliveries("a", NOW, NOW + 30, 10).await.unwrap();
     assert_eq!(claimed.len(), 6);
-    assert!(claimed.iter().all(|d| d.give_up_at == GIVE_UP && d.user_id == "u1"));
+    assert!(
+        claimed
+            .iter()
+            .all(|d| d.give_up_at == GIVE_UP && d.user_id == "u1")
+    );
     let of_sid0: HashSet<_> = claimed
         .iter()
         .filter(|d| d.sid == "sid-0")
@@ -109,7 +121,11 @@ pub async fn concurrent_sweeps_end_each_expired_session_once(s: Arc<dyn Store>) 
         }
     }
     assert_eq!(seen.len(), 30);
-    assert_eq!(s.pending_deliveries().await.unwrap(), 30, "one delivery each");
+    assert_eq!(
+        s.pending_deliveries().await.unwrap(),
+        30,
+        "one delivery each"
+    );
 }
 
 pub async fn finished_deliveries_are_kept_then_purged_in_chunks(s: Arc<dyn Store>) {
@@ -131,9 +147,19 @@ pub async fn finished_deliveries_are_kept_then_purged_in_chunks(s: Arc<dyn Store
         assert!(s.finish_delivery(&d.id, "a", outcome, at).await.unwrap());
     }
     let twice = s.finish_delivery(&claimed[0].id, "a", DeliveryOutcome::Delivered, NOW + 3);
-    assert!(!twice.await.unwrap(), "a finished delivery is finished once");
-    assert_eq!(s.pending_deliveries().await.unwrap(), 2, "the finished are not pending");
-    let due = s.claim_deliveries("b", NOW + 100, NOW + 130, 10).await.unwrap();
+    assert!(
+        !twice.await.unwrap(),
+        "a finished delivery is finished once"
+    );
+    assert_eq!(
+        s.pending_deliveries().await.unwrap(),
+        2,
+        "the finished are not pending"
+    );
+    let due = s
+        .claim_deliveries("b", NOW + 100, NOW + 130, 10)
+        .await
+        .unwrap();
     let due: HashSet<_> = due.iter().map(|d| d.id.as_str()).collect();
     let expected = HashSet::from([claimed[3].id.as_str(), claimed[4].id.as_str()]);
     assert_eq!(due, expected, "a finished delivery is never claimed again");
@@ -144,5 +170,9 @@ pub async fn finished_deliveries_are_kept_then_purged_in_chunks(s: Arc<dyn Store
     assert_eq!(s.purge_finished_deliveries(NOW + 2, 1).await.unwrap(), 1);
     assert_eq!(s.purge_finished_deliveries(NOW + 2, 5).await.unwrap(), 1);
     assert_eq!(s.purge_finished_deliveries(NOW + 1000, 5).await.unwrap(), 0);
-    assert_eq!(s.pending_deliveries().await.unwrap(), 2, "unfinished rows stay");
+    assert_eq!(
+        s.pending_deliveries().await.unwrap(),
+        2,
+        "unfinished rows stay"
+    );
 }

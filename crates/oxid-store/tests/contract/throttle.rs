@@ -45,7 +45,9 @@ pub async fn failures_count_per_key_lock_and_clear<S: ThrottleStore + ?Sized + '
     assert_eq!(again.failures, 1, "a cleared key starts over");
 }
 
-pub async fn a_failure_after_the_window_starts_over<S: ThrottleStore + ?Sized + 'static>(s: Arc<S>) {
+pub async fn a_failure_after_the_window_starts_over<S: ThrottleStore + ?Sized + 'static>(
+    s: Arc<S>,
+) {
     let key = "login:ip:192.0.2.1";
     s.record_failure(key, NOW, &POLICY).await.unwrap();
     s.record_failure(key, NOW + 99, &POLICY).await.unwrap();
