@@ -31,6 +31,9 @@ pub struct BackchannelSettings {
     /// Milliseconds between two looks at the outbox for due deliveries (a logout taken by
     /// this instance is sent at once, without waiting for it).
     pub poll_interval_ms: u64,
+    /// Seconds a finished delivery (delivered or given up) is kept for operators to see
+    /// before the sweep removes it.
+    pub retention_secs: u64,
 }
 
 impl Default for BackchannelSettings {
@@ -42,6 +45,7 @@ impl Default for BackchannelSettings {
             max_retry_interval_secs: 300,
             give_up_after_secs: 86_400,
             poll_interval_ms: 1_000,
+            retention_secs: 7 * 86_400,
         }
     }
 }
@@ -55,6 +59,7 @@ impl BackchannelSettings {
             ("backchannel.first_retry_secs", self.first_retry_secs),
             ("backchannel.give_up_after_secs", self.give_up_after_secs),
             ("backchannel.poll_interval_ms", self.poll_interval_ms),
+            ("backchannel.retention_secs", self.retention_secs),
         ] {
             if value == 0 {
                 return Err(config_error(key, "must be positive"));

@@ -111,7 +111,12 @@ async fn deliver(provider: &Provider, delivery: DeliveryRecord) {
     };
     let recorded = provider
         .store()
-        .finish_delivery(&delivery.id, provider.instance_id(), outcome)
+        .finish_delivery(
+            &delivery.id,
+            provider.instance_id(),
+            outcome,
+            provider.now(),
+        )
         .await;
     match recorded {
         Ok(true) => {}

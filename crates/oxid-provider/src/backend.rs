@@ -43,6 +43,9 @@ pub enum StartError {
     /// Templates failed to load.
     #[error(transparent)]
     Pages(#[from] crate::pages::PagesError),
+    /// The configured Redis of the throttle state (`throttle.redis_url`) cannot be used.
+    #[error("throttle.redis_url: {0}")]
+    ThrottleStore(oxid_store::StoreError),
 }
 
 /// What the CLI and the server share: configuration, store, secret box, clock.

@@ -506,7 +506,7 @@ impl ProviderConfig {
             allow_plain_pkce: settings.allow_plain_pkce,
             require_pushed_authorization_requests: settings.require_pushed_authorization_requests,
             templates_dir: settings.templates_dir.clone(),
-            throttle: settings.throttle,
+            throttle: settings.throttle.clone(),
             limits: settings.limits,
             trusted_proxies,
             grants: settings.grants,

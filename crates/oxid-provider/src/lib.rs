@@ -69,6 +69,7 @@ pub mod server;
 pub mod session;
 pub mod state;
 pub mod subject_mapping;
+pub mod sweep;
 #[cfg(test)]
 mod test_support;
 pub mod throttle;

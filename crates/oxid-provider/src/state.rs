@@ -2,7 +2,7 @@
 //! configuration and shared behind an `Arc`.
 
 use axum::body::Bytes;
-use oxid_store::Store;
+use oxid_store::{Store, ThrottleStore};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -44,6 +44,8 @@ pub(crate) struct Inner {
     clients: ClientCache,
     metadata_documents: MetadataDocuments,
     recent_client_locks: RecentClientLocks,
+    /// Where failure counters live: Redis when `[throttle] redis_url` is set, else the store.
+    throttle_store: Option<Arc<dyn ThrottleStore>>,
     http: reqwest::Client,
     outbound: Outbound,
     client_keys: ClientKeys,
@@ -78,12 +80,14 @@ impl Provider {
         let extra_roots = std::env::var_os("SSL_CERT_FILE").map(std::path::PathBuf::from);
         let outbound = Outbound::new(backend.config.outbound, extra_roots.as_deref())
             .map_err(StartError::Http)?;
+        let throttle_store = crate::throttle::redis_store(&backend.config.throttle).await?;
         let provider = Provider(Arc::new(Inner {
             backend,
             capabilities,
             clients: ClientCache::new(cache_lifetime),
             metadata_documents: MetadataDocuments::default(),
             recent_client_locks: RecentClientLocks::default(),
+            throttle_store,
             http: outgoing_http_client().map_err(|e| StartError::Http(e.to_string()))?,
             outbound,
             client_keys: ClientKeys::default(),
@@ -132,6 +136,14 @@ impl Provider {
     /// Client lock states recently read from the store (see `throttle`).
     pub fn recent_client_locks(&self) -> &RecentClientLocks {
         &self.0.recent_client_locks
+    }
+
+    /// Where brute-force failure counters are kept: Redis when configured, else the store.
+    pub fn throttle_store(&self) -> &dyn ThrottleStore {
+        match &self.0.throttle_store {
+            Some(redis) => redis.as_ref(),
+            None => self.store(),
+        }
     }
 
     /// What the CLI and the server share (configuration, store, secret box, clock).
@@ -278,8 +290,9 @@ impl Provider {
         });
     }
 
-    /// Purges expired rows when this instance holds (or takes) the sweep lease for the next
-    /// `period` and a half; true when it swept.
+    /// Sweeps (`sweep`: expired sessions ended with their logouts, finished deliveries past
+    /// their retention and other expired rows purged) when this instance holds (or takes) the
+    /// sweep lease for the next `period` and a half; true when it swept.
     pub async fn sweep_if_leased(&self, period: Duration) -> bool {
         let now = self.now();
         let until = now.saturating_add(period.as_secs().saturating_mul(3) / 2 + 1);
@@ -295,9 +308,7 @@ impl Provider {
                 return false;
             }
         }
-        if let Err(e) = self.store().purge_expired(now).await {
-            tracing::error!(error = %e, "purging expired records failed");
-        }
+        crate::sweep::sweep(self, now).await;
         true
     }
 }

@@ -1,6 +1,7 @@
 //! Brute-force throttling (issue 13), in the manner of Keycloak's brute force detection:
 //! failed logins per account and per client address, and failed client secrets per client,
-//! are counted in the store (so every instance on one database sees them). From
+//! are counted in the store (so every instance on one database sees them), or in Redis when
+//! `[throttle] redis_url` is set (every instance on one Redis sees them). From
 //! `max_failures_before_delay` failures within the window on, each failure is answered after
 //! a growing delay; the failure that reaches `max_failures_before_lock` locks the key for
 //! `lock_seconds`, during which every attempt is refused (429) without being checked, right
@@ -32,7 +33,7 @@ pub const USER_CODES_FACTOR: u64 = 50;
 pub const MAX_DELAY: Duration = Duration::from_secs(10);
 
 /// The `[throttle]` settings (docs/configuration.md).
-#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields, default)]
 pub struct ThrottleSettings {
     /// Failures within the window after which each failure is answered with a delay.
@@ -45,6 +46,11 @@ pub struct ThrottleSettings {
     pub lock_seconds: u64,
     /// Milliseconds of the first delay; each further failure doubles it (at most 10 s).
     pub delay_ms: u64,
+    /// `redis://host:port[/db]`: keep the failure counters in this Redis instead of the
+    /// database (an option, never a requirement; every instance must use the same one).
+    pub redis_url: Option<String>,
+    /// What the keys in Redis begin with (deployments sharing one Redis keep apart by it).
+    pub redis_key_prefix: String,
 }
 
 impl Default for ThrottleSettings {
@@ -55,6 +61,8 @@ impl Default for ThrottleSettings {
             window_seconds: 900,
             lock_seconds: 900,
             delay_ms: 500,
+            redis_url: None,
+            redis_key_prefix: REDIS_PREFIX.into(),
         }
     }
 }
@@ -89,6 +97,14 @@ impl ThrottleSettings {
         if self.delay_ms > MAX_DELAY.as_millis() as u64 {
             return Err(error("throttle.delay_ms", "must be at most 10000"));
         }
+        if let Some(url) = &self.redis_url
+            && !(url.starts_with("redis://") || url.starts_with("rediss://"))
+        {
+            return Err(error(
+                "throttle.redis_url",
+                "must be a redis:// or rediss:// URL",
+            ));
+        }
         Ok(())
     }
 
@@ -112,6 +128,25 @@ impl ThrottleSettings {
         let doublings = u32::try_from(failures - start).unwrap_or(u32::MAX).min(20);
         Duration::from_millis(self.delay_ms.saturating_mul(1 << doublings)).min(MAX_DELAY)
     }
+}
+
+/// The default key prefix of the counters in Redis.
+pub const REDIS_PREFIX: &str = "oxid:throttle:";
+
+/// The Redis throttle state `settings` name, connected; `None` when none is configured (the
+/// store keeps the counters). Redis must answer at start: instances that silently fell back
+/// to their database would each count apart.
+pub async fn redis_store(
+    settings: &ThrottleSettings,
+) -> Result<Option<std::sync::Arc<dyn oxid_store::ThrottleStore>>, crate::backend::StartError> {
+    let Some(url) = &settings.redis_url else {
+        return Ok(None);
+    };
+    let redis = oxid_store::RedisThrottle::connect(url, &settings.redis_key_prefix)
+        .await
+        .map_err(crate::backend::StartError::ThrottleStore)?;
+    tracing::info!("throttle state in Redis");
+    Ok(Some(std::sync::Arc::new(redis)))
 }
 
 /// What is counted.
@@ -178,7 +213,10 @@ pub async fn current_lock(
     let now = provider.now();
     let mut latest = None;
     for subject in subjects {
-        let until = provider.store().locked_until(&subject.key(), now).await?;
+        let until = provider
+            .throttle_store()
+            .locked_until(&subject.key(), now)
+            .await?;
         latest = latest.max(until);
     }
     Ok(latest.map(|until| Locked::at(until, now)))
@@ -197,7 +235,7 @@ pub async fn record_failure(
     for subject in subjects {
         let policy = settings.policy(subject.factor());
         let count = provider
-            .store()
+            .throttle_store()
             .record_failure(&subject.key(), now, &policy)
             .await?;
         delay = delay.max(settings.delay(count.failures, subject.factor()));
@@ -250,7 +288,7 @@ pub async fn current_client_lock(
     let until = match provider.recent_client_locks().fresh(&key) {
         Some(until) => until,
         None => {
-            let until = provider.store().locked_until(&key, now).await?;
+            let until = provider.throttle_store().locked_until(&key, now).await?;
             provider.recent_client_locks().remember(key, until);
             until
         }
@@ -262,7 +300,10 @@ pub async fn current_client_lock(
 
 /// Forgets the failures of `subject` (after a success).
 pub async fn clear_failures(provider: &Provider, subject: Subject<'_>) -> Result<(), OAuthError> {
-    Ok(provider.store().clear_failures(&subject.key()).await?)
+    Ok(provider
+        .throttle_store()
+        .clear_failures(&subject.key())
+        .await?)
 }
 
 /// The client's address: the one the request log layer found (the socket peer, or a
@@ -365,6 +406,11 @@ mod tests {
             ..ThrottleSettings::default()
         };
         assert_eq!(bad.validate().unwrap_err().key, "throttle.lock_seconds");
+        let bad = ThrottleSettings {
+            redis_url: Some("http://127.0.0.1:6379".into()),
+            ..ThrottleSettings::default()
+        };
+        assert_eq!(bad.validate().unwrap_err().key, "throttle.redis_url");
         ThrottleSettings::default().validate().unwrap();
     }
 }

@@ -16,6 +16,8 @@ const THROTTLE: ThrottleSettings = ThrottleSettings {
     window_seconds: 600,
     lock_seconds: 120,
     delay_ms: 1,
+    redis_url: None,
+    redis_key_prefix: String::new(),
 };
 
 /// The provider of `server` served with the socket peer's address, as `oxid serve` does;

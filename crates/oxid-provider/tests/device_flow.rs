@@ -367,6 +367,8 @@ async fn rfc8628_5_1_wrong_user_codes_are_counted_and_then_locked_for_everyone()
             max_failures_before_delay: 2,
             max_failures_before_lock: 2,
             delay_ms: 1,
+            redis_url: None,
+            redis_key_prefix: String::new(),
             ..ThrottleSettings::default()
         }
     })

@@ -258,6 +258,8 @@ async fn throttled_logins_and_locked_clients_move_their_counters() {
             window_seconds: 600,
             lock_seconds: 120,
             delay_ms: 1,
+            redis_url: None,
+            redis_key_prefix: String::new(),
         };
     })
     .await;

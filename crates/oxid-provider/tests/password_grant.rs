@@ -19,6 +19,8 @@ async fn enabled() -> (TestServer, String) {
             max_failures_before_delay: 3,
             max_failures_before_lock: 3,
             delay_ms: 1,
+            redis_url: None,
+            redis_key_prefix: String::new(),
             ..ThrottleSettings::default()
         };
     })

@@ -1,6 +1,6 @@
 //! Brute-force throttling (issue 13) through a real server: failed logins per account and
 //! failed client secrets per client are slowed down, then locked (429 with `Retry-After`),
-//! while other accounts and clients keep working.
+//! while other accounts and clients keep working; the same with the counters in Redis.
 
 mod common;
 
@@ -17,6 +17,8 @@ const THROTTLE: ThrottleSettings = ThrottleSettings {
     window_seconds: 600,
     lock_seconds: 120,
     delay_ms: 20,
+    redis_url: None,
+    redis_key_prefix: String::new(),
 };
 
 async fn server() -> TestServer {
@@ -183,6 +185,8 @@ async fn failures_from_one_address_lock_that_address_for_every_account() {
         s.throttle = ThrottleSettings {
             max_failures_before_delay: 5,
             delay_ms: 1,
+            redis_url: None,
+            redis_key_prefix: String::new(),
             ..THROTTLE
         }
     })
@@ -232,4 +236,68 @@ async fn failures_from_one_address_lock_that_address_for_every_account() {
     );
     // Elsewhere (no address known here: the test listener has none) alice logs in.
     obtain_code(&server, &server.browser(), "app", "openid").await;
+}
+
+/// `[throttle] redis_url`: the counters live in Redis (not in the database) and lock the same
+/// way. Skipped, loudly, when no Redis answers at `OXID_TEST_REDIS_URL` (default
+/// `redis://127.0.0.1:6379`).
+#[tokio::test]
+async fn with_redis_the_counters_live_in_redis_and_lock_the_same() {
+    let url = std::env::var("OXID_TEST_REDIS_URL")
+        .unwrap_or_else(|_| "redis://127.0.0.1:6379".to_string());
+    use std::hash::{BuildHasher, RandomState};
+    let prefix = format!(
+        "oxid-test:{:016x}:",
+        RandomState::new().hash_one(Instant::now())
+    );
+    let Ok(redis) = oxid_store::RedisThrottle::connect(&url, &prefix).await else {
+        eprintln!("SKIPPED: no Redis at {url}; set OXID_TEST_REDIS_URL to run this");
+        return;
+    };
+    let server = TestServer::start_with(|s| {
+        s.throttle = THROTTLE;
+        s.throttle.redis_url = Some(url.clone());
+        s.throttle.redis_key_prefix = prefix.clone();
+    })
+    .await;
+    let secret = server.add_client("target", |_| {}).await;
+    let other_secret = server.add_client("other", |_| {}).await;
+    let token = |id: &'static str, secret: String| {
+        let url = server.url("/token");
+        async move {
+            let response = reqwest::Client::new()
+                .post(url)
+                .basic_auth(id, Some(secret))
+                .form(&[("grant_type", "authorization_code"), ("code", "nope")])
+                .send()
+                .await
+                .unwrap();
+            let status = response.status().as_u16();
+            let retry_after = response.headers().get("retry-after").is_some();
+            (status, retry_after)
+        }
+    };
+    let mut statuses = Vec::new();
+    for n in 1..=6 {
+        statuses.push(token("target", format!("wrong-{n}")).await);
+    }
+    let expected = [(401, false), (401, false), (401, false), (401, false)];
+    assert_eq!(statuses[..4], expected);
+    assert_eq!(
+        statuses[4..],
+        [(429, true), (429, true)],
+        "locked at the 5th"
+    );
+    assert_eq!(token("target", secret).await.0, 429, "right or wrong");
+    // Another client authenticates (its wrong code is invalid_grant, not invalid_client).
+    assert_eq!(token("other", other_secret).await.0, 400);
+    // The lock is in Redis, and the database holds no counter.
+    let now = server.provider.now();
+    let in_redis = oxid_store::ThrottleStore::locked_until(&redis, "client:target", now);
+    assert!(in_redis.await.unwrap().is_some());
+    let store = server.provider.store();
+    assert_eq!(
+        store.locked_until("client:target", now).await.unwrap(),
+        None
+    );
 }

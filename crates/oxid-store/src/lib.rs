@@ -17,6 +17,7 @@ mod model;
 mod outbox;
 mod postgres;
 mod pushed;
+mod redis_throttle;
 mod rows;
 mod sqlite;
 mod throttle;
@@ -29,6 +30,7 @@ pub use model::*;
 pub use outbox::{DeliveryOutcome, DeliveryRecord, OutboxStore, REVOKE_TOKENS_MEMBER, SessionKey};
 pub use postgres::PostgresStore;
 pub use pushed::{PushedRequestRecord, PushedRequestStore};
+pub use redis_throttle::RedisThrottle;
 pub use sqlite::SqliteStore;
 
 use async_trait::async_trait;
@@ -202,9 +204,11 @@ pub trait TokenStore: Send + Sync {
     /// Revokes every token of a grant; returns how many were revoked (tokens revoked
     /// before are left as they were and not counted).
     async fn revoke_grant(&self, grant_id: &str, now: u64) -> StoreResult<u64>;
-    /// Deletes codes, tokens, sessions, device grants, failure counters, remembered
-    /// assertion ids and pushed authorization requests that expired at or before `now` (`expires_at <= now`), and
-    /// session-client links whose session is gone; returns how many rows went.
+    /// Deletes codes, tokens, device grants, failure counters, remembered assertion ids and
+    /// pushed authorization requests that expired at or before `now` (`expires_at <= now`),
+    /// and session-client links whose session is gone; returns how many rows went. Expired
+    /// sessions are not deleted here but ended with their logouts
+    /// (`OutboxStore::end_expired_sessions`), so their clients are told.
     /// Consumed codes and refresh tokens stay until they expire, so replays are still seen.
     async fn purge_expired(&self, now: u64) -> StoreResult<u64>;
 }

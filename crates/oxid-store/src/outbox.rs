@@ -46,9 +46,10 @@ pub struct DeliveryRecord {
 /// How a claimed delivery ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DeliveryOutcome {
-    /// The client answered with success: the row goes.
+    /// The client answered with success: the row is finished (kept for the retention).
     Delivered,
-    /// No more attempts (the time is up, or the client or its URI is gone): the row goes.
+    /// No more attempts (the time is up, or the client or its URI is gone): the row is
+    /// finished (kept for the retention).
     GivenUp,
     /// Try again at this time: the lease ends now.
     RetryAt(u64),
@@ -86,17 +87,41 @@ pub trait OutboxStore: Send + Sync {
         limit: u32,
     ) -> StoreResult<Vec<DeliveryRecord>>;
 
-    /// Records how the delivery `id` claimed by `holder` ended; false (and nothing changed)
-    /// when the row is gone or another holder has it now (its lease ran out meanwhile).
+    /// Records how the delivery `id` claimed by `holder` ended at `now`: a delivered or given
+    /// up row is finished (never claimed again, kept until [`purge_finished_deliveries`]);
+    /// false (and nothing changed) when the row is gone, finished, or another holder has it
+    /// now (its lease ran out meanwhile).
+    ///
+    /// [`purge_finished_deliveries`]: OutboxStore::purge_finished_deliveries
     async fn finish_delivery(
         &self,
         id: &str,
         holder: &str,
         outcome: DeliveryOutcome,
+        now: u64,
     ) -> StoreResult<bool>;
 
-    /// How many deliveries are waiting (due or not, leased or not).
+    /// How many deliveries are waiting (due or not, leased or not; finished ones are not).
     async fn pending_deliveries(&self) -> StoreResult<u64>;
+
+    /// Deletes at most `limit` finished deliveries (delivered or given up) whose
+    /// `finished_at` is at or before `before`; returns how many went (fewer than `limit`:
+    /// none is left). The sweep calls it in chunks, so no statement holds the table long.
+    async fn purge_finished_deliveries(&self, before: u64, limit: u32) -> StoreResult<u64>;
+
+    /// Ends at most `limit` sessions expired at `now` (`expires_at <= now`, their absolute or
+    /// idle lifetime over), oldest first, each with the consequences [`end_session`] has: a
+    /// delivery per back-channel client and the revocation of the tokens of clients that ask.
+    /// Returns the ended sessions (fewer than `limit`: none expired is left). A session ended
+    /// concurrently (logout, another sweeper) is ended once, by one of them.
+    ///
+    /// [`end_session`]: OutboxStore::end_session
+    async fn end_expired_sessions(
+        &self,
+        now: u64,
+        give_up_at: u64,
+        limit: u32,
+    ) -> StoreResult<Vec<SessionRecord>>;
 
     /// Takes or renews the lease `name` for `holder` until `until`: true when it was free
     /// (never taken, or ended at or before `now`) or already `holder`'s; false while another
@@ -108,6 +133,15 @@ pub trait OutboxStore: Send + Sync {
         now: u64,
         until: u64,
     ) -> StoreResult<bool>;
+}
+
+/// The `outcome` column of a finished delivery.
+pub(crate) fn outcome_name(outcome: DeliveryOutcome) -> &'static str {
+    match outcome {
+        DeliveryOutcome::Delivered => "delivered",
+        DeliveryOutcome::GivenUp => "given_up",
+        DeliveryOutcome::RetryAt(_) => "retry",
+    }
 }
 
 /// A row of `logout_deliveries`.

@@ -39,9 +39,23 @@ impl OutboxStore for Detached {
         id: &str,
         holder: &str,
         outcome: DeliveryOutcome,
+        now: u64,
     ) -> StoreResult<bool> {
         let (id, holder) = (id.to_owned(), holder.to_owned());
-        self.run(|s| async move { s.finish_delivery(&id, &holder, outcome).await })
+        self.run(|s| async move { s.finish_delivery(&id, &holder, outcome, now).await })
+            .await
+    }
+    async fn purge_finished_deliveries(&self, before: u64, limit: u32) -> StoreResult<u64> {
+        self.run(|s| async move { s.purge_finished_deliveries(before, limit).await })
+            .await
+    }
+    async fn end_expired_sessions(
+        &self,
+        now: u64,
+        give_up_at: u64,
+        limit: u32,
+    ) -> StoreResult<Vec<SessionRecord>> {
+        self.run(|s| async move { s.end_expired_sessions(now, give_up_at, limit).await })
             .await
     }
     async fn pending_deliveries(&self) -> StoreResult<u64> {

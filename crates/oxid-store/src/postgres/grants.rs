@@ -206,7 +206,6 @@ impl TokenStore for PostgresStore {
         for sql in [
             "DELETE FROM codes WHERE expires_at <= $1",
             "DELETE FROM tokens WHERE expires_at <= $1",
-            "DELETE FROM sessions WHERE expires_at <= $1",
             "DELETE FROM used_interactions WHERE expires_at <= $1",
             "DELETE FROM failure_counters WHERE expires_at <= $1",
             "DELETE FROM device_grants WHERE expires_at <= $1",

@@ -7,7 +7,9 @@ use async_trait::async_trait;
 
 use super::PostgresStore;
 use super::errors::backend;
-use crate::outbox::{DeliveryOutcome, DeliveryRecord, OutboxStore, SessionKey, delivery};
+use crate::outbox::{
+    DeliveryOutcome, DeliveryRecord, OutboxStore, SessionKey, delivery, outcome_name,
+};
 use crate::rows::{self, to_db};
 use crate::{SessionRecord, StoreResult};
 
@@ -24,6 +26,27 @@ const REVOKE_SESSION_TOKENS: &str = "UPDATE tokens SET revoked_at = $1 \
      WHERE sid = $2 AND revoked_at IS NULL AND client_id IN \
      (SELECT client_id FROM clients \
       WHERE metadata->'backchannel_logout_revoke_tokens' = 'true'::jsonb)";
+
+/// The sweep's [`OutboxStore::end_expired_sessions`]: `end_session`'s three statements for
+/// up to `$2` expired sessions at once (`$1` now, `$3` the give-up time).
+const END_EXPIRED_SESSIONS: &str = "WITH ended AS ( \
+       DELETE FROM sessions WHERE id_hash IN (SELECT id_hash FROM sessions \
+         WHERE expires_at <= $1 ORDER BY expires_at, id_hash LIMIT $2 FOR UPDATE SKIP LOCKED) \
+       RETURNING *), \
+     queued AS ( \
+       INSERT INTO logout_deliveries \
+         (id, client_id, user_id, sid, created_at, give_up_at, next_attempt_at) \
+       SELECT replace(gen_random_uuid()::text, '-', ''), c.client_id, e.user_id, e.sid, \
+         $1, $3, $1 \
+       FROM ended e JOIN session_clients sc ON sc.sid = e.sid \
+         JOIN clients c ON c.client_id = sc.client_id \
+       WHERE c.backchannel_logout_uri IS NOT NULL), \
+     revoked AS ( \
+       UPDATE tokens SET revoked_at = $1 \
+       WHERE sid IN (SELECT sid FROM ended) AND revoked_at IS NULL AND client_id IN \
+         (SELECT client_id FROM clients \
+          WHERE metadata->'backchannel_logout_revoke_tokens' = 'true'::jsonb)) \
+     SELECT * FROM ended";
 
 #[async_trait]
 impl OutboxStore for PostgresStore {
@@ -89,7 +112,7 @@ impl OutboxStore for PostgresStore {
             "UPDATE logout_deliveries \
              SET lease_holder = $1, lease_until = $2, attempts = attempts + 1 \
              WHERE id IN (SELECT id FROM logout_deliveries \
-               WHERE next_attempt_at <= $3 AND lease_until <= $3 \
+               WHERE next_attempt_at <= $3 AND lease_until <= $3 AND finished_at IS NULL \
                ORDER BY next_attempt_at, id LIMIT $4 FOR UPDATE SKIP LOCKED) \
              RETURNING *",
         )
@@ -108,20 +131,27 @@ impl OutboxStore for PostgresStore {
         id: &str,
         holder: &str,
         outcome: DeliveryOutcome,
+        now: u64,
     ) -> StoreResult<bool> {
         let done = match outcome {
             DeliveryOutcome::Delivered | DeliveryOutcome::GivenUp => {
-                sqlx::query("DELETE FROM logout_deliveries WHERE id = $1 AND lease_holder = $2")
-                    .bind(id)
-                    .bind(holder)
-                    .execute(&self.pool)
-                    .await
+                sqlx::query(
+                    "UPDATE logout_deliveries \
+                     SET finished_at = $3, outcome = $4, lease_holder = NULL, lease_until = 0 \
+                     WHERE id = $1 AND lease_holder = $2 AND finished_at IS NULL",
+                )
+                .bind(id)
+                .bind(holder)
+                .bind(to_db(now))
+                .bind(outcome_name(outcome))
+                .execute(&self.pool)
+                .await
             }
             DeliveryOutcome::RetryAt(at) => {
                 sqlx::query(
                     "UPDATE logout_deliveries \
                      SET next_attempt_at = $3, lease_holder = NULL, lease_until = 0 \
-                     WHERE id = $1 AND lease_holder = $2",
+                     WHERE id = $1 AND lease_holder = $2 AND finished_at IS NULL",
                 )
                 .bind(id)
                 .bind(holder)
@@ -135,11 +165,43 @@ impl OutboxStore for PostgresStore {
     }
 
     async fn pending_deliveries(&self) -> StoreResult<u64> {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM logout_deliveries")
-            .fetch_one(&self.pool)
+        let n: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM logout_deliveries WHERE finished_at IS NULL")
+                .fetch_one(&self.pool)
+                .await
+                .map_err(backend)?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    async fn purge_finished_deliveries(&self, before: u64, limit: u32) -> StoreResult<u64> {
+        let done = sqlx::query(
+            "DELETE FROM logout_deliveries WHERE id IN (SELECT id FROM logout_deliveries \
+             WHERE finished_at <= $1 ORDER BY finished_at LIMIT $2 FOR UPDATE SKIP LOCKED)",
+        )
+        .bind(to_db(before))
+        .bind(i64::from(limit))
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(done.rows_affected())
+    }
+
+    async fn end_expired_sessions(
+        &self,
+        now: u64,
+        give_up_at: u64,
+        limit: u32,
+    ) -> StoreResult<Vec<SessionRecord>> {
+        // One statement, so atomic: the sessions go with their deliveries and revocations.
+        // SKIP LOCKED: a session a logout is ending right now is left to that logout.
+        let found = sqlx::query(END_EXPIRED_SESSIONS)
+            .bind(to_db(now))
+            .bind(i64::from(limit))
+            .bind(to_db(give_up_at))
+            .fetch_all(&self.pool)
             .await
             .map_err(backend)?;
-        Ok(u64::try_from(n).unwrap_or(0))
+        found.iter().map(rows::session).collect()
     }
 
     async fn acquire_lease(

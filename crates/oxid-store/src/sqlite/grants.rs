@@ -217,7 +217,6 @@ impl TokenStore for SqliteStore {
             for sql in [
                 "DELETE FROM codes WHERE expires_at <= ?",
                 "DELETE FROM tokens WHERE expires_at <= ?",
-                "DELETE FROM sessions WHERE expires_at <= ?",
                 "DELETE FROM used_interactions WHERE expires_at <= ?",
                 "DELETE FROM failure_counters WHERE expires_at <= ?",
                 "DELETE FROM device_grants WHERE expires_at <= ?",

@@ -95,6 +95,11 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../migrations/sqlite/0024_code_dpop_jkt.sql"),
     },
     Migration {
+        version: 27,
+        description: "delivery retention",
+        sql: include_str!("../../migrations/sqlite/0027_delivery_retention.sql"),
+    },
+    Migration {
         version: 28,
         description: "users email nocase",
         sql: include_str!("../../migrations/sqlite/0028_users_email_nocase.sql"),

@@ -14,6 +14,7 @@ pub mod keys;
 pub mod outbox;
 pub mod pushed;
 pub mod replay;
+pub mod sweeps;
 pub mod throttle;
 
 pub use accounts::*;
@@ -26,6 +27,7 @@ pub use keys::*;
 pub use outbox::*;
 pub use pushed::*;
 pub use replay::*;
+pub use sweeps::*;
 pub use throttle::*;
 
 use oxid_store::Store;
@@ -127,6 +129,9 @@ macro_rules! contract_suite {
             a_retry_waits_for_its_time_and_giving_up_removes_it,
             concurrent_claims_hand_each_delivery_to_one_holder,
             a_lease_has_one_holder_until_it_ends,
+            expired_sessions_end_with_their_logouts_in_chunks_once,
+            concurrent_sweeps_end_each_expired_session_once,
+            finished_deliveries_are_kept_then_purged_in_chunks,
             a_live_session_is_renewed_and_an_expired_one_is_not,
         );
     };

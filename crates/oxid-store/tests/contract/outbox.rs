@@ -127,10 +127,14 @@ pub async fn a_claimed_delivery_is_leased_until_its_lease_ends(s: Arc<dyn Store>
         (first[0].id.as_str(), 2)
     );
     let id = &first[0].id;
-    let late = s.finish_delivery(id, "a", DeliveryOutcome::Delivered).await;
+    let late = s
+        .finish_delivery(id, "a", DeliveryOutcome::Delivered, NOW + 31)
+        .await;
     assert!(!late.unwrap(), "a's lease is over: b's outcome counts");
     assert_eq!(s.pending_deliveries().await.unwrap(), 1);
-    let done = s.finish_delivery(id, "b", DeliveryOutcome::Delivered).await;
+    let done = s
+        .finish_delivery(id, "b", DeliveryOutcome::Delivered, NOW + 31)
+        .await;
     assert!(done.unwrap());
     assert_eq!(s.pending_deliveries().await.unwrap(), 0);
     assert!(claim(&*s, "a", NOW + 100).await.is_empty());
@@ -140,7 +144,7 @@ pub async fn a_retry_waits_for_its_time_and_giving_up_removes_it(s: Arc<dyn Stor
     due_deliveries(&*s, 1).await;
     let id = claim(&*s, "a", NOW).await.remove(0).id;
     let retry = DeliveryOutcome::RetryAt(NOW + 4);
-    assert!(s.finish_delivery(&id, "a", retry).await.unwrap());
+    assert!(s.finish_delivery(&id, "a", retry, NOW + 1).await.unwrap());
     assert!(
         claim(&*s, "a", NOW + 3).await.is_empty(),
         "backoff: not yet"
@@ -148,7 +152,9 @@ pub async fn a_retry_waits_for_its_time_and_giving_up_removes_it(s: Arc<dyn Stor
     let again = claim(&*s, "b", NOW + 4).await;
     assert_eq!((again[0].id.as_str(), again[0].attempts), (id.as_str(), 2));
     assert_eq!(again[0].next_attempt_at, NOW + 4);
-    let gave_up = s.finish_delivery(&id, "b", DeliveryOutcome::GivenUp).await;
+    let gave_up = s
+        .finish_delivery(&id, "b", DeliveryOutcome::GivenUp, NOW + 5)
+        .await;
     assert!(gave_up.unwrap());
     assert_eq!(s.pending_deliveries().await.unwrap(), 0);
 }

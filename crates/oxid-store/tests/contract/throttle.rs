@@ -1,7 +1,8 @@
-//! Failure counters for brute-force throttling.
+//! Failure counters for brute-force throttling. The rules hold for any [`ThrottleStore`]:
+//! both databases, and Redis (`tests/redis.rs`).
 
 use super::fixtures::*;
-use oxid_store::{FailureCount, Store, ThrottlePolicy};
+use oxid_store::{FailureCount, Store, ThrottlePolicy, ThrottleStore};
 use std::sync::Arc;
 
 const POLICY: ThrottlePolicy = ThrottlePolicy {
@@ -10,7 +11,7 @@ const POLICY: ThrottlePolicy = ThrottlePolicy {
     lock_for: 50,
 };
 
-pub async fn failures_count_per_key_lock_and_clear(s: Arc<dyn Store>) {
+pub async fn failures_count_per_key_lock_and_clear<S: ThrottleStore + ?Sized + 'static>(s: Arc<S>) {
     let key = "login:user:alice";
     assert_eq!(s.locked_until(key, NOW).await.unwrap(), None);
     for n in 1..=2 {
@@ -44,7 +45,9 @@ pub async fn failures_count_per_key_lock_and_clear(s: Arc<dyn Store>) {
     assert_eq!(again.failures, 1, "a cleared key starts over");
 }
 
-pub async fn a_failure_after_the_window_starts_over(s: Arc<dyn Store>) {
+pub async fn a_failure_after_the_window_starts_over<S: ThrottleStore + ?Sized + 'static>(
+    s: Arc<S>,
+) {
     let key = "login:ip:192.0.2.1";
     s.record_failure(key, NOW, &POLICY).await.unwrap();
     s.record_failure(key, NOW + 99, &POLICY).await.unwrap();
@@ -58,7 +61,7 @@ pub async fn a_failure_after_the_window_starts_over(s: Arc<dyn Store>) {
     );
 }
 
-pub async fn concurrent_failures_all_count(s: Arc<dyn Store>) {
+pub async fn concurrent_failures_all_count<S: ThrottleStore + ?Sized + 'static>(s: Arc<S>) {
     let policy = ThrottlePolicy {
         lock_after: 1000,
         ..POLICY
