@@ -117,6 +117,11 @@ pub fn metadata(config: &ProviderConfig, caps: &Capabilities) -> ProviderMetadat
         claims_parameter_supported: Some(features.claims_parameter),
         request_parameter_supported: Some(features.request_objects),
         request_uri_parameter_supported: Some(features.request_uri),
+        // OIDC Discovery §3; `none` only for the clients that register it.
+        request_object_signing_alg_values_supported: features
+            .request_objects
+            .then(|| strings(&caps.request_object_algs))
+            .flatten(),
         require_request_uri_registration: Some(false),
         code_challenge_methods_supported: names(&caps.pkce_methods, |m| m.as_str()),
         authorization_response_iss_parameter_supported: Some(features.iss_parameter),
@@ -141,6 +146,12 @@ pub fn metadata(config: &ProviderConfig, caps: &Capabilities) -> ProviderMetadat
             "introspection_signing_alg_values_supported".into(),
             json!(introspection_algs),
         );
+    }
+    // RFC 9101 §10.5: said only when the deployment requires signed request objects.
+    if features.request_objects && features.require_signed_request_object {
+        metadata
+            .extra
+            .insert("require_signed_request_object".into(), json!(true));
     }
     // OIDC Prompt Create §4.1 / Discovery registry: the prompt values we honour.
     let prompts: Vec<&str> = caps.prompt_values.iter().map(|p| p.as_str()).collect();

@@ -7,6 +7,7 @@
 
 mod localized;
 mod redirect;
+mod request_objects;
 mod rules;
 #[cfg(test)]
 mod tests;
@@ -72,6 +73,10 @@ pub struct ClientMetadata {
     /// RFC 9449 §5.2: this client's token requests must carry a DPoP proof.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dpop_bound_access_tokens: Option<bool>,
+    /// RFC 9101 §10.5: this client's authorization requests must come in signed request
+    /// objects.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub require_signed_request_object: Option<bool>,
 }
 
 /// Client metadata refused: the error code of RFC 7591 §3.2.2, the member at fault, and why.
