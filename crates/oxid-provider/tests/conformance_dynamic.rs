@@ -336,7 +336,7 @@ async fn oidcc_request_uri_signed_rs256() {
         "RS256"
     ));
     let key = oxid_client::signing::SigningKey::generate(
-        oxid_client::jws::JwsAlgorithm::Rs256,
+        oxid_client::jws::JwsAlgorithm::RS256,
         Some("suite-rs256".into()),
     )
     .unwrap();
@@ -365,7 +365,7 @@ async fn oidcc_request_uri_signed_rs256() {
     rp.redeem(&params).await;
     // Signed by another key: invalid_request_object, back to the client (RFC 9101 §6.2).
     let other = oxid_client::signing::SigningKey::generate(
-        oxid_client::jws::JwsAlgorithm::Rs256,
+        oxid_client::jws::JwsAlgorithm::RS256,
         Some("suite-rs256".into()),
     )
     .unwrap();

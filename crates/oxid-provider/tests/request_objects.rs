@@ -139,7 +139,7 @@ async fn serve(body: String) -> String {
 async fn signed_request_object_by_value_runs_the_code_flow_and_its_values_win() {
     // OIDC Core §6.1, §6.3.3: the object's parameters win over the same ones outside it.
     let server = server().await;
-    let rp_key = key(JwsAlgorithm::Rs256, "rp-1");
+    let rp_key = key(JwsAlgorithm::RS256, "rp-1");
     let secret = client(&server, "rp", Some(&rp_key), Some("RS256"), &[]).await;
     let object = sign(&rp_key, &claims(&server, "rp"));
     let browser = server.browser();
@@ -163,7 +163,7 @@ async fn signed_request_object_by_value_runs_the_code_flow_and_its_values_win() 
 async fn plain_jar_request_uses_only_the_object() {
     // RFC 9101 §6.3, as openid-client sends it: client_id and request alone.
     let server = server().await;
-    let rp_key = key(JwsAlgorithm::Es256, "rp-es");
+    let rp_key = key(JwsAlgorithm::ES256, "rp-es");
     client(&server, "rp", Some(&rp_key), None, &[]).await;
     let object = sign(&rp_key, &claims(&server, "rp"));
     let browser = server.browser();
@@ -180,7 +180,7 @@ async fn plain_jar_request_uses_only_the_object() {
 async fn alg_none_only_from_a_client_that_registered_it() {
     // OIDC Core §6.1; issue 15: `none` only when registered.
     let server = server().await;
-    let rp_key = key(JwsAlgorithm::Rs256, "rp-1");
+    let rp_key = key(JwsAlgorithm::RS256, "rp-1");
     client(&server, "signer", Some(&rp_key), Some("RS256"), &[]).await;
     client(&server, "any", Some(&rp_key), None, &[]).await;
     client(&server, "open", None, Some("none"), &[]).await;
@@ -206,7 +206,7 @@ async fn alg_none_only_from_a_client_that_registered_it() {
 async fn claims_are_checked() {
     // RFC 9101 §4 (iss, aud), RFC 7519 §4.1.4 (exp), §4.1.5 (nbf), RFC 9101 §5 (client_id).
     let server = server().await;
-    let rp_key = key(JwsAlgorithm::Rs256, "rp-1");
+    let rp_key = key(JwsAlgorithm::RS256, "rp-1");
     client(&server, "rp", Some(&rp_key), Some("RS256"), &[]).await;
     let now = server.clock.now();
     let cases: Vec<(&str, Box<dyn Fn(&mut Map<String, Value>)>)> = vec![
@@ -292,17 +292,17 @@ async fn claims_are_checked() {
 #[tokio::test]
 async fn wrong_key_wrong_alg_and_replayed_jti_are_refused() {
     let server = server().await;
-    let rp_key = key(JwsAlgorithm::Rs256, "rp-1");
+    let rp_key = key(JwsAlgorithm::RS256, "rp-1");
     client(&server, "rp", Some(&rp_key), Some("RS256"), &[]).await;
     // Another key under the same kid: the signature does not verify.
-    let stranger = key(JwsAlgorithm::Rs256, "rp-1");
+    let stranger = key(JwsAlgorithm::RS256, "rp-1");
     let object = sign(&stranger, &claims(&server, "rp"));
     assert_eq!(
         refused_by_value(&server, "rp", &object).await,
         "invalid_request_object"
     );
     // OIDC Registration §2: the registered alg only.
-    let es = key(JwsAlgorithm::Es256, "rp-1");
+    let es = key(JwsAlgorithm::ES256, "rp-1");
     let object = sign(&es, &claims(&server, "rp"));
     assert_eq!(
         refused_by_value(&server, "rp", &object).await,
@@ -328,7 +328,7 @@ async fn wrong_key_wrong_alg_and_replayed_jti_are_refused() {
 async fn hs256_objects_are_verified_with_the_client_secret() {
     let server = server().await;
     let secret = client(&server, "rp", None, Some("HS256"), &[]).await;
-    let hmac = SigningKey::hmac(JwsAlgorithm::Hs256, secret.as_bytes(), None).unwrap();
+    let hmac = SigningKey::hmac(JwsAlgorithm::HS256, secret.as_bytes(), None).unwrap();
     let object = sign(&hmac, &claims(&server, "rp"));
     let browser = server.browser();
     let response = authorize(
@@ -339,7 +339,7 @@ async fn hs256_objects_are_verified_with_the_client_secret() {
     .await;
     code_of(&server, &browser, response, "inside-state").await;
     let wrong = SigningKey::hmac(
-        JwsAlgorithm::Hs256,
+        JwsAlgorithm::HS256,
         b"not the secret of rp 0123456789abcdef",
         None,
     )
@@ -356,7 +356,7 @@ async fn errors_reach_the_client_only_through_a_trusted_redirect_uri() {
     // OIDC Core §3.1.2.6 with RFC 6749 §4.1.2.1: an unverifiable object cannot vouch for
     // its redirect_uri, so without a registered one beside it the error page says why.
     let server = server().await;
-    let rp_key = key(JwsAlgorithm::Rs256, "rp-1");
+    let rp_key = key(JwsAlgorithm::RS256, "rp-1");
     client(&server, "rp", Some(&rp_key), Some("RS256"), &[]).await;
     let mut bad = claims(&server, "rp");
     bad.insert("aud".into(), json!("https://other.example.com"));
@@ -381,7 +381,7 @@ async fn errors_reach_the_client_only_through_a_trusted_redirect_uri() {
 async fn request_uri_is_fetched_when_registered() {
     // OIDC Core §6.2, RFC 9101 §5.2.
     let server = server().await;
-    let rp_key = key(JwsAlgorithm::Rs256, "rp-1");
+    let rp_key = key(JwsAlgorithm::RS256, "rp-1");
     // The object must be signed before it is served; its claims need the server's clock only.
     let object = sign(&rp_key, &claims(&server, "rp"));
     let uri = serve(object).await;
@@ -444,7 +444,7 @@ async fn request_uri_answer_over_the_size_limit_is_refused() {
 async fn pushed_request_object_runs_the_flow() {
     // RFC 9126 §3: `request` at the PAR endpoint; the pushed request holds its parameters.
     let server = server().await;
-    let rp_key = key(JwsAlgorithm::Rs256, "rp-1");
+    let rp_key = key(JwsAlgorithm::RS256, "rp-1");
     let secret = client(&server, "rp", Some(&rp_key), Some("RS256"), &[]).await;
     let push = |object: String| {
         let secret = secret.clone();
@@ -491,7 +491,7 @@ async fn pushed_request_object_runs_the_flow() {
 async fn require_signed_request_object_refuses_plain_requests() {
     // RFC 9101 §10.5, per client and for the deployment (then said in discovery).
     let server = server().await;
-    let rp_key = key(JwsAlgorithm::Rs256, "rp-1");
+    let rp_key = key(JwsAlgorithm::RS256, "rp-1");
     server
         .add_client("strict", |c| {
             c.jwks = Some(jwks(&[&rp_key]));
@@ -553,7 +553,7 @@ async fn discovery_and_metadata() {
         );
     }
     // Registration keeps the members, and refuses what cannot work.
-    let rp_key = key(JwsAlgorithm::Rs256, "rp-1");
+    let rp_key = key(JwsAlgorithm::RS256, "rp-1");
     let ok = register(
         &server,
         None,

@@ -156,12 +156,13 @@ impl ValidatedClient {
     }
 
     /// Whether the secret itself is needed later, as an HMAC key (`client_secret_jwt`
-    /// assertions, HS256 ID tokens or UserInfo answers), so it is kept encrypted, not only
-    /// hashed.
+    /// assertions, HS256 ID tokens, UserInfo answers or request objects), so it is kept
+    /// encrypted, not only hashed.
     pub fn needs_secret_in_clear(&self) -> bool {
         self.auth_method == ClientAuthMethod::ClientSecretJwt
             || self.id_token_alg == SigningAlg::HS256
             || self.userinfo_alg == Some(SigningAlg::HS256)
+            || self.metadata.registered.request_object_signing_alg.as_deref() == Some("HS256")
     }
 
     /// The stored record of `client_id` with these values; the secret columns and the
