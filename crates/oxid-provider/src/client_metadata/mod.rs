@@ -162,7 +162,12 @@ impl ValidatedClient {
         self.auth_method == ClientAuthMethod::ClientSecretJwt
             || self.id_token_alg == SigningAlg::HS256
             || self.userinfo_alg == Some(SigningAlg::HS256)
-            || self.metadata.registered.request_object_signing_alg.as_deref() == Some("HS256")
+            || self
+                .metadata
+                .registered
+                .request_object_signing_alg
+                .as_deref()
+                == Some("HS256")
     }
 
     /// The stored record of `client_id` with these values; the secret columns and the
