@@ -127,10 +127,10 @@ pub(crate) async fn expand(
     let Ok(Some(client_id)) = received.client_id.clone() else {
         return Ok(Ok(received));
     };
-    let Some(record) = provider.store().get_client(&client_id).await? else {
+    // The cached registration: this runs on every authorization request.
+    let Some(client) = provider.client(&client_id).await? else {
         return Ok(Ok(received));
     };
-    let client = Client::from_record(record).map_err(|e| OAuthError::server(e.to_string()))?;
     let policy = RequestObjectPolicy::of(provider, &client);
     // PAR's own URNs were taken before (`par::open`); any other is the client's.
     let request_uri: Single = match &received.request_uri {

@@ -63,6 +63,9 @@ fn claims(server: &TestServer, client_id: &str) -> Map<String, Value> {
     .clone()
 }
 
+/// A change made to good claims.
+type Change = Box<dyn Fn(&mut Map<String, Value>)>;
+
 fn sign(key: &SigningKey, claims: &Map<String, Value>) -> String {
     key.sign_compact(
         Some("oauth-authz-req+jwt"),
@@ -209,7 +212,7 @@ async fn claims_are_checked() {
     let rp_key = key(JwsAlgorithm::RS256, "rp-1");
     client(&server, "rp", Some(&rp_key), Some("RS256"), &[]).await;
     let now = server.clock.now();
-    let cases: Vec<(&str, Box<dyn Fn(&mut Map<String, Value>)>)> = vec![
+    let cases: Vec<(&str, Change)> = vec![
         (
             "wrong aud",
             Box::new(|c| {
