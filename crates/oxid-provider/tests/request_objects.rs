@@ -444,6 +444,47 @@ async fn request_uri_answer_over_the_size_limit_is_refused() {
 }
 
 #[tokio::test]
+async fn request_uri_answer_too_slow_is_refused() {
+    // The outbound time limit (`outbound.timeout_ms`) holds for request_uri fetches.
+    let server = TestServer::start_with(|s| {
+        s.outbound.allow_private_addresses = true;
+        s.outbound.timeout_ms = 300;
+    })
+    .await;
+    use axum::routing::get;
+    let app = axum::Router::new().route(
+        "/slow",
+        get(|| async {
+            tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+            "late"
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let uri = format!("http://{}/slow", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    client(
+        &server,
+        "rp",
+        None,
+        Some("none"),
+        std::slice::from_ref(&uri),
+    )
+    .await;
+    let pairs = [
+        ("client_id", "rp"),
+        ("response_type", "code"),
+        ("scope", "openid"),
+        ("redirect_uri", REDIRECT),
+        ("request_uri", uri.as_str()),
+    ];
+    let started = std::time::Instant::now();
+    let browser = server.browser();
+    let error = redirected_error(&authorize(&server, &browser, &pairs).await);
+    assert_eq!(error, "invalid_request_uri");
+    assert!(started.elapsed() < std::time::Duration::from_secs(3));
+}
+
+#[tokio::test]
 async fn pushed_request_object_runs_the_flow() {
     // RFC 9126 §3: `request` at the PAR endpoint; the pushed request holds its parameters.
     let server = server().await;
@@ -585,6 +626,15 @@ async fn discovery_and_metadata() {
         ),
         (
             json!({"request_uris": ["ftp://rp.example.com/ro"]}),
+            "request_uris",
+        ),
+        // The outbound SSRF rule: a private address is never fetched.
+        (
+            json!({"request_uris": ["https://10.0.0.7/ro"]}),
+            "request_uris",
+        ),
+        (
+            json!({"request_uris": ["http://127.0.0.1/ro"]}),
             "request_uris",
         ),
         (
