@@ -122,7 +122,9 @@ pub fn metadata(config: &ProviderConfig, caps: &Capabilities) -> ProviderMetadat
             .request_objects
             .then(|| strings(&caps.request_object_algs))
             .flatten(),
-        require_request_uri_registration: Some(false),
+        // OIDC Core §6.2 with Discovery §3: a client's request_uri is fetched only when it
+        // registered it in `request_uris` (PAR's own URNs need no registration).
+        require_request_uri_registration: Some(features.request_uri),
         code_challenge_methods_supported: names(&caps.pkce_methods, |m| m.as_str()),
         authorization_response_iss_parameter_supported: Some(features.iss_parameter),
         display_values_supported: names(&caps.display_values, |d| d.as_str()),

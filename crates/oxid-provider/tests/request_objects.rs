@@ -586,6 +586,7 @@ async fn discovery_and_metadata() {
     let document = discovery(&server).await;
     assert_eq!(document["request_parameter_supported"], true);
     assert_eq!(document["request_uri_parameter_supported"], true);
+    assert_eq!(document["require_request_uri_registration"], true);
     for alg in ["RS256", "ES256", "PS256", "EdDSA", "HS256", "none"] {
         assert!(
             list_contains(
