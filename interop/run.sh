@@ -211,6 +211,21 @@ writeFileSync(`${process.env.WORK}/pkjwt-private.json`, JSON.stringify({ ...(awa
   --redirect-uri "$CB" --grant-type authorization_code --grant-type refresh_token --grant-type client_credentials \
   --auth-method private_key_jwt --jwks-file "$WORK/pkjwt-jwks.json" --scope "$SCOPES api:read" >/dev/null
 
+# Request objects (RFC 9101, OIDC Core §6): openid-client's buildAuthorizationUrlWithJAR signs
+# them with an ES256 key made here, registered with --jwks-file and --request-object-signing-alg
+JAR_SECRET="$(secret)"
+(cd "$HERE/node" && WORK="$WORK" node --input-type=module -e '
+const { writeFileSync } = await import("node:fs");
+const pair = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, ["sign", "verify"]);
+const kid = "interop-jar-1";
+const { key_ops, ext, ...pub } = await crypto.subtle.exportKey("jwk", pair.publicKey);
+writeFileSync(`${process.env.WORK}/jar-jwks.json`, JSON.stringify({ keys: [{ ...pub, kid, alg: "ES256", use: "sig" }] }));
+writeFileSync(`${process.env.WORK}/jar-private.json`, JSON.stringify({ ...(await crypto.subtle.exportKey("jwk", pair.privateKey)), kid }));
+')
+"$OXID" client add --database "$DB" --client-id interop-jar --client-secret="$JAR_SECRET" --name 'Interop JAR' \
+  --redirect-uri "$CB" --grant-type authorization_code --grant-type refresh_token \
+  --jwks-file "$WORK/jar-jwks.json" --request-object-signing-alg ES256 --scope "$SCOPES" >/dev/null
+
 # The JWT bearer grant (authlib) and token exchange (openid-client, with an actor token of its
 # own from client_credentials).
 JWTBEARER_SECRET="$(secret)"; EXCHANGE_SECRET="$(secret)"
@@ -230,7 +245,7 @@ JWTAT_SECRET="$(secret)"
 REG_TOKEN="$(secret)"
 
 export OXID_INTEROP_CONFIG="$WORK/config.json"
-JWTAT_SECRET="$JWTAT_SECRET" RECORDS_RESOURCE="$RECORDS_RESOURCE" JWTBEARER_SECRET="$JWTBEARER_SECRET" EXCHANGE_SECRET="$EXCHANGE_SECRET" IDP_ISSUER="$IDP_ISSUER" IDP_KEY="$WORK/idp-private.json" EXCHANGE_AUDIENCE="$EXCHANGE_AUDIENCE" \
+JAR_SECRET="$JAR_SECRET" JAR_KEY="$WORK/jar-private.json" JWTAT_SECRET="$JWTAT_SECRET" RECORDS_RESOURCE="$RECORDS_RESOURCE" JWTBEARER_SECRET="$JWTBEARER_SECRET" EXCHANGE_SECRET="$EXCHANGE_SECRET" IDP_ISSUER="$IDP_ISSUER" IDP_KEY="$WORK/idp-private.json" EXCHANGE_AUDIENCE="$EXCHANGE_AUDIENCE" \
 REG_TOKEN="$REG_TOKEN" ADMIN_PORT="$ADMIN_PORT" OXID="$OXID" BC_PORT="$BC_PORT" BC_JSON="$WORK/bclogout.json" SPECIAL_ID="$SPECIAL_ID" SPECIAL_SECRET="$SPECIAL_SECRET" ALG_JSON="$ALG_JSON" CSJWT_SECRET="$CSJWT_SECRET" PKJWT_KEY="$WORK/pkjwt-private.json" ISSUER="$ISSUER" CB="$CB" RP="$RP" RP_PORT="$RP_PORT" ALICE_PW="$ALICE_PW" BASIC_SECRET="$BASIC_SECRET" \
 POST_SECRET="$POST_SECRET" BROWSER_SECRET="$BROWSER_SECRET" PY_SECRET="$PY_SECRET" PASSWORD_SECRET="$PASSWORD_SECRET" \
 HYBRID_SECRET="$HYBRID_SECRET" HYBRID_EDDSA_SECRET="$HYBRID_EDDSA_SECRET" IMPLICIT_SECRET="$IMPLICIT_SECRET" python3 - <<'PY' > "$OXID_INTEROP_CONFIG"
@@ -271,6 +286,8 @@ print(json.dumps({
               "auth_method": "client_secret_jwt"},
     "pkjwt": {"client_id": "interop-pkjwt", "private_jwk": json.load(open(e["PKJWT_KEY"])), "redirect_uri": cb,
               "auth_method": "private_key_jwt"},
+    "jar": {"client_id": "interop-jar", "client_secret": e["JAR_SECRET"], "redirect_uri": cb,
+            "private_jwk": json.load(open(e["JAR_KEY"])), "auth_method": "client_secret_basic"},
     "jwtbearer": {"client_id": "interop-jwtbearer", "client_secret": e["JWTBEARER_SECRET"],
                   "auth_method": "client_secret_basic", "idp_issuer": e["IDP_ISSUER"],
                   "idp_private_jwk": json.load(open(e["IDP_KEY"]))},

@@ -19,6 +19,7 @@ use crate::front_channel::{error_to_client, issue_response, request_error, respo
 use crate::interaction::{Interaction, Purpose};
 use crate::par::{self, Opened};
 use crate::redirect_uri::{has_control_characters, redirect_uri_registered};
+use crate::request_object;
 use crate::session::current_session;
 use crate::state::Provider;
 
@@ -167,6 +168,17 @@ pub async fn authorize(
             return Ok(AuthorizeOutcome::ErrorPage { error, description });
         }
     };
+    // OIDC Core §6, RFC 9101: a request object's parameters take the place of those beside
+    // it (a pushed request's object was verified when pushed).
+    let received = if pushed {
+        received
+    } else {
+        let outer = request_object::OuterRequest::of(&received);
+        match request_object::expand(provider, received).await? {
+            Ok(received) => received,
+            Err(refusal) => return request_object::refuse(provider, outer, refusal).await,
+        }
+    };
     // RFC 6749 §4.1.2.1 / §3.1.2.4: without a trusted client and redirect URI, say so here.
     let (client, redirect_uri) =
         match trust(provider, received.client_id, received.redirect_uri).await? {
@@ -231,7 +243,7 @@ pub async fn resume(
 
 /// The registered client and its registered redirect URI, or the error page that says why
 /// they cannot be trusted (never a redirect).
-async fn trust(
+pub(crate) async fn trust(
     provider: &Provider,
     client_id: Single,
     redirect_uri: Single,

@@ -28,6 +28,11 @@ pub struct ReceivedAuthorization {
     /// Read apart from the request: one naming a pushed request (RFC 9126 §4) stands in for
     /// all the other parameters.
     pub(crate) request_uri: Single,
+    /// A request object by value (OIDC Core §6.1, RFC 9101 §2.1), read apart as well: its
+    /// parameters take the place of those beside it (`request_object::expand`).
+    pub(crate) request_object: Single,
+    /// Every parameter as sent, in order, for merging with a request object's.
+    pub(crate) pairs: Vec<(String, String)>,
     pub(crate) state: Option<String>,
     pub(crate) response_type: Option<ResponseType>,
     pub(crate) response_mode: Option<ResponseMode>,
@@ -69,10 +74,12 @@ impl ReceivedAuthorization {
             client_id: single("client_id"),
             redirect_uri: single("redirect_uri"),
             request_uri: single("request_uri"),
+            request_object: single("request"),
             state: single_value("state"),
             response_type: single_value("response_type").and_then(|v| v.parse().ok()),
             response_mode: single_value("response_mode").and_then(|v| ResponseMode::parse(&v)),
             request,
+            pairs,
         }
     }
 }

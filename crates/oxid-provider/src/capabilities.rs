@@ -216,10 +216,14 @@ pub struct Features {
     /// every consented claim, less those whose `value`/`values` do not match), since the
     /// consent page lists scopes, not claims.
     pub claims_parameter: bool,
-    /// Request objects by value (OIDC Core §6.1).
+    /// Request objects by value (OIDC Core §6.1, RFC 9101), at the authorization and pushed
+    /// authorization request endpoints (`request_object`).
     pub request_objects: bool,
-    /// Request objects by reference (OIDC Core §6.2).
+    /// Request objects by reference (OIDC Core §6.2): PAR's `request_uri` and those a client
+    /// pre-registered in `request_uris` (`request_uri`).
     pub request_uri: bool,
+    /// Every client must send signed request objects (RFC 9101 §10.5).
+    pub require_signed_request_object: bool,
     /// Dynamic client registration (OIDC Registration 1.0, RFC 7591) and its management
     /// (RFC 7592): on unless `registration = "closed"`.
     pub registration: bool,
@@ -285,6 +289,9 @@ pub struct Capabilities {
     pub ui_locales: Vec<String>,
     /// DPoP proof algorithms accepted (RFC 9449 §5.1 `dpop_signing_alg_values_supported`).
     pub dpop_algs: Vec<oxid_protocol::jose::Alg>,
+    /// Algorithms of request objects (`request_object_signing_alg_values_supported`): every
+    /// one verified, and `none` for the clients that register it.
+    pub request_object_algs: Vec<&'static str>,
     /// Optional features.
     pub features: Features,
     /// URLs the provider calls (`backchannel_logout_uri`) may name private, loopback and
@@ -394,12 +401,14 @@ impl Capabilities {
             ],
             display_values: Display::ALL.to_vec(),
             ui_locales: config.ui_locales.tags(),
+            request_object_algs: crate::request_object_verify::supported_algs(),
             features: Features {
                 backchannel_logout: true,
                 frontchannel_logout: true,
                 claims_parameter: true,
-                request_objects: false,
-                request_uri: false,
+                request_objects: true,
+                request_uri: true,
+                require_signed_request_object: config.require_signed_request_object,
                 registration: config.registration != Registration::Closed,
                 client_id_metadata_documents: config.client_id_metadata_documents,
                 iss_parameter: true,

@@ -82,6 +82,14 @@ pub struct NewClient {
     pub require_pushed_authorization_requests: Option<bool>,
     /// `dpop_bound_access_tokens` (RFC 9449 §5.2); left as it is when `None`.
     pub dpop_bound_access_tokens: Option<bool>,
+    /// `request_object_signing_alg` (OIDC Registration §2); `none` allows unsigned request
+    /// objects.
+    pub request_object_signing_alg: Option<String>,
+    /// `request_uris`: the request objects by reference the provider may fetch; replaces
+    /// the list when not empty.
+    pub request_uris: Vec<String>,
+    /// `require_signed_request_object` (RFC 9101 §10.5); left as it is when `None`.
+    pub require_signed_request_object: Option<bool>,
 }
 
 impl NewClient {
@@ -189,6 +197,16 @@ impl NewClient {
         }
         if self.dpop_bound_access_tokens.is_some() {
             metadata.dpop_bound_access_tokens = self.dpop_bound_access_tokens;
+        }
+        if self.request_object_signing_alg.is_some() {
+            metadata.registered.request_object_signing_alg =
+                self.request_object_signing_alg.clone();
+        }
+        if !self.request_uris.is_empty() {
+            metadata.registered.request_uris = Some(self.request_uris.clone());
+        }
+        if self.require_signed_request_object.is_some() {
+            metadata.require_signed_request_object = self.require_signed_request_object;
         }
         Ok(())
     }

@@ -46,6 +46,8 @@ pub struct Settings {
     pub allow_plain_pkce: bool,
     /// Every client must use pushed authorization requests (RFC 9126 §5).
     pub require_pushed_authorization_requests: bool,
+    /// Every client must send signed request objects (RFC 9101 §10.5).
+    pub require_signed_request_object: bool,
     /// Socket address of the admin listener (`/metrics`, `/healthz`, `/readyz`); none by default.
     pub admin_listen: Option<String>,
     /// How log lines are written.
@@ -139,6 +141,7 @@ impl Default for Settings {
             require_pkce: true,
             allow_plain_pkce: true,
             require_pushed_authorization_requests: false,
+            require_signed_request_object: false,
             admin_listen: None,
             log_format: LogFormat::Text,
             throttle: crate::throttle::ThrottleSettings::default(),
@@ -327,6 +330,8 @@ pub struct ProviderConfig {
     pub allow_plain_pkce: bool,
     /// Pushed authorization requests required of every client (RFC 9126 §5).
     pub require_pushed_authorization_requests: bool,
+    /// Signed request objects required of every client (RFC 9101 §10.5).
+    pub require_signed_request_object: bool,
     /// Template override folder.
     pub templates_dir: Option<PathBuf>,
     /// Brute-force throttling.
@@ -505,6 +510,7 @@ impl ProviderConfig {
             require_pkce: settings.require_pkce,
             allow_plain_pkce: settings.allow_plain_pkce,
             require_pushed_authorization_requests: settings.require_pushed_authorization_requests,
+            require_signed_request_object: settings.require_signed_request_object,
             templates_dir: settings.templates_dir.clone(),
             throttle: settings.throttle.clone(),
             limits: settings.limits,

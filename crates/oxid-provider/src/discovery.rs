@@ -117,7 +117,14 @@ pub fn metadata(config: &ProviderConfig, caps: &Capabilities) -> ProviderMetadat
         claims_parameter_supported: Some(features.claims_parameter),
         request_parameter_supported: Some(features.request_objects),
         request_uri_parameter_supported: Some(features.request_uri),
-        require_request_uri_registration: Some(false),
+        // OIDC Discovery §3; `none` only for the clients that register it.
+        request_object_signing_alg_values_supported: features
+            .request_objects
+            .then(|| strings(&caps.request_object_algs))
+            .flatten(),
+        // OIDC Core §6.2 with Discovery §3: a client's request_uri is fetched only when it
+        // registered it in `request_uris` (PAR's own URNs need no registration).
+        require_request_uri_registration: Some(features.request_uri),
         code_challenge_methods_supported: names(&caps.pkce_methods, |m| m.as_str()),
         authorization_response_iss_parameter_supported: Some(features.iss_parameter),
         display_values_supported: names(&caps.display_values, |d| d.as_str()),
@@ -147,6 +154,12 @@ pub fn metadata(config: &ProviderConfig, caps: &Capabilities) -> ProviderMetadat
         metadata
             .extra
             .insert("client_id_metadata_document_supported".into(), json!(true));
+    }
+    // RFC 9101 §10.5: said only when the deployment requires signed request objects.
+    if features.request_objects && features.require_signed_request_object {
+        metadata
+            .extra
+            .insert("require_signed_request_object".into(), json!(true));
     }
     // OIDC Prompt Create §4.1 / Discovery registry: the prompt values we honour.
     let prompts: Vec<&str> = caps.prompt_values.iter().map(|p| p.as_str()).collect();

@@ -69,6 +69,9 @@ pub async fn push(
         Some(_) => {}
         None => params.insert("client_id", client.id()),
     }
+    // RFC 9126 §3: a request object pushed with `request` is verified now, and its
+    // parameters kept in place of the form's (`request_object`).
+    let params = crate::request_object::expand_pushed(provider, client, params).await?;
     let request = AuthenticationRequest::from_params(&params)
         .map_err(|e| OAuthError::authorization(e.error, e.error_description.unwrap_or_default()))?;
     // RFC 9126 §2.1: validated as the authorization endpoint would, the redirect URI first.

@@ -327,15 +327,17 @@ async fn oidcc_ensure_registered_redirect_uri() {
     check_error_page_naming(rp.send(&pairs).await, "invalid_request").await;
 }
 
-// Request objects: not supported, and said so (OIDC Core §6, §3.1.2.6)
+// Request objects (OIDC Core §6): processed. A certification run registers the suite's
+// client with `request_object_signing_alg none` (its objects are unsigned) and, for the
+// request_uri module, the suite-hosted `request_uris`.
 
-/// Discovery says what the suite reads before these modules (OIDC Discovery §3): no
-/// `request` parameter, no `request_uri` parameter, no unsigned request objects.
-async fn check_no_request_objects_advertised(server: &TestServer) {
+/// Discovery says what the suite reads before these modules (OIDC Discovery §3): the
+/// `request` and `request_uri` parameters, and unsigned request objects.
+async fn check_request_objects_advertised(server: &TestServer) {
     let document = discovery(server).await;
-    assert_eq!(document["request_parameter_supported"], false);
-    assert_eq!(document["request_uri_parameter_supported"], false);
-    assert!(!list_contains(
+    assert_eq!(document["request_parameter_supported"], true);
+    assert_eq!(document["request_uri_parameter_supported"], true);
+    assert!(list_contains(
         &document,
         "request_object_signing_alg_values_supported",
         "none"
@@ -356,36 +358,60 @@ fn suite_request_object(rp: &Rp<'_>) -> String {
 
 #[tokio::test]
 async fn oidcc_request_uri_unsigned_supported_correctly_or_rejected_as_unsupported() {
-    let server = suite_server().await;
-    check_no_request_objects_advertised(&server).await;
-    let rp = Rp::new(&server).await;
+    // OIDC Core §6.2: the suite-hosted object is fetched and honoured (its nonce is the one
+    // the ID token carries).
+    let server = TestServer::start_with(|s| {
+        s.require_pkce = false;
+        s.outbound.allow_private_addresses = true;
+    })
+    .await;
+    check_request_objects_advertised(&server).await;
+    let (uri, served) = serve_request_object().await;
+    let registered = uri.clone();
+    let rp = Rp::with_client(&server, "suite-client", move |c| {
+        c.request_uris = vec![registered]
+    })
+    .await;
+    *served.lock().unwrap() = suite_request_object(&rp);
+    let pairs = rp.request_with("openid", &[("request_uri", uri.as_str())]);
+    let params = rp.authorize(&pairs).await;
+    rp.redeem(&params).await;
+    // A request_uri the client did not register is never fetched (OIDC Core §3.1.2.6).
     let pairs = rp.request_with(
         "openid",
-        &[("request_uri", "https://suite.example.com/requests/Xk3q9T")],
+        &[("request_uri", "https://suite.example.com/requests/other")],
     );
     let error = check_error_redirect(&server, &rp.send(&pairs).await);
-    assert_eq!(error, "request_uri_not_supported");
+    assert_eq!(error, "invalid_request_uri");
 }
 
 #[tokio::test]
 async fn oidcc_unsigned_request_object_supported_correctly_or_rejected_as_unsupported() {
     let server = suite_server().await;
-    check_no_request_objects_advertised(&server).await;
+    check_request_objects_advertised(&server).await;
     let rp = Rp::new(&server).await;
     let object = suite_request_object(&rp);
-    // Ignoring the object and answering with a code would fail the module.
+    // Processed: the flow completes with the object's nonce (checked by `redeem`).
     let pairs = rp.request_with("openid", &[("request", object.as_str())]);
-    let error = check_error_redirect(&server, &rp.send(&pairs).await);
-    assert_eq!(error, "request_not_supported");
+    let params = rp.authorize(&pairs).await;
+    rp.redeem(&params).await;
+    // A client that did not register `none` gets invalid_request_object (OIDC Core §6.1).
+    let strict = Rp::with_client(&server, "signing-client", |c| {
+        c.request_object_signing_alg = None;
+    })
+    .await;
+    let object = suite_request_object(&strict);
+    let pairs = strict.request_with("openid", &[("request", object.as_str())]);
+    let error = check_error_redirect(&server, &strict.send(&pairs).await);
+    assert_eq!(error, "invalid_request_object");
 }
 
 #[tokio::test]
 async fn oidcc_ensure_request_object_with_redirect_uri() {
-    // Skipped by the suite when unsigned request objects are not supported: discovery says so.
+    // OIDC Core §6.1, §6.3.3: the object's redirect_uri wins over the invalid one beside it;
+    // the invalid one is never redirected to.
     let server = suite_server().await;
-    check_no_request_objects_advertised(&server).await;
-    // Whatever happens, the invalid query redirect_uri is never redirected to, and neither
-    // is the registered one with request_not_supported (OIDC Core §6.1): an error page.
+    check_request_objects_advertised(&server).await;
     let rp = Rp::new(&server).await;
     let mut pairs = rp.request_replacing(
         "openid",
@@ -393,5 +419,6 @@ async fn oidcc_ensure_request_object_with_redirect_uri() {
         "https://suite.example.com/invalid-redirect",
     );
     pairs.push(("request".to_string(), suite_request_object(&rp)));
-    check_error_page(rp.send(&pairs).await).await;
+    let params = rp.authorize(&pairs).await;
+    rp.redeem(&params).await;
 }

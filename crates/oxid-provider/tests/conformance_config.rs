@@ -138,7 +138,9 @@ async fn oidcc_discovery_endpoint_verification() {
     let metadata = ProviderMetadata::parse_strict(&bytes, &issuer).expect("strictly valid");
     assert!(metadata.check_strict(&issuer).is_empty());
     assert!(metadata.authorization_response_iss_parameter_supported());
-    assert!(!metadata.request_uri_parameter_supported());
+    // OIDC Core §15.2: request_uri support, which a Dynamic OP must have (request objects).
+    assert!(metadata.request_uri_parameter_supported());
+    assert!(metadata.request_parameter_supported());
     // The suite wants code, id_token and id_token token of a Dynamic OP.
     let response_types = metadata.response_types_supported.clone().unwrap();
     for response_type in ["code", "id_token", "id_token token"] {
@@ -289,7 +291,7 @@ async fn oidcc_discovery_endpoint_verification() {
 async fn plans_not_applicable_yet_are_not_advertised() {
     // The Dynamic and session plans test features Oxid has not built; discovery must not
     // claim them (the suite reads it to decide). The Implicit, Hybrid and Form Post plans'
-    // values are built and advertised.
+    // values are built and advertised, and so are request objects (issue 15).
     let server = TestServer::start().await;
     let document: Value = reqwest::get(server.url(DISCOVERY_PATH))
         .await
@@ -314,21 +316,18 @@ async fn plans_not_applicable_yet_are_not_advertised() {
         ["query", "fragment", "form_post"]
     );
     assert!(string_array(&document["grant_types_supported"]).contains(&"implicit"));
-    for member in [
-        "registration_endpoint",
-        "check_session_iframe",
-        "request_object_signing_alg_values_supported",
-    ] {
+    for member in ["registration_endpoint", "check_session_iframe"] {
         assert!(document.get(member).is_none(), "{member} is advertised");
     }
+    // OIDC Core §6: request objects are built (tests/request_objects.rs).
     for flag in [
         "request_parameter_supported",
         "request_uri_parameter_supported",
     ] {
-        assert!(
-            document.get(flag).is_none_or(|v| v == false),
-            "{flag} is advertised"
-        );
+        assert_eq!(document[flag], true, "{flag}");
     }
+    assert!(
+        string_array(&document["request_object_signing_alg_values_supported"]).contains(&"RS256")
+    );
     assert!(!string_array(&document["subject_types_supported"]).contains(&"pairwise"));
 }

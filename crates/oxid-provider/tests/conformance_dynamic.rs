@@ -281,48 +281,97 @@ async fn oidcc_refresh_token() {
     check_token_error(&other.token(&form).await, "invalid_grant");
 }
 
-// Request objects by reference (OIDC Core §6.2) are not built: the Dynamic plan's two
-// request_uri modules cannot pass (OIDC Core §15.2 makes request_uri mandatory for a dynamic
-// OP; see docs/conformance.md). These mirrors pin the honest answer: discovery says
-// `request_uri_parameter_supported: false`, and a request_uri is refused with
-// `request_uri_not_supported` (OIDC Core §3.1.2.6), never a code that ignored the object.
+// Request objects by reference (OIDC Core §6.2, mandatory for a dynamic OP by §15.2): the
+// client registers the suite-hosted `request_uris`, and the object there is fetched and
+// honoured (its state and nonce are those the flow checks).
 
-/// The request of `rp` by reference to a suite-hosted request object, answered: the error.
-async fn request_uri_refused(server: &TestServer, rp: &Rp<'_>) -> String {
-    let document = discovery(server).await;
-    assert_eq!(document["request_uri_parameter_supported"], false);
-    let object = "https://suite.example.com/requests/Xk3q9T";
-    let pairs = rp.request_with("openid", &[("request_uri", object)]);
-    check_error_redirect(server, &rp.send(&pairs).await)
+/// A provider with open registration whose fetches may reach the suite's 127.0.0.1 host.
+async fn request_uri_server() -> TestServer {
+    TestServer::start_with(|s| {
+        s.require_pkce = false;
+        s.registration = oxid_provider::config::RegistrationMode::Open;
+        s.outbound.allow_private_addresses = true;
+    })
+    .await
+}
+
+/// The suite's request parameters as request-object claims for `rp`.
+fn request_claims(rp: &Rp<'_>) -> serde_json::Map<String, Value> {
+    rp.request("openid")
+        .into_iter()
+        .map(|(k, v)| (k, Value::String(v)))
+        .collect()
 }
 
 #[tokio::test]
 async fn oidcc_request_uri_unsigned() {
     // OP-request_uri-Unsigned-Dynamic: a dynamically registered client, an unsigned object.
-    let server = open_registration_server().await;
+    let server = request_uri_server().await;
     let document = discovery(&server).await;
-    assert!(!list_contains(
+    assert_eq!(document["request_uri_parameter_supported"], true);
+    assert!(list_contains(
         &document,
         "request_object_signing_alg_values_supported",
         "none"
     ));
-    let (rp, _) = dynamic_rp(&server, json!({})).await;
-    assert_eq!(
-        request_uri_refused(&server, &rp).await,
-        "request_uri_not_supported"
-    );
+    let (uri, served) = serve_request_object().await;
+    let metadata = json!({"request_object_signing_alg": "none", "request_uris": [uri]});
+    let (rp, info) = dynamic_rp(&server, metadata).await;
+    assert_eq!(info["request_uris"], json!([uri]));
+    *served.lock().unwrap() = unsigned_request_object(&Value::Object(request_claims(&rp)));
+    let pairs = rp.request_with("openid", &[("request_uri", uri.as_str())]);
+    let params = rp.authorize(&pairs).await;
+    rp.redeem(&params).await;
 }
 
 #[tokio::test]
 async fn oidcc_request_uri_signed_rs256() {
-    // OP-request_uri-Sig: the client registers request_object_signing_alg=RS256; the answer
-    // leaves the member out (RFC 7591 §3.2.1: the server replaces what it does not honour),
-    // so the client can tell, and its signed request_uri is refused.
-    let server = open_registration_server().await;
-    let (rp, info) = dynamic_rp(&server, json!({"request_object_signing_alg": "RS256"})).await;
-    assert!(info.get("request_object_signing_alg").is_none(), "{info}");
-    assert_eq!(
-        request_uri_refused(&server, &rp).await,
-        "request_uri_not_supported"
-    );
+    // OP-request_uri-Sig: the client registers request_object_signing_alg=RS256 and its
+    // keys; the object carries iss=client_id and aud=issuer and is verified with them.
+    let server = request_uri_server().await;
+    let document = discovery(&server).await;
+    assert!(list_contains(
+        &document,
+        "request_object_signing_alg_values_supported",
+        "RS256"
+    ));
+    let key = oxid_client::signing::SigningKey::generate(
+        oxid_client::jws::JwsAlgorithm::RS256,
+        Some("suite-rs256".into()),
+    )
+    .unwrap();
+    let (uri, served) = serve_request_object().await;
+    let metadata = json!({
+        "request_object_signing_alg": "RS256",
+        "jwks": {"keys": [key.public_jwk().unwrap()]},
+        "request_uris": [uri],
+    });
+    let (rp, info) = dynamic_rp(&server, metadata).await;
+    assert_eq!(info["request_object_signing_alg"], "RS256");
+    let mut claims = request_claims(&rp);
+    let now = now(&server);
+    claims.insert("iss".into(), json!(rp.client_id));
+    claims.insert("aud".into(), json!(server.base));
+    claims.insert("exp".into(), json!(now + 300));
+    *served.lock().unwrap() = key
+        .sign_compact(
+            Some("JWT"),
+            serde_json::Map::new(),
+            &Value::Object(claims.clone()),
+        )
+        .unwrap();
+    let pairs = rp.request_with("openid", &[("request_uri", uri.as_str())]);
+    let params = rp.authorize(&pairs).await;
+    rp.redeem(&params).await;
+    // Signed by another key: invalid_request_object, back to the client (RFC 9101 §6.2).
+    let other = oxid_client::signing::SigningKey::generate(
+        oxid_client::jws::JwsAlgorithm::RS256,
+        Some("suite-rs256".into()),
+    )
+    .unwrap();
+    *served.lock().unwrap() = other
+        .sign_compact(Some("JWT"), serde_json::Map::new(), &Value::Object(claims))
+        .unwrap();
+    let error = check_error_redirect(&server, &rp.send(&pairs).await);
+    assert_eq!(error, "invalid_request_object");
 }

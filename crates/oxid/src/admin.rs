@@ -155,6 +155,18 @@ pub struct ClientMembers {
     /// `--dpop-bound-access-tokens false` turns it off again.
     #[arg(long, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
     dpop_bound_access_tokens: Option<bool>,
+    /// The algorithm of the client's request objects (OIDC Core §6): one of discovery's
+    /// `request_object_signing_alg_values_supported`; `none` accepts unsigned ones.
+    #[arg(long, value_name = "ALG")]
+    request_object_signing_alg: Option<String>,
+    /// A request_uri the provider may fetch the client's request objects from (repeatable;
+    /// https).
+    #[arg(long = "request-uri", value_name = "URL")]
+    request_uris: Vec<String>,
+    /// Accept this client's authorization requests only in signed request objects
+    /// (RFC 9101 §10.5); `--require-signed-request-object false` turns it off again.
+    #[arg(long, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
+    require_signed_request_object: Option<bool>,
 }
 
 impl ClientMembers {
@@ -197,6 +209,9 @@ impl ClientMembers {
             refresh_token_grace: self.refresh_token_grace,
             require_pushed_authorization_requests: self.require_pushed_authorization_requests,
             dpop_bound_access_tokens: self.dpop_bound_access_tokens,
+            request_object_signing_alg: self.request_object_signing_alg,
+            request_uris: self.request_uris,
+            require_signed_request_object: self.require_signed_request_object,
         })
     }
 }

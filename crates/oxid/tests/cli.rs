@@ -483,6 +483,80 @@ fn client_add_takes_the_registration_members() {
 }
 
 #[test]
+fn client_add_and_update_take_the_request_object_members() {
+    // OIDC Registration §2 request_object_signing_alg and request_uris, RFC 9101 §10.5.
+    let dir = temp_dir("cli-request-objects");
+    let added = oxid(
+        &dir,
+        &[
+            "client",
+            "add",
+            "--client-id",
+            "rp",
+            "--redirect-uri",
+            "https://rp.example/cb",
+            "--request-object-signing-alg",
+            "none",
+            "--request-uri",
+            "https://rp.example/ro/1",
+            "--request-uri",
+            "https://rp.example/ro/2#v2",
+        ],
+    );
+    assert!(added.status.success(), "{}", stderr(&added));
+    let listed = oxid(&dir, &["client", "list"]);
+    let clients: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+    assert_eq!(clients[0]["request_object_signing_alg"], "none");
+    assert_eq!(
+        clients[0]["request_uris"],
+        serde_json::json!(["https://rp.example/ro/1", "https://rp.example/ro/2#v2"])
+    );
+    // none and require_signed_request_object contradict each other.
+    let refused = oxid(
+        &dir,
+        &["client", "update", "rp", "--require-signed-request-object"],
+    );
+    assert!(!refused.status.success());
+    assert!(
+        stderr(&refused).contains("require_signed_request_object"),
+        "{}",
+        stderr(&refused)
+    );
+    // A key pair's algorithm needs the client's keys.
+    let refused = oxid(
+        &dir,
+        &[
+            "client",
+            "update",
+            "rp",
+            "--request-object-signing-alg",
+            "ES256",
+        ],
+    );
+    assert!(!refused.status.success());
+    assert!(
+        stderr(&refused).contains("request_object_signing_alg"),
+        "{}",
+        stderr(&refused)
+    );
+    let updated = oxid(
+        &dir,
+        &[
+            "client",
+            "update",
+            "rp",
+            "--request-object-signing-alg",
+            "HS256",
+            "--require-signed-request-object",
+        ],
+    );
+    assert!(updated.status.success(), "{}", stderr(&updated));
+    let client: serde_json::Value = serde_json::from_slice(&updated.stdout).unwrap();
+    assert_eq!(client["request_object_signing_alg"], "HS256");
+    assert_eq!(client["require_signed_request_object"], true);
+}
+
+#[test]
 fn client_update_changes_only_the_given_members_through_the_same_rules() {
     let dir = temp_dir("cli-update");
     let added = oxid(

@@ -230,6 +230,73 @@ test('private_key_jwt: an assertion signed by another key is 401 invalid_client'
   assert.equal(body.error, 'invalid_client');
 });
 
+// Request objects (RFC 9101): openid-client signs every parameter into `request` (ES256 with
+// the key run.sh registered with --request-object-signing-alg ES256), alone or pushed (PAR).
+async function jarClient() {
+  const c = cfg.clients.jar;
+  const conf = await client.discovery(issuer, c.client_id, c.client_secret, client.ClientSecretBasic(c.client_secret), insecure);
+  client.enableNonRepudiationChecks(conf);
+  const { kid, ...jwk } = c.private_jwk;
+  const key = await crypto.subtle.importKey('jwk', jwk, { name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign']);
+  return { conf, key: { key, kid } };
+}
+
+async function jarUrl(conf, key, { nonce, state, codeChallenge }) {
+  const url = await client.buildAuthorizationUrlWithJAR(conf, {
+    redirect_uri: cfg.clients.jar.redirect_uri, scope: 'openid email', state, nonce,
+    code_challenge: codeChallenge, code_challenge_method: 'S256',
+  }, key);
+  assert.deepEqual([...url.searchParams.keys()].sort(), ['client_id', 'request']);
+  return url;
+}
+
+async function jarFlow({ par }) {
+  const { conf, key } = await jarClient();
+  const codeVerifier = client.randomPKCECodeVerifier();
+  const codeChallenge = await client.calculatePKCECodeChallenge(codeVerifier);
+  const state = client.randomState();
+  const nonce = client.randomNonce();
+  let url = await jarUrl(conf, key, { nonce, state, codeChallenge });
+  if (par) {
+    url = await client.buildAuthorizationUrlWithPAR(conf, url.searchParams);
+    assert.ok(url.searchParams.get('request_uri').startsWith('urn:ietf:params:oauth:request_uri:'));
+  }
+  const redirectUri = cfg.clients.jar.redirect_uri;
+  const { callbackUrl } = await userAgentAuthorize(url, redirectUri, { user: alice });
+  const tokens = await client.authorizationCodeGrant(conf, callbackUrl, {
+    pkceCodeVerifier: codeVerifier, expectedState: state, expectedNonce: nonce, idTokenExpected: true,
+  });
+  assert.equal(tokens.claims().email, alice.email);
+}
+
+test('JAR: buildAuthorizationUrlWithJAR, an ES256 request object, the code flow', async () => {
+  const md = basic.serverMetadata();
+  assert.equal(md.request_parameter_supported, true);
+  assert.equal(md.request_uri_parameter_supported, true);
+  assert.ok(md.request_object_signing_alg_values_supported.includes('ES256'));
+  await jarFlow({ par: false });
+});
+
+test('JAR with PAR: the request object pushed, then the code flow', async () => {
+  await jarFlow({ par: true });
+});
+
+test('JAR: a request object signed by another key is refused (invalid_request_object, error page)', async () => {
+  const { conf } = await jarClient();
+  const other = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify']);
+  const url = await jarUrl(conf, { key: other.privateKey, kid: cfg.clients.jar.private_jwk.kid }, {
+    nonce: client.randomNonce(), state: client.randomState(), codeChallenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+  });
+  // Only client_id and request beside each other: no redirect URI to trust, so the page says it.
+  const res = await fetch(url, { redirect: 'manual' });
+  assert.equal(res.status, 400);
+  assert.match(await res.text(), /invalid_request_object/);
+  // Pushed, the same object is refused at the PAR endpoint.
+  let error;
+  try { await client.buildAuthorizationUrlWithPAR(conf, url.searchParams); } catch (e) { error = e; }
+  assert.equal(error?.error, 'invalid_request_object');
+});
+
 test('introspection: an active access token, then an unknown one', async (t) => {
   if (!basic.serverMetadata().introspection_endpoint) return skipLoud(t, 'token introspection: introspection_endpoint not advertised by the provider');
   const { tokens } = await codeFlow(basic, cfg.clients.basic.redirect_uri);

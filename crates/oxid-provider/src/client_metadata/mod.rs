@@ -7,6 +7,7 @@
 
 mod localized;
 mod redirect;
+mod request_objects;
 mod rules;
 #[cfg(test)]
 mod tests;
@@ -72,6 +73,10 @@ pub struct ClientMetadata {
     /// RFC 9449 §5.2: this client's token requests must carry a DPoP proof.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dpop_bound_access_tokens: Option<bool>,
+    /// RFC 9101 §10.5: this client's authorization requests must come in signed request
+    /// objects.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub require_signed_request_object: Option<bool>,
 }
 
 /// Client metadata refused: the error code of RFC 7591 §3.2.2, the member at fault, and why.
@@ -151,12 +156,18 @@ impl ValidatedClient {
     }
 
     /// Whether the secret itself is needed later, as an HMAC key (`client_secret_jwt`
-    /// assertions, HS256 ID tokens or UserInfo answers), so it is kept encrypted, not only
-    /// hashed.
+    /// assertions, HS256 ID tokens, UserInfo answers or request objects), so it is kept
+    /// encrypted, not only hashed.
     pub fn needs_secret_in_clear(&self) -> bool {
         self.auth_method == ClientAuthMethod::ClientSecretJwt
             || self.id_token_alg == SigningAlg::HS256
             || self.userinfo_alg == Some(SigningAlg::HS256)
+            || self
+                .metadata
+                .registered
+                .request_object_signing_alg
+                .as_deref()
+                == Some("HS256")
     }
 
     /// The stored record of `client_id` with these values; the secret columns and the

@@ -24,7 +24,7 @@ pub(super) fn quoted(value: &str) -> String {
 }
 
 /// The loopback host names of OIDC Registration §2: `localhost`, `127.0.0.1`, `[::1]`.
-fn is_loopback_host(url: &Url) -> bool {
+pub(super) fn is_loopback_host(url: &Url) -> bool {
     matches!(
         url.host_str(),
         Some("localhost") | Some("127.0.0.1") | Some("[::1]")

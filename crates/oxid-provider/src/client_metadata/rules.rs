@@ -81,6 +81,7 @@ pub(super) fn validate(
     let id_token_alg = id_token_alg(m, caps, public)?;
     let userinfo_alg = userinfo_alg(m, caps, public)?;
     check_client_keys(m, auth_method, caps)?;
+    let request_objects = super::request_objects::check(metadata, caps, public)?;
     for (member, uri) in [
         ("logo_uri", &m.logo_uri),
         ("client_uri", &m.client_uri),
@@ -130,10 +131,10 @@ pub(super) fn validate(
         scope: Some(scopes.join(" ")),
         subject_type: None,
         sector_identifier_uri: None,
-        request_object_signing_alg: None,
+        request_object_signing_alg: request_objects.alg,
         default_acr_values: None,
         initiate_login_uri: None,
-        request_uris: None,
+        request_uris: request_objects.request_uris,
         extra: tagged,
         ..m.clone()
     };
@@ -156,6 +157,8 @@ pub(super) fn validate(
                 .filter(|required| *required),
             // RFC 9449 §5.2: false is the default, so only true is kept.
             dpop_bound_access_tokens: metadata.dpop_bound_access_tokens.filter(|bound| *bound),
+            // RFC 9101 §10.5: false is the default, so only true is kept.
+            require_signed_request_object: request_objects.require_signed.then_some(true),
         },
         auth_method,
         grant_types,

@@ -245,6 +245,22 @@ pub fn check_token_error(answer: &TokenAnswer, error: &str) {
     }
 }
 
+/// A suite-hosted `request_uri` on 127.0.0.1 (OIDC Core §6.2): serves what the returned
+/// cell holds, so the object can be made once the client is registered.
+pub async fn serve_request_object() -> (String, std::sync::Arc<std::sync::Mutex<String>>) {
+    use axum::routing::get;
+    let cell = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let served = cell.clone();
+    let app = axum::Router::new().route(
+        "/requests/Xk3q9T",
+        get(move || async move { served.lock().unwrap().clone() }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/requests/Xk3q9T", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, cell)
+}
+
 /// An unsigned request object (alg none) carrying `claims`.
 pub fn unsigned_request_object(claims: &Value) -> String {
     format!(

@@ -76,6 +76,25 @@ pub async fn front_client<'a>(
     FrontRp { rp, variant }
 }
 
+/// The suite's client for `variant` that also registered `request_uris`.
+pub async fn front_client_with<'a>(
+    server: &'a TestServer,
+    variant: Variant,
+    request_uris: Vec<String>,
+) -> FrontRp<'a> {
+    let rp = Rp::with_client(server, "suite-client", |c| {
+        c.response_types = vec![variant.response_type.into()];
+        c.grant_types = vec![
+            "authorization_code".into(),
+            "implicit".into(),
+            "refresh_token".into(),
+        ];
+        c.request_uris = request_uris;
+    })
+    .await;
+    FrontRp { rp, variant }
+}
+
 /// The fields of the form in a form_post page, with its `action`.
 pub fn form_post_fields(html: &str) -> (String, Params) {
     let attribute = |tag: &str, name: &str| -> Option<String> {

@@ -122,10 +122,13 @@ impl<'a> Rp<'a> {
         adjust: impl FnOnce(&mut oxid_provider::admin::NewClient),
     ) -> Rp<'a> {
         // As a certification run registers it: `minimal`, since the suite warns about scope
-        // claims in an ID token that came with an access token.
+        // claims in an ID token that came with an access token; `request_object_signing_alg
+        // none`, since the suite's request-object modules send unsigned objects (accepted
+        // only from a client that registered `none`).
         let secret = server
             .add_client(client_id, |c| {
                 c.id_token_claims = Some("minimal".into());
+                c.request_object_signing_alg = Some("none".into());
                 adjust(c)
             })
             .await;

@@ -442,31 +442,37 @@ pub async fn oidcc_response_type_missing(variant: Variant) {
 pub async fn oidcc_unsigned_request_object_supported_correctly_or_rejected_as_unsupported(
     variant: Variant,
 ) {
+    // OIDC Core §6.1: processed (the suite's client registered `none`); the object's nonce
+    // is the one the ID tokens carry.
     let server = setup(variant).await;
     let rp = FrontRp::new(&server, variant).await;
     let object = unsigned_request_object(&json!({"client_id": "suite-client", "nonce": NONCE}));
-    let pairs = rp.request_with("openid", &[("request", &object)]);
-    assert_eq!(
-        rp.error(rp.send(&pairs).await).await,
-        "request_not_supported"
-    );
+    let flow = rp.flow("openid", &[("request", &object)]).await;
+    assert!(flow.id_claims.is_object());
 }
 
 pub async fn oidcc_request_uri_unsigned_supported_correctly_or_rejected_as_unsupported(
     variant: Variant,
 ) {
-    let server = setup(variant).await;
-    let rp = FrontRp::new(&server, variant).await;
+    // OIDC Core §6.2: the suite-hosted object at a registered request_uri is fetched.
+    let server = TestServer::start_with(|s| {
+        s.require_pkce = false;
+        s.outbound.allow_private_addresses = true;
+    })
+    .await;
+    let (uri, served) = serve_request_object().await;
+    *served.lock().unwrap() =
+        unsigned_request_object(&json!({"client_id": "suite-client", "nonce": NONCE}));
+    let rp = front_client_with(&server, variant, vec![uri.clone()]).await;
+    rp.flow("openid", &[("request_uri", &uri)]).await;
+    // Not registered: refused, never fetched.
     let pairs = rp.request_with("openid", &[("request_uri", "https://rp.example.com/ro")]);
-    assert_eq!(
-        rp.error(rp.send(&pairs).await).await,
-        "request_uri_not_supported"
-    );
+    assert_eq!(rp.error(rp.send(&pairs).await).await, "invalid_request_uri");
 }
 
 pub async fn oidcc_ensure_request_object_with_redirect_uri(variant: Variant) {
-    // Skipped by the suite (no unsigned request objects); the bad plain redirect_uri gets an
-    // error page, never a redirect.
+    // OIDC Core §6.1, §6.3.3: the object's redirect_uri wins over the invalid plain one,
+    // which is never redirected to.
     let server = setup(variant).await;
     let rp = FrontRp::new(&server, variant).await;
     let object = unsigned_request_object(&json!({"redirect_uri": REDIRECT}));
@@ -477,7 +483,7 @@ pub async fn oidcc_ensure_request_object_with_redirect_uri(variant: Variant) {
             *v = bad.clone();
         }
     }
-    check_error_page(rp.send(&pairs).await).await;
+    rp.flow_with(&pairs, Some(NONCE)).await;
 }
 
 /// A flow whose access token goes to UserInfo with `call`.
