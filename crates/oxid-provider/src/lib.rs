@@ -59,6 +59,7 @@ pub mod redirect_uri;
 pub mod refresh_rotation;
 pub mod registration;
 pub mod resources;
+pub mod response_encryption;
 pub mod revocation;
 pub mod saml;
 pub mod scopes;
