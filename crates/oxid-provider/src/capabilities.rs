@@ -2,6 +2,7 @@
 //! configuration. Discovery is derived from it; grant dispatch, client registration, client
 //! authentication and the authorization endpoint read it. Nothing else lists these values.
 
+use oxid_protocol::jose::{JweAlg, JweEnc};
 use oxid_protocol::authorization::{CodeChallengeMethod, Display, Prompt};
 use oxid_protocol::token::{
     GRANT_AUTHORIZATION_CODE, GRANT_CLIENT_CREDENTIALS, GRANT_DEVICE_CODE, GRANT_JWT_BEARER,
@@ -233,6 +234,18 @@ pub struct Features {
     /// DPoP proofs at the token endpoint and DPoP-bound tokens at UserInfo and
     /// introspection (RFC 9449), with the algorithms of `dpop::DPOP_ALGS`.
     pub dpop: bool,
+    /// Encrypted request objects (OIDC Core §6.1) decrypted with our `use: enc` keys
+    /// (`crypto::jwe_decrypt_with_our_keys`); on only once request objects are read.
+    pub request_object_encryption: bool,
+}
+
+/// JWE algorithms: key management (`alg`) and content encryption (`enc`) values.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct JweAlgs {
+    /// `alg` values.
+    pub algs: Vec<JweAlg>,
+    /// `enc` values.
+    pub encs: Vec<JweEnc>,
 }
 
 /// What this deployment supports.
@@ -267,6 +280,12 @@ pub struct Capabilities {
     /// Algorithms of signed introspection answers (RFC 9701 §5): RS256, which every key ring
     /// has (`introspection_jwt`).
     pub introspection_response_algs: Vec<SigningAlg>,
+    /// Encryption of ID tokens and UserInfo answers to a client's key (OIDC Core §10.2):
+    /// the `alg` and `enc` values a client may register.
+    pub response_encryption: JweAlgs,
+    /// What a JWE sent to us may use (`request_object_encryption_*`): the `alg`s our
+    /// encryption keys (`keys.encryption_algs`) serve, with the GCM `enc`s.
+    pub request_object_encryption: JweAlgs,
     /// `subject_types_supported`.
     pub subject_types: Vec<&'static str>,
     /// `claim_types_supported` (OIDC Core §5.6).
@@ -375,6 +394,25 @@ impl Capabilities {
             pkce_required: config.require_pkce,
             userinfo_algs: id_token_algs.clone(),
             introspection_response_algs: vec![SigningAlg::RS256],
+            // Every alg and enc we encrypt with: they need no key of ours.
+            response_encryption: JweAlgs {
+                algs: JweAlg::ALL.to_vec(),
+                encs: JweEnc::ALL.to_vec(),
+            },
+            request_object_encryption: JweAlgs {
+                algs: JweAlg::ALL
+                    .iter()
+                    .copied()
+                    .filter(|alg| {
+                        config
+                            .encryption_key_algs
+                            .iter()
+                            .any(|key| key.key_type() == alg.key_type())
+                    })
+                    .collect(),
+                // CBC-HMAC is not decrypted (`crypto::jwe`).
+                encs: vec![JweEnc::A128Gcm, JweEnc::A256Gcm],
+            },
             id_token_algs,
             subject_types: vec!["public"],
             claim_types: vec!["normal"],
@@ -397,6 +435,7 @@ impl Capabilities {
                 pushed_requests: true,
                 require_pushed_requests: config.require_pushed_authorization_requests,
                 dpop: true,
+                request_object_encryption: false,
             },
             private_addresses_allowed: config.outbound.allow_private_addresses,
         }

@@ -82,6 +82,15 @@ pub struct NewClient {
     pub require_pushed_authorization_requests: Option<bool>,
     /// `dpop_bound_access_tokens` (RFC 9449 §5.2); left as it is when `None`.
     pub dpop_bound_access_tokens: Option<bool>,
+    /// `id_token_encrypted_response_alg` (OIDC Registration §2); `none` removes it (and its
+    /// `enc`).
+    pub id_token_encrypted_response_alg: Option<String>,
+    /// `id_token_encrypted_response_enc` (default A128CBC-HS256 with an `alg`).
+    pub id_token_encrypted_response_enc: Option<String>,
+    /// `userinfo_encrypted_response_alg`; `none` removes it (and its `enc`).
+    pub userinfo_encrypted_response_alg: Option<String>,
+    /// `userinfo_encrypted_response_enc` (default A128CBC-HS256 with an `alg`).
+    pub userinfo_encrypted_response_enc: Option<String>,
 }
 
 impl NewClient {
@@ -189,6 +198,42 @@ impl NewClient {
         }
         if self.dpop_bound_access_tokens.is_some() {
             metadata.dpop_bound_access_tokens = self.dpop_bound_access_tokens;
+        }
+        let m = &mut metadata.registered;
+        for ((alg, enc), (new_alg, new_enc)) in [
+            (
+                (
+                    &mut m.id_token_encrypted_response_alg,
+                    &mut m.id_token_encrypted_response_enc,
+                ),
+                (
+                    &self.id_token_encrypted_response_alg,
+                    &self.id_token_encrypted_response_enc,
+                ),
+            ),
+            (
+                (
+                    &mut m.userinfo_encrypted_response_alg,
+                    &mut m.userinfo_encrypted_response_enc,
+                ),
+                (
+                    &self.userinfo_encrypted_response_alg,
+                    &self.userinfo_encrypted_response_enc,
+                ),
+            ),
+        ] {
+            // `none` turns encryption off again (an update cannot otherwise unset a member).
+            if new_alg.as_deref() == Some("none") {
+                (*alg, *enc) = (None, None);
+                continue;
+            }
+            if new_alg.is_some() {
+                *alg = new_alg.clone();
+                // A new alg without an enc takes the registration default, not the old enc.
+                *enc = new_enc.clone();
+            } else if new_enc.is_some() {
+                *enc = new_enc.clone();
+            }
         }
         Ok(())
     }
