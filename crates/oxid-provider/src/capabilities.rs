@@ -2,8 +2,8 @@
 //! configuration. Discovery is derived from it; grant dispatch, client registration, client
 //! authentication and the authorization endpoint read it. Nothing else lists these values.
 
-use oxid_protocol::jose::{JweAlg, JweEnc};
 use oxid_protocol::authorization::{CodeChallengeMethod, Display, Prompt};
+use oxid_protocol::jose::{JweAlg, JweEnc};
 use oxid_protocol::token::{
     GRANT_AUTHORIZATION_CODE, GRANT_CLIENT_CREDENTIALS, GRANT_DEVICE_CODE, GRANT_JWT_BEARER,
     GRANT_PASSWORD, GRANT_REFRESH_TOKEN, GRANT_TOKEN_EXCHANGE,

@@ -203,5 +203,8 @@ async fn encryption_members_are_set_defaulted_and_turned_off() {
     let apply = |m: &mut ClientMetadata, _: &mut bool| rsa.apply_to(m);
     let refused = update_client(caps, store, secret_box, "enc", apply).await;
     let refused = refused.unwrap_err().to_string();
-    assert!(refused.contains("id_token_encrypted_response_alg"), "{refused}");
+    assert!(
+        refused.contains("id_token_encrypted_response_alg"),
+        "{refused}"
+    );
 }

@@ -112,7 +112,11 @@ pub async fn seal_id_token(
 }
 
 fn no_key(client: &Client, why: &str) -> OAuthError {
-    tracing::warn!(client_id = client.id(), why, "no encryption key for the client");
+    tracing::warn!(
+        client_id = client.id(),
+        why,
+        "no encryption key for the client"
+    );
     OAuthError::invalid_client(format!(
         "the client's encryption key could not be used ({why}); its responses must be encrypted"
     ))

@@ -12,14 +12,22 @@ use common::trusted::jose_available;
 use common::*;
 use serde_json::{Value, json};
 
-const ALGS: [&str; 4] = ["RSA-OAEP-256", "ECDH-ES", "ECDH-ES+A128KW", "ECDH-ES+A256KW"];
+const ALGS: [&str; 4] = [
+    "RSA-OAEP-256",
+    "ECDH-ES",
+    "ECDH-ES+A128KW",
+    "ECDH-ES+A256KW",
+];
 const ENCS: [&str; 3] = ["A128CBC-HS256", "A128GCM", "A256GCM"];
 
 /// Runs interop/node/lib/jwe.mjs with `ops`; its answers, in order.
 fn jose(ops: &[Value]) -> Vec<Value> {
     use std::io::Write;
     use std::process::{Command, Stdio};
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../interop/node/lib/jwe.mjs");
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../interop/node/lib/jwe.mjs"
+    );
     let mut child = Command::new("node")
         .arg(script)
         .stdin(Stdio::piped())
@@ -67,7 +75,11 @@ fn client_keys() -> ClientKeys {
 
 impl ClientKeys {
     fn private_for(&self, alg: &str) -> &Value {
-        if alg == "RSA-OAEP-256" { &self.rsa } else { &self.ec }
+        if alg == "RSA-OAEP-256" {
+            &self.rsa
+        } else {
+            &self.ec
+        }
     }
 }
 
@@ -127,12 +139,23 @@ async fn id_tokens_and_userinfo_are_encrypted_for_every_alg_and_enc() {
         assert_eq!(response.status(), 200);
         assert_eq!(header(&response, "content-type"), "application/jwt");
         let userinfo = response.text().await.unwrap();
-        checks.push((id, alg, enc, signed_userinfo, id_token, access_token, userinfo));
+        checks.push((
+            id,
+            alg,
+            enc,
+            signed_userinfo,
+            id_token,
+            access_token,
+            userinfo,
+        ));
     }
     let ops: Vec<Value> = checks
         .iter()
         .flat_map(|(_, alg, _, _, id_token, _, userinfo)| {
-            [decrypt_op(id_token, &keys, alg), decrypt_op(userinfo, &keys, alg)]
+            [
+                decrypt_op(id_token, &keys, alg),
+                decrypt_op(userinfo, &keys, alg),
+            ]
         })
         .collect();
     let answers = jose(&ops);
@@ -141,9 +164,17 @@ async fn id_tokens_and_userinfo_are_encrypted_for_every_alg_and_enc() {
         let what = format!("{alg} {enc}");
         assert!(id_token.get("error").is_none(), "{what}: {id_token}");
         let header = &id_token["header"];
-        assert_eq!((&header["alg"], &header["enc"]), (&json!(alg), &json!(enc)), "{what}");
+        assert_eq!(
+            (&header["alg"], &header["enc"]),
+            (&json!(alg), &json!(enc)),
+            "{what}"
+        );
         assert_eq!(header["cty"], "JWT", "OIDC Core §10.2: a nested JWT");
-        let kid = if *alg == "RSA-OAEP-256" { "rsa-enc" } else { "ec-enc" };
+        let kid = if *alg == "RSA-OAEP-256" {
+            "rsa-enc"
+        } else {
+            "ec-enc"
+        };
         assert_eq!(header["kid"], kid, "{what}: the client's use=enc key");
         // The plaintext is our signed ID token: it verifies with the JWKS and is the client's.
         let signed = id_token["plaintext"].as_str().unwrap();
@@ -185,7 +216,10 @@ async fn front_channel_id_tokens_are_encrypted_too() {
     })
     .await;
     let front = FrontRp { rp, variant };
-    let response = front.rp.interact(front.send(&front.request("openid")).await).await;
+    let response = front
+        .rp
+        .interact(front.send(&front.request("openid")).await)
+        .await;
     let params = front.answer(response).await;
     let id_token = params.get("id_token").expect("an ID token in the fragment");
     assert_eq!(id_token.split('.').count(), 5, "a compact JWE");
@@ -209,7 +243,10 @@ async fn registration_checks_the_encryption_members() {
         "n": "sXchDaQebHnPiGvyDOAT4saGEUetSyo9MKLOoWFsueri23bOdgWp4Dy1WlUzewbgBHod5pcM9H95GQRV3JDXboIRROSBigeC5yjU1hGzHHyXss8UDprecbAYxknTcQkhslANGRUZmdTOQ5qTRsLAt6BTYuyvVRdhS8exSZEy_c4gs_7svlJJQ4H9_NxsiIoLwAEk7-Q3UXERGYw_75IDrGA84-lA_-Ct4eTlXHBIY2EaV7t7LjJaynVJCpkv4LKjTTAumiGUIuQhrNhZLuF_RJLqHpM2kgWFLU7-VTdL1VbC2tejvcI2BlMkEpk1BzBZI0KQB0GaDWFLN-aEAw3vRw"}]});
     let base = |extra: Value| {
         let mut metadata = json!({"redirect_uris": [REDIRECT], "jwks": rsa_only});
-        metadata.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        metadata
+            .as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
         metadata
     };
     // An alg alone: registered, with the default enc spelled out.
@@ -284,11 +321,26 @@ async fn discovery_lists_the_encryption_algorithms_and_jwks_publishes_our_enc_ke
     let server = server().await;
     let document = discovery(&server).await;
     for member in ["id_token_encryption", "userinfo_encryption"] {
-        assert_eq!(document[format!("{member}_alg_values_supported")], json!(ALGS));
-        assert_eq!(document[format!("{member}_enc_values_supported")], json!(ENCS));
+        assert_eq!(
+            document[format!("{member}_alg_values_supported")],
+            json!(ALGS)
+        );
+        assert_eq!(
+            document[format!("{member}_enc_values_supported")],
+            json!(ENCS)
+        );
     }
-    assert!(document.get("request_object_encryption_alg_values_supported").is_none());
-    let jwks: Value = reqwest::get(server.url("/jwks")).await.unwrap().json().await.unwrap();
+    assert!(
+        document
+            .get("request_object_encryption_alg_values_supported")
+            .is_none()
+    );
+    let jwks: Value = reqwest::get(server.url("/jwks"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let enc: Vec<&Value> = jwks["keys"]
         .as_array()
         .unwrap()
@@ -297,9 +349,20 @@ async fn discovery_lists_the_encryption_algorithms_and_jwks_publishes_our_enc_ke
         .collect();
     // A current and a next key of each kind (RFC 7517 §4.2 `use`, §4.4 `alg`).
     let algs: Vec<&str> = enc.iter().map(|k| k["alg"].as_str().unwrap()).collect();
-    assert_eq!(algs.iter().filter(|a| **a == "RSA-OAEP-256").count(), 2, "{algs:?}");
-    assert_eq!(algs.iter().filter(|a| **a == "ECDH-ES").count(), 2, "{algs:?}");
-    assert!(enc.iter().all(|k| k.get("d").is_none() && k["kid"].is_string()));
+    assert_eq!(
+        algs.iter().filter(|a| **a == "RSA-OAEP-256").count(),
+        2,
+        "{algs:?}"
+    );
+    assert_eq!(
+        algs.iter().filter(|a| **a == "ECDH-ES").count(),
+        2,
+        "{algs:?}"
+    );
+    assert!(
+        enc.iter()
+            .all(|k| k.get("d").is_none() && k["kid"].is_string())
+    );
 }
 
 /// OIDC Core §6.1 / RFC 9101 §6.1: a request object encrypted by `jose` to any of our
@@ -311,11 +374,25 @@ async fn jwes_made_by_jose_to_our_keys_decrypt_with_our_keys() {
         return;
     }
     let server = server().await;
-    let jwks: Value = reqwest::get(server.url("/jwks")).await.unwrap().json().await.unwrap();
+    let jwks: Value = reqwest::get(server.url("/jwks"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let mut ops = Vec::new();
     let mut expected = Vec::new();
-    for key in jwks["keys"].as_array().unwrap().iter().filter(|k| k["use"] == "enc") {
-        let algs: &[&str] = if key["kty"] == "RSA" { &ALGS[..1] } else { &ALGS[1..] };
+    for key in jwks["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|k| k["use"] == "enc")
+    {
+        let algs: &[&str] = if key["kty"] == "RSA" {
+            &ALGS[..1]
+        } else {
+            &ALGS[1..]
+        };
         for alg in algs {
             let mut jwk = key.clone();
             jwk["alg"] = json!(alg);
@@ -336,10 +413,14 @@ async fn jwes_made_by_jose_to_our_keys_decrypt_with_our_keys() {
         .find(|k| k["alg"] == "RSA-OAEP-256")
         .unwrap()
         .clone();
-    ops.push(json!({"op": "encrypt", "plaintext": "x", "jwk": rsa, "alg": "RSA-OAEP-256",
-                    "enc": "A128GCM", "kid": "not-ours"}));
-    ops.push(json!({"op": "encrypt", "plaintext": "x", "jwk": rsa, "alg": "RSA-OAEP-256",
-                    "enc": "A128CBC-HS256", "kid": rsa["kid"]}));
+    ops.push(
+        json!({"op": "encrypt", "plaintext": "x", "jwk": rsa, "alg": "RSA-OAEP-256",
+                    "enc": "A128GCM", "kid": "not-ours"}),
+    );
+    ops.push(
+        json!({"op": "encrypt", "plaintext": "x", "jwk": rsa, "alg": "RSA-OAEP-256",
+                    "enc": "A128CBC-HS256", "kid": rsa["kid"]}),
+    );
     let made = jose(&ops);
     for (answer, plaintext) in made.iter().zip(&expected) {
         let jwe = answer["jwe"].as_str().unwrap_or_else(|| panic!("{answer}"));
@@ -354,5 +435,10 @@ async fn jwes_made_by_jose_to_our_keys_decrypt_with_our_keys() {
     let mut parts: Vec<&str> = good.split('.').collect();
     let tag = "AAAAAAAAAAAAAAAAAAAAAA";
     parts[4] = tag;
-    assert!(server.provider.jwe_decrypt_with_our_keys(&parts.join(".")).is_err());
+    assert!(
+        server
+            .provider
+            .jwe_decrypt_with_our_keys(&parts.join("."))
+            .is_err()
+    );
 }

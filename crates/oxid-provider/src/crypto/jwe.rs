@@ -52,12 +52,16 @@ pub fn encrypt_compact(
     let encrypter: Box<dyn JweEncrypter> = match alg {
         JweAlg::RsaOaep256 => Box::new(jwe::RSA_OAEP_256.encrypter_from_jwk(&jwk).map_err(failed)?),
         JweAlg::EcdhEs => Box::new(jwe::ECDH_ES.encrypter_from_jwk(&jwk).map_err(failed)?),
-        JweAlg::EcdhEsA128Kw => {
-            Box::new(jwe::ECDH_ES_A128KW.encrypter_from_jwk(&jwk).map_err(failed)?)
-        }
-        JweAlg::EcdhEsA256Kw => {
-            Box::new(jwe::ECDH_ES_A256KW.encrypter_from_jwk(&jwk).map_err(failed)?)
-        }
+        JweAlg::EcdhEsA128Kw => Box::new(
+            jwe::ECDH_ES_A128KW
+                .encrypter_from_jwk(&jwk)
+                .map_err(failed)?,
+        ),
+        JweAlg::EcdhEsA256Kw => Box::new(
+            jwe::ECDH_ES_A256KW
+                .encrypter_from_jwk(&jwk)
+                .map_err(failed)?,
+        ),
     };
     let mut header = JweHeader::new();
     header.set_content_encryption(enc.as_str());

@@ -26,16 +26,29 @@ fn every_alg_and_gcm_enc_round_trips_through_our_own_keys() {
     let rsa = EncryptionKey::generate(JweAlg::RsaOaep256).unwrap();
     let ec = EncryptionKey::generate(JweAlg::EcdhEs).unwrap();
     for alg in JweAlg::ALL {
-        let key = if *alg == JweAlg::RsaOaep256 { &rsa } else { &ec };
+        let key = if *alg == JweAlg::RsaOaep256 {
+            &rsa
+        } else {
+            &ec
+        };
         for enc in [JweEnc::A128Gcm, JweEnc::A256Gcm] {
             let jwe = encrypt_compact(b"payload", &public_jwk(key), *alg, enc, Some("JWT"))
                 .unwrap_or_else(|e| panic!("{alg} {enc}: {e}"));
             let header = read_header(&jwe).unwrap();
             assert_eq!(
-                (header.alg, header.enc, header.kid.as_deref(), header.cty.as_deref()),
+                (
+                    header.alg,
+                    header.enc,
+                    header.kid.as_deref(),
+                    header.cty.as_deref()
+                ),
                 (*alg, enc, Some(key.kid()), Some("JWT"))
             );
-            assert_eq!(key.decrypt(&jwe, &header).unwrap(), b"payload", "{alg} {enc}");
+            assert_eq!(
+                key.decrypt(&jwe, &header).unwrap(),
+                b"payload",
+                "{alg} {enc}"
+            );
         }
     }
 }
@@ -70,8 +83,14 @@ fn cbc_hmac_is_made_for_clients_but_not_decrypted_and_tampering_fails() {
 fn headers_with_zip_crit_or_unknown_algorithms_are_refused_before_decryption() {
     let header = |h: serde_json::Value| format!("{}.a.b.c.d", b64url_encode(h.to_string()));
     for (refused, why) in [
-        (header(json!({"alg": "RSA-OAEP-256", "enc": "A128GCM", "zip": "DEF"})), "zip"),
-        (header(json!({"alg": "RSA-OAEP-256", "enc": "A128GCM", "crit": ["x"], "x": 1})), "crit"),
+        (
+            header(json!({"alg": "RSA-OAEP-256", "enc": "A128GCM", "zip": "DEF"})),
+            "zip",
+        ),
+        (
+            header(json!({"alg": "RSA-OAEP-256", "enc": "A128GCM", "crit": ["x"], "x": 1})),
+            "crit",
+        ),
         (header(json!({"alg": "RSA1_5", "enc": "A128GCM"})), "alg"),
         (header(json!({"alg": "dir", "enc": "A128GCM"})), "alg"),
         (header(json!({"alg": "ECDH-ES", "enc": "A192GCM"})), "enc"),
@@ -101,7 +120,10 @@ fn the_recipient_key_is_a_use_enc_key_of_the_right_type_and_alg() {
     bare_ec["kid"] = json!("bare");
     let keys = set(json!([sig, bare_ec, rsa.public_jwk(), ec.public_jwk()]));
     assert_eq!(
-        recipient_key(&keys, JweAlg::RsaOaep256).unwrap().kid.as_deref(),
+        recipient_key(&keys, JweAlg::RsaOaep256)
+            .unwrap()
+            .kid
+            .as_deref(),
         Some(rsa.kid())
     );
     // The EC key's JWK says alg ECDH-ES: for ECDH-ES+A256KW the key without `use`/`alg` fits.
@@ -110,7 +132,10 @@ fn the_recipient_key_is_a_use_enc_key_of_the_right_type_and_alg() {
         Some(ec.kid())
     );
     assert_eq!(
-        recipient_key(&keys, JweAlg::EcdhEsA256Kw).unwrap().kid.as_deref(),
+        recipient_key(&keys, JweAlg::EcdhEsA256Kw)
+            .unwrap()
+            .kid
+            .as_deref(),
         Some("bare")
     );
     // Only a signing key: nothing to encrypt to.
@@ -152,7 +177,12 @@ async fn encryption_keys_rotate_in_the_ring_and_retired_ones_still_decrypt() {
     assert!(enc.iter().all(|k| k.get("d").is_none()));
     assert_eq!(
         ring.decryption_algs(),
-        [JweAlg::RsaOaep256, JweAlg::EcdhEs, JweAlg::EcdhEsA128Kw, JweAlg::EcdhEsA256Kw]
+        [
+            JweAlg::RsaOaep256,
+            JweAlg::EcdhEs,
+            JweAlg::EcdhEsA128Kw,
+            JweAlg::EcdhEsA256Kw
+        ]
     );
     // A client encrypts to a published key, with its kid or without.
     let published: JwkSet = serde_json::from_value(jwks.clone()).unwrap();
@@ -162,20 +192,25 @@ async fn encryption_keys_rotate_in_the_ring_and_retired_ones_still_decrypt() {
         .find(|r| r.alg == "RSA-OAEP-256" && r.state == oxid_store::KeyState::Current)
         .unwrap();
     let rsa_jwk = published.find(&current_rsa.kid).unwrap().clone();
-    let to_rsa = encrypt_compact(b"ro", &rsa_jwk, JweAlg::RsaOaep256, JweEnc::A128Gcm, None).unwrap();
+    let to_rsa =
+        encrypt_compact(b"ro", &rsa_jwk, JweAlg::RsaOaep256, JweEnc::A128Gcm, None).unwrap();
     assert_eq!(jwe_decrypt_with_our_keys(&ring, &to_rsa).unwrap(), b"ro");
     // Our EC key says `alg: ECDH-ES`; a client may still wrap with ECDH-ES+A256KW to it.
     let mut no_kid = recipient_key(&published, JweAlg::EcdhEs).unwrap().clone();
     no_kid.kid = None;
     no_kid.alg = None;
-    let to_ec = encrypt_compact(b"ec", &no_kid, JweAlg::EcdhEsA256Kw, JweEnc::A256Gcm, None).unwrap();
+    let to_ec =
+        encrypt_compact(b"ec", &no_kid, JweAlg::EcdhEsA256Kw, JweEnc::A256Gcm, None).unwrap();
     assert_eq!(ring.decrypt_jwe(&to_ec).unwrap(), b"ec");
     // A kid we do not have is refused.
     let mut stranger = rsa_jwk.clone();
     stranger.kid = Some("unknown".into());
     let to_unknown =
         encrypt_compact(b"x", &stranger, JweAlg::RsaOaep256, JweEnc::A128Gcm, None).unwrap();
-    assert!(matches!(ring.decrypt_jwe(&to_unknown), Err(JweError::Undecryptable)));
+    assert!(matches!(
+        ring.decrypt_jwe(&to_unknown),
+        Err(JweError::Undecryptable)
+    ));
 
     // Rotation: the current keys retire, leave the JWKS, and still decrypt what was
     // encrypted to them until `retain_after` has passed.
@@ -183,7 +218,10 @@ async fn encryption_keys_rotate_in_the_ring_and_retired_ones_still_decrypt() {
     let ring = KeyRing::load(store.as_ref(), &sb, T0 + 60).await.unwrap();
     let jwks_after = String::from_utf8(ring.jwks_json().to_vec()).unwrap();
     let old_kid = current_rsa.kid.as_str();
-    assert!(!jwks_after.contains(old_kid), "a retired encryption key is not published");
+    assert!(
+        !jwks_after.contains(old_kid),
+        "a retired encryption key is not published"
+    );
     assert_eq!(ring.decrypt_jwe(&to_rsa).unwrap(), b"ro");
     let later = KeyRing::load(store.as_ref(), &sb, T0 + 60 + p.retain_after + 1)
         .await

@@ -1,12 +1,12 @@
 //! The stored form of key-ring keys: a new key's record, its private key encrypted with the
 //! `SecretBox` under a context bound to its kid and kind.
 
+use super::Result;
 use super::enc_keys::{EncryptionKey, encryption_key_context};
 use super::jws::SigningKey;
 use super::key_alg::KeyAlg;
 use super::keyring::signing_key_context;
 use super::secrets::SecretBox;
-use super::Result;
 use oxid_store::{KeyRecord, KeyState};
 
 /// The record of a new encryption key in `state`, its private key encrypted with
@@ -64,4 +64,3 @@ impl NewKey {
         })
     }
 }
-

@@ -8,9 +8,9 @@ use super::enc_keys::{EncryptionKey, encryption_key_context};
 use super::jwe::{JweError, read_header};
 use super::jws::{SigningAlg, SigningKey};
 use super::key_alg::KeyAlg;
-use oxid_protocol::jose::JweAlg;
 use super::secrets::SecretBox;
 use axum::body::Bytes;
+use oxid_protocol::jose::JweAlg;
 use oxid_store::{KeyRecord, KeyState};
 use std::collections::BTreeMap;
 
@@ -186,7 +186,10 @@ impl std::fmt::Debug for KeyRing {
                 "published",
                 &self.keys.iter().map(SigningKey::kid).collect::<Vec<_>>(),
             )
-            .field("encryption", &self.enc_keys().map(EncryptionKey::kid).collect::<Vec<_>>())
+            .field(
+                "encryption",
+                &self.enc_keys().map(EncryptionKey::kid).collect::<Vec<_>>(),
+            )
             .finish()
     }
 }

@@ -11,11 +11,11 @@
 use super::enc_keys::EncryptionKey;
 use super::jws::SigningAlg;
 use super::key_alg::KeyAlg;
-pub use super::key_records::{new_enc_record, new_record};
 use super::key_records::NewKey;
-use oxid_protocol::jose::JweAlg;
+pub use super::key_records::{new_enc_record, new_record};
 use super::secrets::{SecretBox, random_id};
 use super::{CryptoError, Result};
+use oxid_protocol::jose::JweAlg;
 use oxid_store::{KeyChangeSet, KeyRecord, KeyState, KeyUpdate, Store};
 use std::collections::BTreeSet;
 
@@ -148,9 +148,19 @@ pub fn plan(
     // Only key-pair algorithms have stored keys; HS256 is keyed by client secrets.
     let asymmetric = |alg: &&SigningAlg| SigningAlg::ASYMMETRIC.contains(alg);
     let encryption = |alg: &&JweAlg| EncryptionKey::KEY_ALGS.contains(alg);
-    let wanted: BTreeSet<KeyAlg> = (policy.algs.iter().filter(asymmetric).map(|a| KeyAlg::Sign(*a)))
-        .chain(policy.enc_algs.iter().filter(encryption).map(|a| KeyAlg::Enc(*a)))
-        .collect();
+    let wanted: BTreeSet<KeyAlg> = (policy
+        .algs
+        .iter()
+        .filter(asymmetric)
+        .map(|a| KeyAlg::Sign(*a)))
+    .chain(
+        policy
+            .enc_algs
+            .iter()
+            .filter(encryption)
+            .map(|a| KeyAlg::Enc(*a)),
+    )
+    .collect();
     let stored: BTreeSet<KeyAlg> = records
         .iter()
         .filter_map(|r| KeyAlg::from_stored(&r.alg))
