@@ -148,19 +148,13 @@ pub fn plan(
     // Only key-pair algorithms have stored keys; HS256 is keyed by client secrets.
     let asymmetric = |alg: &&SigningAlg| SigningAlg::ASYMMETRIC.contains(alg);
     let encryption = |alg: &&JweAlg| EncryptionKey::KEY_ALGS.contains(alg);
-    let wanted: BTreeSet<KeyAlg> = (policy
+    let signing = policy
         .algs
         .iter()
         .filter(asymmetric)
-        .map(|a| KeyAlg::Sign(*a)))
-    .chain(
-        policy
-            .enc_algs
-            .iter()
-            .filter(encryption)
-            .map(|a| KeyAlg::Enc(*a)),
-    )
-    .collect();
+        .map(|a| KeyAlg::Sign(*a));
+    let encrypting = policy.enc_algs.iter().filter(encryption);
+    let wanted: BTreeSet<KeyAlg> = signing.chain(encrypting.map(|a| KeyAlg::Enc(*a))).collect();
     let stored: BTreeSet<KeyAlg> = records
         .iter()
         .filter_map(|r| KeyAlg::from_stored(&r.alg))
