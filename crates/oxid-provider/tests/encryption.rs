@@ -442,3 +442,82 @@ async fn jwes_made_by_jose_to_our_keys_decrypt_with_our_keys() {
             .is_err()
     );
 }
+
+/// Back-Channel Logout §2.4: the logout token is encrypted as the client's ID tokens are;
+/// RP-Initiated Logout §2: the signed ID token, re-encrypted by the client to our `use: enc`
+/// key, is a good `id_token_hint`.
+#[tokio::test]
+async fn logout_tokens_are_encrypted_and_encrypted_hints_are_read() {
+    if !jose_available() {
+        return;
+    }
+    let server = TestServer::start_with(|s| {
+        s.outbound.allow_private_addresses = true;
+        s.keys.encryption_algs = vec!["RSA-OAEP-256".into()];
+    })
+    .await;
+    let keys = client_keys();
+    let (uri, mut received) = receiver().await;
+    let after = "https://app.example.com/logged-out";
+    let secret = server
+        .add_client("app", |c| {
+            c.backchannel_logout_uri = Some(uri.clone());
+            c.post_logout_redirect_uris = vec![after.into()];
+            c.jwks = Some(keys.public.clone());
+            c.id_token_encrypted_response_alg = Some("RSA-OAEP-256".into());
+            c.id_token_encrypted_response_enc = Some("A128GCM".into());
+        })
+        .await;
+    let browser = server.browser();
+    let code = obtain_code(&server, &browser, "app", "openid").await;
+    let (_, tokens) = exchange_code(&server, "app", &secret, &code).await;
+    let encrypted = tokens["id_token"].as_str().unwrap();
+    let signed = jose(&[decrypt_op(encrypted, &keys, "RSA-OAEP-256")])[0]["plaintext"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let id_claims = verify_jws_with_jwks(&server, &signed).await;
+    // The client re-encrypts the signed ID token to our published RSA encryption key.
+    let jwks: Value = reqwest::get(server.url("/jwks"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let ours = jwks["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["alg"] == "RSA-OAEP-256")
+        .unwrap();
+    let hint = jose(&[json!({"op": "encrypt", "plaintext": signed, "jwk": ours,
+        "alg": "RSA-OAEP-256", "enc": "A256GCM", "kid": ours["kid"], "cty": "JWT"})])[0]["jwe"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let query = oxid_protocol::params::encode_pairs([
+        ("id_token_hint", hint.as_str()),
+        ("post_logout_redirect_uri", after),
+        ("state", "s"),
+    ]);
+    let response = browser
+        .get(server.url(&format!("/logout?{query}")))
+        .send()
+        .await
+        .unwrap();
+    // A hint we could read: no confirmation page, straight back to the client.
+    assert_eq!(response.headers()["location"], format!("{after}?state=s"));
+
+    let (_, body) = tokio::time::timeout(std::time::Duration::from_secs(10), received.recv())
+        .await
+        .expect("a logout token within 10 s")
+        .unwrap();
+    let form = oxid_protocol::params::Params::parse_form(body.as_bytes()).unwrap();
+    let token = form.get("logout_token").expect("logout_token");
+    assert_eq!(token.split('.').count(), 5, "an encrypted logout token");
+    let answer = &jose(&[decrypt_op(token, &keys, "RSA-OAEP-256")])[0];
+    assert_eq!(answer["header"]["cty"], "JWT", "{answer}");
+    let logout = verify_jws_with_jwks(&server, answer["plaintext"].as_str().unwrap()).await;
+    assert_eq!(logout["sid"], id_claims["sid"]);
+    assert!(logout["events"]["http://schemas.openid.net/event/backchannel-logout"].is_object());
+}
