@@ -9,7 +9,9 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 mod alg;
+mod jwe_alg;
 pub use alg::{Alg, AlgFamily};
+pub use jwe_alg::{JweAlg, JweEnc};
 
 /// `typ` of JWT access tokens (RFC 9068 §2.1).
 pub const TYP_AT_JWT: &str = "at+jwt";

@@ -168,7 +168,9 @@ async fn attempt(provider: &Provider, delivery: &DeliveryRecord) -> Attempt {
         &delivery.user_id,
         &delivery.sid,
         &delivery.id,
-    ) {
+    )
+    .await
+    {
         Ok(token) => token,
         Err(e) => return Attempt::Failed(format!("signing failed: {e:?}")),
     };

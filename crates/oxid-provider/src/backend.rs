@@ -106,6 +106,7 @@ fn rotation_policy(config: &ProviderConfig) -> RotationPolicy {
     let lt = &config.lifetimes;
     RotationPolicy {
         algs: config.signing_algs.clone(),
+        enc_algs: config.encryption_key_algs.clone(),
         rotate_every: config.rotate_every,
         publish_ahead: config.publish_ahead,
         // A retired key verifies everything it signed until that expires.

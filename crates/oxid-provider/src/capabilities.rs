@@ -3,6 +3,7 @@
 //! authentication and the authorization endpoint read it. Nothing else lists these values.
 
 use oxid_protocol::authorization::{CodeChallengeMethod, Display, Prompt};
+use oxid_protocol::jose::{JweAlg, JweEnc};
 use oxid_protocol::token::{
     GRANT_AUTHORIZATION_CODE, GRANT_CLIENT_CREDENTIALS, GRANT_DEVICE_CODE, GRANT_JWT_BEARER,
     GRANT_PASSWORD, GRANT_REFRESH_TOKEN, GRANT_TOKEN_EXCHANGE,
@@ -243,6 +244,18 @@ pub struct Features {
     /// Every token request must carry a DPoP proof, so every access token is
     /// sender-constrained (FAPI 2.0 Security Profile §5.3.2.1; `profile = "fapi2"`).
     pub require_dpop: bool,
+    /// Encrypted request objects (OIDC Core §6.1) decrypted with our `use: enc` keys
+    /// (`crypto::jwe_decrypt_with_our_keys`); on only once request objects are read.
+    pub request_object_encryption: bool,
+}
+
+/// JWE algorithms: key management (`alg`) and content encryption (`enc`) values.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct JweAlgs {
+    /// `alg` values.
+    pub algs: Vec<JweAlg>,
+    /// `enc` values.
+    pub encs: Vec<JweEnc>,
 }
 
 /// What this deployment supports.
@@ -277,6 +290,12 @@ pub struct Capabilities {
     /// Algorithms of signed introspection answers (RFC 9701 §5, §6): the key ring's, RS256
     /// (the default, which every key ring has) first.
     pub introspection_response_algs: Vec<SigningAlg>,
+    /// Encryption of ID tokens and UserInfo answers to a client's key (OIDC Core §10.2):
+    /// the `alg` and `enc` values a client may register.
+    pub response_encryption: JweAlgs,
+    /// What a JWE sent to us may use (`request_object_encryption_*`): the `alg`s our
+    /// encryption keys (`keys.encryption_algs`) serve, with the GCM `enc`s.
+    pub request_object_encryption: JweAlgs,
     /// `subject_types_supported`.
     pub subject_types: Vec<&'static str>,
     /// `claim_types_supported` (OIDC Core §5.6).
@@ -390,6 +409,25 @@ impl Capabilities {
             pkce_required: config.require_pkce,
             userinfo_algs: id_token_algs.clone(),
             introspection_response_algs: config.signing_algs.clone(),
+            // Every alg and enc we encrypt with: they need no key of ours.
+            response_encryption: JweAlgs {
+                algs: JweAlg::ALL.to_vec(),
+                encs: JweEnc::ALL.to_vec(),
+            },
+            request_object_encryption: JweAlgs {
+                algs: JweAlg::ALL
+                    .iter()
+                    .copied()
+                    .filter(|alg| {
+                        config
+                            .encryption_key_algs
+                            .iter()
+                            .any(|key| key.key_type() == alg.key_type())
+                    })
+                    .collect(),
+                // CBC-HMAC is not decrypted (`crypto::jwe`).
+                encs: vec![JweEnc::A128Gcm, JweEnc::A256Gcm],
+            },
             id_token_algs,
             subject_types: vec!["public"],
             claim_types: vec!["normal"],
@@ -416,6 +454,7 @@ impl Capabilities {
                 require_pushed_requests: config.require_pushed_authorization_requests,
                 dpop: true,
                 require_dpop: false,
+                request_object_encryption: false,
             },
             dpop_algs: crate::dpop::DPOP_ALGS.to_vec(),
             private_addresses_allowed: config.outbound.allow_private_addresses,

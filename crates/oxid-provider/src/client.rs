@@ -8,6 +8,7 @@ use std::str::FromStr;
 
 use crate::capabilities::{ClientAuthMethod, GrantType, ResponseType, UnknownName};
 use crate::crypto::jws::SigningAlg;
+use crate::response_encryption::{ResponseEncryption, member as encrypted};
 
 /// A registered client, typed.
 #[derive(Debug, Clone, PartialEq)]
@@ -102,6 +103,8 @@ struct ClientSettings {
     token_policy: crate::token_policy::TokenPolicy,
     require_pushed_authorization_requests: bool,
     dpop_bound_access_tokens: bool,
+    id_token_encryption: Option<ResponseEncryption>,
+    userinfo_encryption: Option<ResponseEncryption>,
 }
 
 /// Metadata member names (RFC 7591 §2, OIDC Registration §2, and Oxid's own) kept in
@@ -186,6 +189,16 @@ impl ClientSettings {
                 false,
             )?,
             dpop_bound_access_tokens: boolean(member::DPOP_BOUND_ACCESS_TOKENS, false)?,
+            id_token_encryption: ResponseEncryption::read(
+                metadata,
+                encrypted::ID_TOKEN_ALG,
+                encrypted::ID_TOKEN_ENC,
+            )?,
+            userinfo_encryption: ResponseEncryption::read(
+                metadata,
+                encrypted::USERINFO_ALG,
+                encrypted::USERINFO_ENC,
+            )?,
         })
     }
 }
@@ -335,6 +348,18 @@ impl Client {
     /// The algorithm its UserInfo responses are signed with; `None`: plain JSON.
     pub fn userinfo_signed_response_alg(&self) -> Option<SigningAlg> {
         self.settings.userinfo_signed_response_alg
+    }
+
+    /// How its ID tokens are encrypted, when it registered `id_token_encrypted_response_alg`
+    /// (OIDC Core §10.2).
+    pub fn id_token_encryption(&self) -> Option<ResponseEncryption> {
+        self.settings.id_token_encryption
+    }
+
+    /// How its UserInfo answers are encrypted, when it registered
+    /// `userinfo_encrypted_response_alg` (OIDC Core §5.3.2).
+    pub fn userinfo_encryption(&self) -> Option<ResponseEncryption> {
+        self.settings.userinfo_encryption
     }
 
     /// `default_max_age` in seconds (OIDC Registration §2), when registered.

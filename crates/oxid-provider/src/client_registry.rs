@@ -90,6 +90,15 @@ pub struct NewClient {
     pub request_uris: Vec<String>,
     /// `require_signed_request_object` (RFC 9101 §10.5); left as it is when `None`.
     pub require_signed_request_object: Option<bool>,
+    /// `id_token_encrypted_response_alg` (OIDC Registration §2); `none` removes it (and its
+    /// `enc`).
+    pub id_token_encrypted_response_alg: Option<String>,
+    /// `id_token_encrypted_response_enc` (default A128CBC-HS256 with an `alg`).
+    pub id_token_encrypted_response_enc: Option<String>,
+    /// `userinfo_encrypted_response_alg`; `none` removes it (and its `enc`).
+    pub userinfo_encrypted_response_alg: Option<String>,
+    /// `userinfo_encrypted_response_enc` (default A128CBC-HS256 with an `alg`).
+    pub userinfo_encrypted_response_enc: Option<String>,
 }
 
 impl NewClient {
@@ -207,6 +216,42 @@ impl NewClient {
         }
         if self.require_signed_request_object.is_some() {
             metadata.require_signed_request_object = self.require_signed_request_object;
+        }
+        let m = &mut metadata.registered;
+        for ((alg, enc), (new_alg, new_enc)) in [
+            (
+                (
+                    &mut m.id_token_encrypted_response_alg,
+                    &mut m.id_token_encrypted_response_enc,
+                ),
+                (
+                    &self.id_token_encrypted_response_alg,
+                    &self.id_token_encrypted_response_enc,
+                ),
+            ),
+            (
+                (
+                    &mut m.userinfo_encrypted_response_alg,
+                    &mut m.userinfo_encrypted_response_enc,
+                ),
+                (
+                    &self.userinfo_encrypted_response_alg,
+                    &self.userinfo_encrypted_response_enc,
+                ),
+            ),
+        ] {
+            // `none` turns encryption off again (an update cannot otherwise unset a member).
+            if new_alg.as_deref() == Some("none") {
+                (*alg, *enc) = (None, None);
+                continue;
+            }
+            if new_alg.is_some() {
+                *alg = new_alg.clone();
+                // A new alg without an enc takes the registration default, not the old enc.
+                *enc = new_enc.clone();
+            } else if new_enc.is_some() {
+                *enc = new_enc.clone();
+            }
         }
         Ok(())
     }

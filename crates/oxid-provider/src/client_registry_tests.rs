@@ -146,3 +146,65 @@ async fn an_update_changes_only_the_given_members_and_keeps_the_secret() {
     let unknown = update_client(caps, store, secret_box, "nobody", |_, _| Ok(())).await;
     assert!(matches!(unknown, Err(AdminError::UnknownClient(_))));
 }
+
+/// OIDC Registration §2 through the operator's path (`oxid client add|update`): an `alg`
+/// with its default `enc`, read back by `Client`; `--...-alg none` turns encryption off.
+#[tokio::test]
+async fn encryption_members_are_set_defaulted_and_turned_off() {
+    use crate::response_encryption::ResponseEncryption;
+    use oxid_protocol::jose::{JweAlg, JweEnc};
+    let provider = provider_with_keys(|_| {}).await;
+    let (caps, store, secret_box) = (
+        provider.capabilities(),
+        provider.store(),
+        provider.secret_box(),
+    );
+    let key = crate::crypto::EncryptionKey::generate(JweAlg::EcdhEs).unwrap();
+    let new = NewClient {
+        client_id: "enc".into(),
+        redirect_uris: vec!["https://rp.example/cb".into()],
+        // Without `alg`, the P-256 key serves the whole ECDH-ES family.
+        jwks: Some(serde_json::json!({"keys": [{
+            "kty": "EC", "crv": "P-256", "use": "enc", "kid": "e1",
+            "x": key.public_jwk()["x"], "y": key.public_jwk()["y"],
+        }]})),
+        id_token_encrypted_response_alg: Some("ECDH-ES+A128KW".into()),
+        userinfo_encrypted_response_alg: Some("ECDH-ES".into()),
+        userinfo_encrypted_response_enc: Some("A256GCM".into()),
+        ..NewClient::default()
+    };
+    let (record, _) = add_client(caps, store, secret_box, new, T0).await.unwrap();
+    let client = Client::from_record(record).unwrap();
+    let expected = |alg, enc| Some(ResponseEncryption { alg, enc });
+    assert_eq!(
+        client.id_token_encryption(),
+        expected(JweAlg::EcdhEsA128Kw, JweEnc::A128CbcHs256)
+    );
+    assert_eq!(
+        client.userinfo_encryption(),
+        expected(JweAlg::EcdhEs, JweEnc::A256Gcm)
+    );
+    let off = NewClient {
+        id_token_encrypted_response_alg: Some("none".into()),
+        ..NewClient::default()
+    };
+    let apply = |m: &mut ClientMetadata, _: &mut bool| off.apply_to(m);
+    let (updated, _) = update_client(caps, store, secret_box, "enc", apply)
+        .await
+        .unwrap();
+    let client = Client::from_record(updated).unwrap();
+    assert_eq!(client.id_token_encryption(), None);
+    assert!(client.userinfo_encryption().is_some(), "left as it was");
+    // An RSA algorithm with only an EC key: refused, naming the member.
+    let rsa = NewClient {
+        id_token_encrypted_response_alg: Some("RSA-OAEP-256".into()),
+        ..NewClient::default()
+    };
+    let apply = |m: &mut ClientMetadata, _: &mut bool| rsa.apply_to(m);
+    let refused = update_client(caps, store, secret_box, "enc", apply).await;
+    let refused = refused.unwrap_err().to_string();
+    assert!(
+        refused.contains("id_token_encrypted_response_alg"),
+        "{refused}"
+    );
+}

@@ -266,6 +266,9 @@ pub struct KeySettings {
     pub rotate_every_days: u64,
     /// Hours a new key is published in the JWKS before it signs.
     pub publish_ahead_hours: u64,
+    /// Our own encryption keys (`use: enc` in the JWKS, for encrypted request objects):
+    /// `RSA-OAEP-256` (an RSA key) and/or `ECDH-ES` (a P-256 key); `[]` publishes none.
+    pub encryption_algs: Vec<String>,
 }
 
 impl Default for KeySettings {
@@ -279,6 +282,7 @@ impl Default for KeySettings {
             ],
             rotate_every_days: 90,
             publish_ahead_hours: 24,
+            encryption_algs: vec!["RSA-OAEP-256".into(), "ECDH-ES".into()],
         }
     }
 }
@@ -320,6 +324,8 @@ pub struct ProviderConfig {
     pub lifetimes: Lifetimes,
     /// Algorithms the key ring holds, RS256 first.
     pub signing_algs: Vec<SigningAlg>,
+    /// Our encryption keys' algorithms (`keys.encryption_algs`).
+    pub encryption_key_algs: Vec<oxid_protocol::jose::JweAlg>,
     /// Seconds a key signs.
     pub rotate_every: u64,
     /// Seconds a key is published before it signs.
@@ -500,11 +506,14 @@ impl ProviderConfig {
             &signing_algs,
             &scopes,
         )?;
+        let encryption_key_algs = crate::crypto::enc_keys::key_algs(&settings.keys.encryption_algs)
+            .map_err(|e| config_error("keys.encryption_algs", e))?;
         Ok(ProviderConfig {
             issuer,
             issuer_url,
             lifetimes: lt,
             signing_algs,
+            encryption_key_algs,
             rotate_every: settings.keys.rotate_every_days * 86400,
             publish_ahead: settings.keys.publish_ahead_hours * 3600,
             require_pkce: settings.require_pkce,

@@ -65,6 +65,10 @@ pub fn metadata(config: &ProviderConfig, caps: &Capabilities) -> ProviderMetadat
         names(algs, |a| a.as_str()).filter(|_| !algs.is_empty())
     };
     let features = &caps.features;
+    let enc = &caps.response_encryption;
+    let request_enc = features
+        .request_object_encryption
+        .then_some(&caps.request_object_encryption);
     let mut metadata = ProviderMetadata {
         issuer: Some(config.issuer.clone()),
         authorization_endpoint: Some(config.endpoint(paths::AUTHORIZE)),
@@ -86,6 +90,16 @@ pub fn metadata(config: &ProviderConfig, caps: &Capabilities) -> ProviderMetadat
         userinfo_signing_alg_values_supported: strings(
             std::iter::once("none").chain(caps.userinfo_algs.iter().map(|a| a.as_str())),
         ),
+        // OIDC Discovery §3: the JWE algorithms of encrypted ID tokens and UserInfo answers.
+        id_token_encryption_alg_values_supported: names(enc.algs.as_slice(), |a| a.as_str()),
+        id_token_encryption_enc_values_supported: names(enc.encs.as_slice(), |e| e.as_str()),
+        userinfo_encryption_alg_values_supported: names(enc.algs.as_slice(), |a| a.as_str()),
+        userinfo_encryption_enc_values_supported: names(enc.encs.as_slice(), |e| e.as_str()),
+        // Only once encrypted request objects are read (the request-object feature's switch).
+        request_object_encryption_alg_values_supported: request_enc
+            .and_then(|r| names(r.algs.as_slice(), |a| a.as_str())),
+        request_object_encryption_enc_values_supported: request_enc
+            .and_then(|r| names(r.encs.as_slice(), |e| e.as_str())),
         token_endpoint_auth_methods_supported: auth_methods(AuthEndpoint::Token),
         token_endpoint_auth_signing_alg_values_supported: auth_algs(AuthEndpoint::Token),
         revocation_endpoint: Some(config.endpoint(paths::REVOCATION)),

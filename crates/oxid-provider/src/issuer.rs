@@ -18,6 +18,7 @@ use crate::crypto::{KeyRing, SecretBox};
 use crate::error::OAuthError;
 use crate::refresh_rotation::{Rotation, rotate};
 use crate::resources::Resource;
+use crate::response_encryption::seal_id_token;
 use crate::state::Provider;
 
 #[path = "issuer_minting.rs"]
@@ -126,6 +127,8 @@ pub struct Issuer<'a> {
     /// When set, access tokens are JWTs (RFC 9068) with this audience and, when given, this
     /// `act` claim, whatever the client's policy says (token exchange, RFC 8693 §2.1, §4.1).
     jwt_access_token: Option<(String, Option<Value>)>,
+    /// The provider, for clients' encryption keys (`response_encryption`).
+    provider: Option<&'a Provider>,
 }
 
 impl<'a> Issuer<'a> {
@@ -145,6 +148,7 @@ impl<'a> Issuer<'a> {
             now,
             dpop_jkt: None,
             jwt_access_token: None,
+            provider: None,
         }
     }
 
@@ -159,6 +163,7 @@ impl<'a> Issuer<'a> {
             now: self.now,
             dpop_jkt: self.dpop_jkt.clone(),
             jwt_access_token: Some((audience, act)),
+            provider: self.provider,
         }
     }
 
@@ -181,13 +186,16 @@ impl<'a> Issuer<'a> {
 
     /// The provider's issuer at `now`.
     pub fn for_provider(provider: &'a Provider, now: u64) -> Self {
-        Issuer::new(
-            provider.config(),
-            provider.keys(),
-            provider.secret_box(),
-            provider.store(),
-            now,
-        )
+        Issuer {
+            provider: Some(provider),
+            ..Issuer::new(
+                provider.config(),
+                provider.keys(),
+                provider.secret_box(),
+                provider.store(),
+                now,
+            )
+        }
     }
 
     /// Issues an access token, the refresh token `refresh` asks for, and an ID token when
@@ -229,7 +237,8 @@ impl<'a> Issuer<'a> {
                     ..Hashed::default()
                 };
                 let scope_claims = issuance.client.id_token_claims() == IdTokenClaimsSetting::Scope;
-                Some(self.id_token(issuance, user, hashed, scope_claims)?)
+                let signed = self.id_token(issuance, user, hashed, scope_claims)?;
+                Some(seal_id_token(self.provider, issuance.client, signed).await?)
             }
             _ => None,
         };
@@ -301,7 +310,8 @@ impl<'a> Issuer<'a> {
                 // OIDC Core §5.4: without an access token, UserInfo cannot be asked.
                 let scope_claims = access_token.is_none()
                     || issuance.client.id_token_claims() == IdTokenClaimsSetting::Scope;
-                Some(self.id_token(issuance, user, hashed, scope_claims)?)
+                let signed = self.id_token(issuance, user, hashed, scope_claims)?;
+                Some(seal_id_token(self.provider, issuance.client, signed).await?)
             }
             _ => None,
         };
@@ -455,8 +465,10 @@ pub fn id_token_alg(client: &ClientRecord) -> SigningAlg {
 const LOGOUT_TOKEN_TTL: u64 = 120;
 
 /// A back-channel logout token for `client`, signed now with the delivery's stable `jti`
-/// (see [`Issuer::logout_token`]).
-pub fn logout_token(
+/// (see [`Issuer::logout_token`]), and encrypted as its ID tokens are (Back-Channel Logout
+/// §2.4: "the same keys are used to sign and encrypt Logout Tokens as are used for ID
+/// Tokens").
+pub async fn logout_token(
     provider: &Provider,
     client: &ClientRecord,
     sub: &str,
@@ -464,5 +476,7 @@ pub fn logout_token(
     jti: &str,
 ) -> Result<String, OAuthError> {
     let client = Client::from_record(client.clone()).map_err(OAuthError::server)?;
-    Issuer::for_provider(provider, provider.now()).logout_token(&client, sub, sid, jti)
+    let signed =
+        Issuer::for_provider(provider, provider.now()).logout_token(&client, sub, sid, jti)?;
+    seal_id_token(Some(provider), &client, signed).await
 }

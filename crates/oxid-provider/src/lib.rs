@@ -65,6 +65,7 @@ pub mod request_object;
 mod request_object_verify;
 pub mod request_uri;
 pub mod resources;
+pub mod response_encryption;
 pub mod revocation;
 pub mod saml;
 pub mod scopes;

@@ -217,6 +217,21 @@ async fn verify_id_token_hint(
     provider: &Provider,
     token: &str,
 ) -> Result<Option<IdTokenClaims>, OAuthError> {
+    // RP-Initiated Logout §2: a client whose ID tokens are encrypted sends the signed ID
+    // token inside, possibly re-encrypted to our `use: enc` key.
+    let decrypted;
+    let token = if token.split('.').count() == 5 {
+        let plaintext = provider.jwe_decrypt_with_our_keys(token).ok();
+        match plaintext.and_then(|p| String::from_utf8(p).ok()) {
+            Some(inner) => {
+                decrypted = inner;
+                decrypted.as_str()
+            }
+            None => return Ok(None),
+        }
+    } else {
+        token
+    };
     let Ok(jws) = CompactJws::parse(token) else {
         return Ok(None);
     };

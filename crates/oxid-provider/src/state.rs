@@ -226,6 +226,16 @@ impl Provider {
         self.0.backend.clock.now()
     }
 
+    /// Decrypts a compact JWE a client encrypted to one of our `use: enc` keys (an encrypted
+    /// request object, OIDC Core §6.1, RFC 9101 §6.1) with the current key ring: the
+    /// plaintext, which the caller still verifies as the JWT it should be.
+    pub fn jwe_decrypt_with_our_keys(
+        &self,
+        compact: &str,
+    ) -> Result<Vec<u8>, crate::crypto::JweError> {
+        crate::crypto::jwe_decrypt_with_our_keys(&self.keys(), compact)
+    }
+
     /// The current key ring snapshot.
     pub fn keys(&self) -> Arc<KeyRing> {
         match self.0.keys.read() {

@@ -172,6 +172,7 @@ pub async fn provider_with_keys(adjust: impl FnOnce(&mut Settings)) -> Provider 
     let mut settings = Settings::default();
     // Two key types keep start-up fast; a test that needs others adds them.
     settings.keys.algs = vec!["RS256".into(), "ES256".into()];
+    settings.keys.encryption_algs = vec!["ECDH-ES".into()];
     settings.scopes = api_scopes();
     adjust(&mut settings);
     let backend = Backend {

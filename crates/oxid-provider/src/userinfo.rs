@@ -9,16 +9,18 @@ use crate::claims::{filter_by_request, released_claims};
 use crate::dpop::{Presented, check_binding};
 use crate::error::{ErrorKind, OAuthError};
 use crate::issuer::Issuer;
+use crate::response_encryption::encrypt_for_client;
 use crate::state::Provider;
 use crate::tokens::find_live_token;
 
-/// What UserInfo answers (OIDC Core §5.3.2): the claims as JSON, or as a signed JWT for a
-/// client that registered `userinfo_signed_response_alg`.
+/// What UserInfo answers (OIDC Core §5.3.2): the claims as JSON, or as a signed and/or
+/// encrypted JWT for a client that registered `userinfo_signed_response_alg` and/or
+/// `userinfo_encrypted_response_alg`.
 #[derive(Debug)]
 pub enum UserinfoAnswer {
     /// `application/json`.
     Json(Map<String, Value>),
-    /// `application/jwt`.
+    /// `application/jwt`: a JWS, a JWE, or a JWE holding a JWS.
     Jwt(String),
 }
 
@@ -33,13 +35,24 @@ pub async fn userinfo_answer(
         .client(&record.client_id)
         .await?
         .ok_or_else(invalid_token)?;
-    match client.userinfo_signed_response_alg() {
-        None => Ok(UserinfoAnswer::Json(claims)),
-        Some(alg) => {
-            let issuer = Issuer::for_provider(provider, provider.now());
-            Ok(UserinfoAnswer::Jwt(
-                issuer.userinfo_jwt(&client, alg, claims)?,
-            ))
+    let issuer = Issuer::for_provider(provider, provider.now());
+    let signed = match client.userinfo_signed_response_alg() {
+        None => None,
+        Some(alg) => Some(issuer.userinfo_jwt(&client, alg, claims.clone())?),
+    };
+    // OIDC Core §5.3.2: signed, or encrypted, or "signed and then encrypted" (a nested JWT);
+    // encrypted only, the plaintext is the JSON object itself.
+    match (client.userinfo_encryption(), signed) {
+        (None, None) => Ok(UserinfoAnswer::Json(claims)),
+        (None, Some(jwt)) => Ok(UserinfoAnswer::Jwt(jwt)),
+        (Some(encryption), signed) => {
+            let nested = signed.is_some();
+            let payload = match signed {
+                Some(jwt) => jwt.into_bytes(),
+                None => serde_json::to_vec(&claims).map_err(OAuthError::server)?,
+            };
+            let jwe = encrypt_for_client(provider, &client, encryption, &payload, nested).await?;
+            Ok(UserinfoAnswer::Jwt(jwe))
         }
     }
 }

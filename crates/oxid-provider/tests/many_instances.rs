@@ -121,8 +121,10 @@ async fn fifty_rotations_leave_one_next_key_per_alg(a: &TestServer, b: &TestServ
     if forced == 0 {
         a.provider.rotate_keys().await.unwrap();
     }
-    let one_each: BTreeMap<String, usize> = [("ES256".to_string(), 1), ("RS256".to_string(), 1)]
+    // The signing keys and our encryption key (tests/common keeps an ECDH-ES one).
+    let one_each: BTreeMap<String, usize> = ["ES256", "RS256", "ECDH-ES"]
         .into_iter()
+        .map(|alg| (alg.to_string(), 1))
         .collect();
     assert_eq!(count_by_alg(&a.provider, KeyState::Next).await, one_each);
     assert_eq!(count_by_alg(&a.provider, KeyState::Current).await, one_each);
@@ -208,7 +210,8 @@ async fn fifty_instances_starting_together_make_one_set_of_keys() {
         assert_eq!(task.await.unwrap(), 2, "every instance can sign at once");
     }
     let keys = store.list_keys(T0).await.unwrap();
-    assert_eq!(keys.len(), 4, "one current and one next per alg: {keys:?}");
+    // Two signing algorithms and the two default encryption keys (RSA-OAEP-256, ECDH-ES).
+    assert_eq!(keys.len(), 8, "one current and one next per alg: {keys:?}");
     drop_schema(admin, schema).await;
 }
 

@@ -108,7 +108,8 @@ pub struct ClientMembers {
     /// Whether PKCE is required (default true); false only for a confidential client.
     #[arg(long)]
     require_pkce: Option<bool>,
-    /// The client's JWK Set, read from FILE (for private_key_jwt).
+    /// The client's JWK Set, read from FILE: its public keys for private_key_jwt and request
+    /// objects, and its `use: enc` keys for encrypted responses.
     #[arg(long, conflicts_with = "jwks_uri")]
     jwks_file: Option<std::path::PathBuf>,
     /// Where the client publishes its JWK Set (https).
@@ -167,6 +168,21 @@ pub struct ClientMembers {
     /// (RFC 9101 §10.5); `--require-signed-request-object false` turns it off again.
     #[arg(long, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
     require_signed_request_object: Option<bool>,
+    /// Encrypt ID tokens (and logout tokens) to the client's `use: enc` key (from --jwks-file
+    /// or --jwks-uri) with ALG: RSA-OAEP-256, ECDH-ES, ECDH-ES+A128KW or ECDH-ES+A256KW;
+    /// `none` turns it off again.
+    #[arg(long, value_name = "ALG")]
+    id_token_encrypted_response_alg: Option<String>,
+    /// Content encryption of ID tokens: A128CBC-HS256 (default), A128GCM or A256GCM.
+    #[arg(long, value_name = "ENC")]
+    id_token_encrypted_response_enc: Option<String>,
+    /// Encrypt UserInfo answers to the client's key with ALG (signed first when
+    /// --userinfo-signing-alg is given); `none` turns it off again.
+    #[arg(long, value_name = "ALG")]
+    userinfo_encrypted_response_alg: Option<String>,
+    /// Content encryption of UserInfo answers: A128CBC-HS256 (default), A128GCM or A256GCM.
+    #[arg(long, value_name = "ENC")]
+    userinfo_encrypted_response_enc: Option<String>,
 }
 
 impl ClientMembers {
@@ -212,6 +228,10 @@ impl ClientMembers {
             request_object_signing_alg: self.request_object_signing_alg,
             request_uris: self.request_uris,
             require_signed_request_object: self.require_signed_request_object,
+            id_token_encrypted_response_alg: self.id_token_encrypted_response_alg,
+            id_token_encrypted_response_enc: self.id_token_encrypted_response_enc,
+            userinfo_encrypted_response_alg: self.userinfo_encrypted_response_alg,
+            userinfo_encrypted_response_enc: self.userinfo_encrypted_response_enc,
         })
     }
 }

@@ -649,3 +649,52 @@ fn serve_refuses_token_registration_without_a_token() {
     let bad = oxid(&dir, &["serve", "--registration", "sometimes"]);
     assert!(!bad.status.success());
 }
+
+/// Issue 15: `--id-token-encrypted-response-alg/-enc` and the UserInfo pair, with the
+/// client's `use: enc` key from `--jwks-file`; without a key to encrypt to, refused.
+#[test]
+fn client_add_takes_the_encryption_members() {
+    let dir = temp_dir("cli-encryption");
+    let jwks = r#"{"keys": [{"kty": "EC", "crv": "P-256", "use": "enc", "kid": "e1",
+        "x": "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU",
+        "y": "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}]}"#;
+    std::fs::write(dir.join("jwks.json"), jwks).unwrap();
+    let jwks_file = dir.join("jwks.json").display().to_string();
+    let add = |id: &str, extra: &[&str]| {
+        let mut args = vec!["client", "add", "--client-id", id];
+        args.extend(["--redirect-uri", "https://app.example/cb"]);
+        args.extend(extra);
+        oxid(&dir, &args)
+    };
+    let added = add(
+        "enc",
+        &[
+            "--jwks-file",
+            &jwks_file,
+            "--id-token-encrypted-response-alg",
+            "ECDH-ES+A256KW",
+            "--id-token-encrypted-response-enc",
+            "A256GCM",
+            "--userinfo-encrypted-response-alg",
+            "ECDH-ES",
+        ],
+    );
+    assert!(added.status.success(), "{}", stderr(&added));
+    let listed = oxid(&dir, &["client", "list"]);
+    let clients: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+    let client = &clients[0];
+    assert_eq!(client["id_token_encrypted_response_alg"], "ECDH-ES+A256KW");
+    assert_eq!(client["id_token_encrypted_response_enc"], "A256GCM");
+    // OIDC Registration §2: the default enc.
+    assert_eq!(client["userinfo_encrypted_response_enc"], "A128CBC-HS256");
+    let refused = add(
+        "no-key",
+        &["--id-token-encrypted-response-alg", "RSA-OAEP-256"],
+    );
+    assert!(!refused.status.success());
+    assert!(
+        stderr(&refused).contains("id_token_encrypted_response_alg"),
+        "{}",
+        stderr(&refused)
+    );
+}

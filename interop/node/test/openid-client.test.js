@@ -544,6 +544,54 @@ test('dynamic registration with private_key_jwt: register a jwks, sign in, refre
   assert.equal(gone.status, 204);
 });
 
+// OIDC Core §10.2 and §5.3.2 (issue 15): a client registered with ID token and UserInfo
+// encryption to its own `use: enc` key; openid-client decrypts (enableDecryptingResponses),
+// then validates the signed ID token and the signed UserInfo inside.
+for (const alg of ['ECDH-ES', 'RSA-OAEP-256']) {
+  test(`JWE: ID token and UserInfo encrypted with ${alg}, decrypted by openid-client`, async () => {
+    const md = basic.serverMetadata();
+    assert.ok(md.id_token_encryption_alg_values_supported.includes(alg));
+    assert.ok(md.userinfo_encryption_enc_values_supported.includes('A128GCM'));
+    const rsa = alg === 'RSA-OAEP-256';
+    const pair = await crypto.subtle.generateKey(
+      rsa ? { name: 'RSA-OAEP', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' }
+        : { name: 'ECDH', namedCurve: 'P-256' },
+      true, rsa ? ['encrypt', 'decrypt'] : ['deriveBits']);
+    const kid = `jwe-${client.randomState().slice(0, 8)}`;
+    const { key_ops, ext, ...pubJwk } = await crypto.subtle.exportKey('jwk', pair.publicKey);
+    const redirectUri = cfg.clients.pkjwt.redirect_uri;
+    const metadata = {
+      redirect_uris: [redirectUri], client_name: `Interop JWE ${alg} (openid-client)`,
+      grant_types: ['authorization_code'], response_types: ['code'],
+      token_endpoint_auth_method: 'client_secret_post',
+      jwks: { keys: [{ ...pubJwk, kid, alg, use: 'enc' }] },
+      id_token_encrypted_response_alg: alg, id_token_encrypted_response_enc: 'A256GCM',
+      userinfo_signed_response_alg: 'RS256',
+      userinfo_encrypted_response_alg: alg, userinfo_encrypted_response_enc: 'A128GCM',
+    };
+    const conf = await client.dynamicClientRegistration(issuer, metadata, undefined,
+      { initialAccessToken: cfg.registration_token, execute: [client.allowInsecureRequests] });
+    const registered = conf.clientMetadata();
+    assert.equal(registered.id_token_encrypted_response_alg, alg);
+    client.enableDecryptingResponses(conf, ['A128GCM', 'A256GCM'], { key: pair.privateKey, kid });
+    client.enableNonRepudiationChecks(conf);
+    const { tokens } = await codeFlow(conf, redirectUri, { scope: 'openid email' });
+    assert.equal(tokens.id_token.split('.').length, 5, 'the ID token is a compact JWE');
+    const claims = tokens.claims();
+    assert.equal(claims.aud, registered.client_id);
+    const userinfo = await client.fetchUserInfo(conf, tokens.access_token, claims.sub);
+    assert.equal(userinfo.sub, claims.sub);
+    assert.ok(userinfo.email, 'the email scope is released');
+    // Without the key, the encrypted ID token cannot be read.
+    const blind = new client.Configuration(conf.serverMetadata(), registered.client_id, registered.client_secret);
+    client.allowInsecureRequests(blind);
+    await assert.rejects(codeFlow(blind, redirectUri, { scope: 'openid' }));
+    const gone = await fetch(registered.registration_client_uri,
+      { method: 'DELETE', headers: { authorization: `Bearer ${registered.registration_access_token}` } });
+    assert.equal(gone.status, 204);
+  });
+}
+
 // RFC 8628: openid-client starts the device flow and polls while the user enters the code.
 async function deviceConfiguration() {
   const d = cfg.clients.device;

@@ -5,6 +5,7 @@
 //! call [`ClientMetadata::validate`]; the [`ValidatedClient`] it returns is the only thing a
 //! stored [`ClientRecord`] is made from.
 
+mod encryption;
 mod localized;
 mod redirect;
 mod request_objects;

@@ -82,6 +82,7 @@ pub(super) fn validate(
     let userinfo_alg = userinfo_alg(m, caps, public)?;
     check_client_keys(m, auth_method, caps)?;
     let request_objects = super::request_objects::check(metadata, caps, public)?;
+    let encryptions = super::encryption::check_encryption(m, caps)?;
     for (member, uri) in [
         ("logo_uri", &m.logo_uri),
         ("client_uri", &m.client_uri),
@@ -121,7 +122,7 @@ pub(super) fn validate(
     };
     // What is registered, and returned: defaults filled, members Oxid does not act on left
     // out (RFC 7591 §3.2.1: the server may replace what it was sent).
-    let registered = RegisteredMetadata {
+    let mut registered = RegisteredMetadata {
         token_endpoint_auth_method: Some(auth_method.to_string()),
         grant_types: Some(grant_types.iter().map(|g| g.to_string()).collect()),
         response_types: Some(response_types.iter().map(|r| r.as_str().into()).collect()),
@@ -138,6 +139,7 @@ pub(super) fn validate(
         extra: tagged,
         ..m.clone()
     };
+    encryptions.fill(&mut registered);
     Ok(ValidatedClient {
         metadata: ClientMetadata {
             registered,
@@ -173,23 +175,8 @@ pub(super) fn validate(
 /// would leave the client believing it protected (encryption, pairwise subjects) or
 /// overriding what it sent (a software statement).
 fn refuse_what_would_be_ignored_unsafely(m: &RegisteredMetadata) -> Result<(), MetadataError> {
+    // ID token and UserInfo encryption: `encryption::check_encryption`.
     for (member, value) in [
-        (
-            "id_token_encrypted_response_alg",
-            &m.id_token_encrypted_response_alg,
-        ),
-        (
-            "id_token_encrypted_response_enc",
-            &m.id_token_encrypted_response_enc,
-        ),
-        (
-            "userinfo_encrypted_response_alg",
-            &m.userinfo_encrypted_response_alg,
-        ),
-        (
-            "userinfo_encrypted_response_enc",
-            &m.userinfo_encrypted_response_enc,
-        ),
         (
             "request_object_encryption_alg",
             &m.request_object_encryption_alg,

@@ -1,11 +1,16 @@
 //! [`KeyRing`]: an immutable snapshot of the signing keys, built when keys change and shared
 //! behind an `Arc`. Per algorithm it holds the current signing key; it publishes every stored
-//! key (next, current, retired) in a JWKS serialized once, at build.
+//! key (next, current, retired) in a JWKS serialized once, at build. Our encryption keys
+//! (`use: enc`) are published while next or current, and decrypt until they expire.
 
 use super::Result;
+use super::enc_keys::{EncryptionKey, encryption_key_context};
+use super::jwe::{JweError, read_header};
 use super::jws::{SigningAlg, SigningKey};
+use super::key_alg::KeyAlg;
 use super::secrets::SecretBox;
 use axum::body::Bytes;
+use oxid_protocol::jose::JweAlg;
 use oxid_store::{KeyRecord, KeyState};
 use std::collections::BTreeMap;
 
@@ -16,6 +21,8 @@ pub struct KeyRing {
     keys: Vec<SigningKey>,
     /// Per algorithm, the index in `keys` of the current signing key.
     current: BTreeMap<SigningAlg, usize>,
+    /// Our encryption keys, oldest first, with whether they are published (not retired).
+    enc_keys: Vec<(EncryptionKey, bool)>,
     jwks: Bytes,
 }
 
@@ -30,16 +37,24 @@ impl KeyRing {
     /// publish a partial JWKS.
     pub fn from_records(records: &[KeyRecord], secret_box: &SecretBox) -> Result<KeyRing> {
         let mut keys = Vec::with_capacity(records.len());
+        let mut enc_keys = Vec::new();
         let mut current: BTreeMap<SigningAlg, (usize, (u64, &str))> = BTreeMap::new();
         for record in records {
-            let Some(alg) = record
-                .alg
-                .parse::<SigningAlg>()
-                .ok()
-                .filter(|alg| SigningAlg::ASYMMETRIC.contains(alg))
-            else {
-                tracing::warn!(kid = %record.kid, alg = %record.alg, "skipping key of unknown alg");
-                continue;
+            let alg = match KeyAlg::from_stored(&record.alg) {
+                Some(KeyAlg::Sign(alg)) => alg,
+                Some(KeyAlg::Enc(alg)) => {
+                    let der = secret_box.decrypt_for(
+                        &encryption_key_context(&record.kid),
+                        &record.private_key_encrypted,
+                    )?;
+                    let key = EncryptionKey::from_pkcs8(alg, record.kid.clone(), &der)?;
+                    enc_keys.push((key, record.state != KeyState::Retired));
+                    continue;
+                }
+                None => {
+                    tracing::warn!(kid = %record.kid, alg = %record.alg, "skipping key of unknown alg");
+                    continue;
+                }
             };
             let der = secret_box.decrypt_for(
                 &signing_key_context(&record.kid),
@@ -63,8 +78,9 @@ impl KeyRing {
             }
             keys.push(key);
         }
-        let jwks = jwks_bytes(&keys)?;
+        let jwks = jwks_bytes(&keys, &enc_keys)?;
         Ok(KeyRing {
+            enc_keys,
             current: current
                 .into_iter()
                 .map(|(alg, (index, _))| (alg, index))
@@ -118,6 +134,43 @@ impl KeyRing {
     pub fn algs(&self) -> Vec<SigningAlg> {
         self.current.keys().copied().collect()
     }
+
+    /// Our encryption keys that decrypt (published or retired but not yet expired).
+    pub fn enc_keys(&self) -> impl Iterator<Item = &EncryptionKey> {
+        self.enc_keys.iter().map(|(key, _)| key)
+    }
+
+    /// The JWE `alg` values a JWE sent to us may use: those our published keys serve.
+    pub fn decryption_algs(&self) -> Vec<JweAlg> {
+        JweAlg::ALL
+            .iter()
+            .copied()
+            .filter(|alg| {
+                self.enc_keys
+                    .iter()
+                    .any(|(key, published)| *published && key.accepts(*alg))
+            })
+            .collect()
+    }
+
+    /// Decrypts a compact JWE a client encrypted to one of our keys (an encrypted request
+    /// object, OIDC Core §6.1, RFC 9101 §6.1): the key its `kid` names, or without a `kid`
+    /// each of our keys fit for its `alg`. A retired key still decrypts until it expires, for
+    /// clients holding a cached JWKS.
+    pub fn decrypt_jwe(&self, compact: &str) -> Result<Vec<u8>, JweError> {
+        let header = read_header(compact)?;
+        let mut candidates = self
+            .enc_keys()
+            .filter(|key| header.kid.as_deref().is_none_or(|kid| key.kid() == kid))
+            .filter(|key| key.accepts(header.alg))
+            .peekable();
+        if candidates.peek().is_none() {
+            return Err(JweError::Undecryptable);
+        }
+        candidates
+            .find_map(|key| key.decrypt(compact, &header).ok())
+            .ok_or(JweError::Undecryptable)
+    }
 }
 
 impl std::fmt::Debug for KeyRing {
@@ -133,6 +186,10 @@ impl std::fmt::Debug for KeyRing {
                 "published",
                 &self.keys.iter().map(SigningKey::kid).collect::<Vec<_>>(),
             )
+            .field(
+                "encryption",
+                &self.enc_keys().map(EncryptionKey::kid).collect::<Vec<_>>(),
+            )
             .finish()
     }
 }
@@ -143,9 +200,13 @@ pub(crate) fn signing_key_context(kid: &str) -> Vec<u8> {
     [b"oxid/signing-key/".as_slice(), kid.as_bytes()].concat()
 }
 
-fn jwks_bytes(keys: &[SigningKey]) -> Result<Bytes> {
+fn jwks_bytes(keys: &[SigningKey], enc_keys: &[(EncryptionKey, bool)]) -> Result<Bytes> {
+    let published = enc_keys
+        .iter()
+        .filter(|(_, published)| *published)
+        .map(|(key, _)| key.public_jwk());
     let jwks = serde_json::json!({
-        "keys": keys.iter().map(SigningKey::jwk_ref).collect::<Vec<_>>(),
+        "keys": keys.iter().map(SigningKey::jwk_ref).chain(published).collect::<Vec<_>>(),
     });
     Ok(Bytes::from(serde_json::to_vec(&jwks)?))
 }

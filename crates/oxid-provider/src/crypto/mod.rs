@@ -1,18 +1,26 @@
 //! Cryptography of the provider: signing keys and their rotation, compact JWS, the JWKS,
-//! opaque-secret helpers, encryption at rest and password hashing.
+//! opaque-secret helpers, encryption at rest and password hashing; JWE to clients' keys and
+//! from them to ours (`jwe`, `enc_keys`).
 //!
 //! Keys are parsed once into aws-lc-rs key pairs and kept in an immutable [`keyring::KeyRing`];
 //! signing never re-parses a key (see `DESIGN.md` §Keys). No type in this module prints key
 //! material through `Debug`.
 
+pub mod enc_keys;
+pub mod jwe;
 pub mod jws;
+pub mod key_alg;
+mod key_records;
 pub mod keyring;
 pub mod password;
 pub mod retirement;
 pub mod rotation;
 pub mod secrets;
 
+pub use enc_keys::EncryptionKey;
+pub use jwe::JweError;
 pub use jws::{SigningAlg, SigningKey, left_half_hash, sign_compact, sign_compact_hs256};
+pub use key_alg::KeyAlg;
 pub use keyring::KeyRing;
 pub use rotation::{KeyChange, RotationPolicy, ensure_keys, rotate_now};
 pub use secrets::SecretBox;
@@ -53,6 +61,14 @@ pub enum CryptoError {
     /// every instance through the store.
     #[error("another instance is rotating the signing keys; try again in a moment")]
     RotationBusy,
+}
+
+/// Decrypts a compact JWE sent to us (an encrypted request object, OIDC Core §6.1, RFC 9101
+/// §6.1) with our own encryption keys in `ring`; see [`KeyRing::decrypt_jwe`]. The result is
+/// the plaintext: for a request object, the signed (or `none`) JWT inside, which the caller
+/// still verifies.
+pub fn jwe_decrypt_with_our_keys(ring: &KeyRing, compact: &str) -> Result<Vec<u8>, JweError> {
+    ring.decrypt_jwe(compact)
 }
 
 /// Result of this module's fallible calls.

@@ -1,15 +1,21 @@
-//! Signing-key rotation: keys are published ahead as `next`, sign as `current`, and stay
-//! published as `retired` until everything they signed has expired.
+//! Key rotation: keys are published ahead as `next`, sign as `current`, and stay
+//! published as `retired` until everything they signed has expired. Our encryption keys
+//! (`use: enc`, [`KeyAlg::Enc`]) rotate the same way: a client may encrypt to the next or
+//! current key, and a retired one still decrypts (unpublished) until it expires.
 //!
 //! The decision is a pure function ([`plan`]) over the stored records and `now`; the async
 //! wrappers ([`ensure_keys`], [`rotate_now`]) generate keys and apply the plan through
 //! `KeyStore`. Every step is safe to repeat and heals a half-applied earlier run (two
 //! `current` keys, a `current` missing): run [`ensure_keys`] at start and periodically.
 
-use super::jws::{SigningAlg, SigningKey};
-use super::keyring::signing_key_context;
+use super::enc_keys::EncryptionKey;
+use super::jws::SigningAlg;
+use super::key_alg::KeyAlg;
+use super::key_records::NewKey;
+pub use super::key_records::{new_enc_record, new_record};
 use super::secrets::{SecretBox, random_id};
 use super::{CryptoError, Result};
+use oxid_protocol::jose::JweAlg;
 use oxid_store::{KeyChangeSet, KeyRecord, KeyState, KeyUpdate, Store};
 use std::collections::BTreeSet;
 
@@ -20,6 +26,10 @@ const DAY: u64 = 24 * 60 * 60;
 pub struct RotationPolicy {
     /// The algorithms to keep keys for. Keys of other algorithms are retired.
     pub algs: Vec<SigningAlg>,
+    /// The encryption keys to keep (of [`EncryptionKey::KEY_ALGS`]); none in
+    /// `RotationPolicy::default()`, the configuration's `keys.encryption_algs` otherwise.
+    /// Encryption keys of other algorithms are retired.
+    pub enc_algs: Vec<JweAlg>,
     /// How long a key signs before the next one takes over (default 90 days).
     pub rotate_every: u64,
     /// How long a next key is published before it may sign (default 1 day); must be at least
@@ -58,6 +68,7 @@ impl Default for RotationPolicy {
     fn default() -> Self {
         RotationPolicy {
             algs: vec![SigningAlg::RS256, SigningAlg::ES256, SigningAlg::EdDSA],
+            enc_algs: Vec::new(),
             rotate_every: 90 * DAY,
             publish_ahead: DAY,
             retain_after: 7 * DAY,
@@ -73,7 +84,7 @@ pub enum KeyChange {
         /// The new key's id.
         kid: String,
         /// Its algorithm.
-        alg: SigningAlg,
+        alg: KeyAlg,
         /// `Next` or `Current`.
         state: KeyState,
     },
@@ -82,7 +93,7 @@ pub enum KeyChange {
         /// The key.
         kid: String,
         /// Its algorithm.
-        alg: SigningAlg,
+        alg: KeyAlg,
     },
     /// A current (or superfluous next) key stops signing and stays published until
     /// `expires_at`.
@@ -90,7 +101,7 @@ pub enum KeyChange {
         /// The key.
         kid: String,
         /// Its algorithm.
-        alg: SigningAlg,
+        alg: KeyAlg,
         /// When it leaves the JWKS.
         expires_at: u64,
     },
@@ -129,18 +140,24 @@ pub fn plan(
     force: bool,
 ) -> Vec<KeyChange> {
     let mut changes = Vec::new();
-    let retire = |record: &KeyRecord, alg| KeyChange::Retire {
+    let retire = |record: &KeyRecord, alg: KeyAlg| KeyChange::Retire {
         kid: record.kid.clone(),
         alg,
         expires_at: now.saturating_add(policy.retain_after),
     };
     // Only key-pair algorithms have stored keys; HS256 is keyed by client secrets.
-    let asymmetric = |alg: &SigningAlg| SigningAlg::ASYMMETRIC.contains(alg);
-    let wanted: BTreeSet<SigningAlg> = policy.algs.iter().copied().filter(asymmetric).collect();
-    let stored: BTreeSet<SigningAlg> = records
+    let asymmetric = |alg: &&SigningAlg| SigningAlg::ASYMMETRIC.contains(alg);
+    let encryption = |alg: &&JweAlg| EncryptionKey::KEY_ALGS.contains(alg);
+    let signing = policy
+        .algs
         .iter()
-        .filter_map(|r| r.alg.parse().ok())
         .filter(asymmetric)
+        .map(|a| KeyAlg::Sign(*a));
+    let encrypting = policy.enc_algs.iter().filter(encryption);
+    let wanted: BTreeSet<KeyAlg> = signing.chain(encrypting.map(|a| KeyAlg::Enc(*a))).collect();
+    let stored: BTreeSet<KeyAlg> = records
+        .iter()
+        .filter_map(|r| KeyAlg::from_stored(&r.alg))
         .collect();
 
     for &alg in wanted.union(&stored) {
@@ -234,26 +251,6 @@ pub fn updated(record: &KeyRecord, change: &KeyChange, now: u64) -> KeyRecord {
         KeyChange::Create { .. } => {}
     }
     record
-}
-
-/// The record of a new key in `state`, its private key encrypted with `secret_box`.
-pub fn new_record(
-    key: &SigningKey,
-    state: KeyState,
-    secret_box: &SecretBox,
-    now: u64,
-) -> Result<KeyRecord> {
-    Ok(KeyRecord {
-        kid: key.kid().to_string(),
-        alg: key.alg().as_str().to_string(),
-        private_key_encrypted: secret_box
-            .encrypt_for(&signing_key_context(key.kid()), &key.pkcs8_der()?)?,
-        state,
-        created_at: now,
-        activated_at: (state == KeyState::Current).then_some(now),
-        retired_at: None,
-        expires_at: None,
-    })
 }
 
 /// Brings the stored keys in line with `policy` at `now` (first start: a current and a next
@@ -399,13 +396,15 @@ pub(crate) async fn change_set(
     for change in changes {
         match change {
             KeyChange::Create { kid, alg, state } => {
-                let (kid, alg) = (kid.clone(), *alg);
+                let (kid, alg, state) = (kid.clone(), *alg, *state);
                 // RSA generation takes tens of milliseconds: keep it off the async workers.
-                let key =
-                    tokio::task::spawn_blocking(move || SigningKey::generate_with_kid(alg, kid))
-                        .await
-                        .map_err(|_| CryptoError::Operation("key generation task"))??;
-                set.inserts.push(new_record(&key, *state, secret_box, now)?);
+                let key = tokio::task::spawn_blocking(move || NewKey::generate(alg, kid))
+                    .await
+                    .map_err(|_| CryptoError::Operation("key generation task"))??;
+                set.inserts.push(match key {
+                    NewKey::Sign(key) => new_record(&key, state, secret_box, now)?,
+                    NewKey::Enc(key) => new_enc_record(&key, state, secret_box, now)?,
+                });
             }
             other => {
                 let Some(record) = records.iter().find(|r| r.kid == other.kid()) else {

@@ -335,7 +335,7 @@ async fn ensure_keys_and_rotate_now_through_the_sqlite_store() {
             matches!(
                 c,
                 KeyChange::Create {
-                    alg: SigningAlg::EdDSA,
+                    alg: KeyAlg::Sign(SigningAlg::EdDSA),
                     state: KeyState::Next,
                     ..
                 }

@@ -101,6 +101,8 @@ impl TestServer {
         };
         // Two key types keep start-up fast; the other algorithms are tested in crypto.
         settings.keys.algs = vec!["RS256".into(), "ES256".into()];
+        // One EC encryption key (made in microseconds); the encryption tests ask for RSA too.
+        settings.keys.encryption_algs = vec!["ECDH-ES".into()];
         adjust(&mut settings);
         let issuer = settings.issuer.clone();
         let backend = Backend {
