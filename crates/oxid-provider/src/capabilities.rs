@@ -245,7 +245,7 @@ pub struct Features {
     /// sender-constrained (FAPI 2.0 Security Profile §5.3.2.1; `profile = "fapi2"`).
     pub require_dpop: bool,
     /// Encrypted request objects (OIDC Core §6.1) decrypted with our `use: enc` keys
-    /// (`crypto::jwe_decrypt_with_our_keys`); on only once request objects are read.
+    /// (`crypto::jwe_decrypt_with_our_keys`); on when the key ring has encryption keys.
     pub request_object_encryption: bool,
 }
 
@@ -454,7 +454,8 @@ impl Capabilities {
                 require_pushed_requests: config.require_pushed_authorization_requests,
                 dpop: true,
                 require_dpop: false,
-                request_object_encryption: false,
+                // Decrypted with our `use: enc` keys (`request_object::decrypt_if_encrypted`).
+                request_object_encryption: !config.encryption_key_algs.is_empty(),
             },
             dpop_algs: crate::dpop::DPOP_ALGS.to_vec(),
             private_addresses_allowed: config.outbound.allow_private_addresses,

@@ -64,16 +64,36 @@ impl Refusal {
     }
 }
 
-/// An encrypted (5-part JWE) request object decrypted with our own keys; a signed or
-/// unsigned one (3 parts) as it is. Encryption is wired in at merge (issue 15's JWE work):
-/// until then a JWE is refused.
-pub(crate) fn decrypt_if_encrypted(_provider: &Provider, jwt: &str) -> Result<String, Refusal> {
-    if jwt.split('.').count() == 5 {
+/// An encrypted (5-part JWE) request object decrypted with our own `use: enc` keys (OIDC
+/// Core §6.1, RFC 9101 §6.1); a signed or unsigned one (3 parts) as it is. A signed-then-
+/// encrypted object yields the signed JWT, checked next as any other; an object encrypted
+/// without a signature yields its claims, which are then an unsigned object (`alg: none`,
+/// accepted only from a client that registered `none`): encryption to our public key does not
+/// say who wrote it.
+pub(crate) fn decrypt_if_encrypted(provider: &Provider, jwt: &str) -> Result<String, Refusal> {
+    if jwt.split('.').count() != 5 {
+        return Ok(jwt.to_string());
+    }
+    if !provider.capabilities().features.request_object_encryption {
         return Err(Refusal::object(
-            "encrypted request objects are not supported",
+            "encrypted request objects are not accepted here",
         ));
     }
-    Ok(jwt.to_string())
+    let plaintext = provider.jwe_decrypt_with_our_keys(jwt).map_err(|_| {
+        Refusal::object("the encrypted request object cannot be decrypted with our keys")
+    })?;
+    let text = String::from_utf8(plaintext)
+        .map_err(|_| Refusal::object("the decrypted request object is not UTF-8"))?;
+    if text.split('.').count() == 3 && !text.trim_start().starts_with('{') {
+        return Ok(text);
+    }
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    Ok(format!(
+        "{}.{}.",
+        b64.encode(br#"{"alg":"none"}"#),
+        b64.encode(text.as_bytes())
+    ))
 }
 
 /// What a client registered about request objects (kept in its metadata JSON).

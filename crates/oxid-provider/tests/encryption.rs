@@ -7,6 +7,8 @@
 
 mod common;
 
+use common::jwe::jose;
+
 use common::front::{FrontRp, Variant};
 use common::trusted::jose_available;
 use common::*;
@@ -19,32 +21,6 @@ const ALGS: [&str; 4] = [
     "ECDH-ES+A256KW",
 ];
 const ENCS: [&str; 3] = ["A128CBC-HS256", "A128GCM", "A256GCM"];
-
-/// Runs interop/node/lib/jwe.mjs with `ops`; its answers, in order.
-fn jose(ops: &[Value]) -> Vec<Value> {
-    use std::io::Write;
-    use std::process::{Command, Stdio};
-    let script = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../interop/node/lib/jwe.mjs"
-    );
-    let mut child = Command::new("node")
-        .arg(script)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("node runs");
-    let input = Value::Array(ops.to_vec()).to_string();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
-    assert!(output.status.success(), "jwe.mjs failed");
-    serde_json::from_slice(&output.stdout).unwrap()
-}
 
 /// A client's key pairs made by `jose`: an RSA key and a P-256 key, both `use: enc`, and a
 /// signing key beside them that must never be encrypted to.
@@ -314,8 +290,8 @@ async fn registration_checks_the_encryption_members() {
     assert!(description.contains("no key with use enc"), "{description}");
 }
 
-/// OIDC Discovery §3: what is listed is what registration takes; request-object encryption
-/// is listed only once request objects are read (`features.request_object_encryption`).
+/// OIDC Discovery §3: what is listed is what registration takes, and what request objects
+/// encrypted to our keys may use (`features.request_object_encryption`).
 #[tokio::test]
 async fn discovery_lists_the_encryption_algorithms_and_jwks_publishes_our_enc_keys() {
     let server = server().await;
@@ -330,10 +306,15 @@ async fn discovery_lists_the_encryption_algorithms_and_jwks_publishes_our_enc_ke
             json!(ENCS)
         );
     }
-    assert!(
-        document
-            .get("request_object_encryption_alg_values_supported")
-            .is_none()
+    // Request objects encrypted to us: the algs our keys serve (this ring has an RSA and an
+    // EC key), and only the GCM encs, which are decrypted in constant time.
+    assert_eq!(
+        document["request_object_encryption_alg_values_supported"],
+        json!(ALGS)
+    );
+    assert_eq!(
+        document["request_object_encryption_enc_values_supported"],
+        json!(["A128GCM", "A256GCM"])
     );
     let jwks: Value = reqwest::get(server.url("/jwks"))
         .await

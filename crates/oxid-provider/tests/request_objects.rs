@@ -372,7 +372,8 @@ async fn errors_reach_the_client_only_through_a_trusted_redirect_uri() {
     )
     .await;
     check_error_page_naming(page, "invalid_request_object").await;
-    // An encrypted (5-part) object is refused for now, by the one function JWE plugs into.
+    // An encrypted (5-part) object that does not decrypt with our keys is refused
+    // (request_objects_encrypted.rs has the accepted ones).
     let jwe = "eyJhbGciOiJSU0EtT0FFUC0yNTYiLCJlbmMiOiJBMjU2R0NNIn0.a.b.c.d";
     assert_eq!(
         refused_by_value(&server, "rp", jwe).await,

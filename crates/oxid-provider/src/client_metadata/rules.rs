@@ -83,6 +83,7 @@ pub(super) fn validate(
     check_client_keys(m, auth_method, caps)?;
     let request_objects = super::request_objects::check(metadata, caps, public)?;
     let encryptions = super::encryption::check_encryption(m, caps)?;
+    request_object_encryption(m, caps)?;
     for (member, uri) in [
         ("logo_uri", &m.logo_uri),
         ("client_uri", &m.client_uri),
@@ -175,24 +176,8 @@ pub(super) fn validate(
 /// would leave the client believing it protected (encryption, pairwise subjects) or
 /// overriding what it sent (a software statement).
 fn refuse_what_would_be_ignored_unsafely(m: &RegisteredMetadata) -> Result<(), MetadataError> {
-    // ID token and UserInfo encryption: `encryption::check_encryption`.
-    for (member, value) in [
-        (
-            "request_object_encryption_alg",
-            &m.request_object_encryption_alg,
-        ),
-        (
-            "request_object_encryption_enc",
-            &m.request_object_encryption_enc,
-        ),
-    ] {
-        if value.is_some() {
-            return Err(MetadataError::metadata(
-                member,
-                "encryption is not supported",
-            ));
-        }
-    }
+    // ID token and UserInfo encryption: `encryption::check_encryption`; request objects
+    // encrypted to us: `request_object_encryption`.
     if m.subject_type.as_deref().is_some_and(|s| s != "public") {
         return Err(MetadataError::metadata(
             "subject_type",
@@ -205,6 +190,38 @@ fn refuse_what_would_be_ignored_unsafely(m: &RegisteredMetadata) -> Result<(), M
             member: "software_statement".into(),
             description: "software statements are not accepted".into(),
         });
+    }
+    Ok(())
+}
+
+/// `request_object_encryption_alg` / `_enc` (OIDC Registration §2): what the client may
+/// encrypt its request objects to our `use: enc` keys with, among what we decrypt.
+fn request_object_encryption(
+    m: &RegisteredMetadata,
+    caps: &Capabilities,
+) -> Result<(), MetadataError> {
+    let supported = &caps.request_object_encryption;
+    let refused = |member: &str, name: &str| {
+        MetadataError::metadata(member, format!("{} is not a supported value", quoted(name)))
+    };
+    let enabled = caps.features.request_object_encryption;
+    if let Some(name) = &m.request_object_encryption_alg {
+        let alg = name.parse::<oxid_protocol::jose::JweAlg>().ok();
+        if !enabled || !alg.is_some_and(|a| supported.algs.contains(&a)) {
+            return Err(refused("request_object_encryption_alg", name));
+        }
+    }
+    if let Some(name) = &m.request_object_encryption_enc {
+        if m.request_object_encryption_alg.is_none() {
+            return Err(MetadataError::metadata(
+                "request_object_encryption_enc",
+                "needs request_object_encryption_alg (OIDC Registration §2)",
+            ));
+        }
+        let enc = name.parse::<oxid_protocol::jose::JweEnc>().ok();
+        if !enc.is_some_and(|e| supported.encs.contains(&e)) {
+            return Err(refused("request_object_encryption_enc", name));
+        }
     }
     Ok(())
 }

@@ -8,6 +8,7 @@ mod checks;
 mod dpop_proofs;
 mod dynamic;
 pub mod front;
+pub mod jwe;
 pub mod oxid_rp;
 mod receiver;
 mod suite;
