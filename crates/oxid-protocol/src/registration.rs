@@ -14,6 +14,7 @@ use std::fmt;
 /// Back-Channel Logout). Language-tagged members (`client_name#ja-Jpan-JP`) stay in `extra`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = RegisteredClientMetadata))]
 pub struct ClientMetadata {
     /// Redirection URIs; REQUIRED for the authorization code and implicit grants.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -30,8 +30,14 @@ pub fn write_query_times(out: &mut String, times: &[OpTimes]) -> std::fmt::Resul
             "oxid_db_query_duration_seconds_bucket{{op=\"{op}\",le=\"+Inf\"}} {count}"
         )?;
         let sum = t.sum_seconds;
-        writeln!(out, "oxid_db_query_duration_seconds_sum{{op=\"{op}\"}} {sum}")?;
-        writeln!(out, "oxid_db_query_duration_seconds_count{{op=\"{op}\"}} {count}")?;
+        writeln!(
+            out,
+            "oxid_db_query_duration_seconds_sum{{op=\"{op}\"}} {sum}"
+        )?;
+        writeln!(
+            out,
+            "oxid_db_query_duration_seconds_count{{op=\"{op}\"}} {count}"
+        )?;
     }
     Ok(())
 }

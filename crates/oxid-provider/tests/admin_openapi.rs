@@ -103,8 +103,13 @@ async fn the_document_is_openapi_3_1_with_problem_details_for_every_error() {
                 continue;
             };
             let at = format!("{method} {path}");
-            let id = operation["operationId"].as_str().unwrap_or_else(|| panic!("{at}"));
-            assert!(ids.insert(id.to_string()), "{at}: operationId {id} repeated");
+            let id = operation["operationId"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{at}"));
+            assert!(
+                ids.insert(id.to_string()),
+                "{at}: operationId {id} repeated"
+            );
             check_path_parameters(path, operation, &at);
             let responses = operation["responses"].as_object().unwrap();
             assert!(

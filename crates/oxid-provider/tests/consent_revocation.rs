@@ -83,8 +83,14 @@ async fn a_revoked_consent_takes_the_clients_tokens_and_codes_for_the_user_with_
     let (jwt_access, jwt_refresh) = tokens(&server, "jwtapp", &jwt).await;
     let (other_access, other_refresh) = tokens(&server, "other", &other).await;
     let pending = code(&server, "app").await;
-    assert_eq!(introspect(&server, "app", &app, &app_access).await["active"], true);
-    assert_eq!(introspect(&server, "jwtapp", &jwt, &jwt_access).await["active"], true);
+    assert_eq!(
+        introspect(&server, "app", &app, &app_access).await["active"],
+        true
+    );
+    assert_eq!(
+        introspect(&server, "jwtapp", &jwt, &jwt_access).await["active"],
+        true
+    );
 
     let sub = server.provider.store().get_user_by_username(USER).await;
     let sub = sub.unwrap().unwrap().id;
@@ -101,7 +107,11 @@ async fn a_revoked_consent_takes_the_clients_tokens_and_codes_for_the_user_with_
         ("jwtapp", &jwt, &jwt_access, &jwt_refresh),
     ] {
         let (status, body) = refresh(&server, client, secret, refresh_token).await;
-        assert_eq!((status, error_of(&body)), (400, "invalid_grant"), "{client}");
+        assert_eq!(
+            (status, error_of(&body)),
+            (400, "invalid_grant"),
+            "{client}"
+        );
         let answer = introspect(&server, client, secret, access).await;
         assert_eq!(answer, json!({"active": false}), "{client}: RFC 7662 §2.2");
     }

@@ -384,7 +384,10 @@ async fn database_query_latencies_move_by_operation_and_sqlite_reports_its_pool(
     assert_eq!(status, 400, "a code is redeemed once");
     let after = scrape(&admin).await;
     let count = "oxid_db_query_duration_seconds_count";
-    assert_eq!(delta(&before, &after, count, &[("op", "consume_code")]), 2.0);
+    assert_eq!(
+        delta(&before, &after, count, &[("op", "consume_code")]),
+        2.0
+    );
     assert!(delta(&before, &after, count, &[("op", "insert_token")]) >= 1.0);
     let sum = "oxid_db_query_duration_seconds_sum";
     assert!(delta(&before, &after, sum, &[("op", "consume_code")]) > 0.0);
@@ -393,9 +396,14 @@ async fn database_query_latencies_move_by_operation_and_sqlite_reports_its_pool(
     let gauge = |name: &str, labels: &[(&str, &str)]| {
         let series: Series = (
             name.to_string(),
-            labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            labels
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
         );
-        *after.get(&series).unwrap_or_else(|| panic!("{series:?} missing"))
+        *after
+            .get(&series)
+            .unwrap_or_else(|| panic!("{series:?} missing"))
     };
     // The test server's database is in memory: one connection, one queue.
     assert_eq!(gauge("oxid_db_pool_connections", &[("state", "max")]), 1.0);

@@ -23,10 +23,10 @@ mod sqlite;
 mod throttle;
 
 pub use detached::Detached;
-pub use metered::{Metered, OpTimes, QUERY_BUCKETS};
 pub use device::{
     DeviceApproval, DeviceDecision, DeviceGrantRecord, DevicePoll, DeviceState, SLOW_DOWN_STEP,
 };
+pub use metered::{Metered, OpTimes, QUERY_BUCKETS};
 pub use model::*;
 pub use outbox::{DeliveryOutcome, DeliveryRecord, OutboxStore, REVOKE_TOKENS_MEMBER, SessionKey};
 pub use postgres::PostgresStore;

@@ -308,7 +308,9 @@ fn print_client(
 ) -> ExitCode {
     match outcome {
         Ok((client, secret)) => {
-            print_json(&serde_json::json!(views::client_view_with_secret(&client, secret)));
+            print_json(&serde_json::json!(views::client_view_with_secret(
+                &client, secret
+            )));
             ExitCode::SUCCESS
         }
         Err(e) => fail(e),

@@ -29,7 +29,12 @@ pub async fn list_consents(
             known_user(store, sub).await?;
             vec![sub.to_string()]
         }
-        None => store.list_users().await?.into_iter().map(|u| u.id).collect(),
+        None => store
+            .list_users()
+            .await?
+            .into_iter()
+            .map(|u| u.id)
+            .collect(),
     };
     let mut found = Vec::new();
     for sub in subs {
@@ -56,7 +61,12 @@ pub async fn revoke_consent(
             "user {sub:?} has no consent for client {client_id:?}"
         )));
     };
-    tracing::info!(sub, client_id, tokens, "consent revoked with the client's tokens");
+    tracing::info!(
+        sub,
+        client_id,
+        tokens,
+        "consent revoked with the client's tokens"
+    );
     Ok(tokens)
 }
 
@@ -81,14 +91,27 @@ mod tests {
         let token = stored_token(&provider, TokenKind::Refresh, "app", &["openid"]).await;
         let listed = list_consents(store, Some(&user.id), None).await.unwrap();
         assert_eq!(listed, vec![ConsentView::from(consent.clone())]);
-        assert_eq!(list_consents(store, None, Some("app")).await.unwrap().len(), 1);
-        assert!(list_consents(store, None, Some("other")).await.unwrap().is_empty());
+        assert_eq!(
+            list_consents(store, None, Some("app")).await.unwrap().len(),
+            1
+        );
+        assert!(
+            list_consents(store, None, Some("other"))
+                .await
+                .unwrap()
+                .is_empty()
+        );
 
         assert_eq!(revoke_consent(store, &user.id, "app", T0).await.unwrap(), 1);
         let hash = crate::crypto::secrets::sha256_hex(&token);
         let record = store.get_token(&hash).await.unwrap().unwrap();
         assert!(record.revoked_at.is_some(), "the refresh token is revoked");
-        assert!(list_consents(store, Some(&user.id), None).await.unwrap().is_empty());
+        assert!(
+            list_consents(store, Some(&user.id), None)
+                .await
+                .unwrap()
+                .is_empty()
+        );
         let again = revoke_consent(store, &user.id, "app", T0).await;
         assert!(matches!(again, Err(AdminError::NotFound(_))), "{again:?}");
         let nobody = list_consents(store, Some("nobody"), None).await;

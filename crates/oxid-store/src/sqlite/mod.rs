@@ -25,8 +25,8 @@ mod worker;
 
 use rusqlite::{Connection, ErrorCode, OpenFlags, Row};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{Receiver, sync_channel};
 use std::sync::atomic::Ordering;
+use std::sync::mpsc::{Receiver, sync_channel};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -367,7 +367,10 @@ impl crate::HealthStore for SqliteStore {
     fn connection_stats(&self) -> Option<crate::ConnectionStats> {
         let load = |gauge: &QueueGauge| gauge.in_flight.load(Ordering::Relaxed);
         let (readers, max) = match self.readers {
-            Some(_) => (load(&self.gauges.read).min(READERS as u64), READERS as u32 + 1),
+            Some(_) => (
+                load(&self.gauges.read).min(READERS as u64),
+                READERS as u32 + 1,
+            ),
             None => (0, 1),
         };
         let writer = u64::from(load(&self.gauges.write) > 0);

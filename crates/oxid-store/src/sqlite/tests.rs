@@ -242,7 +242,10 @@ async fn queue_and_connection_stats_follow_the_jobs() {
             .collect();
         assert_eq!(counts, vec![("write", 0, 0), ("read", 0, 0)]);
         let connections = store.connection_stats().unwrap();
-        assert_eq!((connections.in_use, connections.max), (0, READERS as u32 + 1));
+        assert_eq!(
+            (connections.in_use, connections.max),
+            (0, READERS as u32 + 1)
+        );
     };
     idle(&store);
     let (started, running) = std::sync::mpsc::channel();

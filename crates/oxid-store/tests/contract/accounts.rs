@@ -262,10 +262,17 @@ pub async fn consents_are_listed_per_user_and_revoked_once_with_their_tokens(s: 
     for t in &tokens {
         s.insert_token(t).await.unwrap();
     }
-    s.insert_code(&code("code-u1-c2", "g4", "c2", "u1")).await.unwrap();
-    s.insert_code(&code("code-u1-c1", "g5", "c1", "u1")).await.unwrap();
+    s.insert_code(&code("code-u1-c2", "g4", "c2", "u1"))
+        .await
+        .unwrap();
+    s.insert_code(&code("code-u1-c1", "g5", "c1", "u1"))
+        .await
+        .unwrap();
 
-    assert_eq!(s.revoke_consent("u1", "c2", NOW + 5).await.unwrap(), Some(2));
+    assert_eq!(
+        s.revoke_consent("u1", "c2", NOW + 5).await.unwrap(),
+        Some(2)
+    );
     assert_eq!(s.revoke_consent("u1", "c2", NOW + 6).await.unwrap(), None);
     for (hash, revoked_at) in [
         ("at-u1-c2", Some(NOW + 5)),

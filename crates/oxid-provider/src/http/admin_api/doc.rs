@@ -18,43 +18,58 @@ use crate::client_metadata::ClientMetadata;
 
 /// The request breaks a rule; `detail` names it.
 #[derive(ToResponse)]
-#[response(description = "The request breaks a rule; detail names it.",
-    content_type = "application/problem+json")]
+#[response(
+    description = "The request breaks a rule; detail names it.",
+    content_type = "application/problem+json"
+)]
 pub(super) struct BadRequest(#[allow(dead_code)] Problem);
 
 /// No valid Bearer token.
 #[derive(ToResponse)]
-#[response(description = "No valid Bearer token.", content_type = "application/problem+json")]
+#[response(
+    description = "No valid Bearer token.",
+    content_type = "application/problem+json"
+)]
 pub(super) struct Unauthenticated(#[allow(dead_code)] Problem);
 
 /// The token lacks the `oxid:admin` scope.
 #[derive(ToResponse)]
-#[response(description = "The token lacks the oxid:admin scope.",
-    content_type = "application/problem+json")]
+#[response(
+    description = "The token lacks the oxid:admin scope.",
+    content_type = "application/problem+json"
+)]
 pub(super) struct Forbidden(#[allow(dead_code)] Problem);
 
 /// No such client, user, session, consent or key.
 #[derive(ToResponse)]
-#[response(description = "No such client, user, session, consent or key.",
-    content_type = "application/problem+json")]
+#[response(
+    description = "No such client, user, session, consent or key.",
+    content_type = "application/problem+json"
+)]
 pub(super) struct NotFound(#[allow(dead_code)] Problem);
 
 /// The id or username is taken.
 #[derive(ToResponse)]
-#[response(description = "The id or username is taken.",
-    content_type = "application/problem+json")]
+#[response(
+    description = "The id or username is taken.",
+    content_type = "application/problem+json"
+)]
 pub(super) struct Conflict(#[allow(dead_code)] Problem);
 
 /// Another instance is rotating the keys now.
 #[derive(ToResponse)]
-#[response(description = "Another instance is rotating the keys now; try again in a moment.",
-    content_type = "application/problem+json")]
+#[response(
+    description = "Another instance is rotating the keys now; try again in a moment.",
+    content_type = "application/problem+json"
+)]
 pub(super) struct Busy(#[allow(dead_code)] Problem);
 
 /// The database cannot be reached now.
 #[derive(ToResponse)]
-#[response(description = "The database cannot be reached now.",
-    content_type = "application/problem+json")]
+#[response(
+    description = "The database cannot be reached now.",
+    content_type = "application/problem+json"
+)]
 pub(super) struct Unavailable(#[allow(dead_code)] Problem);
 
 #[derive(OpenApi)]

@@ -45,31 +45,95 @@ pub fn routes() -> Vec<(&'static str, Method, MethodRouter<Provider>)> {
     use Method as M;
     use MethodFilter as F;
     vec![
-        ("/admin/v1/clients", M::GET, on(F::GET, clients::list_clients)),
-        ("/admin/v1/clients", M::POST, on(F::POST, clients::create_client)),
-        ("/admin/v1/clients/{client_id}", M::GET, on(F::GET, clients::get_client)),
-        ("/admin/v1/clients/{client_id}", M::PUT, on(F::PUT, clients::put_client)),
-        ("/admin/v1/clients/{client_id}", M::PATCH, on(F::PATCH, clients::patch_client)),
-        ("/admin/v1/clients/{client_id}", M::DELETE, on(F::DELETE, clients::delete_client)),
+        (
+            "/admin/v1/clients",
+            M::GET,
+            on(F::GET, clients::list_clients),
+        ),
+        (
+            "/admin/v1/clients",
+            M::POST,
+            on(F::POST, clients::create_client),
+        ),
+        (
+            "/admin/v1/clients/{client_id}",
+            M::GET,
+            on(F::GET, clients::get_client),
+        ),
+        (
+            "/admin/v1/clients/{client_id}",
+            M::PUT,
+            on(F::PUT, clients::put_client),
+        ),
+        (
+            "/admin/v1/clients/{client_id}",
+            M::PATCH,
+            on(F::PATCH, clients::patch_client),
+        ),
+        (
+            "/admin/v1/clients/{client_id}",
+            M::DELETE,
+            on(F::DELETE, clients::delete_client),
+        ),
         ("/admin/v1/users", M::GET, on(F::GET, users::list_users)),
         ("/admin/v1/users", M::POST, on(F::POST, users::create_user)),
         ("/admin/v1/users/{sub}", M::GET, on(F::GET, users::get_user)),
-        ("/admin/v1/users/{sub}", M::PATCH, on(F::PATCH, users::patch_user)),
-        ("/admin/v1/users/{sub}", M::DELETE, on(F::DELETE, users::delete_user)),
-        ("/admin/v1/users/{sub}/password", M::PUT, on(F::PUT, users::reset_password)),
-        ("/admin/v1/users/{sub}/consents", M::GET, on(F::GET, users::list_consents)),
+        (
+            "/admin/v1/users/{sub}",
+            M::PATCH,
+            on(F::PATCH, users::patch_user),
+        ),
+        (
+            "/admin/v1/users/{sub}",
+            M::DELETE,
+            on(F::DELETE, users::delete_user),
+        ),
+        (
+            "/admin/v1/users/{sub}/password",
+            M::PUT,
+            on(F::PUT, users::reset_password),
+        ),
+        (
+            "/admin/v1/users/{sub}/consents",
+            M::GET,
+            on(F::GET, users::list_consents),
+        ),
         (
             "/admin/v1/users/{sub}/consents/{client_id}",
             M::DELETE,
             on(F::DELETE, users::revoke_consent),
         ),
-        ("/admin/v1/sessions", M::GET, on(F::GET, sessions::list_sessions)),
-        ("/admin/v1/sessions", M::DELETE, on(F::DELETE, sessions::revoke_sessions)),
-        ("/admin/v1/sessions/{id}", M::GET, on(F::GET, sessions::get_session)),
-        ("/admin/v1/sessions/{id}", M::DELETE, on(F::DELETE, sessions::revoke_session)),
+        (
+            "/admin/v1/sessions",
+            M::GET,
+            on(F::GET, sessions::list_sessions),
+        ),
+        (
+            "/admin/v1/sessions",
+            M::DELETE,
+            on(F::DELETE, sessions::revoke_sessions),
+        ),
+        (
+            "/admin/v1/sessions/{id}",
+            M::GET,
+            on(F::GET, sessions::get_session),
+        ),
+        (
+            "/admin/v1/sessions/{id}",
+            M::DELETE,
+            on(F::DELETE, sessions::revoke_session),
+        ),
         ("/admin/v1/keys", M::GET, on(F::GET, keys::list_keys)),
-        ("/admin/v1/keys/rotate", M::POST, on(F::POST, keys::rotate_keys)),
-        ("/admin/v1/keys/{kid}/retire", M::POST, on(F::POST, keys::retire_key)),
+        (
+            "/admin/v1/keys/rotate",
+            M::POST,
+            on(F::POST, keys::rotate_keys),
+        ),
+        (
+            "/admin/v1/keys/{kid}/retire",
+            M::POST,
+            on(F::POST, keys::retire_key),
+        ),
         ("/admin/v1/scopes", M::GET, on(F::GET, keys::list_scopes)),
         (OPENAPI_PATH, M::GET, on(F::GET, openapi)),
     ]
