@@ -96,6 +96,7 @@ async fn the_document_is_openapi_3_1_with_problem_details_for_every_error() {
     );
 
     let mut ids = BTreeSet::new();
+    let mut links = Vec::new();
     for (path, item) in document["paths"].as_object().unwrap() {
         assert!(path.starts_with("/admin/v1/"), "{path}");
         for method in METHODS {
@@ -129,11 +130,38 @@ async fn the_document_is_openapi_3_1_with_problem_details_for_every_error() {
                     None => response,
                 };
                 check_response(&document, &at, status, response);
+                links.extend(
+                    response["links"]
+                        .as_object()
+                        .into_iter()
+                        .flat_map(|l| l.values()),
+                );
             }
             if ["post", "put", "patch"].contains(&method) && !path.contains("/keys") {
                 let body = &operation["requestBody"]["content"]["application/json"]["schema"];
                 assert!(body.is_object(), "{at}: a JSON request body");
             }
+        }
+    }
+    check_links(&links, &ids);
+}
+
+/// Every Link Object names an operation of the document by `operationId` (OpenAPI 3.1
+/// §4.8.20.1) and fills its parameters from the response body.
+fn check_links(links: &[&Value], ids: &BTreeSet<String>) {
+    assert!(
+        links.len() >= 6,
+        "the create operations link to what they made"
+    );
+    for link in links {
+        let id = link["operationId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{link}"));
+        assert!(ids.contains(id), "{link}: no operation {id}");
+        let parameters = link["parameters"].as_object().unwrap();
+        for expression in parameters.values() {
+            let text = expression.as_str().unwrap();
+            assert!(text.starts_with("$response.body#/"), "{link}");
         }
     }
 }

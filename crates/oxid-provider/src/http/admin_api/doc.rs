@@ -6,6 +6,8 @@
 
 use std::sync::OnceLock;
 
+use serde_json::Value;
+
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::openapi::{Ref, RefOr};
 use utoipa::{Modify, OpenApi, ToResponse};
@@ -150,10 +152,40 @@ pub fn document() -> utoipa::openapi::OpenApi {
 pub fn openapi_json() -> &'static str {
     static JSON: OnceLock<String> = OnceLock::new();
     JSON.get_or_init(|| {
-        document().to_pretty_json().unwrap_or_else(|e| {
+        let text = serde_json::to_value(document()).and_then(|mut value| {
+            camel_case_links(&mut value);
+            serde_json::to_string_pretty(&value)
+        });
+        text.unwrap_or_else(|e| {
             // Serializing our own document cannot fail but for a bug: say so, do not panic.
             tracing::error!(error = %e, "the OpenAPI document could not be serialized");
             String::from("{}")
         })
     })
+}
+
+/// utoipa 5 writes a Link Object's members in snake case (`operation_id`); OpenAPI 3.1
+/// §4.8.20.1 names them `operationId`, `operationRef` and `requestBody`, and tools that
+/// follow links (schemathesis's stateful phase) refuse the others.
+fn camel_case_links(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            if let Some(Value::Object(links)) = map.get_mut("links") {
+                for link in links.values_mut().filter_map(Value::as_object_mut) {
+                    for (from, to) in [
+                        ("operation_id", "operationId"),
+                        ("operation_ref", "operationRef"),
+                        ("request_body", "requestBody"),
+                    ] {
+                        if let Some(member) = link.remove(from) {
+                            link.insert(to.to_string(), member);
+                        }
+                    }
+                }
+            }
+            map.values_mut().for_each(camel_case_links);
+        }
+        Value::Array(items) => items.iter_mut().for_each(camel_case_links),
+        _ => {}
+    }
 }
