@@ -340,3 +340,28 @@ pub async fn interaction_is_claimed_once_until_purged(s: Arc<dyn Store>) {
         "purged"
     );
 }
+
+/// Every operation is timed under its own name, on every backend, as `open` returns the
+/// store (`oxid_db_query_duration_seconds{op}`, issue 13).
+pub async fn every_operation_is_timed_under_its_name(s: Arc<dyn Store>) {
+    seed(&*s).await;
+    s.get_client("c1").await.unwrap();
+    s.get_client("nobody").await.unwrap();
+    let err = s.insert_client(&client("c1")).await.unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+    let times = s.query_times().expect("a store from `open` is metered");
+    let count = |op: &str| times.iter().find(|t| t.op == op).map_or(0, |t| t.count);
+    assert_eq!(count("insert_client"), 3, "failures are timed too");
+    assert_eq!(count("insert_user"), 2);
+    assert_eq!(count("get_client"), 2);
+    assert_eq!(count("delete_client"), 0);
+    for t in &times {
+        assert_eq!(t.cumulative_buckets.len(), oxid_store::QUERY_BUCKETS.len());
+        assert!(
+            t.cumulative_buckets.windows(2).all(|w| w[0] <= w[1]),
+            "{t:?}"
+        );
+        assert!(t.cumulative_buckets.last().copied().unwrap() <= t.count);
+        assert!(t.sum_seconds > 0.0, "{t:?}");
+    }
+}

@@ -105,6 +105,7 @@ macro_rules! contract_suite {
             rotation_lease_has_one_holder_until_released_or_expired,
             client_and_key_changes_are_announced,
             consents_are_listed_per_user_and_revoked_once_with_their_tokens,
+            every_operation_is_timed_under_its_name,
             failures_count_per_key_lock_and_clear,
             a_failure_after_the_window_starts_over,
             concurrent_failures_all_count,
