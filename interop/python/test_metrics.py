@@ -50,6 +50,8 @@ def test_the_document_parses_and_has_every_family(cfg):
         "oxid_client_auth_failures": "counter",
         "oxid_throttled_requests": "counter",
         "oxid_build_info": "gauge",
+        "oxid_db_query_duration_seconds": "histogram",
+        "oxid_db_pool_connections": "gauge",
     }
     for name, kind in expected.items():
         assert families.get(name) == kind, f"{name}: {families.get(name)}"
@@ -90,5 +92,8 @@ def test_counters_move_with_logins_client_authentication_and_tokens(cfg):
     login_posts = sum(after[k] - before.get(k, 0.0) for k in after
                       if k[0] == "oxid_http_requests_total" and ("route", "/login") in k[1])
     assert login_posts >= 2
+    # The database's work, timed by store operation (a client_credentials token is stored).
+    assert moved(before, after, "oxid_db_query_duration_seconds_count", op="insert_token") >= 1
+    assert moved(before, after, "oxid_db_query_duration_seconds_sum", op="insert_token") > 0
     # Present even when nothing was throttled, so that alerts on it have a series to read.
     assert ("oxid_throttled_requests_total", frozenset({("reason", "locked")})) in after

@@ -13,6 +13,8 @@ use std::fmt;
 /// Client metadata (OIDC Registration §2, RFC 7591 §2, RP-Initiated / Front-Channel /
 /// Back-Channel Logout). Language-tagged members (`client_name#ja-Jpan-JP`) stay in `extra`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = RegisteredClientMetadata))]
 pub struct ClientMetadata {
     /// Redirection URIs; REQUIRED for the authorization code and implicit grants.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -52,6 +54,7 @@ pub struct ClientMetadata {
     pub jwks_uri: Option<String>,
     /// The client's JWK Set by value; not together with `jwks_uri`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub jwks: Option<JwkSet>,
     /// Software identifier (RFC 7591).
     #[serde(default, skip_serializing_if = "Option::is_none")]

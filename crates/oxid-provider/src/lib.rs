@@ -52,6 +52,7 @@ pub mod locales;
 pub mod login;
 pub mod logout;
 pub mod metrics;
+pub mod metrics_db;
 pub mod metrics_store;
 pub mod outbound;
 pub mod outbox;

@@ -1,7 +1,8 @@
 //! The metrics read from the store when `/metrics` is scraped (issue 13): the age of every
 //! published signing key (`oxid_signing_key_age_seconds{kid,alg,state}`), so that an
-//! operator sees a rotation that stopped happening, and the database pool's connections
-//! (`oxid_db_pool_connections{state}`, PostgreSQL). Gauges, in the same text format as
+//! operator sees a rotation that stopped happening, the database pool's connections
+//! (`oxid_db_pool_connections{state}`, both stores) and `metrics_db`'s query latencies and
+//! queues. Gauges, in the same text format as
 //! `metrics`; a database that does not answer leaves the key series out for that scrape.
 
 use oxid_store::{ConnectionStats, KeyRecord};
@@ -23,8 +24,16 @@ pub async fn render(provider: &Provider) -> String {
     let mut out = String::new();
     // Writing to a String cannot fail.
     let _ = write_keys(&mut out, &keys, now);
-    if let Some(stats) = provider.store().connection_stats() {
+    let store = provider.store();
+    if let Some(stats) = store.connection_stats() {
         let _ = write_pool(&mut out, stats);
+    }
+    let queues = store.queue_stats();
+    if !queues.is_empty() {
+        let _ = crate::metrics_db::write_queues(&mut out, &queues);
+    }
+    if let Some(times) = store.query_times() {
+        let _ = crate::metrics_db::write_query_times(&mut out, &times);
     }
     out
 }

@@ -130,7 +130,9 @@ fn check_histograms(samples: &BTreeMap<Series, f64>) {
 fn moved(before: &BTreeMap<Series, f64>, after: &BTreeMap<Series, f64>) -> BTreeMap<String, f64> {
     after
         .iter()
+        // Timings, and the database's own work (a scrape reads the store too).
         .filter(|((name, _), _)| !name.starts_with("oxid_http_request_duration_seconds"))
+        .filter(|((name, _), _)| !name.starts_with("oxid_db_"))
         .filter_map(|(series, value)| {
             let delta = value - before.get(series).copied().unwrap_or(0.0);
             (delta != 0.0).then(|| {
@@ -367,4 +369,47 @@ async fn signing_key_ages_are_gauges_that_follow_time_and_rotation() {
     // Our encryption key rotates with them (tests/common keeps an ECDH-ES one).
     assert_eq!(retired, 3, "RS256, ES256 and ECDH-ES: {rotated:?}");
     assert!(rotated.values().any(|age| *age == 0.0), "a new next key");
+}
+
+/// Issue 13's database metrics: `oxid_db_query_duration_seconds{op}` is a histogram per store
+/// operation whose counts move with what the requests did (a code redeemed once, a token
+/// stored), and SQLite reports its connections and queues too.
+#[tokio::test]
+async fn database_query_latencies_move_by_operation_and_sqlite_reports_its_pool() {
+    let server = TestServer::start().await;
+    let admin = admin_listener(&server).await;
+    let secret = server.add_client("app", |_| {}).await;
+    let code = obtain_code(&server, &server.browser(), "app", "openid").await;
+    let before = scrape(&admin).await;
+    let (status, _) = exchange_code(&server, "app", &secret, &code).await;
+    assert_eq!(status, 200);
+    let (status, _) = exchange_code(&server, "app", &secret, &code).await;
+    assert_eq!(status, 400, "a code is redeemed once");
+    let after = scrape(&admin).await;
+    let count = "oxid_db_query_duration_seconds_count";
+    assert_eq!(
+        delta(&before, &after, count, &[("op", "consume_code")]),
+        2.0
+    );
+    assert!(delta(&before, &after, count, &[("op", "insert_token")]) >= 1.0);
+    let sum = "oxid_db_query_duration_seconds_sum";
+    assert!(delta(&before, &after, sum, &[("op", "consume_code")]) > 0.0);
+    // Each scrape reads the signing keys: the scrape's own operation is counted as well.
+    assert!(delta(&before, &after, count, &[("op", "list_keys")]) >= 1.0);
+    let gauge = |name: &str, labels: &[(&str, &str)]| {
+        let series: Series = (
+            name.to_string(),
+            labels
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        );
+        *after
+            .get(&series)
+            .unwrap_or_else(|| panic!("{series:?} missing"))
+    };
+    // The test server's database is in memory: one connection, one queue.
+    assert_eq!(gauge("oxid_db_pool_connections", &[("state", "max")]), 1.0);
+    let queued = &[("queue", "write"), ("state", "queued")];
+    assert_eq!(gauge("oxid_db_queue_operations", queued), 0.0);
 }

@@ -236,6 +236,12 @@ impl HealthStore for Detached {
     fn connection_stats(&self) -> Option<crate::ConnectionStats> {
         self.inner.connection_stats()
     }
+    fn queue_stats(&self) -> Vec<crate::QueueStats> {
+        self.inner.queue_stats()
+    }
+    fn query_times(&self) -> Option<Vec<crate::OpTimes>> {
+        self.inner.query_times()
+    }
 }
 
 #[async_trait]

@@ -27,9 +27,14 @@ impl ConsentStore for Detached {
         self.run(|s| async move { s.list_consents(&user_id).await })
             .await
     }
-    async fn delete_consent(&self, user_id: &str, client_id: &str) -> StoreResult<bool> {
+    async fn revoke_consent(
+        &self,
+        user_id: &str,
+        client_id: &str,
+        now: u64,
+    ) -> StoreResult<Option<u64>> {
         let (user_id, client_id) = (user_id.to_owned(), client_id.to_owned());
-        self.run(|s| async move { s.delete_consent(&user_id, &client_id).await })
+        self.run(|s| async move { s.revoke_consent(&user_id, &client_id, now).await })
             .await
     }
 }

@@ -13,6 +13,7 @@
 mod detached;
 mod detached_keys;
 mod device;
+mod metered;
 mod model;
 mod outbox;
 mod postgres;
@@ -26,6 +27,7 @@ pub use detached::Detached;
 pub use device::{
     DeviceApproval, DeviceDecision, DeviceGrantRecord, DevicePoll, DeviceState, SLOW_DOWN_STEP,
 };
+pub use metered::{Metered, OpTimes, QUERY_BUCKETS};
 pub use model::*;
 pub use outbox::{DeliveryOutcome, DeliveryRecord, OutboxStore, REVOKE_TOKENS_MEMBER, SessionKey};
 pub use postgres::PostgresStore;
@@ -160,9 +162,18 @@ pub trait ConsentStore: Send + Sync {
     ) -> StoreResult<Option<ConsentRecord>>;
     /// Every consent `user_id` gave, ordered by client id.
     async fn list_consents(&self, user_id: &str) -> StoreResult<Vec<ConsentRecord>>;
-    /// Forgets the consent this user gave this client (the next authorization asks again);
-    /// false when there was none.
-    async fn delete_consent(&self, user_id: &str, client_id: &str) -> StoreResult<bool>;
+    /// Revokes the consent this user gave this client, in one transaction with its
+    /// consequences (as Keycloak does): the consent goes (the next authorization asks again),
+    /// every unrevoked access and refresh token of the client for the user is revoked at
+    /// `now`, and the user's unconsumed codes for the client go, so none mints tokens later.
+    /// Returns how many tokens were revoked; `None` (and nothing done) when there was no
+    /// consent.
+    async fn revoke_consent(
+        &self,
+        user_id: &str,
+        client_id: &str,
+        now: u64,
+    ) -> StoreResult<Option<u64>>;
 }
 
 /// Authorization codes.
@@ -404,6 +415,28 @@ pub trait HealthStore: Send + Sync {
     fn connection_stats(&self) -> Option<ConnectionStats> {
         None
     }
+    /// The job queues in front of the database connections now, for metrics (SQLite's
+    /// writer and readers); empty where there are none.
+    fn queue_stats(&self) -> Vec<QueueStats> {
+        Vec::new()
+    }
+    /// How long each operation of this contract took so far, for metrics; `None` for a
+    /// store that is not wrapped in [`Metered`] (every store [`open`] returns is).
+    fn query_times(&self) -> Option<Vec<OpTimes>> {
+        None
+    }
+}
+
+/// A queue of operations waiting for a database connection
+/// (`oxid_db_queue_operations{queue,state}`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueueStats {
+    /// Which queue: `write` or `read`.
+    pub queue: &'static str,
+    /// Operations sent and not yet started.
+    pub queued: u64,
+    /// Operations started and not yet answered (a write waits for its batch's commit).
+    pub in_flight: u64,
 }
 
 /// How many connections a store's pool holds (`oxid_db_pool_connections{state}`).
@@ -474,6 +507,16 @@ pub async fn open(url: &str) -> StoreResult<Arc<dyn Store>> {
 
 /// [`open`] with explicit [`StoreOptions`].
 pub async fn open_with(url: &str, options: &StoreOptions) -> StoreResult<Arc<dyn Store>> {
+    // Every operation timed for `oxid_db_query_duration_seconds` (see `Metered`).
+    let store = open_unmetered(url, options).await?;
+    Ok(Arc::new(Metered::new(store)))
+}
+
+/// [`open_with`] without [`Metered`].
+pub(crate) async fn open_unmetered(
+    url: &str,
+    options: &StoreOptions,
+) -> StoreResult<Arc<dyn Store>> {
     if url.starts_with("sqlite:") {
         Ok(Arc::new(SqliteStore::open_with(url, options).await?))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {

@@ -5,7 +5,7 @@
 mod contract;
 
 use contract::Fixture;
-use oxid_store::{Detached, PostgresStore, Store, StoreOptions};
+use oxid_store::{Detached, Metered, PostgresStore, Store, StoreOptions};
 use sqlx::postgres::{PgConnectOptions, PgPool};
 use std::hash::{BuildHasher, RandomState};
 use std::io::Write;
@@ -53,7 +53,8 @@ async fn drop_schema(admin: PgPool, schema: String) {
 }
 
 /// The store as the provider gets it from `oxid_store::open_with`: PostgreSQL behind
-/// [`Detached`], on `schema`, its sessions named after the schema in `pg_stat_activity`.
+/// [`Detached`] and [`Metered`], on `schema`, its sessions named after the schema in
+/// `pg_stat_activity`.
 async fn open_detached(url: &str, schema: &str) -> (PostgresStore, Arc<dyn Store>) {
     let options = PgConnectOptions::from_str(url)
         .unwrap()
@@ -63,10 +64,8 @@ async fn open_detached(url: &str, schema: &str) -> (PostgresStore, Arc<dyn Store
     let store = PostgresStore::open_with(options, &store_options)
         .await
         .unwrap();
-    let shared = Arc::new(Detached::new(
-        Arc::new(store.clone()),
-        store_options.timeout,
-    ));
+    let detached = Detached::new(Arc::new(store.clone()), store_options.timeout);
+    let shared = Arc::new(Metered::new(Arc::new(detached)));
     (store, shared)
 }
 

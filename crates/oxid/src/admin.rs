@@ -321,8 +321,8 @@ pub async fn run_client(command: ClientCommand, settings: &Settings) -> ExitCode
         }
         ClientCommand::List => match backend.store.list_clients().await {
             Ok(clients) => {
-                let rows = clients.iter().map(views::client_view).collect();
-                print_json(&Value::Array(rows));
+                let rows: Vec<_> = clients.iter().map(views::client_view).collect();
+                print_json(&serde_json::json!(rows));
                 ExitCode::SUCCESS
             }
             Err(e) => fail(e),
@@ -343,7 +343,9 @@ fn print_client(
 ) -> ExitCode {
     match outcome {
         Ok((client, secret)) => {
-            print_json(&views::client_view_with_secret(&client, secret));
+            print_json(&serde_json::json!(views::client_view_with_secret(
+                &client, secret
+            )));
             ExitCode::SUCCESS
         }
         Err(e) => fail(e),
@@ -372,7 +374,7 @@ pub async fn run_keys(command: KeysCommand, settings: &Settings) -> ExitCode {
     }
     match admin_keys::list_keys(&backend).await {
         Ok(keys) => {
-            print_json(&Value::Array(keys));
+            print_json(&serde_json::json!(keys));
             ExitCode::SUCCESS
         }
         Err(e) => fail(e),

@@ -7,6 +7,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 mod admin;
+mod consent;
 mod discover;
 mod logging;
 mod login;
@@ -56,6 +57,9 @@ enum Command {
     /// List and revoke login sessions.
     #[command(subcommand)]
     Session(session::SessionCommand),
+    /// List and revoke the consents users gave clients.
+    #[command(subcommand)]
+    Consent(consent::ConsentCommand),
     /// Discover any OpenID provider and print its summary.
     Discover(discover::DiscoverArgs),
     /// Log in at a provider as a native app (RFC 8252) and print the tokens.
@@ -175,6 +179,7 @@ async fn run(cli: Cli) -> ExitCode {
         Command::Client(command) => admin::run_client(command, &settings).await,
         Command::Keys(command) => admin::run_keys(command, &settings).await,
         Command::Session(command) => session::run_session(command, &settings).await,
+        Command::Consent(command) => consent::run_consent(command, &settings).await,
         Command::Discover(args) => discover::run(args).await,
         Command::Login(args) => login::run(args).await,
     }

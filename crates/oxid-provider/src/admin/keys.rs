@@ -4,10 +4,9 @@
 //! once cannot publish two next keys; the instance that lost is told `Busy`.
 
 use oxid_store::{KeyRecord, StoreError};
-use serde_json::Value;
 
 use super::AdminError;
-use super::views::key_view;
+use super::views::{KeyView, key_view};
 use crate::backend::Backend;
 use crate::crypto::CryptoError;
 use crate::crypto::retirement::{Retirement, retire_key as retire};
@@ -23,7 +22,7 @@ fn admin_error(e: CryptoError) -> AdminError {
 
 /// The published keys (next, current, retired until they expire), oldest first, with
 /// their ages at `now`.
-pub async fn list_keys(backend: &Backend) -> Result<Vec<Value>, AdminError> {
+pub async fn list_keys(backend: &Backend) -> Result<Vec<KeyView>, AdminError> {
     let now = backend.now();
     let keys = backend.store.list_keys(now).await?;
     Ok(keys.iter().map(|k| key_view(k, now)).collect())

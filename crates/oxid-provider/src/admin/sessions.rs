@@ -10,7 +10,8 @@ use super::AdminError;
 use crate::state::Provider;
 
 /// A live session, without the hash of its cookie.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(as = Session)]
 pub struct SessionView {
     /// The session's id in the admin API and CLI: its public `sid` (the cookie's value, the
     /// only other name it has, is never stored).

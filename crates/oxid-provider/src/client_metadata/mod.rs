@@ -29,7 +29,7 @@ pub use localized::{ClientDisplay, LOCALIZABLE_MEMBERS};
 pub type RegisteredMetadata = oxid_protocol::registration::ClientMetadata;
 
 /// Client metadata: the registered members and Oxid's own. Members are named as on the wire.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ClientMetadata {
     /// The members of OIDC Registration §2 and RFC 7591 §2.
     #[serde(flatten)]

@@ -29,7 +29,9 @@ use axum::routing::{get, post};
 use crate::discovery::paths;
 use crate::state::Provider;
 
-pub use admin_api::{OPENAPI, OPENAPI_PATH, route_list as admin_api_routes};
+pub use admin_api::{
+    OPENAPI_PATH, openapi_json as admin_openapi_json, route_list as admin_api_routes,
+};
 pub use admin_listener::admin_router;
 
 /// The HTML pages (under the issuer's path): their errors are pages, never JSON.

@@ -10,13 +10,14 @@ use super::form::no_store;
 use crate::admin::AdminError;
 use crate::admin::access::ADMIN_SCOPE;
 
-/// RFC 9457 §3.
-#[derive(Debug, Serialize)]
+/// RFC 9457 §3 problem details.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Problem {
     /// A URI naming the problem type (§3.1.1).
     #[serde(rename = "type")]
     pub kind: String,
     /// A short summary of the type (§3.1.3).
+    #[schema(value_type = String)]
     pub title: &'static str,
     /// The HTTP status (§3.1.2).
     pub status: u16,

@@ -156,13 +156,42 @@ impl ConsentStore for PostgresStore {
         rows.iter().map(rows::consent).collect()
     }
 
-    async fn delete_consent(&self, user_id: &str, client_id: &str) -> StoreResult<bool> {
-        let done = sqlx::query("DELETE FROM consents WHERE user_id = $1 AND client_id = $2")
+    async fn revoke_consent(
+        &self,
+        user_id: &str,
+        client_id: &str,
+        now: u64,
+    ) -> StoreResult<Option<u64>> {
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let gone = sqlx::query("DELETE FROM consents WHERE user_id = $1 AND client_id = $2")
             .bind(user_id)
             .bind(client_id)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await
             .map_err(backend)?;
-        Ok(done.rows_affected() > 0)
+        if gone.rows_affected() == 0 {
+            tx.rollback().await.map_err(backend)?;
+            return Ok(None);
+        }
+        let revoked = sqlx::query(
+            "UPDATE tokens SET revoked_at = $1 \
+             WHERE user_id = $2 AND client_id = $3 AND revoked_at IS NULL",
+        )
+        .bind(to_db(now))
+        .bind(user_id)
+        .bind(client_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+        sqlx::query(
+            "DELETE FROM codes WHERE user_id = $1 AND client_id = $2 AND consumed_at IS NULL",
+        )
+        .bind(user_id)
+        .bind(client_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+        tx.commit().await.map_err(backend)?;
+        Ok(Some(revoked.rows_affected()))
     }
 }

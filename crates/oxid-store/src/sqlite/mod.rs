@@ -25,6 +25,7 @@ mod worker;
 
 use rusqlite::{Connection, ErrorCode, OpenFlags, Row};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
 use std::sync::mpsc::{Receiver, sync_channel};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -32,7 +33,7 @@ use std::time::Duration;
 use crate::rows::Columns;
 use crate::{StoreError, StoreOptions, StoreResult};
 use watchdog::Watchdog;
-use worker::{Job, QUEUE_DEPTH, Queue};
+use worker::{Job, QUEUE_DEPTH, Queue, QueueGauge};
 
 /// How long a connection waits for another process's write lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
@@ -54,6 +55,15 @@ pub struct SqliteStore {
     timeout: Duration,
     /// Changes this store committed, for its subscribers (`ChangeFeed`).
     changes: tokio::sync::broadcast::Sender<crate::StoreChange>,
+    /// The writer's and the readers' jobs waiting and running, for metrics.
+    gauges: Arc<Gauges>,
+}
+
+/// The job counts of the writer's and the readers' queues.
+#[derive(Debug, Default)]
+struct Gauges {
+    write: Arc<QueueGauge>,
+    read: Arc<QueueGauge>,
 }
 
 impl SqliteStore {
@@ -80,7 +90,8 @@ impl SqliteStore {
         F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
     {
         self.ensure_file()?;
-        worker::call(&self.writer, self.timeout, work).await
+        let queue = (&self.writer, &self.gauges.write);
+        worker::call(queue, self.timeout, work).await
     }
 
     /// Runs `work` on a reader thread (in memory: on the only thread).
@@ -90,7 +101,11 @@ impl SqliteStore {
         F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
     {
         self.ensure_file()?;
-        let queue = self.readers.as_ref().unwrap_or(&self.writer);
+        let queue = match &self.readers {
+            Some(readers) => (readers, &self.gauges.read),
+            // In memory the one thread reads too: its queue is the writer's.
+            None => (&self.writer, &self.gauges.write),
+        };
         worker::call(queue, self.timeout, work).await
     }
 
@@ -133,6 +148,7 @@ fn open_blocking(url: &str, timeout: Duration) -> StoreResult<SqliteStore> {
             watchdog: None,
             timeout,
             changes: change_channel(),
+            gauges: Arc::default(),
         });
     }
     let path = file_path(url);
@@ -166,6 +182,7 @@ fn open_blocking(url: &str, timeout: Duration) -> StoreResult<SqliteStore> {
         changes: change_channel(),
         watchdog: Some(watchdog),
         timeout,
+        gauges: Arc::default(),
     })
 }
 
@@ -343,6 +360,39 @@ impl crate::HealthStore for SqliteStore {
         }
         self.read(|conn| conn.query_row("SELECT 1", [], |_| Ok(())).map_err(sql_err))
             .await
+    }
+
+    /// The connections are the writer's and the readers' (one in memory); one counts as in
+    /// use while it has a job started and not yet answered.
+    fn connection_stats(&self) -> Option<crate::ConnectionStats> {
+        let load = |gauge: &QueueGauge| gauge.in_flight.load(Ordering::Relaxed);
+        let (readers, max) = match self.readers {
+            Some(_) => (
+                load(&self.gauges.read).min(READERS as u64),
+                READERS as u32 + 1,
+            ),
+            None => (0, 1),
+        };
+        let writer = u64::from(load(&self.gauges.write) > 0);
+        let in_use = u32::try_from(readers + writer).unwrap_or(max);
+        Some(crate::ConnectionStats {
+            in_use,
+            idle: max.saturating_sub(in_use),
+            max,
+        })
+    }
+
+    fn queue_stats(&self) -> Vec<crate::QueueStats> {
+        let stats = |queue, gauge: &QueueGauge| crate::QueueStats {
+            queue,
+            queued: gauge.queued.load(Ordering::Relaxed),
+            in_flight: gauge.in_flight.load(Ordering::Relaxed),
+        };
+        let mut all = vec![stats("write", &self.gauges.write)];
+        if self.readers.is_some() {
+            all.push(stats("read", &self.gauges.read));
+        }
+        all
     }
 }
 

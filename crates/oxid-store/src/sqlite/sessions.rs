@@ -192,16 +192,37 @@ impl ConsentStore for SqliteStore {
         .await
     }
 
-    async fn delete_consent(&self, user_id: &str, client_id: &str) -> StoreResult<bool> {
+    async fn revoke_consent(
+        &self,
+        user_id: &str,
+        client_id: &str,
+        now: u64,
+    ) -> StoreResult<Option<u64>> {
         let (user_id, client_id) = (user_id.to_string(), client_id.to_string());
         self.write(move |conn| {
             let gone = exec(
                 conn,
                 "DELETE FROM consents WHERE user_id = ? AND client_id = ?",
-                [user_id, client_id],
+                [&user_id, &client_id],
             )
             .map_err(sql_err)?;
-            Ok(gone > 0)
+            if gone == 0 {
+                return Ok(None);
+            }
+            let revoked = exec(
+                conn,
+                "UPDATE tokens SET revoked_at = ?1 \
+                 WHERE user_id = ?2 AND client_id = ?3 AND revoked_at IS NULL",
+                params![to_db(now), user_id, client_id],
+            )
+            .map_err(sql_err)?;
+            exec(
+                conn,
+                "DELETE FROM codes WHERE user_id = ? AND client_id = ? AND consumed_at IS NULL",
+                [&user_id, &client_id],
+            )
+            .map_err(sql_err)?;
+            Ok(Some(revoked as u64))
         })
         .await
     }

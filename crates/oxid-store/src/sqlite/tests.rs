@@ -226,3 +226,54 @@ async fn a_file_removed_while_its_batch_runs_fails_the_batch_after_commit() {
     );
     assert!(!path.exists(), "no new database file");
 }
+
+/// `queue_stats` and `connection_stats` follow the jobs: a job waits (`queued`) behind one
+/// that runs (`in_flight`, its connection in use), and both counts fall back to 0.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn queue_and_connection_stats_follow_the_jobs() {
+    use crate::HealthStore;
+    let dir = tempfile::tempdir().unwrap();
+    let store = file_store(&dir).await;
+    let idle = |store: &SqliteStore| {
+        let counts: Vec<_> = store
+            .queue_stats()
+            .iter()
+            .map(|q| (q.queue, q.queued, q.in_flight))
+            .collect();
+        assert_eq!(counts, vec![("write", 0, 0), ("read", 0, 0)]);
+        let connections = store.connection_stats().unwrap();
+        assert_eq!(
+            (connections.in_use, connections.max),
+            (0, READERS as u32 + 1)
+        );
+    };
+    idle(&store);
+    let (started, running) = std::sync::mpsc::channel();
+    let (release, released) = std::sync::mpsc::channel::<()>();
+    let slow = store.clone();
+    let first = tokio::spawn(async move {
+        slow.write(move |_| {
+            started.send(()).unwrap();
+            released.recv().unwrap();
+            Ok(())
+        })
+        .await
+    });
+    let (behind, store2) = (store.clone(), store.clone());
+    running.recv().unwrap();
+    let second = tokio::spawn(async move { behind.write(|_| Ok(())).await });
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let write = store2.queue_stats()[0];
+        if (write.queued, write.in_flight) == (1, 1) {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{write:?}");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert_eq!(store2.connection_stats().unwrap().in_use, 1);
+    release.send(()).unwrap();
+    first.await.unwrap().unwrap();
+    second.await.unwrap().unwrap();
+    idle(&store2);
+}

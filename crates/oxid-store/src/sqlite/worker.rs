@@ -12,6 +12,7 @@
 
 use rusqlite::Connection;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -37,11 +38,32 @@ pub(super) trait Job: Send {
 /// A job's queue.
 pub(super) type Queue = SyncSender<Box<dyn Job>>;
 
+/// How many jobs of one queue wait and run now (`HealthStore::queue_stats`).
+#[derive(Debug, Default)]
+pub(super) struct QueueGauge {
+    /// Sent, not started.
+    pub(super) queued: AtomicU64,
+    /// Started, not answered.
+    pub(super) in_flight: AtomicU64,
+}
+
 /// A closure over a connection and the channel its result goes back on.
 struct Op<T, F> {
     work: Option<F>,
     result: Option<StoreResult<T>>,
     reply: oneshot::Sender<StoreResult<T>>,
+    gauge: Arc<QueueGauge>,
+    started: bool,
+}
+
+impl<T, F> Op<T, F> {
+    fn start(&mut self) {
+        if !self.started {
+            self.started = true;
+            self.gauge.queued.fetch_sub(1, Ordering::Relaxed);
+            self.gauge.in_flight.fetch_add(1, Ordering::Relaxed);
+        }
+    }
 }
 
 impl<T, F> Job for Op<T, F>
@@ -50,6 +72,7 @@ where
     F: FnOnce(&Connection) -> StoreResult<T> + Send,
 {
     fn run(&mut self, conn: &Connection) -> bool {
+        self.start();
         let Some(work) = self.work.take() else {
             return false;
         };
@@ -60,6 +83,12 @@ where
     }
 
     fn answer(self: Box<Self>, failure: Option<&StoreError>) {
+        let done = if self.started {
+            &self.gauge.in_flight
+        } else {
+            &self.gauge.queued
+        };
+        done.fetch_sub(1, Ordering::Relaxed);
         let answer = match (self.result, failure) {
             (Some(Err(e)), _) => Err(e),
             (Some(Ok(value)), None) => Ok(value),
@@ -84,7 +113,11 @@ pub(super) fn duplicate(e: &StoreError) -> StoreError {
 
 /// Sends `work` to `queue` and waits at most `timeout` for its answer. The wait ends with
 /// `Unavailable` when the queue is full or the time is up; the job itself still runs.
-pub(super) async fn call<T, F>(queue: &Queue, timeout: Duration, work: F) -> StoreResult<T>
+pub(super) async fn call<T, F>(
+    (queue, gauge): (&Queue, &Arc<QueueGauge>),
+    timeout: Duration,
+    work: F,
+) -> StoreResult<T>
 where
     T: Send + 'static,
     F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
@@ -94,9 +127,18 @@ where
         work: Some(work),
         result: None,
         reply,
+        gauge: gauge.clone(),
+        started: false,
     });
+    // Counted before it is sent, so that a thread taking it at once never counts below 0;
+    // a job that is not sent is dropped without an answer, so it is uncounted here.
+    gauge.queued.fetch_add(1, Ordering::Relaxed);
+    let sent = queue.try_send(job);
+    if sent.is_err() {
+        gauge.queued.fetch_sub(1, Ordering::Relaxed);
+    }
     // Sending never waits, so a cancelled caller either sent the whole job or nothing.
-    queue.try_send(job).map_err(|e| match e {
+    sent.map_err(|e| match e {
         TrySendError::Full(_) => StoreError::Unavailable("too many queued operations".into()),
         TrySendError::Disconnected(_) => {
             StoreError::Backend("the database thread has stopped".into())

@@ -241,7 +241,9 @@ pub async fn put_consent_replaces_earlier_consent(s: Arc<dyn Store>) {
     assert_eq!(s.get_consent("u2", "c1").await.unwrap(), None);
 }
 
-pub async fn consents_are_listed_per_user_and_deleted_once(s: Arc<dyn Store>) {
+/// Revoking a consent takes the client's tokens and codes for that user with it (issue 13,
+/// as Keycloak does), and nothing of another client or user.
+pub async fn consents_are_listed_per_user_and_revoked_once_with_their_tokens(s: Arc<dyn Store>) {
     seed(&*s).await;
     let (a, b) = (
         consent("u1", "c2", &["openid"]),
@@ -251,11 +253,45 @@ pub async fn consents_are_listed_per_user_and_deleted_once(s: Arc<dyn Store>) {
         s.put_consent(c).await.unwrap();
     }
     assert_eq!(s.list_consents("u1").await.unwrap(), vec![b.clone(), a]);
-    assert!(s.delete_consent("u1", "c2").await.unwrap());
-    assert!(!s.delete_consent("u1", "c2").await.unwrap());
+    let tokens = [
+        token("at-u1-c2", TokenKind::Access, "g1", "c2", Some("u1")),
+        token("rt-u1-c2", TokenKind::Refresh, "g1", "c2", Some("u1")),
+        token("rt-u1-c1", TokenKind::Refresh, "g2", "c1", Some("u1")),
+        token("rt-u2-c2", TokenKind::Refresh, "g3", "c2", Some("u2")),
+    ];
+    for t in &tokens {
+        s.insert_token(t).await.unwrap();
+    }
+    s.insert_code(&code("code-u1-c2", "g4", "c2", "u1"))
+        .await
+        .unwrap();
+    s.insert_code(&code("code-u1-c1", "g5", "c1", "u1"))
+        .await
+        .unwrap();
+
+    assert_eq!(
+        s.revoke_consent("u1", "c2", NOW + 5).await.unwrap(),
+        Some(2)
+    );
+    assert_eq!(s.revoke_consent("u1", "c2", NOW + 6).await.unwrap(), None);
+    for (hash, revoked_at) in [
+        ("at-u1-c2", Some(NOW + 5)),
+        ("rt-u1-c2", Some(NOW + 5)),
+        ("rt-u1-c1", None),
+        ("rt-u2-c2", None),
+    ] {
+        let t = s.get_token(hash).await.unwrap().unwrap();
+        assert_eq!(t.revoked_at, revoked_at, "{hash}");
+    }
+    let gone = s.consume_code("code-u1-c2", NOW).await.unwrap();
+    assert_eq!(gone, CodeConsumption::NotFound);
+    let kept = s.consume_code("code-u1-c1", NOW).await.unwrap();
+    assert!(matches!(kept, CodeConsumption::Consumed(_)), "{kept:?}");
     assert_eq!(s.list_consents("u1").await.unwrap(), vec![b]);
     assert_eq!(s.list_consents("u2").await.unwrap().len(), 1);
     assert!(s.list_consents("nobody").await.unwrap().is_empty());
+    let none = s.revoke_consent("nobody", "c1", NOW).await.unwrap();
+    assert_eq!(none, None);
 }
 
 pub async fn odd_values_round_trip_unchanged(s: Arc<dyn Store>) {
@@ -303,4 +339,29 @@ pub async fn interaction_is_claimed_once_until_purged(s: Arc<dyn Store>) {
         s.claim_interaction("i-1", NOW + 20).await.unwrap(),
         "purged"
     );
+}
+
+/// Every operation is timed under its own name, on every backend, as `open` returns the
+/// store (`oxid_db_query_duration_seconds{op}`, issue 13).
+pub async fn every_operation_is_timed_under_its_name(s: Arc<dyn Store>) {
+    seed(&*s).await;
+    s.get_client("c1").await.unwrap();
+    s.get_client("nobody").await.unwrap();
+    let err = s.insert_client(&client("c1")).await.unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+    let times = s.query_times().expect("a store from `open` is metered");
+    let count = |op: &str| times.iter().find(|t| t.op == op).map_or(0, |t| t.count);
+    assert_eq!(count("insert_client"), 3, "failures are timed too");
+    assert_eq!(count("insert_user"), 2);
+    assert_eq!(count("get_client"), 2);
+    assert_eq!(count("delete_client"), 0);
+    for t in &times {
+        assert_eq!(t.cumulative_buckets.len(), oxid_store::QUERY_BUCKETS.len());
+        assert!(
+            t.cumulative_buckets.windows(2).all(|w| w[0] <= w[1]),
+            "{t:?}"
+        );
+        assert!(t.cumulative_buckets.last().copied().unwrap() <= t.count);
+        assert!(t.sum_seconds > 0.0, "{t:?}");
+    }
 }
