@@ -283,6 +283,9 @@ pub struct Capabilities {
     /// link-local addresses (`[outbound] allow_private_addresses`); registration refuses them
     /// otherwise, as the calls would.
     pub private_addresses_allowed: bool,
+    /// The `[outbound]` limits of documents fetched at registration (a client's
+    /// `sector_identifier_uri`, OIDC Registration §5).
+    pub outbound: crate::outbound::OutboundSettings,
 }
 
 /// Grants implemented in `grants/` (each runs when its entry is here).
@@ -376,7 +379,8 @@ impl Capabilities {
             userinfo_algs: id_token_algs.clone(),
             introspection_response_algs: vec![SigningAlg::RS256],
             id_token_algs,
-            subject_types: vec!["public"],
+            // OIDC Core §8: pairwise subjects are computed in `pairwise`.
+            subject_types: vec!["public", crate::pairwise::PAIRWISE],
             claim_types: vec!["normal"],
             prompt_values: vec![
                 Prompt::None,
@@ -399,6 +403,7 @@ impl Capabilities {
                 dpop: true,
             },
             private_addresses_allowed: config.outbound.allow_private_addresses,
+            outbound: config.outbound,
         }
     }
 

@@ -54,6 +54,7 @@ pub mod metrics_store;
 pub mod outbound;
 pub mod outbox;
 pub mod pages;
+pub mod pairwise;
 pub mod par;
 pub mod redirect_uri;
 pub mod refresh_rotation;

@@ -330,5 +330,9 @@ async fn plans_not_applicable_yet_are_not_advertised() {
             "{flag} is advertised"
         );
     }
-    assert!(!string_array(&document["subject_types_supported"]).contains(&"pairwise"));
+    // OIDC Core §8.1: pairwise subjects are built (tests/pairwise.rs).
+    assert_eq!(
+        string_array(&document["subject_types_supported"]),
+        ["public", "pairwise"]
+    );
 }

@@ -155,6 +155,14 @@ pub struct ClientMembers {
     /// `--dpop-bound-access-tokens false` turns it off again.
     #[arg(long, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
     dpop_bound_access_tokens: Option<bool>,
+    /// `public` (every client sees the user's id) or `pairwise` (a `sub` of its own per
+    /// sector, OIDC Core §8.1).
+    #[arg(long, value_name = "public|pairwise")]
+    subject_type: Option<String>,
+    /// An https URL whose JSON array lists every redirect URI; its host is the pairwise
+    /// sector (OIDC Registration §5). Fetched and checked now.
+    #[arg(long, value_name = "URL")]
+    sector_identifier_uri: Option<String>,
 }
 
 impl ClientMembers {
@@ -197,6 +205,8 @@ impl ClientMembers {
             refresh_token_grace: self.refresh_token_grace,
             require_pushed_authorization_requests: self.require_pushed_authorization_requests,
             dpop_bound_access_tokens: self.dpop_bound_access_tokens,
+            subject_type: self.subject_type,
+            sector_identifier_uri: self.sector_identifier_uri,
         })
     }
 }
