@@ -100,7 +100,10 @@ async fn one_sector_one_sub_and_another_sector_another_oidc_core_8_1() {
     let alice = alice_id(&server).await;
 
     // `flow` checks the ID token and that UserInfo's `sub` is the ID token's (§5.3.2).
-    let flow_a1 = a1.flow("openid email", &[]).await;
+    // offline_access (with prompt=consent, OIDC Core §11) for a refresh token below.
+    let flow_a1 = a1
+        .flow("openid email offline_access", &[("prompt", "consent")])
+        .await;
     let flow_a2 = a2.flow("openid", &[]).await;
     let flow_b = b.flow("openid", &[]).await;
     let flow_public = public.flow("openid", &[]).await;
