@@ -144,7 +144,13 @@ async fn read_id_token(
         return Ok(Err("sub is missing".into()));
     };
     let Some(user) = id_token_user(ctx, sub, string("sid")).await? else {
-        return Ok(Err("its subject is not a user any more".into()));
+        return Ok(Err(if crate::pairwise::is_pairwise(ctx.client.record()) {
+            "its pairwise sub names no user: it is resolved through its login session (sid), \
+             which is over"
+                .into()
+        } else {
+            "its subject is not a user any more".into()
+        }));
     };
     Ok(Ok(Party {
         subject: sub.to_string(),

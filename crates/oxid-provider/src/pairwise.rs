@@ -139,7 +139,11 @@ mod tests {
     fn pairwise_subjects_follow_the_sector_oidc_core_8_1() {
         let secret_box = SecretBox::new([1u8; 32]);
         let public = client("pub", json!({}), &["https://a.example/cb"]);
-        let a1 = client("a1", json!({"subject_type": "pairwise"}), &["https://a.example/cb"]);
+        let a1 = client(
+            "a1",
+            json!({"subject_type": "pairwise"}),
+            &["https://a.example/cb"],
+        );
         let a2 = client(
             "a2",
             json!({"subject_type": "pairwise"}),
@@ -151,7 +155,11 @@ mod tests {
                 "sector_identifier_uri": "https://a.example/sector.json"}),
             &["https://b.example/cb", "https://c.example/cb"],
         );
-        let b = client("b", json!({"subject_type": "pairwise"}), &["https://b.example/cb"]);
+        let b = client(
+            "b",
+            json!({"subject_type": "pairwise"}),
+            &["https://b.example/cb"],
+        );
         assert_eq!(subject_for(&secret_box, &public, "u1"), "u1");
         let sub = subject_for(&secret_box, &a1, "u1");
         assert_ne!(sub, "u1");

@@ -111,7 +111,11 @@ async fn one_sector_one_sub_and_another_sector_another_oidc_core_8_1() {
     assert_ne!(flow_a1.sub(), flow_b.sub(), "another sector, another sub");
     assert_ne!(flow_a1.sub(), alice, "the local id is never shown");
     assert_ne!(flow_b.sub(), alice);
-    assert_eq!(flow_public.sub(), alice, "a public client keeps the plain sub");
+    assert_eq!(
+        flow_public.sub(),
+        alice,
+        "a public client keeps the plain sub"
+    );
     assert_eq!(flow_a1.userinfo["sub"], flow_a1.sub());
     assert_eq!(flow_a1.userinfo["email"], "alice@example.com");
 
@@ -120,7 +124,11 @@ async fn one_sector_one_sub_and_another_sector_another_oidc_core_8_1() {
     assert_eq!(answer["active"], true);
     assert_eq!(answer["sub"], flow_a1.sub());
     let by_b = introspect(&server, &b, flow_a1.access_token()).await;
-    assert_eq!(by_b["sub"], flow_a1.sub(), "whoever asks, the token's client's sub");
+    assert_eq!(
+        by_b["sub"],
+        flow_a1.sub(),
+        "whoever asks, the token's client's sub"
+    );
     let public_answer = introspect(&server, &public, flow_public.access_token()).await;
     assert_eq!(public_answer["sub"], alice.as_str());
 
@@ -128,7 +136,10 @@ async fn one_sector_one_sub_and_another_sector_another_oidc_core_8_1() {
     let refreshed = a1
         .token(&[
             ("grant_type", "refresh_token"),
-            ("refresh_token", flow_a1.tokens["refresh_token"].as_str().unwrap()),
+            (
+                "refresh_token",
+                flow_a1.tokens["refresh_token"].as_str().unwrap(),
+            ),
         ])
         .await;
     assert_eq!(refreshed.status, 200, "{}", refreshed.body);
@@ -160,7 +171,10 @@ async fn registration_checks_the_sector_identifier_document_oidc_registration_5(
     };
     let info = register_ok(&server, &metadata("/sector.json")).await;
     assert_eq!(info["subject_type"], "pairwise");
-    assert_eq!(info["sector_identifier_uri"], format!("{sectors}/sector.json"));
+    assert_eq!(
+        info["sector_identifier_uri"],
+        format!("{sectors}/sector.json")
+    );
     // The registered client signs in with a pairwise sub.
     let flow = registered_rp(&server, &info).flow("openid", &[]).await;
     assert_ne!(flow.sub(), alice_id(&server).await);
@@ -169,7 +183,10 @@ async fn registration_checks_the_sector_identifier_document_oidc_registration_5(
     // array, or registration MUST fail."
     let why = register_refused(&server, &metadata("/other.json"), "invalid_client_metadata").await;
     assert!(why.starts_with("sector_identifier_uri"), "{why}");
-    assert!(why.contains(REDIRECT), "names the missing redirect URI: {why}");
+    assert!(
+        why.contains(REDIRECT),
+        "names the missing redirect URI: {why}"
+    );
     for path in ["/object.json", "/missing.json"] {
         let why = register_refused(&server, &metadata(path), "invalid_client_metadata").await;
         assert!(why.starts_with("sector_identifier_uri"), "{path}: {why}");
@@ -202,7 +219,13 @@ async fn the_sector_document_is_fetched_only_where_outbound_calls_may_go() {
 async fn an_update_is_checked_against_the_sector_document_again() {
     let server = server().await;
     let sectors = sector_server().await;
-    let rp = pairwise_rp(&server, "rp", "pairwise", Some(&format!("{sectors}/sector.json"))).await;
+    let rp = pairwise_rp(
+        &server,
+        "rp",
+        "pairwise",
+        Some(&format!("{sectors}/sector.json")),
+    )
+    .await;
     let provider = &server.provider;
     let update = |uri: String| {
         oxid_provider::admin::update_client(
@@ -295,4 +318,64 @@ async fn logout_tokens_carry_the_pairwise_sub_and_the_hint_ends_the_session() {
     let claims = verify_jws_with_jwks(&server, token).await;
     assert_eq!(claims["sub"], id_claims["sub"]);
     assert_eq!(claims["sid"], id_claims["sid"]);
+}
+
+#[tokio::test]
+async fn a_pairwise_id_token_is_exchanged_through_its_login_session_rfc8693_3() {
+    const TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
+    let server = TestServer::start_with(|s| {
+        s.require_pkce = false;
+        s.token_exchange =
+            vec![toml::from_str("client_id = \"rp\"\nimpersonation = true").unwrap()];
+    })
+    .await;
+    let rp = Rp::with_client(&server, "rp", |c| {
+        c.subject_type = Some("pairwise".into());
+        c.grant_types = vec!["authorization_code".into(), TOKEN_EXCHANGE.into()];
+    })
+    .await;
+    let flow = rp.flow("openid", &[]).await;
+    let form = [
+        ("grant_type", TOKEN_EXCHANGE),
+        ("subject_token", flow.id_token()),
+        (
+            "subject_token_type",
+            "urn:ietf:params:oauth:token-type:id_token",
+        ),
+        (
+            "requested_token_type",
+            "urn:ietf:params:oauth:token-type:jwt",
+        ),
+    ];
+    let answer = rp.token(&form).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    // The new token is alice's, and says so with the sub this client knows her by.
+    let token = answer.body["access_token"].as_str().unwrap();
+    let claims = verify_jws_with_jwks(&server, token).await;
+    assert_eq!(claims["sub"], flow.sub());
+    let seen = introspect(&server, &rp, token).await;
+    assert_eq!(
+        (seen["username"].as_str(), &seen["sub"]),
+        (Some(USER), &claims["sub"])
+    );
+
+    // A pairwise sub cannot be reversed: once its login session is over, the ID token names
+    // no user any more (RFC 8693 §2.2.2 invalid_request).
+    let sid = flow.id_claims["sid"].as_str().unwrap();
+    let session = server
+        .provider
+        .store()
+        .get_session_by_sid(sid, T0)
+        .await
+        .unwrap()
+        .unwrap();
+    server
+        .provider
+        .store()
+        .delete_session(&session.id_hash)
+        .await
+        .unwrap();
+    let answer = rp.token(&form).await;
+    assert_eq!(answer.status, 400, "{}", answer.body);
+    assert_eq!(answer.body["error"], "invalid_request");
 }

@@ -116,16 +116,15 @@ mod tests {
     use serde_json::{Value, json};
 
     fn check(value: Value) -> Result<(), String> {
-        let caps = Capabilities::from_config(&ProviderConfig::from_settings(&Settings::default()).unwrap());
+        let caps = Capabilities::from_config(
+            &ProviderConfig::from_settings(&Settings::default()).unwrap(),
+        );
         let metadata = ClientMetadata::from_json(value.to_string().as_bytes()).unwrap();
-        metadata
-            .validate(&caps)
-            .map(|_| ())
-            .map_err(|e| {
-                let code = oxid_protocol::registration::RegistrationErrorCode::InvalidClientMetadata;
-                assert_eq!(e.code, code, "{e}");
-                e.member
-            })
+        metadata.validate(&caps).map(|_| ()).map_err(|e| {
+            let code = oxid_protocol::registration::RegistrationErrorCode::InvalidClientMetadata;
+            assert_eq!(e.code, code, "{e}");
+            e.member
+        })
     }
 
     #[test]
@@ -154,10 +153,7 @@ mod tests {
             m[member] = json!(value);
             check(m)
         };
-        assert_eq!(
-            with("subject_type", "secret"),
-            Err("subject_type".into())
-        );
+        assert_eq!(with("subject_type", "secret"), Err("subject_type".into()));
         for bad in [
             "http://sector.example/uris.json",
             "not a url",
@@ -172,6 +168,9 @@ mod tests {
                 "{bad}"
             );
         }
-        assert_eq!(with("sector_identifier_uri", "https://sector.example/u.json"), Ok(()));
+        assert_eq!(
+            with("sector_identifier_uri", "https://sector.example/u.json"),
+            Ok(())
+        );
     }
 }

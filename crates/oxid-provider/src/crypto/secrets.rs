@@ -274,9 +274,15 @@ mod tests {
         let a = SecretBox::new([7u8; 32]);
         let same_key = SecretBox::new([7u8; 32]);
         let other_key = SecretBox::new([8u8; 32]);
-        assert_eq!(a.derive(b"oxid/pairwise"), same_key.derive(b"oxid/pairwise"));
+        assert_eq!(
+            a.derive(b"oxid/pairwise"),
+            same_key.derive(b"oxid/pairwise")
+        );
         assert_ne!(a.derive(b"oxid/pairwise"), a.derive(b"oxid/other"));
-        assert_ne!(a.derive(b"oxid/pairwise"), other_key.derive(b"oxid/pairwise"));
+        assert_ne!(
+            a.derive(b"oxid/pairwise"),
+            other_key.derive(b"oxid/pairwise")
+        );
         assert_ne!(a.derive(b"oxid/pairwise"), [7u8; 32]);
     }
 
