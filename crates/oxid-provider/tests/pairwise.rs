@@ -379,3 +379,40 @@ async fn a_pairwise_id_token_is_exchanged_through_its_login_session_rfc8693_3() 
     assert_eq!(answer.status, 400, "{}", answer.body);
     assert_eq!(answer.body["error"], "invalid_request");
 }
+
+#[tokio::test]
+async fn the_admin_api_takes_both_members_and_checks_the_document() {
+    const ADMIN_TOKEN: &str = "Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MA";
+    let server = TestServer::start_with(|s| {
+        s.admin_token = Some(ADMIN_TOKEN.into());
+        s.outbound.allow_private_addresses = true;
+    })
+    .await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let admin = format!("http://{}/admin/v1/clients", listener.local_addr().unwrap());
+    let app = oxid_provider::http::admin_router(server.provider.clone());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let sectors = sector_server().await;
+    let call = |method: reqwest::Method, url: String, body: Value| async move {
+        let response = reqwest::Client::new()
+            .request(method, url)
+            .bearer_auth(ADMIN_TOKEN)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (status, response.text().await.unwrap())
+    };
+    let new = json!({"client_id": "shop", "redirect_uris": [REDIRECT], "subject_type": "pairwise",
+        "sector_identifier_uri": format!("{sectors}/sector.json")});
+    let (status, body) = call(reqwest::Method::POST, admin.clone(), new).await;
+    assert_eq!(status, 201, "{body}");
+    let created: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(created["subject_type"], "pairwise");
+    // A redirect URI the document does not list (OIDC Registration §5).
+    let change = json!({"redirect_uris": ["https://unlisted.example.org/cb"]});
+    let (status, body) = call(reqwest::Method::PATCH, format!("{admin}/shop"), change).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("sector_identifier_uri"), "{body}");
+}
