@@ -313,7 +313,7 @@ done
 ready || { echo "interop: provider not ready" >&2; cat "$WORK/server.log" >&2; exit 1; }
 
 # ---- 4. the suites --------------------------------------------------------------------
-SUITES=(openid-client oauth4webapi browser authlib simple-openid-connect metrics admin-api)
+SUITES=(openid-client oauth4webapi dpop browser authlib simple-openid-connect metrics admin-api)
 if [ $# -gt 0 ]; then SUITES=("$@"); fi
 declare -A PASS FAIL SKIP TODO STATUS
 mkdir -p "$HERE/screenshots"
@@ -400,6 +400,7 @@ for s in "${SUITES[@]}"; do
   case "$s" in
     openid-client) node_suite openid-client test/openid-client.test.js ;;
     oauth4webapi) node_suite oauth4webapi test/oauth4webapi.test.js ;;
+    dpop) node_suite dpop test/dpop.test.js ;;
     browser) OXID_SCREENSHOTS="$HERE/screenshots" node_suite browser test/browser.test.js ;;
     authlib) py_suite authlib test_authlib.py ;;
     simple-openid-connect) py_suite simple-openid-connect test_simple_openid_connect.py ;;

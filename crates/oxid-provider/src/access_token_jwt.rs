@@ -137,6 +137,7 @@ mod tests {
             format: AccessTokenFormat::Jwt,
             alg: SigningAlg::ES256,
             lifetime: Some(60),
+            introspection_clients: vec![],
         };
         let opaque_client = client(json!({}));
         let form = AccessTokenForm::decide(&config, &opaque_client, Some(&api));

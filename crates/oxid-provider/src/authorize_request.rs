@@ -150,6 +150,15 @@ pub(crate) fn check_request(
     if request.scope.is_empty() {
         return Some((AuthErrorCode::InvalidScope, "scope is missing".into()));
     }
+    // RFC 9449 §10: `dpop_jkt` is a JWK SHA-256 thumbprint (RFC 7638), base64url.
+    if let Some(jkt) = request.extra.get("dpop_jkt")
+        && !crate::dpop::is_thumbprint(jkt)
+    {
+        return Some((
+            AuthErrorCode::InvalidRequest,
+            "dpop_jkt must be a base64url SHA-256 JWK thumbprint (RFC 9449 §10)".into(),
+        ));
+    }
     // The registry (OpenID and configured scopes) is what exists; a client's list narrows it.
     if let Some(scope) = request.scope.iter().find(|s| caps.scope(s).is_none()) {
         return Some((

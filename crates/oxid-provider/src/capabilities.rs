@@ -231,8 +231,11 @@ pub struct Features {
     /// this for itself with `require_pushed_authorization_requests` (§6).
     pub require_pushed_requests: bool,
     /// DPoP proofs at the token endpoint and DPoP-bound tokens at UserInfo and
-    /// introspection (RFC 9449), with the algorithms of `dpop::DPOP_ALGS`.
+    /// introspection (RFC 9449), with the algorithms of `Capabilities::dpop_algs`.
     pub dpop: bool,
+    /// Every token request must carry a DPoP proof, so every access token is
+    /// sender-constrained (FAPI 2.0 Security Profile §5.3.2.1; `profile = "fapi2"`).
+    pub require_dpop: bool,
 }
 
 /// What this deployment supports.
@@ -264,8 +267,8 @@ pub struct Capabilities {
     /// UserInfo signing algorithms (`userinfo_signed_response_alg`, OIDC Core §5.3.2): those
     /// of ID tokens; discovery lists `none` first, plain JSON, the default.
     pub userinfo_algs: Vec<SigningAlg>,
-    /// Algorithms of signed introspection answers (RFC 9701 §5): RS256, which every key ring
-    /// has (`introspection_jwt`).
+    /// Algorithms of signed introspection answers (RFC 9701 §5, §6): the key ring's, RS256
+    /// (the default, which every key ring has) first.
     pub introspection_response_algs: Vec<SigningAlg>,
     /// `subject_types_supported`.
     pub subject_types: Vec<&'static str>,
@@ -277,6 +280,8 @@ pub struct Capabilities {
     pub display_values: Vec<Display>,
     /// Languages of the pages (`ui_locales_supported`), as configured.
     pub ui_locales: Vec<String>,
+    /// DPoP proof algorithms accepted (RFC 9449 §5.1 `dpop_signing_alg_values_supported`).
+    pub dpop_algs: Vec<oxid_protocol::jose::Alg>,
     /// Optional features.
     pub features: Features,
     /// URLs the provider calls (`backchannel_logout_uri`) may name private, loopback and
@@ -355,7 +360,7 @@ impl Capabilities {
         // returning tokens); the token endpoint never runs it.
         let mut grant_types = enabled_grants(config);
         grant_types.push(GrantType::Implicit);
-        Capabilities {
+        let mut caps = Capabilities {
             // Every OIDC and OAuth response type but `none`, each per client allow-list.
             response_types: ALL_RESPONSE_TYPES
                 .into_iter()
@@ -377,7 +382,7 @@ impl Capabilities {
             pkce_methods,
             pkce_required: config.require_pkce,
             userinfo_algs: id_token_algs.clone(),
-            introspection_response_algs: vec![SigningAlg::RS256],
+            introspection_response_algs: config.signing_algs.clone(),
             id_token_algs,
             // OIDC Core §8: pairwise subjects are computed in `pairwise`.
             subject_types: vec!["public", crate::pairwise::PAIRWISE],
@@ -401,10 +406,15 @@ impl Capabilities {
                 pushed_requests: true,
                 require_pushed_requests: config.require_pushed_authorization_requests,
                 dpop: true,
+                require_dpop: false,
             },
+            dpop_algs: crate::dpop::DPOP_ALGS.to_vec(),
             private_addresses_allowed: config.outbound.allow_private_addresses,
             outbound: config.outbound,
-        }
+        };
+        // `profile = "fapi2"` narrows the table (crate::profile).
+        config.profile.restrict(&mut caps);
+        caps
     }
 
     /// Whether the token endpoint runs `grant`.

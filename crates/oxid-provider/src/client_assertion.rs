@@ -282,10 +282,16 @@ fn check_claims(
     Ok(exp.saturating_add(rules.leeway_seconds))
 }
 
-/// The issuer, the token endpoint, and the endpoint the assertion was sent to.
+/// The issuer, the token endpoint, and the endpoint the assertion was sent to; the PAR
+/// endpoint authenticates as the token endpoint does, and RFC 9126 §2 has it accept its own
+/// URL too.
 fn accepted_audiences(provider: &Provider, endpoint: AuthEndpoint) -> Vec<String> {
     let config = provider.config();
-    let mut audiences = vec![config.issuer.clone(), config.endpoint(paths::TOKEN)];
+    let mut audiences = vec![
+        config.issuer.clone(),
+        config.endpoint(paths::TOKEN),
+        config.endpoint(paths::PUSHED_AUTHORIZATION_REQUEST),
+    ];
     let here = match endpoint {
         AuthEndpoint::Token => None,
         AuthEndpoint::Revocation => Some(paths::REVOCATION),

@@ -93,6 +93,10 @@ pub struct Settings {
     pub sessions: crate::session::SessionSettings,
     /// Protected resources (`[[resources]]`, RFC 8707 resource indicators).
     pub resources: Vec<crate::resources::ResourceSetting>,
+    /// DPoP server nonces (the `[dpop]` section, RFC 9449 §8).
+    pub dpop: crate::dpop_nonce::DpopSettings,
+    /// The security profile: `"default"`, or `"fapi2"` for the FAPI 2.0 Security Profile.
+    pub profile: crate::profile::Profile,
 }
 
 /// Grants off by default, each enabled by its key.
@@ -153,6 +157,8 @@ impl Default for Settings {
             backchannel: crate::backchannel::BackchannelSettings::default(),
             sessions: crate::session::SessionSettings::default(),
             resources: Vec::new(),
+            dpop: crate::dpop_nonce::DpopSettings::default(),
+            profile: crate::profile::Profile::Default,
         }
     }
 }
@@ -353,6 +359,10 @@ pub struct ProviderConfig {
     pub sessions: crate::session::SessionSettings,
     /// The protected resources tokens may be asked for.
     pub resources: crate::resources::Resources,
+    /// DPoP server nonces.
+    pub dpop: crate::dpop_nonce::DpopSettings,
+    /// The security profile (`crate::profile`).
+    pub profile: crate::profile::Profile,
 }
 
 /// The documents discovery links to (OIDC Discovery §3), each an absolute http(s) URL.
@@ -467,6 +477,8 @@ impl ProviderConfig {
         settings.backchannel.validate()?;
         let trusted_proxies = crate::client_address::TrustedProxies::from_settings(&settings.http)
             .map_err(|e| config_error("http.trusted_proxies", e))?;
+        settings.dpop.validate()?;
+        settings.profile.validate(settings, &signing_algs)?;
         let resources = crate::resources::Resources::from_settings(
             &settings.resources,
             &signing_algs,
@@ -501,6 +513,8 @@ impl ProviderConfig {
             backchannel: settings.backchannel,
             sessions: settings.sessions,
             resources,
+            dpop: settings.dpop,
+            profile: settings.profile,
         })
     }
 

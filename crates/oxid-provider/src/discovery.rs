@@ -110,7 +110,7 @@ pub fn metadata(config: &ProviderConfig, caps: &Capabilities) -> ProviderMetadat
         // RFC 9449 §5.1.
         dpop_signing_alg_values_supported: features
             .dpop
-            .then(|| names(&crate::dpop::DPOP_ALGS, |a| a.as_str()))
+            .then(|| names(&caps.dpop_algs, |a| a.as_str()))
             .flatten(),
         claims_supported: strings(&caps.claims),
         claim_types_supported: strings(&caps.claim_types),

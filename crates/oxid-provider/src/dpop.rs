@@ -55,6 +55,9 @@ pub struct CheckedProof {
     pub jkt: String,
     jti: String,
     iat: u64,
+    alg: Alg,
+    /// The server-provided nonce it carries (§8), if any.
+    pub nonce: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -65,6 +68,8 @@ struct ProofClaims {
     iat: u64,
     #[serde(default)]
     ath: Option<String>,
+    #[serde(default)]
+    nonce: Option<String>,
 }
 
 /// The one `DPoP` header of a request, if any (§4.3 check 1: not more than one).
@@ -87,6 +92,14 @@ pub fn thumbprint(jwk: &Jwk) -> Option<String> {
         &digest::SHA256,
         input.as_bytes(),
     )))
+}
+
+/// Whether `value` has the form of a SHA-256 thumbprint: 43 base64url characters (§10).
+pub fn is_thumbprint(value: &str) -> bool {
+    value.len() == 43
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// `ath` (§4.2): the base64url SHA-256 of the access token.
@@ -149,6 +162,8 @@ pub fn check_proof(
         jkt,
         jti: claims.jti,
         iat: claims.iat,
+        alg,
+        nonce: claims.nonce,
     })
 }
 
@@ -176,6 +191,17 @@ pub async fn verify_request(
         return Ok(None);
     };
     let checked = check_proof(proof, target, provider.now()).map_err(DpopRefusal::Invalid)?;
+    // §5.1: the deployment's list may be narrower than what we can verify (FAPI 2.0).
+    if !provider.capabilities().dpop_algs.contains(&checked.alg) {
+        return Err(DpopRefusal::Invalid(format!(
+            "the DPoP proof's alg {} is not accepted here",
+            checked.alg.as_str()
+        )));
+    }
+    // §8, §9: checked before the jti is remembered, so the retry may reuse nothing but the key.
+    if let Some(why) = crate::dpop_nonce::refusal(provider, checked.nonce.as_deref()) {
+        return Err(DpopRefusal::UseNonce(why));
+    }
     let key = format!("dpop:{}:{}", checked.jkt, checked.jti);
     let first = provider
         .store()
@@ -195,6 +221,8 @@ pub async fn verify_request(
 pub enum DpopRefusal {
     /// `invalid_dpop_proof`, with its description.
     Invalid(String),
+    /// `use_dpop_nonce` (§8, §9): the proof lacks a current server nonce.
+    UseNonce(&'static str),
     /// The replay check could not reach the store.
     Store(oxid_store::StoreError),
 }
@@ -228,27 +256,53 @@ pub fn check_binding(bound: Option<&str>, presented: Presented<'_>) -> Result<()
 }
 
 /// §5 at the token endpoint: the key of the request's proof, if it sent one; a client that
-/// registered `dpop_bound_access_tokens` must (§5.2).
+/// registered `dpop_bound_access_tokens` must (§5.2), and every client must under FAPI 2.0.
 pub async fn token_request_key(
     provider: &Provider,
     headers: &HeaderMap,
     client: &Client,
 ) -> Result<Option<String>, OAuthError> {
-    let url = provider.config().endpoint(paths::TOKEN);
+    let key = endpoint_key(provider, headers, paths::TOKEN).await?;
+    if key.is_none() && client.requires_dpop() {
+        return Err(OAuthError::token(
+            TokenErrorCode::InvalidDpopProof,
+            "this client must send a DPoP proof with its token requests (RFC 9449 §5.2)",
+        ));
+    }
+    if key.is_none() && provider.capabilities().features.require_dpop {
+        return Err(OAuthError::token(
+            TokenErrorCode::InvalidDpopProof,
+            "every token request must carry a DPoP proof: access tokens are sender-constrained \
+             here (FAPI 2.0 Security Profile §5.3.2.1)",
+        ));
+    }
+    Ok(key)
+}
+
+/// The key of the proof a request to the authorization server's endpoint at `path` carries
+/// (the token endpoint, §5; the PAR endpoint, §10.1), if any; refusals are token errors
+/// (`invalid_dpop_proof`, or `use_dpop_nonce` with a fresh nonce, §8).
+pub async fn endpoint_key(
+    provider: &Provider,
+    headers: &HeaderMap,
+    path: &str,
+) -> Result<Option<String>, OAuthError> {
+    let url = provider.config().endpoint(path);
     let target = ProofTarget {
         method: "POST",
         url: &url,
         access_token: None,
     };
     match verify_request(provider, headers, &target).await {
-        Ok(None) if client.requires_dpop() => Err(OAuthError::token(
-            TokenErrorCode::InvalidDpopProof,
-            "this client must send a DPoP proof with its token requests (RFC 9449 §5.2)",
-        )),
         Ok(key) => Ok(key),
         Err(DpopRefusal::Invalid(why)) => {
             Err(OAuthError::token(TokenErrorCode::InvalidDpopProof, why))
         }
+        Err(DpopRefusal::UseNonce(why)) => Err(OAuthError::use_dpop_nonce(
+            crate::dpop_nonce::current(provider),
+            false,
+            why,
+        )),
         Err(DpopRefusal::Store(e)) => Err(e.into()),
     }
 }
@@ -273,6 +327,11 @@ pub async fn resource_key(
         Ok(Some(key)) => Ok(key),
         Ok(None) => Err(invalid("the DPoP scheme needs a DPoP proof".into())),
         Err(DpopRefusal::Invalid(why)) => Err(invalid(why)),
+        Err(DpopRefusal::UseNonce(why)) => Err(OAuthError::use_dpop_nonce(
+            crate::dpop_nonce::current(provider),
+            true,
+            why,
+        )),
         Err(DpopRefusal::Store(e)) => Err(e.into()),
     }
 }

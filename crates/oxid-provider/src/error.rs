@@ -35,6 +35,14 @@ pub enum ErrorKind {
     /// RFC 9449 §7.1: a DPoP-bound token or a proof refused at a resource (`invalid_token`
     /// or `invalid_dpop_proof`): 401 with a `DPoP` challenge.
     DpopResource(&'static str),
+    /// RFC 9449 §8, §9 `use_dpop_nonce`: 400 at the authorization server's endpoints, 401
+    /// with a `DPoP` challenge at a resource; the `DPoP-Nonce` header carries `nonce`.
+    UseDpopNonce {
+        /// The nonce to retry with.
+        nonce: String,
+        /// Whether the refusal is at a resource (§9) rather than the token or PAR endpoint.
+        at_resource: bool,
+    },
     /// `invalid_client` for a client locked after too many failed secrets (issue 13): HTTP
     /// 429 with `Retry-After`. RFC 6749 §5.2 has no code for this, so the client keeps the
     /// code its failure earns; only the status and header tell it to wait.
@@ -134,6 +142,19 @@ impl OAuthError {
         }
     }
 
+    /// `use_dpop_nonce` with the nonce to retry with (RFC 9449 §8, §9).
+    pub fn use_dpop_nonce(
+        nonce: String,
+        at_resource: bool,
+        description: impl Into<Cow<'static, str>>,
+    ) -> Self {
+        OAuthError {
+            kind: ErrorKind::UseDpopNonce { nonce, at_resource },
+            description: description.into(),
+            detail: None,
+        }
+    }
+
     /// A bearer error at a resource.
     pub fn bearer(kind: ErrorKind, description: impl Into<Cow<'static, str>>) -> Self {
         OAuthError {
@@ -179,6 +200,7 @@ impl OAuthError {
             ErrorKind::Registration(code) => code.as_str(),
             ErrorKind::Authorization(code) => code.as_str(),
             ErrorKind::DpopResource(code) => code,
+            ErrorKind::UseDpopNonce { .. } => "use_dpop_nonce",
         }
     }
 }

@@ -195,6 +195,8 @@ async fn insert_code(
         claims_request: request.claims.clone(),
         resource: request.resource.clone(),
         expires_at: provider.now() + provider.config().lifetimes.code,
+        // RFC 9449 §10: checked at the PAR endpoint or `authorize_request`.
+        dpop_jkt: request.extra.get("dpop_jkt").cloned(),
     };
     provider.store().insert_code(&record).await?;
     Ok(code)

@@ -40,7 +40,10 @@ pub async fn introspect(
     let Some(record) = find_live_token(provider, &request.token).await? else {
         return Ok(IntrospectionResponse::inactive());
     };
-    let visible = record.kind == TokenKind::Access || record.client_id == client.id();
+    let own = record.client_id == client.id();
+    let visible = own
+        || (record.kind == TokenKind::Access
+            && audience_admits(provider, record.audience.as_deref(), client.id()));
     if !visible {
         return Ok(IntrospectionResponse::inactive());
     }
@@ -115,6 +118,15 @@ pub async fn introspect(
         extra,
         ..IntrospectionResponse::default()
     })
+}
+
+/// Whether a token for `audience` may be shown to the resource server `caller` (RFC 9701
+/// §5: a token not intended for the calling resource server is inactive to it).
+fn audience_admits(provider: &Provider, audience: Option<&str>, caller: &str) -> bool {
+    let resources = &provider.config().resources;
+    audience
+        .and_then(|aud| resources.get(aud))
+        .is_none_or(|resource| resource.may_introspect(caller))
 }
 
 #[cfg(test)]

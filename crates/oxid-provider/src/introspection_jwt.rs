@@ -2,7 +2,8 @@
 //! `Accept: application/token-introspection+jwt` gets the RFC 7662 answer inside a
 //! `token_introspection` claim, signed by the provider, so that it can keep or pass on proof of
 //! what the provider said. The JWT carries `iss`, `aud` (the caller) and `iat`, and no `sub` or
-//! `exp`, so it cannot pass for an access token (§5, §8.1).
+//! `exp`, so it cannot pass for an access token (§5, §8.1). A caller that registered
+//! `introspection_signed_response_alg` gets that algorithm (§6), any of the key ring's.
 
 use oxid_protocol::introspection::IntrospectionResponse;
 use serde::Serialize;
@@ -42,18 +43,27 @@ pub fn wants_jwt(accept: &str) -> bool {
     })
 }
 
-/// The answer for the client `client_id`, signed with the first algorithm the capability
-/// table lists for introspection answers.
-pub fn signed_answer(
+/// The client metadata member naming the algorithm of a caller's answers (RFC 9701 §6).
+pub const SIGNED_RESPONSE_ALG: &str = "introspection_signed_response_alg";
+
+/// The answer for the client `client_id`, signed with the algorithm it registered
+/// (`introspection_signed_response_alg`), else RS256, the default of RFC 9701 §6.
+pub async fn signed_answer(
     provider: &Provider,
     client_id: &str,
     answer: &IntrospectionResponse,
 ) -> Result<String, OAuthError> {
-    let alg = provider
-        .capabilities()
-        .introspection_response_algs
-        .first()
-        .copied()
+    let registered = provider.client(client_id).await?.and_then(|client| {
+        client
+            .record()
+            .metadata
+            .get(SIGNED_RESPONSE_ALG)
+            .and_then(serde_json::Value::as_str)
+            .and_then(|name| name.parse::<SigningAlg>().ok())
+    });
+    let algs = &provider.capabilities().introspection_response_algs;
+    let alg = registered
+        .filter(|alg| algs.contains(alg))
         .unwrap_or(SigningAlg::RS256);
     let keys = provider.keys();
     let key = keys

@@ -324,7 +324,7 @@ impl<'a> Issuer<'a> {
         scope_claims: bool,
     ) -> Result<String, OAuthError> {
         let client = issuance.client;
-        let alg = client.id_token_alg();
+        let alg = crate::profile::id_token_alg(self.config, client)?;
         let hash = |value: Option<&str>| value.map(|v| left_half_hash(alg, v));
         let mut claims = IdTokenClaims {
             iss: self.config.issuer.clone(),
@@ -376,7 +376,8 @@ impl<'a> Issuer<'a> {
         typ: Option<&str>,
         claims: &impl serde::Serialize,
     ) -> Result<String, OAuthError> {
-        self.sign_with(client, client.id_token_alg(), typ, claims)
+        let alg = crate::profile::id_token_alg(self.config, client)?;
+        self.sign_with(client, alg, typ, claims)
     }
 
     /// A signed UserInfo response (OIDC Core §5.3.2): the released claims with `iss` and

@@ -7,7 +7,7 @@
 //!
 //! The `sub` is base64url(SHA-256(sector || 0x00 || local id || 0x00 || salt)) — OIDC Core
 //! §8.1's first example method, with separators so that no two (sector, id) pairs hash the
-//! same input. The salt is derived from the provider's secret key (`SecretBox::derive`), so
+//! same input. The salt is derived from the provider's secret key (`SecretBox::mac`), so
 //! it is the same on every instance and after every restart, and is kept nowhere else.
 
 use aws_lc_rs::digest;
@@ -26,7 +26,7 @@ pub const SECTOR_IDENTIFIER_URI: &str = "sector_identifier_uri";
 /// `subject_type` value of pairwise subjects.
 pub const PAIRWISE: &str = "pairwise";
 
-/// What the salt is derived for (a distinct HKDF purpose).
+/// What the salt is derived for (its own MAC message prefix).
 const SALT_PURPOSE: &[u8] = b"oxid/pairwise-subject-salt";
 
 /// The `sub` `client` knows the user `user_id` by: the user's id for a public client, else
@@ -34,7 +34,7 @@ const SALT_PURPOSE: &[u8] = b"oxid/pairwise-subject-salt";
 pub fn subject_for(secret_box: &SecretBox, client: &ClientRecord, user_id: &str) -> String {
     match sector(client) {
         None => user_id.to_string(),
-        Some(sector) => pairwise_subject(&secret_box.derive(SALT_PURPOSE), &sector, user_id),
+        Some(sector) => pairwise_subject(&secret_box.mac(SALT_PURPOSE), &sector, user_id),
     }
 }
 
@@ -98,7 +98,7 @@ pub fn host_of(uri: &str) -> Option<String> {
 }
 
 /// OIDC Core §8.1: deterministic, distinct per sector, not reversible without the salt.
-fn pairwise_subject(salt: &[u8; 32], sector: &str, user_id: &str) -> String {
+fn pairwise_subject(salt: &[u8], sector: &str, user_id: &str) -> String {
     let mut context = digest::Context::new(&digest::SHA256);
     context.update(sector.as_bytes());
     context.update(&[0]);

@@ -7,6 +7,7 @@ use oxid_protocol::authorization::{
     AuthErrorCode, AuthenticationRequest, PAR_REQUEST_URI_PREFIX, PushedAuthorizationResponse,
 };
 use oxid_protocol::params::Params;
+use oxid_protocol::token::TokenErrorCode;
 use oxid_store::{ClientRecord, PushedRequestRecord};
 
 use crate::authorize_request::{ReceivedAuthorization, check_request};
@@ -27,11 +28,13 @@ const CLIENT_AUTH_PARAMS: [&str; 3] =
     ["client_secret", "client_assertion", "client_assertion_type"];
 
 /// Checks and keeps the authorization request `client` pushed (RFC 9126 §2.1); the
-/// `request_uri` it answers is stored only as its hash.
+/// `request_uri` it answers is stored only as its hash. `proof_jkt` is the key of the DPoP
+/// proof the push carried (RFC 9449 §10.1), which binds the code as `dpop_jkt` would.
 pub async fn push(
     provider: &Provider,
     client: &VerifiedClient,
     mut params: Params,
+    proof_jkt: Option<String>,
 ) -> Result<PushedAuthorizationResponse, OAuthError> {
     // RFC 9126 §2.1: "The request_uri authorization request parameter ... MUST NOT be
     // provided."
@@ -42,6 +45,19 @@ pub async fn push(
     }
     for name in CLIENT_AUTH_PARAMS {
         params.remove(name);
+    }
+    // RFC 9449 §10.1: a proof at PAR acts as `dpop_jkt`; both must then name the same key.
+    if let Some(jkt) = proof_jkt {
+        match params.get("dpop_jkt") {
+            Some(asked) if asked != jkt => {
+                return Err(OAuthError::token(
+                    TokenErrorCode::InvalidDpopProof,
+                    "dpop_jkt is not the thumbprint of the DPoP proof's key (RFC 9449 §10.1)",
+                ));
+            }
+            Some(_) => {}
+            None => params.insert("dpop_jkt", jkt),
+        }
     }
     // With HTTP Basic the form may lack `client_id`; the request it holds needs it.
     match params.get("client_id") {

@@ -31,6 +31,10 @@ pub struct ResourceSetting {
     /// Seconds its access tokens live (default `lifetimes.access_token`).
     #[serde(default)]
     pub lifetime: Option<u64>,
+    /// The clients that are this resource server at the introspection endpoint: when set,
+    /// only they (and the token's own client) see its tokens active (RFC 9701 §5).
+    #[serde(default)]
+    pub introspection_clients: Vec<String>,
 }
 
 /// A validated resource.
@@ -46,6 +50,8 @@ pub struct Resource {
     pub alg: SigningAlg,
     /// Seconds its access tokens live, when not the deployment's default.
     pub lifetime: Option<u64>,
+    /// The clients that introspect its tokens; empty: any confidential client.
+    pub introspection_clients: Vec<String>,
 }
 
 /// The algorithms a resource may ask for (RFC 9068 §2.1: asymmetric only, never `none`).
@@ -136,6 +142,7 @@ impl Resources {
                 format,
                 alg,
                 lifetime: s.lifetime,
+                introspection_clients: s.introspection_clients.clone(),
             });
         }
         Ok(Resources(resources))
@@ -180,6 +187,14 @@ impl Resources {
 }
 
 impl Resource {
+    /// Whether `client_id` may learn about this resource's tokens at introspection: the
+    /// authorization server "MUST be able to determine whether an RS is the audience" of a
+    /// token (RFC 9701 §3), and answers `active: false` to other callers (§5).
+    pub fn may_introspect(&self, client_id: &str) -> bool {
+        self.introspection_clients.is_empty()
+            || self.introspection_clients.iter().any(|c| c == client_id)
+    }
+
     /// RFC 8707 §2: the scopes asked for `self` must be ones it accepts; the scopes about the
     /// user (`openid`, `profile`, `offline_access`, ...) concern the provider and pass.
     pub fn check_scopes<'s>(
@@ -237,6 +252,7 @@ mod tests {
             access_token_format: None,
             alg: None,
             lifetime: None,
+            introspection_clients: vec![],
         }
     }
 

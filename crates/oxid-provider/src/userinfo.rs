@@ -71,6 +71,18 @@ async fn released(
         return Err(invalid_token());
     };
     check_binding(record.dpop_jkt.as_deref(), dpop)?;
+    // RFC 8707 §2, RFC 9068 §4: a token issued for another resource is not for UserInfo,
+    // as oidc-provider decides too; the issuer or this endpoint as resource are ours.
+    if let Some(audience) = record.audience.as_deref() {
+        let config = provider.config();
+        let userinfo = config.endpoint(crate::discovery::paths::USERINFO);
+        if audience != config.issuer && audience != userinfo {
+            return Err(OAuthError::bearer(
+                ErrorKind::InvalidToken,
+                "the access token was issued for another resource, not for UserInfo",
+            ));
+        }
+    }
     if !record.scopes.iter().any(|s| s == "openid") {
         return Err(OAuthError::bearer(
             ErrorKind::InsufficientScope,

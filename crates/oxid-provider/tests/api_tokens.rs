@@ -27,6 +27,7 @@ fn with_resources(settings: &mut Settings) {
             access_token_format: None,
             alg: None,
             lifetime: None,
+            introspection_clients: vec![],
         },
         ResourceSetting {
             identifier: LEDGER.into(),
@@ -34,6 +35,7 @@ fn with_resources(settings: &mut Settings) {
             access_token_format: Some("jwt".into()),
             alg: Some("ES256".into()),
             lifetime: Some(60),
+            introspection_clients: vec![],
         },
     ];
 }
@@ -291,8 +293,11 @@ async fn the_resource_of_the_authorization_request_binds_the_code_rfc8707_2_1_2_
     let params = authorize(&server, scope, &[("resource", RECORDS)]).await;
     let (status, body) = exchange_code(&server, "app", &app, params.get("code").unwrap()).await;
     assert_eq!(status, 200, "{body}");
-    let claims = verify_jws_with_jwks(&server, body["access_token"].as_str().unwrap()).await;
+    let access_token = body["access_token"].as_str().unwrap();
+    let claims = verify_jws_with_jwks(&server, access_token).await;
     assert_eq!(claims["aud"], RECORDS);
+    // RFC 9068 §4: a token for the records API is not one for UserInfo, whatever its scopes.
+    assert_eq!(userinfo_status(&server, access_token).await, 401);
     // The refresh token stays bound to that resource (RFC 8707 §2.2).
     let refresh = body["refresh_token"].as_str().unwrap();
     let refresh_form = [
@@ -335,7 +340,8 @@ async fn introspection_answers_a_signed_jwt_when_asked_rfc9701_5() {
         .unwrap();
     assert_eq!(
         metadata["introspection_signing_alg_values_supported"],
-        serde_json::json!(["RS256"])
+        serde_json::json!(["RS256", "ES256"]),
+        "the key ring's algorithms, the default RS256 first (RFC 9701 §6, §7)"
     );
     let (_, body) = machine_token(
         &server,
@@ -392,4 +398,89 @@ async fn introspection_answers_a_signed_jwt_when_asked_rfc9701_5() {
         .await
         .unwrap();
     assert_eq!(response.status(), 401);
+    // A caller that registered introspection_signed_response_alg gets that algorithm (§6).
+    let es_secret = server
+        .add_client("rs-es", |c| {
+            c.grant_types = vec!["client_credentials".into()];
+            c.redirect_uris = vec![];
+        })
+        .await;
+    // Set as the admin API or /register keep it (client_metadata/rules.rs validates it).
+    let store = server.provider.store();
+    let mut record = store.get_client("rs-es").await.unwrap().unwrap();
+    record.metadata["introspection_signed_response_alg"] = "ES256".into();
+    store.update_client(&record).await.unwrap();
+    let jwt = reqwest::Client::new()
+        .post(server.url("/introspect"))
+        .basic_auth("rs-es", Some(es_secret))
+        .header("accept", "application/token-introspection+jwt")
+        .form(&[("token", token)])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(header(&jwt).alg, "ES256");
+    let claims = verify_jws_with_jwks(&server, &jwt).await;
+    assert_eq!(claims["token_introspection"]["active"], true);
+}
+
+#[tokio::test]
+async fn a_resource_with_introspection_clients_shows_its_tokens_to_them_only_rfc9701_5() {
+    let server = TestServer::start_with(|s| {
+        with_resources(s);
+        s.resources[0].introspection_clients = vec!["records-rs".into()];
+    })
+    .await;
+    let machine = |id: &'static str| {
+        server.add_client(id, |c| {
+            c.grant_types = vec!["client_credentials".into()];
+            c.redirect_uris = vec![];
+        })
+    };
+    let m2m = machine("m2m").await;
+    let records_rs = machine("records-rs").await;
+    let other_rs = machine("other-rs").await;
+    let (_, body) = machine_token(
+        &server,
+        &m2m,
+        &[("resource", RECORDS), ("scope", "read:records")],
+    )
+    .await;
+    let token = body["access_token"].as_str().unwrap();
+    let seen_by = |id: &'static str, secret: String| {
+        let server = &server;
+        async move {
+            let (status, body) =
+                post(server, "/introspect", (id, &secret), &[("token", token)]).await;
+            assert_eq!(status, 200, "{body}");
+            body["active"].clone()
+        }
+    };
+    // The resource's own server, and the client the token was issued to, see it active.
+    assert_eq!(seen_by("records-rs", records_rs).await, true);
+    assert_eq!(seen_by("m2m", m2m.clone()).await, true);
+    // Another resource server is not its audience: inactive, with nothing else (§5).
+    let (status, body) = post(
+        &server,
+        "/introspect",
+        ("other-rs", &other_rs),
+        &[("token", token)],
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(body, serde_json::json!({"active": false}));
+    // A token for the ledger, which names no introspection clients, is seen by any.
+    let (_, body) =
+        machine_token(&server, &m2m, &[("resource", LEDGER), ("scope", "ledger")]).await;
+    let ledger_token = body["access_token"].as_str().unwrap();
+    let (_, body) = post(
+        &server,
+        "/introspect",
+        ("other-rs", &other_rs),
+        &[("token", ledger_token)],
+    )
+    .await;
+    assert_eq!(body["active"], true, "{body}");
 }

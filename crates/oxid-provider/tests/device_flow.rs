@@ -431,3 +431,50 @@ async fn the_device_login_page_refuses_a_wrong_password_and_is_localized() {
         assert_eq!(sent.status(), expected);
     }
 }
+
+#[tokio::test]
+async fn rfc8707_2_the_resource_of_the_poll_is_the_tokens_audience() {
+    const RECORDS: &str = "https://api.example.com/records";
+    let (server, _) = server_with(|s| {
+        s.scopes = api_scopes(&["read:records"]);
+        s.resources = vec![oxid_provider::resources::ResourceSetting {
+            identifier: RECORDS.into(),
+            scopes: vec!["read:records".into()],
+            access_token_format: None,
+            alg: None,
+            lifetime: None,
+            introspection_clients: vec![],
+        }];
+    })
+    .await;
+    let body = start(&server, "openid").await;
+    let device_code = body["device_code"].as_str().unwrap();
+    let browser = server.browser();
+    verify(
+        &server,
+        &browser,
+        body["user_code"].as_str().unwrap(),
+        "allow",
+    )
+    .await;
+    server.clock.advance(10);
+    let poll_for = |resource: &'static str| {
+        let server = &server;
+        async move {
+            let form = [
+                ("grant_type", DEVICE_GRANT),
+                ("device_code", device_code),
+                ("resource", resource),
+            ];
+            let (status, _, body) = post_as_tv(server, "/token", &form).await;
+            (status, body)
+        }
+    };
+    // An unknown resource is refused before the approved grant is handed out.
+    let (status, refused) = poll_for("https://elsewhere.example.com/").await;
+    assert_eq!((status, error_of(&refused)), (400, "invalid_target"));
+    let (status, tokens) = poll_for(RECORDS).await;
+    assert_eq!(status, 200, "{tokens}");
+    let claims = verify_jws_with_jwks(&server, tokens["access_token"].as_str().unwrap()).await;
+    assert_eq!(claims["aud"], RECORDS);
+}

@@ -176,6 +176,10 @@ async fn email_mapping_finds_the_user_by_verified_email() {
         introspect_as(&server, "svc", &secret, token).await["username"],
         USER
     );
+    // The address's case is folded, as other providers fold it.
+    let shouted = sign(&k, &idp_claims(&server, "Alice@EXAMPLE.com"));
+    let (status, body) = grant(&server, &secret, &shouted, "api:read").await;
+    assert_eq!(status, 200, "{body}");
     let by_username = sign(&k, &idp_claims(&server, USER));
     let refused = grant(&server, &secret, &by_username, "api:read").await;
     assert_error(
@@ -236,4 +240,60 @@ async fn the_grant_is_listed_and_run_only_when_configured_and_registered_rfc6749
     let secret = secret.await;
     let refused = token_as(&plain, "cc", &secret, &form).await;
     assert_error(&refused, "unsupported_grant_type", "is not supported");
+}
+
+#[tokio::test]
+async fn the_resource_is_the_tokens_audience_and_an_unknown_one_is_invalid_target_rfc8707_2() {
+    const API: &str = "https://api.example.com/";
+    let k = idp_key();
+    let server = trusting_server(idp_jwks(&[&k]), "username", |s| {
+        s.resources = vec![oxid_provider::resources::ResourceSetting {
+            identifier: API.into(),
+            scopes: vec!["api:read".into()],
+            access_token_format: None,
+            alg: None,
+            lifetime: None,
+            introspection_clients: vec![],
+        }];
+    })
+    .await;
+    let secret = register_for(&server, "svc", &[JWT_BEARER]).await;
+    let assertion = sign(&k, &idp_claims(&server, USER));
+    let form = |resource: &str| {
+        vec![
+            ("grant_type".to_string(), JWT_BEARER.to_string()),
+            ("assertion".to_string(), assertion.clone()),
+            ("scope".to_string(), "api:read".to_string()),
+            ("resource".to_string(), resource.to_string()),
+        ]
+    };
+    let send = |form: Vec<(String, String)>| {
+        let server = &server;
+        let secret = secret.clone();
+        async move {
+            let pairs: Vec<(&str, &str)> =
+                form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            token_as(server, "svc", &secret, &pairs).await
+        }
+    };
+    // An unknown resource is refused before the jti is spent (RFC 8707 §2).
+    let refused = send(form("https://elsewhere.example.com/")).await;
+    assert_error(&refused, "invalid_target", "");
+    // Scopes the resource does not accept are refused too.
+    let mut wrong_scope = form(API);
+    wrong_scope[2].1 = "api:write".into();
+    let refused = send(wrong_scope).await;
+    assert_eq!(refused.0, 400, "{}", refused.1);
+    // The same assertion then gets a JWT access token for the resource.
+    let (status, body) = send(form(API)).await;
+    assert_eq!(status, 200, "{body}");
+    let token = body["access_token"].as_str().unwrap();
+    let payload = token.split('.').nth(1).expect("a JWT access token");
+    let claims: Value = serde_json::from_slice(
+        &base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, payload)
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(claims["aud"], API, "{claims}");
+    assert!(claims["sub"].is_string(), "{claims}");
 }

@@ -315,3 +315,21 @@ async fn delete_removes_the_client_and_its_token_rfc7592_2_3() {
         "the client is gone at once on this instance"
     );
 }
+
+#[tokio::test]
+async fn introspection_signed_response_alg_is_kept_when_supported_rfc9701_6() {
+    let server = open_registration_server().await;
+    let mut metadata = web_client();
+    metadata["introspection_signed_response_alg"] = json!("RS256");
+    let registered = register_ok(&server, &metadata).await;
+    assert_eq!(registered["introspection_signed_response_alg"], "RS256");
+    for refused in [json!("none"), json!("HS256"), json!("XX999"), json!(7)] {
+        let mut metadata = web_client();
+        metadata["introspection_signed_response_alg"] = refused;
+        let why = register_refused(&server, &metadata, "invalid_client_metadata").await;
+        assert!(
+            why.starts_with("introspection_signed_response_alg"),
+            "{why}"
+        );
+    }
+}

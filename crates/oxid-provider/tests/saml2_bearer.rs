@@ -279,3 +279,59 @@ async fn discovery_lists_the_grant_only_when_an_idp_is_trusted() {
         (400, Some("unsupported_grant_type"))
     );
 }
+
+#[tokio::test]
+async fn rfc8707_2_the_resource_is_the_tokens_audience_and_an_unknown_one_is_invalid_target() {
+    const RECORDS: &str = "https://api.example.com/records";
+    let server = TestServer::start_with(|s| {
+        s.saml_idps = vec![idp_setting(
+            IDP,
+            oxid_provider::saml::SubjectMapping::Username,
+        )];
+        s.resources = vec![oxid_provider::resources::ResourceSetting {
+            identifier: RECORDS.into(),
+            scopes: vec![],
+            access_token_format: None,
+            alg: None,
+            lifetime: None,
+            introspection_clients: vec![],
+        }];
+    })
+    .await;
+    let secret = server
+        .add_client("app", |c| {
+            c.grant_types = vec![SAML2_BEARER.into()];
+            c.redirect_uris = Vec::new();
+        })
+        .await;
+    let assertion = encode(&spec(&server).signed());
+    let post = |resource: &'static str| {
+        let (server, secret, assertion) = (&server, &secret, &assertion);
+        async move {
+            let response = reqwest::Client::new()
+                .post(server.url("/token"))
+                .basic_auth("app", Some(secret))
+                .form(&[
+                    ("grant_type", SAML2_BEARER),
+                    ("assertion", assertion.as_str()),
+                    ("scope", "openid"),
+                    ("resource", resource),
+                ])
+                .send()
+                .await
+                .unwrap();
+            let status = response.status().as_u16();
+            (status, response.json::<Value>().await.unwrap())
+        }
+    };
+    // Refused before the assertion's ID is remembered: the same assertion then works.
+    let (status, body) = post("https://elsewhere.example.com/").await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_target"))
+    );
+    let (status, body) = post(RECORDS).await;
+    assert_eq!(status, 200, "{body}");
+    let claims = verify_jws_with_jwks(&server, body["access_token"].as_str().unwrap()).await;
+    assert_eq!(claims["aud"], RECORDS);
+}

@@ -101,8 +101,9 @@ pub trait UserStore: Send + Sync {
     async fn get_user(&self, id: &str) -> StoreResult<Option<UserRecord>>;
     /// Looks a user up by login name.
     async fn get_user_by_username(&self, username: &str) -> StoreResult<Option<UserRecord>>;
-    /// The users whose `email` claim is exactly `email`, at most two: enough for a caller to
-    /// tell one match from an ambiguous one (email is not unique among users).
+    /// The users whose `email` claim is `email` with ASCII case folded, at most two: enough
+    /// for a caller to tell one match from an ambiguous one (email is not unique among users,
+    /// and two addresses may differ only by case).
     async fn find_users_by_email(&self, email: &str) -> StoreResult<Vec<UserRecord>>;
     /// All users, ordered by username.
     async fn list_users(&self) -> StoreResult<Vec<UserRecord>>;

@@ -179,6 +179,10 @@ pub struct CodeRecord {
     pub resource: Option<String>,
     /// When the code expires (at most 60 s after issue).
     pub expires_at: u64,
+    /// The JWK thumbprint the code is bound to (RFC 9449 §10): the token request must carry
+    /// a DPoP proof by that key.
+    #[serde(default)]
+    pub dpop_jkt: Option<String>,
 }
 
 /// What kind of token a [`TokenRecord`] holds.

@@ -173,6 +173,7 @@ pub(crate) fn code(r: &impl Columns) -> StoreResult<CodeRecord> {
         claims_request: r.opt_json("claims_request")?,
         resource: r.opt_text("resource")?,
         expires_at: r.time("expires_at")?,
+        dpop_jkt: r.opt_text("dpop_jkt")?,
     })
 }
 

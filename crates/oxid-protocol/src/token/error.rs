@@ -40,6 +40,8 @@ string_enum! {
         TemporarilyUnavailable => "temporarily_unavailable",
         /// The DPoP proof is missing where required, or invalid (RFC 9449 §5).
         InvalidDpopProof => "invalid_dpop_proof",
+        /// A server-provided nonce is required in the DPoP proof (RFC 9449 §8).
+        UseDpopNonce => "use_dpop_nonce",
     }
 }
 

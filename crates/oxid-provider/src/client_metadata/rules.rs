@@ -92,7 +92,11 @@ pub(super) fn validate(
             check_web_url(member, uri)?;
         }
     }
-    let tagged = check_tagged_members(&m.extra)?;
+    let mut tagged = check_tagged_members(&m.extra)?;
+    if let Some(alg) = introspection_alg(m, caps)? {
+        let member = crate::introspection_jwt::SIGNED_RESPONSE_ALG;
+        tagged.insert(member.into(), alg.as_str().into());
+    }
     for contact in m.contacts.iter().flatten() {
         if !contact.contains('@') || contact.chars().any(char::is_control) {
             return Err(MetadataError::metadata(
@@ -332,7 +336,15 @@ fn id_token_alg(
     caps: &Capabilities,
     public: bool,
 ) -> Result<SigningAlg, MetadataError> {
-    let name = m.id_token_signed_response_alg();
+    // Where RS256 is not allowed (FAPI 2.0, `crate::profile`), the default is the first
+    // algorithm that is.
+    let name = match &m.id_token_signed_response_alg {
+        None if !caps.supports_id_token_alg(SigningAlg::RS256) => caps
+            .id_token_algs
+            .first()
+            .map_or("RS256", |alg| alg.as_str()),
+        _ => m.id_token_signed_response_alg(),
+    };
     signing_alg(
         "id_token_signed_response_alg",
         name,
@@ -358,6 +370,26 @@ fn userinfo_alg(
     let member = "userinfo_signed_response_alg";
     // Signed with the ID token's keys (OIDC Core §5.3.2), so any ID token algorithm.
     signing_alg(member, name, |a| caps.supports_id_token_alg(a), public).map(Some)
+}
+
+/// `introspection_signed_response_alg` (RFC 9701 §6): one of the key ring's algorithms;
+/// absent means RS256.
+fn introspection_alg(
+    m: &RegisteredMetadata,
+    caps: &Capabilities,
+) -> Result<Option<SigningAlg>, MetadataError> {
+    let member = crate::introspection_jwt::SIGNED_RESPONSE_ALG;
+    let Some(value) = m.extra.get(member) else {
+        return Ok(None);
+    };
+    value
+        .as_str()
+        .and_then(|name| name.parse::<SigningAlg>().ok())
+        .filter(|alg| caps.introspection_response_algs.contains(alg))
+        .map(Some)
+        .ok_or_else(|| {
+            MetadataError::metadata(member, format!("{value} is not a supported algorithm"))
+        })
 }
 
 /// `jwks` / `jwks_uri` (one or the other, OIDC Registration §2; public keys only) and

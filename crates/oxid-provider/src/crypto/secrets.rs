@@ -3,7 +3,7 @@
 
 use super::{CryptoError, Result};
 use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
-use aws_lc_rs::{constant_time, digest, hkdf, rand};
+use aws_lc_rs::{constant_time, digest, hmac, rand};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use std::fmt;
@@ -56,9 +56,9 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 /// ciphertext. `Debug` never shows the key.
 pub struct SecretBox {
     key: LessSafeKey,
-    /// HKDF-Extract (RFC 5869 §2.2) of the same key: [`SecretBox::derive`] expands from it
-    /// the secrets kept nowhere else (the pairwise subject salt).
-    prk: hkdf::Prk,
+    /// An HMAC-SHA256 key derived from the same secret (never the AES key itself), for values
+    /// every instance must compute alike, such as DPoP nonces.
+    mac: hmac::Key,
 }
 
 impl SecretBox {
@@ -66,10 +66,16 @@ impl SecretBox {
     pub fn new(key: [u8; 32]) -> SecretBox {
         // AES-256 accepts every 32-byte key, so this cannot fail; the match keeps it panic-free.
         match UnboundKey::new(&AES_256_GCM, &key) {
-            Ok(unbound) => SecretBox {
-                key: LessSafeKey::new(unbound),
-                prk: hkdf::Salt::new(hkdf::HKDF_SHA256, b"oxid/secret-box").extract(&key),
-            },
+            Ok(unbound) => {
+                let derived = hmac::sign(
+                    &hmac::Key::new(hmac::HMAC_SHA256, &key),
+                    b"oxid/derived-mac-key",
+                );
+                SecretBox {
+                    key: LessSafeKey::new(unbound),
+                    mac: hmac::Key::new(hmac::HMAC_SHA256, derived.as_ref()),
+                }
+            }
             Err(_) => {
                 tracing::error!("AES-256-GCM rejected a 32-byte key; aborting");
                 std::process::abort()
@@ -107,22 +113,10 @@ impl SecretBox {
         }
     }
 
-    /// A 256-bit secret for `purpose` derived from the key (HKDF-Expand, RFC 5869 §2.3): the
-    /// same wherever and whenever the key is the same (every instance, every restart), a
-    /// different one per purpose, and telling nothing of the key.
-    pub fn derive(&self, purpose: &[u8]) -> [u8; 32] {
-        let mut out = [0u8; 32];
-        let info = [purpose];
-        // Expansion fails only past 255 hash lengths; 32 bytes is one.
-        let filled = self
-            .prk
-            .expand(&info, hkdf::HKDF_SHA256)
-            .and_then(|okm| okm.fill(&mut out));
-        if filled.is_err() {
-            tracing::error!("HKDF-SHA256 refused a 32-byte output; aborting");
-            std::process::abort();
-        }
-        out
+    /// HMAC-SHA256 of `message` under the derived MAC key: the same on every instance that
+    /// shares the secret key. Give each purpose its own prefix in `message`.
+    pub fn mac(&self, message: &[u8]) -> Vec<u8> {
+        hmac::sign(&self.mac, message).as_ref().to_vec()
     }
 
     /// Encrypts `plaintext`; the result is `nonce (12 bytes) || ciphertext || tag (16 bytes)`.
@@ -267,23 +261,6 @@ mod tests {
             sbox.decrypt_for(b"oxid/a", &sbox.encrypt(b"data").unwrap())
                 .is_err()
         );
-    }
-
-    #[test]
-    fn derived_secrets_are_stable_per_key_and_distinct_per_purpose() {
-        let a = SecretBox::new([7u8; 32]);
-        let same_key = SecretBox::new([7u8; 32]);
-        let other_key = SecretBox::new([8u8; 32]);
-        assert_eq!(
-            a.derive(b"oxid/pairwise"),
-            same_key.derive(b"oxid/pairwise")
-        );
-        assert_ne!(a.derive(b"oxid/pairwise"), a.derive(b"oxid/other"));
-        assert_ne!(
-            a.derive(b"oxid/pairwise"),
-            other_key.derive(b"oxid/pairwise")
-        );
-        assert_ne!(a.derive(b"oxid/pairwise"), [7u8; 32]);
     }
 
     #[test]

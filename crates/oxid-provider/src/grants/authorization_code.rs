@@ -60,6 +60,16 @@ pub async fn handle(
         }
     };
     check_binding(&record, client, redirect_uri, code_verifier)?;
+    // RFC 9449 §10, §10.1: a code bound to a key (`dpop_jkt`, or a proof at PAR) is redeemed
+    // only with a proof by that key.
+    if let Some(bound) = &record.dpop_jkt
+        && ctx.dpop_jkt.as_deref() != Some(bound.as_str())
+    {
+        return Err(OAuthError::invalid_grant(
+            "the authorization code is bound to a DPoP key: the token request needs a DPoP \
+             proof by that key (RFC 9449 §10)",
+        ));
+    }
     // RFC 9700 §2.1.1: a client that must use PKCE cannot redeem a code issued without it
     // (its registration may have changed since the code was issued).
     if record.code_challenge.is_none() && client.requires_pkce(ctx.caps.pkce_required) {

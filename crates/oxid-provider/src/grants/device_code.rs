@@ -14,8 +14,12 @@ use crate::issuer::Issuance;
 pub async fn handle(
     ctx: &GrantContext<'_>,
     device_code: &str,
+    resource: Option<&str>,
 ) -> Result<TokenResponse, OAuthError> {
     let client = ctx.client;
+    // RFC 8707 §2: an unknown resource is refused before the poll, which may hand out the
+    // grant; whether the granted scopes suit it can be told only after.
+    ctx.provider.config().resources.requested(resource)?;
     let polled = ctx
         .store
         .poll_device_grant(&sha256_hex(device_code), client.id(), ctx.now)
@@ -63,6 +67,7 @@ pub async fn handle(
             "an approved device grant without its approval",
         ));
     };
+    let resource = super::target(ctx, resource, &record.scopes)?;
     let Some(user) = ctx.store.get_user(&approval.user_id).await? else {
         return Err(OAuthError::invalid_grant("the user no longer exists"));
     };
@@ -77,7 +82,7 @@ pub async fn handle(
         acr: approval.acr.as_deref(),
         amr: &approval.amr,
         claims_request: None,
-        resource: None,
+        resource,
     };
     let refresh = offline_refresh(client, &record.scopes);
     ctx.issuer.issue(&issuance, refresh).await

@@ -28,6 +28,7 @@ pub async fn handle(
     ctx: &GrantContext<'_>,
     assertion: &str,
     scope: Option<&Scope>,
+    resource: Option<&str>,
 ) -> Result<TokenResponse, OAuthError> {
     let refused = |why: String| OAuthError::invalid_grant(format!("assertion refused: {why}"));
     let jwt = trusted_jwt::verify(ctx.provider, assertion)
@@ -43,6 +44,8 @@ pub async fn handle(
             issuer.issuer
         )));
     }
+    // RFC 8707 §2, before the jti is spent, like the scopes.
+    let resource = super::target(ctx, resource, &scopes)?;
     let user = match find_user(ctx.store, issuer.subject_mapping, &jwt.subject).await? {
         Ok(user) => user,
         Err(unmapped) => return Err(refused(format!("sub: {unmapped}"))),
@@ -68,7 +71,7 @@ pub async fn handle(
         acr: None,
         amr: &[],
         claims_request: None,
-        resource: None,
+        resource,
     };
     ctx.issuer.issue(&issuance, Refresh::None).await
 }

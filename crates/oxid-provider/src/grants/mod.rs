@@ -118,10 +118,14 @@ fn target<'a>(
 
 /// The `resource` parameter of a token request (RFC 8707 §2.2), kept among its untyped ones.
 fn resource_param(request: &TokenRequest) -> Option<String> {
-    request
-        .extra()
-        .and_then(|extra| extra.get("resource"))
-        .cloned()
+    match request {
+        // A grant the protocol crate does not type (SAML 2.0 bearer) keeps all its parameters.
+        TokenRequest::Other { params, .. } => params.get("resource").map(str::to_string),
+        _ => request
+            .extra()
+            .and_then(|extra| extra.get("resource"))
+            .cloned(),
+    }
 }
 
 /// OIDC Core §11: a new refresh token only with `offline_access`, to clients allowed to
@@ -187,7 +191,7 @@ pub async fn dispatch(
             client_credentials::handle(ctx, scope.as_ref(), resource).await
         }
         TokenRequest::DeviceCode { device_code, .. } => {
-            device_code::handle(ctx, &device_code).await
+            device_code::handle(ctx, &device_code, resource).await
         }
         TokenRequest::Password {
             username,
@@ -197,11 +201,11 @@ pub async fn dispatch(
         } => password::handle(ctx, &username, &password, scope.as_ref(), resource).await,
         // RFC 7522 §2.1: the protocol crate reads this grant's parameters as `Other`.
         TokenRequest::Other { params, .. } if grant == GrantType::Saml2Bearer => {
-            saml2_bearer::handle(ctx, &params).await
+            saml2_bearer::handle(ctx, &params, resource).await
         }
         TokenRequest::JwtBearer {
             assertion, scope, ..
-        } => jwt_bearer::handle(ctx, &assertion, scope.as_ref()).await,
+        } => jwt_bearer::handle(ctx, &assertion, scope.as_ref(), resource).await,
         TokenRequest::TokenExchange {
             subject_token,
             subject_token_type,

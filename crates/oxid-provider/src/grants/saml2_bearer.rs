@@ -27,7 +27,11 @@ const BASE64URL_ANY_PADDING: GeneralPurpose = GeneralPurpose::new(
 );
 
 /// Issues tokens to the user an identity provider's assertion names.
-pub async fn handle(ctx: &GrantContext<'_>, params: &Params) -> Result<TokenResponse, OAuthError> {
+pub async fn handle(
+    ctx: &GrantContext<'_>,
+    params: &Params,
+    resource: Option<&str>,
+) -> Result<TokenResponse, OAuthError> {
     let assertion = params
         .require("assertion")
         .map_err(|e| OAuthError::from(TokenError::from(e)))?;
@@ -63,14 +67,6 @@ pub async fn handle(ctx: &GrantContext<'_>, params: &Params) -> Result<TokenResp
             )));
         }
     };
-    // RFC 7522 §3 item 6: the ID is remembered while the assertion could be accepted. One
-    // row of fixed size per (IdP, ID), apart from client assertions' jti rows.
-    let key = sha256_hex(&format!("saml2-bearer\n{}\n{}", idp.entity_id, verified.id));
-    if !ctx.store.remember_jti(&key, accepted.expires_at).await? {
-        return Err(OAuthError::invalid_grant(
-            "this assertion was used before (its ID is remembered until it expires)",
-        ));
-    }
     // RFC 6749 §3.3: the scopes requested that both the IdP and the client may have.
     let client = ctx.client;
     let scopes: Vec<String> = requested
@@ -79,6 +75,16 @@ pub async fn handle(ctx: &GrantContext<'_>, params: &Params) -> Result<TokenResp
         .filter(|s| idp.scopes.iter().any(|allowed| allowed == s) && client.allows_scope(s))
         .map(str::to_string)
         .collect();
+    // RFC 8707 §2, before the ID is spent: a request refused for its target can be corrected.
+    let resource = super::target(ctx, resource, &scopes)?;
+    // RFC 7522 §3 item 6: the ID is remembered while the assertion could be accepted. One
+    // row of fixed size per (IdP, ID), apart from client assertions' jti rows.
+    let key = sha256_hex(&format!("saml2-bearer\n{}\n{}", idp.entity_id, verified.id));
+    if !ctx.store.remember_jti(&key, accepted.expires_at).await? {
+        return Err(OAuthError::invalid_grant(
+            "this assertion was used before (its ID is remembered until it expires)",
+        ));
+    }
     let grant_id = random_id(16);
     let issuance = Issuance {
         client,
@@ -91,7 +97,7 @@ pub async fn handle(ctx: &GrantContext<'_>, params: &Params) -> Result<TokenResp
         acr: None,
         amr: &[],
         claims_request: None,
-        resource: None,
+        resource,
     };
     let refresh = offline_refresh(client, &scopes);
     ctx.issuer.issue(&issuance, refresh).await

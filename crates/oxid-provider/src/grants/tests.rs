@@ -65,6 +65,7 @@ fn code_record(code: &str, client_id: &str, scopes: &[&str]) -> CodeRecord {
         claims_request: None,
         resource: None,
         expires_at: T0 + 60,
+        dpop_jkt: None,
     }
 }
 

@@ -28,9 +28,13 @@ impl IntoResponse for OAuthError {
             ErrorKind::LockedClient { retry_after } => Some(retry_after),
             _ => None,
         };
+        let dpop_nonce = match &self.kind {
+            ErrorKind::UseDpopNonce { nonce, .. } => Some(nonce.clone()),
+            _ => None,
+        };
         let bearer = |code| UserinfoError::new(code, description);
-        let (status, challenge, body) = match self.kind {
-            ErrorKind::Token(code) => token_error(TokenError::new(code, description)),
+        let (status, challenge, body) = match &self.kind {
+            ErrorKind::Token(code) => token_error(TokenError::new(*code, description)),
             ErrorKind::LockedClient { .. } => {
                 let code = TokenErrorCode::InvalidClient;
                 let (_, challenge, body) = token_error(TokenError::new(code, description));
@@ -48,11 +52,18 @@ impl IntoResponse for OAuthError {
             }
             ErrorKind::MissingToken => bearer_error(UserinfoError::no_token()),
             ErrorKind::Registration(code) => {
-                let error = RegistrationError::new(code, description);
+                let error = RegistrationError::new(*code, description);
                 (error.http_status(), None, Some(Json(error).into_response()))
             }
-            ErrorKind::Authorization(code) => authorization_error(code, description),
+            ErrorKind::Authorization(code) => authorization_error(*code, description),
             ErrorKind::DpopResource(code) => dpop_error(code, description),
+            ErrorKind::UseDpopNonce {
+                at_resource: true, ..
+            } => dpop_error("use_dpop_nonce", description),
+            ErrorKind::UseDpopNonce { .. } => {
+                let code = TokenErrorCode::UseDpopNonce;
+                token_error(TokenError::new(code, description))
+            }
         };
         let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
         let mut response = match body {
@@ -63,6 +74,10 @@ impl IntoResponse for OAuthError {
             // RFC 9110 §10.2.3.
             let headers = response.headers_mut();
             headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        // RFC 9449 §8: exactly one DPoP-Nonce header.
+        if let Some(value) = dpop_nonce.and_then(|n| HeaderValue::from_str(&n).ok()) {
+            response.headers_mut().insert("dpop-nonce", value);
         }
         if let Some(value) = challenge.and_then(|c| HeaderValue::from_str(&c).ok()) {
             response

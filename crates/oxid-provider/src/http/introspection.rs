@@ -28,16 +28,16 @@ pub async fn introspect(
         .iter()
         .filter_map(|v| v.to_str().ok())
         .any(introspection_jwt::wants_jwt);
-    let answered = answer(&provider, &headers, &body)
-        .await
-        .and_then(|(client_id, answer)| {
-            if !wants_jwt {
-                return Ok(Json(answer).into_response());
-            }
-            let jwt = introspection_jwt::signed_answer(&provider, &client_id, &answer)?;
-            let content_type = HeaderValue::from_static(introspection_jwt::MEDIA_TYPE);
-            Ok(([(header::CONTENT_TYPE, content_type)], jwt).into_response())
-        });
+    let answered = match answer(&provider, &headers, &body).await {
+        Ok((_, answer)) if !wants_jwt => Ok(Json(answer).into_response()),
+        Ok((client_id, answer)) => introspection_jwt::signed_answer(&provider, &client_id, &answer)
+            .await
+            .map(|jwt| {
+                let content_type = HeaderValue::from_static(introspection_jwt::MEDIA_TYPE);
+                ([(header::CONTENT_TYPE, content_type)], jwt).into_response()
+            }),
+        Err(e) => Err(e),
+    };
     match answered {
         Ok(response) => no_store(response),
         Err(e) => e.into_response(),

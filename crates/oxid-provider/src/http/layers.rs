@@ -167,7 +167,8 @@ pub async fn cors(request: Request, next: Next) -> Response {
     );
     headers.insert(
         header::ACCESS_CONTROL_EXPOSE_HEADERS,
-        HeaderValue::from_static("WWW-Authenticate"),
+        // RFC 9449 §8: browser clients read the nonce to retry with.
+        HeaderValue::from_static("WWW-Authenticate, DPoP-Nonce"),
     );
     headers.insert(
         header::ACCESS_CONTROL_MAX_AGE,

@@ -23,7 +23,10 @@ pub async fn token(
 ) -> Response {
     match exchange(&provider, &headers, &extensions, &body).await {
         // RFC 6749 §5.1: responses with tokens are never cached.
-        Ok(response) => no_store(Json(response).into_response()),
+        Ok(response) => {
+            let response = no_store(Json(response).into_response());
+            crate::dpop_nonce::with_next_nonce(&provider, response)
+        }
         Err(e) => e.into_response(),
     }
 }

@@ -38,14 +38,16 @@ pub async fn userinfo(
         let request = bearer_request(&method, &headers, &body)?;
         userinfo_answer(&provider, &request, Presented::Bearer).await
     };
-    match answer.await {
+    let response = match answer.await {
         Ok(UserinfoAnswer::Json(claims)) => no_store(Json(claims).into_response()),
         // OIDC Core §5.3.2: a signed response is `application/jwt`.
         Ok(UserinfoAnswer::Jwt(jwt)) => {
             no_store(([(header::CONTENT_TYPE, "application/jwt")], jwt).into_response())
         }
-        Err(e) => e.into_response(),
-    }
+        Err(e) => return e.into_response(),
+    };
+    // RFC 9449 §9 with §8.2: the nonce to use next.
+    crate::dpop_nonce::with_next_nonce(&provider, response)
 }
 
 /// The token of an `Authorization: DPoP <token>` header (RFC 9449 §7.1).

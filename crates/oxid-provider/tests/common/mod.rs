@@ -5,6 +5,7 @@
 
 pub mod assertions;
 mod checks;
+mod dpop_proofs;
 mod dynamic;
 pub mod front;
 pub mod oxid_rp;
@@ -13,6 +14,8 @@ mod suite;
 pub mod trusted;
 
 pub use checks::*;
+#[allow(unused_imports)] // only the DPoP and FAPI 2.0 tests use it
+pub use dpop_proofs::*;
 #[allow(unused_imports)] // only the registration tests use it
 pub use dynamic::*;
 #[allow(unused_imports)] // only the logout tests use it

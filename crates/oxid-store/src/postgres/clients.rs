@@ -153,9 +153,9 @@ impl UserStore for PostgresStore {
     }
 
     async fn find_users_by_email(&self, email: &str) -> StoreResult<Vec<UserRecord>> {
-        // The expression is the one indexed (users_email, migration 0010).
+        // The expression is the one indexed (users_email_lower, migration 0027).
         let rows = sqlx::query(&format!(
-            "SELECT {USER_COLS} FROM users WHERE claims->>'email' = $1 \
+            "SELECT {USER_COLS} FROM users WHERE lower(claims->>'email') = lower($1) \
              ORDER BY username COLLATE \"C\" LIMIT 2"
         ))
         .bind(email)

@@ -45,9 +45,9 @@ impl CodeStore for PostgresStore {
         sqlx::query(
             "INSERT INTO codes (code_hash, grant_id, client_id, user_id, redirect_uri, scopes, \
              nonce, code_challenge, code_challenge_method, sid, auth_time, acr, amr, \
-             claims_request, resource, expires_at) \
+             claims_request, resource, expires_at, dpop_jkt) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::jsonb, $15, \
-             $16)",
+             $16, $17)",
         )
         .bind(code.code_hash.as_str())
         .bind(code.grant_id.as_str())
@@ -65,6 +65,7 @@ impl CodeStore for PostgresStore {
         .bind(code.claims_request.as_ref().map(json_text))
         .bind(code.resource.as_deref())
         .bind(to_db(code.expires_at))
+        .bind(code.dpop_jkt.as_deref())
         .execute(&self.pool)
         .await
         .map_err(db_err("code"))?;

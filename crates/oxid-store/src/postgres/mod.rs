@@ -38,7 +38,7 @@ const USER_COLS: &str =
 /// Columns of `codes`, JSON read as text.
 const CODE_COLS: &str = "code_hash, grant_id, client_id, user_id, redirect_uri, scopes, nonce, \
     code_challenge, code_challenge_method, sid, auth_time, acr, amr, \
-    claims_request::text AS claims_request, resource, expires_at";
+    claims_request::text AS claims_request, resource, expires_at, dpop_jkt";
 
 /// Columns of `tokens`, JSON read as text.
 const TOKEN_COLS: &str = "token_hash, kind, grant_id, client_id, user_id, scopes, sid, \

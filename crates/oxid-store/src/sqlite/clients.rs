@@ -169,10 +169,11 @@ impl UserStore for SqliteStore {
     async fn find_users_by_email(&self, email: &str) -> StoreResult<Vec<UserRecord>> {
         let email = email.to_string();
         self.read(move |conn| {
-            // The expression is the one indexed (users_email, migration 0011).
+            // The expression is the one indexed (users_email_lower, migration 0028); SQLite's
+            // lower() folds ASCII only, so the argument is folded the same way.
             all(
                 conn,
-                "SELECT * FROM users WHERE json_extract(claims, '$.email') = ? \
+                "SELECT * FROM users WHERE lower(json_extract(claims, '$.email')) = lower(?) \
                  ORDER BY username LIMIT 2",
                 [email],
                 |r| rows::user(r),

@@ -55,8 +55,8 @@ impl CodeStore for SqliteStore {
                 conn,
                 "INSERT INTO codes (code_hash, grant_id, client_id, user_id, redirect_uri, \
                  scopes, nonce, code_challenge, code_challenge_method, sid, auth_time, acr, \
-                 amr, claims_request, resource, expires_at) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 amr, claims_request, resource, expires_at, dpop_jkt) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 params![
                     c.code_hash,
                     c.grant_id,
@@ -74,6 +74,7 @@ impl CodeStore for SqliteStore {
                     c.claims_request.as_ref().map(json_text),
                     c.resource,
                     to_db(c.expires_at),
+                    c.dpop_jkt,
                 ],
             )
             .map_err(conflict_err("code"))?;

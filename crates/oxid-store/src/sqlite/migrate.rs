@@ -89,6 +89,16 @@ const MIGRATIONS: &[Migration] = &[
         description: "token dpop jkt",
         sql: include_str!("../../migrations/sqlite/0019_token_dpop_jkt.sql"),
     },
+    Migration {
+        version: 24,
+        description: "code dpop jkt",
+        sql: include_str!("../../migrations/sqlite/0024_code_dpop_jkt.sql"),
+    },
+    Migration {
+        version: 28,
+        description: "users email nocase",
+        sql: include_str!("../../migrations/sqlite/0028_users_email_nocase.sql"),
+    },
 ];
 
 /// sqlx's bookkeeping table, as sqlx creates it.

@@ -111,6 +111,7 @@ pub fn code(code_hash: &str, grant_id: &str, client_id: &str, user_id: &str) -> 
         claims_request: Some(json!({"id_token": {"email": {"essential": true}}})),
         resource: Some("https://api.example/records".into()),
         expires_at: NOW + 60,
+        dpop_jkt: None,
     }
 }
 

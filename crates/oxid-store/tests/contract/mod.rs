@@ -118,6 +118,7 @@ macro_rules! contract_suite {
             exchanged_grant_round_trips_once_until_purged,
             pushed_request_is_taken_once_while_live,
             dpop_bound_tokens_keep_their_key_thumbprint,
+            a_code_keeps_the_dpop_key_it_is_bound_to,
             concurrent_takes_of_one_pushed_request_have_one_winner,
             dropped_write_futures_take_full_effect_or_none_and_leave_the_store_serving,
             ending_a_session_queues_one_delivery_per_backchannel_client_once,
