@@ -240,6 +240,12 @@ JWTAT_SECRET="$(secret)"
 "$OXID" client add --database "$DB" --client-id interop-jwtat --client-secret="$JWTAT_SECRET" --name 'Interop JWT access tokens' \
   --grant-type client_credentials --auth-method client_secret_basic --access-token-format jwt --scope 'api:read' >/dev/null
 
+# Pairwise subjects (OIDC Core §8.1): the sector is the host of its one redirect URI
+PAIRWISE_SECRET="$(secret)"
+"$OXID" client add --database "$DB" --client-id interop-pairwise --client-secret="$PAIRWISE_SECRET" --name 'Interop Pairwise' \
+  --redirect-uri "$CB" --grant-type authorization_code --grant-type refresh_token \
+  --auth-method client_secret_basic --subject-type pairwise --scope "$SCOPES" >/dev/null
+
 # Dynamic Client Registration (RFC 7591) with an initial access token, for the suites that
 # register their own clients (openid-client and oauth4webapi, with private_key_jwt)
 REG_TOKEN="$(secret)"
@@ -248,7 +254,7 @@ export OXID_INTEROP_CONFIG="$WORK/config.json"
 JAR_SECRET="$JAR_SECRET" JAR_KEY="$WORK/jar-private.json" JWTAT_SECRET="$JWTAT_SECRET" RECORDS_RESOURCE="$RECORDS_RESOURCE" JWTBEARER_SECRET="$JWTBEARER_SECRET" EXCHANGE_SECRET="$EXCHANGE_SECRET" IDP_ISSUER="$IDP_ISSUER" IDP_KEY="$WORK/idp-private.json" EXCHANGE_AUDIENCE="$EXCHANGE_AUDIENCE" \
 REG_TOKEN="$REG_TOKEN" ADMIN_PORT="$ADMIN_PORT" OXID="$OXID" BC_PORT="$BC_PORT" BC_JSON="$WORK/bclogout.json" SPECIAL_ID="$SPECIAL_ID" SPECIAL_SECRET="$SPECIAL_SECRET" ALG_JSON="$ALG_JSON" CSJWT_SECRET="$CSJWT_SECRET" PKJWT_KEY="$WORK/pkjwt-private.json" ISSUER="$ISSUER" CB="$CB" RP="$RP" RP_PORT="$RP_PORT" ALICE_PW="$ALICE_PW" BASIC_SECRET="$BASIC_SECRET" \
 POST_SECRET="$POST_SECRET" BROWSER_SECRET="$BROWSER_SECRET" PY_SECRET="$PY_SECRET" PASSWORD_SECRET="$PASSWORD_SECRET" \
-HYBRID_SECRET="$HYBRID_SECRET" HYBRID_EDDSA_SECRET="$HYBRID_EDDSA_SECRET" IMPLICIT_SECRET="$IMPLICIT_SECRET" python3 - <<'PY' > "$OXID_INTEROP_CONFIG"
+PAIRWISE_SECRET="$PAIRWISE_SECRET" HYBRID_SECRET="$HYBRID_SECRET" HYBRID_EDDSA_SECRET="$HYBRID_EDDSA_SECRET" IMPLICIT_SECRET="$IMPLICIT_SECRET" python3 - <<'PY' > "$OXID_INTEROP_CONFIG"
 import json, os
 e = os.environ
 cb, rp = e["CB"], e["RP"]
@@ -265,6 +271,8 @@ print(json.dumps({
     "post": {"client_id": "interop-post", "client_secret": e["POST_SECRET"], "redirect_uri": cb,
              "auth_method": "client_secret_post"},
     "public": {"client_id": "interop-public", "redirect_uri": cb, "auth_method": "none"},
+    "pairwise": {"client_id": "interop-pairwise", "client_secret": e["PAIRWISE_SECRET"], "redirect_uri": cb,
+                 "auth_method": "client_secret_basic"},
     "bclogout": {"client_id": "interop-bclogout", "client_secret": json.load(open(e["BC_JSON"]))["client_secret"],
                  "redirect_uri": cb, "post_logout_redirect_uri": "http://127.0.0.1:9/logged-out",
                  "backchannel_port": int(e["BC_PORT"]), "auth_method": "client_secret_basic"},

@@ -17,6 +17,7 @@ use crate::crypto::SecretBox;
 use crate::error::OAuthError;
 use crate::front_channel::{error_to_client, issue_response, request_error, response_mode};
 use crate::interaction::{Interaction, Purpose};
+use crate::pairwise::names_user;
 use crate::par::{self, Opened};
 use crate::redirect_uri::{has_control_characters, redirect_uri_registered};
 use crate::request_object;
@@ -345,13 +346,16 @@ async fn decide(
             let too_old = request
                 .max_age
                 .is_some_and(|max| now.saturating_sub(session.auth_time) > max);
-            // OIDC Core §3.1.2.2, §5.5.1: a hinted or requested `sub` must be this user.
+            // OIDC Core §3.1.2.2, §5.5.1: a hinted or requested `sub` must be this user, as
+            // this client knows the user (§8: a pairwise `sub`).
             let other_user = request
                 .id_token_hint
                 .as_deref()
                 .and_then(hinted_subject)
                 .or_else(|| requested_subject(request.claims.as_ref()).map(str::to_string))
-                .is_some_and(|sub| sub != session.user_id);
+                .is_some_and(|sub| {
+                    !names_user(provider.secret_box(), &client, &sub, &session.user_id)
+                });
             forced || too_old || other_user
         }
     };

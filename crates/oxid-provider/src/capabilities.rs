@@ -317,6 +317,9 @@ pub struct Capabilities {
     /// link-local addresses (`[outbound] allow_private_addresses`); registration refuses them
     /// otherwise, as the calls would.
     pub private_addresses_allowed: bool,
+    /// The `[outbound]` limits of documents fetched at registration (a client's
+    /// `sector_identifier_uri`, OIDC Registration §5).
+    pub outbound: crate::outbound::OutboundSettings,
 }
 
 /// Grants implemented in `grants/` (each runs when its entry is here).
@@ -429,7 +432,8 @@ impl Capabilities {
                 encs: vec![JweEnc::A128Gcm, JweEnc::A256Gcm],
             },
             id_token_algs,
-            subject_types: vec!["public"],
+            // OIDC Core §8: pairwise subjects are computed in `pairwise`.
+            subject_types: vec!["public", crate::pairwise::PAIRWISE],
             claim_types: vec!["normal"],
             prompt_values: vec![
                 Prompt::None,
@@ -459,6 +463,7 @@ impl Capabilities {
             },
             dpop_algs: crate::dpop::DPOP_ALGS.to_vec(),
             private_addresses_allowed: config.outbound.allow_private_addresses,
+            outbound: config.outbound,
         };
         // `profile = "fapi2"` narrows the table (crate::profile).
         config.profile.restrict(&mut caps);

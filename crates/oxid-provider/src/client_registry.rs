@@ -9,7 +9,9 @@ use serde_json::Value;
 
 use crate::admin::{AdminError, client_secret_context};
 use crate::capabilities::Capabilities;
-use crate::client_metadata::{ClientMetadata, MetadataError, ValidatedClient};
+use crate::client_metadata::{
+    ClientMetadata, MetadataError, ValidatedClient, check_sector_document,
+};
 use crate::crypto::jws::SigningAlg;
 use crate::crypto::secrets::{SecretBox, random_token, sha256_hex};
 
@@ -99,6 +101,10 @@ pub struct NewClient {
     pub userinfo_encrypted_response_alg: Option<String>,
     /// `userinfo_encrypted_response_enc` (default A128CBC-HS256 with an `alg`).
     pub userinfo_encrypted_response_enc: Option<String>,
+    /// `subject_type`: `public` or `pairwise` (OIDC Core §8); left as it is when `None`.
+    pub subject_type: Option<String>,
+    /// `sector_identifier_uri` (OIDC Registration §5); left as it is when `None`.
+    pub sector_identifier_uri: Option<String>,
 }
 
 impl NewClient {
@@ -144,6 +150,8 @@ impl NewClient {
             &self.frontchannel_logout_uri,
         );
         replace(&mut m.application_type, &self.application_type);
+        replace(&mut m.subject_type, &self.subject_type);
+        replace(&mut m.sector_identifier_uri, &self.sector_identifier_uri);
         replace(&mut m.jwks_uri, &self.jwks_uri);
         replace(
             &mut m.token_endpoint_auth_signing_alg,
@@ -314,6 +322,7 @@ pub async fn register_client(
         ));
     }
     let validated = registration.metadata.validate(caps)?;
+    check_sector_document(caps, &validated.metadata).await?;
     if registration.client_secret.is_some() && !validated.needs_secret() {
         return Err(MetadataError::metadata(
             "client_secret",
@@ -351,6 +360,8 @@ pub async fn update_client(
     let mut skip_consent = current.skip_consent;
     change(&mut metadata, &mut skip_consent)?;
     let validated = metadata.validate(caps)?;
+    // OIDC Registration §5: checked whenever the registration changes, as redirect URIs may.
+    check_sector_document(caps, &validated.metadata).await?;
     let mut record = validated.to_record(client_id, skip_consent, current.created_at);
     record.registration_token_hash = current.registration_token_hash.clone();
     let in_clear = validated.needs_secret_in_clear();

@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 
 use crate::error::OAuthError;
 use crate::grants::GrantContext;
+use crate::pairwise::{names_user, subject_for};
 use crate::subject_mapping::find_user;
 use crate::tokens::find_live_token;
 use crate::trusted_jwt;
@@ -25,8 +26,9 @@ pub const JWT_TYPE: &str = "urn:ietf:params:oauth:token-type:jwt";
 pub struct Party {
     /// The user, when the token is about one.
     pub user: Option<UserRecord>,
-    /// Its subject: our user id, the client id of a token issued to a client alone, or the
-    /// `sub` of a trusted issuer's JWT (as that issuer names it).
+    /// Its subject: our user's `sub` as the exchanging client knows it (OIDC Core §8), the
+    /// client id of a token issued to a client alone, or the `sub` of a trusted issuer's JWT
+    /// (as that issuer names it).
     pub subject: String,
     /// The client an access token of ours was issued to.
     pub client_id: Option<String>,
@@ -96,9 +98,10 @@ async fn read_access_token(
         .await?
         .and_then(|grant| grant.act);
     Ok(Some(Party {
-        subject: user
-            .as_ref()
-            .map_or_else(|| record.client_id.clone(), |u| u.id.clone()),
+        subject: user.as_ref().map_or_else(
+            || record.client_id.clone(),
+            |u| subject_for(ctx.provider.secret_box(), ctx.client.record(), &u.id),
+        ),
         user,
         client_id: Some(record.client_id),
         foreign_issuer: None,
@@ -140,17 +143,47 @@ async fn read_id_token(
     let Some(sub) = string("sub") else {
         return Ok(Err("sub is missing".into()));
     };
-    let Some(user) = ctx.store.get_user(sub).await? else {
-        return Ok(Err("its subject is not a user any more".into()));
+    let Some(user) = id_token_user(ctx, sub, string("sid")).await? else {
+        return Ok(Err(if crate::pairwise::is_pairwise(ctx.client.record()) {
+            "its pairwise sub names no user: it is resolved through its login session (sid), \
+             which is over"
+                .into()
+        } else {
+            "its subject is not a user any more".into()
+        }));
     };
     Ok(Ok(Party {
-        subject: user.id.clone(),
+        subject: sub.to_string(),
         user: Some(user),
         client_id: None,
         foreign_issuer: None,
         scopes: None,
         act: None,
     }))
+}
+
+/// The user an ID token issued to this client names. A pairwise `sub` (OIDC Core §8.1) is
+/// not reversible, so it is resolved through the token's login session (`sid`), while that
+/// session lasts, and must then be that session user's subject for this client.
+async fn id_token_user(
+    ctx: &GrantContext<'_>,
+    sub: &str,
+    sid: Option<&str>,
+) -> Result<Option<UserRecord>, OAuthError> {
+    if !crate::pairwise::is_pairwise(ctx.client.record()) {
+        return Ok(ctx.store.get_user(sub).await?);
+    }
+    let Some(session) = sid else {
+        return Ok(None);
+    };
+    let Some(session) = ctx.store.get_session_by_sid(session, ctx.now).await? else {
+        return Ok(None);
+    };
+    let secret_box = ctx.provider.secret_box();
+    if !names_user(secret_box, ctx.client.record(), sub, &session.user_id) {
+        return Ok(None);
+    }
+    Ok(ctx.store.get_user(&session.user_id).await?)
 }
 
 /// A trusted issuer's JWT: verified; it carries the scopes the issuer may grant. Its `sub`

@@ -60,6 +60,19 @@ pub async fn introspect(
     let scope = Scope::from_tokens(&record.scopes).map_err(OAuthError::server)?;
     // A client_credentials token granted no scope has none to report.
     let scope = (!scope.is_empty()).then_some(scope);
+    // RFC 7662 §2.2 `sub`: the user's subject as the token's client knows it (OIDC Core §8),
+    // so a resource server sees the `sub` of the client's ID token.
+    let sub = match &record.user_id {
+        Some(user_id) => match provider.client(&record.client_id).await? {
+            Some(owner) => Some(crate::pairwise::subject_for(
+                provider.secret_box(),
+                owner.record(),
+                user_id,
+            )),
+            None => return Ok(IntrospectionResponse::inactive()),
+        },
+        None => None,
+    };
     let token_type = match (record.kind, &record.dpop_jkt) {
         // RFC 9449 §6.2: a bound token is `DPoP`, with its key's thumbprint in `cnf`.
         (TokenKind::Access, Some(_)) => "DPoP",
@@ -99,7 +112,7 @@ pub async fn introspect(
         token_type: Some(token_type.to_string()),
         exp: Some(record.expires_at),
         iat: Some(record.issued_at),
-        sub: record.user_id.clone(),
+        sub,
         aud: Some(aud),
         iss: Some(provider.config().issuer.clone()),
         extra,

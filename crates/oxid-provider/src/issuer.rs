@@ -16,6 +16,7 @@ use crate::config::ProviderConfig;
 use crate::crypto::jws::{SigningAlg, left_half_hash, sign_compact, sign_compact_hs256};
 use crate::crypto::{KeyRing, SecretBox};
 use crate::error::OAuthError;
+use crate::pairwise::subject_for;
 use crate::refresh_rotation::{Rotation, rotate};
 use crate::resources::Resource;
 use crate::response_encryption::seal_id_token;
@@ -337,7 +338,8 @@ impl<'a> Issuer<'a> {
         let hash = |value: Option<&str>| value.map(|v| left_half_hash(alg, v));
         let mut claims = IdTokenClaims {
             iss: self.config.issuer.clone(),
-            sub: user.id.clone(),
+            // OIDC Core §8: the `sub` this client knows the user by.
+            sub: subject_for(self.secret_box, client.record(), &user.id),
             aud: Audience::single(client.id()),
             exp: self.now + self.config.lifetimes.id_token,
             iat: self.now,
@@ -430,11 +432,12 @@ impl<'a> Issuer<'a> {
     }
 
     /// A back-channel logout token for `client` (OIDC Back-Channel Logout 1.0 §2.4): `sub`
-    /// and `sid`, the logout event, no `nonce`, explicitly typed `logout+jwt`.
+    /// (the one `client` knows the user `user_id` by, OIDC Core §8) and `sid`, the logout
+    /// event, no `nonce`, explicitly typed `logout+jwt`.
     pub fn logout_token(
         &self,
         client: &Client,
-        sub: &str,
+        user_id: &str,
         sid: &str,
         jti: &str,
     ) -> Result<String, OAuthError> {
@@ -443,7 +446,7 @@ impl<'a> Issuer<'a> {
             Audience::single(client.id().to_string()),
             self.now,
             jti.to_string(),
-            Some(sub.to_string()),
+            Some(subject_for(self.secret_box, client.record(), user_id)),
             Some(sid.to_string()),
         );
         claims.exp = Some(self.now + LOGOUT_TOKEN_TTL);
@@ -464,19 +467,19 @@ pub fn id_token_alg(client: &ClientRecord) -> SigningAlg {
 /// it only briefly).
 const LOGOUT_TOKEN_TTL: u64 = 120;
 
-/// A back-channel logout token for `client`, signed now with the delivery's stable `jti`
-/// (see [`Issuer::logout_token`]), and encrypted as its ID tokens are (Back-Channel Logout
-/// §2.4: "the same keys are used to sign and encrypt Logout Tokens as are used for ID
-/// Tokens").
+/// A back-channel logout token for `client` about the user `user_id`, signed now with the
+/// delivery's stable `jti` (see [`Issuer::logout_token`]), and encrypted as its ID tokens are
+/// (Back-Channel Logout §2.4: "the same keys are used to sign and encrypt Logout Tokens as
+/// are used for ID Tokens").
 pub async fn logout_token(
     provider: &Provider,
     client: &ClientRecord,
-    sub: &str,
+    user_id: &str,
     sid: &str,
     jti: &str,
 ) -> Result<String, OAuthError> {
     let client = Client::from_record(client.clone()).map_err(OAuthError::server)?;
     let signed =
-        Issuer::for_provider(provider, provider.now()).logout_token(&client, sub, sid, jti)?;
+        Issuer::for_provider(provider, provider.now()).logout_token(&client, user_id, sid, jti)?;
     seal_id_token(Some(provider), &client, signed).await
 }

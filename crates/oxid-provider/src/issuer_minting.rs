@@ -35,6 +35,15 @@ impl Issuer<'_> {
                     expires_at,
                     random_id(16),
                 );
+                // RFC 9068 §2.2 `sub`: the user's subject as the client knows it (OIDC Core
+                // §8), so the token says what the ID token says.
+                if let Some(user) = issuance.user {
+                    claims.sub = Some(crate::pairwise::subject_for(
+                        self.secret_box,
+                        issuance.client.record(),
+                        &user.id,
+                    ));
+                }
                 // RFC 8693 §4.1: the acting party, as the exchange recorded it.
                 if let Some((_, Some(act))) = &self.jwt_access_token {
                     claims.extra.insert("act".into(), act.clone());

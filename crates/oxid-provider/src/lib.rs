@@ -57,6 +57,7 @@ pub mod metrics_store;
 pub mod outbound;
 pub mod outbox;
 pub mod pages;
+pub mod pairwise;
 pub mod par;
 pub mod profile;
 pub mod redirect_uri;

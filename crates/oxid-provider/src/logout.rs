@@ -16,6 +16,7 @@ use crate::crypto::jws::SigningAlg;
 use crate::error::OAuthError;
 use crate::interaction::{Interaction, Purpose};
 use crate::issuer::id_token_alg;
+use crate::pairwise::names_user;
 use crate::session::{current_session, end_login_session};
 use crate::state::Provider;
 
@@ -193,10 +194,16 @@ async fn check_end_session_request(
     // §2-§3: the hint lets the logout go ahead unasked only when it names this session: its
     // user, and its `sid` when it has one (a hint from another session of the same user does
     // not end this one without asking).
+    // The hint's `sub` is the one its audience knows the user by (OIDC Core §8): the client
+    // found above is that audience.
     let hint_names_session = match (&hint, session) {
         (Some(claims), Some(session)) => {
-            claims.sub == session.user_id
-                && claims.sid.as_deref().is_none_or(|sid| sid == session.sid)
+            let user = &session.user_id;
+            let names_user = match &client {
+                Some(client) => names_user(provider.secret_box(), client, &claims.sub, user),
+                None => claims.sub == *user,
+            };
+            names_user && claims.sid.as_deref().is_none_or(|sid| sid == session.sid)
         }
         _ => false,
     };

@@ -9,6 +9,7 @@ use crate::claims::{filter_by_request, released_claims};
 use crate::dpop::{Presented, check_binding};
 use crate::error::{ErrorKind, OAuthError};
 use crate::issuer::Issuer;
+use crate::pairwise::subject_for;
 use crate::response_encryption::encrypt_for_client;
 use crate::state::Provider;
 use crate::tokens::find_live_token;
@@ -107,11 +108,18 @@ async fn released(
     let Some(user) = provider.store().get_user(user_id).await? else {
         return Err(invalid_token());
     };
-    let claims = released_claims(
+    let mut claims = released_claims(
         &provider.capabilities().scopes,
         &user,
         record.scopes.iter().map(String::as_str),
     );
+    // OIDC Core §5.3.2, §8: the `sub` of the ID token this client got.
+    if let Some(client) = provider.client(&record.client_id).await? {
+        let sub = subject_for(provider.secret_box(), client.record(), &user.id);
+        claims.insert("sub".into(), Value::String(sub));
+    } else {
+        return Err(invalid_token());
+    }
     // OIDC Core §5.5.1: the `userinfo` member's `value`/`values` leave out what matches none.
     let member = record
         .claims_request

@@ -329,5 +329,9 @@ async fn plans_not_applicable_yet_are_not_advertised() {
     assert!(
         string_array(&document["request_object_signing_alg_values_supported"]).contains(&"RS256")
     );
-    assert!(!string_array(&document["subject_types_supported"]).contains(&"pairwise"));
+    // OIDC Core §8.1: pairwise subjects are built (tests/pairwise.rs).
+    assert_eq!(
+        string_array(&document["subject_types_supported"]),
+        ["public", "pairwise"]
+    );
 }

@@ -217,40 +217,54 @@ async fn oidcc_registration_jwks_uri() {
     register_refused(&server, &bad_scheme, "invalid_client_metadata").await;
 }
 
-/// The suite's pairwise registration (subject_type with a sector_identifier_uri).
-async fn pairwise_registration(server: &TestServer) -> Value {
+/// The suite's pairwise registration: subject_type with a sector_identifier_uri served on
+/// 127.0.0.1 whose JSON array is `listed` (the provider may fetch there in this test).
+async fn pairwise_registration(listed: Value) -> (TestServer, RegistrationAnswer) {
+    let server = TestServer::start_with(|s| {
+        s.require_pkce = false;
+        s.registration = oxid_provider::config::RegistrationMode::Open;
+        s.outbound.allow_private_addresses = true;
+    })
+    .await;
+    let app = axum::Router::new().route(
+        "/sector.json",
+        axum::routing::get(move || async move { axum::Json(listed) }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let sector = format!("http://{}/sector.json", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     let metadata = json!({"redirect_uris": [REDIRECT], "subject_type": "pairwise",
-        "sector_identifier_uri": "https://app.example.com/sector.json"});
-    register(server, None, &metadata).await.body
+        "sector_identifier_uri": sector});
+    let answer = register(&server, None, &metadata).await;
+    (server, answer)
 }
 
 #[tokio::test]
 async fn oidcc_registration_sector_uri() {
-    // Skipped by the suite unless discovery lists pairwise; Oxid does not, and refuses it.
-    let server = open_registration_server().await;
+    // Run by the suite when discovery lists pairwise (OIDC Core §8.1), which it does.
+    let (server, answer) = pairwise_registration(json!([REDIRECT])).await;
     let document = discovery(&server).await;
-    assert!(!list_contains(
+    assert!(list_contains(
         &document,
         "subject_types_supported",
         "pairwise"
     ));
-    assert_eq!(
-        pairwise_registration(&server).await["error"],
-        "invalid_client_metadata"
-    );
+    assert_eq!(answer.status, 201, "{}", answer.body);
+    assert_eq!(answer.body["subject_type"], "pairwise");
 }
 
 #[tokio::test]
 async fn oidcc_registration_sector_bad() {
-    // The suite expects invalid_client_metadata; a pairwise request gets exactly that.
-    let server = open_registration_server().await;
-    let body = pairwise_registration(&server).await;
-    assert_eq!(body["error"], "invalid_client_metadata");
+    // OIDC Registration §5: a document without the redirect URI fails the registration with
+    // invalid_client_metadata (400, JSON), as the suite expects.
+    let (_server, answer) = pairwise_registration(json!(["https://elsewhere.example/cb"])).await;
+    assert_eq!(answer.status, 400);
+    assert_eq!(answer.body["error"], "invalid_client_metadata");
     assert!(
-        body["error_description"]
+        answer.body["error_description"]
             .as_str()
             .unwrap()
-            .starts_with("subject_type")
+            .starts_with("sector_identifier_uri")
     );
 }
 

@@ -183,6 +183,14 @@ pub struct ClientMembers {
     /// Content encryption of UserInfo answers: A128CBC-HS256 (default), A128GCM or A256GCM.
     #[arg(long, value_name = "ENC")]
     userinfo_encrypted_response_enc: Option<String>,
+    /// `public` (every client sees the user's id) or `pairwise` (a `sub` of its own per
+    /// sector, OIDC Core §8.1).
+    #[arg(long, value_name = "public|pairwise")]
+    subject_type: Option<String>,
+    /// An https URL whose JSON array lists every redirect URI; its host is the pairwise
+    /// sector (OIDC Registration §5). Fetched and checked now.
+    #[arg(long, value_name = "URL")]
+    sector_identifier_uri: Option<String>,
 }
 
 impl ClientMembers {
@@ -232,6 +240,8 @@ impl ClientMembers {
             id_token_encrypted_response_enc: self.id_token_encrypted_response_enc,
             userinfo_encrypted_response_alg: self.userinfo_encrypted_response_alg,
             userinfo_encrypted_response_enc: self.userinfo_encrypted_response_enc,
+            subject_type: self.subject_type,
+            sector_identifier_uri: self.sector_identifier_uri,
         })
     }
 }

@@ -94,6 +94,26 @@ test('userinfo: claims by scope, subject matches the ID token', async () => {
   assert.equal(info.email_verified, true);
 });
 
+test('pairwise subject (OIDC Core §8.1): its own sub, the same at userinfo and after refresh', async () => {
+  const p = cfg.clients.pairwise;
+  const pairwise = await client.discovery(issuer, p.client_id, p.client_secret, client.ClientSecretBasic(p.client_secret), insecure);
+  client.enableNonRepudiationChecks(pairwise);
+  assert.ok(pairwise.serverMetadata().subject_types_supported.includes('pairwise'), 'pairwise is advertised');
+  const publicSub = (await codeFlow(basic, cfg.clients.basic.redirect_uri, { scope: 'openid' })).tokens.claims().sub;
+  const { tokens } = await codeFlow(pairwise, p.redirect_uri);
+  const sub = tokens.claims().sub;
+  assert.notEqual(sub, publicSub, 'the pairwise sub is not the public one');
+  // fetchUserInfo rejects an answer whose sub is not the expected one (OIDC Core §5.3.2).
+  const info = await client.fetchUserInfo(pairwise, tokens.access_token, sub);
+  assert.equal(info.sub, sub);
+  assert.equal(info.email, alice.email);
+  const refreshed = await client.refreshTokenGrant(pairwise, tokens.refresh_token);
+  assert.equal(refreshed.claims().sub, sub, 'a refreshed ID token keeps the pairwise sub');
+  // A second sign-in gives the same sub: deterministic (OIDC Core §8.1).
+  const again = await codeFlow(pairwise, p.redirect_uri, { scope: 'openid' });
+  assert.equal(again.tokens.claims().sub, sub);
+});
+
 test('userinfo: a wrong subject is rejected by the client', async () => {
   const { tokens } = await codeFlow(basic, cfg.clients.basic.redirect_uri, { scope: 'openid' });
   await assert.rejects(client.fetchUserInfo(basic, tokens.access_token, 'someone-else'));

@@ -10,6 +10,7 @@ mod localized;
 mod redirect;
 mod request_objects;
 mod rules;
+mod sector;
 #[cfg(test)]
 mod tests;
 
@@ -23,6 +24,7 @@ use crate::capabilities::{ClientAuthMethod, GrantType, ResponseType};
 use crate::crypto::jws::SigningAlg;
 
 pub use localized::{ClientDisplay, LOCALIZABLE_MEMBERS};
+pub use sector::check_sector_document;
 
 /// The registered members of OIDC Registration §2 / RFC 7591 §2, as the protocol crate
 /// types them (language-tagged members such as `client_name#fr` are in its `extra`).

@@ -78,6 +78,7 @@ pub(super) fn validate(
             MetadataError::metadata("backchannel_logout_uri", refused.to_string())
         })?;
     }
+    super::sector::check_subject_members(m, caps)?;
     let id_token_alg = id_token_alg(m, caps, public)?;
     let userinfo_alg = userinfo_alg(m, caps, public)?;
     check_client_keys(m, auth_method, caps)?;
@@ -131,8 +132,9 @@ pub(super) fn validate(
         id_token_signed_response_alg: Some(id_token_alg.as_str().to_string()),
         userinfo_signed_response_alg: userinfo_alg.map(|a| a.as_str().to_string()),
         scope: Some(scopes.join(" ")),
-        subject_type: None,
-        sector_identifier_uri: None,
+        // OIDC Core §8.1, computed by `pairwise`; the document was checked by the registry.
+        subject_type: m.subject_type.clone(),
+        sector_identifier_uri: m.sector_identifier_uri.clone(),
         request_object_signing_alg: request_objects.alg,
         default_acr_values: None,
         initiate_login_uri: None,
@@ -173,17 +175,11 @@ pub(super) fn validate(
 }
 
 /// Members asking for something Oxid does not do, where registering the client without it
-/// would leave the client believing it protected (encryption, pairwise subjects) or
+/// would leave the client believing it protected (encryption) or
 /// overriding what it sent (a software statement).
 fn refuse_what_would_be_ignored_unsafely(m: &RegisteredMetadata) -> Result<(), MetadataError> {
     // ID token and UserInfo encryption: `encryption::check_encryption`; request objects
-    // encrypted to us: `request_object_encryption`.
-    if m.subject_type.as_deref().is_some_and(|s| s != "public") {
-        return Err(MetadataError::metadata(
-            "subject_type",
-            "only public is supported",
-        ));
-    }
+    // encrypted to us: `request_object_encryption`; pairwise subjects: `pairwise`.
     if m.software_statement.is_some() {
         return Err(MetadataError {
             code: RegistrationErrorCode::UnapprovedSoftwareStatement,

@@ -317,7 +317,7 @@ fn what_oxid_cannot_honour_safely_is_refused() {
         assert_eq!((code, named.as_str()), (InvalidClientMetadata, member));
     }
     assert_eq!(
-        refused(base("subject_type", json!("pairwise"))).1,
+        refused(base("subject_type", json!("secret"))).1,
         "subject_type"
     );
     accepted(base("subject_type", json!("public")));
