@@ -15,6 +15,8 @@ load() {
   SLICE=$((SLICE + 1))
   local hist="$TMP/hist-$SLICE" out="$TMP/slice-$SLICE.out" before after
   [ "$record" = 1 ] || hist=/dev/null
+  local swept_from=""
+  [ "$server" = oxid-sweep ] && [ "$record" = 1 ] && swept_from="$(expired_tokens "$server")"
   before="$(cpu_ticks "$pid")"
   case "${ROW_KIND[$row]}" in
     flow)
@@ -39,6 +41,13 @@ load() {
       ;;
   esac
   after="$(cpu_ticks "$pid")"
+  if [ -n "$swept_from" ]; then
+    # The sweep must have been running through the slice: expired rows left, before and after.
+    local swept_to
+    swept_to="$(expired_tokens "$server")"
+    say "$row/$server: expired tokens left $swept_from before the slice, $swept_to after"
+    printf '%s\t%s\t%s\t%s\n' "$row" "$server" "$swept_from" "$swept_to" >>"$TMP/sweep.tsv"
+  fi
   local result
   result="$(grep '^RESULT ' "$out" | tail -n1)" || die "$row/$server: no RESULT line: $(cat "$out")"
   local requests duration errors
@@ -79,6 +88,7 @@ row_url() {
 measure() {
   local row=$1 slice_s=$((DURATION / ROUNDS)) s i servers=("${SERVERS[@]}")
   [ "${ROW_SERVERS[$row]}" = growth ] && servers=("${GROWTH_SERVERS[@]}")
+  [ "${ROW_SERVERS[$row]}" = sweep ] && servers=(oxid-sweep oxid)
   [ "$slice_s" -ge 1 ] || slice_s=1
   for s in "${servers[@]}"; do
     row_prepare "$row" "$s"
@@ -97,4 +107,15 @@ measure() {
   for s in "${servers[@]}"; do
     printf '%s\t%s\t%s\n' "$row" "$s" "$(peak_rss_kib "${SPID[$s]}")" >>"$TMP/rss.tsv"
   done
+}
+
+# signing_rate ALG: the raw aws-lc-rs signing rate of ALG on the servers' core (bench/flow
+# `sign`: a key made once, a JWT access token's signing input, one thread), measured now, in
+# this run and on this core, for the ratio of a signed row; appended to signing.tsv.
+signing_rate() {
+  local alg=$1 line
+  line="$(timeout 120 taskset -c "$SERVER_CORE" "$FLOW" sign "$alg" "${SIGN_SECONDS:-2}")" ||
+    die "raw signing rate of $alg failed"
+  say "raw $alg signing on core $SERVER_CORE: $(field "$line" rate)/s"
+  printf '%s\t%s\n' "$alg" "$(field "$line" rate)" >>"$TMP/signing.tsv"
 }

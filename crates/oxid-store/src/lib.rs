@@ -16,6 +16,7 @@ mod device;
 mod model;
 mod outbox;
 mod postgres;
+mod purge;
 mod pushed;
 mod rows;
 mod sqlite;
@@ -28,6 +29,7 @@ pub use device::{
 pub use model::*;
 pub use outbox::{DeliveryOutcome, DeliveryRecord, OutboxStore, REVOKE_TOKENS_MEMBER, SessionKey};
 pub use postgres::PostgresStore;
+pub use purge::PURGE_CHUNK;
 pub use pushed::{PushedRequestRecord, PushedRequestStore};
 pub use sqlite::SqliteStore;
 
@@ -205,7 +207,22 @@ pub trait TokenStore: Send + Sync {
     /// assertion ids and pushed authorization requests that expired at or before `now` (`expires_at <= now`), and
     /// session-client links whose session is gone; returns how many rows went.
     /// Consumed codes and refresh tokens stay until they expire, so replays are still seen.
-    async fn purge_expired(&self, now: u64) -> StoreResult<u64>;
+    /// Runs as chunks of [`PURGE_CHUNK`] rows, each its own transaction (other writes go
+    /// between them), until a chunk finds fewer.
+    async fn purge_expired(&self, now: u64) -> StoreResult<u64> {
+        let mut gone = 0;
+        loop {
+            let chunk = self.purge_expired_chunk(now, PURGE_CHUNK).await?;
+            gone += chunk;
+            if chunk < PURGE_CHUNK {
+                return Ok(gone);
+            }
+        }
+    }
+    /// One chunk of [`TokenStore::purge_expired`]: deletes at most `limit` of the rows it
+    /// would delete, in one transaction, and returns how many went; fewer than `limit` means
+    /// none is left.
+    async fn purge_expired_chunk(&self, now: u64, limit: u64) -> StoreResult<u64>;
 }
 
 /// Device authorization grants (RFC 8628).

@@ -16,6 +16,7 @@ mod grants;
 mod keys;
 mod migrate;
 mod outbox;
+mod purge;
 mod pushed;
 mod replay;
 mod sessions;
