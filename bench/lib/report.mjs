@@ -72,6 +72,8 @@ const fmt = (v, d = 0) => (v === null || v === undefined ? '' :
 const name = {
   oxid: 'Oxid (SQLite)',
   'oxid-pg': 'Oxid (PostgreSQL)',
+  'oxid-baseline': 'Oxid (SQLite, baseline binary)',
+  'oxid-pg2': 'Oxid (PostgreSQL, 2 instances)',
   'oxid-1m': `Oxid (SQLite, ${meta.growth_tokens.toLocaleString('en-US')} live tokens)`,
   'oxid-sweep': `Oxid (SQLite, sweeping ${meta.sweep_tokens.toLocaleString('en-US')} expired tokens)`,
   node: `oidc-provider ${meta.oidc_provider}`,

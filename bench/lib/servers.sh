@@ -7,7 +7,7 @@
 #
 # After start_*: BASE[name] (its issuer), SPID[name] (the server's own PID).
 
-declare -A BASE SPID
+declare -A BASE SPID OXID_OF
 CLIENT_ID=bench
 SCOPES='openid profile email offline_access read:records'
 REDIRECT_URI='http://127.0.0.1:9/callback'
@@ -25,7 +25,10 @@ start_oxid() {
   base="http://127.0.0.1:$port"
   # `read:records` is an API scope of this deployment (unknown scopes are refused).
   # The JWT rows' resources (RFC 8707): one per signing alg, each RFC 9068 JWTs.
+  # data_dir: one generated encryption key for every instance (two share a PostgreSQL
+  # database, and need the same key to read its signing keys).
   {
+    printf 'data_dir = "%s"\n' "$TMP"
     [ "$expired" = 1 ] && printf 'maintenance_interval_secs = 1\n'
     printf '[[scopes]]\nname = "read:records"\n'
     for alg in RS256 ES256 EdDSA; do
@@ -33,13 +36,14 @@ start_oxid() {
       printf 'scopes = ["read:records"]\nalg = "%s"\nlifetime = 3600\n' "$alg"
     done
   } >"$TMP/$name.toml"
-  local oxid=("$OXID" --config "$TMP/$name.toml" --database "$db")
-  "${oxid[@]}" client add --client-id "$CLIENT_ID" --client-secret "$SECRET" \
+  local oxid=("${OXID_OF[$name]:-$OXID}" --config "$TMP/$name.toml" --database "$db")
+  # A second instance on a database set up already (NO_SETUP=1) adds nobody.
+  [ -n "${NO_SETUP:-}" ] || "${oxid[@]}" client add --client-id "$CLIENT_ID" --client-secret "$SECRET" \
     --grant-type client_credentials --grant-type authorization_code --grant-type refresh_token \
     --response-type code --redirect-uri "$REDIRECT_URI" --auth-method client_secret_basic \
     --scope "$SCOPES" >"$TMP/$name-setup.log" 2>&1 ||
     { cat "$TMP/$name-setup.log" >&2; die "$name: oxid client add failed"; }
-  "${oxid[@]}" user add --username "$USERNAME" --password "$PASSWORD" \
+  [ -n "${NO_SETUP:-}" ] || "${oxid[@]}" user add --username "$USERNAME" --password "$PASSWORD" \
     --email bench@example.com --email-verified --name 'Bench User' \
     >>"$TMP/$name-setup.log" 2>&1 ||
     { cat "$TMP/$name-setup.log" >&2; die "$name: oxid user add failed"; }
