@@ -115,7 +115,9 @@ impl CodeStore for SqliteStore {
 impl TokenStore for SqliteStore {
     async fn insert_token(&self, token: &TokenRecord) -> StoreResult<()> {
         let token = token.clone();
-        self.write(move |conn| insert_token_on(conn, &token)).await
+        // One INSERT: SQLite undoes it alone when it fails.
+        self.write_one_statement(move |conn| insert_token_on(conn, &token))
+            .await
     }
 
     async fn get_token(&self, token_hash: &str) -> StoreResult<Option<TokenRecord>> {

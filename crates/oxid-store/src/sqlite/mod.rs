@@ -84,6 +84,17 @@ impl SqliteStore {
         worker::call(&self.writer, self.timeout, work).await
     }
 
+    /// [`Self::write`] for `work` that is exactly one SQL statement (no savepoint needed:
+    /// worker::call_single).
+    async fn write_one_statement<T, F>(&self, work: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+    {
+        self.ensure_file()?;
+        worker::call_single(&self.writer, self.timeout, work).await
+    }
+
     /// Runs `work` on a reader thread (in memory: on the only thread).
     async fn read<T, F>(&self, work: F) -> StoreResult<T>
     where

@@ -32,6 +32,12 @@ pub(super) trait Job: Send {
     /// Answers the caller: the operation's own result, or `failure` when the transaction it
     /// ran in did not commit (or it never ran).
     fn answer(self: Box<Self>, failure: Option<&StoreError>);
+    /// True when the job is one SQL statement: SQLite undoes a failed statement by itself
+    /// (its statement journal) and leaves the transaction open, so the job needs no
+    /// savepoint of its own.
+    fn single_statement(&self) -> bool {
+        false
+    }
 }
 
 /// A job's queue.
@@ -42,6 +48,7 @@ struct Op<T, F> {
     work: Option<F>,
     result: Option<StoreResult<T>>,
     reply: oneshot::Sender<StoreResult<T>>,
+    single: bool,
 }
 
 impl<T, F> Job for Op<T, F>
@@ -69,6 +76,10 @@ where
         // The caller may have stopped waiting: then nobody needs the answer.
         let _ = self.reply.send(answer);
     }
+
+    fn single_statement(&self) -> bool {
+        self.single
+    }
 }
 
 /// A copy of `e` for each caller of a failed batch.
@@ -89,11 +100,30 @@ where
     T: Send + 'static,
     F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
 {
+    send(queue, timeout, work, false).await
+}
+
+/// [`call`] for a write of exactly one SQL statement (see [`Job::single_statement`]): on the
+/// writer it runs without a savepoint, two statements fewer per job (the token row).
+pub(super) async fn call_single<T, F>(queue: &Queue, timeout: Duration, work: F) -> StoreResult<T>
+where
+    T: Send + 'static,
+    F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+{
+    send(queue, timeout, work, true).await
+}
+
+async fn send<T, F>(queue: &Queue, timeout: Duration, work: F, single: bool) -> StoreResult<T>
+where
+    T: Send + 'static,
+    F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+{
     let (reply, answer) = oneshot::channel();
     let job = Box::new(Op {
         work: Some(work),
         result: None,
         reply,
+        single,
     });
     // Sending never waits, so a cancelled caller either sent the whole job or nothing.
     queue.try_send(job).map_err(|e| match e {
@@ -209,13 +239,20 @@ fn write_batch(
 /// Runs one job in its own savepoint, released when it succeeds and rolled back when it
 /// fails. An error here means the enclosing transaction can no longer be trusted.
 fn run_in_savepoint(conn: &Connection, job: &mut Box<dyn Job>) -> StoreResult<()> {
-    step(conn, "SAVEPOINT job").map_err(super::sql_err)?;
+    let single = job.single_statement();
+    if !single {
+        step(conn, "SAVEPOINT job").map_err(super::sql_err)?;
+    }
     let ok = run_guarded(job, conn);
     if conn.is_autocommit() {
         // SQLite ended the transaction itself (I/O error, disk full): the batch is lost.
         return Err(StoreError::Backend(
             "the write transaction was rolled back by SQLite".into(),
         ));
+    }
+    if single {
+        // A failed statement was undone by SQLite; the transaction goes on.
+        return Ok(());
     }
     if !ok {
         step(conn, "ROLLBACK TO job").map_err(super::sql_err)?;
