@@ -109,7 +109,10 @@ fn maintenance_interval_is_one_second_to_a_day() {
         ..Settings::default()
     };
     let config = ProviderConfig::from_settings(&settings).unwrap();
-    assert_eq!(config.maintenance_interval, std::time::Duration::from_secs(2));
+    assert_eq!(
+        config.maintenance_interval,
+        std::time::Duration::from_secs(2)
+    );
     assert_eq!(
         ProviderConfig::from_settings(&Settings::default())
             .unwrap()

@@ -9,7 +9,13 @@ pub async fn purge_runs_in_bounded_chunks_and_keeps_live_rows(s: Arc<dyn Store>)
     seed(&*s).await;
     // 23 expired tokens, one expired session with a client link, 3 live tokens.
     for i in 0..23 {
-        let mut t = token(&format!("at-old-{i:02}"), TokenKind::Access, "g1", "c1", None);
+        let mut t = token(
+            &format!("at-old-{i:02}"),
+            TokenKind::Access,
+            "g1",
+            "c1",
+            None,
+        );
         t.expires_at = NOW - 1;
         s.insert_token(&t).await.unwrap();
     }
@@ -31,7 +37,12 @@ pub async fn purge_runs_in_bounded_chunks_and_keeps_live_rows(s: Arc<dyn Store>)
         assert_eq!(s.get_token(&format!("at-old-{i:02}")).await.unwrap(), None);
     }
     for i in 0..3 {
-        assert!(s.get_token(&format!("at-live-{i}")).await.unwrap().is_some());
+        assert!(
+            s.get_token(&format!("at-live-{i}"))
+                .await
+                .unwrap()
+                .is_some()
+        );
     }
     assert_eq!(s.delete_session("sess-old").await.unwrap(), None);
     assert!(s.session_clients("sid-old").await.unwrap().is_empty());
@@ -41,7 +52,13 @@ pub async fn purge_expired_goes_on_past_one_chunk(s: Arc<dyn Store>) {
     seed(&*s).await;
     let expired = PURGE_CHUNK as usize * 2 + 7;
     for i in 0..expired {
-        let mut t = token(&format!("at-old-{i:05}"), TokenKind::Access, "g1", "c1", None);
+        let mut t = token(
+            &format!("at-old-{i:05}"),
+            TokenKind::Access,
+            "g1",
+            "c1",
+            None,
+        );
         t.expires_at = NOW;
         s.insert_token(&t).await.unwrap();
     }
