@@ -53,9 +53,13 @@ child_of() {
   die "no child process under $parent"
 }
 
-# utime + stime of a process and all its threads, in clock ticks.
+# utime + stime of processes and all their threads, in clock ticks (added up).
 cpu_ticks() {
-  awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"
+  local pid total=0
+  for pid in "$@"; do
+    total=$((total + $(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$pid/stat")))
+  done
+  echo "$total"
 }
 
 # The peak resident set of a process so far, in KiB.

@@ -11,11 +11,15 @@ SLICE=0
 # load ROW SERVER SECONDS RECORD: drives SERVER with ROW's load for SECONDS on core
 # $LOAD_CORE; RECORD=1 appends the slice to slices.tsv (0: a warm-up).
 load() {
-  local row=$1 server=$2 seconds=$3 record=$4 pid=${SPID[$2]}
+  local row=$1 server=$2 seconds=$3 record=$4 pid=${SPID[$2]:-}
+  # oxid-pg2: two instances on one PostgreSQL database, each given half the connections.
+  [ "$server" = oxid-pg2 ] && pid="${SPID[oxid-pg]} ${SPID[oxid-pg-b]}"
   SLICE=$((SLICE + 1))
   local hist="$TMP/hist-$SLICE" out="$TMP/slice-$SLICE.out" before after
   [ "$record" = 1 ] || hist=/dev/null
-  before="$(cpu_ticks "$pid")"
+  local swept_from=""
+  [ "$server" = oxid-sweep ] && [ "$record" = 1 ] && swept_from="$(expired_tokens "$server")"
+  before="$(cpu_ticks $pid)"
   case "${ROW_KIND[$row]}" in
     flow)
       HIST_FILE="$hist" CLIENT_ID="$CLIENT_ID" CLIENT_SECRET="$SECRET" \
@@ -26,19 +30,30 @@ load() {
         { cat "$out.err" >&2; die "$row/$server: the flow load generator failed"; }
       ;;
     *)
-      local pool=""
-      [ "${ROW_KIND[$row]}" = refresh ] && pool="$TMP/$server-pool"
-      HIST_FILE="$hist" CLIENT_ID="$CLIENT_ID" CLIENT_SECRET="$SECRET" \
-        ROW_METHOD="${ROW_METHOD[$row]}" ROW_AUTH="${ROW_AUTH[$row]}" \
-        ROW_EXPECT="${ROW_EXPECT[$row]}" ROW_TOKEN="${ROW_TOKEN:-}" \
-        ROW_POOL="$pool" WRK_THREADS="$WRK_THREADS" ROW_BODY="${ROW_BODY:-}" \
-        timeout $((seconds + 60)) taskset -c "$LOAD_CORE" wrk -t"$WRK_THREADS" \
-        -c"$CONNECTIONS" -d"${seconds}s" --latency -s "$BENCH/lib/row.lua" \
-        "$(row_url "$row" "$server")" >"$out" 2>"$out.err" ||
-        { cat "$out" "$out.err" >&2; die "$row/$server: wrk failed"; }
+      if [ "$server" = oxid-pg2 ]; then
+        local half=$((CONNECTIONS / 2))
+        wrk_slice "$row" oxid-pg "$seconds" "$half" "$hist" "$out.a" &
+        local first=$!
+        wrk_slice "$row" oxid-pg-b "$seconds" "$((CONNECTIONS - half))" "$hist.b" "$out.b" ||
+          { wait "$first" || true; die "$row/$server: wrk failed"; }
+        wait "$first" || die "$row/$server: wrk failed"
+        [ "$hist" = /dev/null ] || cat "$hist.b" >>"$hist"
+        cat "$out.a.err" "$out.b.err" >"$out.err"
+        merge_results "$out.a" "$out.b" >"$out"
+      else
+        wrk_slice "$row" "$server" "$seconds" "$CONNECTIONS" "$hist" "$out" ||
+          die "$row/$server: wrk failed"
+      fi
       ;;
   esac
-  after="$(cpu_ticks "$pid")"
+  after="$(cpu_ticks $pid)"
+  if [ -n "$swept_from" ]; then
+    # The sweep must have been running through the slice: expired rows left, before and after.
+    local swept_to
+    swept_to="$(expired_tokens "$server")"
+    say "$row/$server: expired tokens left $swept_from before the slice, $swept_to after"
+    printf '%s\t%s\t%s\t%s\n' "$row" "$server" "$swept_from" "$swept_to" >>"$TMP/sweep.tsv"
+  fi
   local result
   result="$(grep '^RESULT ' "$out" | tail -n1)" || die "$row/$server: no RESULT line: $(cat "$out")"
   local requests duration errors
@@ -60,6 +75,36 @@ load() {
     "$errors" >&2
 }
 
+# wrk_slice ROW SERVER SECONDS CONNECTIONS HIST OUT: one wrk run of ROW against SERVER (its
+# RESULT line in OUT, its complaints in OUT.err).
+wrk_slice() {
+  local row=$1 server=$2 seconds=$3 connections=$4 hist=$5 out=$6 pool=""
+  [ "${ROW_KIND[$row]}" = refresh ] && pool="$TMP/$server-pool"
+  HIST_FILE="$hist" CLIENT_ID="$CLIENT_ID" CLIENT_SECRET="$SECRET" \
+    ROW_METHOD="${ROW_METHOD[$row]}" ROW_AUTH="${ROW_AUTH[$row]}" \
+    ROW_EXPECT="${ROW_EXPECT[$row]}" ROW_TOKEN="${ROW_TOKEN:-}" \
+    ROW_POOL="$pool" WRK_THREADS="$WRK_THREADS" ROW_BODY="${ROW_BODY:-}" \
+    timeout $((seconds + 60)) taskset -c "$LOAD_CORE" wrk -t"$WRK_THREADS" \
+    -c"$connections" -d"${seconds}s" --latency -s "$BENCH/lib/row.lua" \
+    "$(row_url "$row" "$server")" >"$out" 2>"$out.err" || { cat "$out" "$out.err" >&2; return 1; }
+}
+
+# merge_results A B: one RESULT line for two wrk runs side by side (requests and errors
+# added, the longer duration; the percentiles come from the merged histogram later).
+merge_results() {
+  local a b
+  a="$(grep '^RESULT ' "$1" | tail -n1)"
+  b="$(grep '^RESULT ' "$2" | tail -n1)"
+  local requests=$(($(field "$a" requests) + $(field "$b" requests)))
+  local duration=$(($(field "$a" duration_us) > $(field "$b" duration_us) ? $(field "$a" duration_us) : $(field "$b" duration_us)))
+  local p99=$(($(field "$a" p99_us) > $(field "$b" p99_us) ? $(field "$a" p99_us) : $(field "$b" p99_us)))
+  printf 'RESULT requests=%s duration_us=%s rps=%s p50_us=%s p90_us=0 p99_us=%s max_us=0 non200=%s socket_errors=%s\n' \
+    "$requests" "$duration" "$(awk "BEGIN { print $requests / ($duration / 1e6) }")" \
+    "$(field "$a" p50_us)" "$p99" \
+    "$(($(field "$a" non200) + $(field "$b" non200)))" \
+    "$(($(field "$a" socket_errors) + $(field "$b" socket_errors)))"
+}
+
 # The value of NAME=VALUE in a RESULT line.
 field() {
   sed -n "s/.* $2=\([0-9.]*\).*/\1/p" <<<" $1"
@@ -79,6 +124,8 @@ row_url() {
 measure() {
   local row=$1 slice_s=$((DURATION / ROUNDS)) s i servers=("${SERVERS[@]}")
   [ "${ROW_SERVERS[$row]}" = growth ] && servers=("${GROWTH_SERVERS[@]}")
+  [ "${ROW_SERVERS[$row]}" = sweep ] && servers=(oxid-sweep oxid)
+  [ "${ROW_SERVERS[$row]}" = pg2 ] && servers=(oxid-pg oxid-pg2)
   [ "$slice_s" -ge 1 ] || slice_s=1
   for s in "${servers[@]}"; do
     row_prepare "$row" "$s"
@@ -95,6 +142,19 @@ measure() {
     done
   done
   for s in "${servers[@]}"; do
-    printf '%s\t%s\t%s\n' "$row" "$s" "$(peak_rss_kib "${SPID[$s]}")" >>"$TMP/rss.tsv"
+    local p=${SPID[$s]:-}
+    [ "$s" = oxid-pg2 ] && p=${SPID[oxid-pg-b]}
+    printf '%s\t%s\t%s\n' "$row" "$s" "$(peak_rss_kib "$p")" >>"$TMP/rss.tsv"
   done
+}
+
+# signing_rate ALG: the raw aws-lc-rs signing rate of ALG on the servers' core (bench/flow
+# `sign`: a key made once, a JWT access token's signing input, one thread), measured now, in
+# this run and on this core, for the ratio of a signed row; appended to signing.tsv.
+signing_rate() {
+  local alg=$1 line
+  line="$(timeout 120 taskset -c "$SERVER_CORE" "$FLOW" sign "$alg" "${SIGN_SECONDS:-2}")" ||
+    die "raw signing rate of $alg failed"
+  say "raw $alg signing on core $SERVER_CORE: $(field "$line" rate)/s"
+  printf '%s\t%s\n' "$alg" "$(field "$line" rate)" >>"$TMP/signing.tsv"
 }

@@ -17,6 +17,7 @@ const tsv = (name) => {
   return fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => l.split('\t'));
 };
 
+const sweep = tsv('sweep.tsv');
 const rows = tsv('rows.tsv').map(([row, alg, base]) => ({ row, alg: alg || null, base }));
 const signing = Object.fromEntries(tsv('signing.tsv').map(([alg, rate]) => [alg, Number(rate)]));
 const peak = {};
@@ -71,7 +72,10 @@ const fmt = (v, d = 0) => (v === null || v === undefined ? '' :
 const name = {
   oxid: 'Oxid (SQLite)',
   'oxid-pg': 'Oxid (PostgreSQL)',
+  'oxid-baseline': 'Oxid (SQLite, baseline binary)',
+  'oxid-pg2': 'Oxid (PostgreSQL, 2 instances)',
   'oxid-1m': `Oxid (SQLite, ${meta.growth_tokens.toLocaleString('en-US')} live tokens)`,
+  'oxid-sweep': `Oxid (SQLite, sweeping ${meta.sweep_tokens.toLocaleString('en-US')} expired tokens)`,
   node: `oidc-provider ${meta.oidc_provider}`,
 };
 const header = '| row | server | req/s | p50 ms | p99 ms | CPU µs/req | peak RSS MB | errors | ratio | ratio to raw signing |';
@@ -95,7 +99,10 @@ const md = [
   ...lines,
   '',
   'ratio: req/s against oidc-provider on the same row; on the @1M rows, against Oxid on an ' +
-  'empty database (the slowdown as the store grows).',
+  'empty database (the slowdown as the store grows); on the @sweep row, against Oxid with ' +
+  'no sweep running.',
+  ...sweep.map(([row, server, from, to]) =>
+    `\n${row}, ${name[server] ?? server}: a slice began with ${from} expired tokens left and ended with ${to}.`),
   '',
   errors ? `**${errors} failed requests: this run does not count.**` : 'Every response was checked (status and body): no errors.',
   '',

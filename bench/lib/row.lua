@@ -4,9 +4,11 @@
 --   ROW_AUTH    "basic" (CLIENT_ID / CLIENT_SECRET, RFC 6749 §2.3.1), "bearer" (ROW_TOKEN,
 --               RFC 6750 §2.1) or "none"
 --   ROW_EXPECT  substrings every response body must contain, separated by "|"
---   ROW_POOL    refresh mode: a file of refresh tokens, one a line (at least one per
---               connection); each request takes one (grant_type=refresh_token, RFC 6749 §6)
---               and puts back the rotated one from its response
+--   ROW_POOL    refresh mode: a file of refresh tokens, one a line (one per connection and
+--               one more per thread: wrk calls request() once on its first thread to check
+--               it and never sends that request); each request takes one
+--               (grant_type=refresh_token, RFC 6749 §6) and puts back the rotated one from
+--               its response
 -- The path is wrk's URL. A response whose status is not 200 or whose body lacks an expected
 -- substring is counted in `non200`. Prints one line at the end:
 --   RESULT requests=N duration_us=N rps=N p50_us=N p90_us=N p99_us=N max_us=N non200=N socket_errors=N

@@ -1,12 +1,13 @@
 # The servers bench/run compares, set up alike: one confidential client `bench`
 # (client_secret_basic; client_credentials, authorization_code, refresh_token; scopes openid
 # profile email offline_access read:records; redirect URI $REDIRECT_URI), one user, default
-# lifetimes (access 3600 s, code 60 s, ID 3600 s, refresh 30 days), opaque access tokens.
+# lifetimes (access 3600 s, code 60 s, ID 3600 s, refresh 30 days), opaque access tokens; three
+# resources https://bench.example/{rs256,es256,eddsa} with RFC 9068 JWT access tokens.
 # Each server is pinned to core $SERVER_CORE. Sourced, not run.
 #
 # After start_*: BASE[name] (its issuer), SPID[name] (the server's own PID).
 
-declare -A BASE SPID
+declare -A BASE SPID OXID_OF
 CLIENT_ID=bench
 SCOPES='openid profile email offline_access read:records'
 REDIRECT_URI='http://127.0.0.1:9/callback'
@@ -14,25 +15,39 @@ USERNAME=bench
 SECRET="$(random_text 64)"
 PASSWORD="$(random_text 24)"
 
-# start_oxid NAME DATABASE_URL [TOKENS]: Oxid with a fresh database at DATABASE_URL (with
-# TOKENS live access tokens seeded into it first: SQLite only).
+# start_oxid NAME DATABASE_URL [TOKENS [EXPIRED]]: Oxid with a fresh database at DATABASE_URL
+# (with TOKENS access tokens seeded into it first, SQLite only: live ones, or with EXPIRED=1
+# expired ones and maintenance every second, so the expired-row sweep starts about a second
+# after the server).
 start_oxid() {
-  local name=$1 db=$2 seed=${3:-0} port base
+  local name=$1 db=$2 seed=${3:-0} expired=${4:-0} port base
   port="$(free_port)"
   base="http://127.0.0.1:$port"
   # `read:records` is an API scope of this deployment (unknown scopes are refused).
-  printf '[[scopes]]\nname = "read:records"\n' >"$TMP/$name.toml"
-  local oxid=("$OXID" --config "$TMP/$name.toml" --database "$db")
-  "${oxid[@]}" client add --client-id "$CLIENT_ID" --client-secret "$SECRET" \
+  # The JWT rows' resources (RFC 8707): one per signing alg, each RFC 9068 JWTs.
+  # data_dir: one generated encryption key for every instance (two share a PostgreSQL
+  # database, and need the same key to read its signing keys).
+  {
+    printf 'data_dir = "%s"\n' "$TMP"
+    [ "$expired" = 1 ] && printf 'maintenance_interval_secs = 1\n'
+    printf '[[scopes]]\nname = "read:records"\n'
+    for alg in RS256 ES256 EdDSA; do
+      printf '[[resources]]\nidentifier = "https://bench.example/%s"\n' "${alg,,}"
+      printf 'scopes = ["read:records"]\nalg = "%s"\nlifetime = 3600\n' "$alg"
+    done
+  } >"$TMP/$name.toml"
+  local oxid=("${OXID_OF[$name]:-$OXID}" --config "$TMP/$name.toml" --database "$db")
+  # A second instance on a database set up already (NO_SETUP=1) adds nobody.
+  [ -n "${NO_SETUP:-}" ] || "${oxid[@]}" client add --client-id "$CLIENT_ID" --client-secret "$SECRET" \
     --grant-type client_credentials --grant-type authorization_code --grant-type refresh_token \
     --response-type code --redirect-uri "$REDIRECT_URI" --auth-method client_secret_basic \
     --scope "$SCOPES" >"$TMP/$name-setup.log" 2>&1 ||
     { cat "$TMP/$name-setup.log" >&2; die "$name: oxid client add failed"; }
-  "${oxid[@]}" user add --username "$USERNAME" --password "$PASSWORD" \
+  [ -n "${NO_SETUP:-}" ] || "${oxid[@]}" user add --username "$USERNAME" --password "$PASSWORD" \
     --email bench@example.com --email-verified --name 'Bench User' \
     >>"$TMP/$name-setup.log" 2>&1 ||
     { cat "$TMP/$name-setup.log" >&2; die "$name: oxid user add failed"; }
-  [ "$seed" -gt 0 ] && seed_tokens "${db#sqlite://}" "$seed"
+  [ "$seed" -gt 0 ] && seed_tokens "${db#sqlite://}" "$seed" "$expired"
   OXID_LOG="${OXID_LOG:-info}" timeout 7200 taskset -c "$SERVER_CORE" \
     "${oxid[@]}" serve --listen "127.0.0.1:$port" --issuer "$base" >"$TMP/$name.log" 2>&1 &
   PIDS+=($!)
@@ -41,15 +56,17 @@ start_oxid() {
   wait_http "$base/.well-known/openid-configuration" "${SPID[$name]}"
 }
 
-# seed_tokens FILE COUNT: COUNT live client_credentials access tokens of client `bench`
+# seed_tokens FILE COUNT [EXPIRED]: COUNT client_credentials access tokens of client `bench`
 # written straight into the SQLite file (a bench-only bulk path: one statement, rows sorted by
 # key so the B-trees fill in order), shaped like the rows Oxid writes: a random 256-bit
-# hash as key, a random grant, the scope, issued now, expiring in a day.
+# hash as key, a random grant, the scope, issued now, expiring in a day (EXPIRED=1: issued a
+# day ago, expired a minute ago).
 seed_tokens() {
   local file=$1 count=$2 now
   command -v sqlite3 >/dev/null || die "sqlite3 is needed to seed tokens (apt-get install sqlite3)"
   now="$(date +%s)"
-  say "seeding $count live tokens into $file"
+  [ "${3:-0}" = 1 ] && now=$((now - 86460))
+  say "seeding $count $([ "${3:-0}" = 1 ] && echo expired || echo live) tokens into $file"
   timeout 1800 sqlite3 "$file" "PRAGMA journal_mode = WAL; BEGIN;
     INSERT INTO tokens (token_hash, kind, grant_id, client_id, user_id, scopes, issued_at, expires_at)
     SELECT h, 'access', lower(hex(randomblob(16))), 'bench', NULL, '[\"read:records\"]', $now, $now + 86400
@@ -108,4 +125,10 @@ cc_token() {
     -d 'grant_type=client_credentials&scope=read:records' "$(endpoint "$name" token_endpoint)" ||
     die "$name: client_credentials failed"
   json_get "$out" access_token
+}
+
+# expired_tokens NAME: how many expired tokens are left in server NAME's SQLite file.
+expired_tokens() {
+  timeout 60 sqlite3 "file:$TMP/$1.db?mode=ro" \
+    "SELECT count(*) FROM tokens WHERE expires_at <= strftime('%s','now')" 2>/dev/null || echo '?'
 }

@@ -14,12 +14,17 @@
 // checks the password against an scrypt hash (OWASP's scrypt parameters, as Oxid checks an
 // argon2id hash with OWASP's argon2id parameters), then a consent form with the same field.
 //
+// JWT access tokens (the JWT rows): three resources, https://bench.example/rs256, /es256 and
+// /eddsa, each accepting `read:records` and signing RFC 9068 tokens with that algorithm
+// (resourceIndicators, as Oxid's `[[resources]]`); the key set has one RSA 2048, one P-256 and
+// one Ed25519 key, made at start.
+//
 // Storage: the library's default in-memory adapter (development-only in its own words: an
 // LRU, lost on restart). Prints one line "listening ISSUER" once it accepts connections.
 import crypto from 'node:crypto';
 import http from 'node:http';
 import { promisify } from 'node:util';
-import Provider from 'oidc-provider';
+import Provider, { errors } from 'oidc-provider';
 
 const [port, clientId, clientSecret, redirectUri, username, password] = process.argv.slice(2);
 if (!password) {
@@ -35,6 +40,22 @@ const SCRYPT = { N: 2 ** 17, r: 8, p: 1, maxmem: 256 * 1024 * 1024 };
 const salt = crypto.randomBytes(16);
 const passwordHash = await scrypt(password, salt, 32, SCRYPT);
 const csrfKey = crypto.randomBytes(32);
+const jwk = (type, options) => ({
+  ...crypto.generateKeyPairSync(type, options).privateKey.export({ format: 'jwk' }),
+  kid: `${type}-${crypto.randomBytes(4).toString('hex')}`,
+});
+const jwks = {
+  keys: [
+    { ...jwk('rsa', { modulusLength: 2048 }), use: 'sig', alg: 'RS256' },
+    { ...jwk('ec', { namedCurve: 'P-256' }), use: 'sig', alg: 'ES256' },
+    { ...jwk('ed25519'), use: 'sig', alg: 'EdDSA' },
+  ],
+};
+const RESOURCE_ALGS = {
+  'https://bench.example/rs256': 'RS256',
+  'https://bench.example/es256': 'ES256',
+  'https://bench.example/eddsa': 'EdDSA',
+};
 const ACCOUNT = {
   sub: 'bench-user',
   name: 'Bench User',
@@ -75,7 +96,23 @@ const provider = new Provider(issuer, {
     // Like Oxid: any confidential client may introspect (RFC 7662 §2.1).
     introspection: { enabled: true, allowedPolicy: (_ctx, client) => client.clientAuthMethod !== 'none' },
     devInteractions: { enabled: false },
+    resourceIndicators: {
+      enabled: true,
+      defaultResource: () => undefined,
+      getResourceServerInfo: (_ctx, indicator) => {
+        const alg = RESOURCE_ALGS[indicator];
+        if (!alg) throw new errors.InvalidTarget();
+        return {
+          scope: 'read:records',
+          audience: indicator,
+          accessTokenTTL: 3600,
+          accessTokenFormat: 'jwt',
+          jwt: { sign: { alg } },
+        };
+      },
+    },
   },
+  jwks,
   interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
   cookies: { keys: [crypto.randomBytes(32).toString('base64url')] },
 });

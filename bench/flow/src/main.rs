@@ -2,6 +2,7 @@
 //!
 //!   oxid-bench-flow run    ISSUER SECONDS CONCURRENCY   complete code flows, one RESULT line
 //!   oxid-bench-flow tokens ISSUER COUNT FILE            COUNT flows; "access refresh" lines
+//!   oxid-bench-flow sign   ALG SECONDS                  raw signing rate, one SIGN line
 //!
 //! Environment: CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, USERNAME, PASSWORD, SCOPE, and
 //! HIST_FILE (append the latency histogram as "microseconds count" lines, like the wrk
@@ -10,6 +11,7 @@
 //! generator's.
 
 mod browser;
+mod sign;
 
 use std::collections::BTreeMap;
 use std::io::Write as _;
@@ -29,8 +31,9 @@ fn main() {
             runtime.block_on(run(issuer, number(seconds), number(concurrency)))
         }
         ["tokens", issuer, count, file] => runtime.block_on(tokens(issuer, number(count), file)),
+        ["sign", alg, seconds] => sign::run(alg, number(seconds)),
         _ => Err("usage: oxid-bench-flow run ISSUER SECONDS CONCURRENCY | \
-                  tokens ISSUER COUNT FILE"
+                  tokens ISSUER COUNT FILE | sign ALG SECONDS"
             .into()),
     };
     if let Err(e) = outcome {

@@ -30,6 +30,9 @@ pub struct Settings {
     /// signing keys. On PostgreSQL every change reaches every instance at once (LISTEN/NOTIFY)
     /// and this only bounds a missed notification.
     pub cache_seconds: u64,
+    /// Seconds between two maintenance runs: the key ring's reload and rotation check, and
+    /// the expired-row sweep (on the instance holding the `sweep` lease).
+    pub maintenance_interval_secs: u64,
     /// Where generated files (the encryption key) are kept; defaults to the SQLite file's folder.
     pub data_dir: Option<PathBuf>,
     /// The 32-byte encryption key for secrets at rest, base64; generated into `data_dir` when absent.
@@ -133,6 +136,7 @@ impl Default for Settings {
             database: "sqlite://oxid.db".into(),
             database_timeout_ms: 2000,
             cache_seconds: 10,
+            maintenance_interval_secs: 300,
             data_dir: None,
             secret_key: None,
             templates_dir: None,
@@ -360,6 +364,8 @@ pub struct ProviderConfig {
     pub admin_token_hash: Option<String>,
     /// How long in-process copies of clients and keys are trusted (`cache_seconds`).
     pub cache_lifetime: std::time::Duration,
+    /// Time between maintenance runs (`maintenance_interval_secs`).
+    pub maintenance_interval: std::time::Duration,
     /// Fetches of URLs clients name.
     pub outbound: crate::outbound::OutboundSettings,
     /// JWT client authentication.
@@ -442,6 +448,12 @@ impl ProviderConfig {
         }
         if !(1..=3600).contains(&settings.cache_seconds) {
             return Err(config_error("cache_seconds", "must be 1..=3600 seconds"));
+        }
+        if !(1..=86_400).contains(&settings.maintenance_interval_secs) {
+            return Err(config_error(
+                "maintenance_interval_secs",
+                "must be 1..=86400 seconds",
+            ));
         }
         let lt = settings.lifetimes;
         if lt.code == 0 || lt.code > 60 {
@@ -531,6 +543,9 @@ impl ProviderConfig {
             ui_locales,
             admin_token_hash,
             cache_lifetime: std::time::Duration::from_secs(settings.cache_seconds),
+            maintenance_interval: std::time::Duration::from_secs(
+                settings.maintenance_interval_secs,
+            ),
             outbound: settings.outbound,
             client_assertions: settings.client_assertions,
             saml_idps: crate::saml::idps_from_settings(&settings.saml_idps)?,

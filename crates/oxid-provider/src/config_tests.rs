@@ -91,3 +91,32 @@ fn rs256_is_required() {
         "keys.algs"
     );
 }
+
+#[test]
+fn maintenance_interval_is_one_second_to_a_day() {
+    for bad in [0, 86_401] {
+        let settings = Settings {
+            maintenance_interval_secs: bad,
+            ..Settings::default()
+        };
+        assert_eq!(
+            ProviderConfig::from_settings(&settings).unwrap_err().key,
+            "maintenance_interval_secs"
+        );
+    }
+    let settings = Settings {
+        maintenance_interval_secs: 2,
+        ..Settings::default()
+    };
+    let config = ProviderConfig::from_settings(&settings).unwrap();
+    assert_eq!(
+        config.maintenance_interval,
+        std::time::Duration::from_secs(2)
+    );
+    assert_eq!(
+        ProviderConfig::from_settings(&Settings::default())
+            .unwrap()
+            .maintenance_interval,
+        std::time::Duration::from_secs(300)
+    );
+}

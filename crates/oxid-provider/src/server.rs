@@ -41,7 +41,7 @@ pub async fn serve(settings: Settings) -> Result<(), StartError> {
         .unwrap_or_else(|_| settings.listen.clone());
     tracing::info!(issuer = %provider.config().issuer, listen = %addr, "oxid is serving");
     log_first_steps(&provider).await;
-    provider.spawn_maintenance(Duration::from_secs(300));
+    provider.spawn_maintenance(provider.config().maintenance_interval);
     provider.spawn_backchannel_sender();
     let app = crate::http::router(provider.clone());
     serve_connections(listener, app, provider.config().limits, shutdown).await;

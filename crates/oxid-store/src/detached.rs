@@ -226,6 +226,10 @@ impl TokenStore for Detached {
         self.run(move |s| async move { s.purge_expired(now).await })
             .await
     }
+    async fn purge_expired_chunk(&self, now: u64, limit: u64) -> StoreResult<u64> {
+        self.run(move |s| async move { s.purge_expired_chunk(now, limit).await })
+            .await
+    }
 }
 
 #[async_trait]

@@ -17,6 +17,7 @@ mod metered;
 mod model;
 mod outbox;
 mod postgres;
+mod purge;
 mod pushed;
 mod redis_throttle;
 mod rows;
@@ -31,6 +32,7 @@ pub use metered::{Metered, OpTimes, QUERY_BUCKETS};
 pub use model::*;
 pub use outbox::{DeliveryOutcome, DeliveryRecord, OutboxStore, REVOKE_TOKENS_MEMBER, SessionKey};
 pub use postgres::PostgresStore;
+pub use purge::PURGE_CHUNK;
 pub use pushed::{PushedRequestRecord, PushedRequestStore};
 pub use redis_throttle::RedisThrottle;
 pub use sqlite::SqliteStore;
@@ -221,7 +223,22 @@ pub trait TokenStore: Send + Sync {
     /// sessions are not deleted here but ended with their logouts
     /// (`OutboxStore::end_expired_sessions`), so their clients are told.
     /// Consumed codes and refresh tokens stay until they expire, so replays are still seen.
-    async fn purge_expired(&self, now: u64) -> StoreResult<u64>;
+    /// Runs as chunks of [`PURGE_CHUNK`] rows, each its own transaction (other writes go
+    /// between them), until a chunk finds fewer.
+    async fn purge_expired(&self, now: u64) -> StoreResult<u64> {
+        let mut gone = 0;
+        loop {
+            let chunk = self.purge_expired_chunk(now, PURGE_CHUNK).await?;
+            gone += chunk;
+            if chunk < PURGE_CHUNK {
+                return Ok(gone);
+            }
+        }
+    }
+    /// One chunk of [`TokenStore::purge_expired`]: deletes at most `limit` of the rows it
+    /// would delete, in one transaction, and returns how many went; fewer than `limit` means
+    /// none is left.
+    async fn purge_expired_chunk(&self, now: u64, limit: u64) -> StoreResult<u64>;
 }
 
 /// Device authorization grants (RFC 8628).

@@ -37,12 +37,12 @@ pub fn random_id(bytes: usize) -> String {
 
 /// SHA-256 of `value` as lowercase hex: what the store keeps instead of an opaque secret.
 pub fn sha256_hex(value: &str) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let hash = digest::digest(&digest::SHA256, value.as_bytes());
     let mut out = String::with_capacity(64);
-    for byte in hash.as_ref() {
-        for nibble in [byte >> 4, byte & 0x0f] {
-            out.push(char::from_digit(u32::from(nibble), 16).unwrap_or('0'));
-        }
+    for &byte in hash.as_ref() {
+        out.push(char::from(HEX[usize::from(byte >> 4)]));
+        out.push(char::from(HEX[usize::from(byte & 0x0f)]));
     }
     out
 }

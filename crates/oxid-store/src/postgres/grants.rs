@@ -199,36 +199,7 @@ impl TokenStore for PostgresStore {
         Ok(done.rows_affected())
     }
 
-    async fn purge_expired(&self, now: u64) -> StoreResult<u64> {
-        let now = to_db(now);
-        let mut tx = self.pool.begin().await.map_err(backend)?;
-        let mut gone = 0;
-        for sql in [
-            "DELETE FROM codes WHERE expires_at <= $1",
-            "DELETE FROM tokens WHERE expires_at <= $1",
-            "DELETE FROM used_interactions WHERE expires_at <= $1",
-            "DELETE FROM failure_counters WHERE expires_at <= $1",
-            "DELETE FROM device_grants WHERE expires_at <= $1",
-            "DELETE FROM used_assertions WHERE expires_at <= $1",
-            "DELETE FROM exchanged_grants WHERE expires_at <= $1",
-            "DELETE FROM pushed_requests WHERE expires_at <= $1",
-        ] {
-            let done = sqlx::query(sql)
-                .bind(now)
-                .execute(&mut *tx)
-                .await
-                .map_err(backend)?;
-            gone += done.rows_affected();
-        }
-        let done = sqlx::query(
-            "DELETE FROM session_clients sc \
-             WHERE NOT EXISTS (SELECT 1 FROM sessions s WHERE s.sid = sc.sid)",
-        )
-        .execute(&mut *tx)
-        .await
-        .map_err(backend)?;
-        gone += done.rows_affected();
-        tx.commit().await.map_err(backend)?;
-        Ok(gone)
+    async fn purge_expired_chunk(&self, now: u64, limit: u64) -> StoreResult<u64> {
+        super::purge::chunk(&self.pool, to_db(now), limit).await
     }
 }

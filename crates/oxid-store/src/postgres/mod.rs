@@ -14,6 +14,7 @@ mod grants;
 mod keys;
 mod outbox;
 mod pool;
+mod purge;
 mod pushed;
 mod replay;
 mod sessions;

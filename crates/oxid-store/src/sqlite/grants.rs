@@ -116,7 +116,9 @@ impl CodeStore for SqliteStore {
 impl TokenStore for SqliteStore {
     async fn insert_token(&self, token: &TokenRecord) -> StoreResult<()> {
         let token = token.clone();
-        self.write(move |conn| insert_token_on(conn, &token)).await
+        // One INSERT: SQLite undoes it alone when it fails.
+        self.write_one_statement(move |conn| insert_token_on(conn, &token))
+            .await
     }
 
     async fn get_token(&self, token_hash: &str) -> StoreResult<Option<TokenRecord>> {
@@ -210,30 +212,8 @@ impl TokenStore for SqliteStore {
         .await
     }
 
-    async fn purge_expired(&self, now: u64) -> StoreResult<u64> {
-        let now = to_db(now);
-        self.write(move |conn| {
-            let mut gone = 0;
-            for sql in [
-                "DELETE FROM codes WHERE expires_at <= ?",
-                "DELETE FROM tokens WHERE expires_at <= ?",
-                "DELETE FROM used_interactions WHERE expires_at <= ?",
-                "DELETE FROM failure_counters WHERE expires_at <= ?",
-                "DELETE FROM device_grants WHERE expires_at <= ?",
-                "DELETE FROM used_assertions WHERE expires_at <= ?",
-                "DELETE FROM exchanged_grants WHERE expires_at <= ?",
-                "DELETE FROM pushed_requests WHERE expires_at <= ?",
-            ] {
-                gone += exec(conn, sql, [now]).map_err(sql_err)?;
-            }
-            gone += exec(
-                conn,
-                "DELETE FROM session_clients WHERE sid NOT IN (SELECT sid FROM sessions)",
-                [],
-            )
-            .map_err(sql_err)?;
-            Ok(gone as u64)
-        })
-        .await
+    async fn purge_expired_chunk(&self, now: u64, limit: u64) -> StoreResult<u64> {
+        self.write(move |conn| super::purge::chunk(conn, to_db(now), limit))
+            .await
     }
 }

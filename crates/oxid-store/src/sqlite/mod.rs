@@ -16,6 +16,7 @@ mod grants;
 mod keys;
 mod migrate;
 mod outbox;
+mod purge;
 mod pushed;
 mod replay;
 mod sessions;
@@ -92,6 +93,18 @@ impl SqliteStore {
         self.ensure_file()?;
         let queue = (&self.writer, &self.gauges.write);
         worker::call(queue, self.timeout, work).await
+    }
+
+    /// [`Self::write`] for `work` that is exactly one SQL statement (no savepoint needed:
+    /// worker::call_single).
+    async fn write_one_statement<T, F>(&self, work: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+    {
+        self.ensure_file()?;
+        let queue = (&self.writer, &self.gauges.write);
+        worker::call_single(queue, self.timeout, work).await
     }
 
     /// Runs `work` on a reader thread (in memory: on the only thread).

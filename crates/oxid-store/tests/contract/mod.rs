@@ -12,6 +12,7 @@ pub mod fixtures;
 pub mod grants;
 pub mod keys;
 pub mod outbox;
+pub mod purge;
 pub mod pushed;
 pub mod replay;
 pub mod sweeps;
@@ -25,6 +26,7 @@ pub use exchange::*;
 pub use grants::*;
 pub use keys::*;
 pub use outbox::*;
+pub use purge::*;
 pub use pushed::*;
 pub use replay::*;
 pub use sweeps::*;
@@ -98,6 +100,8 @@ macro_rules! contract_suite {
             revoke_token_marks_it_and_keeps_the_first_time,
             revoke_grant_revokes_every_live_token_of_the_family,
             purge_expired_deletes_only_what_expired,
+            purge_runs_in_bounded_chunks_and_keeps_live_rows,
+            purge_expired_goes_on_past_one_chunk,
             key_round_trips_and_kid_is_unique,
             list_keys_is_oldest_first_and_drops_expired_keys,
             update_key_changes_state_and_times,
