@@ -191,4 +191,11 @@ impl TokenStore for Metered {
         self.timed("purge_expired", self.inner.purge_expired(now))
             .await
     }
+    async fn purge_expired_chunk(&self, now: u64, limit: u64) -> StoreResult<u64> {
+        self.timed(
+            "purge_expired_chunk",
+            self.inner.purge_expired_chunk(now, limit),
+        )
+        .await
+    }
 }

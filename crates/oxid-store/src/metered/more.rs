@@ -176,10 +176,30 @@ impl OutboxStore for Metered {
         id: &str,
         holder: &str,
         outcome: DeliveryOutcome,
+        now: u64,
     ) -> StoreResult<bool> {
         self.timed(
             "finish_delivery",
-            self.inner.finish_delivery(id, holder, outcome),
+            self.inner.finish_delivery(id, holder, outcome, now),
+        )
+        .await
+    }
+    async fn purge_finished_deliveries(&self, before: u64, limit: u32) -> StoreResult<u64> {
+        self.timed(
+            "purge_finished_deliveries",
+            self.inner.purge_finished_deliveries(before, limit),
+        )
+        .await
+    }
+    async fn end_expired_sessions(
+        &self,
+        now: u64,
+        give_up_at: u64,
+        limit: u32,
+    ) -> StoreResult<Vec<SessionRecord>> {
+        self.timed(
+            "end_expired_sessions",
+            self.inner.end_expired_sessions(now, give_up_at, limit),
         )
         .await
     }
