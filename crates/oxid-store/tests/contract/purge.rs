@@ -28,10 +28,11 @@ pub async fn purge_runs_in_bounded_chunks_and_keeps_live_rows(s: Arc<dyn Store>)
         .unwrap();
     s.add_session_client("sid-old", "c1").await.unwrap();
 
-    // 23 tokens + 1 session + 1 link = 25 rows: chunks of 10 take 10, 10, 5; then nothing.
+    // 23 tokens: chunks of 10 take 10, 10, 3; then nothing. The expired session is not the
+    // purge's: `end_expired_sessions` ends it, telling its clients first (contract/sweeps.rs).
     assert_eq!(s.purge_expired_chunk(NOW, 10).await.unwrap(), 10);
     assert_eq!(s.purge_expired_chunk(NOW, 10).await.unwrap(), 10);
-    assert_eq!(s.purge_expired_chunk(NOW, 10).await.unwrap(), 5);
+    assert_eq!(s.purge_expired_chunk(NOW, 10).await.unwrap(), 3);
     assert_eq!(s.purge_expired_chunk(NOW, 10).await.unwrap(), 0);
     for i in 0..23 {
         assert_eq!(s.get_token(&format!("at-old-{i:02}")).await.unwrap(), None);
@@ -44,7 +45,10 @@ pub async fn purge_runs_in_bounded_chunks_and_keeps_live_rows(s: Arc<dyn Store>)
                 .is_some()
         );
     }
-    assert_eq!(s.delete_session("sess-old").await.unwrap(), None);
+    assert_eq!(s.session_clients("sid-old").await.unwrap(), vec!["c1"]);
+    // Once the session is gone, its client link is a row the purge takes.
+    assert!(s.delete_session("sess-old").await.unwrap().is_some());
+    assert_eq!(s.purge_expired_chunk(NOW, 10).await.unwrap(), 1);
     assert!(s.session_clients("sid-old").await.unwrap().is_empty());
 }
 
