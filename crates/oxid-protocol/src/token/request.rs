@@ -367,6 +367,15 @@ impl TokenRequest {
         with_extra!(self, extra => Some(extra), None)
     }
 
+    /// A parameter the grant does not type, such as `resource` (RFC 8707 §2.2), whatever the
+    /// grant: from the untyped parameters, or for [`TokenRequest::Other`] from its `params`.
+    pub fn param(&self, name: &str) -> Option<&str> {
+        match self {
+            TokenRequest::Other { params, .. } => params.get(name),
+            _ => self.extra()?.get(name).map(String::as_str),
+        }
+    }
+
     /// Adds (or replaces) a parameter the grant does not type, such as `resource`
     /// (RFC 8707 §2.2) or `audience`; for [`TokenRequest::Other`] it goes to `params`.
     pub fn with_param(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
@@ -400,5 +409,20 @@ mod tests {
         let e = TokenRequest::from_params(&p("grant_type=authorization_code&code=x")).unwrap_err();
         assert_eq!(e.error, TokenErrorCode::InvalidRequest);
         assert!(e.error_description.unwrap().contains("redirect_uri"));
+    }
+
+    #[test]
+    fn untyped_params_are_read_whatever_the_grant_rfc8707_2_2() {
+        let typed = TokenRequest::from_params(&p(
+            "grant_type=client_credentials&resource=https%3A%2F%2Fapi.example%2F",
+        ))
+        .unwrap();
+        assert_eq!(typed.param("resource"), Some("https://api.example/"));
+        let other = TokenRequest::from_params(&p(
+            "grant_type=urn%3Aexample%3Agrant&resource=https%3A%2F%2Fapi.example%2F",
+        ))
+        .unwrap();
+        assert_eq!(other.param("resource"), Some("https://api.example/"));
+        assert_eq!(other.param("audience"), None);
     }
 }

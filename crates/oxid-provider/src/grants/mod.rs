@@ -116,18 +116,6 @@ fn target<'a>(
     Ok(resource)
 }
 
-/// The `resource` parameter of a token request (RFC 8707 §2.2), kept among its untyped ones.
-fn resource_param(request: &TokenRequest) -> Option<String> {
-    match request {
-        // A grant the protocol crate does not type (SAML 2.0 bearer) keeps all its parameters.
-        TokenRequest::Other { params, .. } => params.get("resource").map(str::to_string),
-        _ => request
-            .extra()
-            .and_then(|extra| extra.get("resource"))
-            .cloned(),
-    }
-}
-
 /// OIDC Core §11: a new refresh token only with `offline_access`, to clients allowed to
 /// refresh.
 fn offline_refresh<'s>(client: &VerifiedClient, scopes: &'s [String]) -> Refresh<'s> {
@@ -165,7 +153,8 @@ pub async fn dispatch(
             "this client may not use grant_type {name}"
         )));
     }
-    let resource = resource_param(&request);
+    // RFC 8707 §2.2, for every grant (the SAML grant's parameters are all untyped).
+    let resource = request.param("resource").map(str::to_string);
     let resource = resource.as_deref();
     let issued = match request {
         TokenRequest::AuthorizationCode {
