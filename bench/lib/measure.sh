@@ -141,6 +141,14 @@ measure() {
       load "$row" "$s" "$slice_s" 1
     done
   done
+  # The p99 at half the maximum rate (issue 14): an open-loop load at half the rate each
+  # server reached in the slices above. Not for the code flow (no target) nor pg2.
+  if [ "$PACED" = 1 ] && [ "${ROW_KIND[$row]}" != flow ] && [ "${ROW_SERVERS[$row]}" != pg2 ]; then
+    for s in "${servers[@]}"; do
+      row_prepare "$row" "$s"
+      paced "$row" "$s" "$slice_s"
+    done
+  fi
   for s in "${servers[@]}"; do
     local p=${SPID[$s]:-}
     [ "$s" = oxid-pg2 ] && p=${SPID[oxid-pg-b]}
@@ -157,4 +165,32 @@ signing_rate() {
     die "raw signing rate of $alg failed"
   say "raw $alg signing on core $SERVER_CORE: $(field "$line" rate)/s"
   printf '%s\t%s\n' "$alg" "$(field "$line" rate)" >>"$TMP/signing.tsv"
+}
+
+# paced ROW SERVER SECONDS: ROW against SERVER at half the req/s it reached in this row's
+# slices, open-loop (bench/flow `paced`: each request is due at its time whatever came before,
+# its latency counted from then, like wrk2); appended to paced.tsv as
+#   row server target_rps achieved_rps p50_us p99_us errors histogram_file
+paced() {
+  local row=$1 server=$2 seconds=$3 rate pool="" out
+  out="$TMP/paced-$row-$server.out"
+  rate="$(awk -F'\t' -v r="$row" -v s="$server" '$1 == r && $2 == s { n += $3; d += $4 }
+    END { if (d > 0 && n > 0) printf "%.1f", n / (d / 1e6) / 2 }' "$TMP/slices.tsv")"
+  [ -n "$rate" ] || return 0
+  [ "${ROW_KIND[$row]}" = refresh ] && pool="$TMP/$server-pool"
+  HIST_FILE="$out.hist" CLIENT_ID="$CLIENT_ID" CLIENT_SECRET="$SECRET" \
+    ROW_METHOD="${ROW_METHOD[$row]}" ROW_AUTH="${ROW_AUTH[$row]}" \
+    ROW_EXPECT="${ROW_EXPECT[$row]}" ROW_TOKEN="${ROW_TOKEN:-}" ROW_POOL="$pool" \
+    ROW_BODY="${ROW_BODY:-}" CONNECTIONS="$CONNECTIONS" \
+    timeout $((seconds + 60)) taskset -c "$LOAD_CORE" "$FLOW" paced "$(row_url "$row" "$server")" \
+    "$rate" "$seconds" >"$out" 2>"$out.err" || { cat "$out.err" >&2; die "$row/$server: paced load failed"; }
+  local result errors
+  result="$(grep '^RESULT ' "$out" | tail -n1)" || die "$row/$server: no paced RESULT line"
+  errors=$(($(field "$result" non200) + $(field "$result" socket_errors)))
+  [ "$errors" -gt 0 ] && { say "$row/$server: $errors paced errors:"; head -n 5 "$out.err" >&2; }
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$row" "$server" "$rate" "$(field "$result" rps)" \
+    "$(field "$result" p50_us)" "$(field "$result" p99_us)" "$errors" "$out.hist" >>"$TMP/paced.tsv"
+  printf '  %-22s %-10s %8.0f req/s  p99 %6.2f ms  errors %s  (paced at half the rate)\n' \
+    "$row" "$server" "$(field "$result" rps)" \
+    "$(awk "BEGIN { print $(field "$result" p99_us) / 1000 }")" "$errors" >&2
 }
