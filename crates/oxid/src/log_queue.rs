@@ -1,9 +1,10 @@
 //! Log lines go to stdout through one writer thread: a line is appended to a queue and the
 //! thread writes everything queued with one write(2), instead of one write per line on the
-//! request's thread (bench/README.md, "The per-request cost"). After each write the thread
-//! lingers [`LINGER`] before taking the next batch, so that under load loggers find it awake
-//! and never pay a wake-up (a futex call and a context switch each, which cost more than the
-//! write they save). Lines reach the OS within about a millisecond; only the lines still
+//! request's thread (bench/README.md, "The per-request cost"). The thread looks at the queue
+//! every [`LINGER`] and sleeps until woken only after ~20 ms without a line, so that under
+//! load loggers find it awake and never pay a wake-up (a futex call and a context switch
+//! each, which cost more than the write they save). Lines reach the OS within about a
+//! millisecond; only the lines still
 //! queued are lost if the process is killed (`kill -9`), and [`Flush`] writes the rest at a
 //! normal exit. The queue is bounded: when stdout cannot keep up, loggers wait, as they did
 //! on a blocking write.
@@ -16,8 +17,11 @@ use tracing_subscriber::fmt::MakeWriter;
 /// Bytes queued at most before loggers wait for the writer.
 const MAX_QUEUED: usize = 1 << 20;
 
-/// The writer's pause after a write, to gather the next batch.
-const LINGER: Duration = Duration::from_micros(500);
+/// The writer's pause after a write or an empty look, to gather the next batch.
+const LINGER: Duration = Duration::from_millis(1);
+
+/// Empty looks before the writer sleeps until woken: about 20 ms without a line.
+const AWAKE_ROUNDS: u32 = 20;
 
 /// Longest wait of [`Flush`] for the writer at exit (stdout may be stuck).
 const FLUSH_WAIT: Duration = Duration::from_secs(5);
@@ -27,6 +31,8 @@ struct State {
     queued: Vec<u8>,
     /// The writer waits for lines (so a logger must wake it).
     idle: bool,
+    /// The writer is writing a batch taken from the queue.
+    writing: bool,
     /// Loggers or a flush wait for the queue to drain.
     draining_waiters: usize,
 }
@@ -65,26 +71,38 @@ pub fn start() -> (StdoutQueue, Flush) {
     }
 }
 
-/// The writer thread: waits for lines, writes all that are queued, again.
+/// The writer thread: writes all that is queued, lingers, again; after [`AWAKE_ROUNDS`]
+/// lingers without a line it sleeps until a logger wakes it.
 fn write_lines(shared: &Shared, out: &mut impl Write) {
     let mut batch = Vec::new();
+    let mut empty_rounds = 0;
     loop {
         let mut state = shared.lock();
-        while state.queued.is_empty() {
-            if state.draining_waiters > 0 {
-                shared.drained.notify_all();
+        if state.queued.is_empty() {
+            if empty_rounds < AWAKE_ROUNDS {
+                drop(state);
+                empty_rounds += 1;
+                std::thread::sleep(LINGER);
+                continue;
             }
-            state.idle = true;
-            state = shared.lines.wait(state).unwrap_or_else(|e| e.into_inner());
+            while state.queued.is_empty() {
+                state.idle = true;
+                state = shared.lines.wait(state).unwrap_or_else(|e| e.into_inner());
+            }
         }
+        empty_rounds = 0;
         std::mem::swap(&mut batch, &mut state.queued);
-        if state.draining_waiters > 0 {
-            shared.drained.notify_all();
-        }
+        state.writing = true;
         drop(state);
         // As the fmt subscriber does: a log line that cannot be written is dropped.
         let _ = out.write_all(&batch).and_then(|()| out.flush());
         batch.clear();
+        let mut state = shared.lock();
+        state.writing = false;
+        if state.draining_waiters > 0 {
+            shared.drained.notify_all();
+        }
+        drop(state);
         std::thread::sleep(LINGER);
     }
 }
@@ -130,8 +148,8 @@ impl Drop for Flush {
             return;
         };
         let mut state = shared.lock();
-        // Drained: nothing queued and the writer back to waiting (its last batch written).
-        while !(state.queued.is_empty() && state.idle) {
+        // Drained: nothing queued and no batch being written.
+        while !state.queued.is_empty() || state.writing {
             state.draining_waiters += 1;
             let (next, timeout) = shared
                 .drained
