@@ -117,7 +117,7 @@ impl Visit for Fields<'_, '_> {
         // A duration in whole microseconds as milliseconds: `Debug` prints those digits.
         let thousandths = (value * 1000.0).round();
         let exact = (0.0..1e12).contains(&thousandths) && thousandths / 1000.0 == value;
-        if !exact || (value != 0.0 && value < 1e-4) || !self.result.is_ok() {
+        if !exact || (value != 0.0 && value < 1e-4) || self.result.is_err() {
             return self.record_debug(field, &value);
         }
         let thousandths = thousandths as u64;
@@ -252,7 +252,7 @@ mod tests {
             .event_format(format)
             .finish();
         tracing::subscriber::with_default(subscriber, || {
-            let client: Option<std::net::IpAddr> = Some([127, 0, 0, 1].into());
+            let client = std::net::IpAddr::from([127, 0, 0, 1]);
             tracing::info!(
                 target: "oxid_provider::http::front",
                 request_id = %"req-1",
@@ -260,7 +260,7 @@ mod tests {
                 route = %"/token",
                 status = 200u16,
                 duration_ms,
-                client = %client.unwrap(),
+                client = %client,
                 peer = %"-",
                 "request"
             );
