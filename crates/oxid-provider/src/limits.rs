@@ -3,16 +3,17 @@
 //! answer (503). The connection-level limits (header-read timeout, open connections) are in
 //! the serve loop (`server`). Also the size limits of stored request state.
 
-use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::body::{Body, HttpBody as _};
+use axum::extract::Request;
 use axum::http::{StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use http_body_util::{BodyExt as _, LengthLimitError, Limited};
 use serde_json::json;
+use std::convert::Infallible;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use oxid_protocol::authorization::AuthenticationRequest;
 
@@ -24,7 +25,7 @@ pub const MAX_CLAIMS_BYTES: usize = 4096;
 /// authorization.
 pub const MAX_PARAM_BYTES: usize = 512;
 
-/// The shared state of [`guard`]: the limits and the permits of requests in flight.
+/// The request guard (`http::front`): the limits and the permits of requests in flight.
 #[derive(Debug, Clone)]
 pub struct RequestGuard {
     limits: Limits,
@@ -41,62 +42,78 @@ impl RequestGuard {
     }
 }
 
-/// The middleware: sheds load beyond the concurrency cap, reads the body within its size and
-/// time limits, then runs the request within the request timeout.
-pub async fn guard(State(guard): State<RequestGuard>, request: Request, next: Next) -> Response {
-    // Shed, don't queue: a waiting request holds a socket and memory for nothing.
-    let Ok(_permit) = guard.in_flight.clone().try_acquire_owned() else {
-        return unavailable(
-            "concurrency",
-            "too many requests in progress, try again later",
-        );
-    };
-    let limits = guard.limits;
-    let (parts, body) = request.into_parts();
-    let declared = parts
-        .headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|len| len > limits.max_body_bytes as u64) {
-        return too_large(limits.max_body_bytes);
+impl RequestGuard {
+    /// Sheds load beyond the concurrency cap (503): the permit is held until the answer.
+    /// Shed, don't queue: a waiting request holds a socket and memory for nothing.
+    pub fn admit(&self) -> Result<OwnedSemaphorePermit, Response> {
+        self.in_flight.clone().try_acquire_owned().map_err(|_| {
+            unavailable(
+                "concurrency",
+                "too many requests in progress, try again later",
+            )
+        })
     }
-    let read = tokio::time::timeout(
-        Duration::from_millis(limits.body_read_timeout_ms),
-        Limited::new(body, limits.max_body_bytes).collect(),
-    )
-    .await;
-    let body = match read {
-        Ok(Ok(collected)) => collected.to_bytes(),
-        Ok(Err(e)) if e.is::<LengthLimitError>() => return too_large(limits.max_body_bytes),
-        // The client closed or sent a malformed body: nobody is left to read an answer.
-        Ok(Err(_)) => {
-            return error(
-                StatusCode::BAD_REQUEST,
-                ("invalid_request", "unreadable_body"),
-                "unreadable body",
-            );
+
+    /// Whether `request` has a body to read with [`read_body`](Self::read_body) (none: a
+    /// `GET` needs neither a read nor its timer); a declared length over the limit is 413.
+    pub fn body_to_read(&self, request: &Request) -> Result<bool, Response> {
+        let declared = request
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|len| len > self.limits.max_body_bytes as u64) {
+            return Err(too_large(self.limits.max_body_bytes));
         }
-        Err(_) => {
-            return error(
-                StatusCode::REQUEST_TIMEOUT,
-                ("invalid_request", "body_timeout"),
-                "the request body was not sent in time",
-            );
+        Ok(!request.body().is_end_stream())
+    }
+
+    /// Reads the body within its size (413) and time (408) limits, into the request.
+    pub async fn read_body(&self, request: Request) -> Result<Request, Response> {
+        let limits = self.limits;
+        let (parts, body) = request.into_parts();
+        let read = tokio::time::timeout(
+            Duration::from_millis(limits.body_read_timeout_ms),
+            Limited::new(body, limits.max_body_bytes).collect(),
+        )
+        .await;
+        let body = match read {
+            Ok(Ok(collected)) => collected.to_bytes(),
+            Ok(Err(e)) if e.is::<LengthLimitError>() => {
+                return Err(too_large(limits.max_body_bytes));
+            }
+            // The client closed or sent a malformed body: nobody is left to read an answer.
+            Ok(Err(_)) => {
+                return Err(error(
+                    StatusCode::BAD_REQUEST,
+                    ("invalid_request", "unreadable_body"),
+                    "unreadable body",
+                ));
+            }
+            Err(_) => {
+                return Err(error(
+                    StatusCode::REQUEST_TIMEOUT,
+                    ("invalid_request", "body_timeout"),
+                    "the request body was not sent in time",
+                ));
+            }
+        };
+        Ok(Request::from_parts(parts, Body::from(body)))
+    }
+
+    /// The answer of `handler`, or 503 when it takes longer than the request timeout.
+    pub async fn within_time(
+        &self,
+        handler: impl Future<Output = Result<Response, Infallible>>,
+    ) -> Response {
+        let timeout = Duration::from_millis(self.limits.request_timeout_ms);
+        match tokio::time::timeout(timeout, handler).await {
+            Ok(Ok(response)) => response,
+            Err(_) => unavailable(
+                "request_timeout",
+                "the request took too long, try again later",
+            ),
         }
-    };
-    let request = Request::from_parts(parts, Body::from(body));
-    match tokio::time::timeout(
-        Duration::from_millis(limits.request_timeout_ms),
-        next.run(request),
-    )
-    .await
-    {
-        Ok(response) => response,
-        Err(_) => unavailable(
-            "request_timeout",
-            "the request took too long, try again later",
-        ),
     }
 }
 
@@ -118,7 +135,7 @@ fn unavailable(reason: &'static str, description: &str) -> Response {
 }
 
 /// A refusal of the guard, kept in the answer's extensions so that a page route can show it
-/// as its HTML error page instead of this JSON body (see `http::layers::page_refusals`).
+/// as its HTML error page instead of this JSON body (see `http::front`).
 #[derive(Debug, Clone)]
 pub struct Refusal {
     /// The OAuth error code.

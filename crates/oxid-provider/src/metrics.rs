@@ -189,7 +189,9 @@ impl Metrics {
         &self.routes[self.route_index(path)]
     }
 
-    fn route_index(&self, path: &str) -> usize {
+    /// The index of `path`'s route label, for [`route_name`](Self::route_name) and
+    /// [`request_at`](Self::request_at): the request path is matched once per request.
+    pub fn route_index(&self, path: &str) -> usize {
         let exact = self.routes.iter().position(|r| r == path);
         exact
             .or_else(|| self.client_configuration_index(path))
@@ -207,9 +209,19 @@ impl Metrics {
         (!id.is_empty() && !id.contains('/')).then_some(label)
     }
 
+    /// The route label of an index of [`route_index`](Self::route_index).
+    pub fn route_name(&self, route: usize) -> &str {
+        self.routes.get(route).map_or(UNMATCHED, String::as_str)
+    }
+
     /// Counts one answered request to `path`.
     pub fn request(&self, path: &str, status: u16, elapsed: Duration) {
-        let route = self.route_index(path);
+        self.request_at(self.route_index(path), status, elapsed);
+    }
+
+    /// Counts one answered request to the route of [`route_index`](Self::route_index).
+    pub fn request_at(&self, route: usize, status: u16, elapsed: Duration) {
+        let route = route.min(self.routes.len() - 1);
         let slot = route * STATUS_SLOTS + usize::from(status) % STATUS_SLOTS;
         self.requests[slot].fetch_add(1, Ordering::Relaxed);
         self.durations[route].observe(elapsed);

@@ -2,6 +2,7 @@
 //! per line for collectors. The JSON writer is ours, a few lines over `serde_json`, rather
 //! than another dependency.
 
+use crate::log_queue::Flush;
 use oxid_provider::config::LogFormat;
 use serde_json::{Map, Value};
 use std::fmt;
@@ -13,17 +14,25 @@ use tracing_subscriber::fmt::time::{FormatTime, SystemTime};
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
 use tracing_subscriber::registry::LookupSpan;
 
-/// Installs the global subscriber: level from `OXID_LOG` (default `info`), lines to stdout.
-pub fn init(format: LogFormat) {
+/// Installs the global subscriber: level from `OXID_LOG` (default `info`), lines to stdout
+/// through the writer thread of `log_queue`; keep the guard until the end of `serve`.
+pub fn init(format: LogFormat) -> Flush {
     let filter = tracing_subscriber::EnvFilter::try_from_env("OXID_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(false);
+    let (queue, flush) = crate::log_queue::start();
+    let builder = builder.with_writer(queue);
     match format {
-        LogFormat::Text => builder.with_ansi(std::io::stdout().is_terminal()).init(),
+        LogFormat::Text if std::io::stdout().is_terminal() => builder.with_ansi(true).init(),
+        LogFormat::Text => builder
+            .with_ansi(false)
+            .event_format(crate::log_text::TextLines::default())
+            .init(),
         LogFormat::Json => builder.event_format(JsonLines).init(),
     }
+    flush
 }
 
 /// One JSON object per event: `timestamp`, `level`, `message` and the event's fields.

@@ -9,6 +9,8 @@
 mod admin;
 mod consent;
 mod discover;
+mod log_queue;
+mod log_text;
 mod logging;
 mod login;
 mod session;
@@ -186,7 +188,8 @@ async fn run(cli: Cli) -> ExitCode {
             if let Some(token) = args.admin_token {
                 settings.admin_token = Some(token);
             }
-            logging::init(settings.log_format);
+            // Held to the end of serve: dropping it writes the lines still queued.
+            let _flush = logging::init(settings.log_format);
             match oxid_provider::server::serve(settings).await {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => fail(e.to_string()),

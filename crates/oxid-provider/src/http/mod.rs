@@ -9,6 +9,7 @@ mod device;
 mod errors;
 mod form;
 mod form_post;
+mod front;
 mod health;
 mod introspection;
 mod layers;
@@ -50,9 +51,7 @@ const PAGE_PATHS: [&str; 8] = [
 pub fn router(provider: Provider) -> Router {
     let prefix = provider.config().issuer_path().to_string();
     let provider_for_probes = provider.clone();
-    let provider_for_log = provider.clone();
-    let provider_for_refusals = provider.clone();
-    let request_guard = crate::limits::RequestGuard::new(provider.config().limits);
+    let front = front::FrontLayer::new(provider.clone());
     // Each handler extracts, makes one call into the logic named beside it, and renders.
     let mut cors = Router::new()
         .route(
@@ -92,7 +91,7 @@ pub fn router(provider: Provider) -> Router {
                     .delete(registration::delete),
             );
     }
-    let cors = cors.layer(axum::middleware::from_fn(layers::cors));
+    let cors = cors.layer(front::CorsLayer);
     let pages = Router::new()
         // authorize::authorize: trust, check, then login page, consent page or code
         .route(
@@ -129,7 +128,7 @@ pub fn router(provider: Provider) -> Router {
         let inserted = format!("{}{}", paths::OAUTH_METADATA, prefix);
         let root: Router = Router::new()
             .route(&inserted, get(wellknown::oauth_metadata))
-            .layer(axum::middleware::from_fn(layers::cors))
+            .layer(front::CorsLayer)
             .with_state(provider);
         Router::new().nest(&prefix, endpoints).merge(root)
     };
@@ -142,18 +141,7 @@ pub fn router(provider: Provider) -> Router {
     app.route("/favicon.ico", get(wellknown::favicon))
         .merge(probes)
         .fallback(wellknown::not_found)
-        // Inside the log: shed and refused requests are logged too.
-        .layer(axum::middleware::from_fn_with_state(
-            request_guard,
-            crate::limits::guard,
-        ))
-        // Between the two: the guard's refusals of a page become the error page.
-        .layer(axum::middleware::from_fn_with_state(
-            provider_for_refusals,
-            layers::page_refusals,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            provider_for_log,
-            layers::log_request,
-        ))
+        // The log line, the limits (shed and refused requests are logged too) and a page's
+        // refusal rendered as a page.
+        .layer(front)
 }
