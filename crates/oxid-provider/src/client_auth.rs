@@ -13,7 +13,7 @@ use std::ops::Deref;
 use crate::capabilities::{AuthEndpoint, ClientAuthMethod};
 use crate::client::Client;
 use crate::client_assertion::{Assertion, verify_assertion};
-use crate::crypto::secrets::{constant_time_eq, sha256_hex};
+use crate::crypto::secrets::{constant_time_eq, sha256_hex_bytes};
 use crate::error::OAuthError;
 use crate::state::Provider;
 use crate::throttle::{Subject, current_client_lock, record_failure};
@@ -22,7 +22,7 @@ use crate::throttle::{Subject, current_client_lock, record_failure};
 /// reads as the typed [`Client`].
 #[derive(Debug, Clone)]
 pub struct VerifiedClient {
-    client: Client,
+    client: std::sync::Arc<Client>,
 }
 
 impl Deref for VerifiedClient {
@@ -36,7 +36,9 @@ impl Deref for VerifiedClient {
 impl VerifiedClient {
     /// A client taken as verified, for unit tests of what comes after authentication.
     pub(crate) fn assume_verified(client: Client) -> Self {
-        VerifiedClient { client }
+        VerifiedClient {
+            client: std::sync::Arc::new(client),
+        }
     }
 }
 
@@ -113,7 +115,7 @@ pub async fn authenticate_client(
             let hash = client.record().secret_hash.as_deref();
             throttled_check(provider, client.id(), || {
                 hash.is_some_and(|hash| {
-                    constant_time_eq(sha256_hex(secret).as_bytes(), hash.as_bytes())
+                    constant_time_eq(&sha256_hex_bytes(secret), hash.as_bytes())
                 })
             })
             .await?

@@ -3,11 +3,12 @@
 //! instance at once through the store's change feed (`state::spawn_invalidation`), and within
 //! the configured lifetime (`cache_seconds`) should a notification be missed. Secrets are
 //! still checked on every request. What is cached is the typed [`Client`], read from the
-//! stored strings once.
+//! stored strings once and shared (`Arc`): a request takes a reference, not a deep copy of
+//! the registration (a dozen allocations per token request).
 
 use oxid_store::{Store, StoreError, StoreResult};
 use std::collections::HashMap;
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use crate::client::Client;
@@ -17,7 +18,7 @@ const MAX_ENTRIES: usize = 10_000;
 
 /// Client registrations by id, each with the instant it was read.
 pub struct ClientCache {
-    entries: RwLock<HashMap<String, (Client, Instant)>>,
+    entries: RwLock<HashMap<String, (Arc<Client>, Instant)>>,
     /// How long an entry is trusted.
     ttl: Duration,
 }
@@ -34,7 +35,11 @@ impl ClientCache {
     /// The client `client_id`, from the cache when fresh, else from the store. Unknown ids
     /// are not cached: a client registered a moment ago is found at once. A stored row this
     /// provider cannot read is a fault of the store, not of the request.
-    pub async fn get(&self, store: &dyn Store, client_id: &str) -> StoreResult<Option<Client>> {
+    pub async fn get(
+        &self,
+        store: &dyn Store,
+        client_id: &str,
+    ) -> StoreResult<Option<Arc<Client>>> {
         if let Some(client) = self.fresh(client_id) {
             return Ok(Some(client));
         }
@@ -42,6 +47,7 @@ impl ClientCache {
             return Ok(None);
         };
         let client = Client::from_record(record).map_err(|e| StoreError::Backend(e.to_string()))?;
+        let client = Arc::new(client);
         let mut entries = self.write();
         if entries.len() >= MAX_ENTRIES {
             entries.clear();
@@ -60,14 +66,14 @@ impl ClientCache {
         self.write().clear();
     }
 
-    fn write(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<String, (Client, Instant)>> {
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<String, (Arc<Client>, Instant)>> {
         match self.entries.write() {
             Ok(guard) => guard,
             Err(poisoned) => poisoned.into_inner(),
         }
     }
 
-    fn fresh(&self, client_id: &str) -> Option<Client> {
+    fn fresh(&self, client_id: &str) -> Option<Arc<Client>> {
         let entries = match self.entries.read() {
             Ok(guard) => guard,
             Err(poisoned) => poisoned.into_inner(),

@@ -287,6 +287,10 @@ pub async fn endpoint_key(
     headers: &HeaderMap,
     path: &str,
 ) -> Result<Option<String>, OAuthError> {
+    // Most token requests carry no proof: no endpoint URL to build for them.
+    if !headers.contains_key("dpop") {
+        return Ok(None);
+    }
     let url = provider.config().endpoint(path);
     let target = ProofTarget {
         method: "POST",

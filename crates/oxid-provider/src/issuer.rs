@@ -252,7 +252,7 @@ impl<'a> Issuer<'a> {
         response.id_token = id_token;
         // RFC 6749 §3.3: a scope is one or more tokens; with none granted the member is left out.
         if !issuance.scopes.is_empty() {
-            response.scope = oxid_protocol::scope::Scope::parse(&issuance.scopes.join(" ")).ok();
+            response.scope = oxid_protocol::scope::Scope::from_tokens(issuance.scopes).ok();
         }
         let Some((refresh_token, refresh_record)) = refresh_minted else {
             self.store.insert_token(&access_record).await?;
@@ -269,7 +269,7 @@ impl<'a> Issuer<'a> {
                 let rotation = Rotation {
                     old_hash,
                     new_tokens: &[refresh_record, access_record],
-                    reply: &response,
+                    reply: response,
                     grace: policy.refresh_token_grace,
                     client_id: issuance.client.id(),
                     now: self.now,

@@ -26,8 +26,8 @@ pub struct Rotation<'a> {
     pub old_hash: &'a str,
     /// The new refresh token and the access token issued with it.
     pub new_tokens: &'a [TokenRecord],
-    /// The answer the rotation gives.
-    pub reply: &'a TokenResponse,
+    /// The answer the rotation gives (returned as it is, not copied).
+    pub reply: TokenResponse,
     /// The client's grace window in seconds (0: off).
     pub grace: u64,
     /// The client, for the log.
@@ -44,7 +44,7 @@ pub async fn rotate(
     rotation: Rotation<'_>,
 ) -> Result<TokenResponse, OAuthError> {
     let sealed = if rotation.grace > 0 {
-        let json = serde_json::to_vec(rotation.reply).map_err(OAuthError::server)?;
+        let json = serde_json::to_vec(&rotation.reply).map_err(OAuthError::server)?;
         Some(secret_box.encrypt_for(&reply_context(rotation.old_hash), &json)?)
     } else {
         None
@@ -58,7 +58,7 @@ pub async fn rotate(
         )
         .await?;
     match outcome {
-        RefreshRotation::Rotated(_) => Ok(rotation.reply.clone()),
+        RefreshRotation::Rotated(_) => Ok(rotation.reply),
         RefreshRotation::Reused {
             grant_id,
             consumed_at,

@@ -167,7 +167,10 @@ impl Provider {
     }
 
     /// A client registration, typed, through the short-lived cache (see [`ClientCache`]).
-    pub async fn client(&self, client_id: &str) -> oxid_store::StoreResult<Option<Client>> {
+    pub async fn client(
+        &self,
+        client_id: &str,
+    ) -> oxid_store::StoreResult<Option<std::sync::Arc<Client>>> {
         self.0.clients.get(self.store(), client_id).await
     }
 
@@ -177,7 +180,7 @@ impl Provider {
     pub async fn find_client(
         &self,
         client_id: &str,
-    ) -> Result<Option<Client>, crate::cimd::LookupError> {
+    ) -> Result<Option<std::sync::Arc<Client>>, crate::cimd::LookupError> {
         crate::cimd::find_client(self, client_id).await
     }
 

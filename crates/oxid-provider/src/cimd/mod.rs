@@ -166,7 +166,7 @@ pub fn applies(provider: &Provider, client_id: &str) -> bool {
 pub async fn find_client(
     provider: &Provider,
     client_id: &str,
-) -> Result<Option<Client>, LookupError> {
+) -> Result<Option<std::sync::Arc<Client>>, LookupError> {
     let known = provider.client(client_id).await?;
     if !applies(provider, client_id) {
         return Ok(known);
@@ -199,7 +199,7 @@ pub async fn find_client(
         let until = now.saturating_add(lifetime);
         provider.metadata_documents().remember(client_id, until);
     }
-    Ok(Some(client))
+    Ok(Some(std::sync::Arc::new(client)))
 }
 
 /// Stores the client a document describes (a write only when it changed), unless an
