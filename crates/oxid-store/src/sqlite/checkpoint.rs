@@ -4,7 +4,7 @@
 //! frames: that commit copies every page back into the database file and fsyncs it, and
 //! every caller of its batch (and every job queued behind it) waits. Here the writer's
 //! connection has `wal_autocheckpoint = 0`, and a thread with a connection of its own runs
-//! `PRAGMA wal_checkpoint(PASSIVE)` whenever the writer committed since its last look, so the
+//! `PRAGMA wal_checkpoint(PASSIVE)` every [`CHECKPOINT_COMMITS`] commits of the writer, so the
 //! copying and the fsyncs happen beside the writer. Durability does not depend on checkpoints
 //! at all: a commit is in the WAL (`synchronous = NORMAL`) before its callers are answered,
 //! and SQLite replays the WAL after a crash, mid-checkpoint included.
@@ -26,8 +26,11 @@ use std::time::Duration;
 
 /// How often the checkpointer looks whether the writer committed.
 const INTERVAL: Duration = Duration::from_millis(50);
-/// The longest pause between two looks; the pause doubles up to it while nothing is written.
+/// The longest pause between two looks; the pause doubles up to it while nothing is written,
+/// and the longest a commit waits for its checkpoint.
 const IDLE_INTERVAL: Duration = Duration::from_secs(1);
+/// Commits between two checkpoints: SQLite's own rhythm (1,000 frames) at a few frames each.
+const CHECKPOINT_COMMITS: u64 = 128;
 /// The WAL's size beyond which the writer checkpoints itself: 16,384 frames of a 4 KiB page
 /// and its 24-byte header, after the 32-byte file header. Each time costs the writer two or
 /// three fsyncs (a few ms, on a loaded VM up to 400 ms), so it should be rare: about every
@@ -66,7 +69,7 @@ impl WalState {
     pub(super) fn after_batch(&self, conn: &Connection, committed: bool) {
         if committed {
             let commits = self.commits.fetch_add(1, Ordering::Relaxed) + 1;
-            if commits % CHECK_EVERY == 0
+            if commits.is_multiple_of(CHECK_EVERY)
                 && std::fs::metadata(&self.wal).is_ok_and(|m| m.len() > WRAP_BYTES)
             {
                 self.wrap_pending.store(true, Ordering::Relaxed);
@@ -112,18 +115,29 @@ pub(super) fn start(conn: Connection, state: &Arc<WalState>) -> std::io::Result<
 }
 
 fn run(conn: &Connection, state: &Weak<WalState>) {
-    let (mut seen, mut pause) = (0, INTERVAL);
+    // `copied`: the writer's commit count at the last checkpoint; `looked`: at the last look.
+    let (mut copied, mut looked, mut pause, mut waited) = (0, 0, INTERVAL, Duration::ZERO);
     loop {
         std::thread::sleep(pause);
+        waited += pause;
         let Some(state) = state.upgrade() else {
             return;
         };
         let commits = state.commits.load(Ordering::Relaxed);
-        if commits == seen {
-            pause = (pause * 2).min(IDLE_INTERVAL);
+        pause = if commits == looked {
+            (pause * 2).min(IDLE_INTERVAL)
+        } else {
+            INTERVAL
+        };
+        looked = commits;
+        // Each checkpoint writes every page changed since the last one: one per batch of
+        // commits copies a hot page (the right edge of an index) once, not once per look.
+        let due =
+            commits - copied >= CHECKPOINT_COMMITS || (commits > copied && waited >= IDLE_INTERVAL);
+        if !due {
             continue;
         }
-        (seen, pause) = (commits, INTERVAL);
+        (copied, waited) = (commits, Duration::ZERO);
         if let Err(e) = passive(conn) {
             tracing::warn!(error = %e, "WAL checkpoint failed");
         }

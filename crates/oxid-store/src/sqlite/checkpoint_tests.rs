@@ -100,7 +100,7 @@ fn a_crash_while_checkpointing_loses_no_committed_token() {
         if let Some(hash) = line.strip_prefix("acked ") {
             acked.push(hash.to_string());
         }
-        // Long enough for many checkpoints (one every 50 ms while the writer commits).
+        // Long enough for many checkpoints (one per 128 commits of the writer).
         if acked.len() >= 2_000 && started.elapsed() > Duration::from_millis(1_500) {
             break;
         }
