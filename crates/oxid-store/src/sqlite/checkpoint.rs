@@ -21,7 +21,7 @@
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Weak};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 /// How often the checkpointer looks whether the writer committed.
@@ -49,6 +49,10 @@ pub(super) struct WalState {
     wal: PathBuf,
     /// The writer's own checkpoint is due (it found the WAL too long and has not caught up).
     wrap_pending: AtomicBool,
+    /// Held while either thread checkpoints: SQLite refuses a second checkpoint at once
+    /// (`busy`) instead of waiting, and the writer retrying after every batch while the
+    /// checkpointer works would let the WAL grow for as long as that takes.
+    checkpointing: Mutex<()>,
 }
 
 impl WalState {
@@ -60,6 +64,7 @@ impl WalState {
             commits: AtomicU64::new(0),
             wal: wal.into(),
             wrap_pending: AtomicBool::new(false),
+            checkpointing: Mutex::new(()),
         }
     }
 
@@ -78,7 +83,7 @@ impl WalState {
         if !self.wrap_pending.load(Ordering::Relaxed) {
             return;
         }
-        match passive(conn) {
+        match self.passive(conn) {
             Ok(Passive {
                 busy: false,
                 left: 0,
@@ -86,11 +91,20 @@ impl WalState {
             }) => {
                 self.wrap_pending.store(false, Ordering::Relaxed);
             }
-            // The checkpointer is at work, or a reader's snapshot holds frames back: again
+            // Another process checkpoints, or a reader's snapshot holds frames back: again
             // after the next batch.
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "the writer's WAL checkpoint failed"),
         }
+    }
+
+    /// A passive checkpoint on `conn`, never at the same time as the other thread's.
+    fn passive(&self, conn: &Connection) -> rusqlite::Result<Passive> {
+        let _turn = self
+            .checkpointing
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        passive(conn)
     }
 }
 
@@ -138,7 +152,7 @@ fn run(conn: &Connection, state: &Weak<WalState>) {
             continue;
         }
         (copied, waited) = (commits, Duration::ZERO);
-        if let Err(e) = passive(conn) {
+        if let Err(e) = state.passive(conn) {
             tracing::warn!(error = %e, "WAL checkpoint failed");
         }
     }

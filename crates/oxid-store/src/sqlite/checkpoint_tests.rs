@@ -52,8 +52,8 @@ async fn the_wal_stays_bounded_under_constant_writes() {
     let dir = tempfile::tempdir().unwrap();
     let store = file_store(&dir).await;
     store.insert_client(&client("c")).await.unwrap();
-    // Two writers without a pause: about five frames per commit, some 55,000 frames in all,
-    // over three times the bound.
+    // Two writers without a pause: some 12,000 commits of a few frames each, over twice the
+    // bound in all.
     let writers: Vec<_> = (0..2)
         .map(|w| {
             let store = store.clone();

@@ -106,8 +106,8 @@ const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 29,
-        description: "tokens sid partial",
-        sql: include_str!("../../migrations/sqlite/0029_tokens_sid_partial.sql"),
+        description: "tokens fewer random index pages",
+        sql: include_str!("../../migrations/sqlite/0029_tokens_fewer_random_index_pages.sql"),
     },
 ];
 
