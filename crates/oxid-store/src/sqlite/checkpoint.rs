@@ -49,9 +49,10 @@ pub(super) struct WalState {
     wal: PathBuf,
     /// The writer's own checkpoint is due (it found the WAL too long and has not caught up).
     wrap_pending: AtomicBool,
-    /// Held while either thread checkpoints: SQLite refuses a second checkpoint at once
-    /// (`busy`) instead of waiting, and the writer retrying after every batch while the
-    /// checkpointer works would let the WAL grow for as long as that takes.
+    /// Held while the checkpointer checkpoints: the writer then tries again after its next
+    /// batch rather than wait (a pass may fsync for hundreds of ms on a loaded VM, and a
+    /// writer waiting for it stalled requests for 2 s), so the WAL may outgrow the bound by
+    /// what is written while one pass runs.
     checkpointing: Mutex<()>,
 }
 
@@ -83,7 +84,10 @@ impl WalState {
         if !self.wrap_pending.load(Ordering::Relaxed) {
             return;
         }
-        match self.passive(conn) {
+        let Ok(_turn) = self.checkpointing.try_lock() else {
+            return;
+        };
+        match passive(conn) {
             Ok(Passive {
                 busy: false,
                 left: 0,
@@ -96,15 +100,6 @@ impl WalState {
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "the writer's WAL checkpoint failed"),
         }
-    }
-
-    /// A passive checkpoint on `conn`, never at the same time as the other thread's.
-    fn passive(&self, conn: &Connection) -> rusqlite::Result<Passive> {
-        let _turn = self
-            .checkpointing
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        passive(conn)
     }
 }
 
@@ -152,7 +147,11 @@ fn run(conn: &Connection, state: &Weak<WalState>) {
             continue;
         }
         (copied, waited) = (commits, Duration::ZERO);
-        if let Err(e) = state.passive(conn) {
+        let _turn = state
+            .checkpointing
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Err(e) = passive(conn) {
             tracing::warn!(error = %e, "WAL checkpoint failed");
         }
     }
