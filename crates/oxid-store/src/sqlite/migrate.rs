@@ -104,6 +104,11 @@ const MIGRATIONS: &[Migration] = &[
         description: "users email nocase",
         sql: include_str!("../../migrations/sqlite/0028_users_email_nocase.sql"),
     },
+    Migration {
+        version: 29,
+        description: "tokens fewer random index pages",
+        sql: include_str!("../../migrations/sqlite/0029_tokens_fewer_random_index_pages.sql"),
+    },
 ];
 
 /// sqlx's bookkeeping table, as sqlx creates it.

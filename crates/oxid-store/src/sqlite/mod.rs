@@ -9,6 +9,7 @@
 //! [`watchdog`] refuses to go on when it disappears or is replaced. `sqlite::memory:` is one
 //! private database on one thread that serves reads and writes.
 
+mod checkpoint;
 mod clients;
 mod device;
 mod exchange;
@@ -153,7 +154,7 @@ fn open_blocking(url: &str, timeout: Duration) -> StoreResult<SqliteStore> {
         migrate::migrate(&conn)?;
         let (writer, jobs) = sync_channel(QUEUE_DEPTH);
         spawn("oxid-sqlite-memory", move || {
-            worker::run_writer(conn, jobs, None)
+            worker::run_writer(conn, jobs, None, None)
         })?;
         return Ok(SqliteStore {
             writer,
@@ -182,12 +183,17 @@ fn open_blocking(url: &str, timeout: Duration) -> StoreResult<SqliteStore> {
             worker::run_reader(conn, jobs)
         })?;
     }
+    // Checkpoints run beside the writer, never inside its commits.
+    checkpoint::configure_writer(&first).map_err(sql_err)?;
+    let wal = Arc::new(checkpoint::WalState::new(&path));
+    checkpoint::start(connect(&path, false)?, &wal)
+        .map_err(|e| StoreError::Backend(format!("cannot start the WAL checkpointer: {e}")))?;
     // Every connection must be on the file whose identity the watchdog recorded.
     watchdog.check()?;
     let (writer, write_jobs) = sync_channel(QUEUE_DEPTH);
     let dog = watchdog.clone();
     spawn("oxid-sqlite-write", move || {
-        worker::run_writer(first, write_jobs, Some(dog))
+        worker::run_writer(first, write_jobs, Some(dog), Some(wal))
     })?;
     Ok(SqliteStore {
         writer,
@@ -409,5 +415,7 @@ impl crate::HealthStore for SqliteStore {
     }
 }
 
+#[cfg(test)]
+mod plan_tests;
 #[cfg(test)]
 mod tests;

@@ -20,7 +20,7 @@ const QUEUE_DELIVERIES: &str = "INSERT INTO logout_deliveries \
      WHERE sc.sid = ?2 AND c.backchannel_logout_uri IS NOT NULL";
 
 /// The tokens of the ended session, for the clients that asked for it (a JSON `true` is 1).
-const REVOKE_SESSION_TOKENS: &str = "UPDATE tokens SET revoked_at = ?1 \
+pub(super) const REVOKE_SESSION_TOKENS: &str = "UPDATE tokens SET revoked_at = ?1 \
      WHERE sid = ?2 AND revoked_at IS NULL AND client_id IN \
      (SELECT client_id FROM clients \
       WHERE json_extract(metadata, '$.backchannel_logout_revoke_tokens') = 1)";

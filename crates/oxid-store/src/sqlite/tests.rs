@@ -20,7 +20,7 @@ async fn pragma(store: &SqliteStore, name: &'static str) -> String {
         .unwrap()
 }
 
-fn token(hash: &str, client_id: &str) -> TokenRecord {
+pub(super) fn token(hash: &str, client_id: &str) -> TokenRecord {
     TokenRecord {
         token_hash: hash.into(),
         kind: TokenKind::Access,
@@ -41,7 +41,7 @@ fn token(hash: &str, client_id: &str) -> TokenRecord {
     }
 }
 
-fn client(client_id: &str) -> ClientRecord {
+pub(super) fn client(client_id: &str) -> ClientRecord {
     ClientRecord {
         grant_types: vec![],
         response_types: vec![],
@@ -50,7 +50,7 @@ fn client(client_id: &str) -> ClientRecord {
     }
 }
 
-async fn file_store(dir: &tempfile::TempDir) -> SqliteStore {
+pub(super) async fn file_store(dir: &tempfile::TempDir) -> SqliteStore {
     let url = format!("sqlite://{}", dir.path().join("p.db").display());
     SqliteStore::open(&url).await.unwrap()
 }

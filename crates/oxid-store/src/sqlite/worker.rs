@@ -18,6 +18,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::oneshot;
 
+use super::checkpoint::WalState;
 use super::watchdog::Watchdog;
 use crate::{StoreError, StoreResult};
 
@@ -220,11 +221,13 @@ pub(super) fn ensure_autocommit(conn: &Connection, role: &str) {
     }
 }
 
-/// The writer thread: group commit until every sender is gone.
+/// The writer thread: group commit until every sender is gone. `wal` (a file database) hears
+/// of every commit and may ask for a checkpoint between batches (see [`super::checkpoint`]).
 pub(super) fn run_writer(
     conn: Connection,
     jobs: Receiver<Box<dyn Job>>,
     watchdog: Option<Arc<Watchdog>>,
+    wal: Option<Arc<WalState>>,
 ) {
     while let Ok(first) = jobs.recv() {
         // Let the threads that woke us queue what they have before the batch is cut: on a
@@ -240,26 +243,32 @@ pub(super) fn run_writer(
             }
         }
         let file_check = || watchdog.as_deref().map(Watchdog::check).unwrap_or(Ok(()));
-        match file_check() {
+        let committed = match file_check() {
             Ok(()) => write_batch(&conn, batch, file_check),
-            Err(e) => batch.into_iter().for_each(|job| job.answer(Some(&e))),
-        }
+            Err(e) => {
+                batch.into_iter().for_each(|job| job.answer(Some(&e)));
+                false
+            }
+        };
         ensure_autocommit(&conn, "writer");
+        if let Some(wal) = &wal {
+            wal.after_batch(&conn, committed);
+        }
     }
 }
 
 /// One transaction for the whole batch, one savepoint per job; callers are answered after the
 /// commit, or with its error. `file_check` runs again after the commit: a file removed while the
-/// batch ran took the commit with it, so nobody may be told it is kept.
+/// batch ran took the commit with it, so nobody may be told it is kept. True when it committed.
 fn write_batch(
     conn: &Connection,
     mut batch: Vec<Box<dyn Job>>,
     file_check: impl Fn() -> StoreResult<()>,
-) {
+) -> bool {
     if let Err(e) = step(conn, "BEGIN IMMEDIATE") {
         let e = super::sql_err(e);
         batch.into_iter().for_each(|job| job.answer(Some(&e)));
-        return;
+        return false;
     }
     let mut broken = None;
     for job in &mut batch {
@@ -282,9 +291,11 @@ fn write_batch(
         tracing::error!(error = %e, "rolling back a failed batch failed");
     }
     let failure = outcome.err();
+    let committed = failure.is_none();
     batch
         .into_iter()
         .for_each(|job| job.answer(failure.as_ref()));
+    committed
 }
 
 /// Runs one job in its own savepoint, released when it succeeds and rolled back when it

@@ -1,0 +1,155 @@
+//! The WAL checkpointer: never inside the writer's commits, the WAL bounded under constant
+//! writes, and a crash while it works loses no committed token.
+
+use super::super::tests::{client, file_store, token};
+use super::super::{SqliteStore, sql_err};
+use super::WRAP_BYTES;
+use crate::{ClientStore, TokenStore};
+use std::io::BufRead;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The database file of the child process of the crash test.
+const CHILD_DB: &str = "OXID_CHECKPOINT_CRASH_DB";
+
+#[tokio::test]
+async fn the_writer_never_checkpoints_inside_a_commit() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = file_store(&dir).await;
+    let pages: i64 = store
+        .write(|conn| {
+            conn.query_row("PRAGMA wal_autocheckpoint", [], |r| r.get(0))
+                .map_err(sql_err)
+        })
+        .await
+        .unwrap();
+    assert_eq!(pages, 0);
+}
+
+#[tokio::test]
+async fn committed_pages_reach_the_database_file_without_any_connection_closing() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = file_store(&dir).await;
+    store.insert_client(&client("c")).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let db = dir.path().join("p.db");
+    let before = std::fs::metadata(&db).unwrap().len();
+    for i in 0..500 {
+        store
+            .insert_token(&token(&format!("h{i}"), "c"))
+            .await
+            .unwrap();
+    }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::fs::metadata(&db).unwrap().len() <= before {
+        assert!(Instant::now() < deadline, "no checkpoint copied the tokens");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_wal_stays_bounded_under_constant_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = file_store(&dir).await;
+    store.insert_client(&client("c")).await.unwrap();
+    // Two writers without a pause: some 12,000 commits of a few frames each, over twice the
+    // bound in all.
+    let writers: Vec<_> = (0..2)
+        .map(|w| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                for i in 0..6_000 {
+                    let hash = format!("w{w}-{i}");
+                    store.insert_token(&token(&hash, "c")).await.unwrap();
+                }
+            })
+        })
+        .collect();
+    for writer in writers {
+        writer.await.unwrap();
+    }
+    let wal = std::fs::metadata(dir.path().join("p.db-wal"))
+        .unwrap()
+        .len();
+    // Room for what is written between two of the writer's looks at the size.
+    let bound = 2 * WRAP_BYTES;
+    assert!(wal <= bound, "WAL of {wal} bytes, bound {bound}");
+}
+
+#[test]
+fn a_crash_while_checkpointing_loses_no_committed_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("crash.db");
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "sqlite::checkpoint::tests::writes_until_killed",
+            "--ignored",
+            "--nocapture",
+        ])
+        .env(CHILD_DB, &db)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let started = Instant::now();
+    let mut acked = Vec::new();
+    for line in lines {
+        let line = line.unwrap();
+        if let Some(hash) = line.strip_prefix("acked ") {
+            acked.push(hash.to_string());
+        }
+        // Long enough for many checkpoints (one per 128 commits of the writer).
+        if acked.len() >= 2_000 && started.elapsed() > Duration::from_millis(1_500) {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "child too slow"
+        );
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(acked.len() >= 2_000, "the child stopped early");
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let store = SqliteStore::open(&format!("sqlite://{}", db.display()))
+            .await
+            .unwrap();
+        for hash in &acked {
+            assert!(
+                store.get_token(hash).await.unwrap().is_some(),
+                "{hash} lost"
+            );
+        }
+    });
+}
+
+/// The crash test's child: writes tokens from four tasks and prints each one once it is
+/// committed, until it is killed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "the child process of a_crash_while_checkpointing_loses_no_committed_token"]
+async fn writes_until_killed() {
+    let Some(path) = std::env::var_os(CHILD_DB) else {
+        return;
+    };
+    let url = format!("sqlite://{}", std::path::Path::new(&path).display());
+    let store = SqliteStore::open(&url).await.unwrap();
+    store.insert_client(&client("c")).await.unwrap();
+    let writers: Vec<_> = (0..4)
+        .map(|w| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                for i in 0.. {
+                    let hash = format!("w{w}-{i}");
+                    store.insert_token(&token(&hash, "c")).await.unwrap();
+                    println!("acked {hash}");
+                }
+            })
+        })
+        .collect();
+    for writer in writers {
+        writer.await.unwrap();
+    }
+}
