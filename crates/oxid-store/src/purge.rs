@@ -3,8 +3,10 @@
 //! or long row locks (PostgreSQL) for longer than one chunk, and requests' writes go between
 //! chunks (issue 14: p99 under 10 ms while the sweep runs).
 
-/// Rows deleted per sweep transaction at most.
-pub const PURGE_CHUNK: u64 = 500;
+/// Rows deleted per sweep transaction at most. A 500-row chunk of expired tokens cost the
+/// SQLite writer about 6 ms of CPU (bench/README.md, the durable write path): a token insert
+/// queued behind it waited that long. 100 rows keep that wait near a millisecond.
+pub const PURGE_CHUNK: u64 = 100;
 
 /// The tables with an `expires_at` column the sweep deletes from, each with its primary key.
 /// Not `sessions`: an expired session is ended by `end_expired_sessions`, which tells its
