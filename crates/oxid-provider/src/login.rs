@@ -2,7 +2,9 @@
 //! one: session fixation), then continue the authorization that asked for the login.
 
 use crate::authorize::{AuthorizeOutcome, AwaitingUser, resume};
-use crate::crypto::password::{dummy_verify_pooled, verify_password_pooled};
+use crate::crypto::password::{
+    dummy_verify_pooled, hash_password_pooled, needs_rehash, verify_password_pooled,
+};
 use crate::error::OAuthError;
 use crate::session::{StartedSession, end_login_session, start_session};
 use crate::state::Provider;
@@ -59,7 +61,8 @@ pub enum PasswordCheck {
 /// Checks `credentials` typed at `peer`, for the login page and the password grant alike.
 /// Failures are throttled per username and per address (see `throttle`); a locked key is
 /// refused before any check; a wrong password, an unknown user and a right password cost the
-/// same argon2id verification; a success clears the username's failures.
+/// same argon2id verification; a success clears the username's failures and replaces a hash
+/// made with earlier argon2id parameters (see [`rehash_if_outdated`]).
 pub async fn check_password(
     provider: &Provider,
     credentials: Credentials<'_>,
@@ -83,7 +86,7 @@ pub async fn check_password(
         Some(user) => verify_password_pooled(credentials.password, &user.password_hash).await,
         None => dummy_verify_pooled(credentials.password).await,
     };
-    let (Some(user), true) = (user, verified) else {
+    let (Some(mut user), true) = (user, verified) else {
         tracing::info!("login failed");
         provider
             .metrics()
@@ -94,6 +97,7 @@ pub async fn check_password(
         return Ok(PasswordCheck::Rejected);
     };
     clear_failures(provider, account).await?;
+    rehash_if_outdated(provider, &mut user, credentials.password).await;
     provider
         .metrics()
         .login(crate::metrics::LoginResult::Succeeded);
@@ -142,6 +146,39 @@ pub async fn fresh_session(
     start_session(provider, user).await
 }
 
+/// Replaces `user`'s hash by one with the current argon2id parameters when it was made with
+/// others (an earlier default: 19 MiB per hash against 7 MiB now), now that the password is
+/// known to be right; once per user. Only while the stored hash is still the one just verified
+/// (a password changed meanwhile stays). Best effort: on failure the old hash stays, and
+/// still verifies, so the login goes on.
+async fn rehash_if_outdated(
+    provider: &Provider,
+    user: &mut oxid_store::UserRecord,
+    password: &str,
+) {
+    if !needs_rehash(&user.password_hash) {
+        return;
+    }
+    let new_hash = match hash_password_pooled(password).await {
+        Ok(hash) => hash,
+        Err(e) => {
+            tracing::warn!(error = %e, "rehashing a password failed; the old hash stays");
+            return;
+        }
+    };
+    let store = provider.store();
+    match store
+        .replace_password_hash(&user.id, &user.password_hash, &new_hash)
+        .await
+    {
+        Ok(true) => user.password_hash = new_hash,
+        Ok(false) => {}
+        Err(e) => {
+            tracing::warn!(error = %e, "storing a rehashed password failed; the old hash stays")
+        }
+    }
+}
+
 /// The user named `normalized`; else, for an account added before names were normalized,
 /// the one named exactly as typed (trimmed).
 async fn find_user(
@@ -186,6 +223,69 @@ mod tests {
         };
         assert_eq!(username, "alice");
         assert!(matches!(next, AuthorizeOutcome::Login(_)), "{next:?}");
+    }
+
+    #[tokio::test]
+    async fn a_login_rehashes_a_hash_of_earlier_parameters_once() {
+        use argon2::password_hash::{PasswordHasher as _, SaltString};
+        let provider = provider_with_alice().await;
+        let store = provider.store();
+        let alice = store.get_user_by_username("alice").await.unwrap().unwrap();
+        // Alice's hash made with the earlier default, m = 19 MiB, t = 2.
+        let params = argon2::Params::new(19_456, 2, 1, None).unwrap();
+        let salt = SaltString::encode_b64(b"sixteen byte sal").unwrap();
+        let old_hash =
+            argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
+                .hash_password(b"correct horse", &salt)
+                .unwrap()
+                .to_string();
+        let alice = oxid_store::UserRecord {
+            password_hash: old_hash.clone(),
+            ..alice
+        };
+        assert!(store.update_user(&alice).await.unwrap());
+        let check = |password| {
+            let credentials = Credentials {
+                username: "alice",
+                password,
+            };
+            check_password(&provider, credentials, None)
+        };
+        // A wrong password changes nothing.
+        assert!(matches!(
+            check("wrong").await.unwrap(),
+            PasswordCheck::Rejected
+        ));
+        let stored = store.get_user(&alice.id).await.unwrap().unwrap();
+        assert_eq!(stored.password_hash, old_hash);
+        // The right one verifies by the old parameters, then the hash is replaced; only it.
+        let PasswordCheck::Verified(user) = check("correct horse").await.unwrap() else {
+            panic!("the right password must verify");
+        };
+        let stored = store.get_user(&alice.id).await.unwrap().unwrap();
+        assert!(
+            stored
+                .password_hash
+                .starts_with("$argon2id$v=19$m=7168,t=5,p=1$"),
+            "{}",
+            stored.password_hash
+        );
+        assert_eq!(user.password_hash, stored.password_hash);
+        assert_eq!(
+            (stored.claims.clone(), stored.updated_at),
+            (alice.claims, alice.updated_at)
+        );
+        assert!(crate::crypto::password::verify_password(
+            "correct horse",
+            &stored.password_hash
+        ));
+        // A current hash stays as it is.
+        assert!(matches!(
+            check("correct horse").await.unwrap(),
+            PasswordCheck::Verified(_)
+        ));
+        let again = store.get_user(&alice.id).await.unwrap().unwrap();
+        assert_eq!(again.password_hash, stored.password_hash);
     }
 
     #[tokio::test]

@@ -116,6 +116,16 @@ impl UserStore for Detached {
         self.run(|s| async move { s.update_user(&user).await })
             .await
     }
+    async fn replace_password_hash(
+        &self,
+        id: &str,
+        old_hash: &str,
+        new_hash: &str,
+    ) -> StoreResult<bool> {
+        let (id, old, new) = (id.to_owned(), old_hash.to_owned(), new_hash.to_owned());
+        self.run(|s| async move { s.replace_password_hash(&id, &old, &new).await })
+            .await
+    }
     async fn delete_user(&self, username: &str) -> StoreResult<bool> {
         let username = username.to_owned();
         self.run(|s| async move { s.delete_user(&username).await })

@@ -116,6 +116,16 @@ pub trait UserStore: Send + Sync {
     /// Replaces the password hash, claims and `updated_at` of the user with this id (the
     /// username and `created_at` never change); false when there is none.
     async fn update_user(&self, user: &UserRecord) -> StoreResult<bool>;
+    /// Sets the password hash of the user with this id to `new_hash` only while it is still
+    /// `old_hash` (a rehash after a login must not undo a password change made meanwhile);
+    /// claims and `updated_at` stay (the password itself is the same). False when the user
+    /// is gone or its hash has changed.
+    async fn replace_password_hash(
+        &self,
+        id: &str,
+        old_hash: &str,
+        new_hash: &str,
+    ) -> StoreResult<bool>;
     /// Removes a user and their sessions, consents, codes and tokens; false when absent.
     async fn delete_user(&self, username: &str) -> StoreResult<bool>;
 }

@@ -122,11 +122,16 @@ impl From<LogFormatArg> for LogFormat {
     }
 }
 
-/// Each argon2id hash takes a ~19 MiB block on whichever blocking thread runs it. glibc serves
-/// such blocks with mmap until the first is freed, then raises its mmap threshold and keeps
-/// later ones in per-thread arenas that are never given back: peak RSS reached ~150 MB after a
-/// burst of logins (bench/README.md). A fixed threshold keeps blocks over 1 MiB mmapped, so
-/// they go back to the OS when freed.
+/// mimalloc instead of glibc's malloc for Rust's allocations: malloc and free were ~20 % of
+/// the token row's instructions (bench/README.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// glibc's malloc still serves the C libraries (SQLite, libxml2). It serves large blocks with
+/// mmap until the first is freed, then raises its mmap threshold and keeps later ones in
+/// per-thread arenas that are never given back (argon2id's blocks did this, before mimalloc:
+/// ~150 MB after a burst of logins, bench/README.md). A fixed threshold keeps blocks over
+/// 1 MiB mmapped, so they go back to the OS when freed.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn return_large_blocks_to_the_os() {
     // SAFETY: mallopt only sets an allocator parameter, here before any other thread starts.

@@ -56,6 +56,18 @@ impl UserStore for Metered {
         self.timed("update_user", self.inner.update_user(user))
             .await
     }
+    async fn replace_password_hash(
+        &self,
+        id: &str,
+        old_hash: &str,
+        new_hash: &str,
+    ) -> StoreResult<bool> {
+        self.timed(
+            "replace_password_hash",
+            self.inner.replace_password_hash(id, old_hash, new_hash),
+        )
+        .await
+    }
     async fn delete_user(&self, username: &str) -> StoreResult<bool> {
         self.timed("delete_user", self.inner.delete_user(username))
             .await

@@ -190,6 +190,23 @@ impl UserStore for PostgresStore {
         Ok(done.rows_affected() > 0)
     }
 
+    async fn replace_password_hash(
+        &self,
+        id: &str,
+        old_hash: &str,
+        new_hash: &str,
+    ) -> StoreResult<bool> {
+        let done =
+            sqlx::query("UPDATE users SET password_hash = $3 WHERE id = $1 AND password_hash = $2")
+                .bind(id)
+                .bind(old_hash)
+                .bind(new_hash)
+                .execute(&self.pool)
+                .await
+                .map_err(backend)?;
+        Ok(done.rows_affected() > 0)
+    }
+
     async fn delete_user(&self, username: &str) -> StoreResult<bool> {
         // Sessions, consents, codes and tokens go with it (ON DELETE CASCADE).
         let done = sqlx::query("DELETE FROM users WHERE username = $1")

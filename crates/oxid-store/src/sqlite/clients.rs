@@ -210,6 +210,25 @@ impl UserStore for SqliteStore {
         .await
     }
 
+    async fn replace_password_hash(
+        &self,
+        id: &str,
+        old_hash: &str,
+        new_hash: &str,
+    ) -> StoreResult<bool> {
+        let (id, old, new) = (id.to_string(), old_hash.to_string(), new_hash.to_string());
+        self.write(move |conn| {
+            let changed = exec(
+                conn,
+                "UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?",
+                params![new, id, old],
+            )
+            .map_err(sql_err)?;
+            Ok(changed > 0)
+        })
+        .await
+    }
+
     async fn delete_user(&self, username: &str) -> StoreResult<bool> {
         let username = username.to_string();
         // Sessions, consents, codes and tokens go with it (ON DELETE CASCADE).

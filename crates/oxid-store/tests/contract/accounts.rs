@@ -107,6 +107,26 @@ pub async fn update_user_replaces_password_claims_and_updated_at(s: Arc<dyn Stor
     assert_eq!(s.get_user("nobody").await.unwrap(), None);
 }
 
+pub async fn replace_password_hash_is_a_compare_and_set(s: Arc<dyn Store>) {
+    s.insert_user(&user("u1", "alice")).await.unwrap();
+    s.insert_user(&user("u2", "bob")).await.unwrap();
+    let old = user("u1", "alice").password_hash;
+    let new = changed_user("u1", "alice").password_hash;
+    // A stale old hash (the password was changed meanwhile) changes nothing.
+    assert!(!s.replace_password_hash("u1", &new, "stale").await.unwrap());
+    assert!(!s.replace_password_hash("nobody", &old, &new).await.unwrap());
+    assert_eq!(s.get_user("u1").await.unwrap(), Some(user("u1", "alice")));
+    // Only the hash changes: claims and updated_at stay.
+    assert!(s.replace_password_hash("u1", &old, &new).await.unwrap());
+    let expected = UserRecord {
+        password_hash: new.clone(),
+        ..user("u1", "alice")
+    };
+    assert_eq!(s.get_user("u1").await.unwrap(), Some(expected));
+    assert!(!s.replace_password_hash("u1", &old, "again").await.unwrap());
+    assert_eq!(s.get_user("u2").await.unwrap(), Some(user("u2", "bob")));
+}
+
 pub async fn delete_user_removes_sessions_consents_codes_and_tokens(s: Arc<dyn Store>) {
     seed(&*s).await;
     for (u, name) in [("u1", "alice"), ("u2", "bob")] {

@@ -77,6 +77,7 @@ macro_rules! contract_suite {
             user_round_trips_by_id_and_username,
             username_is_unique,
             update_user_replaces_password_claims_and_updated_at,
+            replace_password_hash_is_a_compare_and_set,
             delete_user_removes_sessions_consents_codes_and_tokens,
             session_is_found_until_it_expires,
             sessions_are_listed_live_and_by_user,
