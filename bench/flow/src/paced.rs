@@ -13,6 +13,7 @@
 //! request takes one and puts back the rotated one). Prints the RESULT line of row.lua.
 
 use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
@@ -36,7 +37,10 @@ struct Row {
     authorization: Option<String>,
     body: Option<String>,
     expect: Vec<String>,
-    pool: Option<RefCell<Vec<String>>>,
+    /// First in, first out: every token is used in turn. Taking the last one put back would
+    /// leave the others idle for the whole slice, and oidc-provider's in-memory store (an LRU
+    /// of 1,000 entries) forgets an idle one (`invalid_grant` when a burst reaches it).
+    pool: Option<RefCell<VecDeque<String>>>,
 }
 
 #[derive(Default)]
@@ -134,7 +138,7 @@ async fn send(
     let Some(s) = sender.as_mut() else {
         return Err("no connection".into());
     };
-    let token = row.pool.as_ref().map(|pool| pool.borrow_mut().pop());
+    let token = row.pool.as_ref().map(|pool| pool.borrow_mut().pop_front());
     let body = match &token {
         Some(Some(refresh)) => Some(format!("grant_type=refresh_token&refresh_token={refresh}")),
         Some(None) => return Err("the refresh token pool is empty".into()),
@@ -167,7 +171,7 @@ async fn send(
     let mut ok = status == 200 && row.expect.iter().all(|part| text.contains(part.as_str()));
     if let Some(pool) = &row.pool {
         match rotated_refresh_token(&text) {
-            Some(rotated) if ok => pool.borrow_mut().push(rotated),
+            Some(rotated) if ok => pool.borrow_mut().push_back(rotated),
             _ => ok = false,
         }
     }
