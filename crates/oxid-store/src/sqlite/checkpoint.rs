@@ -13,10 +13,21 @@
 //! copies what it saw while the writer appends more, and SQLite starts the WAL over from its
 //! beginning only when a transaction begins with every frame copied. So the writer looks at
 //! the WAL file's size every [`CHECK_EVERY`] commits; past [`WRAP_BYTES`] it checkpoints
-//! itself after its batch, when nothing else writes: the checkpointer has copied all but the
-//! latest frames, so that is short, and the next transaction starts the WAL over and cuts
-//! the file back to [`WRAP_BYTES`] (`journal_size_limit`). The WAL therefore stays near
-//! [`WRAP_BYTES`] (plus what readers' open snapshots hold back) however long the load lasts.
+//! itself after its batch, when nothing else writes, and the next transaction starts the WAL
+//! over and cuts the file back to [`WRAP_BYTES`] (`journal_size_limit`). The WAL therefore
+//! stays near [`WRAP_BYTES`] (plus what readers' open snapshots hold back) however long the
+//! load lasts.
+//!
+//! That catch-up stalls every write for as long as it takes: it fsyncs the WAL frames not yet
+//! synced, copies the pages not yet copied and fsyncs the database file, and an fsync takes
+//! time in proportion to what it flushes (0.2 ms for 4 KiB, 6 ms for 8 MiB on our VMs). So
+//! once the catch-up is due the checkpointer runs its passes one after the other, each
+//! copying what came while the one before ran, so they get shorter, and the writer catches
+//! up right after one that took at most [`SHORT_PASS`]: what came during it is all that is
+//! left to sync and copy, not the up to [`CHECKPOINT_COMMITS`] commits since a pass of the
+//! usual rhythm (issue 14: the token rows' p99 at half rate). Should the passes not get that
+//! short (a disk slower than the writes), the writer catches up after [`MAX_PASSES`] of them,
+//! or once the WAL is [`OVERDUE_BYTES`] long.
 
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
@@ -33,12 +44,22 @@ const IDLE_INTERVAL: Duration = Duration::from_secs(1);
 const CHECKPOINT_COMMITS: u64 = 128;
 /// The WAL's size beyond which the writer checkpoints itself: 16,384 frames of a 4 KiB page
 /// and its 24-byte header, after the 32-byte file header. Each time costs the writer two or
-/// three fsyncs (a few ms, on a loaded VM up to 400 ms), so it should be rare: about every
-/// 6 s at 5,000 tokens/s (SQLite's own automatic checkpoint: every 1,000 frames, 16 times
-/// as often, each copying every page).
+/// three fsyncs, so it should be rare: about every second at 5,000 tokens/s in batches of one
+/// or two (~13 KB of WAL a token: every commit writes each page it dirtied whole), against
+/// every 1,000 frames for SQLite's own automatic checkpoint, each copying every page.
 pub(super) const WRAP_BYTES: u64 = 16_384 * (4096 + 24) + 32;
 /// Commits between two looks of the writer at the WAL's size (one `stat` each).
 pub(super) const CHECK_EVERY: u64 = 32;
+/// A checkpointer's pass short enough for the writer to catch up after it: the writer then
+/// syncs and copies what was written in that time (a few hundred KiB at most).
+const SHORT_PASS: Duration = Duration::from_millis(2);
+/// The checkpointer's passes after which the writer catches up however long they took.
+const MAX_PASSES: u64 = 8;
+/// The WAL's size beyond which the writer catches up however far the checkpointer is behind.
+pub(super) const OVERDUE_BYTES: u64 = WRAP_BYTES + WRAP_BYTES / 4;
+/// The pause between two passes of the checkpointer while the writer's catch-up is due: long
+/// enough for the writer to find the checkpointer idle between two of its batches.
+const CATCH_UP_INTERVAL: Duration = Duration::from_millis(1);
 
 /// What the writer and the checkpointer share.
 #[derive(Debug)]
@@ -49,6 +70,16 @@ pub(super) struct WalState {
     wal: PathBuf,
     /// The writer's own checkpoint is due (it found the WAL too long and has not caught up).
     wrap_pending: AtomicBool,
+    /// The WAL was past [`OVERDUE_BYTES`] at the writer's last look.
+    overdue: AtomicBool,
+    /// The checkpointer's passes finished so far.
+    passes: AtomicU64,
+    /// How long the latest of them took, in µs.
+    last_pass_micros: AtomicU64,
+    /// [`WalState::passes`] when the writer's catch-up fell due.
+    passes_when_due: AtomicU64,
+    /// The writer's catch-ups right after a short pass of the checkpointer.
+    short_catch_ups: AtomicU64,
     /// Held while the checkpointer checkpoints: the writer then tries again after its next
     /// batch rather than wait (a pass may fsync for hundreds of ms on a loaded VM, and a
     /// writer waiting for it stalled requests for 2 s), so the WAL may outgrow the bound by
@@ -65,6 +96,11 @@ impl WalState {
             commits: AtomicU64::new(0),
             wal: wal.into(),
             wrap_pending: AtomicBool::new(false),
+            overdue: AtomicBool::new(false),
+            passes: AtomicU64::new(0),
+            last_pass_micros: AtomicU64::new(u64::MAX),
+            passes_when_due: AtomicU64::new(0),
+            short_catch_ups: AtomicU64::new(0),
             checkpointing: Mutex::new(()),
         }
     }
@@ -76,17 +112,32 @@ impl WalState {
         if committed {
             let commits = self.commits.fetch_add(1, Ordering::Relaxed) + 1;
             if commits.is_multiple_of(CHECK_EVERY)
-                && std::fs::metadata(&self.wal).is_ok_and(|m| m.len() > WRAP_BYTES)
+                && let Ok(wal) = std::fs::metadata(&self.wal)
             {
-                self.wrap_pending.store(true, Ordering::Relaxed);
+                if wal.len() > WRAP_BYTES && !self.wrap_pending.load(Ordering::Relaxed) {
+                    let passes = self.passes.load(Ordering::Relaxed);
+                    self.passes_when_due.store(passes, Ordering::Relaxed);
+                    self.wrap_pending.store(true, Ordering::Relaxed);
+                }
+                self.overdue
+                    .store(wal.len() > OVERDUE_BYTES, Ordering::Relaxed);
             }
         }
         if !self.wrap_pending.load(Ordering::Relaxed) {
             return;
         }
+        let passes = self.passes.load(Ordering::Relaxed)
+            - self.passes_when_due.load(Ordering::Relaxed);
+        let overdue = self.overdue.load(Ordering::Relaxed);
+        let after_short_pass = passes >= 1
+            && self.last_pass_micros.load(Ordering::Relaxed) <= SHORT_PASS.as_micros() as u64;
+        if !(after_short_pass || passes >= MAX_PASSES || overdue) {
+            return;
+        }
         let Ok(_turn) = self.checkpointing.try_lock() else {
             return;
         };
+        let started = std::time::Instant::now();
         match passive(conn) {
             Ok(Passive {
                 busy: false,
@@ -94,6 +145,16 @@ impl WalState {
                 ..
             }) => {
                 self.wrap_pending.store(false, Ordering::Relaxed);
+                self.overdue.store(false, Ordering::Relaxed);
+                if after_short_pass {
+                    self.short_catch_ups.fetch_add(1, Ordering::Relaxed);
+                }
+                tracing::debug!(
+                    passes,
+                    after_short_pass,
+                    micros = started.elapsed().as_micros() as u64,
+                    "the writer caught the WAL up"
+                );
             }
             // Another process checkpoints, or a reader's snapshot holds frames back: again
             // after the next batch.
@@ -133,7 +194,10 @@ fn run(conn: &Connection, state: &Weak<WalState>) {
             return;
         };
         let commits = state.commits.load(Ordering::Relaxed);
-        pause = if commits == looked {
+        let catching_up = state.wrap_pending.load(Ordering::Relaxed);
+        pause = if catching_up {
+            CATCH_UP_INTERVAL
+        } else if commits == looked {
             (pause * 2).min(IDLE_INTERVAL)
         } else {
             INTERVAL
@@ -141,8 +205,8 @@ fn run(conn: &Connection, state: &Weak<WalState>) {
         looked = commits;
         // Each checkpoint writes every page changed since the last one: one per batch of
         // commits copies a hot page (the right edge of an index) once, not once per look.
-        let due =
-            commits - copied >= CHECKPOINT_COMMITS || (commits > copied && waited >= IDLE_INTERVAL);
+        let due = commits - copied >= CHECKPOINT_COMMITS
+            || (commits > copied && (catching_up || waited >= IDLE_INTERVAL));
         if !due {
             continue;
         }
@@ -151,8 +215,15 @@ fn run(conn: &Connection, state: &Weak<WalState>) {
             .checkpointing
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Err(e) = passive(conn) {
-            tracing::warn!(error = %e, "WAL checkpoint failed");
+        let started = std::time::Instant::now();
+        match passive(conn) {
+            Ok(Passive { busy: false, .. }) => {
+                let micros = started.elapsed().as_micros() as u64;
+                state.last_pass_micros.store(micros, Ordering::Relaxed);
+                state.passes.fetch_add(1, Ordering::Relaxed);
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "WAL checkpoint failed"),
         }
     }
 }
