@@ -12,7 +12,7 @@ use std::net::IpAddr;
 
 use crate::capabilities::GrantType;
 use crate::client_auth::VerifiedClient;
-use crate::crypto::secrets::{fill_random, random_id, random_token, sha256_hex};
+use crate::crypto::secrets::{fill_random, new_grant_id, random_token, sha256_hex};
 use crate::discovery::paths;
 use crate::error::OAuthError;
 use crate::state::Provider;
@@ -82,7 +82,7 @@ pub async fn authorize_device(
         let record = DeviceGrantRecord {
             device_code_hash: sha256_hex(&device_code),
             user_code_hash: sha256_hex(&user_code),
-            grant_id: random_id(16),
+            grant_id: new_grant_id(),
             client_id: client.id().to_string(),
             scopes: scopes.clone(),
             interval: POLL_INTERVAL,

@@ -12,7 +12,7 @@ use oxid_store::{ClientRecord, CodeRecord, SessionRecord};
 use crate::authorize::AuthorizeOutcome;
 use crate::capabilities::GrantType;
 use crate::client::Client;
-use crate::crypto::secrets::{random_id, random_token, sha256_hex};
+use crate::crypto::secrets::{new_grant_id, random_token, sha256_hex};
 use crate::error::OAuthError;
 use crate::issuer::{FrontChannel, Issuance, Issuer};
 use crate::state::Provider;
@@ -101,7 +101,7 @@ pub async fn issue_response(
     session: &SessionRecord,
 ) -> Result<AuthorizeOutcome, OAuthError> {
     let response_type = request.response_type;
-    let grant_id = random_id(16);
+    let grant_id = new_grant_id();
     let mut response = AuthorizationResponse {
         state: request.state.clone(),
         iss: Some(provider.config().issuer.clone()),

@@ -4,7 +4,7 @@ use oxid_protocol::scope::Scope;
 use oxid_protocol::token::TokenResponse;
 
 use super::GrantContext;
-use crate::crypto::secrets::random_id;
+use crate::crypto::secrets::new_grant_id;
 use crate::error::OAuthError;
 use crate::issuer::{Issuance, Refresh};
 
@@ -40,7 +40,7 @@ pub async fn handle(
     }
     // RFC 8707 §2: the resource, when named, is the token's audience.
     let resource = super::target(ctx, resource, &scopes)?;
-    let grant_id = random_id(16);
+    let grant_id = new_grant_id();
     let issuance = Issuance {
         client,
         user: None,

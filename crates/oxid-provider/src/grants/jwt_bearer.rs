@@ -10,7 +10,7 @@ use oxid_protocol::scope::Scope;
 use oxid_protocol::token::TokenResponse;
 
 use super::{GrantContext, client_scopes};
-use crate::crypto::secrets::{random_id, sha256_hex};
+use crate::crypto::secrets::{new_grant_id, sha256_hex};
 use crate::error::OAuthError;
 use crate::issuer::{Issuance, Refresh};
 use crate::subject_mapping::find_user;
@@ -59,7 +59,7 @@ pub async fn handle(
             "this jti was used before (a replayed assertion)".into(),
         ));
     }
-    let grant_id = random_id(16);
+    let grant_id = new_grant_id();
     let issuance = Issuance {
         client: ctx.client,
         user: Some(&user),

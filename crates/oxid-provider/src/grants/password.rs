@@ -7,7 +7,7 @@ use oxid_protocol::scope::Scope;
 use oxid_protocol::token::TokenResponse;
 
 use super::{GrantContext, client_scopes, offline_refresh};
-use crate::crypto::secrets::random_id;
+use crate::crypto::secrets::new_grant_id;
 use crate::error::OAuthError;
 use crate::issuer::Issuance;
 use crate::login::{Credentials, PasswordCheck, check_password};
@@ -41,7 +41,7 @@ pub async fn handle(
         }
         PasswordCheck::Verified(user) => user,
     };
-    let grant_id = random_id(16);
+    let grant_id = new_grant_id();
     let amr = ["pwd".to_string()];
     let issuance = Issuance {
         client,

@@ -13,7 +13,7 @@ use oxid_protocol::scope::Scope;
 use oxid_protocol::token::{TokenError, TokenResponse};
 
 use super::{GrantContext, offline_refresh};
-use crate::crypto::secrets::{random_id, sha256_hex};
+use crate::crypto::secrets::{new_grant_id, sha256_hex};
 use crate::discovery::paths;
 use crate::error::OAuthError;
 use crate::issuer::Issuance;
@@ -85,7 +85,7 @@ pub async fn handle(
             "this assertion was used before (its ID is remembered until it expires)",
         ));
     }
-    let grant_id = random_id(16);
+    let grant_id = new_grant_id();
     let issuance = Issuance {
         client,
         user: Some(&user),

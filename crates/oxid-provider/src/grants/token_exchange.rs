@@ -12,7 +12,7 @@ use oxid_store::ExchangedGrantRecord;
 use serde_json::{Map, Value, json};
 
 use super::GrantContext;
-use crate::crypto::secrets::random_id;
+use crate::crypto::secrets::new_grant_id;
 use crate::error::OAuthError;
 use crate::exchange_policy::ExchangePolicy;
 use crate::exchange_tokens::{ACCESS_TOKEN_TYPE, JWT_TYPE, Party, read_token};
@@ -83,7 +83,7 @@ pub async fn handle(
         }
     };
     let scopes = narrowed_scopes(ctx, &subject, request.scope)?;
-    let grant_id = random_id(16);
+    let grant_id = new_grant_id();
     // A JWT names one audience: the one asked for, else our issuer (RFC 9068 §3).
     let jwt_audience = audiences
         .first()

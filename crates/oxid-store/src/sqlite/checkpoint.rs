@@ -78,8 +78,6 @@ pub(super) struct WalState {
     last_pass_micros: AtomicU64,
     /// [`WalState::passes`] when the writer's catch-up fell due.
     passes_when_due: AtomicU64,
-    /// The writer's catch-ups right after a short pass of the checkpointer.
-    short_catch_ups: AtomicU64,
     /// Held while the checkpointer checkpoints: the writer then tries again after its next
     /// batch rather than wait (a pass may fsync for hundreds of ms on a loaded VM, and a
     /// writer waiting for it stalled requests for 2 s), so the WAL may outgrow the bound by
@@ -100,7 +98,6 @@ impl WalState {
             passes: AtomicU64::new(0),
             last_pass_micros: AtomicU64::new(u64::MAX),
             passes_when_due: AtomicU64::new(0),
-            short_catch_ups: AtomicU64::new(0),
             checkpointing: Mutex::new(()),
         }
     }
@@ -126,8 +123,8 @@ impl WalState {
         if !self.wrap_pending.load(Ordering::Relaxed) {
             return;
         }
-        let passes = self.passes.load(Ordering::Relaxed)
-            - self.passes_when_due.load(Ordering::Relaxed);
+        let passes =
+            self.passes.load(Ordering::Relaxed) - self.passes_when_due.load(Ordering::Relaxed);
         let overdue = self.overdue.load(Ordering::Relaxed);
         let after_short_pass = passes >= 1
             && self.last_pass_micros.load(Ordering::Relaxed) <= SHORT_PASS.as_micros() as u64;
@@ -146,9 +143,6 @@ impl WalState {
             }) => {
                 self.wrap_pending.store(false, Ordering::Relaxed);
                 self.overdue.store(false, Ordering::Relaxed);
-                if after_short_pass {
-                    self.short_catch_ups.fetch_add(1, Ordering::Relaxed);
-                }
                 tracing::debug!(
                     passes,
                     after_short_pass,
@@ -211,20 +205,25 @@ fn run(conn: &Connection, state: &Weak<WalState>) {
             continue;
         }
         (copied, waited) = (commits, Duration::ZERO);
-        let _turn = state
-            .checkpointing
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let started = std::time::Instant::now();
-        match passive(conn) {
-            Ok(Passive { busy: false, .. }) => {
-                let micros = started.elapsed().as_micros() as u64;
-                state.last_pass_micros.store(micros, Ordering::Relaxed);
-                state.passes.fetch_add(1, Ordering::Relaxed);
-            }
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "WAL checkpoint failed"),
+        pass(conn, &state);
+    }
+}
+
+/// One pass of the checkpointer on its connection `conn`, timed for the writer's catch-up.
+fn pass(conn: &Connection, state: &WalState) {
+    let _turn = state
+        .checkpointing
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let started = std::time::Instant::now();
+    match passive(conn) {
+        Ok(Passive { busy: false, .. }) => {
+            let micros = started.elapsed().as_micros() as u64;
+            state.last_pass_micros.store(micros, Ordering::Relaxed);
+            state.passes.fetch_add(1, Ordering::Relaxed);
         }
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "WAL checkpoint failed"),
     }
 }
 
