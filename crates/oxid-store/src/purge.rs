@@ -23,3 +23,69 @@ pub(crate) const EXPIRING: [(&str, &str); 8] = [
     ("exchanged_grants", "grant_id"),
     ("pushed_requests", "request_uri_hash"),
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::PURGE_CHUNK;
+    use crate::{RefreshRotation, StoreResult, TokenRecord, TokenStore};
+    use async_trait::async_trait;
+    use std::sync::Mutex;
+    use std::time::{Duration, Instant};
+
+    /// A store whose chunks each take [`CHUNK_TIME`]; it notes when each began and ended.
+    struct SlowChunks {
+        chunks: Mutex<Vec<(Instant, Instant)>>,
+    }
+
+    const CHUNK_TIME: Duration = Duration::from_millis(30);
+
+    #[async_trait]
+    impl TokenStore for SlowChunks {
+        async fn insert_token(&self, _: &TokenRecord) -> StoreResult<()> {
+            unimplemented!()
+        }
+        async fn get_token(&self, _: &str) -> StoreResult<Option<TokenRecord>> {
+            unimplemented!()
+        }
+        async fn rotate_refresh_token(
+            &self,
+            _: &str,
+            _: &[TokenRecord],
+            _: Option<&[u8]>,
+            _: u64,
+        ) -> StoreResult<RefreshRotation> {
+            unimplemented!()
+        }
+        async fn revoke_token(&self, _: &str, _: u64) -> StoreResult<bool> {
+            unimplemented!()
+        }
+        async fn revoke_grant(&self, _: &str, _: u64) -> StoreResult<u64> {
+            unimplemented!()
+        }
+        async fn purge_expired_chunk(&self, _: u64, limit: u64) -> StoreResult<u64> {
+            let began = Instant::now();
+            tokio::time::sleep(CHUNK_TIME).await;
+            let mut chunks = self.chunks.lock().unwrap();
+            chunks.push((began, Instant::now()));
+            // Three full chunks, then the last rows.
+            Ok(if chunks.len() < 4 { limit } else { 7 })
+        }
+    }
+
+    /// Issue 14: the sweep must not stall requests' writes, so between two chunks it leaves
+    /// the writer free for as long as a chunk held it.
+    #[tokio::test]
+    async fn the_sweep_pauses_after_each_chunk_as_long_as_it_took() {
+        let store = SlowChunks {
+            chunks: Mutex::default(),
+        };
+        assert_eq!(store.purge_expired(0).await.unwrap(), 3 * PURGE_CHUNK + 7);
+        let chunks = store.chunks.lock().unwrap();
+        assert_eq!(chunks.len(), 4);
+        for pair in chunks.windows(2) {
+            let ((_, ended), (next, _)) = (pair[0], pair[1]);
+            let pause = next - ended;
+            assert!(pause >= CHUNK_TIME, "a pause of {pause:?} after a chunk");
+        }
+    }
+}
