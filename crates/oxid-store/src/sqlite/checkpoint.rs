@@ -79,9 +79,10 @@ pub(super) struct WalState {
     /// [`WalState::passes`] when the writer's catch-up fell due.
     passes_when_due: AtomicU64,
     /// Held while the checkpointer checkpoints: the writer then tries again after its next
-    /// batch rather than wait (a pass may fsync for hundreds of ms on a loaded VM, and a
-    /// writer waiting for it stalled requests for 2 s), so the WAL may outgrow the bound by
-    /// what is written while one pass runs.
+    /// batch rather than wait (a pass of the usual rhythm may fsync for hundreds of ms on a
+    /// loaded VM, and a writer waiting for it stalled requests for 2 s), unless the WAL is
+    /// overdue: then it waits, so the WAL cannot outgrow the bound by more than what is
+    /// written while one pass runs.
     checkpointing: Mutex<()>,
 }
 
@@ -131,8 +132,17 @@ impl WalState {
         if !(after_short_pass || passes >= MAX_PASSES || overdue) {
             return;
         }
-        let Ok(_turn) = self.checkpointing.try_lock() else {
-            return;
+        // Past the overdue bound the writer waits for a pass that is running (passes are
+        // short while the catch-up is due: each copies what came during the one before).
+        let _turn = if overdue {
+            self.checkpointing
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+        } else {
+            let Ok(turn) = self.checkpointing.try_lock() else {
+                return;
+            };
+            turn
         };
         let started = std::time::Instant::now();
         match passive(conn) {
