@@ -227,7 +227,16 @@ fn pass(conn: &Connection, state: &WalState) {
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     let started = std::time::Instant::now();
     match passive(conn) {
-        Ok(Passive { busy: false, .. }) => {
+        Ok(Passive { busy: false, left }) => {
+            // SQLite fsyncs the database file only after a pass that reached the WAL's end,
+            // which under constant writes is the writer's catch-up alone: it then flushed every
+            // page the passes had copied since (3-17 ms measured at 5,000 tokens/s). Flushed
+            // here, beside the writer, the catch-up flushes its own pages only.
+            if left > 0
+                && let Err(e) = sync_database_file(conn)
+            {
+                tracing::warn!(error = %e, "syncing the database file failed");
+            }
             let micros = started.elapsed().as_micros() as u64;
             state.last_pass_micros.store(micros, Ordering::Relaxed);
             state.passes.fetch_add(1, Ordering::Relaxed);
@@ -235,6 +244,41 @@ fn pass(conn: &Connection, state: &WalState) {
         Ok(_) => {}
         Err(e) => tracing::warn!(error = %e, "WAL checkpoint failed"),
     }
+}
+
+/// Flushes the main database file of `conn` to disk through its VFS (`xSync`, as a complete
+/// checkpoint does). Through SQLite's own file handle: opening and closing another descriptor
+/// on the file would drop every POSIX lock the process's connections hold on it.
+fn sync_database_file(conn: &Connection) -> rusqlite::Result<()> {
+    use rusqlite::ffi;
+    let failure = |code| rusqlite::Error::SqliteFailure(ffi::Error::new(code), None);
+    let mut file: *mut ffi::sqlite3_file = std::ptr::null_mut();
+    // SAFETY: `conn` is open and used by this thread alone, with no statement running.
+    // SQLITE_FCNTL_FILE_POINTER stores the connection's own `sqlite3_file` of "main" into
+    // `file`; it and its methods stay valid while the connection is open, and `xSync` on it
+    // only fsyncs its descriptor (SQLite's unix VFS), as SQLite itself does outside any lock.
+    unsafe {
+        let code = ffi::sqlite3_file_control(
+            conn.handle(),
+            c"main".as_ptr(),
+            ffi::SQLITE_FCNTL_FILE_POINTER,
+            (&raw mut file).cast(),
+        );
+        if code != ffi::SQLITE_OK {
+            return Err(failure(code));
+        }
+        let Some(methods) = file.as_ref().and_then(|f| f.pMethods.as_ref()) else {
+            return Ok(());
+        };
+        let Some(sync) = methods.xSync else {
+            return Ok(());
+        };
+        let code = sync(file, ffi::SQLITE_SYNC_NORMAL);
+        if code != ffi::SQLITE_OK {
+            return Err(failure(code));
+        }
+    }
+    Ok(())
 }
 
 /// What `PRAGMA wal_checkpoint(PASSIVE)` answers.

@@ -3,7 +3,7 @@
 
 use super::super::tests::{client, file_store, token};
 use super::super::{SqliteStore, sql_err};
-use super::{MAX_PASSES, WRAP_BYTES, WalState, configure_writer, pass};
+use super::{MAX_PASSES, WRAP_BYTES, WalState, configure_writer, pass, sync_database_file};
 use crate::{ClientStore, TokenStore};
 use std::io::BufRead;
 use std::process::{Command, Stdio};
@@ -135,6 +135,20 @@ fn the_writer_catches_up_right_after_a_short_pass_of_the_checkpointer() {
         frames <= 16,
         "{frames} frames in the WAL after the catch-up"
     );
+}
+
+/// The checkpointer flushes the database file through SQLite's own handle, on a file and
+/// on a connection with no file yet written.
+#[test]
+fn the_database_file_is_synced_through_sqlites_handle() {
+    let dir = tempfile::tempdir().unwrap();
+    let conn = rusqlite::Connection::open(dir.path().join("s.db")).unwrap();
+    sync_database_file(&conn).unwrap();
+    conn.execute_batch("PRAGMA journal_mode = WAL; CREATE TABLE t (x); INSERT INTO t VALUES (1)")
+        .unwrap();
+    sync_database_file(&conn).unwrap();
+    let memory = rusqlite::Connection::open_in_memory().unwrap();
+    sync_database_file(&memory).unwrap();
 }
 
 #[test]
