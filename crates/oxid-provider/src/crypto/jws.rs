@@ -122,12 +122,66 @@ enum Pair {
     Ed(Ed25519KeyPair),
 }
 
+/// A signature's bytes: RSA's as long as the modulus, EC's and Ed25519's fixed (64 bytes).
+enum JwsSignature {
+    Rsa(Vec<u8>),
+    Fixed(aws_lc_rs::signature::Signature),
+}
+
+impl AsRef<[u8]> for JwsSignature {
+    fn as_ref(&self) -> &[u8] {
+        match self {
+            JwsSignature::Rsa(bytes) => bytes,
+            JwsSignature::Fixed(signature) => signature.as_ref(),
+        }
+    }
+}
+
 /// A private signing key, parsed once, with its `kid` and `alg`. `Debug` shows only those.
 pub struct SigningKey {
     kid: String,
     alg: SigningAlg,
     pair: Pair,
     jwk: serde_json::Value,
+    /// `base64url` of the protected headers this key signs most (see [`EncodedHeaders`]).
+    headers: EncodedHeaders,
+}
+
+/// A key's protected headers `{alg, kid}` (ID tokens, most JWS) and `{alg, kid, typ:
+/// "at+jwt"}` (RFC 9068 §2.1, every JWT access token), encoded once when the key is
+/// parsed instead of serialized and encoded for every token.
+struct EncodedHeaders {
+    untyped: String,
+    access_token: String,
+}
+
+impl EncodedHeaders {
+    fn of(alg: SigningAlg, kid: &str) -> EncodedHeaders {
+        let encode = |typ| {
+            let mut out = String::new();
+            encode_header(
+                &Header {
+                    alg: alg.as_str(),
+                    kid: Some(kid),
+                    typ,
+                },
+                &mut out,
+            );
+            out
+        };
+        EncodedHeaders {
+            untyped: encode(None),
+            access_token: encode(Some(oxid_protocol::jose::TYP_AT_JWT)),
+        }
+    }
+
+    fn get(&self, typ: Option<&str>) -> Option<&str> {
+        match typ {
+            None => Some(&self.untyped),
+            Some(oxid_protocol::jose::TYP_AT_JWT) => Some(&self.access_token),
+            Some(_) => None,
+        }
+    }
 }
 
 fn rejected(alg: SigningAlg) -> impl FnOnce(aws_lc_rs::error::KeyRejected) -> CryptoError {
@@ -203,11 +257,13 @@ impl SigningKey {
                 "crv": "Ed25519", "x": b64(ed.public_key().as_ref()),
             }),
         };
+        let headers = EncodedHeaders::of(alg, &kid);
         SigningKey {
             kid,
             alg,
             pair,
             jwk,
+            headers,
         }
     }
 
@@ -243,6 +299,11 @@ impl SigningKey {
 
     /// Signs `message` (the JWS signing input) and returns the raw JWS signature bytes.
     pub fn sign(&self, message: &[u8]) -> Result<Vec<u8>> {
+        Ok(self.signature(message)?.as_ref().to_vec())
+    }
+
+    /// The JWS signature of `message`; the EC and Ed25519 ones without an allocation.
+    fn signature(&self, message: &[u8]) -> Result<JwsSignature> {
         let failed = |_| CryptoError::Operation("signing");
         match &self.pair {
             Pair::Rsa(rsa) => {
@@ -254,14 +315,12 @@ impl SigningKey {
                 let mut signature = vec![0u8; rsa.public_modulus_len()];
                 rsa.sign(padding, &SystemRandom::new(), message, &mut signature)
                     .map_err(failed)?;
-                Ok(signature)
+                Ok(JwsSignature::Rsa(signature))
             }
-            Pair::Ec(ec) => Ok(ec
-                .sign(&SystemRandom::new(), message)
-                .map_err(failed)?
-                .as_ref()
-                .to_vec()),
-            Pair::Ed(ed) => Ok(ed.sign(message).as_ref().to_vec()),
+            Pair::Ec(ec) => Ok(JwsSignature::Fixed(
+                ec.sign(&SystemRandom::new(), message).map_err(failed)?,
+            )),
+            Pair::Ed(ed) => Ok(JwsSignature::Fixed(ed.sign(message))),
         }
     }
 }
@@ -306,15 +365,35 @@ struct Header<'a> {
     typ: Option<&'a str>,
 }
 
-/// `base64url(header) "." base64url(payload)`, with room for the signature.
-fn signing_input(header: &Header<'_>, claims: &impl Serialize) -> Result<String> {
-    let header = serde_json::to_vec(header)?;
-    let payload = serde_json::to_vec(claims)?;
-    let mut out = String::with_capacity((header.len() + payload.len()) * 4 / 3 + 360);
-    URL_SAFE_NO_PAD.encode_string(&header, &mut out);
+/// Appends `base64url(header)` to `out`.
+fn encode_header(header: &Header<'_>, out: &mut String) {
+    // Three `&str` and `Option<&str>` members: serializing them cannot fail.
+    let json = serde_json::to_vec(header).unwrap_or_default();
+    URL_SAFE_NO_PAD.encode_string(&json, out);
+}
+
+/// `encoded_header "." base64url(payload)`, with room for a signature of `signature_len`
+/// bytes.
+fn signing_input_after(
+    encoded_header: &str,
+    claims: &impl Serialize,
+    signature_len: usize,
+) -> Result<String> {
+    let mut payload = Vec::with_capacity(512);
+    serde_json::to_writer(&mut payload, claims)?;
+    let mut out =
+        String::with_capacity(encoded_header.len() + (payload.len() + signature_len) * 4 / 3 + 8);
+    out.push_str(encoded_header);
     out.push('.');
     URL_SAFE_NO_PAD.encode_string(&payload, &mut out);
     Ok(out)
+}
+
+/// `base64url(header) "." base64url(payload)`, with room for the signature.
+fn signing_input(header: &Header<'_>, claims: &impl Serialize) -> Result<String> {
+    let mut encoded_header = String::new();
+    URL_SAFE_NO_PAD.encode_string(serde_json::to_vec(header)?, &mut encoded_header);
+    signing_input_after(&encoded_header, claims, 256)
 }
 
 /// A compact JWS (RFC 7515 §7.1) of `claims` with protected header `{alg, kid, typ?}`.
@@ -323,15 +402,24 @@ pub fn sign_compact(
     typ: Option<&str>,
     claims: &impl Serialize,
 ) -> Result<String> {
-    let header = Header {
-        alg: key.alg.as_str(),
-        kid: Some(&key.kid),
-        typ,
+    let signature_len = match &key.pair {
+        Pair::Rsa(rsa) => rsa.public_modulus_len(),
+        Pair::Ec(_) | Pair::Ed(_) => 64,
     };
-    let mut jws = signing_input(&header, claims)?;
-    let signature = key.sign(jws.as_bytes())?;
+    let mut jws = match key.headers.get(typ) {
+        Some(encoded) => signing_input_after(encoded, claims, signature_len)?,
+        None => {
+            let header = Header {
+                alg: key.alg.as_str(),
+                kid: Some(&key.kid),
+                typ,
+            };
+            signing_input(&header, claims)?
+        }
+    };
+    let signature = key.signature(jws.as_bytes())?;
     jws.push('.');
-    URL_SAFE_NO_PAD.encode_string(&signature, &mut jws);
+    URL_SAFE_NO_PAD.encode_string(signature, &mut jws);
     Ok(jws)
 }
 
