@@ -122,21 +122,6 @@ enum Pair {
     Ed(Ed25519KeyPair),
 }
 
-/// A signature's bytes: RSA's as long as the modulus, EC's and Ed25519's fixed (64 bytes).
-enum JwsSignature {
-    Rsa(Vec<u8>),
-    Fixed(aws_lc_rs::signature::Signature),
-}
-
-impl AsRef<[u8]> for JwsSignature {
-    fn as_ref(&self) -> &[u8] {
-        match self {
-            JwsSignature::Rsa(bytes) => bytes,
-            JwsSignature::Fixed(signature) => signature.as_ref(),
-        }
-    }
-}
-
 /// A private signing key, parsed once, with its `kid` and `alg`. `Debug` shows only those.
 pub struct SigningKey {
     kid: String,
@@ -299,11 +284,6 @@ impl SigningKey {
 
     /// Signs `message` (the JWS signing input) and returns the raw JWS signature bytes.
     pub fn sign(&self, message: &[u8]) -> Result<Vec<u8>> {
-        Ok(self.signature(message)?.as_ref().to_vec())
-    }
-
-    /// The JWS signature of `message`; the EC and Ed25519 ones without an allocation.
-    fn signature(&self, message: &[u8]) -> Result<JwsSignature> {
         let failed = |_| CryptoError::Operation("signing");
         match &self.pair {
             Pair::Rsa(rsa) => {
@@ -315,13 +295,41 @@ impl SigningKey {
                 let mut signature = vec![0u8; rsa.public_modulus_len()];
                 rsa.sign(padding, &SystemRandom::new(), message, &mut signature)
                     .map_err(failed)?;
-                Ok(JwsSignature::Rsa(signature))
+                Ok(signature)
             }
-            Pair::Ec(ec) => Ok(JwsSignature::Fixed(
-                ec.sign(&SystemRandom::new(), message).map_err(failed)?,
-            )),
-            Pair::Ed(ed) => Ok(JwsSignature::Fixed(ed.sign(message))),
+            Pair::Ec(ec) => Ok(ec
+                .sign(&SystemRandom::new(), message)
+                .map_err(failed)?
+                .as_ref()
+                .to_vec()),
+            Pair::Ed(ed) => Ok(ed.sign(message).as_ref().to_vec()),
         }
+    }
+
+    /// Signs the signing input `jws` and appends `"." base64url(signature)` to it; the EC and
+    /// Ed25519 signatures are encoded where aws-lc-rs returns them (no `Vec`, no move).
+    fn append_signature(&self, jws: &mut String) -> Result<()> {
+        let failed = |_| CryptoError::Operation("signing");
+        match &self.pair {
+            Pair::Rsa(_) => {
+                let signature = self.sign(jws.as_bytes())?;
+                jws.push('.');
+                URL_SAFE_NO_PAD.encode_string(signature, jws);
+            }
+            Pair::Ec(ec) => {
+                let signature = ec
+                    .sign(&SystemRandom::new(), jws.as_bytes())
+                    .map_err(failed)?;
+                jws.push('.');
+                URL_SAFE_NO_PAD.encode_string(signature, jws);
+            }
+            Pair::Ed(ed) => {
+                let signature = ed.sign(jws.as_bytes());
+                jws.push('.');
+                URL_SAFE_NO_PAD.encode_string(signature, jws);
+            }
+        }
+        Ok(())
     }
 }
 
@@ -417,9 +425,7 @@ pub fn sign_compact(
             signing_input(&header, claims)?
         }
     };
-    let signature = key.signature(jws.as_bytes())?;
-    jws.push('.');
-    URL_SAFE_NO_PAD.encode_string(signature, &mut jws);
+    key.append_signature(&mut jws)?;
     Ok(jws)
 }
 
