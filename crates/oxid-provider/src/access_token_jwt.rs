@@ -7,8 +7,10 @@
 //! `sha256` of what the client receives, so introspection, revocation and UserInfo find a
 //! JWT exactly as they find an opaque token, and a revoked JWT stays known until it expires.
 
-use oxid_protocol::claims::{AccessTokenClaims, Audience};
 use oxid_protocol::scope::Scope;
+use serde::Serialize;
+use serde_json::Value;
+use std::borrow::Cow;
 
 use crate::client::Client;
 use crate::config::ProviderConfig;
@@ -62,37 +64,84 @@ impl AccessTokenForm {
     }
 }
 
+/// The claims of a JWT access token as they are signed, borrowed from the issuance: the
+/// members of the protocol crate's `AccessTokenClaims` in its order (`act` and `cnf` last, as
+/// its `extra`), without copying the strings into it first.
+#[derive(Debug, Serialize)]
+pub struct AccessTokenJwtClaims<'a> {
+    /// `iss`.
+    pub iss: &'a str,
+    /// `exp`.
+    pub exp: u64,
+    /// `aud`: the one audience, as a string.
+    pub aud: &'a str,
+    /// `sub`.
+    pub sub: Cow<'a, str>,
+    /// `client_id`.
+    pub client_id: &'a str,
+    /// `iat`.
+    pub iat: u64,
+    /// `jti`.
+    pub jti: String,
+    /// `auth_time`, when a user signed in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auth_time: Option<u64>,
+    /// `acr`, when a user signed in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub acr: Option<&'a str>,
+    /// `amr`, when a user signed in with named methods.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub amr: Option<&'a [String]>,
+    /// `scope`, space-delimited, when any was granted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<Scope>,
+    /// `act` (RFC 8693 §4.1), the acting party of an exchange.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub act: Option<&'a Value>,
+    /// `cnf` (RFC 9449 §6.1), the DPoP key's thumbprint.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cnf: Option<Confirmation>,
+}
+
+/// `{"jkt": thumbprint}` (RFC 9449 §6.1).
+#[derive(Debug, Serialize)]
+pub struct Confirmation {
+    /// The JWK SHA-256 thumbprint.
+    pub jkt: String,
+}
+
 /// The claims of a JWT access token (RFC 9068 §2.2): `iss`, `exp`, `aud`, `sub` (the user,
 /// or the client itself when there is none, §2.2 and RFC 6749 §4.4), `client_id`, `iat`,
 /// `jti`, `scope` (§2.2.3), and `auth_time`, `acr`, `amr` when a user signed in (§2.2.1).
-pub fn claims(
-    issuer: &str,
-    issuance: &Issuance<'_>,
-    audience: &str,
+pub fn claims<'a>(
+    issuer: &'a str,
+    issuance: &Issuance<'a>,
+    audience: &'a str,
     now: u64,
     expires_at: u64,
     jti: String,
-) -> AccessTokenClaims {
-    let client_id = issuance.client.id().to_string();
+) -> AccessTokenJwtClaims<'a> {
+    let client_id = issuance.client.id();
     let scope = Scope::from_tokens(issuance.scopes)
         .ok()
         .filter(|s| !s.is_empty());
     let user = issuance.user;
-    AccessTokenClaims {
-        iss: issuer.to_string(),
+    AccessTokenJwtClaims {
+        iss: issuer,
         exp: expires_at,
-        aud: Some(Audience::single(audience)),
-        sub: Some(user.map_or_else(|| client_id.clone(), |u| u.id.clone())),
-        client_id: Some(client_id),
-        iat: Some(now),
-        jti: Some(jti),
+        aud: audience,
+        sub: Cow::Borrowed(user.map_or(client_id, |u| u.id.as_str())),
+        client_id,
+        iat: now,
+        jti,
         auth_time: user.and(issuance.auth_time),
-        acr: user.and(issuance.acr).map(str::to_string),
+        acr: user.and(issuance.acr),
         amr: user
             .filter(|_| !issuance.amr.is_empty())
-            .map(|_| issuance.amr.to_vec()),
+            .map(|_| issuance.amr),
         scope,
-        extra: Default::default(),
+        act: None,
+        cnf: None,
     }
 }
 
@@ -189,9 +238,9 @@ mod tests {
             70,
             "j".into(),
         );
-        assert_eq!(c.sub.as_deref(), Some("u1"));
-        assert_eq!(c.client_id.as_deref(), Some("app"));
-        assert_eq!((c.auth_time, c.acr.as_deref()), (Some(5), Some("1")));
+        assert_eq!(c.sub, "u1");
+        assert_eq!(c.client_id, "app");
+        assert_eq!((c.auth_time, c.acr), (Some(5), Some("1")));
         assert_eq!(c.scope.unwrap().to_string(), "openid read:records");
         let machine = Issuance {
             user: None,
@@ -206,7 +255,75 @@ mod tests {
             70,
             "j".into(),
         );
-        assert_eq!(c.sub.as_deref(), Some("app"));
+        assert_eq!(c.sub, "app");
         assert_eq!((c.auth_time, c.amr, c.scope), (None, None, None));
+    }
+
+    #[test]
+    fn the_signed_claims_read_as_the_protocol_crates_rfc9068_2_2() {
+        // The borrowed claims must serialize to exactly the text `AccessTokenClaims` gives
+        // (member order, `aud` as one string, `act` and `cnf` last): what resource servers and
+        // introspection of JWTs already parse.
+        use oxid_protocol::claims::{AccessTokenClaims, Audience};
+        let app = client(json!({}));
+        let user = UserRecord {
+            id: "u\"1".into(),
+            username: "alice".into(),
+            password_hash: String::new(),
+            claims: json!({}),
+            created_at: 0,
+            updated_at: 0,
+        };
+        let scopes = ["openid".to_string(), "read:records".to_string()];
+        let amr = ["pwd".to_string(), "otp".to_string()];
+        let act = json!({"sub": "actor"});
+        for (with_user, extras) in [(true, true), (true, false), (false, true), (false, false)] {
+            let issuance = Issuance {
+                client: &app,
+                user: with_user.then_some(&user),
+                grant_id: "g",
+                scopes: if with_user { &scopes } else { &scopes[1..] },
+                sid: None,
+                auth_time: Some(5),
+                nonce: None,
+                acr: Some("1"),
+                amr: &amr,
+                claims_request: None,
+                resource: None,
+            };
+            let mut ours = claims(
+                "https://op.example",
+                &issuance,
+                "https://api/",
+                10,
+                70,
+                "j".into(),
+            );
+            let mut theirs = AccessTokenClaims {
+                iss: "https://op.example".into(),
+                exp: 70,
+                aud: Some(Audience::single("https://api/")),
+                sub: Some(if with_user { "u\"1" } else { "app" }.into()),
+                client_id: Some("app".into()),
+                iat: Some(10),
+                jti: Some("j".into()),
+                auth_time: with_user.then_some(5),
+                acr: with_user.then(|| "1".into()),
+                amr: with_user.then(|| amr.to_vec()),
+                scope: Scope::from_tokens(issuance.scopes).ok(),
+                extra: Default::default(),
+            };
+            if extras {
+                ours.act = Some(&act);
+                ours.cnf = Some(Confirmation { jkt: "t".into() });
+                theirs.extra.insert("act".into(), act.clone());
+                theirs.extra.insert("cnf".into(), json!({"jkt": "t"}));
+            }
+            assert_eq!(
+                serde_json::to_string(&ours).unwrap(),
+                serde_json::to_string(&theirs).unwrap(),
+                "user {with_user}, act and cnf {extras}"
+            );
+        }
     }
 }

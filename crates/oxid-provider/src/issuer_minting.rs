@@ -5,7 +5,7 @@
 use oxid_store::{TokenKind, TokenRecord};
 
 use super::{Issuance, Issuer};
-use crate::access_token_jwt::{AccessTokenForm, claims as access_token_claims};
+use crate::access_token_jwt::{AccessTokenForm, Confirmation, claims as access_token_claims};
 use crate::crypto::jws::sign_compact;
 use crate::crypto::secrets::{random_id, random_token, sha256_hex};
 use crate::error::OAuthError;
@@ -38,21 +38,20 @@ impl Issuer<'_> {
                 // RFC 9068 §2.2 `sub`: the user's subject as the client knows it (OIDC Core
                 // §8), so the token says what the ID token says.
                 if let Some(user) = issuance.user {
-                    claims.sub = Some(crate::pairwise::subject_for(
+                    claims.sub = crate::pairwise::subject_for(
                         self.secret_box,
                         issuance.client.record(),
                         &user.id,
-                    ));
+                    )
+                    .into();
                 }
                 // RFC 8693 §4.1: the acting party, as the exchange recorded it.
                 if let Some((_, Some(act))) = &self.jwt_access_token {
-                    claims.extra.insert("act".into(), act.clone());
+                    claims.act = Some(act);
                 }
                 // RFC 9449 §6.1: a DPoP-bound JWT names its key's thumbprint.
                 if let Some(jkt) = self.bound_jkt(issuance, TokenKind::Access) {
-                    claims
-                        .extra
-                        .insert("cnf".into(), serde_json::json!({ "jkt": jkt }));
+                    claims.cnf = Some(Confirmation { jkt });
                 }
                 let key = self.keys.signer(form.alg).ok_or_else(|| {
                     OAuthError::server(format!("no current {} key", form.alg.as_str()))

@@ -172,17 +172,20 @@ impl Resources {
         let Some(value) = value else {
             return Ok(None);
         };
+        // A configured identifier passed `is_resource_indicator` when the configuration was
+        // loaded, so an exact match needs no second parse (a URL parse per token request).
+        if let Some(resource) = self.get(value) {
+            return Ok(Some(resource));
+        }
         if !is_resource_indicator(value) {
             return Err(invalid_target(
                 "resource must be an absolute URI without a fragment (RFC 8707 §2)",
             ));
         }
-        self.get(value).map(Some).ok_or_else(|| {
-            invalid_target(format!(
-                "resource '{}' is not known here",
-                oxid_protocol::echo_value(value)
-            ))
-        })
+        Err(invalid_target(format!(
+            "resource '{}' is not known here",
+            oxid_protocol::echo_value(value)
+        )))
     }
 }
 
@@ -328,6 +331,19 @@ mod tests {
             let e = resources.requested(Some(bad)).unwrap_err();
             assert_eq!(e.code(), "invalid_target", "{bad}");
         }
+        // A malformed value is told as such before an unknown one.
+        let malformed = resources.requested(Some("api")).unwrap_err();
+        assert!(
+            malformed.description.contains("absolute URI"),
+            "{malformed:?}"
+        );
+        let unknown = resources
+            .requested(Some("https://other.example/"))
+            .unwrap_err();
+        assert!(
+            unknown.description.contains("not known here"),
+            "{unknown:?}"
+        );
         let api = resources.get("https://api.example/").unwrap();
         let user = |s: &str| s == "openid";
         assert!(api.check_scopes(["openid", "read:records"], user).is_ok());

@@ -28,9 +28,11 @@ pub(crate) fn json_text(v: &Value) -> String {
     v.to_string()
 }
 
-/// A list of strings as JSON text (SQLite).
+/// A list of strings as JSON text (SQLite): the text `Value::to_string` gives, written
+/// straight from the strings (no copy of the list into a `Value` first).
 pub(crate) fn list_text(v: &[String]) -> String {
-    Value::from(v.to_vec()).to_string()
+    // Serializing strings into a `String` cannot fail; the fallback only avoids a panic path.
+    serde_json::to_string(v).unwrap_or_else(|_| Value::from(v.to_vec()).to_string())
 }
 
 fn parse_json(col: &str, text: &str) -> StoreResult<Value> {
@@ -268,4 +270,21 @@ pub(crate) fn pushed_request(r: &impl Columns) -> StoreResult<crate::PushedReque
         params: r.text("params")?,
         expires_at: r.time("expires_at")?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn list_text_is_the_json_array_of_the_strings() {
+        let lists: [&[&str]; 3] = [&[], &["read:records"], &["a\"b", "é\\\n", "openid"]];
+        for list in lists {
+            let owned: Vec<String> = list.iter().map(|s| s.to_string()).collect();
+            let text = list_text(&owned);
+            assert_eq!(text, Value::from(owned.clone()).to_string());
+            let back: Vec<String> = serde_json::from_str(&text).unwrap();
+            assert_eq!(back, owned);
+        }
+    }
 }

@@ -128,6 +128,45 @@ pub struct SigningKey {
     alg: SigningAlg,
     pair: Pair,
     jwk: serde_json::Value,
+    /// `base64url` of the protected headers this key signs most (see [`EncodedHeaders`]).
+    headers: EncodedHeaders,
+}
+
+/// A key's protected headers `{alg, kid}` (ID tokens, most JWS) and `{alg, kid, typ:
+/// "at+jwt"}` (RFC 9068 §2.1, every JWT access token), encoded once when the key is
+/// parsed instead of serialized and encoded for every token.
+struct EncodedHeaders {
+    untyped: String,
+    access_token: String,
+}
+
+impl EncodedHeaders {
+    fn of(alg: SigningAlg, kid: &str) -> EncodedHeaders {
+        let encode = |typ| {
+            let mut out = String::new();
+            encode_header(
+                &Header {
+                    alg: alg.as_str(),
+                    kid: Some(kid),
+                    typ,
+                },
+                &mut out,
+            );
+            out
+        };
+        EncodedHeaders {
+            untyped: encode(None),
+            access_token: encode(Some(oxid_protocol::jose::TYP_AT_JWT)),
+        }
+    }
+
+    fn get(&self, typ: Option<&str>) -> Option<&str> {
+        match typ {
+            None => Some(&self.untyped),
+            Some(oxid_protocol::jose::TYP_AT_JWT) => Some(&self.access_token),
+            Some(_) => None,
+        }
+    }
 }
 
 fn rejected(alg: SigningAlg) -> impl FnOnce(aws_lc_rs::error::KeyRejected) -> CryptoError {
@@ -203,11 +242,13 @@ impl SigningKey {
                 "crv": "Ed25519", "x": b64(ed.public_key().as_ref()),
             }),
         };
+        let headers = EncodedHeaders::of(alg, &kid);
         SigningKey {
             kid,
             alg,
             pair,
             jwk,
+            headers,
         }
     }
 
@@ -264,6 +305,32 @@ impl SigningKey {
             Pair::Ed(ed) => Ok(ed.sign(message).as_ref().to_vec()),
         }
     }
+
+    /// Signs the signing input `jws` and appends `"." base64url(signature)` to it; the EC and
+    /// Ed25519 signatures are encoded where aws-lc-rs returns them (no `Vec`, no move).
+    fn append_signature(&self, jws: &mut String) -> Result<()> {
+        let failed = |_| CryptoError::Operation("signing");
+        match &self.pair {
+            Pair::Rsa(_) => {
+                let signature = self.sign(jws.as_bytes())?;
+                jws.push('.');
+                URL_SAFE_NO_PAD.encode_string(signature, jws);
+            }
+            Pair::Ec(ec) => {
+                let signature = ec
+                    .sign(&SystemRandom::new(), jws.as_bytes())
+                    .map_err(failed)?;
+                jws.push('.');
+                URL_SAFE_NO_PAD.encode_string(signature, jws);
+            }
+            Pair::Ed(ed) => {
+                let signature = ed.sign(jws.as_bytes());
+                jws.push('.');
+                URL_SAFE_NO_PAD.encode_string(signature, jws);
+            }
+        }
+        Ok(())
+    }
 }
 
 impl SigningKey {
@@ -306,15 +373,35 @@ struct Header<'a> {
     typ: Option<&'a str>,
 }
 
-/// `base64url(header) "." base64url(payload)`, with room for the signature.
-fn signing_input(header: &Header<'_>, claims: &impl Serialize) -> Result<String> {
-    let header = serde_json::to_vec(header)?;
-    let payload = serde_json::to_vec(claims)?;
-    let mut out = String::with_capacity((header.len() + payload.len()) * 4 / 3 + 360);
-    URL_SAFE_NO_PAD.encode_string(&header, &mut out);
+/// Appends `base64url(header)` to `out`.
+fn encode_header(header: &Header<'_>, out: &mut String) {
+    // Three `&str` and `Option<&str>` members: serializing them cannot fail.
+    let json = serde_json::to_vec(header).unwrap_or_default();
+    URL_SAFE_NO_PAD.encode_string(&json, out);
+}
+
+/// `encoded_header "." base64url(payload)`, with room for a signature of `signature_len`
+/// bytes.
+fn signing_input_after(
+    encoded_header: &str,
+    claims: &impl Serialize,
+    signature_len: usize,
+) -> Result<String> {
+    let mut payload = Vec::with_capacity(512);
+    serde_json::to_writer(&mut payload, claims)?;
+    let mut out =
+        String::with_capacity(encoded_header.len() + (payload.len() + signature_len) * 4 / 3 + 8);
+    out.push_str(encoded_header);
     out.push('.');
     URL_SAFE_NO_PAD.encode_string(&payload, &mut out);
     Ok(out)
+}
+
+/// `base64url(header) "." base64url(payload)`, with room for the signature.
+fn signing_input(header: &Header<'_>, claims: &impl Serialize) -> Result<String> {
+    let mut encoded_header = String::new();
+    URL_SAFE_NO_PAD.encode_string(serde_json::to_vec(header)?, &mut encoded_header);
+    signing_input_after(&encoded_header, claims, 256)
 }
 
 /// A compact JWS (RFC 7515 §7.1) of `claims` with protected header `{alg, kid, typ?}`.
@@ -323,15 +410,22 @@ pub fn sign_compact(
     typ: Option<&str>,
     claims: &impl Serialize,
 ) -> Result<String> {
-    let header = Header {
-        alg: key.alg.as_str(),
-        kid: Some(&key.kid),
-        typ,
+    let signature_len = match &key.pair {
+        Pair::Rsa(rsa) => rsa.public_modulus_len(),
+        Pair::Ec(_) | Pair::Ed(_) => 64,
     };
-    let mut jws = signing_input(&header, claims)?;
-    let signature = key.sign(jws.as_bytes())?;
-    jws.push('.');
-    URL_SAFE_NO_PAD.encode_string(&signature, &mut jws);
+    let mut jws = match key.headers.get(typ) {
+        Some(encoded) => signing_input_after(encoded, claims, signature_len)?,
+        None => {
+            let header = Header {
+                alg: key.alg.as_str(),
+                kid: Some(&key.kid),
+                typ,
+            };
+            signing_input(&header, claims)?
+        }
+    };
+    key.append_signature(&mut jws)?;
     Ok(jws)
 }
 

@@ -245,3 +245,30 @@ fn at_hash_matches_the_oidc_core_example() {
         "E9z1C-c0Az4eTEzE0Nm3OQ3BS2BhMgxuP7x5JAQj1_4"
     );
 }
+
+#[test]
+fn the_pre_encoded_headers_are_the_serialized_ones_rfc7515_7_1() {
+    // The headers a key encodes once must read exactly as the ones built per token (member
+    // order `alg`, `kid`, `typ`), and every typ must sign and verify.
+    for alg in SigningAlg::ASYMMETRIC {
+        let key = SigningKey::generate(alg).unwrap();
+        for typ in [
+            None,
+            Some(oxid_protocol::jose::TYP_AT_JWT),
+            Some("logout+jwt"),
+        ] {
+            let jws = sign_compact(&key, typ, &claims()).unwrap();
+            let (header, payload) = verify_with_jwk(&key.public_jwk(), &jws).expect("verifies");
+            let built = serde_json::to_vec(&Header {
+                alg: alg.as_str(),
+                kid: Some(key.kid()),
+                typ,
+            })
+            .unwrap();
+            let encoded = jws.split('.').next().unwrap();
+            assert_eq!(b64d(encoded), built, "{alg} {typ:?}");
+            assert_eq!(header["typ"].as_str(), typ);
+            assert_eq!(payload, claims());
+        }
+    }
+}
