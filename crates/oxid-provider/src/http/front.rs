@@ -2,8 +2,9 @@
 //! `from_fn` middlewares (each of those clones and boxes the service below it and boxes its
 //! future: bench/README.md, "The per-request cost"):
 //! - [`FrontLayer`]: the request log line and metrics, the request id, the client address,
-//!   the abuse limits of `limits::RequestGuard` (503, 413, 408), and the page rendering of a
-//!   refusal when the request was for an HTML page;
+//!   the abuse limits of `limits::RequestGuard` (503, 413, 408), the page rendering of a
+//!   refusal when the request was for an HTML page, and the fixed documents (`fixed`)
+//!   answered without the router below it;
 //! - [`CorsLayer`]: the CORS answer of the endpoints browsers call directly.
 
 use axum::extract::Request;
@@ -13,12 +14,13 @@ use std::convert::Infallible;
 use std::fmt::Write as _;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
 use std::time::Instant;
 use tower::{Layer, Service};
 
+use super::fixed::FixedDocuments;
 use super::layers::{REQUEST_ID, client_address, is_sane_request_id, socket_peer};
 use crate::client_address::ClientAddress;
 use crate::limits::{Refusal, RequestGuard};
@@ -31,13 +33,20 @@ type BoxedAnswer = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + S
 pub struct FrontLayer {
     provider: Provider,
     guard: RequestGuard,
+    fixed: Option<Arc<FixedDocuments>>,
 }
 
 impl FrontLayer {
-    /// The layer of `provider`, enforcing its configured limits.
-    pub fn new(provider: Provider) -> Self {
+    /// The layer of `provider`, enforcing its configured limits and answering the fixed
+    /// documents itself when `fixed` (otherwise the router below answers them).
+    pub fn new(provider: Provider, fixed: bool) -> Self {
         let guard = RequestGuard::new(provider.config().limits);
-        FrontLayer { provider, guard }
+        let fixed = fixed.then(|| Arc::new(FixedDocuments::new(provider.config().issuer_path())));
+        FrontLayer {
+            provider,
+            guard,
+            fixed,
+        }
     }
 }
 
@@ -49,6 +58,7 @@ impl<S> Layer<S> for FrontLayer {
             inner,
             provider: self.provider.clone(),
             guard: self.guard.clone(),
+            fixed: self.fixed.clone(),
         }
     }
 }
@@ -59,11 +69,14 @@ pub struct Front<S> {
     inner: S,
     provider: Provider,
     guard: RequestGuard,
+    fixed: Option<Arc<FixedDocuments>>,
 }
 
 /// What a request becomes once admitted or refused, before its answer is awaited.
 enum Admitted<F, S> {
     Refused(Response),
+    /// A fixed document, answered here.
+    Answered(Response),
     /// No body to read: the handler was called already.
     Called(F),
     /// A body to read first, then the (ready) service to call.
@@ -107,7 +120,10 @@ where
             Ok(permit) => {
                 let admitted = match self.guard.body_to_read(&request) {
                     Err(refused) => Admitted::Refused(refused),
-                    Ok(false) => Admitted::Called(self.inner.call(request)),
+                    Ok(false) => match self.fixed_answer(&request) {
+                        Some(answer) => Admitted::Answered(answer),
+                        None => Admitted::Called(self.inner.call(request)),
+                    },
                     Ok(true) => {
                         // The ready service goes with the request; a fresh clone stays.
                         let clone = self.inner.clone();
@@ -122,7 +138,7 @@ where
         Box::pin(async move {
             let (admitted, permit) = admitted;
             let response = match admitted {
-                Admitted::Refused(refused) => refused,
+                Admitted::Refused(answer) | Admitted::Answered(answer) => answer,
                 Admitted::Called(answer) => guard.within_time(answer).await,
                 Admitted::ReadBody(mut service, request) => match guard.read_body(request).await {
                     Ok(request) => guard.within_time(service.call(request)).await,
@@ -161,6 +177,12 @@ where
             response.headers_mut().insert(REQUEST_ID, request_id);
             Ok(response)
         })
+    }
+}
+
+impl<S> Front<S> {
+    fn fixed_answer(&self, request: &Request) -> Option<Response> {
+        self.fixed.as_ref()?.answer(&self.provider, request)
     }
 }
 
@@ -282,8 +304,11 @@ where
     }
 }
 
-fn with_cors_headers(response: &mut Response) {
+/// The CORS headers, added to `response`'s (room for them and the request id made first,
+/// so that the map grows at most once).
+pub fn with_cors_headers(response: &mut Response) {
     let headers = response.headers_mut();
+    headers.reserve(6);
     headers.insert(
         header::ACCESS_CONTROL_ALLOW_ORIGIN,
         HeaderValue::from_static("*"),
