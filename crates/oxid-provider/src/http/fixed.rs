@@ -152,8 +152,10 @@ mod tests {
             ];
             for path in &paths {
                 for method in [Method::GET, Method::HEAD, Method::OPTIONS] {
-                    let fast = super::super::router_with(provider.clone(), true);
-                    let routed = super::super::router_with(provider.clone(), false);
+                    let fast = Router::new()
+                        .fallback_service(super::super::app_with(provider.clone(), true));
+                    let routed = Router::new()
+                        .fallback_service(super::super::app_with(provider.clone(), false));
                     let fast = answer(fast, method.clone(), path).await;
                     let routed = answer(routed, method.clone(), path).await;
                     assert_eq!(fast, routed, "{method} {path}");

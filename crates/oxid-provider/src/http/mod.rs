@@ -48,14 +48,23 @@ const PAGE_PATHS: [&str; 8] = [
     paths::LOGOUT_CONFIRM,
 ];
 
-/// Builds the router; endpoints live under the issuer's path.
+/// The whole HTTP service as `oxid serve` runs it: the front layer around the router.
+pub type App = front::Front<Router>;
+
+/// Builds the router; endpoints live under the issuer's path. The same service as [`app`],
+/// as an axum `Router` (one more routing step per request: `serve` uses [`app`]).
 pub fn router(provider: Provider) -> Router {
-    router_with(provider, true)
+    Router::new().fallback_service(app(provider))
 }
 
-/// The router, with the fixed documents answered in the front layer when `fixed_documents`
+/// The service of [`router`] without the extra routing step.
+pub fn app(provider: Provider) -> App {
+    app_with(provider, true)
+}
+
+/// The service, with the fixed documents answered in the front layer when `fixed_documents`
 /// (always, but for the test that compares both answers).
-fn router_with(provider: Provider, fixed_documents: bool) -> Router {
+fn app_with(provider: Provider, fixed_documents: bool) -> App {
     let prefix = provider.config().issuer_path().to_string();
     let provider_for_probes = provider.clone();
     let front = front::FrontLayer::new(provider.clone(), fixed_documents);
@@ -152,5 +161,5 @@ fn router_with(provider: Provider, fixed_documents: bool) -> Router {
     // The log line, the limits (shed and refused requests are logged too), a page's refusal
     // rendered as a page, and the fixed documents. Around the whole router, not each route
     // (`Router::layer`), so that the fixed documents are answered before any routing.
-    Router::new().fallback_service(tower::Layer::layer(&front, routes))
+    tower::Layer::layer(&front, routes)
 }
