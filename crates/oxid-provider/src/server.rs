@@ -1,17 +1,19 @@
 //! Start-up: open the backend (see `backend`), make sure keys exist, serve until a signal.
 //! `Backend` and its opening are re-exported here for the CLI, which opens one too.
 
-use axum::Router;
-use axum::extract::ConnectInfo;
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Request};
+use axum::response::Response;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
+use std::convert::Infallible;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
-use tower::ServiceExt as _;
+use tower::{Service, ServiceExt as _};
 
 use crate::config::Limits;
 
@@ -43,7 +45,7 @@ pub async fn serve(settings: Settings) -> Result<(), StartError> {
     log_first_steps(&provider).await;
     provider.spawn_maintenance(provider.config().maintenance_interval);
     provider.spawn_backchannel_sender();
-    let app = crate::http::router(provider.clone());
+    let app = crate::http::app(provider.clone());
     serve_connections(listener, app, provider.config().limits, shutdown).await;
     tracing::info!(listen = %addr, "oxid stopped");
     Ok(())
@@ -83,12 +85,15 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 /// arrive within `limits.header_read_timeout_ms` (idle keep-alive connections are closed
 /// after it too) and at most [`connection_cap`] connections are open at once; more wait in
 /// the kernel's listen backlog.
-pub async fn serve_connections(
+pub async fn serve_connections<S>(
     listener: TcpListener,
-    app: Router,
+    app: S,
     limits: Limits,
     shutdown: impl Future<Output = ()>,
-) {
+) where
+    S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
     let open = Arc::new(Semaphore::new(connection_cap(&limits)));
     let graceful = GracefulShutdown::new();
     let mut http = hyper::server::conn::http1::Builder::new();
@@ -117,7 +122,8 @@ pub async fn serve_connections(
             () = &mut shutdown => break,
         };
         let service = app.clone().map_request(
-            move |mut request: axum::extract::Request<hyper::body::Incoming>| {
+            move |request: axum::extract::Request<hyper::body::Incoming>| {
+                let mut request = request.map(Body::new);
                 request.extensions_mut().insert(ConnectInfo(peer));
                 request
             },

@@ -2,8 +2,9 @@
 //! `from_fn` middlewares (each of those clones and boxes the service below it and boxes its
 //! future: bench/README.md, "The per-request cost"):
 //! - [`FrontLayer`]: the request log line and metrics, the request id, the client address,
-//!   the abuse limits of `limits::RequestGuard` (503, 413, 408), and the page rendering of a
-//!   refusal when the request was for an HTML page;
+//!   the abuse limits of `limits::RequestGuard` (503, 413, 408), the page rendering of a
+//!   refusal when the request was for an HTML page, and the fixed documents (`fixed`)
+//!   answered without the router below it;
 //! - [`CorsLayer`]: the CORS answer of the endpoints browsers call directly.
 
 use axum::extract::Request;
@@ -12,13 +13,15 @@ use axum::response::{IntoResponse, Response};
 use std::convert::Infallible;
 use std::fmt::Write as _;
 use std::future::Future;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::pin::Pin;
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
 use std::time::Instant;
 use tower::{Layer, Service};
 
+use super::fixed::FixedDocuments;
 use super::layers::{REQUEST_ID, client_address, is_sane_request_id, socket_peer};
 use crate::client_address::ClientAddress;
 use crate::limits::{Refusal, RequestGuard};
@@ -31,13 +34,20 @@ type BoxedAnswer = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + S
 pub struct FrontLayer {
     provider: Provider,
     guard: RequestGuard,
+    fixed: Option<Arc<FixedDocuments>>,
 }
 
 impl FrontLayer {
-    /// The layer of `provider`, enforcing its configured limits.
-    pub fn new(provider: Provider) -> Self {
+    /// The layer of `provider`, enforcing its configured limits and answering the fixed
+    /// documents itself when `fixed` (otherwise the router below answers them).
+    pub fn new(provider: Provider, fixed: bool) -> Self {
         let guard = RequestGuard::new(provider.config().limits);
-        FrontLayer { provider, guard }
+        let fixed = fixed.then(|| Arc::new(FixedDocuments::new(provider.config().issuer_path())));
+        FrontLayer {
+            provider,
+            guard,
+            fixed,
+        }
     }
 }
 
@@ -49,6 +59,7 @@ impl<S> Layer<S> for FrontLayer {
             inner,
             provider: self.provider.clone(),
             guard: self.guard.clone(),
+            fixed: self.fixed.clone(),
         }
     }
 }
@@ -59,11 +70,14 @@ pub struct Front<S> {
     inner: S,
     provider: Provider,
     guard: RequestGuard,
+    fixed: Option<Arc<FixedDocuments>>,
 }
 
 /// What a request becomes once admitted or refused, before its answer is awaited.
 enum Admitted<F, S> {
     Refused(Response),
+    /// A fixed document, answered here.
+    Answered(Response),
     /// No body to read: the handler was called already.
     Called(F),
     /// A body to read first, then the (ready) service to call.
@@ -107,7 +121,10 @@ where
             Ok(permit) => {
                 let admitted = match self.guard.body_to_read(&request) {
                     Err(refused) => Admitted::Refused(refused),
-                    Ok(false) => Admitted::Called(self.inner.call(request)),
+                    Ok(false) => match self.fixed_answer(&request) {
+                        Some(answer) => Admitted::Answered(answer),
+                        None => Admitted::Called(self.inner.call(request)),
+                    },
                     Ok(true) => {
                         // The ready service goes with the request; a fresh clone stays.
                         let clone = self.inner.clone();
@@ -122,7 +139,7 @@ where
         Box::pin(async move {
             let (admitted, permit) = admitted;
             let response = match admitted {
-                Admitted::Refused(refused) => refused,
+                Admitted::Refused(answer) | Admitted::Answered(answer) => answer,
                 Admitted::Called(answer) => guard.within_time(answer).await,
                 Admitted::ReadBody(mut service, request) => match guard.read_body(request).await {
                     Ok(request) => guard.within_time(service.call(request)).await,
@@ -154,13 +171,19 @@ where
                 route = %metrics.route_name(route),
                 status,
                 duration_ms = elapsed.as_micros() as f64 / 1000.0,
-                client = %OrDash(client),
-                peer = %OrDash(peer),
+                client = %OrDash(client.map(AddressText)),
+                peer = %OrDash(peer.map(AddressText)),
                 "request"
             );
             response.headers_mut().insert(REQUEST_ID, request_id);
             Ok(response)
         })
+    }
+}
+
+impl<S> Front<S> {
+    fn fixed_answer(&self, request: &Request) -> Option<Response> {
+        self.fixed.as_ref()?.answer(&self.provider, request)
     }
 }
 
@@ -236,6 +259,71 @@ impl<T: std::fmt::Display> std::fmt::Display for OrDash<T> {
     }
 }
 
+/// An address as log text, the same as its `Display`: an IPv4 address (and port) written
+/// here, without the formatter's padding machinery std goes through for each octet (~1,000
+/// instructions an address, twice per log line); IPv6 through std.
+struct AddressText<T>(T);
+
+impl std::fmt::Display for AddressText<IpAddr> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            IpAddr::V4(ip) => write_ipv4(f, ip, None),
+            IpAddr::V6(ip) => ip.fmt(f),
+        }
+    }
+}
+
+impl std::fmt::Display for AddressText<SocketAddr> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            SocketAddr::V4(addr) => write_ipv4(f, *addr.ip(), Some(addr.port())),
+            SocketAddr::V6(addr) => addr.fmt(f),
+        }
+    }
+}
+
+/// `a.b.c.d`, then `:port` when given.
+fn write_ipv4(
+    f: &mut std::fmt::Formatter<'_>,
+    ip: Ipv4Addr,
+    port: Option<u16>,
+) -> std::fmt::Result {
+    // The longest: "255.255.255.255:65535".
+    let mut text = [0u8; 21];
+    let mut len = 0;
+    for (i, octet) in ip.octets().into_iter().enumerate() {
+        if i > 0 {
+            text[len] = b'.';
+            len += 1;
+        }
+        len += write_decimal(&mut text[len..], u16::from(octet));
+    }
+    if let Some(port) = port {
+        text[len] = b':';
+        len += 1;
+        len += write_decimal(&mut text[len..], port);
+    }
+    f.write_str(std::str::from_utf8(&text[..len]).unwrap_or("-"))
+}
+
+/// `n` in decimal at the start of `out` (room for 5 digits); the digits written.
+fn write_decimal(out: &mut [u8], mut n: u16) -> usize {
+    let mut reversed = [0u8; 5];
+    let mut count = 0;
+    loop {
+        reversed[count] = b'0' + (n % 10) as u8;
+        count += 1;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for (slot, digit) in out.iter_mut().zip(reversed[..count].iter().rev()) {
+        *slot = *digit;
+    }
+    count
+}
+
 /// The layer of [`Cors`].
 #[derive(Clone, Copy, Default)]
 pub struct CorsLayer;
@@ -282,8 +370,11 @@ where
     }
 }
 
-fn with_cors_headers(response: &mut Response) {
+/// The CORS headers, added to `response`'s (room for them and the request id made first,
+/// so that the map grows at most once).
+pub fn with_cors_headers(response: &mut Response) {
     let headers = response.headers_mut();
+    headers.reserve(6);
     headers.insert(
         header::ACCESS_CONTROL_ALLOW_ORIGIN,
         HeaderValue::from_static("*"),
@@ -309,7 +400,32 @@ fn with_cors_headers(response: &mut Response) {
 
 #[cfg(test)]
 mod tests {
-    use super::new_request_id;
+    use super::{AddressText, new_request_id};
+    use std::net::{IpAddr, SocketAddr};
+
+    #[test]
+    fn addresses_are_logged_as_their_display() {
+        for text in [
+            "0.0.0.0",
+            "127.0.0.1",
+            "10.20.3.255",
+            "255.255.255.255",
+            "::1",
+            "2001:db8::7",
+        ] {
+            let ip: IpAddr = text.parse().unwrap();
+            assert_eq!(AddressText(ip).to_string(), ip.to_string());
+        }
+        for text in [
+            "0.0.0.0:0",
+            "127.0.0.1:8080",
+            "255.255.255.255:65535",
+            "[::1]:443",
+        ] {
+            let addr: SocketAddr = text.parse().unwrap();
+            assert_eq!(AddressText(addr).to_string(), addr.to_string());
+        }
+    }
 
     #[test]
     fn made_request_ids_are_distinct_plain_and_share_the_process_prefix() {

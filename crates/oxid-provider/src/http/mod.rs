@@ -7,6 +7,7 @@ mod authorize;
 mod cookies;
 mod device;
 mod errors;
+mod fixed;
 mod form;
 mod form_post;
 mod front;
@@ -47,11 +48,26 @@ const PAGE_PATHS: [&str; 8] = [
     paths::LOGOUT_CONFIRM,
 ];
 
-/// Builds the router; endpoints live under the issuer's path.
+/// The whole HTTP service as `oxid serve` runs it: the front layer around the router.
+pub type App = front::Front<Router>;
+
+/// Builds the router; endpoints live under the issuer's path. The same service as [`app`],
+/// as an axum `Router` (one more routing step per request: `serve` uses [`app`]).
 pub fn router(provider: Provider) -> Router {
+    Router::new().fallback_service(app(provider))
+}
+
+/// The service of [`router`] without the extra routing step.
+pub fn app(provider: Provider) -> App {
+    app_with(provider, true)
+}
+
+/// The service, with the fixed documents answered in the front layer when `fixed_documents`
+/// (always, but for the test that compares both answers).
+fn app_with(provider: Provider, fixed_documents: bool) -> App {
     let prefix = provider.config().issuer_path().to_string();
     let provider_for_probes = provider.clone();
-    let front = front::FrontLayer::new(provider.clone());
+    let front = front::FrontLayer::new(provider.clone(), fixed_documents);
     // Each handler extracts, makes one call into the logic named beside it, and renders.
     let mut cors = Router::new()
         .route(
@@ -138,10 +154,12 @@ pub fn router(provider: Provider) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .with_state(provider_for_probes);
-    app.route("/favicon.ico", get(wellknown::favicon))
+    let routes: Router = app
+        .route("/favicon.ico", get(wellknown::favicon))
         .merge(probes)
-        .fallback(wellknown::not_found)
-        // The log line, the limits (shed and refused requests are logged too) and a page's
-        // refusal rendered as a page.
-        .layer(front)
+        .fallback(wellknown::not_found);
+    // The log line, the limits (shed and refused requests are logged too), a page's refusal
+    // rendered as a page, and the fixed documents. Around the whole router, not each route
+    // (`Router::layer`), so that the fixed documents are answered before any routing.
+    tower::Layer::layer(&front, routes)
 }

@@ -23,18 +23,27 @@ fn json_bytes(body: Bytes, cache: &'static str) -> Response {
 
 /// OIDC Discovery §4.
 pub async fn openid_configuration(State(provider): State<Provider>) -> Response {
-    json_bytes(provider.openid_configuration(), "public, max-age=3600")
+    metadata_response(provider.openid_configuration())
 }
 
 /// RFC 8414 §3.
 pub async fn oauth_metadata(State(provider): State<Provider>) -> Response {
-    json_bytes(provider.oauth_metadata(), "public, max-age=3600")
+    metadata_response(provider.oauth_metadata())
 }
 
-/// RFC 7517 §5. Short caching: a next key is published ahead of use, so a cached set
-/// always holds the key that signs next.
+/// The answer of either discovery document `body` (also `fixed`'s headers).
+pub fn metadata_response(body: Bytes) -> Response {
+    json_bytes(body, "public, max-age=3600")
+}
+
+/// RFC 7517 §5.
 pub async fn jwks(State(provider): State<Provider>) -> Response {
-    let body = provider.keys().jwks_json();
+    jwks_response(provider.keys().jwks_json())
+}
+
+/// The answer of the JWK Set `body` (also `fixed`'s headers). Short caching: a next key is
+/// published ahead of use, so a cached set always holds the key that signs next.
+pub fn jwks_response(body: Bytes) -> Response {
     let mut response = json_bytes(body, JWKS_CACHE_CONTROL);
     response.headers_mut().insert(
         header::CONTENT_TYPE,

@@ -348,27 +348,58 @@ pub(super) fn all<T>(
 
 impl Columns for Row<'_> {
     fn text(&self, col: &str) -> StoreResult<String> {
-        self.get(col).map_err(sql_err)
+        named(self, col)
     }
     fn opt_text(&self, col: &str) -> StoreResult<Option<String>> {
-        self.get(col).map_err(sql_err)
+        named(self, col)
     }
     fn int(&self, col: &str) -> StoreResult<i64> {
-        self.get(col).map_err(sql_err)
+        named(self, col)
     }
     fn opt_int(&self, col: &str) -> StoreResult<Option<i64>> {
-        self.get(col).map_err(sql_err)
+        named(self, col)
     }
     fn flag(&self, col: &str) -> StoreResult<bool> {
-        self.get(col).map_err(sql_err)
+        named(self, col)
     }
     fn opt_bytes(&self, col: &str) -> StoreResult<Option<Vec<u8>>> {
-        self.get(col).map_err(sql_err)
+        named(self, col)
     }
     fn list(&self, col: &str) -> StoreResult<Vec<String>> {
-        let text: String = self.get(col).map_err(sql_err)?;
+        let text: String = named(self, col)?;
         serde_json::from_str(&text).map_err(|e| StoreError::Backend(format!("column {col}: {e}")))
     }
+}
+
+/// The value of column `col` of `row`.
+fn named<T: rusqlite::types::FromSql>(row: &Row<'_>, col: &str) -> StoreResult<T> {
+    row.get(column_index(row, col).map_err(sql_err)?)
+        .map_err(sql_err)
+}
+
+/// The index of column `col` (ASCII case-insensitive, as rusqlite's lookup by name).
+/// rusqlite scans the columns from the first for every value read by name (a token's
+/// `SELECT *`: ~15,000 instructions a row, bench/README.md, branch `front`); the mappings
+/// in `rows` read mostly in the columns' order, so the scan starts after the column found
+/// last (on this thread) and wraps around: never more names compared than rusqlite does.
+fn column_index(row: &Row<'_>, col: &str) -> rusqlite::Result<usize> {
+    thread_local! {
+        static NEXT: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    }
+    let statement: &rusqlite::Statement<'_> = row.as_ref();
+    let count = statement.column_count();
+    let start = NEXT.get();
+    for offset in 0..count {
+        let index = (start + offset) % count;
+        if statement
+            .column_name(index)
+            .is_ok_and(|name| name.eq_ignore_ascii_case(col))
+        {
+            NEXT.set(index + 1);
+            return Ok(index);
+        }
+    }
+    Err(rusqlite::Error::InvalidColumnName(col.to_string()))
 }
 
 #[async_trait::async_trait]
@@ -419,3 +450,37 @@ impl crate::HealthStore for SqliteStore {
 mod plan_tests;
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod column_tests {
+    use super::{Columns, column_index};
+
+    #[test]
+    fn columns_are_found_by_name_in_any_order_and_case() {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        conn.execute_batch("CREATE TABLE t (a TEXT, b INTEGER, c TEXT)")
+            .unwrap();
+        conn.execute("INSERT INTO t VALUES ('x', 7, NULL)", [])
+            .unwrap();
+        let mut statement = conn.prepare("SELECT * FROM t").unwrap();
+        let mut rows = statement.query([]).unwrap();
+        let row = rows.next().unwrap().unwrap();
+        // In order, out of order, again, and in another case, as rusqlite's own lookup.
+        for (name, index) in [
+            ("a", 0),
+            ("b", 1),
+            ("c", 2),
+            ("b", 1),
+            ("a", 0),
+            ("C", 2),
+            ("c", 2),
+        ] {
+            assert_eq!(column_index(row, name).unwrap(), index, "{name}");
+        }
+        assert_eq!(row.text("a").unwrap(), "x");
+        assert_eq!(row.int("B").unwrap(), 7);
+        assert_eq!(row.opt_text("c").unwrap(), None);
+        assert!(column_index(row, "d").is_err());
+        assert!(row.text("d").is_err());
+    }
+}
