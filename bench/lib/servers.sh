@@ -38,12 +38,12 @@ start_oxid() {
   } >"$TMP/$name.toml"
   local oxid=("${OXID_OF[$name]:-$OXID}" --config "$TMP/$name.toml" --database "$db")
   # A second instance on a database set up already (NO_SETUP=1) adds nobody.
-  [ -n "${NO_SETUP:-}" ] || "${oxid[@]}" client add --client-id "$CLIENT_ID" --client-secret "$SECRET" \
+  [ -n "${NO_SETUP:-}" ] || "${oxid[@]}" client add --client-id "$CLIENT_ID" --client-secret="$SECRET" \
     --grant-type client_credentials --grant-type authorization_code --grant-type refresh_token \
     --response-type code --redirect-uri "$REDIRECT_URI" --auth-method client_secret_basic \
     --scope "$SCOPES" >"$TMP/$name-setup.log" 2>&1 ||
     { cat "$TMP/$name-setup.log" >&2; die "$name: oxid client add failed"; }
-  [ -n "${NO_SETUP:-}" ] || "${oxid[@]}" user add --username "$USERNAME" --password "$PASSWORD" \
+  [ -n "${NO_SETUP:-}" ] || "${oxid[@]}" user add --username "$USERNAME" --password="$PASSWORD" \
     --email bench@example.com --email-verified --name 'Bench User' \
     >>"$TMP/$name-setup.log" 2>&1 ||
     { cat "$TMP/$name-setup.log" >&2; die "$name: oxid user add failed"; }
