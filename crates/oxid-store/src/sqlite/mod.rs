@@ -382,6 +382,8 @@ fn named<T: rusqlite::types::FromSql>(row: &Row<'_>, col: &str) -> StoreResult<T
 /// `SELECT *`: ~15,000 instructions a row, bench/README.md, branch `front`); the mappings
 /// in `rows` read mostly in the columns' order, so the scan starts after the column found
 /// last (on this thread) and wraps around: never more names compared than rusqlite does.
+/// Unlike rusqlite's, it need not find the first of two columns of one name: no statement
+/// read through [`Columns`] has two (the one join, in `outbox`, feeds an `INSERT`).
 fn column_index(row: &Row<'_>, col: &str) -> rusqlite::Result<usize> {
     thread_local! {
         static NEXT: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
