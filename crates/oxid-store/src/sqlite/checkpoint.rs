@@ -76,10 +76,9 @@ pub(super) struct WalState {
     wal: PathBuf,
     /// The writer's own checkpoint is due (it found the WAL too long and has not caught up).
     wrap_pending: AtomicBool,
-    /// The WAL was past [`OVERDUE_BYTES`] at the writer's last look.
-    overdue: AtomicBool,
-    /// The WAL was past [`HARD_BYTES`] at the writer's last look.
-    hard: AtomicBool,
+    /// The WAL file's size at the writer's last look (0 once it caught up), against
+    /// [`OVERDUE_BYTES`] and [`HARD_BYTES`].
+    wal_len: AtomicU64,
     /// The checkpointer's passes finished so far.
     passes: AtomicU64,
     /// How long the latest of them took, in µs.
@@ -103,8 +102,7 @@ impl WalState {
             commits: AtomicU64::new(0),
             wal: wal.into(),
             wrap_pending: AtomicBool::new(false),
-            overdue: AtomicBool::new(false),
-            hard: AtomicBool::new(false),
+            wal_len: AtomicU64::new(0),
             passes: AtomicU64::new(0),
             last_pass_micros: AtomicU64::new(u64::MAX),
             passes_when_due: AtomicU64::new(0),
@@ -126,9 +124,7 @@ impl WalState {
                     self.passes_when_due.store(passes, Ordering::Relaxed);
                     self.wrap_pending.store(true, Ordering::Relaxed);
                 }
-                self.overdue
-                    .store(wal.len() > OVERDUE_BYTES, Ordering::Relaxed);
-                self.hard.store(wal.len() > HARD_BYTES, Ordering::Relaxed);
+                self.wal_len.store(wal.len(), Ordering::Relaxed);
             }
         }
         if !self.wrap_pending.load(Ordering::Relaxed) {
@@ -136,7 +132,8 @@ impl WalState {
         }
         let passes =
             self.passes.load(Ordering::Relaxed) - self.passes_when_due.load(Ordering::Relaxed);
-        let overdue = self.overdue.load(Ordering::Relaxed);
+        let wal_len = self.wal_len.load(Ordering::Relaxed);
+        let overdue = wal_len > OVERDUE_BYTES;
         let after_short_pass = passes >= 1
             && self.last_pass_micros.load(Ordering::Relaxed) <= SHORT_PASS.as_micros() as u64;
         if !(after_short_pass || passes >= MAX_PASSES || overdue) {
@@ -144,7 +141,7 @@ impl WalState {
         }
         // Past the hard bound the writer waits for a pass that is running (passes are
         // short while the catch-up is due: each copies what came during the one before).
-        let _turn = if self.hard.load(Ordering::Relaxed) {
+        let _turn = if wal_len > HARD_BYTES {
             self.checkpointing
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -162,8 +159,7 @@ impl WalState {
                 ..
             }) => {
                 self.wrap_pending.store(false, Ordering::Relaxed);
-                self.overdue.store(false, Ordering::Relaxed);
-                self.hard.store(false, Ordering::Relaxed);
+                self.wal_len.store(0, Ordering::Relaxed);
                 tracing::debug!(
                     passes,
                     after_short_pass,
