@@ -11,12 +11,18 @@
 //!
 //! The bound: a passive checkpoint never waits for the writer, so under constant writes it
 //! copies what it saw while the writer appends more, and SQLite starts the WAL over from its
-//! beginning only when a transaction begins with every frame copied. So the writer looks at
-//! the WAL file's size every [`CHECK_EVERY`] commits; past [`WRAP_BYTES`] it checkpoints
-//! itself after its batch, when nothing else writes, and the next transaction starts the WAL
-//! over and cuts the file back to [`WRAP_BYTES`] (`journal_size_limit`). The WAL therefore
-//! stays near [`WRAP_BYTES`] (plus what readers' open snapshots hold back) however long the
-//! load lasts.
+//! beginning only when a transaction begins with every frame copied. So each pass tells the
+//! writer how many frames the WAL holds (`wal_checkpoint`'s answer); past [`WRAP_FRAMES`] the
+//! writer checkpoints itself after its batch, when nothing else writes, and the next
+//! transaction starts the WAL over. The WAL therefore stays near [`WRAP_FRAMES`] (plus what
+//! readers' open snapshots hold back) however long the load lasts.
+//!
+//! The frames, not the file's size: a WAL that starts over is written again from its
+//! beginning, so its file keeps the largest size it ever had. SQLite could cut it back each
+//! time (`journal_size_limit`), but that `ftruncate` runs inside the next commit and took up
+//! to 12 ms on our VMs, and growing the file again costs the fsyncs a journal commit each
+//! (issue 14: the token rows' p99). So the file is cut back only past [`SIZE_LIMIT_BYTES`],
+//! which only a WAL held back by readers reaches.
 //!
 //! That catch-up stalls every write for as long as it takes: it fsyncs the WAL frames not yet
 //! synced, copies the pages not yet copied and fsyncs the database file, and an fsync takes
@@ -30,7 +36,6 @@
 //! or once the WAL is [`OVERDUE_BYTES`] long.
 
 use rusqlite::Connection;
-use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
@@ -42,27 +47,28 @@ const INTERVAL: Duration = Duration::from_millis(50);
 const IDLE_INTERVAL: Duration = Duration::from_secs(1);
 /// Commits between two checkpoints: SQLite's own rhythm (1,000 frames) at a few frames each.
 const CHECKPOINT_COMMITS: u64 = 128;
-/// The WAL's size beyond which the writer checkpoints itself: 16,384 frames of a 4 KiB page
-/// and its 24-byte header, after the 32-byte file header. Each time costs the writer two or
-/// three fsyncs, so it should be rare: about every second at 5,000 tokens/s in batches of one
-/// or two (~13 KB of WAL a token: every commit writes each page it dirtied whole), against
-/// every 1,000 frames for SQLite's own automatic checkpoint, each copying every page.
-pub(super) const WRAP_BYTES: u64 = 16_384 * (4096 + 24) + 32;
-/// Commits between two looks of the writer at the WAL's size (one `stat` each).
-pub(super) const CHECK_EVERY: u64 = 32;
+/// The WAL's length beyond which the writer checkpoints itself: 16,384 frames (of a 4 KiB
+/// page and a 24-byte header: 64 MiB). Each time costs the writer two or three fsyncs, so it
+/// should be rare: about every second at 5,000 tokens/s in batches of one or two (~13 KB of
+/// WAL a token: every commit writes each page it dirtied whole), against every 1,000 frames
+/// for SQLite's own automatic checkpoint, each copying every page.
+pub(super) const WRAP_FRAMES: u64 = 16_384;
+/// The WAL file's size past which SQLite cuts it back when the WAL starts over: twice the
+/// size of [`WRAP_FRAMES`] frames, above the [`HARD_FRAMES`] the writer keeps it to.
+pub(super) const SIZE_LIMIT_BYTES: u64 = 2 * (WRAP_FRAMES * (4096 + 24) + 32);
 /// A checkpointer's pass short enough for the writer to catch up after it: the writer then
 /// syncs and copies what was written in that time (a few hundred KiB at most).
 const SHORT_PASS: Duration = Duration::from_millis(2);
 /// The checkpointer's passes after which the writer catches up however long they took.
-const MAX_PASSES: u64 = 8;
-/// The WAL's size beyond which the writer catches up however far the checkpointer is behind.
-pub(super) const OVERDUE_BYTES: u64 = WRAP_BYTES + WRAP_BYTES / 4;
-/// The WAL's size beyond which the writer waits for a running pass of the checkpointer to
+pub(super) const MAX_PASSES: u64 = 8;
+/// The WAL's length beyond which the writer catches up however far the checkpointer is behind.
+const OVERDUE_FRAMES: u64 = WRAP_FRAMES + WRAP_FRAMES / 4;
+/// The WAL's length beyond which the writer waits for a running pass of the checkpointer to
 /// catch up, rather than try again after its next batch: a pass on a large database file can
 /// take hundreds of ms (random pages to copy and flush), so this is the last resort that keeps
-/// the WAL bounded, not the rule (waiting at [`OVERDUE_BYTES`] already cut the token row to
+/// the WAL bounded, not the rule (waiting at [`OVERDUE_FRAMES`] already cut the token row to
 /// 0.73 of an empty database's rate with 1,000,000 live tokens, bench/README.md).
-pub(super) const HARD_BYTES: u64 = WRAP_BYTES + WRAP_BYTES * 3 / 4;
+const HARD_FRAMES: u64 = WRAP_FRAMES + WRAP_FRAMES * 3 / 4;
 /// The pause between two passes of the checkpointer while the writer's catch-up is due: long
 /// enough for the writer to find the checkpointer idle between two of its batches.
 const CATCH_UP_INTERVAL: Duration = Duration::from_millis(1);
@@ -72,13 +78,11 @@ const CATCH_UP_INTERVAL: Duration = Duration::from_millis(1);
 pub(super) struct WalState {
     /// Transactions the writer committed.
     commits: AtomicU64,
-    /// The WAL file.
-    wal: PathBuf,
     /// The writer's own checkpoint is due (it found the WAL too long and has not caught up).
     wrap_pending: AtomicBool,
-    /// The WAL file's size at the writer's last look (0 once it caught up), against
-    /// [`OVERDUE_BYTES`] and [`HARD_BYTES`].
-    wal_len: AtomicU64,
+    /// Frames in the WAL at the latest pass, the checkpointer's or the writer's: 0 once the
+    /// writer caught up (its next transaction starts the WAL over).
+    frames: AtomicU64,
     /// The checkpointer's passes finished so far.
     passes: AtomicU64,
     /// How long the latest of them took, in µs.
@@ -88,21 +92,18 @@ pub(super) struct WalState {
     /// Held while the checkpointer checkpoints: the writer then tries again after its next
     /// batch rather than wait (a pass of the usual rhythm may fsync for hundreds of ms on a
     /// loaded VM, and a writer waiting for it stalled requests for 2 s), unless the WAL is
-    /// past [`HARD_BYTES`]: then it waits, so the WAL cannot outgrow that by more than what is
+    /// past [`HARD_FRAMES`]: then it waits, so the WAL cannot outgrow that by more than what is
     /// written while one pass runs.
     checkpointing: Mutex<()>,
 }
 
 impl WalState {
-    /// The state of the database file at `db`.
-    pub(super) fn new(db: &Path) -> Self {
-        let mut wal = db.as_os_str().to_owned();
-        wal.push("-wal");
+    /// The state of a database with nothing written yet.
+    pub(super) fn new() -> Self {
         WalState {
             commits: AtomicU64::new(0),
-            wal: wal.into(),
             wrap_pending: AtomicBool::new(false),
-            wal_len: AtomicU64::new(0),
+            frames: AtomicU64::new(0),
             passes: AtomicU64::new(0),
             last_pass_micros: AtomicU64::new(u64::MAX),
             passes_when_due: AtomicU64::new(0),
@@ -110,30 +111,25 @@ impl WalState {
         }
     }
 
-    /// Called by the writer after each batch, its callers answered: counts a commit (an
-    /// atomic add, no system call) and checkpoints on the writer's connection when the WAL
-    /// has grown past the bound, so the next transaction can start it over.
+    /// Called by the writer after each batch, its callers answered: counts a commit and
+    /// checkpoints on the writer's connection when the WAL has grown past the bound, so the
+    /// next transaction can start it over (atomics only until then, no system call).
     pub(super) fn after_batch(&self, conn: &Connection, committed: bool) {
         if committed {
-            let commits = self.commits.fetch_add(1, Ordering::Relaxed) + 1;
-            if commits.is_multiple_of(CHECK_EVERY)
-                && let Ok(wal) = std::fs::metadata(&self.wal)
-            {
-                if wal.len() > WRAP_BYTES && !self.wrap_pending.load(Ordering::Relaxed) {
-                    let passes = self.passes.load(Ordering::Relaxed);
-                    self.passes_when_due.store(passes, Ordering::Relaxed);
-                    self.wrap_pending.store(true, Ordering::Relaxed);
-                }
-                self.wal_len.store(wal.len(), Ordering::Relaxed);
-            }
+            self.commits.fetch_add(1, Ordering::Relaxed);
         }
+        let frames = self.frames.load(Ordering::Relaxed);
         if !self.wrap_pending.load(Ordering::Relaxed) {
-            return;
+            if frames <= WRAP_FRAMES {
+                return;
+            }
+            let passes = self.passes.load(Ordering::Relaxed);
+            self.passes_when_due.store(passes, Ordering::Relaxed);
+            self.wrap_pending.store(true, Ordering::Relaxed);
         }
         let passes =
             self.passes.load(Ordering::Relaxed) - self.passes_when_due.load(Ordering::Relaxed);
-        let wal_len = self.wal_len.load(Ordering::Relaxed);
-        let overdue = wal_len > OVERDUE_BYTES;
+        let overdue = frames > OVERDUE_FRAMES;
         let after_short_pass = passes >= 1
             && self.last_pass_micros.load(Ordering::Relaxed) <= SHORT_PASS.as_micros() as u64;
         if !(after_short_pass || passes >= MAX_PASSES || overdue) {
@@ -141,7 +137,7 @@ impl WalState {
         }
         // Past the hard bound the writer waits for a pass that is running (passes are
         // short while the catch-up is due: each copies what came during the one before).
-        let _turn = if wal_len > HARD_BYTES {
+        let _turn = if frames > HARD_FRAMES {
             self.checkpointing
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -159,7 +155,7 @@ impl WalState {
                 ..
             }) => {
                 self.wrap_pending.store(false, Ordering::Relaxed);
-                self.wal_len.store(0, Ordering::Relaxed);
+                self.frames.store(0, Ordering::Relaxed);
                 tracing::debug!(
                     passes,
                     after_short_pass,
@@ -167,20 +163,25 @@ impl WalState {
                     "the writer caught the WAL up"
                 );
             }
-            // Another process checkpoints, or a reader's snapshot holds frames back: again
-            // after the next batch.
+            // A reader's snapshot holds frames back: again after the next batch.
+            Ok(Passive {
+                busy: false,
+                frames,
+                ..
+            }) => self.frames.store(frames, Ordering::Relaxed),
+            // Another process checkpoints: again after the next batch.
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "the writer's WAL checkpoint failed"),
         }
     }
 }
 
-/// The writer's connection: no checkpoint inside `COMMIT`, and the WAL file cut back to the
-/// bound whenever it starts over.
+/// The writer's connection: no checkpoint inside `COMMIT`, and the WAL file cut back when it
+/// starts over only past [`SIZE_LIMIT_BYTES`].
 pub(super) fn configure_writer(conn: &Connection) -> rusqlite::Result<()> {
     conn.query_row("PRAGMA wal_autocheckpoint = 0", [], |_| Ok(()))?;
     conn.query_row(
-        &format!("PRAGMA journal_size_limit = {WRAP_BYTES}"),
+        &format!("PRAGMA journal_size_limit = {SIZE_LIMIT_BYTES}"),
         [],
         |_| Ok(()),
     )
@@ -234,7 +235,11 @@ fn pass(conn: &Connection, state: &WalState) {
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     let started = std::time::Instant::now();
     match passive(conn) {
-        Ok(Passive { busy: false, left }) => {
+        Ok(Passive {
+            busy: false,
+            left,
+            frames,
+        }) => {
             // SQLite fsyncs the database file only after a pass that reached the WAL's end,
             // which under constant writes is the writer's catch-up alone: it then flushed every
             // page the passes had copied since (3-17 ms measured at 5,000 tokens/s). Flushed
@@ -244,6 +249,10 @@ fn pass(conn: &Connection, state: &WalState) {
             {
                 tracing::warn!(error = %e, "syncing the database file failed");
             }
+            // Even with every frame copied (`left` 0: the ones this pass saw), the WAL starts
+            // over only if the writer's next transaction begins after the pass ended, which
+            // under constant writes it rarely does: the writer's catch-up makes sure.
+            state.frames.store(frames, Ordering::Relaxed);
             let micros = started.elapsed().as_micros() as u64;
             state.last_pass_micros.store(micros, Ordering::Relaxed);
             state.passes.fetch_add(1, Ordering::Relaxed);
@@ -296,6 +305,8 @@ struct Passive {
     /// Frames not copied into the database file yet (0: the next write transaction starts
     /// the WAL over).
     left: i64,
+    /// Frames in the WAL.
+    frames: u64,
 }
 
 fn passive(conn: &Connection) -> rusqlite::Result<Passive> {
@@ -304,6 +315,7 @@ fn passive(conn: &Connection) -> rusqlite::Result<Passive> {
         Ok(Passive {
             busy: busy != 0,
             left: frames - copied,
+            frames: u64::try_from(frames).unwrap_or(0),
         })
     })
 }

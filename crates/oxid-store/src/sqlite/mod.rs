@@ -185,7 +185,7 @@ fn open_blocking(url: &str, timeout: Duration) -> StoreResult<SqliteStore> {
     }
     // Checkpoints run beside the writer, never inside its commits.
     checkpoint::configure_writer(&first).map_err(sql_err)?;
-    let wal = Arc::new(checkpoint::WalState::new(&path));
+    let wal = Arc::new(checkpoint::WalState::new());
     checkpoint::start(connect(&path, false)?, &wal)
         .map_err(|e| StoreError::Backend(format!("cannot start the WAL checkpointer: {e}")))?;
     // Every connection must be on the file whose identity the watchdog recorded.
