@@ -83,6 +83,9 @@ pub(super) struct WalState {
     /// Frames in the WAL at the latest pass, the checkpointer's or the writer's: 0 once the
     /// writer caught up (its next transaction starts the WAL over).
     frames: AtomicU64,
+    /// [`WalState::commits`] when the writer last caught up: a pass that began before the next
+    /// commit saw the WAL before it started over, and its count is stale.
+    caught_up_at: AtomicU64,
     /// The checkpointer's passes finished so far.
     passes: AtomicU64,
     /// How long the latest of them took, in µs.
@@ -104,6 +107,7 @@ impl WalState {
             commits: AtomicU64::new(0),
             wrap_pending: AtomicBool::new(false),
             frames: AtomicU64::new(0),
+            caught_up_at: AtomicU64::new(0),
             passes: AtomicU64::new(0),
             last_pass_micros: AtomicU64::new(u64::MAX),
             passes_when_due: AtomicU64::new(0),
@@ -156,6 +160,8 @@ impl WalState {
             }) => {
                 self.wrap_pending.store(false, Ordering::Relaxed);
                 self.frames.store(0, Ordering::Relaxed);
+                let commits = self.commits.load(Ordering::Relaxed);
+                self.caught_up_at.store(commits, Ordering::Relaxed);
                 tracing::debug!(
                     passes,
                     after_short_pass,
@@ -233,6 +239,7 @@ fn pass(conn: &Connection, state: &WalState) {
         .checkpointing
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let commits = state.commits.load(Ordering::Relaxed);
     let started = std::time::Instant::now();
     match passive(conn) {
         Ok(Passive {
@@ -251,8 +258,11 @@ fn pass(conn: &Connection, state: &WalState) {
             }
             // Even with every frame copied (`left` 0: the ones this pass saw), the WAL starts
             // over only if the writer's next transaction begins after the pass ended, which
-            // under constant writes it rarely does: the writer's catch-up makes sure.
-            state.frames.store(frames, Ordering::Relaxed);
+            // under constant writes it rarely does: the writer's catch-up makes sure. A pass
+            // between the catch-up and the writer's next commit still saw the old WAL.
+            if commits > state.caught_up_at.load(Ordering::Relaxed) {
+                state.frames.store(frames, Ordering::Relaxed);
+            }
             let micros = started.elapsed().as_micros() as u64;
             state.last_pass_micros.store(micros, Ordering::Relaxed);
             state.passes.fetch_add(1, Ordering::Relaxed);
