@@ -247,7 +247,7 @@ pub trait TokenStore: Send + Sync {
             if chunk < PURGE_CHUNK {
                 return Ok(gone);
             }
-            tokio::time::sleep(started.elapsed()).await;
+            tokio::time::sleep(started.elapsed() * crate::purge::PAUSE_PER_CHUNK).await;
         }
     }
     /// One chunk of [`TokenStore::purge_expired`]: deletes at most `limit` of the rows it
