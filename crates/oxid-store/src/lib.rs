@@ -234,10 +234,10 @@ pub trait TokenStore: Send + Sync {
     /// (`OutboxStore::end_expired_sessions`), so their clients are told.
     /// Consumed codes and refresh tokens stay until they expire, so replays are still seen.
     /// Runs as chunks of [`PURGE_CHUNK`] rows, each its own transaction (other writes go
-    /// between them), until a chunk finds fewer. After each chunk it pauses as long as the
-    /// chunk took, so a large sweep takes at most about half of the writer and of the WAL's
-    /// growth while requests write too (issue 14: p99 under 10 ms while the sweep runs);
-    /// 100 rows a chunk still sweep thousands of rows a second.
+    /// between them), until a chunk finds fewer. After each chunk it pauses three times as
+    /// long as the chunk took (`PAUSE_PER_CHUNK` in purge.rs), so a large sweep takes at most
+    /// about a quarter of the writer while requests write too (issue 14: p99 under 10 ms while
+    /// the sweep runs); 100 rows a chunk still sweep thousands of rows a second.
     async fn purge_expired(&self, now: u64) -> StoreResult<u64> {
         let mut gone = 0;
         loop {
