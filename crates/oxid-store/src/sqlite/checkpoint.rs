@@ -33,7 +33,7 @@
 //! left to sync and copy, not the up to [`CHECKPOINT_COMMITS`] commits since a pass of the
 //! usual rhythm (issue 14: the token rows' p99 at half rate). Should the passes not get that
 //! short (a disk slower than the writes), the writer catches up after [`MAX_PASSES`] of them,
-//! or once the WAL is [`OVERDUE_BYTES`] long.
+//! or once the WAL is [`OVERDUE_FRAMES`] long.
 
 use rusqlite::Connection;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
