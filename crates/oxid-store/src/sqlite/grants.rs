@@ -4,12 +4,13 @@
 
 use rusqlite::{Connection, params};
 
-use super::{SqliteStore, conflict_err, exec, one, sql_err};
+use super::{Listed, SqliteStore, conflict_err, exec, one, select, sql_err};
 use crate::rows::{self, json_text, list_text, opt_to_db, to_db};
 use crate::{
     CodeConsumption, CodeRecord, CodeStore, RefreshRotation, StoreResult, TokenRecord, TokenStore,
 };
 use async_trait::async_trait;
+use std::sync::LazyLock;
 
 fn insert_token_on(conn: &Connection, t: &TokenRecord) -> StoreResult<()> {
     exec(
@@ -39,6 +40,18 @@ fn insert_token_on(conn: &Connection, t: &TokenRecord) -> StoreResult<()> {
     )
     .map_err(conflict_err("token"))?;
     Ok(())
+}
+
+/// The token `token_hash`, its columns named (see `Listed`).
+pub(super) fn token_by_hash(
+    conn: &Connection,
+    token_hash: &str,
+) -> StoreResult<Option<TokenRecord>> {
+    static SQL: LazyLock<String> =
+        LazyLock::new(|| select(rows::TOKEN_COLUMNS, "tokens WHERE token_hash = ?"));
+    one(conn, &SQL, [token_hash], |r| {
+        rows::token(&Listed::new(r, rows::TOKEN_COLUMNS))
+    })
 }
 
 /// The `grant_id` column of a row.
@@ -123,15 +136,8 @@ impl TokenStore for SqliteStore {
 
     async fn get_token(&self, token_hash: &str) -> StoreResult<Option<TokenRecord>> {
         let token_hash = token_hash.to_string();
-        self.read(move |conn| {
-            one(
-                conn,
-                "SELECT * FROM tokens WHERE token_hash = ?",
-                [token_hash],
-                |r| rows::token(r),
-            )
-        })
-        .await
+        self.read(move |conn| token_by_hash(conn, &token_hash))
+            .await
     }
 
     async fn rotate_refresh_token(
