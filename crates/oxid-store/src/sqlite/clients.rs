@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use std::sync::LazyLock;
 
 /// The user `id`, its columns named (see `Listed`).
-pub(super) fn user_by_id(conn: &Connection, id: &str) -> StoreResult<Option<UserRecord>> {
+fn user_by_id(conn: &Connection, id: &str) -> StoreResult<Option<UserRecord>> {
     static SQL: LazyLock<String> =
         LazyLock::new(|| select(rows::USER_COLUMNS, "users WHERE id = ?"));
     one(conn, &SQL, [id], |r| {

@@ -9,7 +9,7 @@ use crate::{ExchangeStore, ExchangedGrantRecord, StoreResult};
 use async_trait::async_trait;
 
 /// The exchanged grant `grant_id`, its columns named (see `Listed`).
-pub(super) fn exchanged_grant_by_id(
+fn exchanged_grant_by_id(
     conn: &Connection,
     grant_id: &str,
 ) -> StoreResult<Option<ExchangedGrantRecord>> {

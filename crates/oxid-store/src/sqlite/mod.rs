@@ -413,15 +413,23 @@ fn column_index(row: &Row<'_>, col: &str) -> rusqlite::Result<usize> {
 pub(super) struct Listed<'a, 'stmt> {
     row: &'a Row<'stmt>,
     names: &'static [&'static str],
+    /// The row's column of `names[0]` (a join selects several lists one after the other).
+    first: usize,
     /// Where the next look starts: the mappings read the list in its order.
     next: std::cell::Cell<usize>,
 }
 
 impl<'a, 'stmt> Listed<'a, 'stmt> {
     pub(super) fn new(row: &'a Row<'stmt>, names: &'static [&'static str]) -> Self {
+        Self::at(row, names, 0)
+    }
+
+    /// The list `names` selected from the row's column `first` on.
+    pub(super) fn at(row: &'a Row<'stmt>, names: &'static [&'static str], first: usize) -> Self {
         Listed {
             row,
             names,
+            first,
             next: std::cell::Cell::new(0),
         }
     }
@@ -435,13 +443,19 @@ impl<'a, 'stmt> Listed<'a, 'stmt> {
             .find(|&i| self.names[i].eq_ignore_ascii_case(col))
             .ok_or_else(|| StoreError::Backend(format!("column {col} is not selected")))?;
         self.next.set(index + 1);
-        self.row.get(index).map_err(sql_err)
+        self.row.get(self.first + index).map_err(sql_err)
     }
 }
 
 /// `SELECT <names> FROM <rest>`: the statement whose rows [`Listed`] reads with `names`.
 pub(super) fn select(names: &[&str], rest: &str) -> String {
     format!("SELECT {} FROM {rest}", names.join(", "))
+}
+
+/// `names` of the table `alias`, qualified (`t.a, t.b`): one list of a join's select list.
+pub(super) fn qualified(alias: &str, names: &[&str]) -> String {
+    let qualified: Vec<String> = names.iter().map(|n| format!("{alias}.{n}")).collect();
+    qualified.join(", ")
 }
 
 impl Columns for Listed<'_, '_> {
