@@ -18,12 +18,12 @@
 use oxid_protocol::claims::Audience;
 use oxid_protocol::introspection::{IntrospectionRequest, IntrospectionResponse};
 use oxid_protocol::scope::Scope;
-use oxid_store::TokenKind;
+use oxid_store::{TokenKind, TokenView};
 
 use crate::client_auth::VerifiedClient;
 use crate::error::OAuthError;
 use crate::state::Provider;
-use crate::tokens::find_live_token;
+use crate::tokens::find_live_token_view;
 
 /// Answers `request` for `client`.
 pub async fn introspect(
@@ -37,7 +37,13 @@ pub async fn introspect(
         ));
     }
     // The hint is not needed: tokens are found by hash whatever their kind (RFC 7662 §2.1).
-    let Some(record) = find_live_token(provider, &request.token).await? else {
+    // The token's user and exchanged grant come with it (one read of the store).
+    let Some(TokenView {
+        token: record,
+        user,
+        exchanged_grant: exchanged,
+    }) = find_live_token_view(provider, &request.token, true).await?
+    else {
         return Ok(IntrospectionResponse::inactive());
     };
     let own = record.client_id == client.id();
@@ -47,9 +53,8 @@ pub async fn introspect(
     if !visible {
         return Ok(IntrospectionResponse::inactive());
     }
-    let store = provider.store();
     let username = match &record.user_id {
-        Some(user_id) => match store.get_user(user_id).await? {
+        Some(_) => match user {
             Some(user) => Some(user.username),
             // A token outliving its user is no longer honoured anywhere (userinfo, refresh).
             None => return Ok(IntrospectionResponse::inactive()),
@@ -81,7 +86,6 @@ pub async fn introspect(
     };
     // A token minted by exchange is for the audiences asked for, and names its actor
     // (RFC 8693 §2.2.1, §4.1).
-    let exchanged = store.get_exchanged_grant(&record.grant_id).await?;
     let audiences = exchanged
         .as_ref()
         .map(|x| x.audiences.clone())

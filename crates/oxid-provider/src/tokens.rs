@@ -1,7 +1,7 @@
 //! Whether an issued opaque token (access or refresh) is live, the one rule every endpoint
 //! that honours a presented token reads: UserInfo, introspection.
 
-use oxid_store::TokenRecord;
+use oxid_store::{TokenRecord, TokenView};
 
 use crate::crypto::secrets::sha256_hex;
 use crate::error::OAuthError;
@@ -21,6 +21,21 @@ pub async fn find_live_token(
 ) -> Result<Option<TokenRecord>, OAuthError> {
     let record = provider.store().get_token(&sha256_hex(token)).await?;
     Ok(record.filter(|r| is_live(r, provider.now())))
+}
+
+/// [`find_live_token`] with the token's user and, when `exchanged_grant`, its exchanged
+/// grant's record, read together (`TokenStore::get_token_view`: one round trip to the store
+/// for what introspection and UserInfo read of every token).
+pub async fn find_live_token_view(
+    provider: &Provider,
+    token: &str,
+    exchanged_grant: bool,
+) -> Result<Option<TokenView>, OAuthError> {
+    let view = provider
+        .store()
+        .get_token_view(&sha256_hex(token), exchanged_grant)
+        .await?;
+    Ok(view.filter(|v| is_live(&v.token, provider.now())))
 }
 
 #[cfg(test)]

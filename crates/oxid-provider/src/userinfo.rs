@@ -2,7 +2,7 @@
 //! releases, or which RFC 6750 §3.1 error it gets.
 
 use oxid_protocol::userinfo::UserinfoRequest;
-use oxid_store::{TokenKind, TokenRecord};
+use oxid_store::{TokenKind, TokenRecord, TokenView};
 use serde_json::{Map, Value};
 
 use crate::claims::{filter_by_request, released_claims};
@@ -12,7 +12,7 @@ use crate::issuer::Issuer;
 use crate::pairwise::subject_for;
 use crate::response_encryption::encrypt_for_client;
 use crate::state::Provider;
-use crate::tokens::find_live_token;
+use crate::tokens::find_live_token_view;
 
 /// What UserInfo answers (OIDC Core §5.3.2): the claims as JSON, or as a signed and/or
 /// encrypted JWT for a client that registered `userinfo_signed_response_alg` and/or
@@ -79,8 +79,14 @@ async fn released(
     request: &UserinfoRequest,
     dpop: Presented<'_>,
 ) -> Result<(Map<String, Value>, TokenRecord), OAuthError> {
-    let record = find_live_token(provider, &request.access_token).await?;
-    let Some(record) = record.filter(|r| r.kind == TokenKind::Access) else {
+    // The token's user comes with it (one read of the store).
+    let view = find_live_token_view(provider, &request.access_token, false).await?;
+    let Some(TokenView {
+        token: record,
+        user,
+        ..
+    }) = view.filter(|v| v.token.kind == TokenKind::Access)
+    else {
         return Err(invalid_token());
     };
     check_binding(record.dpop_jkt.as_deref(), dpop)?;
@@ -102,10 +108,11 @@ async fn released(
             "the access token lacks the openid scope",
         ));
     }
-    let Some(user_id) = &record.user_id else {
+    if record.user_id.is_none() {
         return Err(invalid_token());
-    };
-    let Some(user) = provider.store().get_user(user_id).await? else {
+    }
+    // A token outliving its user (the view has none then) is not honoured.
+    let Some(user) = user else {
         return Err(invalid_token());
     };
     let mut claims = released_claims(

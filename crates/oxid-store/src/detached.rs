@@ -207,6 +207,15 @@ impl TokenStore for Detached {
         self.run(|s| async move { s.get_token(&token_hash).await })
             .await
     }
+    async fn get_token_view(
+        &self,
+        token_hash: &str,
+        exchanged_grant: bool,
+    ) -> StoreResult<Option<crate::TokenView>> {
+        let token_hash = token_hash.to_owned();
+        self.run(|s| async move { s.get_token_view(&token_hash, exchanged_grant).await })
+            .await
+    }
     async fn rotate_refresh_token(
         &self,
         old_hash: &str,

@@ -208,6 +208,16 @@ pub trait TokenStore: Send + Sync {
     async fn insert_token(&self, token: &TokenRecord) -> StoreResult<()>;
     /// A token by hash, whatever its state (the caller checks expiry and revocation).
     async fn get_token(&self, token_hash: &str) -> StoreResult<Option<TokenRecord>>;
+    /// [`TokenStore::get_token`] with the token's user (`UserStore::get_user`) and, when
+    /// `exchanged_grant`, its grant's `ExchangeStore::get_exchanged_grant`: what
+    /// introspection and UserInfo read of every token presented to them, in one round trip
+    /// where the backend can (SQLite: one job on one reader thread instead of two, each a
+    /// hand-off between threads; issue 14).
+    async fn get_token_view(
+        &self,
+        token_hash: &str,
+        exchanged_grant: bool,
+    ) -> StoreResult<Option<TokenView>>;
     /// Rotates a refresh token atomically: when `old_hash` is a live, unconsumed, unrevoked
     /// refresh token at `now`, marks it consumed, keeps `sealed_reply` with it (the answer a
     /// retry within the client's grace window gets again), stores `new_tokens` (the new

@@ -112,6 +112,18 @@ pub struct ExchangedGrantRecord {
     pub expires_at: u64,
 }
 
+/// A token with what introspection and UserInfo read beside it ([`crate::TokenStore::get_token_view`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenView {
+    /// The token, whatever its state (the caller checks expiry and revocation).
+    pub token: TokenRecord,
+    /// The token's user: `None` when it has none, or when that user no longer exists.
+    pub user: Option<UserRecord>,
+    /// The record of the token's grant when that grant was minted by token exchange (and
+    /// it was asked for).
+    pub exchanged_grant: Option<ExchangedGrantRecord>,
+}
+
 /// A browser login session at the provider.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionRecord {

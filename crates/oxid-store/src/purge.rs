@@ -56,6 +56,9 @@ mod tests {
         async fn get_token(&self, _: &str) -> StoreResult<Option<TokenRecord>> {
             Err(StoreError::Backend("not used by the sweep".into()))
         }
+        async fn get_token_view(&self, _: &str, _: bool) -> StoreResult<Option<crate::TokenView>> {
+            Err(StoreError::Backend("not used by the sweep".into()))
+        }
         async fn rotate_refresh_token(
             &self,
             _: &str,

@@ -121,6 +121,16 @@ pub(crate) fn client(r: &impl Columns) -> StoreResult<ClientRecord> {
     })
 }
 
+/// The columns [`user`] reads, in its order (see [`TOKEN_COLUMNS`]).
+pub(crate) const USER_COLUMNS: &[&str] = &[
+    "id",
+    "username",
+    "password_hash",
+    "claims",
+    "created_at",
+    "updated_at",
+];
+
 /// A row of `users`.
 pub(crate) fn user(r: &impl Columns) -> StoreResult<UserRecord> {
     Ok(UserRecord {
@@ -178,6 +188,27 @@ pub(crate) fn code(r: &impl Columns) -> StoreResult<CodeRecord> {
         dpop_jkt: r.opt_text("dpop_jkt")?,
     })
 }
+
+/// The columns [`token`] reads, in its order: the select list of the token reads that name
+/// them (SQLite's `Listed`, which then finds each at the first look).
+pub(crate) const TOKEN_COLUMNS: &[&str] = &[
+    "token_hash",
+    "kind",
+    "grant_id",
+    "client_id",
+    "user_id",
+    "scopes",
+    "sid",
+    "auth_time",
+    "claims_request",
+    "audience",
+    "grant_expires_at",
+    "issued_at",
+    "expires_at",
+    "consumed_at",
+    "revoked_at",
+    "dpop_jkt",
+];
 
 /// A row of `tokens`.
 pub(crate) fn token(r: &impl Columns) -> StoreResult<TokenRecord> {
@@ -252,6 +283,9 @@ pub(crate) fn device_grant(r: &impl Columns) -> StoreResult<crate::DeviceGrantRe
     })
 }
 
+/// The columns [`exchanged_grant`] reads, in its order (see [`TOKEN_COLUMNS`]).
+pub(crate) const EXCHANGED_GRANT_COLUMNS: &[&str] = &["grant_id", "audiences", "act", "expires_at"];
+
 /// A row of `exchanged_grants`.
 pub(crate) fn exchanged_grant(r: &impl Columns) -> StoreResult<ExchangedGrantRecord> {
     Ok(ExchangedGrantRecord {
@@ -275,6 +309,63 @@ pub(crate) fn pushed_request(r: &impl Columns) -> StoreResult<crate::PushedReque
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::cell::RefCell;
+
+    /// Columns that record the names asked for, with a value each mapping accepts.
+    #[derive(Default)]
+    struct Recorder(RefCell<Vec<String>>);
+
+    impl Recorder {
+        fn seen(&self, col: &str) {
+            self.0.borrow_mut().push(col.to_string());
+        }
+    }
+
+    impl Columns for Recorder {
+        fn text(&self, col: &str) -> StoreResult<String> {
+            self.seen(col);
+            Ok(if col == "kind" { "access" } else { "{}" }.to_string())
+        }
+        fn opt_text(&self, col: &str) -> StoreResult<Option<String>> {
+            self.seen(col);
+            Ok(None)
+        }
+        fn int(&self, col: &str) -> StoreResult<i64> {
+            self.seen(col);
+            Ok(0)
+        }
+        fn opt_int(&self, col: &str) -> StoreResult<Option<i64>> {
+            self.seen(col);
+            Ok(None)
+        }
+        fn flag(&self, col: &str) -> StoreResult<bool> {
+            self.seen(col);
+            Ok(false)
+        }
+        fn opt_bytes(&self, col: &str) -> StoreResult<Option<Vec<u8>>> {
+            self.seen(col);
+            Ok(None)
+        }
+        fn list(&self, col: &str) -> StoreResult<Vec<String>> {
+            self.seen(col);
+            Ok(Vec::new())
+        }
+    }
+
+    #[test]
+    fn the_column_lists_are_what_the_mappings_read_in_order() {
+        let read = |map: &dyn Fn(&Recorder) -> bool| {
+            let recorder = Recorder::default();
+            assert!(map(&recorder));
+            recorder.0.into_inner()
+        };
+        assert_eq!(read(&|r| token(r).is_ok()), TOKEN_COLUMNS);
+        assert_eq!(read(&|r| user(r).is_ok()), USER_COLUMNS);
+        assert_eq!(
+            read(&|r| exchanged_grant(r).is_ok()),
+            EXCHANGED_GRANT_COLUMNS
+        );
+    }
 
     #[test]
     fn list_text_is_the_json_array_of_the_strings() {

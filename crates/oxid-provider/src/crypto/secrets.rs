@@ -66,9 +66,11 @@ pub fn new_grant_id() -> String {
 
 /// SHA-256 of `value` as lowercase hex: what the store keeps instead of an opaque secret.
 pub fn sha256_hex(value: &str) -> String {
-    let hex = sha256_hex_bytes(value);
-    // Hex digits are ASCII.
-    String::from_utf8_lossy(&hex).into_owned()
+    // Hex digits are ASCII, each its own char (no UTF-8 decoding of the text: issue 14).
+    sha256_hex_bytes(value)
+        .into_iter()
+        .map(char::from)
+        .collect()
 }
 
 /// [`sha256_hex`] without a `String`: for comparing with a stored hash (a client's secret on
@@ -77,8 +79,11 @@ pub fn sha256_hex_bytes(value: &str) -> [u8; 64] {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let hash = digest::digest(&digest::SHA256, value.as_bytes());
     let mut out = [0u8; 64];
+    // Two stores per byte: `copy_from_slice` of a 2-byte pair was a `memcpy` call each
+    // (64 per request at introspection, ~1,300 instructions; bench/README.md, branch `intro`).
     for (pair, &byte) in out.chunks_exact_mut(2).zip(hash.as_ref()) {
-        pair.copy_from_slice(&[HEX[usize::from(byte >> 4)], HEX[usize::from(byte & 0x0f)]]);
+        pair[0] = HEX[usize::from(byte >> 4)];
+        pair[1] = HEX[usize::from(byte & 0x0f)];
     }
     out
 }

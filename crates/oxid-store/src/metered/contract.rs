@@ -177,6 +177,17 @@ impl TokenStore for Metered {
         self.timed("get_token", self.inner.get_token(token_hash))
             .await
     }
+    async fn get_token_view(
+        &self,
+        token_hash: &str,
+        exchanged_grant: bool,
+    ) -> StoreResult<Option<crate::TokenView>> {
+        self.timed(
+            "get_token_view",
+            self.inner.get_token_view(token_hash, exchanged_grant),
+        )
+        .await
+    }
     async fn rotate_refresh_token(
         &self,
         old_hash: &str,

@@ -6,6 +6,7 @@ use super::{CODE_COLS, PostgresStore, TOKEN_COLS};
 use crate::rows::{self, json_text, opt_to_db, to_db};
 use crate::{
     CodeConsumption, CodeRecord, CodeStore, RefreshRotation, StoreResult, TokenRecord, TokenStore,
+    TokenView,
 };
 use async_trait::async_trait;
 use sqlx::{PgExecutor, Row};
@@ -118,6 +119,30 @@ impl TokenStore for PostgresStore {
         .await
         .map_err(backend)?;
         row.as_ref().map(rows::token).transpose()
+    }
+
+    async fn get_token_view(
+        &self,
+        token_hash: &str,
+        exchanged_grant: bool,
+    ) -> StoreResult<Option<TokenView>> {
+        // Three queries on the pool, as the callers made them before (no round trip saved).
+        let Some(token) = self.get_token(token_hash).await? else {
+            return Ok(None);
+        };
+        let user = match &token.user_id {
+            Some(id) => crate::UserStore::get_user(self, id).await?,
+            None => None,
+        };
+        let exchanged_grant = match exchanged_grant {
+            true => crate::ExchangeStore::get_exchanged_grant(self, &token.grant_id).await?,
+            false => None,
+        };
+        Ok(Some(TokenView {
+            token,
+            user,
+            exchanged_grant,
+        }))
     }
 
     async fn rotate_refresh_token(

@@ -2,10 +2,20 @@
 
 use rusqlite::{Connection, params};
 
-use super::{SqliteStore, all, conflict_err, exec, one, sql_err};
+use super::{Listed, SqliteStore, all, conflict_err, exec, one, select, sql_err};
 use crate::rows::{self, json_text, list_text, to_db};
 use crate::{ClientRecord, ClientStore, StoreResult, UserRecord, UserStore};
 use async_trait::async_trait;
+use std::sync::LazyLock;
+
+/// The user `id`, its columns named (see `Listed`).
+fn user_by_id(conn: &Connection, id: &str) -> StoreResult<Option<UserRecord>> {
+    static SQL: LazyLock<String> =
+        LazyLock::new(|| select(rows::USER_COLUMNS, "users WHERE id = ?"));
+    one(conn, &SQL, [id], |r| {
+        rows::user(&Listed::new(r, rows::USER_COLUMNS))
+    })
+}
 
 /// Runs `sql` with every column of a client bound as `?1` (`client_id`) to `?17`.
 fn write_client(conn: &Connection, sql: &str, c: &ClientRecord) -> rusqlite::Result<usize> {
@@ -145,12 +155,7 @@ impl UserStore for SqliteStore {
 
     async fn get_user(&self, id: &str) -> StoreResult<Option<UserRecord>> {
         let id = id.to_string();
-        self.read(move |conn| {
-            one(conn, "SELECT * FROM users WHERE id = ?", [id], |r| {
-                rows::user(r)
-            })
-        })
-        .await
+        self.read(move |conn| user_by_id(conn, &id)).await
     }
 
     async fn get_user_by_username(&self, username: &str) -> StoreResult<Option<UserRecord>> {

@@ -1,11 +1,28 @@
 //! Grants minted by token exchange, on SQLite.
 
-use rusqlite::params;
+use rusqlite::{Connection, params};
+use std::sync::LazyLock;
 
-use super::{SqliteStore, conflict_err, exec, one};
+use super::{Listed, SqliteStore, conflict_err, exec, one, select};
 use crate::rows::{self, json_text, list_text, to_db};
 use crate::{ExchangeStore, ExchangedGrantRecord, StoreResult};
 use async_trait::async_trait;
+
+/// The exchanged grant `grant_id`, its columns named (see `Listed`).
+fn exchanged_grant_by_id(
+    conn: &Connection,
+    grant_id: &str,
+) -> StoreResult<Option<ExchangedGrantRecord>> {
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        select(
+            rows::EXCHANGED_GRANT_COLUMNS,
+            "exchanged_grants WHERE grant_id = ?",
+        )
+    });
+    one(conn, &SQL, [grant_id], |r| {
+        rows::exchanged_grant(&Listed::new(r, rows::EXCHANGED_GRANT_COLUMNS))
+    })
+}
 
 #[async_trait]
 impl ExchangeStore for SqliteStore {
@@ -34,14 +51,7 @@ impl ExchangeStore for SqliteStore {
         grant_id: &str,
     ) -> StoreResult<Option<ExchangedGrantRecord>> {
         let grant_id = grant_id.to_string();
-        self.read(move |conn| {
-            one(
-                conn,
-                "SELECT * FROM exchanged_grants WHERE grant_id = ?",
-                [grant_id],
-                |r| rows::exchanged_grant(r),
-            )
-        })
-        .await
+        self.read(move |conn| exchanged_grant_by_id(conn, &grant_id))
+            .await
     }
 }

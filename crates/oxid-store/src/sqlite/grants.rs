@@ -4,12 +4,14 @@
 
 use rusqlite::{Connection, params};
 
-use super::{SqliteStore, conflict_err, exec, one, sql_err};
+use super::{Listed, SqliteStore, conflict_err, exec, one, qualified, select, sql_err};
 use crate::rows::{self, json_text, list_text, opt_to_db, to_db};
 use crate::{
     CodeConsumption, CodeRecord, CodeStore, RefreshRotation, StoreResult, TokenRecord, TokenStore,
+    TokenView,
 };
 use async_trait::async_trait;
+use std::sync::LazyLock;
 
 fn insert_token_on(conn: &Connection, t: &TokenRecord) -> StoreResult<()> {
     exec(
@@ -39,6 +41,84 @@ fn insert_token_on(conn: &Connection, t: &TokenRecord) -> StoreResult<()> {
     )
     .map_err(conflict_err("token"))?;
     Ok(())
+}
+
+/// The statement of [`token_by_hash`].
+pub(super) fn token_by_hash_sql() -> String {
+    select(rows::TOKEN_COLUMNS, "tokens WHERE token_hash = ?")
+}
+
+/// The token `token_hash`, its columns named (see `Listed`).
+fn token_by_hash(conn: &Connection, token_hash: &str) -> StoreResult<Option<TokenRecord>> {
+    static SQL: LazyLock<String> = LazyLock::new(token_by_hash_sql);
+    one(conn, &SQL, [token_hash], |r| {
+        rows::token(&Listed::new(r, rows::TOKEN_COLUMNS))
+    })
+}
+
+/// The statement of [`token_view`]: the token, its user and (when `exchanged_grant`) its
+/// exchanged grant in one row, joined.
+pub(super) fn token_view_sql(exchanged_grant: bool) -> String {
+    let mut sql = format!(
+        "SELECT {}, {}",
+        qualified("t", rows::TOKEN_COLUMNS),
+        qualified("u", rows::USER_COLUMNS)
+    );
+    if exchanged_grant {
+        sql.push_str(", ");
+        sql.push_str(&qualified("x", rows::EXCHANGED_GRANT_COLUMNS));
+    }
+    sql.push_str(" FROM tokens t LEFT JOIN users u ON u.id = t.user_id");
+    if exchanged_grant {
+        sql.push_str(" LEFT JOIN exchanged_grants x ON x.grant_id = t.grant_id");
+    }
+    sql.push_str(" WHERE t.token_hash = ?");
+    sql
+}
+
+/// `TokenStore::get_token_view` in one statement: a join costs SQLite one step, where a
+/// statement per table costs a statement-cache lookup, a step and a reset each (~5,000
+/// instructions for the exchanged grant's lookup that finds none, bench/README.md).
+fn token_view(
+    conn: &Connection,
+    token_hash: &str,
+    exchanged_grant: bool,
+) -> StoreResult<Option<TokenView>> {
+    static WITH_GRANT: LazyLock<String> = LazyLock::new(|| token_view_sql(true));
+    static WITHOUT_GRANT: LazyLock<String> = LazyLock::new(|| token_view_sql(false));
+    let sql = if exchanged_grant {
+        &WITH_GRANT
+    } else {
+        &WITHOUT_GRANT
+    };
+    one(conn, sql, [token_hash], |r| {
+        let token = rows::token(&Listed::new(r, rows::TOKEN_COLUMNS))?;
+        // The key of a joined row is never NULL: NULL is no row (no user, or a user gone;
+        // a grant not minted by exchange).
+        let joined = |first: usize| -> StoreResult<bool> {
+            let key = r.get_ref(first).map_err(sql_err)?;
+            Ok(key != rusqlite::types::ValueRef::Null)
+        };
+        let user_at = rows::TOKEN_COLUMNS.len();
+        let user = match joined(user_at)? {
+            true => Some(rows::user(&Listed::at(r, rows::USER_COLUMNS, user_at))?),
+            false => None,
+        };
+        let grant_at = user_at + rows::USER_COLUMNS.len();
+        let exchanged_grant = match exchanged_grant && joined(grant_at)? {
+            true => Some(rows::exchanged_grant(&Listed::at(
+                r,
+                rows::EXCHANGED_GRANT_COLUMNS,
+                grant_at,
+            ))?),
+            false => None,
+        };
+        Ok(TokenView {
+            token,
+            user,
+            exchanged_grant,
+        })
+    })
 }
 
 /// The `grant_id` column of a row.
@@ -123,15 +203,18 @@ impl TokenStore for SqliteStore {
 
     async fn get_token(&self, token_hash: &str) -> StoreResult<Option<TokenRecord>> {
         let token_hash = token_hash.to_string();
-        self.read(move |conn| {
-            one(
-                conn,
-                "SELECT * FROM tokens WHERE token_hash = ?",
-                [token_hash],
-                |r| rows::token(r),
-            )
-        })
-        .await
+        self.read(move |conn| token_by_hash(conn, &token_hash))
+            .await
+    }
+
+    async fn get_token_view(
+        &self,
+        token_hash: &str,
+        exchanged_grant: bool,
+    ) -> StoreResult<Option<TokenView>> {
+        let token_hash = token_hash.to_string();
+        self.read(move |conn| token_view(conn, &token_hash, exchanged_grant))
+            .await
     }
 
     async fn rotate_refresh_token(

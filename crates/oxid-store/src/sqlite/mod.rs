@@ -404,6 +404,85 @@ fn column_index(row: &Row<'_>, col: &str) -> rusqlite::Result<usize> {
     Err(rusqlite::Error::InvalidColumnName(col.to_string()))
 }
 
+/// A row of a statement whose select list is `names` (one of the lists [`select`] writes a
+/// statement from), read by name without asking SQLite for its column names: the index of a
+/// name is its place in `names`. [`column_index`] compares each name through rusqlite's
+/// `column_name` (an FFI call, `strlen` and UTF-8 validation each): ~11,000 instructions for
+/// a token row read through `SELECT *`, whose columns (added by later migrations) are not in
+/// the order the mapping reads them (issue 14, bench/README.md branch `intro`).
+pub(super) struct Listed<'a, 'stmt> {
+    row: &'a Row<'stmt>,
+    names: &'static [&'static str],
+    /// The row's column of `names[0]` (a join selects several lists one after the other).
+    first: usize,
+    /// Where the next look starts: the mappings read the list in its order.
+    next: std::cell::Cell<usize>,
+}
+
+impl<'a, 'stmt> Listed<'a, 'stmt> {
+    pub(super) fn new(row: &'a Row<'stmt>, names: &'static [&'static str]) -> Self {
+        Self::at(row, names, 0)
+    }
+
+    /// The list `names` selected from the row's column `first` on.
+    pub(super) fn at(row: &'a Row<'stmt>, names: &'static [&'static str], first: usize) -> Self {
+        Listed {
+            row,
+            names,
+            first,
+            next: std::cell::Cell::new(0),
+        }
+    }
+
+    /// The value of column `col`; a name not in the list is the store's fault, not SQLite's.
+    fn named<T: rusqlite::types::FromSql>(&self, col: &str) -> StoreResult<T> {
+        let count = self.names.len();
+        let start = self.next.get();
+        let index = (0..count)
+            .map(|offset| (start + offset) % count)
+            .find(|&i| self.names[i].eq_ignore_ascii_case(col))
+            .ok_or_else(|| StoreError::Backend(format!("column {col} is not selected")))?;
+        self.next.set(index + 1);
+        self.row.get(self.first + index).map_err(sql_err)
+    }
+}
+
+/// `SELECT <names> FROM <rest>`: the statement whose rows [`Listed`] reads with `names`.
+pub(super) fn select(names: &[&str], rest: &str) -> String {
+    format!("SELECT {} FROM {rest}", names.join(", "))
+}
+
+/// `names` of the table `alias`, qualified (`t.a, t.b`): one list of a join's select list.
+pub(super) fn qualified(alias: &str, names: &[&str]) -> String {
+    let qualified: Vec<String> = names.iter().map(|n| format!("{alias}.{n}")).collect();
+    qualified.join(", ")
+}
+
+impl Columns for Listed<'_, '_> {
+    fn text(&self, col: &str) -> StoreResult<String> {
+        self.named(col)
+    }
+    fn opt_text(&self, col: &str) -> StoreResult<Option<String>> {
+        self.named(col)
+    }
+    fn int(&self, col: &str) -> StoreResult<i64> {
+        self.named(col)
+    }
+    fn opt_int(&self, col: &str) -> StoreResult<Option<i64>> {
+        self.named(col)
+    }
+    fn flag(&self, col: &str) -> StoreResult<bool> {
+        self.named(col)
+    }
+    fn opt_bytes(&self, col: &str) -> StoreResult<Option<Vec<u8>>> {
+        self.named(col)
+    }
+    fn list(&self, col: &str) -> StoreResult<Vec<String>> {
+        let text: String = self.named(col)?;
+        serde_json::from_str(&text).map_err(|e| StoreError::Backend(format!("column {col}: {e}")))
+    }
+}
+
 #[async_trait::async_trait]
 impl crate::HealthStore for SqliteStore {
     async fn check_health(&self) -> StoreResult<()> {
@@ -455,7 +534,35 @@ mod tests;
 
 #[cfg(test)]
 mod column_tests {
-    use super::{Columns, column_index};
+    use super::{Columns, Listed, column_index, select};
+
+    #[test]
+    fn listed_columns_are_found_by_their_place_in_the_list() {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        conn.execute_batch("CREATE TABLE t (a TEXT, b INTEGER, c TEXT)")
+            .unwrap();
+        conn.execute("INSERT INTO t VALUES ('x', 7, NULL)", [])
+            .unwrap();
+        // A list in another order than the table's: the statement selects in its order.
+        const NAMES: &[&str] = &["c", "a", "b"];
+        let sql = select(NAMES, "t");
+        assert_eq!(sql, "SELECT c, a, b FROM t");
+        let mut statement = conn.prepare(&sql).unwrap();
+        let mut rows = statement.query([]).unwrap();
+        let row = Listed::new(rows.next().unwrap().unwrap(), NAMES);
+        // In order, out of order, again, and in another case, as rusqlite's own lookup.
+        assert_eq!(row.opt_text("c").unwrap(), None);
+        assert_eq!(row.text("a").unwrap(), "x");
+        assert_eq!(row.int("b").unwrap(), 7);
+        assert_eq!(row.text("A").unwrap(), "x");
+        assert_eq!(row.int("B").unwrap(), 7);
+        assert_eq!(row.opt_text("c").unwrap(), None);
+        assert!(row.text("d").is_err(), "not selected");
+        assert!(
+            row.int("a").is_err(),
+            "the wrong type is an error, as by name"
+        );
+    }
 
     #[test]
     fn columns_are_found_by_name_in_any_order_and_case() {

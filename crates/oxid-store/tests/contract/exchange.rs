@@ -3,7 +3,7 @@
 //! exchange with their audiences and `act` claim (RFC 8693 §2.2.1, §4.1).
 
 use super::fixtures::*;
-use oxid_store::{ExchangedGrantRecord, Store, StoreError};
+use oxid_store::{ExchangedGrantRecord, Store, StoreError, TokenKind, TokenRecord, TokenView};
 use serde_json::json;
 use std::sync::Arc;
 
@@ -71,4 +71,46 @@ pub async fn exchanged_grant_round_trips_once_until_purged(s: Arc<dyn Store>) {
     assert_eq!(s.purge_expired(NOW + 60).await.unwrap(), 1);
     assert_eq!(s.get_exchanged_grant("g-x").await.unwrap(), None);
     assert!(s.get_exchanged_grant("g-y").await.unwrap().is_some());
+}
+
+pub async fn a_token_view_holds_the_token_its_user_and_its_exchanged_grant(s: Arc<dyn Store>) {
+    seed(&*s).await;
+    let of_user = token("h-user", TokenKind::Access, "g-user", "c1", Some("u1"));
+    let of_client = token("h-client", TokenKind::Access, "g-x", "c1", None);
+    s.insert_token(&of_user).await.unwrap();
+    s.insert_token(&of_client).await.unwrap();
+    let grant = ExchangedGrantRecord {
+        grant_id: "g-x".into(),
+        audiences: vec!["urn:a".into()],
+        act: Some(json!({"sub": "svc"})),
+        expires_at: NOW + 60,
+    };
+    s.insert_exchanged_grant(&grant).await.unwrap();
+    let alice = s.get_user("u1").await.unwrap();
+    assert!(alice.is_some());
+    let view = |token: &TokenRecord, user, exchanged_grant| {
+        Some(TokenView {
+            token: token.clone(),
+            user,
+            exchanged_grant,
+        })
+    };
+    assert_eq!(
+        s.get_token_view("h-user", true).await.unwrap(),
+        view(&of_user, alice, None)
+    );
+    assert_eq!(
+        s.get_token_view("h-client", true).await.unwrap(),
+        view(&of_client, None, Some(grant))
+    );
+    // Not asked for, not read.
+    assert_eq!(
+        s.get_token_view("h-client", false).await.unwrap(),
+        view(&of_client, None, None)
+    );
+    assert_eq!(s.get_token_view("unknown", true).await.unwrap(), None);
+    // The token as it is now: a revocation shows at once.
+    s.revoke_token("h-user", NOW + 1).await.unwrap();
+    let revoked = s.get_token_view("h-user", false).await.unwrap().unwrap();
+    assert_eq!(revoked.token.revoked_at, Some(NOW + 1));
 }

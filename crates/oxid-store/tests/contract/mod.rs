@@ -124,6 +124,7 @@ macro_rules! contract_suite {
             concurrent_remembers_of_one_assertion_id_have_one_winner,
             users_are_found_by_email_at_most_two,
             exchanged_grant_round_trips_once_until_purged,
+            a_token_view_holds_the_token_its_user_and_its_exchanged_grant,
             pushed_request_is_taken_once_while_live,
             dpop_bound_tokens_keep_their_key_thumbprint,
             a_code_keeps_the_dpop_key_it_is_bound_to,
