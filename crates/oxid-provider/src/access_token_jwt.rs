@@ -169,6 +169,18 @@ mod tests {
         .unwrap()
     }
 
+    /// A user `alice` with id `id` and no stored claims.
+    fn alice(id: &str) -> UserRecord {
+        UserRecord {
+            id: id.into(),
+            username: "alice".into(),
+            password_hash: String::new(),
+            claims: json!({}),
+            created_at: 0,
+            updated_at: 0,
+        }
+    }
+
     fn config() -> ProviderConfig {
         let settings = crate::config::Settings {
             issuer: "https://op.example".into(),
@@ -207,14 +219,7 @@ mod tests {
     #[test]
     fn claims_name_the_user_or_else_the_client_rfc9068_2_2() {
         let app = client(json!({}));
-        let user = UserRecord {
-            id: "u1".into(),
-            username: "alice".into(),
-            password_hash: String::new(),
-            claims: json!({}),
-            created_at: 0,
-            updated_at: 0,
-        };
+        let user = alice("u1");
         let scopes = ["openid".to_string(), "read:records".to_string()];
         let amr = ["pwd".to_string()];
         let issuance = Issuance {
@@ -266,14 +271,7 @@ mod tests {
         // introspection of JWTs already parse.
         use oxid_protocol::claims::{AccessTokenClaims, Audience};
         let app = client(json!({}));
-        let user = UserRecord {
-            id: "u\"1".into(),
-            username: "alice".into(),
-            password_hash: String::new(),
-            claims: json!({}),
-            created_at: 0,
-            updated_at: 0,
-        };
+        let user = alice("u\"1");
         let scopes = ["openid".to_string(), "read:records".to_string()];
         let amr = ["pwd".to_string(), "otp".to_string()];
         let act = json!({"sub": "actor"});
