@@ -58,8 +58,9 @@ start_oxid() {
 
 # seed_tokens FILE COUNT [EXPIRED]: COUNT client_credentials access tokens of client `bench`
 # written straight into the SQLite file (a bench-only bulk path: one statement, rows sorted by
-# key so the B-trees fill in order), shaped like the rows Oxid writes: a random 256-bit
-# hash as key, a random grant, the scope, issued now, expiring in a day (EXPIRED=1: issued a
+# key so the B-trees fill in order), shaped like the rows Oxid writes: as key the time of
+# issue in milliseconds (12 hex digits) and a random 256-bit hash (crypto/token_keys.rs), a
+# grant id of the same form, the scope, issued now, expiring in a day (EXPIRED=1: issued a
 # day ago, expired a minute ago).
 seed_tokens() {
   local file=$1 count=$2 now
@@ -69,9 +70,10 @@ seed_tokens() {
   say "seeding $count $([ "${3:-0}" = 1 ] && echo expired || echo live) tokens into $file"
   timeout 1800 sqlite3 "$file" "PRAGMA journal_mode = WAL; BEGIN;
     INSERT INTO tokens (token_hash, kind, grant_id, client_id, user_id, scopes, issued_at, expires_at)
-    SELECT h, 'access', lower(hex(randomblob(16))), 'bench', NULL, '[\"read:records\"]', $now, $now + 86400
+    SELECT h, 'access', printf('%012x', $now * 1000) || lower(hex(randomblob(8))), 'bench', NULL,
+           '[\"read:records\"]', $now, $now + 86400
     FROM (WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $count)
-          SELECT lower(hex(randomblob(32))) AS h FROM n ORDER BY h);
+          SELECT printf('%012x', $now * 1000) || lower(hex(randomblob(32))) AS h FROM n ORDER BY h);
     COMMIT; PRAGMA wal_checkpoint(TRUNCATE);" >/dev/null || die "seeding $file failed"
 }
 

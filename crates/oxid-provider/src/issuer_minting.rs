@@ -7,14 +7,14 @@ use oxid_store::{TokenKind, TokenRecord};
 use super::{Issuance, Issuer};
 use crate::access_token_jwt::{AccessTokenForm, Confirmation, claims as access_token_claims};
 use crate::crypto::jws::sign_compact;
-use crate::crypto::secrets::{random_id, random_token, sha256_hex};
+use crate::crypto::token_keys::{jwt_key, new_opaque_token, token_key};
 use crate::error::OAuthError;
 use crate::token_policy::AccessTokenFormat;
 
 impl Issuer<'_> {
     /// A new access token for `issuance`, its record, and its lifetime: opaque, or a JWT
     /// (RFC 9068) as the resource or the client's policy decides. A JWT's record is keyed by
-    /// the hash of the whole JWT, like an opaque token's.
+    /// its `jti`'s time prefix and the hash of the whole JWT (`crypto::token_keys`).
     pub(super) fn access_token(
         &self,
         issuance: &Issuance<'_>,
@@ -25,7 +25,7 @@ impl Issuer<'_> {
             form.audience = Some(audience.clone());
         }
         let expires_at = self.now.saturating_add(form.lifetime);
-        let token = match (form.format, &form.audience) {
+        let (token, key) = match (form.format, &form.audience) {
             (AccessTokenFormat::Jwt, Some(audience)) => {
                 let mut claims = access_token_claims(
                     &self.config.issuer,
@@ -33,7 +33,7 @@ impl Issuer<'_> {
                     audience,
                     self.now,
                     expires_at,
-                    random_id(16),
+                    new_opaque_token(),
                 );
                 // RFC 9068 §2.2 `sub`: the user's subject as the client knows it (OIDC Core
                 // §8), so the token says what the ID token says.
@@ -56,11 +56,17 @@ impl Issuer<'_> {
                 let key = self.keys.signer(form.alg).ok_or_else(|| {
                     OAuthError::server(format!("no current {} key", form.alg.as_str()))
                 })?;
-                sign_compact(key, Some(oxid_protocol::jose::TYP_AT_JWT), &claims)?
+                let jwt = sign_compact(key, Some(oxid_protocol::jose::TYP_AT_JWT), &claims)?;
+                let key = jwt_key(&jwt, &claims.jti);
+                (jwt, key)
             }
-            _ => random_token(),
+            _ => {
+                let token = new_opaque_token();
+                let key = token_key(&token);
+                (token, key)
+            }
         };
-        let mut record = self.record(issuance, &token, TokenKind::Access, issuance.scopes);
+        let mut record = self.record(issuance, key, TokenKind::Access, issuance.scopes);
         record.expires_at = expires_at;
         record.audience = form.audience;
         Ok((token, record, form.lifetime))
@@ -76,8 +82,8 @@ impl Issuer<'_> {
         resource: Option<&str>,
     ) -> (String, TokenRecord) {
         let policy = issuance.client.token_policy();
-        let token = random_token();
-        let mut record = self.record(issuance, &token, TokenKind::Refresh, scopes);
+        let token = new_opaque_token();
+        let mut record = self.record(issuance, token_key(&token), TokenKind::Refresh, scopes);
         record.expires_at =
             policy.refresh_expiry(self.now, family_end, self.config.lifetimes.refresh_token);
         record.grant_expires_at = family_end;
@@ -85,16 +91,17 @@ impl Issuer<'_> {
         (token, record)
     }
 
-    /// The record of `token` (its hash) for `issuance`; the caller sets its expiry.
+    /// The record of a token under `key` (its `token_key`) for `issuance`; the caller sets
+    /// its expiry.
     fn record(
         &self,
         issuance: &Issuance<'_>,
-        token: &str,
+        key: String,
         kind: TokenKind,
         scopes: &[String],
     ) -> TokenRecord {
         TokenRecord {
-            token_hash: sha256_hex(token),
+            token_hash: key,
             kind,
             grant_id: issuance.grant_id.to_string(),
             client_id: issuance.client.id().to_string(),

@@ -16,7 +16,7 @@ use oxid_protocol::revocation::RevocationRequest;
 use oxid_store::TokenKind;
 
 use crate::client_auth::VerifiedClient;
-use crate::crypto::secrets::sha256_hex;
+use crate::crypto::token_keys::token_key;
 use crate::error::OAuthError;
 use crate::state::Provider;
 
@@ -28,7 +28,7 @@ pub async fn revoke(
 ) -> Result<(), OAuthError> {
     let now = provider.now();
     let store = provider.store();
-    let Some(record) = store.get_token(&sha256_hex(&request.token)).await? else {
+    let Some(record) = store.get_token(&token_key(&request.token)).await? else {
         return Ok(());
     };
     if record.client_id != client.id() {
@@ -53,13 +53,39 @@ pub async fn revoke(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::{provider_with_alice, stored_token, verified};
+    use crate::crypto::secrets::{random_token, sha256_hex};
+    use crate::test_support::{provider_with_alice, store_token, stored_token, verified};
     use crate::tokens::find_live_token;
 
     #[tokio::test]
     async fn a_client_revokes_its_own_token_rfc7009_2_1() {
         let provider = provider_with_alice().await;
         let token = stored_token(&provider, TokenKind::Access, "app", &["openid"]).await;
+        let app = verified(&provider, "app").await;
+        revoke(&provider, &app, &RevocationRequest::new(token.clone()))
+            .await
+            .unwrap();
+        assert!(find_live_token(&provider, &token).await.unwrap().is_none());
+    }
+
+    #[tokio::test]
+    async fn a_token_keyed_by_its_hash_alone_is_still_found_and_revoked() {
+        // Opaque tokens issued before time prefixes (43 characters, crypto::token_keys) are
+        // stored under their SHA-256 alone, and stay valid until they expire.
+        let provider = provider_with_alice().await;
+        let token = random_token();
+        store_token(&provider, &token, TokenKind::Access, "app", &["openid"]).await;
+        let stored = provider
+            .store()
+            .get_token(&sha256_hex(&token))
+            .await
+            .unwrap();
+        assert!(stored.is_some(), "keyed by its hash alone");
+        assert!(find_live_token(&provider, &token).await.unwrap().is_some());
+        let api = verified(&provider, "api").await;
+        let request = oxid_protocol::introspection::IntrospectionRequest::new(token.clone());
+        let answer = crate::introspection::introspect(&provider, &api, &request);
+        assert!(answer.await.unwrap().active, "RFC 7662 §2.2");
         let app = verified(&provider, "app").await;
         revoke(&provider, &app, &RevocationRequest::new(token.clone()))
             .await

@@ -22,7 +22,8 @@ use crate::client_auth::{VerifiedClient, authenticate_client};
 use crate::clock::TestClock;
 use crate::config::{ProviderConfig, Settings};
 use crate::crypto::SecretBox;
-use crate::crypto::secrets::{random_token, sha256_hex};
+use crate::crypto::secrets::random_token;
+use crate::crypto::token_keys::{new_opaque_token, token_key};
 use crate::session::start_session;
 use crate::state::Provider;
 
@@ -115,10 +116,22 @@ pub async fn stored_token(
     client_id: &str,
     scopes: &[&str],
 ) -> String {
+    let token = new_opaque_token();
+    store_token(provider, &token, kind, client_id, scopes).await;
+    token
+}
+
+/// Stores `token` as [`stored_token`] does (under its key, `token_key`).
+pub async fn store_token(
+    provider: &Provider,
+    token: &str,
+    kind: TokenKind,
+    client_id: &str,
+    scopes: &[&str],
+) {
     let user = alice(provider).await;
-    let token = random_token();
     let record = TokenRecord {
-        token_hash: sha256_hex(&token),
+        token_hash: token_key(token),
         kind,
         grant_id: random_token(),
         client_id: client_id.into(),
@@ -136,7 +149,6 @@ pub async fn stored_token(
         dpop_jkt: None,
     };
     provider.store().insert_token(&record).await.unwrap();
-    token
 }
 
 /// `app`'s request for `openid` (with PKCE), waiting on its page with `progress`.

@@ -3,7 +3,7 @@
 
 use oxid_store::{TokenRecord, TokenView};
 
-use crate::crypto::secrets::sha256_hex;
+use crate::crypto::token_keys::token_key;
 use crate::error::OAuthError;
 use crate::state::Provider;
 
@@ -19,7 +19,7 @@ pub async fn find_live_token(
     provider: &Provider,
     token: &str,
 ) -> Result<Option<TokenRecord>, OAuthError> {
-    let record = provider.store().get_token(&sha256_hex(token)).await?;
+    let record = provider.store().get_token(&token_key(token)).await?;
     Ok(record.filter(|r| is_live(r, provider.now())))
 }
 
@@ -33,7 +33,7 @@ pub async fn find_live_token_view(
 ) -> Result<Option<TokenView>, OAuthError> {
     let view = provider
         .store()
-        .get_token_view(&sha256_hex(token), exchanged_grant)
+        .get_token_view(&token_key(token), exchanged_grant)
         .await?;
     Ok(view.filter(|v| is_live(&v.token, provider.now())))
 }

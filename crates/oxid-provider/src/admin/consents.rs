@@ -103,7 +103,7 @@ mod tests {
         );
 
         assert_eq!(revoke_consent(store, &user.id, "app", T0).await.unwrap(), 1);
-        let hash = crate::crypto::secrets::sha256_hex(&token);
+        let hash = crate::crypto::token_keys::token_key(&token);
         let record = store.get_token(&hash).await.unwrap().unwrap();
         assert!(record.revoked_at.is_some(), "the refresh token is revoked");
         assert!(

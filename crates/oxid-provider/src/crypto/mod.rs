@@ -16,6 +16,7 @@ pub mod password;
 pub mod retirement;
 pub mod rotation;
 pub mod secrets;
+pub mod token_keys;
 
 pub use enc_keys::EncryptionKey;
 pub use jwe::JweError;

@@ -56,10 +56,7 @@ pub fn random_id(bytes: usize) -> String {
 /// the store's grant index, onto the page the last ones dirtied, instead of each onto a random
 /// page of it (issue 14: index pages per token, a WAL frame and a page copy each).
 pub fn new_grant_id() -> String {
-    let millis = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis());
-    let mut id = format!("{millis:012x}");
+    let mut id = super::token_keys::millis_hex();
     id.push_str(&random_id(12));
     id
 }

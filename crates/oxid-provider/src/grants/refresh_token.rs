@@ -6,7 +6,7 @@ use oxid_protocol::token::TokenResponse;
 use oxid_store::TokenKind;
 
 use super::GrantContext;
-use crate::crypto::secrets::sha256_hex;
+use crate::crypto::token_keys::token_key;
 use crate::error::OAuthError;
 use crate::issuer::{Issuance, Refresh};
 use crate::resources::invalid_target;
@@ -20,7 +20,7 @@ pub async fn handle(
     resource: Option<&str>,
 ) -> Result<TokenResponse, OAuthError> {
     let (store, client) = (ctx.store, ctx.client);
-    let old_hash = sha256_hex(refresh_token);
+    let old_hash = token_key(refresh_token);
     let invalid = || OAuthError::invalid_grant("the refresh token is invalid or expired");
     let Some(old) = store.get_token(&old_hash).await? else {
         return Err(invalid());

@@ -11,6 +11,7 @@ use super::{GrantContext, dispatch};
 use crate::capabilities::{ClientAuthMethod, GrantType, ResponseType};
 use crate::client_auth::VerifiedClient;
 use crate::crypto::secrets::sha256_hex;
+use crate::crypto::token_keys::token_key;
 use crate::error::OAuthError;
 use crate::state::Provider;
 use crate::test_support::{REDIRECT, T0, bob, provider_with_keys, verified_as};
@@ -182,7 +183,7 @@ async fn authorization_code_cases_rfc6749_4_1_3_rfc7636_4_6() {
             );
             let stored = provider
                 .store()
-                .get_token(&sha256_hex(&response.access_token))
+                .get_token(&token_key(&response.access_token))
                 .await
                 .unwrap()
                 .unwrap();
@@ -242,7 +243,7 @@ async fn a_replayed_code_revokes_what_it_issued_rfc6749_4_1_2() {
     assert_eq!(replay.unwrap_err().code(), "invalid_grant");
     let token = provider
         .store()
-        .get_token(&sha256_hex(&first.access_token))
+        .get_token(&token_key(&first.access_token))
         .await
         .unwrap()
         .unwrap();
@@ -321,6 +322,30 @@ async fn refresh_token_cases_rfc6749_6() {
             assert_eq!(claims["iat"], NOW, "{name}");
         }
     }
+}
+
+#[tokio::test]
+async fn a_refresh_token_keyed_by_its_hash_alone_still_rotates_rfc6749_6() {
+    // A refresh token issued before time prefixes (43 characters, crypto::token_keys) is
+    // stored under its SHA-256 alone; it rotates into a time-prefixed one, and only once.
+    let provider = provider_with_keys(|_| {}).await;
+    bob(&provider).await;
+    let grants = [GrantType::AuthorizationCode, GrantType::RefreshToken];
+    let app = client(&provider, "app", &grants).await;
+    let issued = first_tokens(&provider, &app).await.refresh_token.unwrap();
+    let store = provider.store();
+    let mut record = store.get_token(&token_key(&issued)).await.unwrap().unwrap();
+    let old = crate::crypto::secrets::random_token();
+    record.token_hash = sha256_hex(&old);
+    store.insert_token(&record).await.unwrap();
+    let rotated = run(&provider, &app, refresh_request(&old, None))
+        .await
+        .unwrap();
+    let new = rotated.refresh_token.unwrap();
+    assert_eq!(new.len(), 55, "{new}");
+    assert!(store.get_token(&token_key(&new)).await.unwrap().is_some());
+    let reuse = run(&provider, &app, refresh_request(&old, None)).await;
+    assert_eq!(reuse.unwrap_err().code(), "invalid_grant");
 }
 
 #[tokio::test]
