@@ -4,6 +4,7 @@
 //!   oxid-bench-flow tokens ISSUER COUNT FILE            COUNT flows; "access refresh" lines
 //!   oxid-bench-flow sign   ALG SECONDS                  raw signing rate, one SIGN line
 //!   oxid-bench-flow paced  URL RATE SECONDS             an open-loop row at RATE req/s (`paced`)
+//!   oxid-bench-flow bare   FILE ADDR                    bare axum serving FILE: the documents' floor
 //!
 //! Environment: CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, USERNAME, PASSWORD, SCOPE, and
 //! HIST_FILE (append the latency histogram as "microseconds count" lines, like the wrk
@@ -11,6 +12,7 @@
 //! `non200` and the first few are printed. One thread: the core it is pinned to is the load
 //! generator's.
 
+mod bare;
 mod browser;
 mod paced;
 mod sign;
@@ -34,12 +36,14 @@ fn main() {
         }
         ["tokens", issuer, count, file] => runtime.block_on(tokens(issuer, number(count), file)),
         ["sign", alg, seconds] => sign::run(alg, number(seconds)),
+        ["bare", file, addr] => bare::run(file, addr),
         ["paced", url, rate, seconds] => match rate.parse::<f64>() {
             Ok(rate) => runtime.block_on(paced::run(url, rate, number(seconds))),
             Err(_) => Err(format!("not a rate: {rate}")),
         },
         _ => Err("usage: oxid-bench-flow run ISSUER SECONDS CONCURRENCY | \
-                  tokens ISSUER COUNT FILE | sign ALG SECONDS | paced URL RATE SECONDS"
+                  tokens ISSUER COUNT FILE | sign ALG SECONDS | paced URL RATE SECONDS | \
+                  bare FILE ADDR"
             .into()),
     };
     if let Err(e) = outcome {
