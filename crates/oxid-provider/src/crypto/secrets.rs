@@ -56,9 +56,18 @@ pub fn random_id(bytes: usize) -> String {
 /// the store's grant index, onto the page the last ones dirtied, instead of each onto a random
 /// page of it (issue 14: index pages per token, a WAL frame and a page copy each).
 pub fn new_grant_id() -> String {
-    let mut id = super::token_keys::millis_hex();
+    let mut id = millis_hex();
     id.push_str(&random_id(12));
     id
+}
+
+/// The time in milliseconds since 1970 as 12 lowercase hex digits: sorts as it was made
+/// (grant ids here, tokens and their keys in `token_keys`).
+pub(super) fn millis_hex() -> String {
+    let millis = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis());
+    format!("{millis:012x}")
 }
 
 /// SHA-256 of `value` as lowercase hex: what the store keeps instead of an opaque secret.

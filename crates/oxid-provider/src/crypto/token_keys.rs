@@ -14,7 +14,7 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-use super::secrets::{random_token, sha256_hex_bytes};
+use super::secrets::{millis_hex, random_token, sha256_hex_bytes};
 
 /// Hex digits of the time prefix: milliseconds since 1970 fit 12 of them until year 10889.
 const PREFIX: usize = 12;
@@ -27,14 +27,6 @@ pub fn new_opaque_token() -> String {
     let mut token = millis_hex();
     token.push_str(&random_token());
     token
-}
-
-/// The time in milliseconds since 1970 as 12 lowercase hex digits: sorts as it was made.
-pub(super) fn millis_hex() -> String {
-    let millis = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis());
-    format!("{millis:012x}")
 }
 
 /// The key the store keeps for `token`: its SHA-256 (hex) after the time prefix of the token
