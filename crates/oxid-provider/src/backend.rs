@@ -97,6 +97,11 @@ impl Backend {
     pub async fn load_keyring(&self) -> Result<KeyRing, CryptoError> {
         KeyRing::load(self.store.as_ref(), &self.secret_box, self.now()).await
     }
+
+    /// The key ring as the store now has it, or `None` when that is `current`'s.
+    pub async fn reload_keyring(&self, current: &KeyRing) -> Result<Option<KeyRing>, CryptoError> {
+        KeyRing::reload(current, self.store.as_ref(), &self.secret_box, self.now()).await
+    }
 }
 
 /// Seconds clients may cache the JWKS (its `Cache-Control: max-age`).

@@ -271,7 +271,10 @@ impl Provider {
 
     /// Reloads the key ring from the store (another instance rotated, or time passed).
     pub async fn reload_keys(&self) -> Result<(), StartError> {
-        let ring = Arc::new(self.0.backend.load_keyring().await?);
+        let Some(ring) = self.0.backend.reload_keyring(&self.keys()).await? else {
+            return Ok(());
+        };
+        let ring = Arc::new(ring);
         match self.0.keys.write() {
             Ok(mut guard) => *guard = ring,
             Err(poisoned) => *poisoned.into_inner() = ring,

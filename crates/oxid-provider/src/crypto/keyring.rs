@@ -24,6 +24,9 @@ pub struct KeyRing {
     /// Our encryption keys, oldest first, with whether they are published (not retired).
     enc_keys: Vec<(EncryptionKey, bool)>,
     jwks: Bytes,
+    /// The records it was built from (private keys still encrypted): a reload that lists the
+    /// same ones keeps this ring rather than parse every key again.
+    records: Vec<KeyRecord>,
 }
 
 impl KeyRing {
@@ -80,6 +83,7 @@ impl KeyRing {
         }
         let jwks = jwks_bytes(&keys, &enc_keys)?;
         Ok(KeyRing {
+            records: records.to_vec(),
             enc_keys,
             current: current
                 .into_iter()
@@ -98,6 +102,23 @@ impl KeyRing {
     ) -> Result<KeyRing> {
         let records = store.list_keys(now).await?;
         KeyRing::from_records(&records, secret_box)
+    }
+
+    /// Like [`KeyRing::load`], but `None` when the store lists exactly the records `current`
+    /// was built from: the ring is a function of them, and parsing every key again (an RSA
+    /// key's checks are milliseconds of CPU) on each periodic reload stalled the requests
+    /// sharing its thread for nothing.
+    pub async fn reload(
+        current: &KeyRing,
+        store: &dyn oxid_store::Store,
+        secret_box: &SecretBox,
+        now: u64,
+    ) -> Result<Option<KeyRing>> {
+        let records = store.list_keys(now).await?;
+        if current.records == records {
+            return Ok(None);
+        }
+        KeyRing::from_records(&records, secret_box).map(Some)
     }
 
     /// The key that signs with `alg` now, if there is one.

@@ -373,3 +373,41 @@ async fn ensure_keys_and_rotate_now_through_the_sqlite_store() {
             .is_err()
     );
 }
+
+#[tokio::test]
+async fn a_reload_keeps_the_ring_until_the_stored_keys_change() {
+    use crate::crypto::keyring::KeyRing;
+    let store = oxid_store::open("sqlite::memory:").await.unwrap();
+    let sb = SecretBox::new([9u8; 32]);
+    let p = policy(&[SigningAlg::ES256]);
+    ensure_keys(store.as_ref(), &sb, &p, T0).await.unwrap();
+    let ring = KeyRing::load(store.as_ref(), &sb, T0 + 60).await.unwrap();
+
+    // Nothing changed: no new ring (no key parsed again).
+    let same = KeyRing::reload(&ring, store.as_ref(), &sb, T0 + 61)
+        .await
+        .unwrap();
+    assert!(same.is_none());
+
+    // A rotation changes the records: a new ring, signing with the promoted key.
+    rotate_now(store.as_ref(), &sb, &p, T0 + 120).await.unwrap();
+    let rotated = KeyRing::reload(&ring, store.as_ref(), &sb, T0 + 121)
+        .await
+        .unwrap()
+        .expect("the rotation is seen");
+    assert_ne!(
+        rotated.signer(SigningAlg::ES256).unwrap().kid(),
+        ring.signer(SigningAlg::ES256).unwrap().kid()
+    );
+
+    // A key that expires leaves the list: a new ring without it.
+    let expired = KeyRing::reload(&rotated, store.as_ref(), &sb, T0 + 120 + p.retain_after + 1)
+        .await
+        .unwrap()
+        .expect("the expiry is seen");
+    assert!(
+        expired
+            .key(ring.signer(SigningAlg::ES256).unwrap().kid())
+            .is_none()
+    );
+}
