@@ -10,7 +10,8 @@
 //! The row comes from the same environment as bench/lib/row.lua: ROW_METHOD, ROW_BODY,
 //! ROW_AUTH (basic: CLIENT_ID/CLIENT_SECRET; bearer: ROW_TOKEN), ROW_EXPECT ("|"-separated
 //! substrings every body must contain), ROW_POOL (refresh: a file of refresh tokens, each
-//! request takes one and puts back the rotated one). Prints the RESULT line of row.lua.
+//! request takes one and puts back the rotated one). Prints the RESULT line of row.lua; with
+//! TRACE_FILE, also writes each request's due time and latency there.
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -46,6 +47,9 @@ struct Row {
 #[derive(Default)]
 struct Tally {
     latencies_us: Vec<u64>,
+    /// (when it was due, µs after the start; its latency, µs) of each answered request, for
+    /// TRACE_FILE.
+    trace: Vec<(u64, u64)>,
     bad: usize,
     socket_errors: usize,
 }
@@ -80,7 +84,12 @@ pub async fn run(url: &str, rate: f64, seconds: u64) -> Result<(), String> {
                 let outcome = send(&row, &mut sender).await;
                 let mut tally = tally.borrow_mut();
                 match outcome {
-                    Ok(Ok(())) => tally.latencies_us.push(due.elapsed().as_micros() as u64),
+                    Ok(Ok(())) => {
+                        let latency = due.elapsed().as_micros() as u64;
+                        tally.latencies_us.push(latency);
+                        let at = due.saturating_duration_since(start).as_micros() as u64;
+                        tally.trace.push((at, latency));
+                    }
                     Ok(Err(bad)) => {
                         if tally.bad < 3 {
                             eprintln!("oxid-bench-flow paced: {bad}");
@@ -101,9 +110,25 @@ pub async fn run(url: &str, rate: f64, seconds: u64) -> Result<(), String> {
     local.await;
     let elapsed_us = start.elapsed().as_micros().max(1) as u64;
     let mut tally = tally.take();
+    if let Ok(path) = std::env::var("TRACE_FILE") {
+        write_trace(&path, &mut tally.trace)?;
+    }
     let bad = tally.bad;
     let socket_errors = tally.socket_errors;
     crate::report(&mut tally.latencies_us, bad + socket_errors, elapsed_us)
+}
+
+/// TRACE_FILE: one "due_us latency_us" line per answered request, in the order they were
+/// due, to see when in a run the slow ones came (a stall shows as a run of them).
+fn write_trace(path: &str, trace: &mut [(u64, u64)]) -> Result<(), String> {
+    use std::io::Write as _;
+    trace.sort_unstable();
+    let file = std::fs::File::create(path).map_err(|e| format!("{path}: {e}"))?;
+    let mut out = std::io::BufWriter::new(file);
+    for (at, latency) in trace.iter() {
+        writeln!(out, "{at} {latency}").map_err(|e| format!("{path}: {e}"))?;
+    }
+    out.flush().map_err(|e| format!("{path}: {e}"))
 }
 
 /// Sleeps until shortly before `due`, then yields until it comes.

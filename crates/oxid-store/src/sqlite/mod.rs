@@ -13,6 +13,7 @@ mod checkpoint;
 mod clients;
 mod device;
 mod exchange;
+mod gather;
 mod grants;
 mod keys;
 mod migrate;

@@ -8,17 +8,19 @@
 //! Writes go through one writer thread with group commit: it takes what has queued up (at most
 //! [`MAX_BATCH`] jobs), runs them in one `BEGIN IMMEDIATE` transaction, each inside its own
 //! savepoint so a failing job is undone alone, and answers every caller only after `COMMIT`
-//! (acknowledged means committed; a failed commit fails the whole batch).
+//! (acknowledged means committed; a failed commit fails the whole batch). While writes come
+//! in a stream, a short batch first waits a little for the ones behind it (`gather`).
 
 use rusqlite::Connection;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
 
 use super::checkpoint::WalState;
+use super::gather::{GATHER, Gathering};
 use super::watchdog::Watchdog;
 use crate::{StoreError, StoreResult};
 
@@ -229,18 +231,23 @@ pub(super) fn run_writer(
     watchdog: Option<Arc<Watchdog>>,
     wal: Option<Arc<WalState>>,
 ) {
+    let mut gathering = Gathering::default();
+    let mut committed_at = Instant::now();
     while let Ok(first) = jobs.recv() {
+        let since_commit = committed_at.elapsed();
         // Let the threads that woke us queue what they have before the batch is cut: on a
         // busy core the writer otherwise preempts them at the first job and commits batches
         // of one (bench/README.md, "the token row's speed"). Without other work on the core
         // this returns at once.
         std::thread::yield_now();
         let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
-            match jobs.try_recv() {
-                Ok(job) => batch.push(job),
-                Err(_) => break,
-            }
+        take_queued(&jobs, &mut batch);
+        if gathering.waits(batch.len(), since_commit) {
+            // Asleep, not in `recv`: the senders meanwhile queue without waking the writer.
+            std::thread::sleep(GATHER);
+            let before = batch.len();
+            take_queued(&jobs, &mut batch);
+            gathering.waited(batch.len() - before);
         }
         let file_check = || watchdog.as_deref().map(Watchdog::check).unwrap_or(Ok(()));
         let committed = match file_check() {
@@ -253,6 +260,17 @@ pub(super) fn run_writer(
         ensure_autocommit(&conn, "writer");
         if let Some(wal) = &wal {
             wal.after_batch(&conn, committed);
+        }
+        committed_at = Instant::now();
+    }
+}
+
+/// Moves what is queued into `batch`, up to [`MAX_BATCH`] jobs.
+fn take_queued(jobs: &Receiver<Box<dyn Job>>, batch: &mut Vec<Box<dyn Job>>) {
+    while batch.len() < MAX_BATCH {
+        match jobs.try_recv() {
+            Ok(job) => batch.push(job),
+            Err(_) => break,
         }
     }
 }
