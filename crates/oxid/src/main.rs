@@ -7,6 +7,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 mod admin;
+mod allocator;
 mod consent;
 mod discover;
 mod log_queue;
@@ -122,24 +123,13 @@ impl From<LogFormatArg> for LogFormat {
     }
 }
 
-/// mimalloc instead of glibc's malloc for Rust's allocations: malloc and free were ~20 % of
-/// the token row's instructions (bench/README.md).
+/// mimalloc for Rust's allocations (malloc and free were ~20 % of the token row's
+/// instructions), large blocks aside (`allocator`).
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: allocator::SplitAllocator = allocator::SplitAllocator;
 
-/// `mi_option_purge_delay` in mimalloc.h (the same index in its v2 and v3).
-const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
-
-/// mimalloc keeps freed memory for its purge delay (10 ms) before giving it back, so the
-/// 7 MiB argon2id blocks of logins one after another were resident together: the code flow's
-/// peak RSS reached 40.6 MiB against 33.6 with purging at once, which costs no measurable
-/// instructions per token and 0.19 madvise calls per token more (bench/README.md, memory).
-fn purge_freed_memory_at_once() {
-    // SAFETY: mi_option_set only stores an option's value; mimalloc reads it when it purges.
-    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0) }
-}
-
-/// glibc's malloc still serves the C libraries (SQLite, libxml2). It serves large blocks with
+/// glibc's malloc serves the C libraries (SQLite, libxml2) and Rust's blocks of
+/// [`allocator::LARGE`] or more. It serves large blocks with
 /// mmap until the first is freed, then raises its mmap threshold and keeps later ones in
 /// per-thread arenas that are never given back (argon2id's blocks did this, before mimalloc:
 /// ~150 MB after a burst of logins, bench/README.md). A fixed threshold keeps blocks over
@@ -148,7 +138,7 @@ fn purge_freed_memory_at_once() {
 fn return_large_blocks_to_the_os() {
     // SAFETY: mallopt only sets an allocator parameter, here before any other thread starts.
     unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
+        libc::mallopt(libc::M_MMAP_THRESHOLD, allocator::LARGE as libc::c_int);
     }
 }
 
@@ -157,7 +147,6 @@ fn return_large_blocks_to_the_os() {}
 
 fn main() -> ExitCode {
     return_large_blocks_to_the_os();
-    purge_freed_memory_at_once();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => return usage_error(e),
