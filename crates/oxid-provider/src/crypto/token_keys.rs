@@ -62,7 +62,9 @@ fn time_prefix(value: &str) -> Option<&str> {
 
 /// The time prefix of the `jti` of `token` when it is a compact JWS (three dot-separated
 /// parts) whose payload is a JSON object with such a `jti`. The signature is not checked: the
-/// key only says where to look; the row found must still match the whole token's hash.
+/// key only says where to look; the row found must still match the whole token's hash. Not
+/// `CompactJws::parse`: every JWT lookup (introspection, userinfo, revocation) runs this, and
+/// it needs neither the header's JSON nor the signature's bytes.
 fn jwt_prefix(token: &str) -> Option<String> {
     #[derive(serde::Deserialize)]
     struct Payload<'a> {
