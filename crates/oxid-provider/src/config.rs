@@ -106,6 +106,10 @@ pub struct Settings {
     pub client_id_metadata_documents: bool,
     /// How those documents are fetched and kept (the `[metadata_documents]` section).
     pub metadata_documents: crate::cimd::MetadataDocumentSettings,
+    /// Not configuration: the binary's runtime reports its parks here, for the SQLite
+    /// writer (`oxid_store::RuntimeIdle`).
+    #[serde(skip)]
+    pub runtime_idle: Option<oxid_store::RuntimeIdle>,
 }
 
 /// Grants off by default, each enabled by its key.
@@ -172,6 +176,7 @@ impl Default for Settings {
             profile: crate::profile::Profile::Default,
             client_id_metadata_documents: false,
             metadata_documents: crate::cimd::MetadataDocumentSettings::default(),
+            runtime_idle: None,
         }
     }
 }
@@ -296,6 +301,7 @@ impl Settings {
     pub fn store_options(&self) -> oxid_store::StoreOptions {
         oxid_store::StoreOptions {
             timeout: std::time::Duration::from_millis(self.database_timeout_ms),
+            runtime_idle: self.runtime_idle.clone(),
         }
     }
 }

@@ -13,6 +13,7 @@
 mod detached;
 mod detached_keys;
 mod device;
+mod idle;
 mod metered;
 mod model;
 mod outbox;
@@ -28,6 +29,7 @@ pub use detached::Detached;
 pub use device::{
     DeviceApproval, DeviceDecision, DeviceGrantRecord, DevicePoll, DeviceState, SLOW_DOWN_STEP,
 };
+pub use idle::RuntimeIdle;
 pub use metered::{Metered, OpTimes, QUERY_BUCKETS};
 pub use model::*;
 pub use outbox::{DeliveryOutcome, DeliveryRecord, OutboxStore, REVOKE_TOKENS_MEMBER, SessionKey};
@@ -70,12 +72,17 @@ pub struct StoreOptions {
     /// fails with [`StoreError::Unavailable`]. The operation itself still runs to its commit
     /// or rollback; only the caller stops waiting.
     pub timeout: std::time::Duration,
+    /// The async runtime's parks, when the binary reports them: the SQLite writer then
+    /// gathers the writes of a busy runtime thread into one commit (see [`RuntimeIdle`]).
+    /// Without it, the writer commits as soon as it wakes.
+    pub runtime_idle: Option<RuntimeIdle>,
 }
 
 impl Default for StoreOptions {
     fn default() -> Self {
         StoreOptions {
             timeout: std::time::Duration::from_secs(2),
+            runtime_idle: None,
         }
     }
 }

@@ -371,7 +371,10 @@ async fn a_write_lock_held_elsewhere_gives_unavailable_within_the_time_limit() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("nested-name.db");
     let limit = std::time::Duration::from_millis(200);
-    let options = oxid_store::StoreOptions { timeout: limit };
+    let options = oxid_store::StoreOptions {
+        timeout: limit,
+        ..Default::default()
+    };
     let store = oxid_store::open_with(&file_url(dir.path()), &options)
         .await
         .unwrap();

@@ -151,21 +151,26 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return usage_error(e),
     };
+    // The SQLite writer commits a busy runtime's writes together once it runs out of work.
+    let idle = oxid_store::RuntimeIdle::new();
+    let parked = idle.clone();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .on_thread_park(move || parked.parked())
         .build()
     {
         Ok(runtime) => runtime,
         Err(e) => return fail(format!("cannot start the runtime: {e}")),
     };
-    runtime.block_on(run(cli))
+    runtime.block_on(run(cli, idle))
 }
 
-async fn run(cli: Cli) -> ExitCode {
+async fn run(cli: Cli, idle: oxid_store::RuntimeIdle) -> ExitCode {
     let mut settings = match load_settings(cli.config.as_deref()) {
         Ok(settings) => settings,
         Err(message) => return fail(message),
     };
+    settings.runtime_idle = Some(idle);
     if let Some(database) = cli.database {
         settings.database = database;
     }

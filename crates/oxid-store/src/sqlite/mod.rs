@@ -36,7 +36,7 @@ use std::time::Duration;
 use crate::rows::Columns;
 use crate::{StoreError, StoreOptions, StoreResult};
 use watchdog::Watchdog;
-use worker::{Job, QUEUE_DEPTH, Queue, QueueGauge};
+use worker::{Job, QUEUE_DEPTH, Queue, QueueGauge, WriterParts};
 
 /// How long a connection waits for another process's write lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
@@ -60,6 +60,8 @@ pub struct SqliteStore {
     changes: tokio::sync::broadcast::Sender<crate::StoreChange>,
     /// The writer's and the readers' jobs waiting and running, for metrics.
     gauges: Arc<Gauges>,
+    /// The runtime's parks, when the binary reports them (`StoreOptions::runtime_idle`).
+    idle: Option<crate::RuntimeIdle>,
 }
 
 /// The job counts of the writer's and the readers' queues.
@@ -79,8 +81,8 @@ impl SqliteStore {
     /// [`SqliteStore::open`] with explicit options.
     pub async fn open_with(url: &str, options: &StoreOptions) -> StoreResult<Self> {
         let url = url.to_string();
-        let timeout = options.timeout;
-        tokio::task::spawn_blocking(move || open_blocking(&url, timeout))
+        let options = options.clone();
+        tokio::task::spawn_blocking(move || open_blocking(&url, options))
             .await
             .map_err(|e| StoreError::Backend(format!("opening the database failed: {e}")))?
     }
@@ -93,7 +95,7 @@ impl SqliteStore {
         F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
     {
         self.ensure_file()?;
-        let queue = (&self.writer, &self.gauges.write);
+        let queue = (&self.writer, &self.gauges.write, self.idle.as_ref());
         worker::call(queue, self.timeout, work).await
     }
 
@@ -105,7 +107,7 @@ impl SqliteStore {
         F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
     {
         self.ensure_file()?;
-        let queue = (&self.writer, &self.gauges.write);
+        let queue = (&self.writer, &self.gauges.write, self.idle.as_ref());
         worker::call_single(queue, self.timeout, work).await
     }
 
@@ -117,9 +119,10 @@ impl SqliteStore {
     {
         self.ensure_file()?;
         let queue = match &self.readers {
-            Some(readers) => (readers, &self.gauges.read),
-            // In memory the one thread reads too: its queue is the writer's.
-            None => (&self.writer, &self.gauges.write),
+            Some(readers) => (readers, &self.gauges.read, None),
+            // In memory the one thread reads too: its queue is the writer's (a read is not
+            // held for company).
+            None => (&self.writer, &self.gauges.write, None),
         };
         worker::call(queue, self.timeout, work).await
     }
@@ -148,14 +151,23 @@ impl crate::ChangeFeed for SqliteStore {
     }
 }
 
-fn open_blocking(url: &str, timeout: Duration) -> StoreResult<SqliteStore> {
+fn open_blocking(url: &str, options: StoreOptions) -> StoreResult<SqliteStore> {
+    let StoreOptions {
+        timeout,
+        runtime_idle: idle,
+    } = options;
     if is_memory(url) {
         let conn = Connection::open_in_memory().map_err(open_err("sqlite::memory:"))?;
         configure(&conn)?;
         migrate::migrate(&conn)?;
         let (writer, jobs) = sync_channel(QUEUE_DEPTH);
+        let parts = WriterParts {
+            watchdog: None,
+            wal: None,
+            idle: idle.clone(),
+        };
         spawn("oxid-sqlite-memory", move || {
-            worker::run_writer(conn, jobs, None, None)
+            worker::run_writer(conn, jobs, parts)
         })?;
         return Ok(SqliteStore {
             writer,
@@ -164,6 +176,7 @@ fn open_blocking(url: &str, timeout: Duration) -> StoreResult<SqliteStore> {
             timeout,
             changes: change_channel(),
             gauges: Arc::default(),
+            idle,
         });
     }
     let path = file_path(url);
@@ -192,9 +205,13 @@ fn open_blocking(url: &str, timeout: Duration) -> StoreResult<SqliteStore> {
     // Every connection must be on the file whose identity the watchdog recorded.
     watchdog.check()?;
     let (writer, write_jobs) = sync_channel(QUEUE_DEPTH);
-    let dog = watchdog.clone();
+    let parts = WriterParts {
+        watchdog: Some(watchdog.clone()),
+        wal: Some(wal),
+        idle: idle.clone(),
+    };
     spawn("oxid-sqlite-write", move || {
-        worker::run_writer(first, write_jobs, Some(dog), Some(wal))
+        worker::run_writer(first, write_jobs, parts)
     })?;
     Ok(SqliteStore {
         writer,
@@ -203,6 +220,7 @@ fn open_blocking(url: &str, timeout: Duration) -> StoreResult<SqliteStore> {
         watchdog: Some(watchdog),
         timeout,
         gauges: Arc::default(),
+        idle,
     })
 }
 
@@ -528,6 +546,8 @@ impl crate::HealthStore for SqliteStore {
     }
 }
 
+#[cfg(test)]
+mod idle_tests;
 #[cfg(test)]
 mod plan_tests;
 #[cfg(test)]

@@ -9,7 +9,9 @@
 //! [`MAX_BATCH`] jobs), runs them in one `BEGIN IMMEDIATE` transaction, each inside its own
 //! savepoint so a failing job is undone alone, and answers every caller only after `COMMIT`
 //! (acknowledged means committed; a failed commit fails the whole batch). While writes come
-//! in a stream, a short batch first waits a little for the ones behind it (`gather`).
+//! in a stream, a short batch first waits a little for the ones behind it (`gather`), and
+//! while the runtime that sent a write still has work to run, for the writes that work will
+//! send (`crate::idle`).
 
 use rusqlite::Connection;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -22,6 +24,7 @@ use tokio::sync::oneshot;
 use super::checkpoint::WalState;
 use super::gather::{GATHER, Gathering};
 use super::watchdog::Watchdog;
+use crate::idle::RuntimeIdle;
 use crate::{StoreError, StoreResult};
 
 /// Jobs per write transaction at most.
@@ -41,6 +44,11 @@ pub(super) trait Job: Send {
     /// savepoint of its own.
     fn single_statement(&self) -> bool {
         false
+    }
+    /// The runtime's parks counted when the job was sent (`RuntimeIdle::mark`), for a write
+    /// that may wait for company; `None` for any other job.
+    fn parks_at_send(&self) -> Option<u64> {
+        None
     }
 }
 
@@ -64,6 +72,7 @@ struct Op<T, F> {
     gauge: Arc<QueueGauge>,
     started: bool,
     single: bool,
+    parks_at_send: Option<u64>,
 }
 
 impl<T, F> Op<T, F> {
@@ -112,6 +121,10 @@ where
     fn single_statement(&self) -> bool {
         self.single
     }
+
+    fn parks_at_send(&self) -> Option<u64> {
+        self.parks_at_send
+    }
 }
 
 /// A copy of `e` for each caller of a failed batch.
@@ -125,13 +138,13 @@ pub(super) fn duplicate(e: &StoreError) -> StoreError {
     }
 }
 
+/// Where a job goes: its queue, the queue's gauge, and for a write the runtime's parks when
+/// the binary reports them.
+pub(super) type Target<'a> = (&'a Queue, &'a Arc<QueueGauge>, Option<&'a RuntimeIdle>);
+
 /// Sends `work` to `queue` and waits at most `timeout` for its answer. The wait ends with
 /// `Unavailable` when the queue is full or the time is up; the job itself still runs.
-pub(super) async fn call<T, F>(
-    queue: (&Queue, &Arc<QueueGauge>),
-    timeout: Duration,
-    work: F,
-) -> StoreResult<T>
+pub(super) async fn call<T, F>(queue: Target<'_>, timeout: Duration, work: F) -> StoreResult<T>
 where
     T: Send + 'static,
     F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
@@ -142,7 +155,7 @@ where
 /// [`call`] for a write of exactly one SQL statement (see [`Job::single_statement`]): on the
 /// writer it runs without a savepoint, two statements fewer per job (the token row).
 pub(super) async fn call_single<T, F>(
-    queue: (&Queue, &Arc<QueueGauge>),
+    queue: Target<'_>,
     timeout: Duration,
     work: F,
 ) -> StoreResult<T>
@@ -154,7 +167,7 @@ where
 }
 
 async fn send<T, F>(
-    (queue, gauge): (&Queue, &Arc<QueueGauge>),
+    (queue, gauge, idle): Target<'_>,
     timeout: Duration,
     work: F,
     single: bool,
@@ -171,6 +184,7 @@ where
         gauge: gauge.clone(),
         started: false,
         single,
+        parks_at_send: idle.map(RuntimeIdle::mark),
     });
     // Counted before it is sent, so that a thread taking it at once never counts below 0;
     // a job that is not sent is dropped without an answer, so it is uncounted here.
@@ -223,23 +237,38 @@ pub(super) fn ensure_autocommit(conn: &Connection, role: &str) {
     }
 }
 
-/// The writer thread: group commit until every sender is gone. `wal` (a file database) hears
-/// of every commit and may ask for a checkpoint between batches (see [`super::checkpoint`]).
-pub(super) fn run_writer(
-    conn: Connection,
-    jobs: Receiver<Box<dyn Job>>,
-    watchdog: Option<Arc<Watchdog>>,
-    wal: Option<Arc<WalState>>,
-) {
+/// What the writer thread works with besides its connection and queue.
+pub(super) struct WriterParts {
+    /// A file database's watchdog.
+    pub(super) watchdog: Option<Arc<Watchdog>>,
+    /// A file database's WAL: hears of every commit and may ask for a checkpoint between
+    /// batches (see [`super::checkpoint`]).
+    pub(super) wal: Option<Arc<WalState>>,
+    /// The runtime's parks, when the binary reports them.
+    pub(super) idle: Option<RuntimeIdle>,
+}
+
+/// The writer thread: group commit until every sender is gone.
+pub(super) fn run_writer(conn: Connection, jobs: Receiver<Box<dyn Job>>, parts: WriterParts) {
+    let WriterParts {
+        watchdog,
+        wal,
+        idle,
+    } = parts;
     let mut gathering = Gathering::default();
     let mut committed_at = Instant::now();
     while let Ok(first) = jobs.recv() {
         let since_commit = committed_at.elapsed();
-        // Let the threads that woke us queue what they have before the batch is cut: on a
-        // busy core the writer otherwise preempts them at the first job and commits batches
-        // of one (bench/README.md, "the token row's speed"). Without other work on the core
-        // this returns at once.
-        std::thread::yield_now();
+        match (&idle, first.parks_at_send()) {
+            // Unless the runtime that sent `first` has parked since, what it still runs will
+            // write too: the batch is cut when it parks, or after `idle::MAX_WAIT`.
+            (Some(idle), Some(mark)) => idle.wait_after(mark),
+            // Let the threads that woke us queue what they have before the batch is cut: on
+            // a busy core the writer otherwise preempts them at the first job and commits
+            // batches of one (bench/README.md, "the token row's speed"). Without other work
+            // on the core this returns at once.
+            _ => std::thread::yield_now(),
+        }
         let mut batch = vec![first];
         take_queued(&jobs, &mut batch);
         if gathering.waits(batch.len(), since_commit) {
