@@ -58,22 +58,25 @@ start_oxid() {
 
 # seed_tokens FILE COUNT [EXPIRED]: COUNT client_credentials access tokens of client `bench`
 # written straight into the SQLite file (a bench-only bulk path: one statement, rows sorted by
-# key so the B-trees fill in order), shaped like the rows Oxid writes: as key the time of
-# issue in milliseconds (12 hex digits) and a random 256-bit hash (crypto/token_keys.rs), a
-# grant id of the same form, the scope, issued now, expiring in a day (EXPIRED=1: issued a
-# day ago, expired a minute ago).
+# key so the B-trees fill in order), shaped like the rows Oxid writes over an hour of issuing:
+# token i issued at its own millisecond, spread evenly over that hour; as key that time in
+# milliseconds (12 hex digits) and a random 256-bit hash (crypto/token_keys.rs), a grant id
+# made in the same millisecond (crypto/secrets.rs `new_grant_id`), the scope, expiring a day
+# after issue (EXPIRED=1: the hour ended a day and a minute ago, so all have expired).
 seed_tokens() {
-  local file=$1 count=$2 now
+  local file=$1 count=$2 end
   command -v sqlite3 >/dev/null || die "sqlite3 is needed to seed tokens (apt-get install sqlite3)"
-  now="$(date +%s)"
-  [ "${3:-0}" = 1 ] && now=$((now - 86460))
+  end="$(date +%s)"
+  [ "${3:-0}" = 1 ] && end=$((end - 86460))
   say "seeding $count $([ "${3:-0}" = 1 ] && echo expired || echo live) tokens into $file"
   timeout 1800 sqlite3 "$file" "PRAGMA journal_mode = WAL; BEGIN;
     INSERT INTO tokens (token_hash, kind, grant_id, client_id, user_id, scopes, issued_at, expires_at)
-    SELECT h, 'access', printf('%012x', $now * 1000) || lower(hex(randomblob(8))), 'bench', NULL,
-           '[\"read:records\"]', $now, $now + 86400
+    SELECT printf('%012x', t) || lower(hex(randomblob(32))) AS h, 'access',
+           printf('%012x', t) || lower(hex(randomblob(8))), 'bench', NULL,
+           '[\"read:records\"]', t / 1000, t / 1000 + 86400
     FROM (WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $count)
-          SELECT printf('%012x', $now * 1000) || lower(hex(randomblob(32))) AS h FROM n ORDER BY h);
+          SELECT ($end - 3600) * 1000 + i * 3600000 / $count AS t FROM n)
+    ORDER BY h;
     COMMIT; PRAGMA wal_checkpoint(TRUNCATE);" >/dev/null || die "seeding $file failed"
 }
 
