@@ -3,10 +3,9 @@
 //! request's thread (bench/README.md, "The per-request cost"). The thread looks at the queue
 //! every [`LINGER`] and sleeps until woken only after ~20 ms without a line, so that under
 //! load loggers find it awake and never pay a wake-up (a futex call and a context switch
-//! each, which cost more than the write they save). Lines reach the OS within about a
-//! millisecond; only the lines still
-//! queued are lost if the process is killed (`kill -9`), and [`Flush`] writes the rest at a
-//! normal exit. The queue is bounded: when stdout cannot keep up, loggers wait, as they did
+//! each, which cost more than the write they save). Lines reach the OS within about
+//! [`LINGER`]; only the lines still queued are lost if the process is killed (`kill -9`), and
+//! [`Flush`] writes the rest at a normal exit. The queue is bounded: when stdout cannot keep up, loggers wait, as they did
 //! on a blocking write.
 
 use std::io::Write;
@@ -17,11 +16,13 @@ use tracing_subscriber::fmt::MakeWriter;
 /// Bytes queued at most before loggers wait for the writer.
 const MAX_QUEUED: usize = 1 << 20;
 
-/// The writer's pause after a write or an empty look, to gather the next batch.
-const LINGER: Duration = Duration::from_millis(1);
+/// The writer's pause after a write or an empty look, to gather the next batch. Each look
+/// takes the core from the request threads twice (a switch there and back): at 1 ms that was
+/// 4,400 switches a second under load, a few per cent of the token row (bench/README.md).
+const LINGER: Duration = Duration::from_millis(10);
 
 /// Empty looks before the writer sleeps until woken: about 20 ms without a line.
-const AWAKE_ROUNDS: u32 = 20;
+const AWAKE_ROUNDS: u32 = 2;
 
 /// Longest wait of [`Flush`] for the writer at exit (stdout may be stuck).
 const FLUSH_WAIT: Duration = Duration::from_secs(5);
