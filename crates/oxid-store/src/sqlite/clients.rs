@@ -92,11 +92,11 @@ impl ClientStore for SqliteStore {
 
     async fn get_client(&self, client_id: &str) -> StoreResult<Option<ClientRecord>> {
         let client_id = client_id.to_string();
-        self.read(move |conn| {
+        self.read_by_key(move |conn| {
             one(
                 conn,
                 "SELECT * FROM clients WHERE client_id = ?",
-                [client_id],
+                [&client_id],
                 |r| rows::client(r),
             )
         })
@@ -155,16 +155,16 @@ impl UserStore for SqliteStore {
 
     async fn get_user(&self, id: &str) -> StoreResult<Option<UserRecord>> {
         let id = id.to_string();
-        self.read(move |conn| user_by_id(conn, &id)).await
+        self.read_by_key(move |conn| user_by_id(conn, &id)).await
     }
 
     async fn get_user_by_username(&self, username: &str) -> StoreResult<Option<UserRecord>> {
         let username = username.to_string();
-        self.read(move |conn| {
+        self.read_by_key(move |conn| {
             one(
                 conn,
                 "SELECT * FROM users WHERE username = ?",
-                [username],
+                [&username],
                 |r| rows::user(r),
             )
         })

@@ -49,7 +49,7 @@ impl DeviceStore for SqliteStore {
         now: u64,
     ) -> StoreResult<Option<DeviceGrantRecord>> {
         let user_code_hash = user_code_hash.to_string();
-        self.read(move |conn| {
+        self.read_by_key(move |conn| {
             one(
                 conn,
                 "SELECT * FROM device_grants WHERE user_code_hash = ? AND state = 'pending' \

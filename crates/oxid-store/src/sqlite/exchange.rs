@@ -51,7 +51,7 @@ impl ExchangeStore for SqliteStore {
         grant_id: &str,
     ) -> StoreResult<Option<ExchangedGrantRecord>> {
         let grant_id = grant_id.to_string();
-        self.read(move |conn| exchanged_grant_by_id(conn, &grant_id))
+        self.read_by_key(move |conn| exchanged_grant_by_id(conn, &grant_id))
             .await
     }
 }

@@ -203,7 +203,7 @@ impl TokenStore for SqliteStore {
 
     async fn get_token(&self, token_hash: &str) -> StoreResult<Option<TokenRecord>> {
         let token_hash = token_hash.to_string();
-        self.read(move |conn| token_by_hash(conn, &token_hash))
+        self.read_by_key(move |conn| token_by_hash(conn, &token_hash))
             .await
     }
 
@@ -213,7 +213,7 @@ impl TokenStore for SqliteStore {
         exchanged_grant: bool,
     ) -> StoreResult<Option<TokenView>> {
         let token_hash = token_hash.to_string();
-        self.read(move |conn| token_view(conn, &token_hash, exchanged_grant))
+        self.read_by_key(move |conn| token_view(conn, &token_hash, exchanged_grant))
             .await
     }
 

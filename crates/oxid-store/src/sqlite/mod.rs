@@ -15,6 +15,7 @@ mod device;
 mod exchange;
 mod gather;
 mod grants;
+mod inline;
 mod keys;
 mod migrate;
 mod outbox;
@@ -35,6 +36,7 @@ use std::time::Duration;
 
 use crate::rows::Columns;
 use crate::{StoreError, StoreOptions, StoreResult};
+use inline::{Inline, InlineReaders};
 use watchdog::Watchdog;
 use worker::{Job, QUEUE_DEPTH, Queue, QueueGauge, WriterParts};
 
@@ -52,6 +54,8 @@ pub struct SqliteStore {
     writer: Queue,
     /// Jobs for the reader threads; `None` in memory, where the writer thread reads too.
     readers: Option<Queue>,
+    /// Connections for reads by key on the caller's thread; `None` in memory.
+    inline: Option<Arc<InlineReaders>>,
     /// The file's watchdog; `None` in memory.
     watchdog: Option<Arc<Watchdog>>,
     /// How long a caller waits for an answer.
@@ -127,6 +131,22 @@ impl SqliteStore {
         worker::call(queue, self.timeout, work).await
     }
 
+    /// [`Self::read`] for a read of a few rows by their keys: on the caller's own thread when
+    /// one of the inline connections is free (`inline`), else on a reader thread.
+    async fn read_by_key<T, F>(&self, work: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: Fn(&Connection) -> StoreResult<T> + Send + 'static,
+    {
+        self.ensure_file()?;
+        if let Some(inline) = &self.inline
+            && let Inline::Done(result) = inline.run(&work)
+        {
+            return result;
+        }
+        self.read(work).await
+    }
+
     /// Tells this store's subscribers of a committed change (none listening is fine).
     fn announce(&self, change: crate::StoreChange) {
         let _ = self.changes.send(change);
@@ -172,6 +192,7 @@ fn open_blocking(url: &str, options: StoreOptions) -> StoreResult<SqliteStore> {
         return Ok(SqliteStore {
             writer,
             readers: None,
+            inline: None,
             watchdog: None,
             timeout,
             changes: change_channel(),
@@ -185,18 +206,23 @@ fn open_blocking(url: &str, options: StoreOptions) -> StoreResult<SqliteStore> {
     enable_wal(&first, &path)?;
     migrate::migrate(&first)?;
     let watchdog = Watchdog::start(&path)?;
+    // Only the writer thread writes; a reader that tried would fail, not race it.
+    let connect_reader = || {
+        let conn = connect(&path, false)?;
+        conn.execute_batch("PRAGMA query_only = ON")
+            .map_err(sql_err)?;
+        Ok(conn)
+    };
     let (readers, read_jobs) = sync_channel(QUEUE_DEPTH);
     let read_jobs: Arc<Mutex<Receiver<Box<dyn Job>>>> = Arc::new(Mutex::new(read_jobs));
     for i in 0..READERS {
-        let conn = connect(&path, false)?;
-        // Only the writer thread writes; a reader that tried would fail, not race it.
-        conn.execute_batch("PRAGMA query_only = ON")
-            .map_err(sql_err)?;
+        let conn = connect_reader()?;
         let jobs = read_jobs.clone();
         spawn(&format!("oxid-sqlite-read-{i}"), move || {
             worker::run_reader(conn, jobs)
         })?;
     }
+    let inline = InlineReaders::open(connect_reader)?;
     // Checkpoints run beside the writer, never inside its commits.
     checkpoint::configure_writer(&first).map_err(sql_err)?;
     let wal = Arc::new(checkpoint::WalState::new());
@@ -216,6 +242,7 @@ fn open_blocking(url: &str, options: StoreOptions) -> StoreResult<SqliteStore> {
     Ok(SqliteStore {
         writer,
         readers: Some(readers),
+        inline: Some(Arc::new(inline)),
         changes: change_channel(),
         watchdog: Some(watchdog),
         timeout,

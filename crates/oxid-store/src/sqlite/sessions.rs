@@ -16,8 +16,10 @@ impl SqliteStore {
         now: u64,
     ) -> StoreResult<Option<SessionRecord>> {
         let value = value.to_string();
-        self.read(move |conn| one(conn, sql, params![value, to_db(now)], |r| rows::session(r)))
-            .await
+        self.read_by_key(move |conn| {
+            one(conn, sql, params![value, to_db(now)], |r| rows::session(r))
+        })
+        .await
     }
 }
 

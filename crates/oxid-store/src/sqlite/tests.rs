@@ -280,3 +280,16 @@ async fn queue_and_connection_stats_follow_the_jobs() {
     second.await.unwrap().unwrap();
     idle(&store2);
 }
+
+/// A read by key while every inline connection is taken is answered by a reader thread.
+#[tokio::test]
+async fn a_read_by_key_with_no_inline_connection_free_goes_to_the_readers() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = file_store(&dir).await;
+    store.insert_client(&client("a")).await.unwrap();
+    let inline = store.inline.clone().unwrap();
+    let taken = inline.take_all();
+    assert!(store.get_client("a").await.unwrap().is_some());
+    drop(taken);
+    assert!(store.get_client("a").await.unwrap().is_some());
+}

@@ -66,7 +66,7 @@ impl ThrottleStore for SqliteStore {
 
     async fn locked_until(&self, key: &str, now: u64) -> StoreResult<Option<u64>> {
         let key = key.to_string();
-        self.read(move |conn| {
+        self.read_by_key(move |conn| {
             one(
                 conn,
                 "SELECT locked_until FROM failure_counters WHERE key = ? AND locked_until > ?",
