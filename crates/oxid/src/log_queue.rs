@@ -4,9 +4,9 @@
 //! every [`LINGER`] and sleeps until woken only after ~20 ms without a line, so that under
 //! load loggers find it awake and never pay a wake-up (a futex call and a context switch
 //! each, which cost more than the write they save). Lines reach the OS within about
-//! [`LINGER`]; only the lines still queued are lost if the process is killed (`kill -9`), and
-//! [`Flush`] writes the rest at a normal exit. The queue is bounded: when stdout cannot keep up, loggers wait, as they did
-//! on a blocking write.
+//! [`LINGER`]; only the lines still queued are lost if the process is killed (`kill -9`),
+//! and [`Flush`] writes the rest at a normal exit. The queue is bounded: when stdout cannot
+//! keep up, loggers wait, as they did on a blocking write.
 
 use std::io::Write;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};

@@ -35,22 +35,7 @@ async fn writes_sent_before_the_runtime_parks_commit_together() {
     let good = tokio::spawn(async move { good.insert_client(&client("a")).await });
     // The writer holds the first write while the runtime that sent it has not parked.
     until(|| idle.waiting() == 1).await;
-    // A deferred foreign key violation passes its own statement and fails only at COMMIT,
-    // so it fails every write of its batch.
-    let bad = store.clone();
-    let bad = tokio::spawn(async move {
-        bad.write(|conn| {
-            conn.execute_batch("PRAGMA defer_foreign_keys = ON")
-                .map_err(sql_err)?;
-            exec(
-                conn,
-                "INSERT INTO session_clients (sid, client_id) VALUES ('s', 'missing')",
-                [],
-            )
-            .map_err(sql_err)
-        })
-        .await
-    });
+    let bad = tokio::spawn(super::tests::failing_at_commit(store.clone()));
     until(|| store.gauges.write.queued.load(Ordering::Relaxed) == 2).await;
     assert_eq!(idle.waiting(), 1, "still held");
     idle.parked();

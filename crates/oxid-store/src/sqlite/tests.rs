@@ -50,6 +50,23 @@ pub(super) fn client(client_id: &str) -> ClientRecord {
     }
 }
 
+/// A write whose statement passes and whose batch's `COMMIT` fails: a deferred foreign key
+/// violation, so it fails every write of its batch.
+pub(super) async fn failing_at_commit(store: SqliteStore) -> StoreResult<usize> {
+    store
+        .write(|conn| {
+            conn.execute_batch("PRAGMA defer_foreign_keys = ON")
+                .map_err(sql_err)?;
+            exec(
+                conn,
+                "INSERT INTO session_clients (sid, client_id) VALUES ('s', 'missing')",
+                [],
+            )
+            .map_err(sql_err)
+        })
+        .await
+}
+
 pub(super) async fn file_store(dir: &tempfile::TempDir) -> SqliteStore {
     let url = format!("sqlite://{}", dir.path().join("p.db").display());
     SqliteStore::open(&url).await.unwrap()
@@ -179,21 +196,7 @@ async fn a_failed_commit_fails_every_job_of_its_batch() {
     tokio::time::sleep(Duration::from_millis(50)).await;
     let good = store.clone();
     let good = tokio::spawn(async move { good.insert_client(&client("a")).await });
-    // A deferred foreign key violation passes its own statement and fails only at COMMIT.
-    let bad = store.clone();
-    let bad = tokio::spawn(async move {
-        bad.write(|conn| {
-            conn.execute_batch("PRAGMA defer_foreign_keys = ON")
-                .map_err(sql_err)?;
-            exec(
-                conn,
-                "INSERT INTO session_clients (sid, client_id) VALUES ('s', 'missing')",
-                [],
-            )
-            .map_err(sql_err)
-        })
-        .await
-    });
+    let bad = tokio::spawn(failing_at_commit(store.clone()));
     busy.await.unwrap().unwrap();
     let (good, bad) = (good.await.unwrap(), bad.await.unwrap());
     assert!(good.is_err(), "answered only if committed: {good:?}");
