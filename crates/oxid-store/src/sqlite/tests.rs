@@ -87,6 +87,15 @@ async fn file_connections_use_wal_normal_sync_foreign_keys_and_a_busy_timeout() 
         "1",
         "readers never write"
     );
+    // The writer's statement journal stays in memory (no temporary file's writes).
+    let temp_store = store
+        .write(|conn| {
+            conn.query_row("PRAGMA temp_store", [], |r| r.get::<_, i64>(0))
+                .map_err(sql_err)
+        })
+        .await
+        .unwrap();
+    assert_eq!(temp_store, 2, "MEMORY");
 }
 
 #[tokio::test]
