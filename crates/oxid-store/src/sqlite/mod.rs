@@ -225,12 +225,6 @@ fn open_blocking(url: &str, options: StoreOptions) -> StoreResult<SqliteStore> {
     let inline = InlineReaders::open(connect_reader)?;
     // Checkpoints run beside the writer, never inside its commits.
     checkpoint::configure_writer(&first).map_err(sql_err)?;
-    // The statement journal (the pages a job's savepoint, or one statement of a batch, may
-    // have to restore) in memory: in a temporary file, each page it kept was a write(2) of
-    // its own, more than half the writer's writes on the refresh row (bench/README.md).
-    first
-        .execute_batch("PRAGMA temp_store = MEMORY")
-        .map_err(sql_err)?;
     let wal = Arc::new(checkpoint::WalState::new());
     checkpoint::start(connect(&path, false)?, &wal)
         .map_err(|e| StoreError::Backend(format!("cannot start the WAL checkpointer: {e}")))?;
