@@ -101,59 +101,65 @@ mod tests {
             .map_err(super::super::sql_err)
     }
 
-    fn table(path: &std::path::Path) -> Connection {
-        let conn = Connection::open(path).unwrap();
-        conn.execute_batch("CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1);")
+    /// A file with one row in table `t`, the connection that made it, and a pool on it.
+    struct Fixture {
+        _dir: tempfile::TempDir,
+        owner: Connection,
+        pool: InlineReaders,
+    }
+
+    fn fixture() -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let owner = Connection::open(&path).unwrap();
+        owner
+            .execute_batch("CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1);")
             .unwrap();
-        conn
+        let pool = pool_on(&path);
+        Fixture {
+            _dir: dir,
+            owner,
+            pool,
+        }
     }
 
     #[test]
     fn a_read_runs_on_the_callers_thread() {
-        let dir = tempfile::tempdir().unwrap();
-        let _owner = table(&dir.path().join("a.db"));
-        let pool = pool_on(&dir.path().join("a.db"));
+        let f = fixture();
         let me = std::thread::current().id();
         let read = |conn: &Connection| {
             assert_eq!(std::thread::current().id(), me);
             count(conn)
         };
-        assert!(matches!(pool.run(&read), Inline::Done(Ok(1))));
+        assert!(matches!(f.pool.run(&read), Inline::Done(Ok(1))));
     }
 
     #[test]
     fn a_read_that_meets_a_lock_goes_elsewhere_at_once() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("locked.db");
+        let f = fixture();
         // A rollback-journal file (not WAL) under an exclusive lock: readers must wait.
-        let owner = table(&path);
-        owner.execute_batch("BEGIN EXCLUSIVE").unwrap();
-        let pool = pool_on(&path);
+        f.owner.execute_batch("BEGIN EXCLUSIVE").unwrap();
         let start = Instant::now();
-        assert!(matches!(pool.run(&count), Inline::Elsewhere));
+        assert!(matches!(f.pool.run(&count), Inline::Elsewhere));
         assert!(start.elapsed() < Duration::from_secs(1), "it did not wait");
-        owner.execute_batch("COMMIT").unwrap();
-        assert!(matches!(pool.run(&count), Inline::Done(Ok(1))));
+        f.owner.execute_batch("COMMIT").unwrap();
+        assert!(matches!(f.pool.run(&count), Inline::Done(Ok(1))));
     }
 
     #[test]
     fn with_every_connection_taken_a_read_goes_elsewhere() {
-        let dir = tempfile::tempdir().unwrap();
-        let _owner = table(&dir.path().join("b.db"));
-        let pool = pool_on(&dir.path().join("b.db"));
-        let taken = pool.take_all();
-        assert!(matches!(pool.run(&count), Inline::Elsewhere));
+        let f = fixture();
+        let taken = f.pool.take_all();
+        assert!(matches!(f.pool.run(&count), Inline::Elsewhere));
         drop(taken);
-        assert!(matches!(pool.run(&count), Inline::Done(Ok(1))));
+        assert!(matches!(f.pool.run(&count), Inline::Done(Ok(1))));
     }
 
     #[test]
     fn a_panicking_read_fails_alone() {
-        let dir = tempfile::tempdir().unwrap();
-        let _owner = table(&dir.path().join("c.db"));
-        let pool = pool_on(&dir.path().join("c.db"));
+        let f = fixture();
         let panics = |_: &Connection| -> StoreResult<i64> { panic!("a bug in a read") };
-        assert!(matches!(pool.run(&panics), Inline::Done(Err(_))));
-        assert!(matches!(pool.run(&count), Inline::Done(Ok(1))));
+        assert!(matches!(f.pool.run(&panics), Inline::Done(Err(_))));
+        assert!(matches!(f.pool.run(&count), Inline::Done(Ok(1))));
     }
 }
