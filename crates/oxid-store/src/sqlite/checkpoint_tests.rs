@@ -88,12 +88,7 @@ async fn the_wal_stays_bounded_under_constant_writes() {
 fn the_writer_catches_up_right_after_a_short_pass_of_the_checkpointer() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("wal.db");
-    let open = || {
-        let conn = rusqlite::Connection::open(&db).unwrap();
-        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL")
-            .unwrap();
-        conn
-    };
+    let open = || open_wal(&db);
     let (writer, checkpointer, reader) = (open(), open(), open());
     configure_writer(&writer).unwrap();
     writer
@@ -175,12 +170,7 @@ fn the_writer_catches_up_right_after_a_short_pass_of_the_checkpointer() {
 fn every_pass_that_copies_flushes_the_database_file() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("wal.db");
-    let open = || {
-        let conn = rusqlite::Connection::open(&db).unwrap();
-        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL")
-            .unwrap();
-        conn
-    };
+    let open = || open_wal(&db);
     let (writer, checkpointer) = (open(), open());
     configure_writer(&writer).unwrap();
     let state = WalState::new();
@@ -198,6 +188,14 @@ fn every_pass_that_copies_flushes_the_database_file() {
         0,
         "frames left after the pass"
     );
+}
+
+/// A connection to the file `db` in WAL mode, as the store opens its own.
+fn open_wal(db: &std::path::Path) -> rusqlite::Connection {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL")
+        .unwrap();
+    conn
 }
 
 /// The checkpointer flushes the database file through SQLite's own handle, on a file and
