@@ -234,7 +234,7 @@ fn run(conn: &Connection, state: &Weak<WalState>) {
 }
 
 /// One pass of the checkpointer on its connection `conn`, timed for the writer's catch-up.
-/// Whether it flushed the database file (a failure to is logged).
+/// Whether it flushed the database file (or tried to: a failure is logged).
 fn pass(conn: &Connection, state: &WalState) -> bool {
     let _turn = state
         .checkpointing
